@@ -1,0 +1,47 @@
+"""The one place mlcards reads the time. ``MLCARDS_NOW`` (ISO 8601) overrides it everywhere.
+
+A naive ``MLCARDS_NOW`` is read as local time; study days are derived from local time with a
+rollover hour (04:00 by default, as Anki does), so a late-night session counts for the day
+before.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta, timezone
+
+from mlcards.errors import UsageError
+
+DEFAULT_ROLLOVER_HOUR = 4
+
+
+def now() -> datetime:
+    """Current time as an aware UTC datetime."""
+    override = os.environ.get("MLCARDS_NOW")
+    if override:
+        return parse_instant(override, source="MLCARDS_NOW")
+    return datetime.now(timezone.utc)
+
+
+def parse_instant(text: str, source: str = "time") -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{source}={text!r} is not an ISO 8601 time (e.g. 2026-11-25T09:30:00+01:00)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.astimezone()  # naive means local time
+    return value.astimezone(timezone.utc)
+
+
+def study_day(instant: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> date:
+    """The study day an instant belongs to, in local time, shifted by the rollover hour."""
+    local = instant.astimezone()
+    return (local - timedelta(hours=rollover_hour)).date()
+
+
+def utc_iso(instant: datetime) -> str:
+    """UTC ISO 8601 with milliseconds and a Z, sortable as text."""
+    utc = instant.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"

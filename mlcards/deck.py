@@ -1,0 +1,528 @@
+"""Deck files: YAML text -> a validated Deck, or a DeckError listing every problem as FILE:LINE.
+
+The YAML is read strictly, from the parser's events rather than PyYAML's constructors, so that
+every value keeps its line and nothing surprising gets through: no tags beyond the plain ones,
+no anchors or aliases (an alias bomb is a few hundred bytes that expand without bound), no
+duplicate keys, YAML 1.2 scalars only (``no`` stays the text "no"; no implicit dates or
+sexagesimal numbers), strict UTF-8, a size cap checked before reading, and a nesting limit
+enforced while parsing, so deep input cannot exhaust the stack.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+import yaml
+
+from mlcards.errors import DeckError, InputNotFoundError
+from mlcards.models import Card, Choice, Deck, Reference
+
+try:
+    _BaseLoader: type = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32
+MIN_CHOICES, MAX_CHOICES = 2, 10
+DECK_SUFFIXES = (".yaml", ".yml")
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_URL = re.compile(r"^https?://\S+$")
+
+# YAML 1.2 core schema, in the order PyYAML tries them for a plain scalar.
+_CORE_SCHEMA = [
+    ("bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")),
+    ("null", re.compile(r"^(?:~|null|Null|NULL|)$")),
+    ("int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")),
+    (
+        "float",
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+    ),
+]
+_PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
+
+
+@dataclass
+class Scalar:
+    value: str
+    kind: str  # "str", "bool", "null", "int" or "float": what YAML 1.2 reads it as
+    line: int
+
+
+@dataclass
+class Mapping:
+    items: dict[str, tuple[int, Node]]  # key -> (line of the key, value)
+    line: int
+
+
+@dataclass
+class Sequence:
+    items: list[Node]
+    line: int
+
+
+Node = Union[Scalar, Mapping, Sequence]
+
+
+class _Fatal(Exception):
+    """A problem that stops reading the file (the rest cannot be trusted)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _scalar_kind(event: yaml.ScalarEvent) -> str:
+    if event.tag not in (None, "!"):
+        return "str"  # the only explicit tag let through (others are refused earlier)
+    if not event.implicit[0]:
+        return "str"  # quoted and block scalars are always text
+    for kind, pattern in _CORE_SCHEMA:
+        if pattern.match(event.value):
+            return kind
+    return "str"
+
+
+def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
+    """Build a Node tree from parser events, iteratively, refusing what the format forbids."""
+    loader = _BaseLoader(text)
+    stack: list[Mapping | Sequence] = []
+    pending_key: list[tuple[str, int] | None] = []
+    root: Node | None = None
+    documents = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+                continue
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _Fatal(line, "a deck file holds one YAML document; remove the '---'")
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                raise _Fatal(line, f"aliases (*{event.anchor}) are not allowed in decks")
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                finished = stack.pop()
+                pending_key.pop()
+                if not stack:
+                    root = finished
+                continue
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                raise _Fatal(line, f"anchors (&{anchor}) are not allowed in decks")
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in _PLAIN_TAGS:
+                raise _Fatal(line, f"YAML tag {tag!r} is not allowed in decks")
+            node: Node
+            if isinstance(event, yaml.ScalarEvent):
+                node = Scalar(event.value, _scalar_kind(event), line)
+            elif isinstance(event, yaml.MappingStartEvent):
+                node = Mapping({}, line)
+            elif isinstance(event, yaml.SequenceStartEvent):
+                node = Sequence([], line)
+            else:  # pragma: no cover - PyYAML emits no other events
+                raise _Fatal(line, f"unexpected YAML event {type(event).__name__}")
+            if stack:
+                parent = stack[-1]
+                if isinstance(parent, Sequence):
+                    parent.items.append(node)
+                elif pending_key[-1] is None:
+                    if not isinstance(node, Scalar):
+                        raise _Fatal(line, "mapping keys must be plain text")
+                    pending_key[-1] = (node.value, line)
+                    node = None  # type: ignore[assignment]
+                else:
+                    key, key_line = pending_key[-1]  # type: ignore[misc]
+                    pending_key[-1] = None
+                    if key in parent.items:
+                        first = parent.items[key][0]
+                        problems.append((key_line, f"duplicate key {key!r} (first at line {first})"))
+                    else:
+                        parent.items[key] = (key_line, node)
+            elif isinstance(node, Scalar):
+                root = node
+            if isinstance(node, (Mapping, Sequence)):
+                stack.append(node)
+                pending_key.append(None)
+                if len(stack) > MAX_DEPTH:
+                    raise _Fatal(line, f"nesting deeper than {MAX_DEPTH} levels")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = mark.line + 1 if mark is not None else 1
+        raise _Fatal(where, f"YAML syntax error: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise _Fatal(1, f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+    return root
+
+
+_KIND_WORDS = {"bool": "true/false", "null": "empty (null)", "int": "a number", "float": "a number"}
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, Mapping):
+        return "a mapping"
+    if isinstance(node, Sequence):
+        return "a list"
+    return _KIND_WORDS.get(node.kind, "text")
+
+
+def _id_of(node: Node) -> str:
+    if isinstance(node, Mapping) and "id" in node.items:
+        value = node.items["id"][1]
+        if isinstance(value, Scalar):
+            return value.value
+    return ""
+
+
+class _Checker:
+    """Walks the composed tree against the deck format, collecting every problem."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[tuple[int, str]] = []
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append((line, message))
+
+    def keys(
+        self, node: Mapping, where: str, required: Iterable[str], optional: Iterable[str]
+    ) -> None:
+        required = list(required)
+        allowed = required + list(optional)
+        for key, (line, _) in node.items.items():
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                self.error(line, f"{where}: unknown key {key!r}{suggestion}")
+        for key in required:
+            if key not in node.items:
+                self.error(node.line, f"{where}: missing required key {key!r}")
+
+    def text(
+        self, node: Mapping, key: str, where: str, *, required: bool = True, empty_ok: bool = False
+    ) -> str:
+        if key not in node.items:
+            return ""
+        _, value = node.items[key]
+        if not isinstance(value, Scalar) or value.kind != "str":
+            if isinstance(value, Scalar) and value.kind != "null":
+                self.error(
+                    value.line,
+                    f"{where}: {key!r} must be text, but YAML reads {value.value} as "
+                    f"{_describe(value)}; put it in quotes: \"{value.value}\"",
+                )
+            elif isinstance(value, Scalar) and required:
+                self.error(value.line, f"{where}: {key!r} must not be empty")
+            elif not isinstance(value, Scalar):
+                self.error(value.line, f"{where}: {key!r} must be text, not {_describe(value)}")
+            return ""
+        if required and not empty_ok and not value.value.strip():
+            self.error(value.line, f"{where}: {key!r} must not be empty")
+        return value.value
+
+    def slug(self, node: Mapping, key: str, where: str) -> str:
+        value = self.text(node, key, where)
+        if value and not _SLUG.match(value):
+            line = node.items[key][1].line
+            self.error(
+                line,
+                f"{where}: {key} {value!r} must be a slug: lowercase letters, digits, '-' or '_', "
+                "at most 64 characters",
+            )
+        return value
+
+    def seq(self, node: Mapping, key: str, where: str) -> list[Node]:
+        if key not in node.items:
+            return []
+        _, value = node.items[key]
+        if isinstance(value, Scalar) and value.kind == "null":
+            return []
+        if not isinstance(value, Sequence):
+            self.error(value.line, f"{where}: {key!r} must be a list, not {_describe(value)}")
+            return []
+        return value.items
+
+    def deck(self, root: Node | None) -> Deck | None:
+        if not isinstance(root, Mapping):
+            line = root.line if root is not None else 1
+            self.error(line, "a deck file must be a mapping with id, name and cards")
+            return None
+        self.keys(root, "deck", ("id", "name", "cards"), ("description",))
+        deck_id = self.slug(root, "id", "deck")
+        name = self.text(root, "name", "deck")
+        description = self.text(root, "description", "deck", required=False)
+        cards: list[Card] = []
+        seen: dict[str, int] = {}
+        items = self.seq(root, "cards", "deck")
+        if "cards" in root.items and not items:
+            self.error(root.items["cards"][0], "deck: 'cards' must list at least one card")
+        for item in items:
+            card = self.card(item)
+            card_id = _id_of(item)
+            if card_id in seen:
+                self.error(item.line, f"duplicate card id {card_id!r} (first at line {seen[card_id]})")
+            elif card_id:
+                seen[card_id] = item.line
+                if card is not None:
+                    cards.append(card)
+        if self.problems:
+            return None
+        return Deck(deck_id, name, tuple(cards), description, self.path)
+
+    def card(self, node: Node) -> Card | None:
+        if not isinstance(node, Mapping):
+            self.error(node.line, f"each card must be a mapping, not {_describe(node)}")
+            return None
+        before = len(self.problems)
+        where = "card"
+        if "id" in node.items:
+            card_id = self.slug(node, "id", "card")
+            where = f"card {card_id!r}" if card_id else "card"
+        else:
+            card_id = ""
+        self.keys(
+            node,
+            where,
+            ("id", "question", "choices", "answer", "explanation"),
+            ("title", "references", "tags", "source"),
+        )
+        title = self.text(node, "title", where, required=False)
+        question = self.text(node, "question", where)
+        explanation = self.text(node, "explanation", where)
+        choices = self.choices(node, where)
+        answer, multiple = self.answer(node, where, {c.id for c in choices})
+        references = self.references(node, where)
+        tags = self.tags(node, where)
+        source = self.source(node, where)
+        if len(self.problems) > before:
+            return None
+        return Card(
+            id=card_id,
+            question=question,
+            choices=tuple(choices),
+            answer=answer,
+            explanation=explanation,
+            multiple=multiple,
+            title=title,
+            references=tuple(references),
+            tags=tuple(tags),
+            source=tuple(sorted(source.items())),
+            line=node.line,
+        )
+
+    def choices(self, card: Mapping, where: str) -> list[Choice]:
+        items = self.seq(card, "choices", where)
+        if "choices" in card.items and not MIN_CHOICES <= len(items) <= MAX_CHOICES:
+            self.error(
+                card.items["choices"][0],
+                f"{where}: a card needs {MIN_CHOICES} to {MAX_CHOICES} choices, found {len(items)}",
+            )
+        choices: list[Choice] = []
+        seen: dict[str, int] = {}
+        for item in items:
+            if not isinstance(item, Mapping):
+                self.error(
+                    item.line,
+                    f"{where}: each choice must be a mapping with 'id' and 'text', "
+                    f"not {_describe(item)}",
+                )
+                continue
+            self.keys(item, f"{where} choice", ("id", "text"), ())
+            choice_id = self.slug(item, "id", f"{where} choice")
+            text = self.text(item, "text", f"{where} choice {choice_id!r}")
+            if choice_id in seen:
+                self.error(
+                    item.line,
+                    f"{where}: duplicate choice id {choice_id!r} (first at line {seen[choice_id]})",
+                )
+            elif choice_id:
+                seen[choice_id] = item.line
+                choices.append(Choice(choice_id, text))
+        return choices
+
+    def answer(self, card: Mapping, where: str, choice_ids: set[str]) -> tuple[tuple[str, ...], bool]:
+        if "answer" not in card.items:
+            return (), False
+        _, node = card.items["answer"]
+        multiple = isinstance(node, Sequence)
+        raw: list[Node] = node.items if isinstance(node, Sequence) else [node]
+        if multiple and not raw:
+            self.error(node.line, f"{where}: 'answer' lists no choice")
+        answer: list[str] = []
+        for item in raw:
+            if not isinstance(item, Scalar) or item.kind == "null":
+                self.error(item.line, f"{where}: 'answer' must name choice ids")
+                continue
+            if item.value not in choice_ids:
+                known = ", ".join(sorted(choice_ids)) or "none"
+                self.error(
+                    item.line,
+                    f"{where}: answer {item.value!r} names no choice of this card "
+                    f"(choice ids: {known})",
+                )
+            elif item.value in answer:
+                self.error(item.line, f"{where}: answer {item.value!r} is listed twice")
+            else:
+                answer.append(item.value)
+        return tuple(answer), multiple
+
+    def references(self, card: Mapping, where: str) -> list[Reference]:
+        refs: list[Reference] = []
+        for item in self.seq(card, "references", where):
+            if not isinstance(item, Mapping):
+                self.error(item.line, f"{where}: each reference needs 'title' and 'url'")
+                continue
+            self.keys(item, f"{where} reference", ("title", "url"), ())
+            title = self.text(item, "title", f"{where} reference")
+            url = self.text(item, "url", f"{where} reference")
+            if url and not _URL.match(url):
+                self.error(
+                    item.items["url"][1].line,
+                    f"{where}: reference url {url!r} must start with http:// or https://",
+                )
+            refs.append(Reference(title, url))
+        return refs
+
+    def tags(self, card: Mapping, where: str) -> list[str]:
+        tags: list[str] = []
+        for item in self.seq(card, "tags", where):
+            if not isinstance(item, Scalar) or item.kind != "str" or not _SLUG.match(item.value):
+                shown = item.value if isinstance(item, Scalar) else _describe(item)
+                self.error(item.line, f"{where}: tag {shown!r} must be a slug (e.g. batch-norm)")
+            elif item.value not in tags:
+                tags.append(item.value)
+        return tags
+
+    def source(self, card: Mapping, where: str) -> dict[str, str]:
+        if "source" not in card.items:
+            return {}
+        _, node = card.items["source"]
+        if not isinstance(node, Mapping):
+            self.error(node.line, f"{where}: 'source' must be a mapping (published, author, url)")
+            return {}
+        self.keys(node, f"{where} source", (), ("published", "author", "url"))
+        source = {}
+        for key in ("published", "author", "url"):
+            value = self.text(node, key, f"{where} source")
+            if value:
+                source[key] = value
+        published = source.get("published", "")
+        if published and not _DATE.match(published):
+            line = node.items["published"][1].line
+            self.error(line, f"{where}: source published {published!r} must be YYYY-MM-DD")
+        return source
+
+
+def parse_deck(text: str, path: str = "<deck>") -> Deck:
+    """Validate deck YAML text. Raises DeckError with every problem as ``PATH:LINE: message``."""
+    problems: list[tuple[int, str]] = []
+    checker = _Checker(path)
+    deck = None
+    try:
+        root = _compose(text, problems)
+    except _Fatal as fatal:
+        problems.append((fatal.line, fatal.message))
+    else:
+        deck = checker.deck(root)
+    problems.extend(checker.problems)
+    if problems or deck is None:
+        problems.sort(key=lambda p: p[0])
+        raise DeckError([f"{path}:{line}: {message}" for line, message in problems])
+    return deck
+
+
+def load_deck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Deck:
+    """Read and validate one deck file, refusing oversized or non-UTF-8 files before parsing."""
+    shown = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputNotFoundError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise DeckError([f"{shown}:1: cannot read: {exc.strerror}"]) from None
+    if size > max_bytes:
+        raise DeckError(
+            [f"{shown}:1: file is {size:,} bytes; decks are limited to {max_bytes:,} bytes"]
+        )
+    try:
+        data = path.read_bytes()[: max_bytes + 1]
+    except OSError as exc:
+        raise DeckError([f"{shown}:1: cannot read: {exc.strerror}"]) from None
+    if len(data) > max_bytes:
+        raise DeckError([f"{shown}:1: file grew past the {max_bytes:,}-byte limit while read"])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DeckError([f"{shown}:{line}: not valid UTF-8 (byte {exc.start})"]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return parse_deck(text, shown)
+
+
+def find_deck_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders into their *.yaml/*.yml files (recursively, sorted); keep files as given."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(_walk(path)))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise InputNotFoundError(f"{path}: no such file or folder")
+    return found
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.endswith(DECK_SUFFIXES) and not name.startswith("."):
+                yield Path(root) / name
+
+
+def load_decks(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Deck]:
+    """Load every file, collecting all problems of all files into one DeckError."""
+    decks: list[Deck] = []
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for path in find_deck_files(paths):
+        try:
+            deck = load_deck(path, max_bytes)
+        except DeckError as exc:
+            problems.extend(exc.problems)
+            continue
+        if deck.id in seen:
+            problems.append(f"{path}:1: deck id {deck.id!r} is also used by {seen[deck.id]}")
+            continue
+        seen[deck.id] = str(path)
+        decks.append(deck)
+    if problems:
+        raise DeckError(problems)
+    return decks
+
+
+def bundled_decks_dir() -> Path:
+    """The decks shipped with mlcards: inside the wheel, or ``decks/`` in a source checkout."""
+    packaged = Path(__file__).resolve().parent / "decks"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "decks"

@@ -1,0 +1,97 @@
+"""Numbered schema migrations. Append only: never edit a migration that has shipped.
+
+Each runs once, inside its own ``BEGIN IMMEDIATE`` transaction together with the row that
+records it, so a database is always at exactly one schema version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE decks (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            path TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL,
+            imported_at TEXT NOT NULL
+        )"""
+    )
+    # The schedule columns of cards are a cache of the review log (see Store.replay).
+    db.execute(
+        """
+        CREATE TABLE cards (
+            deck_id TEXT NOT NULL REFERENCES decks(id),
+            id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            retired INTEGER NOT NULL DEFAULT 0,
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            schedule_from INTEGER NOT NULL DEFAULT 0,
+            repetitions INTEGER NOT NULL DEFAULT 0,
+            easiness REAL NOT NULL DEFAULT 2.5,
+            interval INTEGER NOT NULL DEFAULT 0,
+            due TEXT,
+            last_review_id INTEGER,
+            last_review_day TEXT,
+            PRIMARY KEY (deck_id, id)
+        )"""
+    )
+    db.execute("CREATE INDEX cards_due ON cards(due) WHERE retired = 0")
+    db.execute(
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            deck_id TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            study_day TEXT NOT NULL,
+            chosen TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            quality INTEGER NOT NULL CHECK (quality BETWEEN 0 AND 5),
+            response_ms INTEGER NOT NULL,
+            same_day_repeat INTEGER NOT NULL,
+            was_new INTEGER NOT NULL,
+            repetitions INTEGER NOT NULL,
+            easiness REAL NOT NULL,
+            interval INTEGER NOT NULL,
+            due TEXT NOT NULL,
+            FOREIGN KEY (deck_id, card_id) REFERENCES cards(deck_id, id)
+        )"""
+    )
+    db.execute("CREATE INDEX reviews_card ON reviews(deck_id, card_id, id)")
+    db.execute("CREATE INDEX reviews_day ON reviews(study_day)")
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""
+            CREATE TRIGGER reviews_append_only_{action.lower()} BEFORE {action} ON reviews
+            BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END"""
+        )
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _m001_initial),)
+
+SCHEMA_VERSION = MIGRATIONS[-1].id
+
+MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS migrations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    mlcards_version TEXT NOT NULL
+)"""

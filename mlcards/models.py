@@ -1,0 +1,159 @@
+"""Plain data shared by every layer. Nothing here does I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from datetime import date, datetime
+from typing import Any
+
+
+class Quality(IntEnum):
+    """SM-2 response quality. Stored in the review log as its integer value."""
+
+    BLACKOUT = 0  # "I don't know"
+    WRONG = 1  # a wrong choice
+    WRONG_FAMILIAR = 2
+    HARD = 3  # correct, but hard or guessed
+    GOOD = 4
+    EASY = 5
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    question: str
+    choices: tuple[Choice, ...]
+    answer: tuple[str, ...]
+    explanation: str
+    multiple: bool = False
+    """True for "select all that apply": the answer was written as a list."""
+    title: str = ""
+    references: tuple[Reference, ...] = ()
+    tags: tuple[str, ...] = ()
+    source: tuple[tuple[str, str], ...] = ()
+    line: int = 0
+    """Line of the card in its deck file, for error messages and editors."""
+
+    def is_correct(self, chosen: frozenset[str] | set[str]) -> bool:
+        return frozenset(chosen) == frozenset(self.answer)
+
+    def content(self) -> dict[str, Any]:
+        """Everything an author can edit, as JSON-able values (the store compares these)."""
+        return {
+            "title": self.title,
+            "question": self.question,
+            "choices": [{"id": c.id, "text": c.text} for c in self.choices],
+            "answer": list(self.answer),
+            "multiple": self.multiple,
+            "explanation": self.explanation,
+            "refs": [{"title": r.title, "url": r.url} for r in self.references],
+            "tags": list(self.tags),
+            "source": dict(self.source),
+        }
+
+    @classmethod
+    def from_content(cls, card_id: str, content: dict[str, Any]) -> Card:
+        return cls(
+            id=card_id,
+            title=content["title"],
+            question=content["question"],
+            choices=tuple(Choice(c["id"], c["text"]) for c in content["choices"]),
+            answer=tuple(content["answer"]),
+            multiple=bool(content["multiple"]),
+            explanation=content["explanation"],
+            references=tuple(Reference(r["title"], r["url"]) for r in content["refs"]),
+            tags=tuple(content["tags"]),
+            source=tuple(sorted(content["source"].items())),
+        )
+
+
+@dataclass(frozen=True)
+class Deck:
+    id: str
+    name: str
+    cards: tuple[Card, ...]
+    description: str = ""
+    path: str = ""
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or would do) to one deck."""
+
+    deck_id: str
+    path: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    reset: list[str] = field(default_factory=list)
+    new_deck: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_deck or self.added or self.updated or self.retired or self.reset)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deck": self.deck_id,
+            "path": self.path,
+            "new_deck": self.new_deck,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "retired": self.retired,
+            "restored": self.restored,
+            "reset": self.reset,
+        }
+
+
+@dataclass(frozen=True)
+class ScheduledCard:
+    """A card as the review queue sees it: content plus its cached schedule."""
+
+    deck_id: str
+    deck_name: str
+    card: Card
+    repetitions: int
+    easiness: float
+    interval: int
+    due: date | None
+    last_review_day: date | None
+
+    @property
+    def is_new(self) -> bool:
+        return self.due is None
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """One answer, exactly as it is appended to the review log."""
+
+    deck_id: str
+    card_id: str
+    reviewed_at: datetime
+    study_day: date
+    chosen: tuple[str, ...]
+    correct: bool
+    quality: Quality
+    response_ms: int
+    same_day_repeat: bool
+    was_new: bool
+    repetitions: int
+    easiness: float
+    interval: int
+    due: date
