@@ -165,7 +165,9 @@ def review(
 def import_(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Deck files or folders (searched for *.yaml / *.yml).", show_default=False),
+        typer.Argument(
+            help="Deck files or folders (searched for *.yaml / *.yml).", show_default=False
+        ),
     ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
@@ -199,7 +201,9 @@ def import_(
 def _print_import(console: Console, summaries: list[ImportSummary], dry_run: bool) -> None:
     from rich.table import Table
 
-    table = Table(title="Import (dry run: nothing written)" if dry_run else "Import", title_justify="left")
+    table = Table(
+        title="Import (dry run: nothing written)" if dry_run else "Import", title_justify="left"
+    )
     table.add_column("Deck")
     for name in ("Added", "Updated", "Unchanged", "Retired", "Reset"):
         table.add_column(name, justify="right")

@@ -8,7 +8,7 @@ before.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from mlcards.errors import UsageError
 
@@ -20,7 +20,7 @@ def now() -> datetime:
     override = os.environ.get("MLCARDS_NOW")
     if override:
         return parse_instant(override, source="MLCARDS_NOW")
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_instant(text: str, source: str = "time") -> datetime:
@@ -32,7 +32,7 @@ def parse_instant(text: str, source: str = "time") -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.astimezone()  # naive means local time
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def study_day(instant: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> date:
@@ -43,5 +43,5 @@ def study_day(instant: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> 
 
 def utc_iso(instant: datetime) -> str:
     """UTC ISO 8601 with milliseconds and a Z, sortable as text."""
-    utc = instant.astimezone(timezone.utc)
+    utc = instant.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"

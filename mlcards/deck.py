@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 import yaml
 
@@ -72,7 +71,7 @@ class Sequence:
     line: int
 
 
-Node = Union[Scalar, Mapping, Sequence]
+Node = Scalar | Mapping | Sequence
 
 
 class _Fatal(Exception):
@@ -146,13 +145,15 @@ def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
                     if not isinstance(node, Scalar):
                         raise _Fatal(line, "mapping keys must be plain text")
                     pending_key[-1] = (node.value, line)
-                    node = None  # type: ignore[assignment]
+                    continue
                 else:
-                    key, key_line = pending_key[-1]  # type: ignore[misc]
+                    key, key_line = pending_key[-1]
                     pending_key[-1] = None
                     if key in parent.items:
                         first = parent.items[key][0]
-                        problems.append((key_line, f"duplicate key {key!r} (first at line {first})"))
+                        problems.append(
+                            (key_line, f"duplicate key {key!r} (first at line {first})")
+                        )
                     else:
                         parent.items[key] = (key_line, node)
             elif isinstance(node, Scalar):
@@ -227,7 +228,7 @@ class _Checker:
                 self.error(
                     value.line,
                     f"{where}: {key!r} must be text, but YAML reads {value.value} as "
-                    f"{_describe(value)}; put it in quotes: \"{value.value}\"",
+                    f'{_describe(value)}; put it in quotes: "{value.value}"',
                 )
             elif isinstance(value, Scalar) and required:
                 self.error(value.line, f"{where}: {key!r} must not be empty")
@@ -278,7 +279,9 @@ class _Checker:
             card = self.card(item)
             card_id = _id_of(item)
             if card_id in seen:
-                self.error(item.line, f"duplicate card id {card_id!r} (first at line {seen[card_id]})")
+                self.error(
+                    item.line, f"duplicate card id {card_id!r} (first at line {seen[card_id]})"
+                )
             elif card_id:
                 seen[card_id] = item.line
                 if card is not None:
@@ -358,7 +361,9 @@ class _Checker:
                 choices.append(Choice(choice_id, text))
         return choices
 
-    def answer(self, card: Mapping, where: str, choice_ids: set[str]) -> tuple[tuple[str, ...], bool]:
+    def answer(
+        self, card: Mapping, where: str, choice_ids: set[str]
+    ) -> tuple[tuple[str, ...], bool]:
         if "answer" not in card.items:
             return (), False
         _, node = card.items["answer"]

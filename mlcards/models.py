@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
 from datetime import date, datetime
+from enum import IntEnum
 from typing import Any
 
 

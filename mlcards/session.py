@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
@@ -104,8 +105,13 @@ class Session:
             due = item.due or self.today + timedelta(days=1)
             self.repeats_logged += 1
         else:
-            state = review(SM2State(item.repetitions, item.easiness, item.interval), quality)
-            repetitions, easiness, interval = state.repetitions, float(state.easiness), state.interval
+            before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
+            state = review(before, quality)
+            repetitions, easiness, interval = (
+                state.repetitions,
+                float(state.easiness),
+                state.interval,
+            )
             due = self.today + timedelta(days=interval)
         self.answered += 1
         self.correct += int(correct)

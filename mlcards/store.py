@@ -85,7 +85,9 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{path.parent}: cannot create the data folder: {exc.strerror}") from None
+            raise StoreError(
+                f"{path.parent}: cannot create the data folder: {exc.strerror}"
+            ) from None
         if path.exists() and not os.access(path, os.R_OK):
             raise StoreError(f"{path}: cannot read the database (permission denied)")
         try:
@@ -240,7 +242,9 @@ class Store:
             if old_content != content:
                 summary.updated.append(card.id)
                 old_answer = sorted(json.loads(old_content)["answer"])
-                if old_answer != sorted(card.answer) and self._reset_schedule(conn, deck.id, card.id):
+                if old_answer != sorted(card.answer) and self._reset_schedule(
+                    conn, deck.id, card.id
+                ):
                     summary.reset.append(card.id)
             elif not retired:
                 summary.unchanged.append(card.id)  # only its place in the file moved
@@ -270,7 +274,9 @@ class Store:
 
     # -- reviewing ------------------------------------------------------------------------------
 
-    def _scheduled(self, where: str, params: Sequence[Any], order: str, limit: int) -> list[ScheduledCard]:
+    def _scheduled(
+        self, where: str, params: Sequence[Any], order: str, limit: int
+    ) -> list[ScheduledCard]:
         sql = (
             "SELECT c.deck_id, d.name, c.id, c.content, c.repetitions, c.easiness, c.interval, "
             "c.due, c.last_review_day FROM cards c JOIN decks d ON d.id = c.deck_id "

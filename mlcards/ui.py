@@ -18,18 +18,18 @@ from types import FrameType
 
 from rich.console import Console, Group
 from rich.markdown import Markdown
-from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
+from mlcards.models import Choice, ReviewRecord, ScheduledCard
 from mlcards.session import Session, quality_for
 
 CHOICE_KEYS = "1234567890"
 ENTER = "enter"
 DONT_KNOW = "d"
 QUIT = "q"
+RATING_KEYS = {"3": 3, "4": 4, "5": 5, ENTER: 4}
 
 KeyReader = Callable[[], str]
 
@@ -52,7 +52,7 @@ def _choice_table(
     table = Table.grid(padding=(0, 1), expand=True)
     table.add_column(width=5, no_wrap=True)
     table.add_column(ratio=1)
-    for key, choice in zip(CHOICE_KEYS, order):
+    for key, choice in zip(CHOICE_KEYS, order, strict=False):
         label = f"[{key}]"
         if selected is not None:
             label = f"[{'x' if choice.id in selected else ' '}]{key}"
@@ -129,12 +129,11 @@ def render_answer(
     else:
         verdict = Text(" ✘ Wrong", style="bold red")
     console.print(verdict)
-    console.print(
-        _choice_table(order, correct=item.card.answer, chosen=chosen, revealed=True)
-    )
+    console.print(_choice_table(order, correct=item.card.answer, chosen=chosen, revealed=True))
     parts: list[Markdown | Text] = [Markdown(item.card.explanation.strip())]
     if item.card.references:
-        refs = Text("\nReferences\n", style="bold")
+        refs = Text("\n")
+        refs.append("References\n", style="bold")
         for ref in item.card.references:
             refs.append(f"• {ref.title}\n  ")
             refs.append(ref.url, style="underline blue")
@@ -178,6 +177,32 @@ def describe_due(next_due: date | None, today: date) -> str:
     return f"in {days} days ({next_due.isoformat()})"
 
 
+def _ask(
+    console: Console,
+    read_key: KeyReader,
+    item: ScheduledCard,
+    order: list[Choice],
+    draw: Callable[[set[str] | None], None],
+) -> tuple[tuple[str, ...], bool] | None:
+    """Read keys until the learner answers: (chosen ids, don't know), or None for quit."""
+    selected: set[str] = set()
+    draw(selected if item.card.multiple else None)
+    while True:
+        key = read_key()
+        if key == QUIT:
+            return None
+        if key == DONT_KNOW:
+            return (), True
+        if key in CHOICE_KEYS[: len(order)]:
+            choice_id = order[CHOICE_KEYS.index(key)].id
+            if not item.card.multiple:
+                return (choice_id,), False
+            selected ^= {choice_id}
+            draw(selected)
+        elif key == ENTER and item.card.multiple and selected:
+            return tuple(c.id for c in order if c.id in selected), False
+
+
 def run_review(
     console: Console,
     session: Session,
@@ -192,9 +217,14 @@ def run_review(
         order = session.choice_order(item)
         total = session.answered + session.remaining
         position = session.answered + 1
-        selected: set[str] = set()
 
-        def draw(item: ScheduledCard = item, order: list[Choice] = order) -> None:
+        def draw(
+            selected: set[str] | None,
+            item: ScheduledCard = item,
+            order: list[Choice] = order,
+            position: int = position,
+            total: int = total,
+        ) -> None:
             if clear:
                 console.clear()
             render_question(
@@ -204,30 +234,14 @@ def run_review(
                 position=position,
                 total=total,
                 elapsed_s=time.monotonic() - started,
-                selected=selected if item.card.multiple else None,
+                selected=selected,
             )
 
-        draw()
         shown_at = time.monotonic()
-        dont_know = False
-        chosen: tuple[str, ...] = ()
-        while True:
-            key = read_key()
-            if key == QUIT:
-                return ReviewOutcome(session.answered, session.correct, quit_early=True)
-            if key == DONT_KNOW:
-                dont_know = True
-                break
-            if key in CHOICE_KEYS[: len(order)]:
-                choice_id = order[CHOICE_KEYS.index(key)].id
-                if not item.card.multiple:
-                    chosen = (choice_id,)
-                    break
-                selected ^= {choice_id}
-                draw()
-            elif key == ENTER and item.card.multiple and selected:
-                chosen = tuple(c.id for c in order if c.id in selected)
-                break
+        answer = _ask(console, read_key, item, order, draw)
+        if answer is None:
+            return ReviewOutcome(session.answered, session.correct, quit_early=True)
+        chosen, dont_know = answer
         response_ms = int((time.monotonic() - shown_at) * 1000)
         correct = not dont_know and item.card.is_correct(set(chosen))
         render_answer(console, item, order, chosen, correct=correct, dont_know=dont_know)
@@ -235,19 +249,14 @@ def run_review(
         if correct:
             rating = None
             while rating is None:
-                key = read_key()
-                rating = {"3": 3, "4": 4, "5": 5, ENTER: 4}.get(key)
+                rating = RATING_KEYS.get(read_key())
             quality = quality_for(True, rating=rating)
             record(session.answer(item, chosen, quality, response_ms, now()))
             continue
-        quality = quality_for(False, dont_know=dont_know)
-        record(session.answer(item, chosen, quality, response_ms, now()))
-        while True:
-            key = read_key()
+        record(session.answer(item, chosen, quality_for(False, dont_know), response_ms, now()))
+        while (key := read_key()) not in (ENTER, " "):
             if key == QUIT:
                 return ReviewOutcome(session.answered, session.correct, quit_early=True)
-            if key in (ENTER, " "):
-                break
     return ReviewOutcome(session.answered, session.correct, quit_early=False)
 
 
@@ -267,9 +276,7 @@ def terminal_keys() -> Iterator[KeyReader]:
 
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
-    previous = {
-        sig: signal.signal(sig, _raise_exit) for sig in (signal.SIGTERM, signal.SIGHUP)
-    }
+    previous = {sig: signal.signal(sig, _raise_exit) for sig in (signal.SIGTERM, signal.SIGHUP)}
 
     def read_key() -> str:
         data = os.read(fd, 32)
@@ -294,12 +301,7 @@ def terminal_keys() -> Iterator[KeyReader]:
             signal.signal(sig, handler)
 
 
-def padded(text: str) -> Padding:
-    return Padding(Text(text), (0, 1))
-
-
 __all__ = [
-    "Quality",
     "ReviewOutcome",
     "describe_due",
     "render_answer",

@@ -1,0 +1,33 @@
+"""Shared fixtures. Every test runs with its own data dir: no test touches a real user's files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "mlcards-home"
+    monkeypatch.setenv("MLCARDS_HOME", str(home))
+    monkeypatch.delenv("MLCARDS_DB", raising=False)
+    monkeypatch.delenv("MLCARDS_NOW", raising=False)
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    import time
+
+    time.tzset()
+    yield home
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def db_path(isolated_home: Path) -> Path:
+    return isolated_home / "mlcards.db"
