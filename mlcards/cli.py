@@ -87,9 +87,9 @@ def _today() -> Any:
 
 def _import_bundled(store: Store, console: Console) -> None:
     from mlcards.clock import now
-    from mlcards.deck import bundled_decks_dir, load_decks
+    from mlcards.deck import bundled_deck_files, load_decks
 
-    decks = load_decks([bundled_decks_dir()])
+    decks = load_decks(bundled_deck_files())
     store.import_decks(decks, now())
     names = ", ".join(d.name for d in decks)
     cards = sum(len(d.cards) for d in decks)
@@ -322,12 +322,14 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """The error boundary: every failure becomes a message on stderr and an exit code."""
-    import click
+    """The error boundary: every failure becomes a message on stderr and an exit code.
 
+    Usage errors, ``--help`` and Ctrl-C outside a review are handled by typer (exit 2, 0 and
+    130); everything of ours is caught here, and anything unexpected leaves a crash report.
+    """
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=argv, prog_name="mlcards", standalone_mode=False)
+        command.main(args=argv, prog_name="mlcards", standalone_mode=True)
     except DeckError as exc:
         for problem in exc.problems:
             sys.stderr.write(problem + "\n")
@@ -335,16 +337,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail(f"{count} problem{'s' if count != 1 else ''} in deck files; nothing was written", 65)
     except MlcardsError as exc:
         _fail(f"error: {exc}", exc.exit_code)
-    except click.exceptions.Abort:
-        _fail("interrupted", EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
-    except click.ClickException as exc:
-        exc.show()
-        raise SystemExit(exc.exit_code) from None
-    except SystemExit:
-        raise
     except Exception as exc:
         report = _crash_report()
         _fail(f"internal error: {type(exc).__name__}: {exc} (full report: {report})", 1)
-    raise SystemExit(result if isinstance(result, int) else 0)
+    raise SystemExit(0)

@@ -525,6 +525,15 @@ def load_decks(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> lis
     return decks
 
 
+FIRST_BUNDLED = "batchnorm.yaml"
+
+
+def bundled_deck_files() -> list[Path]:
+    """The bundled deck files, the BatchNorm deck first: it is a newcomer's first question."""
+    files = find_deck_files([bundled_decks_dir()])
+    return sorted(files, key=lambda p: (p.name != FIRST_BUNDLED, p.name))
+
+
 def bundled_decks_dir() -> Path:
     """The decks shipped with mlcards: inside the wheel, or ``decks/`` in a source checkout."""
     packaged = Path(__file__).resolve().parent / "decks"

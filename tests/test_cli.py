@@ -1,0 +1,165 @@
+"""The command line as a script sees it: exit codes, stdout, stderr, JSON."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from helpers import deck_yaml, write
+
+from mlcards import __version__
+from mlcards.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--version") == (0, f"mlcards {__version__}\n", "")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["review"], ["import"], ["status"], ["config"], ["config", "show"], ["config", "set"]],
+)
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0
+    assert "Usage:" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "status", "--bogus")
+    assert code == 2
+    assert "No such option" in err
+
+
+def test_import_then_reimport_reports_nothing_changed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    code, out, _ = run(capsys, "import", str(deck))
+    assert code == 0 and "toy (new)" in out
+    code, out, _ = run(capsys, "import", str(deck), "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["changed"] is False
+    assert summary["decks"][0]["unchanged"] == ["c1", "c2", "c3"]
+    code, out, _ = run(capsys, "import", str(deck))
+    assert "Nothing changed" in out
+
+
+def test_dry_run_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path
+) -> None:
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    code, out, _ = run(capsys, "import", "--dry-run", "--json", str(deck))
+    assert code == 0 and json.loads(out)["decks"][0]["added"] == ["c1", "c2", "c3"]
+    code, out, _ = run(capsys, "status", "--json")
+    assert json.loads(out)["decks"] == []
+
+
+def test_bad_deck_exits_65_with_file_and_line_and_leaves_db_untouched(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path
+) -> None:
+    good = write(tmp_path / "a-good.yaml", deck_yaml("good"))
+    run(capsys, "import", str(good))
+    before = db_path.read_bytes()
+    bad = write(tmp_path / "b-bad.yaml", deck_yaml("bad").replace("answer: a", "answer: z", 1))
+    code, out, err = run(capsys, "import", str(tmp_path))
+    assert code == 65
+    assert f"{bad}:13: card 'c1': answer 'z' names no choice" in err
+    assert "Traceback" not in err + out
+    assert db_path.read_bytes() == before
+
+
+def test_missing_path_exits_66(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "import", str(tmp_path / "nope.yaml"))
+    assert code == 66
+    assert "nope.yaml: no such file" in err
+
+
+def test_status_json_next_day(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(capsys, "import", str(write(tmp_path / "toy.yaml", deck_yaml())))
+    monkeypatch.setenv("MLCARDS_NOW", "2026-05-01T10:00:00+00:00")
+    code, out, _ = run(capsys, "status", "--json")
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["today"] == "2026-05-01"
+    assert doc["decks"][0] | {"name": None} == {
+        "id": "toy",
+        "name": None,
+        "cards": 3,
+        "new": 3,
+        "due": 0,
+        "retired": 0,
+        "next_due": None,
+    }
+    assert doc["totals"] == {"cards": 3, "new": 3, "due": 0, "retired": 0}
+
+
+def test_rollover_hour_decides_the_study_day(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLCARDS_NOW", "2026-05-02T03:59:00+00:00")
+    assert json.loads(run(capsys, "status", "--json")[1])["today"] == "2026-05-01"
+    monkeypatch.setenv("MLCARDS_NOW", "2026-05-02T04:00:00+00:00")
+    assert json.loads(run(capsys, "status", "--json")[1])["today"] == "2026-05-02"
+    assert run(capsys, "config", "set", "rollover_hour", "0")[0] == 0
+    monkeypatch.setenv("MLCARDS_NOW", "2026-05-02T00:30:00+00:00")
+    assert json.loads(run(capsys, "status", "--json")[1])["today"] == "2026-05-02"
+
+
+def test_bad_now_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLCARDS_NOW", "yesterday")
+    code, _, err = run(capsys, "status")
+    assert code == 2 and "MLCARDS_NOW" in err
+
+
+def test_review_without_a_terminal_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "review")
+    assert code == 1
+    assert "needs an interactive terminal" in err
+
+
+def test_database_too_new_exits_78(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
+    run(capsys, "status")
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO migrations VALUES (99, 'future', 'x', '7.0')")
+    conn.commit()
+    conn.close()
+    code, _, err = run(capsys, "status")
+    assert code == 78 and "needs mlcards >= 7.0" in err
+
+
+def test_db_option_and_env_pick_the_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    run(capsys, "--db", str(tmp_path / "by-option.db"), "import", str(deck))
+    monkeypatch.setenv("MLCARDS_DB", str(tmp_path / "by-env.db"))
+    run(capsys, "import", str(deck))
+    assert (tmp_path / "by-option.db").exists() and (tmp_path / "by-env.db").exists()
+
+
+def test_config_show_and_set(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "config", "set", "new_per_day", "5")[0] == 0
+    code, out, _ = run(capsys, "config", "show", "--json")
+    assert json.loads(out) == {"new_per_day": 5, "reviews_per_day": 200, "rollover_hour": 4}
+    code, _, err = run(capsys, "config", "set", "rollover_hour", "25")
+    assert code == 2 and "between 0 and 23" in err
+    code, _, err = run(capsys, "config", "set", "colour", "blue")
+    assert code == 2 and "unknown setting" in err

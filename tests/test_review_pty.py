@@ -1,0 +1,206 @@
+"""`mlcards review` driven in a real pseudo-terminal, checking the screen and the database."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+from helpers import deck_yaml, write
+
+NOW = "2026-03-01T09:00:00+00:00"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
+RIGHT = re.compile(r"\[(\d)\]\s+Maria should use Batch Normalization after the activation")
+WRONG = re.compile(r"\[(\d)\]\s+Maria should use Batch Normalization before the activation")
+
+
+def env(home: Path, **extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MLCARDS_")}
+    base.update(MLCARDS_HOME=str(home), MLCARDS_NOW=NOW, TZ="UTC", TERM="xterm-256color")
+    base.update(extra)
+    return base
+
+
+def spawn(home: Path, cwd: Path, *args: str, **extra: str) -> pexpect.spawn:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "mlcards", "review", *args],
+        cwd=str(cwd),
+        env=env(home, **extra),
+        dimensions=(60, 80),
+        encoding="utf-8",
+        timeout=20,
+    )
+    return child
+
+
+def screen(child: pexpect.spawn) -> str:
+    return ANSI.sub("", child.before + (child.after if isinstance(child.after, str) else ""))
+
+
+def key_for(child: pexpect.spawn, pattern: re.Pattern[str]) -> str:
+    child.expect("don't know")
+    match = pattern.search(screen(child))
+    assert match, screen(child)
+    return match.group(1)
+
+
+def reviews(home: Path) -> list[dict[str, object]]:
+    conn = sqlite3.connect(home / "mlcards.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM reviews ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def finish(child: pexpect.spawn) -> tuple[int, str]:
+    child.expect(pexpect.EOF)
+    text = ANSI.sub("", child.before)
+    child.close()
+    return child.exitstatus if child.exitstatus is not None else 128 + child.signalstatus, text
+
+
+def status_json(home: Path, cwd: Path, now: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-m", "mlcards", "status", "--json"],
+        cwd=cwd,
+        env=env(home, MLCARDS_NOW=now),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out)
+
+
+def test_newcomer_answers_batchnorm_right_and_it_is_due_tomorrow(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    child = spawn(isolated_home, tmp_path)
+    child.expect("loaded the bundled decks")
+    key = key_for(child, RIGHT)
+    assert "A morning walk" in screen(child)
+    assert "How should Maria use Batch Normalization" in screen(child)
+    child.send(key)
+    child.expect("Correct")
+    child.expect("Rate it")
+    text = screen(child)
+    assert "Ioffe & Szegedy" in text and "arxiv.org/abs/1502.03167" in text
+    child.send("\r")
+    child.expect("don't know")  # the next bundled card
+    child.send("q")
+    code, text = finish(child)
+    assert code == 0
+    assert "Answered  1" in text and "Session ended early" in text
+    (row,) = reviews(isolated_home)
+    assert row["card_id"] == "batchnorm-placement"
+    assert json.loads(str(row["chosen"])) == ["after-previous-activation"]
+    assert (row["correct"], row["quality"], row["same_day_repeat"]) == (1, 4, 0)
+    assert (row["repetitions"], row["interval"], row["due"]) == (1, 1, "2026-03-02")
+    assert row["reviewed_at"] == "2026-03-01T09:00:00.000Z"
+    assert row["study_day"] == "2026-03-01"
+    assert isinstance(row["response_ms"], int) and row["response_ms"] >= 0
+    today = status_json(isolated_home, tmp_path, NOW)
+    tomorrow = status_json(isolated_home, tmp_path, "2026-03-02T09:00:00+00:00")
+    batchnorm = [d for d in tomorrow["decks"] if d["id"] == "batchnorm"][0]  # type: ignore[index,union-attr]
+    assert batchnorm["due"] == 1 and batchnorm["new"] == 0
+    assert [d for d in today["decks"] if d["id"] == "batchnorm"][0]["due"] == 0  # type: ignore[index,union-attr]
+
+
+def test_wrong_answer_comes_back_in_the_same_session(isolated_home: Path, tmp_path: Path) -> None:
+    child = spawn(isolated_home, tmp_path, "--deck", "batchnorm")
+    child.send(key_for(child, WRONG))
+    child.expect("Wrong")
+    child.expect("Enter continue")
+    assert "correct" in screen(child)
+    child.send("\r")
+    child.send(key_for(child, RIGHT))
+    child.expect("Rate it")
+    child.send("5")
+    code, text = finish(child)
+    assert code == 0 and "Session complete" in text and "Correct   1 (50%)" in text
+    first, second = reviews(isolated_home)
+    assert (first["quality"], first["correct"], first["same_day_repeat"]) == (1, 0, 0)
+    assert (second["quality"], second["correct"], second["same_day_repeat"]) == (5, 1, 1)
+    assert (second["repetitions"], second["interval"], second["easiness"]) == (0, 1, 1.96)
+
+
+def test_dont_know_shows_the_answer_and_scores_zero(isolated_home: Path, tmp_path: Path) -> None:
+    child = spawn(isolated_home, tmp_path, "--deck", "batchnorm", "--limit", "1")
+    child.expect("don't know")
+    child.send("d")
+    child.expect("Not known")
+    child.send("q")
+    code, _ = finish(child)
+    assert code == 0
+    (row,) = reviews(isolated_home)
+    assert (row["quality"], row["correct"], row["chosen"]) == (0, 0, "[]")
+
+
+def test_nothing_due_says_when_and_exits_0(isolated_home: Path, tmp_path: Path) -> None:
+    child = spawn(isolated_home, tmp_path, "--deck", "batchnorm")
+    child.send(key_for(child, RIGHT))
+    child.expect("Rate it")
+    child.send("4")
+    assert finish(child)[0] == 0
+    again = spawn(isolated_home, tmp_path, "--deck", "batchnorm")
+    code, text = finish(again)
+    assert code == 0
+    assert "Nothing to review now. Next review: tomorrow (2026-03-02)" in text
+
+
+def test_ctrl_c_keeps_answers_and_exits_130(isolated_home: Path, tmp_path: Path) -> None:
+    child = spawn(isolated_home, tmp_path)
+    child.send(key_for(child, RIGHT))
+    child.expect("Rate it")
+    child.send("\r")
+    child.expect("don't know")
+    child.sendintr()
+    code, text = finish(child)
+    assert code == 130
+    assert "Traceback" not in text
+    assert "Interrupted: the 1 answer(s) given were saved" in text
+    assert len(reviews(isolated_home)) == 1
+
+
+def test_select_all_that_apply_toggles_and_submits(isolated_home: Path, tmp_path: Path) -> None:
+    deck = write(tmp_path / "multi.yaml", deck_yaml("multi", ("m1",), answer="[a, c]"))
+    subprocess.run(
+        [sys.executable, "-m", "mlcards", "import", str(deck)],
+        cwd=tmp_path,
+        env=env(isolated_home),
+        check=True,
+        capture_output=True,
+    )
+    child = spawn(isolated_home, tmp_path, "--no-shuffle")
+    child.expect("Enter submit")
+    assert "Select all that apply" in screen(child)
+    child.send("1")
+    child.expect(r"\[x\]1")
+    child.send("3")
+    child.expect(r"\[x\]3")
+    child.send("\r")
+    child.expect("Correct")
+    child.send("4")
+    code, _ = finish(child)
+    assert code == 0
+    (row,) = reviews(isolated_home)
+    assert json.loads(str(row["chosen"])) == ["a", "c"] and row["correct"] == 1
+
+
+@pytest.mark.parametrize("term", ["dumb", "xterm-256color"])
+def test_no_color_screen_has_no_colour_codes(
+    isolated_home: Path, tmp_path: Path, term: str
+) -> None:
+    child = spawn(isolated_home, tmp_path, "--deck", "batchnorm", NO_COLOR="1", TERM=term)
+    child.expect("don't know")
+    raw = child.before
+    assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", raw)  # no foreground colours
+    child.send("q")
+    assert finish(child)[0] == 0
