@@ -163,3 +163,14 @@ def test_config_show_and_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "between 0 and 23" in err
     code, _, err = run(capsys, "config", "set", "colour", "blue")
     assert code == 2 and "unknown setting" in err
+
+
+def test_readme_deck_example_is_a_valid_deck() -> None:
+    from mlcards.deck import parse_deck
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("This is a complete example:\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    deck = parse_deck(block, "README.md")
+    (card,) = deck.cards
+    assert card.answer == ("lower-lr",) and not card.multiple
+    assert dict(card.source)["published"] == "2022-10-30"

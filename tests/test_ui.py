@@ -1,0 +1,106 @@
+"""What a person sees, rendered into an 80-column console, and the answer loop driven by keys."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from helpers import at, toy_deck
+from rich.console import Console
+
+from mlcards.deck import bundled_deck_files, load_deck
+from mlcards.models import Quality, ReviewRecord, ScheduledCard
+from mlcards.session import Session
+from mlcards.ui import ReviewOutcome, render_answer, render_question, render_summary, run_review
+
+TODAY = date(2026, 3, 1)
+
+
+def console(width: int = 80) -> tuple[Console, io.StringIO]:
+    buffer = io.StringIO()
+    return Console(file=buffer, width=width, color_system=None, legacy_windows=False), buffer
+
+
+def scheduled(card_index: int = 0, deck_file: Path | None = None) -> ScheduledCard:
+    deck = load_deck(deck_file) if deck_file else toy_deck()
+    return ScheduledCard(deck.id, deck.name, deck.cards[card_index], 0, 2.5, 0, None, None)
+
+
+ALL_CARDS = [
+    (path, index) for path in bundled_deck_files() for index in range(len(load_deck(path).cards))
+]
+
+
+@pytest.mark.parametrize("width", [80, 60])
+@pytest.mark.parametrize(("path", "index"), ALL_CARDS, ids=[f"{p.stem}-{i}" for p, i in ALL_CARDS])
+def test_every_bundled_card_fits_the_terminal(path: Path, index: int, width: int) -> None:
+    item = scheduled(index, path)
+    con, buffer = console(width)
+    order = list(item.card.choices)
+    render_question(con, item, order, position=1, total=1, selected=None)
+    chosen = (order[0].id,)
+    render_answer(
+        con, item, order, chosen, correct=item.card.is_correct(set(chosen)), dont_know=False
+    )
+    lines = buffer.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= width
+    text = " ".join(" ".join(lines).split())
+    for choice in item.card.choices:
+        assert " ".join(choice.text.split()[:3]) in text
+
+
+def test_question_screen_shows_deck_progress_choices_and_keys() -> None:
+    item = scheduled(0, bundled_deck_files()[0])
+    con, buffer = console()
+    render_question(con, item, list(item.card.choices), position=3, total=12, elapsed_s=65)
+    out = buffer.getvalue()
+    assert "Batch Normalization · A morning walk" in out
+    assert "new · 3 of 12 · 1:05" in out
+    assert "[1]" in out and "[4]" in out and "[5]" not in out
+    assert "1-4 answer · d don't know · q quit" in out
+
+
+def test_answer_screen_marks_the_right_and_the_chosen_choice() -> None:
+    item = scheduled()
+    con, buffer = console()
+    render_answer(con, item, list(item.card.choices), ("b",), correct=False, dont_know=False)
+    out = buffer.getvalue()
+    assert "✘ Wrong" in out
+    assert "Alpha  ✔ correct" in out
+    assert "Beta  ✘ your choice" in out
+    assert "Because." in out
+
+
+def test_summary_names_answered_accuracy_and_next_due() -> None:
+    con, buffer = console()
+    render_summary(con, ReviewOutcome(4, 3, False), date(2026, 3, 7), TODAY)
+    out = buffer.getvalue()
+    assert "Answered  4" in out and "3 (75%)" in out and "in 6 days (2026-03-07)" in out
+
+
+def test_run_review_records_each_answer_from_keys() -> None:
+    deck = toy_deck(cards=("c1", "c2"))
+    items = [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
+    session = Session(items, TODAY)
+    keys = iter(["9", "x", "1", "5", "2", "enter", "1", "enter"])
+    recorded: list[ReviewRecord] = []
+    con, buffer = console()
+    outcome = run_review(
+        con, session, recorded.append, lambda: next(keys), lambda: at("2026-03-01")
+    )
+    assert outcome == ReviewOutcome(answered=3, correct=2, quit_early=False)
+    assert [(r.card_id, r.quality, r.same_day_repeat) for r in recorded] == [
+        ("c1", Quality.EASY, False),
+        ("c2", Quality.WRONG, False),
+        ("c2", Quality.GOOD, True),
+    ]
+
+
+def test_quit_before_answering_records_nothing() -> None:
+    session = Session([scheduled()], TODAY)
+    recorded: list[ReviewRecord] = []
+    con, _ = console()
+    outcome = run_review(con, session, recorded.append, lambda: "q", lambda: at("2026-03-01"))
+    assert outcome.quit_early and recorded == []
