@@ -10,11 +10,13 @@ enforced while parsing, so deep input cannot exhaust the stack.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -32,9 +34,13 @@ MAX_DEPTH = 32
 MIN_CHOICES, MAX_CHOICES = 2, 10
 DECK_SUFFIXES = (".yaml", ".yml")
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_URL = re.compile(r"^https?://\S+$")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_URL = re.compile(r"https?://\S+")
+# Characters YAML refuses unescaped (C0/C1 controls, surrogates, U+FFFE/U+FFFF).
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 # YAML 1.2 core schema, in the order PyYAML tries them for a plain scalar.
 _CORE_SCHEMA = [
@@ -84,8 +90,9 @@ class _Fatal(Exception):
 
 
 def _scalar_kind(event: yaml.ScalarEvent) -> str:
-    if event.tag not in (None, "!"):
-        return "str"  # the only explicit tag let through (others are refused earlier)
+    if event.tag is not None:
+        return "str"  # "!" and "!!str" are the only explicit tags let through
+
     if not event.implicit[0]:
         return "str"  # quoted and block scalars are always text
     for kind, pattern in _CORE_SCHEMA:
@@ -95,20 +102,37 @@ def _scalar_kind(event: yaml.ScalarEvent) -> str:
 
 
 def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
-    """Build a Node tree from parser events, iteratively, refusing what the format forbids."""
-    loader = _BaseLoader(text)
+    """Build a Node tree from parser events, iteratively, refusing what the format forbids.
+
+    Lines are counted as editors count them (LF only) from each mark's character index, not
+    from YAML's own count, which also breaks lines at NEL, U+2028 and U+2029.
+    """
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        raise _Fatal(
+            text.count("\n", 0, bad.start()) + 1,
+            f"character U+{ord(bad.group()):04X} is not allowed in YAML; remove it, or write it "
+            "as an escape inside double quotes",
+        )
+    breaks = [m.start() for m in re.finditer("\n", text)]
+
+    def line_of(mark: yaml.Mark) -> int:
+        return bisect.bisect_left(breaks, mark.index) + 1
+
+    loader = None
     stack: list[Mapping | Sequence] = []
     pending_key: list[tuple[str, int] | None] = []
     root: Node | None = None
     documents = 0
     try:
+        loader = _BaseLoader(text)
         while True:
             event = loader.get_event()
             if isinstance(event, yaml.StreamEndEvent):
                 break
             if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
                 continue
-            line = event.start_mark.line + 1
+            line = line_of(event.start_mark)
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
@@ -164,13 +188,20 @@ def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
                 if len(stack) > MAX_DEPTH:
                     raise _Fatal(line, f"nesting deeper than {MAX_DEPTH} levels")
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = mark.line + 1 if mark is not None else 1
-        raise _Fatal(where, f"YAML syntax error: {exc.problem or exc.context}") from None
+        mark = exc.problem_mark
+        at_end = mark is not None and not text[mark.index :].strip()
+        if mark is None or (at_end and exc.context_mark is not None):
+            mark = exc.context_mark  # e.g. an unclosed quote: say where it opened
+        where = line_of(mark) if mark is not None else 1
+        message = exc.problem or exc.context or "invalid YAML"
+        if at_end and exc.context:
+            message = f"{message} ({exc.context})"
+        raise _Fatal(where, f"YAML syntax error: {message}") from None
     except yaml.YAMLError as exc:
-        raise _Fatal(1, f"YAML error: {exc}") from None
+        raise _Fatal(1, f"YAML error: {' '.join(str(exc).split())}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return root
 
 
@@ -183,6 +214,16 @@ def _describe(node: Node) -> str:
     if isinstance(node, Sequence):
         return "a list"
     return _KIND_WORDS.get(node.kind, "text")
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE.fullmatch(text) or not text.isascii():
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _id_of(node: Node) -> str:
@@ -241,7 +282,7 @@ class _Checker:
 
     def slug(self, node: Mapping, key: str, where: str) -> str:
         value = self.text(node, key, where)
-        if value and not _SLUG.match(value):
+        if value and not _SLUG.fullmatch(value):
             line = node.items[key][1].line
             self.error(
                 line,
@@ -398,7 +439,7 @@ class _Checker:
             self.keys(item, f"{where} reference", ("title", "url"), ())
             title = self.text(item, "title", f"{where} reference")
             url = self.text(item, "url", f"{where} reference")
-            if url and not _URL.match(url):
+            if url and not _URL.fullmatch(url):
                 self.error(
                     item.items["url"][1].line,
                     f"{where}: reference url {url!r} must start with http:// or https://",
@@ -409,7 +450,11 @@ class _Checker:
     def tags(self, card: Mapping, where: str) -> list[str]:
         tags: list[str] = []
         for item in self.seq(card, "tags", where):
-            if not isinstance(item, Scalar) or item.kind != "str" or not _SLUG.match(item.value):
+            if (
+                not isinstance(item, Scalar)
+                or item.kind != "str"
+                or not _SLUG.fullmatch(item.value)
+            ):
                 shown = item.value if isinstance(item, Scalar) else _describe(item)
                 self.error(item.line, f"{where}: tag {shown!r} must be a slug (e.g. batch-norm)")
             elif item.value not in tags:
@@ -430,9 +475,13 @@ class _Checker:
             if value:
                 source[key] = value
         published = source.get("published", "")
-        if published and not _DATE.match(published):
+        if published and not _is_date(published):
             line = node.items["published"][1].line
             self.error(line, f"{where}: source published {published!r} must be YYYY-MM-DD")
+        url = source.get("url", "")
+        if url and not _URL.fullmatch(url):
+            line = node.items["url"][1].line
+            self.error(line, f"{where}: source url {url!r} must start with http:// or https://")
         return source
 
 
@@ -486,13 +535,19 @@ def load_deck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Deck:
 def find_deck_files(paths: Iterable[Path]) -> list[Path]:
     """Expand folders into their *.yaml/*.yml files (recursively, sorted); keep files as given."""
     found: list[Path] = []
+    seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(_walk(path)))
+            candidates = sorted(_walk(path))
         elif path.exists():
-            found.append(path)
+            candidates = [path]
         else:
             raise InputNotFoundError(f"{path}: no such file or folder")
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(candidate)
     return found
 
 
