@@ -35,6 +35,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show or change settings (config.yaml in the data dir).")
 app.add_typer(config_app, name="config", no_args_is_help=True)
+backup_app = typer.Typer(help="List, make or restore backups of the database.")
+app.add_typer(backup_app, name="backup", no_args_is_help=True)
 
 _state: dict[str, Any] = {"db": None}
 
@@ -71,11 +73,16 @@ def _main(
     _state["db"] = db
 
 
-def _open_store() -> Store:
+def _open_store(create: bool = False) -> Store:
+    """Open the database; a missing one is created by review and import, or at the default
+    location, never at a path someone may have mistyped for a read-only command."""
+    import os
+
     from mlcards.config import db_path
     from mlcards.store import Store
 
-    return Store.open(db_path(_state["db"]))
+    explicit = _state["db"] is not None or bool(os.environ.get("MLCARDS_DB"))
+    return Store.open(db_path(_state["db"]), create=create or not explicit, daily_backup=True)
 
 
 def _today() -> Any:
@@ -125,7 +132,7 @@ def review(
         )
     settings = load_settings()
     console = _console()
-    with _open_store() as store:
+    with _open_store(create=True) as store:
         if store.deck_count() == 0:
             _import_bundled(store, console)
         if deck is not None and deck not in store.deck_ids():
@@ -181,7 +188,7 @@ def import_(
     decks = load_decks(paths)
     if not decks:
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
-    with _open_store() as store:
+    with _open_store(create=True) as store:
         summaries = store.import_decks(decks, now(), dry_run=dry_run)
     if as_json:
         typer.echo(
@@ -295,6 +302,108 @@ def config_set(
 
     settings = save_setting(key, value)
     typer.echo(f"{key} = {settings.to_dict()[key]}")
+
+
+@app.command()
+def check(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Rebuild the schedule from the log (after a backup).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Check the database: SQLite integrity, foreign keys, and the schedule against the log."""
+    from mlcards.session import replay, schedule_differences
+
+    with _open_store() as store:
+        integrity = store.integrity_problems()
+        cached = store.card_states()
+        differences: list[str] = []
+        if not integrity:
+            schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
+            replayed = replay(store.replay_rows(), schedule_from)
+            differences = schedule_differences(cached, replayed)
+        repaired = False
+        backup = None
+        if differences and repair:
+            backup = store.backup("pre-repair")
+            store.rebuild_states(replayed)
+            repaired = True
+    if as_json:
+        document = {
+            "integrity": integrity,
+            "schedule_differences": differences,
+            "repaired": repaired,
+            "backup": str(backup) if backup else None,
+            "ok": not integrity and (not differences or repaired),
+        }
+        typer.echo(json.dumps(document, indent=2))
+    else:
+        for line in integrity:
+            typer.echo(f"integrity: {line}")
+        for line in differences[:50]:
+            typer.echo(f"schedule: {line}")
+        if len(differences) > 50:
+            typer.echo(f"... and {len(differences) - 50} more")
+        if not integrity and not differences:
+            typer.echo(f"ok: integrity checked, {len(cached)} cards' schedules match the log")
+        if repaired:
+            typer.echo(f"repaired: rebuilt the schedule from the log (backup first: {backup})")
+    if integrity:
+        raise (
+            MlcardsError(
+                "the database is damaged; restore a backup with `mlcards backup restore latest`"
+            )
+            if as_json
+            else typer.Exit(74)
+        )
+    if differences and not repaired:
+        if not as_json:
+            typer.echo("run `mlcards check --repair` to rebuild the schedule from the log")
+        raise typer.Exit(1)
+
+
+@backup_app.command("list")
+def backup_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List backups, newest first."""
+    from mlcards.config import db_path
+    from mlcards.store import list_backups
+
+    backups = list_backups(db_path(_state["db"]))
+    if as_json:
+        typer.echo(json.dumps([b.to_dict() for b in backups], indent=2))
+        return
+    if not backups:
+        typer.echo("No backups yet.")
+        return
+    for b in backups:
+        when = b.created.astimezone().strftime("%Y-%m-%d %H:%M")
+        typer.echo(f"{b.path.name}  {when}  {b.reason:<13} {b.size / 1024:,.0f} KiB")
+
+
+@backup_app.command("create")
+def backup_create() -> None:
+    """Back up the database now."""
+    with _open_store() as store:
+        path = store.backup("manual")
+    typer.echo(f"backed up to {path}")
+
+
+@backup_app.command("restore")
+def backup_restore(
+    name: Annotated[str, typer.Argument(help="A name from `mlcards backup list`, or 'latest'.")],
+) -> None:
+    """Replace the database with a backup (the current one is backed up or kept aside first)."""
+    from mlcards.config import db_path
+    from mlcards.store import find_backup, restore_backup
+
+    path = db_path(_state["db"])
+    backup = find_backup(path, name)
+    moved = restore_backup(path, backup)
+    typer.echo(f"restored {path} from {backup.path.name}")
+    if moved is not None:
+        typer.echo(f"the damaged database was kept as {moved}")
 
 
 def _crash_report() -> str:

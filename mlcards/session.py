@@ -180,3 +180,34 @@ def replay(
         }
         for key, value in states.items()
     }
+
+
+SCHEDULE_FIELDS = (
+    "repetitions",
+    "easiness",
+    "interval",
+    "due",
+    "last_review_id",
+    "last_review_day",
+)
+_NEW = {"repetitions": 0, "easiness": 2.5, "interval": 0, "due": None}
+
+
+def schedule_differences(
+    cached: dict[tuple[str, str], dict[str, Any]],
+    replayed: dict[tuple[str, str], dict[str, Any]],
+) -> list[str]:
+    """Where the cached per-card schedule disagrees with a replay of the log, one line each."""
+    problems = []
+    for key in sorted(set(cached) | set(replayed)):
+        if key not in cached:
+            problems.append(f"{key[0]}/{key[1]}: reviewed in the log but missing from cards")
+            continue
+        expected = replayed.get(key, {**_NEW, "last_review_id": None, "last_review_day": None})
+        for name in SCHEDULE_FIELDS:
+            if cached[key][name] != expected[name]:
+                problems.append(
+                    f"{key[0]}/{key[1]}: {name} is {cached[key][name]!r}, "
+                    f"the log says {expected[name]!r}"
+                )
+    return problems

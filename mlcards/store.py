@@ -7,25 +7,41 @@ of truth; the schedule columns of ``cards`` are a cache that ``replay`` rebuilds
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from mlcards import __version__
+from mlcards import __version__, clock
 from mlcards.clock import utc_iso
-from mlcards.errors import BusyError, DatabaseTooNewError, MlcardsError, StoreError
+from mlcards.errors import (
+    BusyError,
+    DatabaseTooNewError,
+    InputNotFoundError,
+    MlcardsError,
+    StoreError,
+)
 from mlcards.migrations import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 from mlcards.models import Card, Deck, ImportSummary, ReviewRecord, ScheduledCard
 
 BUSY_TIMEOUT_MS = 5000
+BACKUP_DIR = "backups"
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 6
+
+
+def busy_timeout_s() -> float:
+    """How long a write waits for another mlcards before giving up (``MLCARDS_BUSY_TIMEOUT_MS``)."""
+    raw = os.environ.get("MLCARDS_BUSY_TIMEOUT_MS", "")
+    return (int(raw) if raw.isdigit() else BUSY_TIMEOUT_MS) / 1000
 
 
 def _canonical(content: dict[str, Any]) -> str:
@@ -35,6 +51,12 @@ def _canonical(content: dict[str, Any]) -> str:
 def _translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
     text = str(exc)
     lowered = text.lower()
+    code = getattr(exc, "sqlite_errorname", "")
+    if code in ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_SHMSIZE"):
+        return StoreError(
+            f"{path}: cannot write: disk full (or the file size limit was reached); "
+            "nothing of this step was saved, earlier data is intact"
+        )
     if "locked" in lowered or "busy" in lowered:
         return BusyError(f"{path}: the database is busy (another mlcards is writing); try again")
     if "full" in lowered:
@@ -80,27 +102,46 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> Store:
+    def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:
+        """Open (creating it only if ``create``), refuse a newer schema, migrate, back up.
+
+        Nothing is written to a file that turns out not to be an mlcards database, or to one
+        from a newer mlcards: the version check runs before any pragma that writes.
+        """
         path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"{path.parent}: cannot create the data folder: {exc.strerror}"
-            ) from None
-        if path.exists() and not os.access(path, os.R_OK):
+        if not path.exists():
+            if not create:
+                raise InputNotFoundError(
+                    f"{path}: no database here (`mlcards review` or `mlcards import` creates it)"
+                )
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"{path.parent}: cannot create the data folder: {exc.strerror}"
+                ) from None
+        elif not os.access(path, os.R_OK):
             raise StoreError(f"{path}: cannot read the database (permission denied)")
         try:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn = sqlite3.connect(str(path), timeout=busy_timeout_s(), isolation_level=None)
         except sqlite3.Error as exc:
             raise _translate(exc, path) from None
         store = cls(sqlite_utils.Database(conn, execute_plugins=False), path)
         try:
             store._configure()
             store._migrate()
+            if daily_backup:
+                store.daily_backup()
         except sqlite3.Error as exc:
             conn.close()
-            raise _translate(exc, path) from None
+            error = _translate(exc, path)
+            backups = list_backups(path)
+            if backups and not isinstance(error, BusyError):
+                error.args = (
+                    f"{error.args[0]}; latest backup: {backups[0].path.name} "
+                    "(`mlcards backup restore latest`)",
+                )
+            raise error from None
         except BaseException:
             conn.close()
             raise
@@ -116,8 +157,9 @@ class Store:
         self.close()
 
     def _configure(self) -> None:
-        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s() * 1000)}")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self._refuse_newer_schema()
         mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal":
             self.conn.execute("PRAGMA journal_mode = WAL")
@@ -151,7 +193,7 @@ class Store:
         row = self.conn.execute("SELECT max(id) FROM migrations").fetchone()
         return int(row[0] or 0)
 
-    def _migrate(self) -> None:
+    def _refuse_newer_schema(self) -> None:
         current = self.schema_version()
         if current > SCHEMA_VERSION:
             needed = self.conn.execute(
@@ -162,6 +204,11 @@ class Store:
                 f"{current}); it needs mlcards >= {needed}, this is {__version__}. "
                 "It was left unchanged."
             )
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        if 0 < current < SCHEMA_VERSION:
+            self.backup("pre-migration")
         for migration in MIGRATIONS:
             if migration.id <= current:
                 continue
@@ -174,6 +221,88 @@ class Store:
                     (migration.id, migration.name, __version__),
                 )
 
+    # -- backups and checks ---------------------------------------------------------------------
+
+    def backup(self, reason: str) -> Path:
+        """Copy the live database with SQLite's backup API (never a file copy), then rotate."""
+        folder = backup_folder(self.path)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+        target = folder / f"{self.path.stem}-{stamp}-{reason}.db"
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = folder / f"{self.path.stem}-{stamp}-{counter}-{reason}.db"
+        partial = target.with_name(target.name + ".part")
+        try:
+            copy = sqlite3.connect(str(partial))
+            try:
+                self.conn.backup(copy)
+            finally:
+                copy.close()
+            os.replace(partial, target)
+        except (OSError, sqlite3.Error) as exc:
+            partial.unlink(missing_ok=True)
+            if isinstance(exc, sqlite3.Error):
+                raise _translate(exc, target) from None
+            raise StoreError(f"{target}: cannot write the backup: {exc.strerror}") from None
+        prune_backups(self.path)
+        return target
+
+    def has_reviews(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is not None
+
+    def daily_backup(self) -> Path | None:
+        """The first use on each study day backs up a database that holds reviews."""
+        if not self.has_reviews():
+            return None
+        today = clock.study_day(clock.now())
+        for existing in list_backups(self.path):
+            if clock.study_day(existing.created) == today:
+                return None
+        return self.backup("daily")
+
+    def integrity_problems(self) -> list[str]:
+        problems = [
+            str(row[0]) for row in self.conn.execute("PRAGMA integrity_check") if row[0] != "ok"
+        ]
+        for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
+            problems.append(f"{table} row {rowid} points to a missing {parent} row")
+        return problems
+
+    def replay_rows(self) -> Iterator[dict[str, Any]]:
+        """The review log in order, as replay() reads it, streamed."""
+        cursor = self.conn.execute(
+            "SELECT id, deck_id, card_id, study_day, quality, same_day_repeat "
+            "FROM reviews ORDER BY id"
+        )
+        for row in cursor:
+            yield {
+                "id": row[0],
+                "deck_id": row[1],
+                "card_id": row[2],
+                "study_day": row[3],
+                "quality": row[4],
+                "same_day_repeat": row[5],
+            }
+
+    def rebuild_states(self, states: dict[tuple[str, str], dict[str, Any]]) -> None:
+        """Replace every card's cached schedule with ``states`` (cards absent are new)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE cards SET repetitions = 0, easiness = 2.5, interval = 0, due = NULL, "
+                "last_review_id = NULL, last_review_day = NULL"
+            )
+            conn.executemany(
+                "UPDATE cards SET repetitions = :repetitions, easiness = :easiness, "
+                "interval = :interval, due = :due, last_review_id = :last_review_id, "
+                "last_review_day = :last_review_day WHERE deck_id = :deck_id AND id = :card_id",
+                [
+                    {**state, "deck_id": deck_id, "card_id": card_id}
+                    for (deck_id, card_id), state in states.items()
+                ],
+            )
+
     # -- decks ----------------------------------------------------------------------------------
 
     def deck_count(self) -> int:
@@ -185,6 +314,8 @@ class Store:
         """Add, update, retire and restore cards of every deck, all in one transaction."""
         stamp = utc_iso(now)
         summaries: list[ImportSummary] = []
+        if not dry_run and self.has_reviews():
+            self.backup("pre-import")
         try:
             with self._write() as conn:
                 for deck in decks:
@@ -443,3 +574,137 @@ class Store:
 
 class _DryRun(Exception):
     """Raised inside the import transaction to roll it back after computing the summary."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    created: datetime
+    reason: str
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.path.name,
+            "path": str(self.path),
+            "created": utc_iso(self.created),
+            "reason": self.reason,
+            "bytes": self.size,
+        }
+
+
+_BACKUP_NAME = re.compile(r"-(\d{8}T\d{6}Z)(?:-\d+)?-([a-z-]+)\.db$")
+
+
+def backup_folder(db_path: Path) -> Path:
+    return Path(db_path).parent / BACKUP_DIR
+
+
+def list_backups(db_path: Path) -> list[Backup]:
+    """Backups of this database, newest first."""
+    folder = backup_folder(db_path)
+    if not folder.is_dir():
+        return []
+    found = []
+    prefix = Path(db_path).stem + "-"
+    for path in folder.glob(f"{glob.escape(prefix)}*.db"):
+        match = _BACKUP_NAME.search(path.name[len(prefix) - 1 :])
+        if match is None:
+            continue
+        created = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        found.append(Backup(path, created, match.group(2), path.stat().st_size))
+    return sorted(found, key=lambda b: (b.created, b.path.name), reverse=True)
+
+
+def prune_backups(db_path: Path) -> list[Path]:
+    """Keep the newest backup of each of the last 7 days, 4 weeks and 6 months; drop the rest."""
+    backups = list_backups(db_path)
+    keep: set[Path] = set()
+    periods: list[tuple[Callable[[datetime], object], int]] = [
+        (lambda d: d.date(), KEEP_DAILY),
+        (lambda d: d.isocalendar()[:2], KEEP_WEEKLY),
+        (lambda d: (d.year, d.month), KEEP_MONTHLY),
+    ]
+    for period, count in periods:
+        seen: list[object] = []
+        for backup in backups:
+            key = period(backup.created.astimezone())
+            if key in seen:
+                continue
+            if len(seen) == count:
+                break
+            seen.append(key)
+            keep.add(backup.path)
+    removed = []
+    for backup in backups:
+        if backup.path not in keep:
+            backup.path.unlink(missing_ok=True)
+            removed.append(backup.path)
+    return removed
+
+
+def find_backup(db_path: Path, name: str) -> Backup:
+    backups = list_backups(db_path)
+    if not backups:
+        raise InputNotFoundError(f"{backup_folder(db_path)}: no backups of {db_path}")
+    if name == "latest":
+        return backups[0]
+    for backup in backups:
+        if name in (backup.path.name, str(backup.path)):
+            return backup
+    raise InputNotFoundError(f"no backup named {name!r}; `mlcards backup list` shows them")
+
+
+def restore_backup(db_path: Path, backup: Backup) -> Path | None:
+    """Replace the database with a backup. Returns where a damaged database was moved.
+
+    A healthy database is first backed up itself ("pre-restore") and then overwritten through
+    the backup API, which is safe with other connections open. A damaged one is moved aside,
+    never deleted, with its WAL file.
+    """
+    db_path = Path(db_path)
+    source = sqlite3.connect(f"file:{backup.path}?mode=ro", uri=True)
+    try:
+        try:
+            ok = source.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            version = source.execute("SELECT max(id) FROM migrations").fetchone()[0] or 0
+        except sqlite3.Error as exc:
+            raise StoreError(f"{backup.path}: not a usable backup ({exc})") from None
+        if not ok:
+            raise StoreError(f"{backup.path}: the backup itself fails its integrity check")
+        if version > SCHEMA_VERSION:
+            raise DatabaseTooNewError(f"{backup.path}: written by a newer mlcards")
+        moved: Path | None = None
+        live: Store | None = None
+        if db_path.exists():
+            try:
+                live = Store.open(db_path, create=False)
+                if live.integrity_problems():
+                    live.close()
+                    live = None
+            except MlcardsError:
+                live = None
+            if live is None:
+                moved = db_path.with_name(
+                    f"{db_path.name}.damaged-{clock.now().strftime('%Y%m%dT%H%M%SZ')}"
+                )
+                for suffix in ("", "-wal", "-shm"):
+                    part = Path(str(db_path) + suffix)
+                    if part.exists():
+                        os.replace(part, Path(str(moved) + suffix))
+        try:
+            if live is not None:
+                live.backup("pre-restore")
+                source.backup(live.conn)
+                live.close()
+            else:
+                target = sqlite3.connect(str(db_path))
+                try:
+                    source.backup(target)
+                finally:
+                    target.close()
+        except sqlite3.Error as exc:
+            raise _translate(exc, db_path) from None
+        return moved
+    finally:
+        source.close()

@@ -64,3 +64,43 @@ def answer_all(store: Store, day: str, quality: Quality, limit: int | None = Non
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def subprocess_env(home: Path, **extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLCARDS_")}
+    env.update(MLCARDS_HOME=str(home), TZ="UTC", NO_COLOR="1")
+    env.update(extra)
+    return env
+
+
+def mlcards(home: Path, *args: str, **extra: str) -> tuple[int, str, str]:
+    """Run the real command in a child process; returns (exit code, stdout, stderr)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mlcards", *args],
+        env=subprocess_env(home, **extra),
+        cwd=home.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def big_deck_yaml(deck_id: str, count: int, variant: str = "") -> str:
+    lines = [f"id: {deck_id}", f"name: Big {deck_id}", "cards:"]
+    for i in range(count):
+        lines += [
+            f"  - id: card-{i}",
+            f'    question: "Question {i}{variant}?"',
+            "    choices:",
+            "      - {id: a, text: Alpha}",
+            "      - {id: b, text: Beta}",
+            "    answer: a",
+            f'    explanation: "Explanation {i}{variant}."',
+        ]
+    return "\n".join(lines) + "\n"
