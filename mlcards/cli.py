@@ -183,9 +183,10 @@ def import_(
 ) -> None:
     """Import or update decks. All files are checked first; then all land, or none."""
     from mlcards.clock import now
+    from mlcards.config import load_settings
     from mlcards.deck import load_decks
 
-    decks = load_decks(paths)
+    decks = load_decks(paths, max_bytes=load_settings().max_deck_bytes)
     if not decks:
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
     with _open_store(create=True) as store:

@@ -46,12 +46,18 @@ class Settings:
     new_per_day: int = DEFAULT_NEW_PER_DAY
     reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY
     rollover_hour: int = DEFAULT_ROLLOVER_HOUR
+    max_deck_bytes: int = 5 * 1024 * 1024
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-_RANGES = {"new_per_day": (0, 10_000), "reviews_per_day": (0, 100_000), "rollover_hour": (0, 23)}
+_RANGES = {
+    "new_per_day": (0, 10_000),
+    "reviews_per_day": (0, 100_000),
+    "rollover_hour": (0, 23),
+    "max_deck_bytes": (1024, 1024**3),
+}
 
 
 def _checked(key: str, value: object, where: str) -> int:

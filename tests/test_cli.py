@@ -158,7 +158,12 @@ def test_db_option_and_env_pick_the_file(
 def test_config_show_and_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "config", "set", "new_per_day", "5")[0] == 0
     code, out, _ = run(capsys, "config", "show", "--json")
-    assert json.loads(out) == {"new_per_day": 5, "reviews_per_day": 200, "rollover_hour": 4}
+    assert json.loads(out) == {
+        "new_per_day": 5,
+        "reviews_per_day": 200,
+        "rollover_hour": 4,
+        "max_deck_bytes": 5 * 1024 * 1024,
+    }
     code, _, err = run(capsys, "config", "set", "rollover_hour", "25")
     assert code == 2 and "between 0 and 23" in err
     code, _, err = run(capsys, "config", "set", "colour", "blue")
@@ -174,3 +179,11 @@ def test_readme_deck_example_is_a_valid_deck() -> None:
     (card,) = deck.cards
     assert card.answer == ("lower-lr",) and not card.multiple
     assert dict(card.source)["published"] == "2022-10-30"
+
+
+def test_deck_size_cap_is_configurable(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=tuple(f"c{i}" for i in range(10))))
+    assert deck.stat().st_size > 1024
+    assert run(capsys, "config", "set", "max_deck_bytes", "1024")[0] == 0
+    code, _, err = run(capsys, "import", str(deck))
+    assert code == 65 and "decks are limited to 1,024 bytes" in err
