@@ -20,7 +20,7 @@ from mlcards.errors import DeckError, MlcardsError, NotATerminalError, UsageErro
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mlcards.models import ImportSummary
+    from mlcards.models import ImportSummary, ScheduledCard
     from mlcards.store import Store
 
 EXIT_INTERRUPTED = 130
@@ -103,69 +103,343 @@ def _import_bundled(store: Store, console: Console) -> None:
     console.print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
 
 
+class _StoreActions:
+    """What the review screen may do to a card, done in the store."""
+
+    def __init__(self, store: Store, today: Any, pause: Any) -> None:
+        self.store = store
+        self.today = today
+        self.pause = pause
+
+    def suspend(self, item: ScheduledCard) -> str:
+        self.store.suspend(item.deck_id, item.card.id)
+        return f"Suspended {item.key} until `mlcards unsuspend {item.key}`."
+
+    def bury(self, item: ScheduledCard) -> str:
+        from datetime import timedelta
+
+        self.store.bury(item.deck_id, item.card.id, self.today + timedelta(days=1))
+        return f"Buried {item.key} until tomorrow."
+
+    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
+        from dataclasses import replace
+
+        flagged = not item.flagged
+        self.store.flag(item.deck_id, item.card.id, flagged)
+        words = "Flagged for editing (`mlcards flagged`)." if flagged else "Flag removed."
+        return replace(item, flagged=flagged), words
+
+    def edit(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
+        """Open the deck file at the card's line in $VISUAL/$EDITOR, then re-import it."""
+        import os
+        import shlex
+        import subprocess
+        from dataclasses import replace
+
+        from mlcards.clock import now
+        from mlcards.deck import load_deck
+
+        path = Path(item.path) if item.path else None
+        if path is None or not path.is_file():
+            return item, f"The deck file of {item.key} is not available to edit."
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with self.pause():
+            try:
+                subprocess.run([*shlex.split(editor), f"+{item.card.line}", str(path)], check=False)
+            except OSError as exc:
+                return item, f"Could not start the editor {editor!r}: {exc.strerror}"
+        try:
+            deck = load_deck(path)
+            self.store.import_decks([deck], now())
+        except MlcardsError as exc:
+            first = str(exc).splitlines()[0]
+            return item, f"Not re-imported: {first}"
+        fresh = self.store.scheduled_card(item.deck_id, item.card.id)
+        if fresh is None:
+            return None, f"{item.key} is no longer in its deck file: retired."
+        return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {path.name}."
+
+
+def _queue(
+    store: Store,
+    settings: Any,
+    today: Any,
+    deck: str | None,
+    tag: str | None,
+    new_limit: int | None,
+) -> list[ScheduledCard]:
+    """Today's queue under the daily limits: each deck's own, and the global ones."""
+    from mlcards.session import build_queue
+
+    new_done, reviews_done = store.counts_today(today)
+    review_room = max(settings.reviews_per_day - reviews_done, 0)
+    new_room = max(settings.new_per_day - new_done, 0)
+    if new_limit is not None:
+        new_room = min(new_room, new_limit)
+    due: list[ScheduledCard] = []
+    new: list[ScheduledCard] = []
+    for deck_id in [deck] if deck else store.deck_ids():
+        own = settings.for_deck(deck_id)
+        deck_new, deck_reviews = store.counts_today(today, deck_id)
+        due += store.due_cards(
+            today, min(review_room, max(own.reviews_per_day - deck_reviews, 0)), deck_id, tag
+        )
+        new += store.new_cards(
+            min(new_room, max(own.new_per_day - deck_new, 0)), deck_id, tag, today
+        )
+    due.sort(key=lambda item: item.due or today)  # stable: deck order within a day
+    return build_queue(due[:review_room], new[:new_room], store.repeat_cards(today, deck, tag))
+
+
+def _run_session(
+    store: Store,
+    queue: list[ScheduledCard],
+    today: Any,
+    *,
+    mode: str,
+    no_shuffle: bool,
+    minutes: float | None,
+    suspend_leeches: bool,
+    leech_threshold: int,
+    deck: str | None,
+) -> None:
+    import random
+    import time
+    import uuid
+
+    from mlcards import clock
+    from mlcards.session import Session
+    from mlcards.ui import ReviewOutcome, render_summary, run_review, terminal_keys
+
+    console = _console()
+    session = Session(
+        queue,
+        today,
+        rng=None if no_shuffle else random.Random(),
+        journal=store,
+        mode=mode,
+        session_id=uuid.uuid4().hex,
+        leech_threshold=leech_threshold,
+        suspend_leeches=suspend_leeches,
+        deadline=time.monotonic() + minutes * 60 if minutes else None,
+    )
+    interrupted = False
+    with terminal_keys() as terminal:
+        actions = _StoreActions(store, today, terminal.pause)
+        try:
+            outcome = run_review(console, session, actions, terminal, clock.now)
+        except (KeyboardInterrupt, EOFError):
+            interrupted = True
+            outcome = ReviewOutcome(session.answered, session.correct, quit_early=True)
+    console.print()
+    render_summary(console, outcome, store.next_due(deck), today)
+    if session.out_of_time and session.remaining:
+        console.print(f"Time is up: {session.remaining} card(s) left for later.")
+    if interrupted:
+        console.print(f"Interrupted: the {outcome.answered} answer(s) given were saved.")
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _need_terminal(command: str) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise NotATerminalError(
+            f"mlcards {command} needs an interactive terminal (stdin and stdout must be a "
+            "TTY); for scripts use `mlcards status --json`"
+        )
+
+
+DeckOption = Annotated[
+    Optional[str],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Option("--deck", "-d", help="Only cards of this deck (its id).", show_default=False),
+]
+TagOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--tag", "-t", help="Only cards with this tag.", show_default=False),
+]
+NoShuffleOption = Annotated[bool, typer.Option("--no-shuffle", help="Show choices in file order.")]
+
+
+def _check_deck(store: Store, deck: str | None) -> None:
+    if deck is not None and deck not in store.deck_ids():
+        raise UsageError(f"no deck {deck!r}; decks: {', '.join(store.deck_ids())}")
+
+
 @app.command()
 def review(
-    deck: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--deck", "-d", help="Only cards of this deck (its id).", show_default=False),
-    ] = None,
+    deck: DeckOption = None,
+    tag: TagOption = None,
     limit: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--limit", "-n", min=1, help="At most this many cards.", show_default=False),
     ] = None,
-    no_shuffle: Annotated[
-        bool, typer.Option("--no-shuffle", help="Show choices in file order.")
+    minutes: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--minutes", "-m", min=0.1, help="Stop after this many minutes.", show_default=False
+        ),
+    ] = None,
+    new: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--new", min=0, help="At most this many new cards.", show_default=False),
+    ] = None,
+    no_shuffle: NoShuffleOption = False,
+    suspend_leeches: Annotated[
+        bool,
+        typer.Option("--suspend-leeches", help="Suspend a card that becomes a leech (not tag it)."),
     ] = False,
 ) -> None:
     """Review the cards due today, then new ones, in the terminal."""
-    import random
-
     from mlcards import clock
     from mlcards.config import load_settings
-    from mlcards.session import Session, build_queue
-    from mlcards.ui import render_summary, run_review, terminal_keys
+    from mlcards.session import build_queue
 
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise NotATerminalError(
-            "mlcards review needs an interactive terminal (stdin and stdout must be a TTY); "
-            "for scripts use `mlcards status --json`"
-        )
+    _need_terminal("review")
     settings = load_settings()
-    console = _console()
     with _open_store(create=True) as store:
         if store.deck_count() == 0:
-            _import_bundled(store, console)
-        if deck is not None and deck not in store.deck_ids():
-            raise UsageError(f"no deck {deck!r}; decks: {', '.join(store.deck_ids())}")
+            _import_bundled(store, _console())
+        _check_deck(store, deck)
         today = clock.study_day(clock.now(), settings.rollover_hour)
-        new_done, reviews_done = store.counts_today(today)
-        queue = build_queue(
-            store.due_cards(today, max(settings.reviews_per_day - reviews_done, 0), deck),
-            store.new_cards(max(settings.new_per_day - new_done, 0), deck),
-            store.repeat_cards(today, deck),
-            limit,
-        )
+        queue = build_queue(_queue(store, settings, today, deck, tag, new), [], [], limit)
         if not queue:
             from mlcards.ui import describe_due
 
             when = describe_due(store.next_due(deck), today)
-            console.print(f"Nothing to review now. Next review: {when}.")
+            _console().print(f"Nothing to review now. Next review: {when}.")
             return
-        session = Session(queue, today, rng=None if no_shuffle else random.Random())
-        interrupted = False
-        with terminal_keys() as read_key:
-            try:
-                outcome = run_review(console, session, store.record, read_key, clock.now)
-            except (KeyboardInterrupt, EOFError):
-                from mlcards.ui import ReviewOutcome
+        threshold = settings.for_deck(deck).leech_threshold if deck else settings.leech_threshold
+        _run_session(
+            store,
+            queue,
+            today,
+            mode="review",
+            no_shuffle=no_shuffle,
+            minutes=minutes,
+            suspend_leeches=suspend_leeches,
+            leech_threshold=threshold,
+            deck=deck,
+        )
 
-                interrupted = True
-                outcome = ReviewOutcome(session.answered, session.correct, quit_early=True)
-        console.print()
-        render_summary(console, outcome, store.next_due(deck), today)
-        if interrupted:
-            console.print(f"Interrupted: the {outcome.answered} answer(s) given were saved.")
-            raise typer.Exit(EXIT_INTERRUPTED)
+
+@app.command()
+def practice(
+    deck: DeckOption = None,
+    tag: TagOption = None,
+    wrong_only: Annotated[
+        bool, typer.Option("--wrong-only", help="Only cards whose last answer was wrong.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 20,
+    no_shuffle: NoShuffleOption = False,
+) -> None:
+    """Extra practice beyond what is due: logged as practice, the schedule is not changed."""
+    from mlcards import clock
+    from mlcards.config import load_settings
+
+    _need_terminal("practice")
+    settings = load_settings()
+    with _open_store(create=True) as store:
+        _check_deck(store, deck)
+        today = clock.study_day(clock.now(), settings.rollover_hour)
+        queue = store.practice_cards(limit, deck, tag, wrong_only)
+        if not queue:
+            what = "answered wrong last time" if wrong_only else "reviewed yet"
+            _console().print(f"No cards {what} to practise. Try `mlcards review`.")
+            return
+        _run_session(
+            store,
+            queue,
+            today,
+            mode="practice",
+            no_shuffle=no_shuffle,
+            minutes=None,
+            suspend_leeches=False,
+            leech_threshold=settings.leech_threshold,
+            deck=deck,
+        )
+
+
+def _card_list(kind: str, as_json: bool, empty: str) -> None:
+    with _open_store() as store:
+        cards = store.marked_cards(kind)
+    if as_json:
+        typer.echo(json.dumps(cards, indent=2))
+        return
+    if not cards:
+        typer.echo(empty)
+        return
+    for c in cards:
+        where = f"{c['path']}:{c['line']}" if c["path"] else "(no file)"
+        title = f"  {c['title']}" if c["title"] else ""
+        typer.echo(f"{c['deck']}/{c['card']}{title}\n    {where}  lapses: {c['lapses']}")
+
+
+@app.command()
+def flagged(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Cards flagged for editing during reviews (key f), with their file and line."""
+    _card_list("flagged", as_json, "No flagged cards.")
+
+
+@app.command()
+def leeches(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Cards that keep being forgotten (8 lapses by default), with their file and line."""
+    _card_list("leech", as_json, "No leeches.")
+
+
+@app.command()
+def suspended(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Suspended cards."""
+    _card_list("suspended", as_json, "No suspended cards.")
+
+
+def _parse_card_refs(refs: list[str]) -> list[tuple[str, str]]:
+    parsed = []
+    for ref in refs:
+        deck_id, sep, card_id = ref.partition("/")
+        if not sep or not deck_id or not card_id:
+            raise UsageError(f"{ref!r}: name a card as DECK/CARD (see `mlcards suspended`)")
+        parsed.append((deck_id, card_id))
+    return parsed
+
+
+@app.command()
+def unsuspend(
+    cards: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Cards as DECK/CARD.", show_default=False),
+    ] = None,
+    all_cards: Annotated[bool, typer.Option("--all", help="Every suspended card.")] = False,
+) -> None:
+    """Bring suspended cards back into reviews."""
+    if not cards and not all_cards:
+        raise UsageError("name the cards (DECK/CARD) or use --all")
+    with _open_store() as store:
+        if all_cards:
+            count = store.unsuspend_all()
+        else:
+            count = 0
+            for deck_id, card_id in _parse_card_refs(cards or []):
+                if not store.suspend(deck_id, card_id, suspended=False):
+                    raise UsageError(f"no card {deck_id}/{card_id}")
+                count += 1
+    typer.echo(f"unsuspended {count} card(s)")
+
+
+@app.command()
+def unflag(
+    cards: Annotated[list[str], typer.Argument(help="Cards as DECK/CARD.", show_default=False)],
+) -> None:
+    """Clear the edit flag of cards."""
+    with _open_store() as store:
+        for deck_id, card_id in _parse_card_refs(cards):
+            if not store.flag(deck_id, card_id, flagged=False):
+                raise UsageError(f"no card {deck_id}/{card_id}")
+    typer.echo(f"unflagged {len(cards)} card(s)")
 
 
 @app.command("import")
@@ -288,21 +562,36 @@ def config_show(
     if as_json:
         typer.echo(json.dumps(settings, indent=2))
         return
+    decks = settings.pop("decks")
     for key, value in settings.items():
         typer.echo(f"{key} = {value}")
+    for deck_id, overrides in decks.items():
+        for key, value in overrides.items():
+            typer.echo(f"decks.{deck_id}.{key} = {value}")
     typer.echo(f"# file: {config_path()}")
 
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(help="new_per_day, reviews_per_day or rollover_hour.")],
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="new_per_day, reviews_per_day, rollover_hour, leech_threshold or "
+            "max_deck_bytes (with --deck: new_per_day, reviews_per_day, leech_threshold)."
+        ),
+    ],
     value: Annotated[str, typer.Argument(help="A whole number.")],
+    deck: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--deck", "-d", help="Set it for this deck only.", show_default=False),
+    ] = None,
 ) -> None:
-    """Change one setting."""
+    """Change one setting, globally or for one deck."""
     from mlcards.config import save_setting
 
-    settings = save_setting(key, value)
-    typer.echo(f"{key} = {settings.to_dict()[key]}")
+    settings = save_setting(key, value, deck)
+    shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
+    typer.echo(f"{key} = {shown}" + (f" (deck {deck})" if deck else ""))
 
 
 @app.command()

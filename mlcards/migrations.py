@@ -84,7 +84,47 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _m001_initial),)
+LAPSE_COUNT_SQL = """
+    SELECT count(*) FROM (
+        SELECT r.quality, lag(r.repetitions, 1, 0) OVER (ORDER BY r.id) AS before
+        FROM reviews r
+        WHERE r.deck_id = cards.deck_id AND r.card_id = cards.id
+          AND r.same_day_repeat = 0 AND r.mode = 'review' AND r.id > cards.schedule_from
+    ) WHERE quality < 3 AND before >= 1
+"""
+
+
+def _m002_review_depth(db: sqlite_utils.Database) -> None:
+    """Practice mode, undo, suspend/bury/flag, leeches, and each card's line in its file."""
+    db.execute("ALTER TABLE reviews ADD COLUMN session TEXT")
+    db.execute("ALTER TABLE reviews ADD COLUMN mode TEXT NOT NULL DEFAULT 'review'")
+    for column in (
+        "suspended INTEGER NOT NULL DEFAULT 0",
+        "buried_until TEXT",
+        "flagged INTEGER NOT NULL DEFAULT 0",
+        "leech INTEGER NOT NULL DEFAULT 0",
+        "lapses INTEGER NOT NULL DEFAULT 0",
+        "line INTEGER NOT NULL DEFAULT 0",
+    ):
+        db.execute(f"ALTER TABLE cards ADD COLUMN {column}")
+    db.execute(f"UPDATE cards SET lapses = ({LAPSE_COUNT_SQL})")
+    # Undo within a session is the one way an answer leaves the log: the store writes a token
+    # for exactly that row in the same transaction, and the trigger refuses any other delete.
+    db.execute("CREATE TABLE undo_tokens (review_id INTEGER PRIMARY KEY)")
+    db.execute("DROP TRIGGER reviews_append_only_delete")
+    db.execute(
+        """
+        CREATE TRIGGER reviews_append_only_delete BEFORE DELETE ON reviews
+        WHEN NOT EXISTS (SELECT 1 FROM undo_tokens WHERE review_id = OLD.id)
+        BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END"""
+    )
+    db.execute("CREATE INDEX reviews_session ON reviews(session) WHERE session IS NOT NULL")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _m001_initial),
+    Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
+)
 
 SCHEMA_VERSION = MIGRATIONS[-1].id
 

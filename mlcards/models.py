@@ -133,10 +133,19 @@ class ScheduledCard:
     interval: int
     due: date | None
     last_review_day: date | None
+    lapses: int = 0
+    leech: bool = False
+    flagged: bool = False
+    path: str = ""
+    """The deck file the card came from, and ``card.line`` in it (for editing)."""
 
     @property
     def is_new(self) -> bool:
         return self.due is None
+
+    @property
+    def key(self) -> str:
+        return f"{self.deck_id}/{self.card.id}"
 
 
 @dataclass(frozen=True)
@@ -157,3 +166,10 @@ class ReviewRecord:
     easiness: float
     interval: int
     due: date
+    mode: str = "review"
+    """"review" changes the schedule; "practice" is logged only."""
+    session: str = ""
+    lapse: bool = False
+    """A graded answer below 3 on a card that had been learned (repetitions >= 1)."""
+    leech_action: str = ""
+    """"tag" or "suspend" when this lapse made the card a leech."""

@@ -8,16 +8,18 @@ A card answered with quality < 4 comes back at the end of the session until answ
 from __future__ import annotations
 
 import random
+import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
 from mlcards.scheduler import SM2State, review
 
+DEFAULT_LEECH_THRESHOLD = 8
 DEFAULT_NEW_PER_DAY = 20
 DEFAULT_REVIEWS_PER_DAY = 200
 REPEAT_BELOW = Quality.GOOD
@@ -57,26 +59,81 @@ def quality_for(correct: bool, dont_know: bool = False, rating: int = Quality.GO
     return Quality(rating)
 
 
+class Journal(Protocol):
+    """Where a session's answers are written as they are given (the store, in the app)."""
+
+    def record(self, record: ReviewRecord) -> int: ...
+
+    def undo(self, review_id: int, session: str, before: ScheduledCard) -> None: ...
+
+
+@dataclass
+class _Answered:
+    before: ScheduledCard
+    record: ReviewRecord
+    review_id: int | None
+    requeued: ScheduledCard | None
+
+
 class Session:
-    """One sitting: hands out cards, grades answers into review records, requeues repeats."""
+    """One sitting: hands out cards, grades answers into review records, requeues repeats.
+
+    With a ``journal`` every answer is written the moment it is given and can be undone, in
+    reverse order, for as long as the session lasts. In ``practice`` mode answers are logged
+    but leave the schedule alone.
+    """
 
     def __init__(
-        self, queue: Iterable[ScheduledCard], today: date, rng: random.Random | None = None
+        self,
+        queue: Iterable[ScheduledCard],
+        today: date,
+        rng: random.Random | None = None,
+        *,
+        journal: Journal | None = None,
+        mode: str = "review",
+        session_id: str = "",
+        leech_threshold: int = DEFAULT_LEECH_THRESHOLD,
+        suspend_leeches: bool = False,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if mode not in ("review", "practice"):
+            raise ValueError(f"unknown session mode {mode!r}")
         self.today = today
         self.rng = rng
+        self.journal = journal
+        self.mode = mode
+        self.session_id = session_id
+        self.leech_threshold = leech_threshold
+        self.suspend_leeches = suspend_leeches
+        self.deadline = deadline
+        self.clock = clock
         self._queue: deque[ScheduledCard] = deque(queue)
+        self._history: list[_Answered] = []
         self.planned = len(self._queue)
-        self.answered = 0
-        self.correct = 0
         self.repeats_logged = 0
+
+    @property
+    def answered(self) -> int:
+        return len(self._history)
+
+    @property
+    def correct(self) -> int:
+        return sum(a.record.correct for a in self._history)
 
     @property
     def remaining(self) -> int:
         return len(self._queue)
 
+    @property
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and self.clock() >= self.deadline
+
     def next(self) -> ScheduledCard | None:
-        return self._queue[0] if self._queue else None
+        """The card to show now, or None when the queue is empty or the time is up."""
+        if not self._queue or (self.out_of_time and self.answered):
+            return None
+        return self._queue[0]
 
     def choice_order(self, item: ScheduledCard) -> list[Choice]:
         """Choices in the order to show them: shuffled when the session has a random source."""
@@ -84,6 +141,20 @@ class Session:
         if self.rng is not None:
             self.rng.shuffle(choices)
         return choices
+
+    def _grade(
+        self, item: ScheduledCard, quality: Quality
+    ) -> tuple[bool, int, float, int, date, bool]:
+        """(same-day repeat, repetitions, easiness, interval, due, lapse) after the answer."""
+        repeat = self.mode == "review" and item.last_review_day == self.today
+        if self.mode == "practice" or repeat:
+            due = item.due or self.today + timedelta(days=1)
+            return repeat, item.repetitions, item.easiness, item.interval, due, False
+        before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
+        state = review(before, quality)
+        lapse = quality < Quality.HARD and item.repetitions >= 1
+        due = self.today + timedelta(days=state.interval)
+        return False, state.repetitions, float(state.easiness), state.interval, due, lapse
 
     def answer(
         self,
@@ -93,40 +164,16 @@ class Session:
         response_ms: int,
         now: datetime,
     ) -> ReviewRecord:
-        """Grade the current card and move the queue on. The caller persists the record."""
+        """Grade the current card, write it to the journal (if any) and move the queue on."""
         if not self._queue or self._queue[0] is not item:
             raise ValueError("answer() must be given the card that next() returned")
-        self._queue.popleft()
         chosen_ids = tuple(chosen)
         correct = item.card.is_correct(set(chosen_ids))
-        repeat = item.last_review_day == self.today
-        if repeat:
-            repetitions, easiness, interval = item.repetitions, item.easiness, item.interval
-            due = item.due or self.today + timedelta(days=1)
-            self.repeats_logged += 1
-        else:
-            before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
-            state = review(before, quality)
-            repetitions, easiness, interval = (
-                state.repetitions,
-                float(state.easiness),
-                state.interval,
-            )
-            due = self.today + timedelta(days=interval)
-        self.answered += 1
-        self.correct += int(correct)
-        if quality < REPEAT_BELOW:
-            self._queue.append(
-                replace(
-                    item,
-                    repetitions=repetitions,
-                    easiness=easiness,
-                    interval=interval,
-                    due=due,
-                    last_review_day=self.today,
-                )
-            )
-        return ReviewRecord(
+        repeat, repetitions, easiness, interval, due, lapse = self._grade(item, quality)
+        leech_action = ""
+        if lapse and item.lapses + 1 >= self.leech_threshold and not item.leech:
+            leech_action = "suspend" if self.suspend_leeches else "tag"
+        record = ReviewRecord(
             deck_id=item.deck_id,
             card_id=item.card.id,
             reviewed_at=now,
@@ -136,12 +183,67 @@ class Session:
             quality=quality,
             response_ms=max(int(response_ms), 0),
             same_day_repeat=repeat,
-            was_new=item.is_new and not repeat,
+            was_new=self.mode == "review" and item.is_new and not repeat,
             repetitions=repetitions,
             easiness=easiness,
             interval=interval,
             due=due,
+            mode=self.mode,
+            session=self.session_id,
+            lapse=lapse,
+            leech_action=leech_action,
         )
+        review_id = self.journal.record(record) if self.journal is not None else None
+        self._queue.popleft()
+        self.repeats_logged += int(repeat)
+        requeued = None
+        if quality < REPEAT_BELOW and leech_action != "suspend":
+            requeued = replace(
+                item,
+                repetitions=repetitions,
+                easiness=easiness,
+                interval=interval,
+                due=due,
+                last_review_day=self.today if self.mode == "review" else item.last_review_day,
+                lapses=item.lapses + int(lapse),
+                leech=item.leech or bool(leech_action),
+            )
+            self._queue.append(requeued)
+        self._history.append(_Answered(item, record, review_id, requeued))
+        return record
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._history) and self.journal is not None
+
+    def undo(self) -> ReviewRecord | None:
+        """Take back the last answer: out of the log, the card's state restored, shown again."""
+        if not self.can_undo:
+            return None
+        last = self._history.pop()
+        assert self.journal is not None and last.review_id is not None
+        self.journal.undo(last.review_id, self.session_id, last.before)
+        if last.requeued is not None:
+            for index in range(len(self._queue) - 1, -1, -1):
+                if self._queue[index] is last.requeued:
+                    del self._queue[index]
+                    break
+        self.repeats_logged -= int(last.record.same_day_repeat)
+        self._queue.appendleft(last.before)
+        return last.record
+
+    def drop(self, item: ScheduledCard) -> None:
+        """Take a card out of this session (suspended or buried): every queued showing of it."""
+        self._queue = deque(
+            queued
+            for queued in self._queue
+            if (queued.deck_id, queued.card.id) != (item.deck_id, item.card.id)
+        )
+
+    def replace_current(self, item: ScheduledCard) -> None:
+        """Show a fresh copy of the current card (after its deck file was edited)."""
+        if self._queue:
+            self._queue[0] = item
 
 
 def replay(
@@ -160,10 +262,16 @@ def replay(
         current = states.get(key)
         day = date.fromisoformat(row["study_day"])
         if current is None:
-            current = {"state": SM2State(), "due": None}
+            current = {"state": SM2State(), "due": None, "lapses": 0}
         if not row["same_day_repeat"]:
-            state = review(current["state"], row["quality"])
-            current = {"state": state, "due": (day + timedelta(days=state.interval)).isoformat()}
+            before = current["state"]
+            state = review(before, row["quality"])
+            lapse = int(row["quality"] < 3 and before.repetitions >= 1)
+            current = {
+                "state": state,
+                "due": (day + timedelta(days=state.interval)).isoformat(),
+                "lapses": current["lapses"] + lapse,
+            }
         states[key] = {
             **current,
             "last_review_id": row["id"],
@@ -177,6 +285,7 @@ def replay(
             "due": value["due"],
             "last_review_id": value["last_review_id"],
             "last_review_day": value["last_review_day"],
+            "lapses": value["lapses"],
         }
         for key, value in states.items()
     }
@@ -189,8 +298,9 @@ SCHEDULE_FIELDS = (
     "due",
     "last_review_id",
     "last_review_day",
+    "lapses",
 )
-_NEW = {"repetitions": 0, "easiness": 2.5, "interval": 0, "due": None}
+_NEW = {"repetitions": 0, "easiness": 2.5, "interval": 0, "due": None, "lapses": 0}
 
 
 def schedule_differences(

@@ -14,7 +14,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -274,7 +274,7 @@ class Store:
         """The review log in order, as replay() reads it, streamed."""
         cursor = self.conn.execute(
             "SELECT id, deck_id, card_id, study_day, quality, same_day_repeat "
-            "FROM reviews ORDER BY id"
+            "FROM reviews WHERE mode = 'review' ORDER BY id"
         )
         for row in cursor:
             yield {
@@ -291,12 +291,13 @@ class Store:
         with self._write() as conn:
             conn.execute(
                 "UPDATE cards SET repetitions = 0, easiness = 2.5, interval = 0, due = NULL, "
-                "last_review_id = NULL, last_review_day = NULL"
+                "last_review_id = NULL, last_review_day = NULL, lapses = 0"
             )
             conn.executemany(
                 "UPDATE cards SET repetitions = :repetitions, easiness = :easiness, "
                 "interval = :interval, due = :due, last_review_id = :last_review_id, "
-                "last_review_day = :last_review_day WHERE deck_id = :deck_id AND id = :card_id",
+                "last_review_day = :last_review_day, lapses = :lapses "
+                "WHERE deck_id = :deck_id AND id = :card_id",
                 [
                     {**state, "deck_id": deck_id, "card_id": card_id}
                     for (deck_id, card_id), state in states.items()
@@ -328,6 +329,7 @@ class Store:
 
     def _import_deck(self, conn: sqlite3.Connection, deck: Deck, stamp: str) -> ImportSummary:
         summary = ImportSummary(deck.id, deck.path)
+        path = str(Path(deck.path).resolve()) if deck.path else ""
         row = conn.execute("SELECT name, description, path FROM decks WHERE id = ?", (deck.id,))
         existing_deck = row.fetchone()
         if existing_deck is None:
@@ -335,31 +337,37 @@ class Store:
             conn.execute(
                 "INSERT INTO decks (id, name, description, path, position, imported_at) "
                 "VALUES (?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM decks), ?)",
-                (deck.id, deck.name, deck.description, deck.path, stamp),
+                (deck.id, deck.name, deck.description, path, stamp),
             )
         else:
             conn.execute(
                 "UPDATE decks SET name = ?, description = ?, path = ?, imported_at = ? "
                 "WHERE id = ?",
-                (deck.name, deck.description, deck.path, stamp, deck.id),
+                (deck.name, deck.description, path, stamp, deck.id),
             )
         stored = {
-            r[0]: (r[1], r[2], r[3])
+            r[0]: (r[1], r[2], r[3], r[4])
             for r in conn.execute(
-                "SELECT id, content, retired, position FROM cards WHERE deck_id = ?", (deck.id,)
+                "SELECT id, content, retired, position, line FROM cards WHERE deck_id = ?",
+                (deck.id,),
             )
         }
         for position, card in enumerate(deck.cards, start=1):
             content = _canonical(card.content())
             if card.id not in stored:
                 conn.execute(
-                    "INSERT INTO cards (deck_id, id, position, content, added_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (deck.id, card.id, position, content, stamp, stamp),
+                    "INSERT INTO cards (deck_id, id, position, content, added_at, updated_at, "
+                    "line) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (deck.id, card.id, position, content, stamp, stamp, card.line),
                 )
                 summary.added.append(card.id)
                 continue
-            old_content, retired, old_position = stored.pop(card.id)
+            old_content, retired, old_position, old_line = stored.pop(card.id)
+            if old_line != card.line:
+                conn.execute(
+                    "UPDATE cards SET line = ? WHERE deck_id = ? AND id = ?",
+                    (card.line, deck.id, card.id),
+                )
             if retired:
                 summary.restored.append(card.id)
             if old_content == content and not retired and old_position == position:
@@ -379,7 +387,7 @@ class Store:
                     summary.reset.append(card.id)
             elif not retired:
                 summary.unchanged.append(card.id)  # only its place in the file moved
-        for card_id, (_, retired, _) in stored.items():
+        for card_id, (_, retired, _, _) in stored.items():
             if not retired:
                 conn.execute(
                     "UPDATE cards SET retired = 1, updated_at = ? WHERE deck_id = ? AND id = ?",
@@ -397,7 +405,7 @@ class Store:
             return False
         conn.execute(
             "UPDATE cards SET schedule_from = ?, repetitions = 0, easiness = 2.5, interval = 0, "
-            "due = NULL, last_review_id = NULL, last_review_day = NULL "
+            "due = NULL, last_review_id = NULL, last_review_day = NULL, lapses = 0, leech = 0 "
             "WHERE deck_id = ? AND id = ?",
             (last, deck_id, card_id),
         )
@@ -406,24 +414,49 @@ class Store:
     # -- reviewing ------------------------------------------------------------------------------
 
     def _scheduled(
-        self, where: str, params: Sequence[Any], order: str, limit: int
+        self,
+        where: str,
+        params: Sequence[Any],
+        order: str,
+        limit: int,
+        *,
+        deck_id: str | None = None,
+        tag: str | None = None,
+        today: date | None = None,
     ) -> list[ScheduledCard]:
+        """Active cards matching ``where``; suspended and (on ``today``) buried ones excluded."""
+        clauses = ["c.retired = 0", "c.suspended = 0", where]
+        values = list(params)
+        if today is not None:
+            clauses.append("(c.buried_until IS NULL OR c.buried_until <= ?)")
+            values.append(today.isoformat())
+        if deck_id:
+            clauses.append("c.deck_id = ?")
+            values.append(deck_id)
+        if tag:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(c.content, '$.tags') WHERE value = ?)")
+            values.append(tag)
         sql = (
             "SELECT c.deck_id, d.name, c.id, c.content, c.repetitions, c.easiness, c.interval, "
-            "c.due, c.last_review_day FROM cards c JOIN decks d ON d.id = c.deck_id "
-            f"WHERE c.retired = 0 AND {where} ORDER BY {order} LIMIT ?"
+            "c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, d.path "
+            "FROM cards c JOIN decks d ON d.id = c.deck_id "
+            f"WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?"
         )
-        rows = self.conn.execute(sql, (*params, limit))
+        rows = self.conn.execute(sql, (*values, limit))
         return [
             ScheduledCard(
                 deck_id=r[0],
                 deck_name=r[1],
-                card=Card.from_content(r[2], json.loads(r[3])),
+                card=replace(Card.from_content(r[2], json.loads(r[3])), line=r[12]),
                 repetitions=r[4],
                 easiness=r[5],
                 interval=r[6],
                 due=date.fromisoformat(r[7]) if r[7] else None,
                 last_review_day=date.fromisoformat(r[8]) if r[8] else None,
+                lapses=r[9],
+                leech=bool(r[10]),
+                flagged=bool(r[11]),
+                path=r[13],
             )
             for r in rows
         ]
@@ -432,7 +465,7 @@ class Store:
         """(new cards introduced, due reviews done) on this study day."""
         sql = (
             "SELECT coalesce(sum(was_new), 0), coalesce(sum(1 - was_new), 0) FROM reviews "
-            "WHERE study_day = ? AND same_day_repeat = 0"
+            "WHERE study_day = ? AND same_day_repeat = 0 AND mode = 'review'"
         )
         params: list[Any] = [today.isoformat()]
         if deck_id:
@@ -441,31 +474,73 @@ class Store:
         new, reviewed = self.conn.execute(sql, params).fetchone()
         return int(new), int(reviewed)
 
-    def due_cards(self, today: date, limit: int, deck_id: str | None = None) -> list[ScheduledCard]:
-        where, params = "c.due IS NOT NULL AND c.due <= ?", [today.isoformat()]
-        if deck_id:
-            where += " AND c.deck_id = ?"
-            params.append(deck_id)
-        return self._scheduled(where, params, "c.due, d.position, c.position", limit)
+    def due_cards(
+        self, today: date, limit: int, deck_id: str | None = None, tag: str | None = None
+    ) -> list[ScheduledCard]:
+        """Cards due on or before ``today``, most overdue first."""
+        return self._scheduled(
+            "c.due IS NOT NULL AND c.due <= ?",
+            [today.isoformat()],
+            "c.due, d.position, c.position",
+            limit,
+            deck_id=deck_id,
+            tag=tag,
+            today=today,
+        )
 
-    def new_cards(self, limit: int, deck_id: str | None = None) -> list[ScheduledCard]:
-        where, params = "c.last_review_id IS NULL", []
-        if deck_id:
-            where += " AND c.deck_id = ?"
-            params.append(deck_id)
-        return self._scheduled(where, params, "d.position, c.position", limit)
+    def new_cards(
+        self,
+        limit: int,
+        deck_id: str | None = None,
+        tag: str | None = None,
+        today: date | None = None,
+    ) -> list[ScheduledCard]:
+        """Cards never reviewed, in deck order."""
+        return self._scheduled(
+            "c.last_review_id IS NULL",
+            [],
+            "d.position, c.position",
+            limit,
+            deck_id=deck_id,
+            tag=tag,
+            today=today,
+        )
 
-    def repeat_cards(self, today: date, deck_id: str | None = None) -> list[ScheduledCard]:
+    def repeat_cards(
+        self, today: date, deck_id: str | None = None, tag: str | None = None
+    ) -> list[ScheduledCard]:
         """Cards whose latest answer today was below 4: they come back until answered well."""
         where = (
             "c.last_review_day = ? AND (SELECT quality FROM reviews r WHERE r.deck_id = c.deck_id "
-            "AND r.card_id = c.id ORDER BY r.id DESC LIMIT 1) < 4"
+            "AND r.card_id = c.id AND r.mode = 'review' ORDER BY r.id DESC LIMIT 1) < 4"
         )
-        params: list[Any] = [today.isoformat()]
-        if deck_id:
-            where += " AND c.deck_id = ?"
-            params.append(deck_id)
-        return self._scheduled(where, params, "d.position, c.position", -1)
+        return self._scheduled(
+            where,
+            [today.isoformat()],
+            "d.position, c.position",
+            -1,
+            deck_id=deck_id,
+            tag=tag,
+            today=today,
+        )
+
+    def practice_cards(
+        self,
+        limit: int,
+        deck_id: str | None = None,
+        tag: str | None = None,
+        wrong_only: bool = False,
+    ) -> list[ScheduledCard]:
+        """Cards for extra practice: reviewed ones (optionally only those last answered wrong)."""
+        where = "c.last_review_id IS NOT NULL"
+        if wrong_only:
+            where += (
+                " AND (SELECT correct FROM reviews r WHERE r.deck_id = c.deck_id "
+                "AND r.card_id = c.id ORDER BY r.id DESC LIMIT 1) = 0"
+            )
+        return self._scheduled(
+            where, [], "c.easiness, c.due, d.position, c.position", limit, deck_id=deck_id, tag=tag
+        )
 
     def record(self, record: ReviewRecord) -> int:
         """Append one answer to the log and update the card's cached state, atomically."""
@@ -479,7 +554,7 @@ class Store:
             cursor = conn.execute(
                 "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, "
                 "quality, response_ms, same_day_repeat, was_new, repetitions, easiness, interval, "
-                "due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "due, mode, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.deck_id,
                     record.card_id,
@@ -495,24 +570,113 @@ class Store:
                     record.easiness,
                     record.interval,
                     record.due.isoformat(),
+                    record.mode,
+                    record.session or None,
                 ),
             )
             review_id = int(cursor.lastrowid or 0)
+            if record.mode == "review":
+                conn.execute(
+                    "UPDATE cards SET repetitions = ?, easiness = ?, interval = ?, due = ?, "
+                    "last_review_id = ?, last_review_day = ?, lapses = lapses + ?, "
+                    "leech = max(leech, ?), suspended = max(suspended, ?) "
+                    "WHERE deck_id = ? AND id = ?",
+                    (
+                        record.repetitions,
+                        record.easiness,
+                        record.interval,
+                        record.due.isoformat(),
+                        review_id,
+                        record.study_day.isoformat(),
+                        int(record.lapse),
+                        int(bool(record.leech_action)),
+                        int(record.leech_action == "suspend"),
+                        record.deck_id,
+                        record.card_id,
+                    ),
+                )
+        return review_id
+
+    def undo(self, review_id: int, session: str, before: ScheduledCard) -> None:
+        """Take back an answer of this session: remove its row and restore the card's state.
+
+        The one exception to the append-only log, and only for the session that wrote it.
+        """
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT mode, session FROM reviews WHERE id = ?", (review_id,)
+            ).fetchone()
+            if row is None or row[1] != session:
+                raise StoreError("only an answer of the current session can be undone")
+            conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
+            conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
+            if row[0] != "review":
+                return
+            previous = conn.execute(
+                "SELECT max(r.id) FROM reviews r JOIN cards c ON c.deck_id = r.deck_id "
+                "AND c.id = r.card_id WHERE r.deck_id = ? AND r.card_id = ? "
+                "AND r.mode = 'review' AND r.id > c.schedule_from",
+                (before.deck_id, before.card.id),
+            ).fetchone()[0]
             conn.execute(
                 "UPDATE cards SET repetitions = ?, easiness = ?, interval = ?, due = ?, "
-                "last_review_id = ?, last_review_day = ? WHERE deck_id = ? AND id = ?",
+                "last_review_id = ?, last_review_day = ?, lapses = ?, leech = ?, suspended = 0 "
+                "WHERE deck_id = ? AND id = ?",
                 (
-                    record.repetitions,
-                    record.easiness,
-                    record.interval,
-                    record.due.isoformat(),
-                    review_id,
-                    record.study_day.isoformat(),
-                    record.deck_id,
-                    record.card_id,
+                    before.repetitions,
+                    before.easiness,
+                    before.interval,
+                    before.due.isoformat() if before.due else None,
+                    previous,
+                    before.last_review_day.isoformat() if before.last_review_day else None,
+                    before.lapses,
+                    int(before.leech),
+                    before.deck_id,
+                    before.card.id,
                 ),
             )
-        return review_id
+
+    def _set(self, column: str, value: object, deck_id: str, card_id: str) -> bool:
+        with self._write() as conn:
+            cursor = conn.execute(
+                f"UPDATE cards SET {column} = ? WHERE deck_id = ? AND id = ?",
+                (value, deck_id, card_id),
+            )
+        return cursor.rowcount > 0
+
+    def suspend(self, deck_id: str, card_id: str, suspended: bool = True) -> bool:
+        return self._set("suspended", int(suspended), deck_id, card_id)
+
+    def bury(self, deck_id: str, card_id: str, until: date | None) -> bool:
+        """Hide the card until the study day ``until`` (None un-buries it)."""
+        return self._set("buried_until", until.isoformat() if until else None, deck_id, card_id)
+
+    def flag(self, deck_id: str, card_id: str, flagged: bool = True) -> bool:
+        return self._set("flagged", int(flagged), deck_id, card_id)
+
+    def unsuspend_all(self) -> int:
+        with self._write() as conn:
+            return conn.execute("UPDATE cards SET suspended = 0 WHERE suspended = 1").rowcount
+
+    def marked_cards(self, column: str) -> list[dict[str, Any]]:
+        """Cards that are suspended, flagged or leeches, with where to find them."""
+        if column not in ("suspended", "flagged", "leech"):
+            raise ValueError(column)
+        rows = self.conn.execute(
+            "SELECT c.deck_id, c.id, json_extract(c.content, '$.title'), d.path, c.line, "
+            f"c.lapses FROM cards c JOIN decks d ON d.id = c.deck_id WHERE c.{column} = 1 "
+            "AND c.retired = 0 ORDER BY d.position, c.position"
+        )
+        return [
+            {"deck": r[0], "card": r[1], "title": r[2], "path": r[3], "line": r[4], "lapses": r[5]}
+            for r in rows
+        ]
+
+    def scheduled_card(self, deck_id: str, card_id: str) -> ScheduledCard | None:
+        """One active card as the queue sees it (after an edit, say)."""
+        found = self._scheduled("c.deck_id = ? AND c.id = ?", [deck_id, card_id], "c.position", 1)
+        return found[0] if found else None
 
     # -- queries --------------------------------------------------------------------------------
 
@@ -556,7 +720,7 @@ class Store:
         """The cached schedule of every card, keyed by (deck id, card id)."""
         rows = self.conn.execute(
             "SELECT deck_id, id, repetitions, easiness, interval, due, last_review_id, "
-            "last_review_day, schedule_from FROM cards"
+            "last_review_day, schedule_from, lapses FROM cards"
         )
         return {
             (r[0], r[1]): {
@@ -567,6 +731,7 @@ class Store:
                 "last_review_id": r[6],
                 "last_review_day": r[7],
                 "schedule_from": r[8],
+                "lapses": r[9],
             }
             for r in rows
         }

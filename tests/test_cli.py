@@ -162,8 +162,16 @@ def test_config_show_and_set(capsys: pytest.CaptureFixture[str]) -> None:
         "new_per_day": 5,
         "reviews_per_day": 200,
         "rollover_hour": 4,
+        "leech_threshold": 8,
         "max_deck_bytes": 5 * 1024 * 1024,
+        "decks": {},
     }
+    assert run(capsys, "config", "set", "--deck", "toy", "new_per_day", "2")[0] == 0
+    code, out, _ = run(capsys, "config", "show", "--json")
+    assert json.loads(out)["decks"] == {"toy": {"new_per_day": 2}}
+    assert json.loads(out)["new_per_day"] == 5
+    code, _, err = run(capsys, "config", "set", "--deck", "toy", "rollover_hour", "3")
+    assert code == 2 and "unknown per-deck setting" in err
     code, _, err = run(capsys, "config", "set", "rollover_hour", "25")
     assert code == 2 and "between 0 and 23" in err
     code, _, err = run(capsys, "config", "set", "colour", "blue")

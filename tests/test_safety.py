@@ -353,27 +353,60 @@ def test_restore_brings_back_the_reviews_of_the_backup(tmp_path: Path) -> None:
 def test_an_older_database_is_backed_up_then_migrated(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from helpers import toy_deck
+
     from mlcards import migrations, store
     from mlcards.store import Store, list_backups
 
-    s = Store.open(db_path)
-    s.import_decks([], __import__("datetime").datetime.now())
-    s.close()
-    before = db_path.read_bytes()
-
-    def add_column(db: object) -> None:
-        db.execute("ALTER TABLE decks ADD COLUMN colour TEXT")  # type: ignore[attr-defined]
-
-    extra = migrations.Migration(2, "test: deck colour", add_column)
-    monkeypatch.setattr(store, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    with monkeypatch.context() as patch:  # a database as mlcards with schema 1 left it
+        patch.setattr(store, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        patch.setattr(store, "SCHEMA_VERSION", 1)
+        old = Store.open(db_path)
+        content = json.dumps(toy_deck().cards[0].content())
+        old.conn.execute("INSERT INTO decks VALUES ('toy', 'Toy', '', '', 1, 'then')")
+        old.conn.execute(
+            "INSERT INTO cards (deck_id, id, position, content, added_at, updated_at, "
+            "repetitions, easiness, interval, due, last_review_id, last_review_day) "
+            "VALUES ('toy', 'c1', 1, ?, 'then', 'then', 0, 1.96, 1, '2026-01-09', 3, "
+            "'2026-01-08')",
+            (content,),
+        )
+        for review_id, (day, quality, reps, interval) in enumerate(
+            [("2026-01-01", 4, 1, 1), ("2026-01-02", 4, 2, 6), ("2026-01-08", 1, 0, 1)], 1
+        ):
+            old.conn.execute(
+                "INSERT INTO reviews (id, deck_id, card_id, reviewed_at, study_day, chosen, "
+                "correct, quality, response_ms, same_day_repeat, was_new, repetitions, easiness, "
+                "interval, due) VALUES (?, 'toy', 'c1', ?, ?, '[]', ?, ?, 900, 0, ?, ?, 2.5, ?, "
+                "date(?, '+' || ? || ' days'))",
+                (
+                    review_id,
+                    day,
+                    day,
+                    int(quality >= 3),
+                    quality,
+                    int(review_id == 1),
+                    reps,
+                    interval,
+                    day,
+                    interval,
+                ),
+            )
+        old.close()
+    assert query(db_path, "SELECT max(id) FROM migrations") == [(1,)]
     Store.open(db_path).close()
     (backup,) = list_backups(db_path)
     assert backup.reason == "pre-migration"
     assert query(backup.path, "SELECT max(id) FROM migrations") == [(1,)]
     assert query(db_path, "SELECT id FROM migrations ORDER BY id") == [(1,), (2,)]
-    assert "colour" in [r[1] for r in query(db_path, "PRAGMA table_info(decks)")]
-    assert len(before) > 0
+    assert query(db_path, "SELECT lapses FROM cards WHERE id = 'c1'") == [(1,)]
+    assert query(db_path, "SELECT DISTINCT mode FROM reviews") == [("review",)]
+    with Store.open(db_path) as migrated:
+        from mlcards.session import replay, schedule_differences
+
+        cached = migrated.card_states()
+        replayed = replay(migrated.replay_rows(), {k: 0 for k in cached})
+        assert schedule_differences(cached, replayed) == []
 
 
 def test_an_unexpected_error_prints_one_line_and_writes_a_report(

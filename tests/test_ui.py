@@ -59,7 +59,8 @@ def test_question_screen_shows_deck_progress_choices_and_keys() -> None:
     assert "Batch Normalization · A morning walk" in out
     assert "new · 3 of 12 · 1:05" in out
     assert "[1]" in out and "[4]" in out and "[5]" not in out
-    assert "1-4 answer · d don't know · q quit" in out
+    assert "1-4 answer · d don't know · u undo · s suspend · b bury · f flag · e edit" in out
+    assert "q quit" in out
 
 
 def test_answer_screen_marks_the_right_and_the_chosen_choice() -> None:
@@ -80,27 +81,81 @@ def test_summary_names_answered_accuracy_and_next_due() -> None:
     assert "Answered  4" in out and "3 (75%)" in out and "in 6 days (2026-03-07)" in out
 
 
+class FakeJournal:
+    def __init__(self) -> None:
+        self.records: list[ReviewRecord] = []
+
+    def record(self, record: ReviewRecord) -> int:
+        self.records.append(record)
+        return len(self.records)
+
+    def undo(self, review_id: int, session: str, before: ScheduledCard) -> None:
+        assert review_id == len(self.records)
+        self.records.pop()
+
+
+class NoActions:
+    def suspend(self, item: ScheduledCard) -> str:
+        return "suspended"
+
+    def bury(self, item: ScheduledCard) -> str:
+        return "buried"
+
+    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
+        return item, "flagged"
+
+    def edit(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
+        return item, "edited"
+
+
+def drive(keys: list[str], items: list[ScheduledCard]) -> tuple[ReviewOutcome, FakeJournal]:
+    journal = FakeJournal()
+    session = Session(items, TODAY, journal=journal)
+    pressed = iter(keys)
+    con, _ = console()
+    now = lambda: at("2026-03-01")  # noqa: E731
+    return run_review(con, session, NoActions(), lambda: next(pressed), now), journal
+
+
 def test_run_review_records_each_answer_from_keys() -> None:
     deck = toy_deck(cards=("c1", "c2"))
     items = [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
-    session = Session(items, TODAY)
-    keys = iter(["9", "x", "1", "5", "2", "enter", "1", "enter"])
-    recorded: list[ReviewRecord] = []
-    con, buffer = console()
-    outcome = run_review(
-        con, session, recorded.append, lambda: next(keys), lambda: at("2026-03-01")
-    )
+    outcome, journal = drive(["9", "x", "1", "5", "2", "enter", "1", "enter"], items)
     assert outcome == ReviewOutcome(answered=3, correct=2, quit_early=False)
-    assert [(r.card_id, r.quality, r.same_day_repeat) for r in recorded] == [
+    assert [(r.card_id, r.quality, r.same_day_repeat) for r in journal.records] == [
         ("c1", Quality.EASY, False),
         ("c2", Quality.WRONG, False),
         ("c2", Quality.GOOD, True),
     ]
 
 
+def test_undo_takes_back_answers_in_reverse_order() -> None:
+    deck = toy_deck(cards=("c1", "c2"))
+    items = [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
+    # answer c1 right, c2 wrong; undo twice (c2, then c1); answer both right
+    keys = ["1", "4", "2", "u", "u", "u", "1", "5", "1", "4"]
+    outcome, journal = drive(keys, items)
+    assert [(r.card_id, r.quality) for r in journal.records] == [
+        ("c1", Quality.EASY),
+        ("c2", Quality.GOOD),
+    ]
+    assert outcome == ReviewOutcome(answered=2, correct=2, quit_early=False)
+
+
+def test_suspend_and_bury_take_the_card_out_of_the_session() -> None:
+    deck = toy_deck(cards=("c1", "c2", "c3"))
+    items = [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
+    outcome, journal = drive(["s", "b", "1", "4"], items)
+    assert [r.card_id for r in journal.records] == ["c3"]
+    assert outcome.answered == 1 and not outcome.quit_early
+
+
+def test_rating_screen_u_goes_back_to_the_question_without_saving() -> None:
+    items = [scheduled()]
+    outcome, journal = drive(["2", "u", "1", "4"], items)
+    assert [(r.chosen, r.quality) for r in journal.records] == [(("a",), Quality.GOOD)]
+
+
 def test_quit_before_answering_records_nothing() -> None:
-    session = Session([scheduled()], TODAY)
-    recorded: list[ReviewRecord] = []
-    con, _ = console()
-    outcome = run_review(con, session, recorded.append, lambda: "q", lambda: at("2026-03-01"))
-    assert outcome.quit_early and recorded == []
+    outcome, journal = drive(["q"], [scheduled()])
+    assert outcome.quit_early and journal.records == []
