@@ -3,16 +3,91 @@
 from __future__ import annotations
 
 import io
+import random
 import sys
+import tempfile
+import textwrap
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 
-from mlcards.deck import bundled_deck_files, load_deck
-from mlcards.models import ScheduledCard
+from mlcards.dashboard import render_dashboard
+from mlcards.deck import bundled_deck_files, load_deck, parse_deck
+from mlcards.models import Deck, Quality, ScheduledCard, StatsQuery
+from mlcards.session import Session, build_queue
+from mlcards.stats import build_stats
+from mlcards.store import Store
 from mlcards.ui import render_answer, render_question, render_rating_prompt
 
 OUT = Path(__file__).resolve().parent / "screenshots"
+
+
+def _sample_deck(deck_id: str, size: int, tags: list[str]) -> Deck:
+    cards = "".join(
+        textwrap.dedent(
+            f"""\
+              - id: q{i}
+                question: "Question {i}?"
+                choices:
+                  - id: right
+                    text: Right
+                  - id: common-myth
+                    text: A common myth
+                  - id: plausible
+                    text: Plausible
+                  - id: silly
+                    text: Silly
+                answer: right
+                explanation: Because.
+                tags: [{tags[i % len(tags)]}]
+            """
+        )
+        for i in range(size)
+    )
+    return parse_deck(f"id: {deck_id}\nname: {deck_id}\ncards:\n{cards}", f"{deck_id}.yaml")
+
+
+def sample_stats(folder: Path) -> dict[str, object]:
+    """Six weeks of simulated reviews (fixed seed) over three decks, as the stats document."""
+    rng = random.Random(7)
+    start, days = date(2026, 2, 1), 45
+    with Store.open(folder / "sample.db") as store:
+        store.import_decks(
+            [
+                _sample_deck("optimization", 25, ["learning-rate", "momentum", "adam"]),
+                _sample_deck("regularization", 20, ["dropout", "weight-decay"]),
+                _sample_deck("evaluation", 15, ["metrics", "leakage", "cross-validation"]),
+            ],
+            datetime(2026, 2, 1, 8, tzinfo=UTC),
+        )
+        for offset in range(days):
+            today = start + timedelta(days=offset)
+            if rng.random() < 0.15:
+                continue
+            session = Session(
+                build_queue(store.due_cards(today, 200), store.new_cards(8), []), today
+            )
+            moment = datetime(today.year, today.month, today.day, 18, tzinfo=UTC)
+            while (item := session.next()) is not None:
+                right = 0.45 if item.card.id in ("q3", "q7") else 0.85
+                roll = rng.random()
+                chosen: tuple[str, ...]
+                if roll < right:
+                    chosen, quality = item.card.answer, rng.choice([3, 4, 4, 5])
+                elif roll < right + 0.04:
+                    chosen, quality = (), Quality.BLACKOUT
+                else:
+                    chosen = (rng.choice(["common-myth", "common-myth", "plausible"]),)
+                    quality = Quality.WRONG
+                moment += timedelta(seconds=rng.randint(5, 40))
+                store.record(
+                    session.answer(item, chosen, Quality(quality), rng.randint(2000, 20000), moment)
+                )
+        today = start + timedelta(days=days - 1)
+        since = today - timedelta(days=364)
+        data = store.stats_data(StatsQuery(today=today, since=since))
+    return build_stats(data, today, since)
 
 
 def main() -> int:
@@ -30,7 +105,12 @@ def main() -> int:
     render_answer(answer, item, order, (card.answer[0],), correct=True, dont_know=False)
     render_rating_prompt(answer, True)
     answer.save_svg(str(OUT / "review-answer.svg"), title="mlcards review")
-    print(f"wrote {OUT}/review-question.svg and review-answer.svg")
+
+    stats = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
+    with tempfile.TemporaryDirectory() as folder:
+        render_dashboard(stats, sample_stats(Path(folder)))
+    stats.save_svg(str(OUT / "stats.svg"), title="mlcards stats")
+    print(f"wrote {OUT}/review-question.svg, review-answer.svg and stats.svg")
     return 0
 
 

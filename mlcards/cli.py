@@ -7,17 +7,30 @@ commands that need them, so ``mlcards --help`` stays quick.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, TextIO
 
 import typer
 
 from mlcards import __version__
-from mlcards.errors import DeckError, MlcardsError, NotATerminalError, UsageError
+from mlcards.errors import (
+    DeckError,
+    InputNotFoundError,
+    MlcardsError,
+    NotATerminalError,
+    OutputError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from rich.console import Console
 
     from mlcards.models import ImportSummary, ScheduledCard
@@ -257,11 +270,6 @@ TagOption = Annotated[
     typer.Option("--tag", "-t", help="Only cards with this tag.", show_default=False),
 ]
 NoShuffleOption = Annotated[bool, typer.Option("--no-shuffle", help="Show choices in file order.")]
-
-
-def _check_deck(store: Store, deck: str | None) -> None:
-    if deck is not None and deck not in store.deck_ids():
-        raise UsageError(f"no deck {deck!r}; decks: {', '.join(store.deck_ids())}")
 
 
 @app.command()
@@ -549,6 +557,199 @@ def status(
     table.add_row("total", *(str(totals[k]) for k in ("cards", "new", "due", "retired")))
     console.print(table)
     console.print(f"Next review: {describe_due(next_due, today)}")
+
+
+def _check_deck(store: Store, deck: str | None) -> None:
+    if deck is not None and deck not in store.deck_ids():
+        decks = ", ".join(store.deck_ids()) or "none yet"
+        raise UsageError(f"no deck {deck!r}; decks: {decks}")
+
+
+def _stats_document(
+    today: date, since: date | None, deck: str | None, tag: str | None
+) -> dict[str, Any]:
+    from mlcards.models import StatsQuery
+    from mlcards.stats import build_stats
+
+    with _open_store() as store:
+        _check_deck(store, deck)
+        data = store.stats_data(StatsQuery(today=today, since=since, deck_id=deck, tag=tag))
+    return build_stats(data, today, since, deck, tag)
+
+
+@app.command()
+def stats(
+    deck: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--deck", "-d", help="Only this deck (its id).", show_default=False),
+    ] = None,
+    tag: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--tag", "-t", help="Only cards with this tag.", show_default=False),
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", min=1, help="Days of history to consider, up to today.")
+    ] = 365,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the numbers as one JSON document.")
+    ] = False,
+) -> None:
+    """Progress: today, streaks, calendar, forecast, retention, stages, hardest cards."""
+    from datetime import timedelta
+
+    today = _today()
+    doc = _stats_document(today, today - timedelta(days=days - 1), deck, tag)
+    if as_json:
+        from mlcards.stats import dumps
+
+        typer.echo(dumps(doc))
+        return
+    from mlcards.dashboard import render_dashboard, render_no_reviews
+
+    console = _console()
+    if doc["totals"]["answers"] == 0:
+        render_no_reviews(console, doc)
+        return
+    render_dashboard(console, doc)
+
+
+class ExportKind(StrEnum):
+    reviews = "reviews"
+    cards = "cards"
+    stats = "stats"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    """stdout, or a temp file beside ``path`` that replaces it only once fully written.
+
+    On any failure (or Ctrl-C) the temp file is removed and an existing ``path`` is left
+    byte-for-byte as it was.
+    """
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    import tempfile
+
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputNotFoundError(f"{folder}: no such folder for the output file")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder, not a file")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write here: {exc.strerror}") from None
+    tmp = Path(tmp_name)
+    try:
+        if path.exists():
+            mode = path.stat().st_mode & 0o777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        with open(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@app.command()
+def export(
+    what: Annotated[
+        ExportKind,
+        typer.Argument(
+            help="reviews (the log), cards or stats.", metavar="WHAT", show_default=False
+        ),
+    ],
+    fmt: Annotated[
+        Optional[ExportFormat],  # noqa: UP045
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv or json (default: csv; json for stats).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file (atomically) instead of stdout.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    deck: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--deck", "-d", help="Only this deck (its id).", show_default=False),
+    ] = None,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--since",
+            help="Only reviews from this study day on (YYYY-MM-DD).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Export the review log, the cards or the stats document as CSV or JSON."""
+    from datetime import date, timedelta
+
+    from mlcards import stats as serialise
+    from mlcards.models import REVIEW_COLUMNS
+
+    fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
+    if what is ExportKind.stats and fmt is ExportFormat.csv:
+        raise UsageError("export stats is a JSON document: use --format json")
+    since_day: date | None = None
+    if since is not None:
+        try:
+            since_day = date.fromisoformat(since)
+        except ValueError:
+            raise UsageError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
+    if what is ExportKind.stats:
+        today = _today()
+        window = since_day or today - timedelta(days=serialise.DEFAULT_DAYS - 1)
+        doc = _stats_document(today, window, deck, None)
+        with _output(output) as stream:
+            stream.write(serialise.dumps(doc) + "\n")
+        return
+    with _open_store() as store, _output(output) as stream:
+        _check_deck(store, deck)
+        if what is ExportKind.reviews:
+            rows: Any = store.iter_review_rows(deck, since_day)
+            if sys.stderr.isatty():
+                from mlcards.dashboard import progress
+
+                rows = progress(rows, store.count_reviews(deck, since_day), "Exporting reviews")
+            if fmt is ExportFormat.csv:
+                serialise.write_csv(stream, REVIEW_COLUMNS, rows)
+            else:
+                serialise.write_json_array(stream, (serialise.review_json(r) for r in rows))
+            return
+        cards = store.card_summaries(deck, None, since_day, None)
+        if fmt is ExportFormat.csv:
+            serialise.write_csv(
+                stream, serialise.CARD_COLUMNS, (serialise.card_csv(c) for c in cards)
+            )
+        else:
+            serialise.write_json_array(stream, (serialise.card_json(c) for c in cards))
 
 
 @config_app.command("show")

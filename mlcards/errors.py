@@ -43,3 +43,9 @@ class DatabaseTooNewError(StoreError):
 
 class NotATerminalError(MlcardsError):
     exit_code = 1
+
+
+class OutputError(MlcardsError):
+    """An output file cannot be written (folder read-only, disk full...)."""
+
+    exit_code = 73

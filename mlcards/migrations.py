@@ -121,9 +121,22 @@ def _m002_review_depth(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX reviews_session ON reviews(session) WHERE session IS NOT NULL")
 
 
+def _m003_review_history_index(db: sqlite_utils.Database) -> None:
+    # Covers the stats queries that walk each card's reviews in order (the interval and
+    # repetitions *before* an answer come from the previous row): no table lookups.
+    db.execute(
+        """
+        CREATE INDEX reviews_history ON reviews(
+            deck_id, card_id, id, study_day, correct, quality, same_day_repeat, was_new,
+            repetitions, interval
+        )"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
+    Migration(3, "review history index for stats", _m003_review_history_index),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -173,3 +173,144 @@ class ReviewRecord:
     """A graded answer below 3 on a card that had been learned (repetitions >= 1)."""
     leech_action: str = ""
     """"tag" or "suspend" when this lapse made the card a leech."""
+
+
+# -- stats and export -----------------------------------------------------------------------
+
+REVIEW_COLUMNS: tuple[str, ...] = (
+    "id",
+    "deck_id",
+    "card_id",
+    "reviewed_at",
+    "study_day",
+    "chosen",
+    "correct",
+    "quality",
+    "response_ms",
+    "same_day_repeat",
+    "was_new",
+    "repetitions",
+    "easiness",
+    "interval",
+    "due",
+    "mode",
+)
+"""Columns of the review log, in the order ``export reviews`` writes them."""
+
+MATURE_INTERVAL = 21
+"""A card whose interval is at least this many days is *mature* (as in Anki)."""
+
+LEECH_LAPSES = 8
+"""A card forgotten this many times after it had been learned is a *leech*."""
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    """Which part of the history to summarise: reviews from study day ``since`` (all of
+    them when None) up to ``today``, of one deck and/or one tag when given."""
+
+    today: date
+    since: date | None = None
+    deck_id: str | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class DayActivity:
+    day: date
+    answers: int
+    correct: int
+    time_ms: int
+
+
+@dataclass(frozen=True)
+class RetentionDay:
+    """First-of-day answers of one study day, split by the interval before the answer."""
+
+    day: date
+    mature: bool
+    answers: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class GroupAccuracy:
+    key: str
+    answers: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    deck_id: str
+    new: int
+    learning: int
+    young: int
+    mature: int
+    retired: int
+
+
+@dataclass(frozen=True)
+class CardSummary:
+    """A card's cached schedule plus counts over the reviews in the queried window."""
+
+    deck_id: str
+    card_id: str
+    title: str
+    retired: bool
+    reviewed: bool
+    """Reviewed at least once since its schedule last started (i.e. not new)."""
+    repetitions: int
+    easiness: float
+    interval: int
+    due: date | None
+    reviews: int
+    correct: int
+    lapses: int
+    last_review: str | None
+    """UTC ISO 8601 time of the latest review in the window."""
+    first_answers: int = 0
+    """Answers that were the first of their study day (not same-day repeats)."""
+    first_correct: int = 0
+    dont_know: int = 0
+    """First-of-day answers that were "I don't know" (quality 0)."""
+
+    @property
+    def stage(self) -> str:
+        if self.retired:
+            return "retired"
+        if not self.reviewed:
+            return "new"
+        if self.repetitions < 2:
+            return "learning"
+        return "mature" if self.interval >= MATURE_INTERVAL else "young"
+
+
+@dataclass(frozen=True)
+class DistractorCard:
+    """How often each choice of a card was picked on first-of-day answers."""
+
+    deck_id: str
+    card_id: str
+    choices: tuple[str, ...]
+    answer: tuple[str, ...]
+    answers: int
+    correct: int
+    dont_know: int
+    picks: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StatsData:
+    """Everything the stats summary needs, already aggregated by the store."""
+
+    activity: list[DayActivity]
+    retention: list[RetentionDay]
+    by_deck: list[GroupAccuracy]
+    by_tag: list[GroupAccuracy]
+    stages: list[StageCounts]
+    easiness: list[tuple[float, int]]
+    intervals: list[tuple[int, int]]
+    due: list[tuple[date, int]]
+    cards: list[CardSummary]
+    distractors: list[DistractorCard]

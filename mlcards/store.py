@@ -31,7 +31,23 @@ from mlcards.errors import (
     StoreError,
 )
 from mlcards.migrations import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
-from mlcards.models import Card, Deck, ImportSummary, ReviewRecord, ScheduledCard
+from mlcards.models import (
+    MATURE_INTERVAL,
+    REVIEW_COLUMNS,
+    Card,
+    CardSummary,
+    DayActivity,
+    Deck,
+    DistractorCard,
+    GroupAccuracy,
+    ImportSummary,
+    RetentionDay,
+    ReviewRecord,
+    ScheduledCard,
+    StageCounts,
+    StatsData,
+    StatsQuery,
+)
 
 BUSY_TIMEOUT_MS = 5000
 BACKUP_DIR = "backups"
@@ -735,6 +751,304 @@ class Store:
             }
             for r in rows
         }
+
+    # -- stats and export -----------------------------------------------------------------------
+    #
+    # Everything is aggregated here with GROUP BY; Python only ever sees one row per day, deck,
+    # tag, card or value. Filters are parameters, never formatted into the SQL text.
+
+    @staticmethod
+    def _card_filter(alias: str, deck_id: str | None, tag: str | None) -> tuple[str, list[Any]]:
+        """SQL terms keeping the rows of one deck and/or one tag (``alias`` names a table with
+        ``deck_id`` and a card id column)."""
+        card_col = "id" if alias == "c" else "card_id"
+        terms, params = ["1"], []
+        if deck_id:
+            terms.append(f"{alias}.deck_id = ?")
+            params.append(deck_id)
+        if tag:
+            terms.append(
+                "EXISTS (SELECT 1 FROM cards tc, json_each(tc.content, '$.tags') tt "
+                f"WHERE tc.deck_id = {alias}.deck_id AND tc.id = {alias}.{card_col} "
+                "AND tt.value = ?)"
+            )
+            params.append(tag)
+        return " AND ".join(terms), params
+
+    @staticmethod
+    def _day_filter(alias: str, since: date | None, until: date) -> tuple[str, list[Any]]:
+        if since is None:
+            return f"{alias}.study_day <= ?", [until.isoformat()]
+        return f"{alias}.study_day BETWEEN ? AND ?", [since.isoformat(), until.isoformat()]
+
+    def _history(self, deck_id: str | None, tag: str | None) -> tuple[str, list[Any]]:
+        """A CTE ``h``: every review with the card's repetitions and interval *before* it.
+
+        They come from the previous row of the same card (0 for a card that was new, which
+        also covers a card whose schedule was reset by a changed answer).
+        """
+        where, params = self._card_filter("r", deck_id, tag)
+        sql = f"""
+            WITH h AS (
+                SELECT r.id, r.deck_id, r.card_id, r.study_day, r.correct,
+                       r.quality, r.same_day_repeat,
+                       CASE WHEN r.was_new THEN 0
+                            ELSE coalesce(lag(r.repetitions) OVER w, 0) END AS reps_before,
+                       CASE WHEN r.was_new THEN 0
+                            ELSE coalesce(lag(r.interval) OVER w, 0) END AS interval_before
+                FROM reviews r WHERE r.mode = 'review' AND {where}
+                WINDOW w AS (PARTITION BY r.deck_id, r.card_id ORDER BY r.id)
+            )"""
+        return sql, params
+
+    def stats_data(self, query: StatsQuery) -> StatsData:
+        """Every aggregate the stats dashboard shows, for one window and filter."""
+        deck_id, tag, today = query.deck_id, query.tag, query.today
+        where, params = self._card_filter("r", deck_id, tag)
+        days, day_params = self._day_filter("r", query.since, today)
+        reviews_where, reviews_params = f"{where} AND {days}", params + day_params
+
+        activity = [
+            DayActivity(date.fromisoformat(r[0]), r[1], r[2], r[3])
+            for r in self.conn.execute(
+                "SELECT r.study_day, count(*), sum(r.correct), sum(r.response_ms) FROM reviews r "
+                f"WHERE {reviews_where} GROUP BY r.study_day ORDER BY r.study_day",
+                reviews_params,
+            )
+        ]
+        history, history_params = self._history(deck_id, tag)
+        h_days, h_day_params = self._day_filter("h", query.since, today)
+        retention = [
+            RetentionDay(date.fromisoformat(r[0]), bool(r[1]), r[2], r[3])
+            for r in self.conn.execute(
+                f"{history} SELECT h.study_day, h.interval_before >= {MATURE_INTERVAL} AS mature, "
+                "count(*), sum(h.correct) FROM h "
+                f"WHERE h.same_day_repeat = 0 AND {h_days} "
+                "GROUP BY h.study_day, mature ORDER BY h.study_day, mature",
+                history_params + h_day_params,
+            )
+        ]
+        by_deck = [
+            GroupAccuracy(*r)
+            for r in self.conn.execute(
+                "SELECT r.deck_id, count(*), sum(r.correct) FROM reviews r "
+                "JOIN decks d ON d.id = r.deck_id "
+                f"WHERE {reviews_where} GROUP BY r.deck_id ORDER BY min(d.position)",
+                reviews_params,
+            )
+        ]
+        by_tag = [
+            GroupAccuracy(*r)
+            for r in self.conn.execute(
+                "WITH pc AS (SELECT r.deck_id, r.card_id, count(*) AS n, sum(r.correct) AS k "
+                f"FROM reviews r WHERE {reviews_where} GROUP BY r.deck_id, r.card_id) "
+                "SELECT t.value, sum(pc.n), sum(pc.k) FROM pc "
+                "JOIN cards c ON c.deck_id = pc.deck_id AND c.id = pc.card_id, "
+                "json_each(c.content, '$.tags') t "
+                "GROUP BY t.value ORDER BY sum(pc.n) DESC, t.value",
+                reviews_params,
+            )
+        ]
+        card_where, card_params = self._card_filter("c", deck_id, tag)
+        deck_where = "d.id = ?" if deck_id else "1"
+        stages = [
+            StageCounts(*r)
+            for r in self.conn.execute(
+                f"""
+                SELECT d.id,
+                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL),
+                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NOT NULL
+                                        AND c.repetitions < 2),
+                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NOT NULL
+                                        AND c.repetitions >= 2
+                                        AND c.interval < {MATURE_INTERVAL}),
+                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NOT NULL
+                                        AND c.repetitions >= 2
+                                        AND c.interval >= {MATURE_INTERVAL}),
+                    count(c.id) FILTER (WHERE c.retired = 1)
+                FROM decks d LEFT JOIN cards c ON c.deck_id = d.id AND {card_where}
+                WHERE {deck_where} GROUP BY d.id ORDER BY d.position
+                """,
+                card_params + ([deck_id] if deck_id else []),
+            )
+        ]
+        learned = f"c.retired = 0 AND c.last_review_id IS NOT NULL AND {card_where}"
+        easiness = [
+            (float(r[0]), int(r[1]))
+            for r in self.conn.execute(
+                f"SELECT c.easiness, count(*) FROM cards c WHERE {learned} "
+                "GROUP BY c.easiness ORDER BY c.easiness",
+                card_params,
+            )
+        ]
+        intervals = [
+            (int(r[0]), int(r[1]))
+            for r in self.conn.execute(
+                f"SELECT c.interval, count(*) FROM cards c WHERE {learned} "
+                "GROUP BY c.interval ORDER BY c.interval",
+                card_params,
+            )
+        ]
+        horizon = date.fromordinal(today.toordinal() + 30).isoformat()
+        due = [
+            (date.fromisoformat(r[0]), int(r[1]))
+            for r in self.conn.execute(
+                f"SELECT c.due, count(*) FROM cards c WHERE c.retired = 0 AND {card_where} "
+                "AND c.due IS NOT NULL AND c.due < ? GROUP BY c.due ORDER BY c.due",
+                [*card_params, horizon],
+            )
+        ]
+        cards = list(self.card_summaries(deck_id, tag, query.since, today, reviewed_in_window=True))
+        return StatsData(
+            activity=activity,
+            retention=retention,
+            by_deck=by_deck,
+            by_tag=by_tag,
+            stages=stages,
+            easiness=easiness,
+            intervals=intervals,
+            due=due,
+            cards=cards,
+            distractors=self._distractors(cards, reviews_where, reviews_params),
+        )
+
+    def card_summaries(
+        self,
+        deck_id: str | None,
+        tag: str | None,
+        since: date | None,
+        until: date | None,
+        reviewed_in_window: bool = False,
+    ) -> Iterator[CardSummary]:
+        """Every card (or only those reviewed in the window) with its schedule and counts.
+
+        A lapse is a graded answer (not a same-day repeat) with quality < 3 given when the
+        card had been learned (repetitions >= 1 before the answer).
+        """
+        history, params = self._history(deck_id, tag)
+        day_params: list[Any] = []
+        h_days = "1"
+        if until is not None:
+            h_days, day_params = self._day_filter("h", since, until)
+        elif since is not None:
+            h_days, day_params = "h.study_day >= ?", [since.isoformat()]
+        card_where, card_params = self._card_filter("c", deck_id, tag)
+        join = "JOIN" if reviewed_in_window else "LEFT JOIN"
+        rows = self.conn.execute(
+            f"""{history},
+            agg AS (
+                SELECT h.deck_id, h.card_id, count(*) AS reviews, sum(h.correct) AS correct,
+                       sum(h.same_day_repeat = 0 AND h.quality < 3 AND h.reps_before >= 1)
+                           AS lapses,
+                       max(h.id) AS last_id,
+                       sum(h.same_day_repeat = 0) AS first_answers,
+                       sum(h.same_day_repeat = 0 AND h.correct) AS first_correct,
+                       sum(h.same_day_repeat = 0 AND h.quality = 0) AS dont_know
+                FROM h WHERE {h_days} GROUP BY h.deck_id, h.card_id
+            )
+            SELECT c.deck_id, c.id, json_extract(c.content, '$.title'), c.retired,
+                   c.last_review_id IS NOT NULL, c.repetitions, c.easiness, c.interval, c.due,
+                   coalesce(a.reviews, 0), coalesce(a.correct, 0), coalesce(a.lapses, 0),
+                   last.reviewed_at, coalesce(a.first_answers, 0), coalesce(a.first_correct, 0),
+                   coalesce(a.dont_know, 0)
+            FROM cards c JOIN decks d ON d.id = c.deck_id
+            {join} agg a ON a.deck_id = c.deck_id AND a.card_id = c.id
+            LEFT JOIN reviews last ON last.id = a.last_id
+            WHERE {card_where}
+            ORDER BY d.position, c.position
+            """,
+            [*params, *day_params, *card_params],
+        )
+        for r in rows:
+            yield CardSummary(
+                deck_id=r[0],
+                card_id=r[1],
+                title=r[2] or "",
+                retired=bool(r[3]),
+                reviewed=bool(r[4]),
+                repetitions=r[5],
+                easiness=float(r[6]),
+                interval=r[7],
+                due=date.fromisoformat(r[8]) if r[8] else None,
+                reviews=r[9],
+                correct=r[10],
+                lapses=r[11],
+                last_review=r[12],
+                first_answers=r[13],
+                first_correct=r[14],
+                dont_know=r[15],
+            )
+
+    def _distractors(
+        self, cards: list[CardSummary], where: str, params: list[Any]
+    ) -> list[DistractorCard]:
+        """Per reviewed card: how often each choice id was picked in a wrong first-of-day
+        answer (a distractor can only be picked in a wrong answer)."""
+        picks: dict[tuple[str, str], dict[str, int]] = {}
+        for deck, card, choice, count in self.conn.execute(
+            "SELECT r.deck_id, r.card_id, j.value, count(*) FROM reviews r, json_each(r.chosen) j "
+            f"WHERE r.same_day_repeat = 0 AND r.correct = 0 AND {where} "
+            "GROUP BY r.deck_id, r.card_id, j.value",
+            params,
+        ):
+            picks.setdefault((deck, card), {})[choice] = count
+        keys = {(c.deck_id, c.card_id) for c in cards}
+        content: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for deck, card, choices, answer in self.conn.execute(
+            "SELECT deck_id, id, json_extract(content, '$.choices'), "
+            "json_extract(content, '$.answer') FROM cards"
+        ):
+            if (deck, card) in keys:
+                content[deck, card] = (
+                    tuple(c["id"] for c in json.loads(choices)),
+                    tuple(json.loads(answer)),
+                )
+        return [
+            DistractorCard(
+                deck_id=c.deck_id,
+                card_id=c.card_id,
+                choices=content[c.deck_id, c.card_id][0],
+                answer=content[c.deck_id, c.card_id][1],
+                answers=c.first_answers,
+                correct=c.first_correct,
+                dont_know=c.dont_know,
+                picks=picks.get((c.deck_id, c.card_id), {}),
+            )
+            for c in cards
+            if c.first_answers
+        ]
+
+    def count_reviews(self, deck_id: str | None = None, since: date | None = None) -> int:
+        where, params = self._export_filter(deck_id, since)
+        return int(
+            self.conn.execute(f"SELECT count(*) FROM reviews r WHERE {where}", params).fetchone()[0]
+        )
+
+    @staticmethod
+    def _export_filter(deck_id: str | None, since: date | None) -> tuple[str, list[Any]]:
+        terms, params = ["1"], []
+        if deck_id:
+            terms.append("r.deck_id = ?")
+            params.append(deck_id)
+        if since:
+            terms.append("r.study_day >= ?")
+            params.append(since.isoformat())
+        return " AND ".join(terms), params
+
+    def iter_review_rows(
+        self, deck_id: str | None = None, since: date | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """The review log in id order, one tuple per row (``REVIEW_COLUMNS``), streamed from
+        the cursor so a million rows never sit in memory at once."""
+        where, params = self._export_filter(deck_id, since)
+        columns = ", ".join(f"r.{c}" for c in REVIEW_COLUMNS)
+        cursor = self.conn.execute(
+            f"SELECT {columns} FROM reviews r WHERE {where} ORDER BY r.id", params
+        )
+        # Not `yield from`: closing the generator late (after the store) would close the cursor
+        # of a closed connection and raise.
+        for row in cursor:  # noqa: UP028
+            yield row
 
 
 class _DryRun(Exception):

@@ -104,3 +104,118 @@ def big_deck_yaml(deck_id: str, count: int, variant: str = "") -> str:
             f'    explanation: "Explanation {i}{variant}."',
         ]
     return "\n".join(lines) + "\n"
+
+
+# -- a small review history whose stats are worked out by hand in tests/test_stats.py ----------
+
+HISTORY_TODAY = "2026-03-20"
+
+
+def tagged_deck(deck_id: str, cards: list[tuple[str, list[str]]], title: str = "") -> Deck:
+    """A deck whose cards have choices a (the answer), b and c, and the given tags."""
+    body = ""
+    for card_id, tags in cards:
+        body += textwrap.dedent(
+            f"""\
+              - id: {card_id}
+                title: '{title}'
+                question: "Question {card_id}?"
+                choices:
+                  - id: a
+                    text: Alpha
+                  - id: b
+                    text: Beta
+                  - id: c
+                    text: Gamma
+                answer: a
+                explanation: Because.
+                tags: [{", ".join(tags)}]
+            """
+        )
+    return parse_deck(f"id: {deck_id}\nname: Deck {deck_id}\ncards:\n{body}", f"{deck_id}.yaml")
+
+
+def answer_card(
+    store: Store,
+    day: str,
+    deck_id: str,
+    card_id: str,
+    quality: int,
+    chosen: tuple[str, ...] | None = None,
+    response_ms: int = 1000,
+) -> None:
+    """Answer one card as the review screen would: a same-day repeat if it came back today."""
+    today = date.fromisoformat(day)
+    candidates = [
+        *store.repeat_cards(today),
+        *store.due_cards(today, 1000),
+        *store.new_cards(1000),
+    ]
+    item = next(i for i in candidates if (i.deck_id, i.card.id) == (deck_id, card_id))
+    if chosen is None:
+        chosen = item.card.answer if quality >= 3 else (() if quality == 0 else ("b",))
+    session = Session([item], today)
+    store.record(session.answer(item, chosen, Quality(quality), response_ms, at(day)))
+
+
+HISTORY_EVENTS: list[tuple[str, str, str, int, tuple[str, ...] | None, int]] = [
+    # (day, deck, card, quality, chosen or None for the default, response ms)
+    ("2026-01-01", "alpha", "m1", 4, None, 1000),
+    ("2026-01-01", "alpha", "m2", 4, None, 1000),
+    ("2026-01-02", "alpha", "m1", 4, None, 1000),
+    ("2026-01-02", "alpha", "m2", 4, None, 1000),
+    ("2026-01-08", "alpha", "m1", 5, None, 1000),
+    ("2026-01-08", "alpha", "m2", 4, None, 1000),
+    ("2026-01-23", "alpha", "m1", 4, None, 1000),
+    ("2026-01-23", "alpha", "m2", 4, None, 1000),
+    ("2026-03-01", "alpha", "a1", 4, None, 1000),
+    ("2026-03-01", "alpha", "a2", 1, ("b",), 1000),
+    ("2026-03-01", "alpha", "a2", 4, None, 1000),  # same-day repeat
+    ("2026-03-01", "alpha", "leech", 4, None, 1000),
+    ("2026-03-01", "beta", "b1", 0, (), 1000),
+    ("2026-03-01", "beta", "b1", 4, None, 1000),  # same-day repeat
+    ("2026-03-02", "alpha", "a1", 4, None, 1000),
+    ("2026-03-02", "alpha", "a2", 0, (), 1000),
+    ("2026-03-03", "alpha", "m1", 1, ("b",), 1000),  # a mature lapse
+    ("2026-03-03", "alpha", "m1", 4, None, 1000),  # same-day repeat
+    ("2026-03-04", "alpha", "m1", 4, None, 1000),
+    ("2026-03-08", "alpha", "a1", 3, None, 1000),
+]
+# The leech: learned on 03-01, then forgotten (picking c) and relearned on alternate days.
+for _offset in range(2, 18):
+    _day = f"2026-03-{_offset:02d}"
+    HISTORY_EVENTS.append(
+        (
+            _day,
+            "alpha",
+            "leech",
+            1 if _offset % 2 == 0 else 4,
+            ("c",) if _offset % 2 == 0 else None,
+            1000,
+        )
+    )
+HISTORY_EVENTS.sort(key=lambda e: e[0])  # stable: same-day order as written above
+HISTORY_EVENTS += [
+    ("2026-03-20", "alpha", "m1", 3, None, 2500),
+    ("2026-03-20", "beta", "b1", 4, None, 1000),
+]
+
+
+def build_history(store: Store) -> None:
+    """Decks alpha (m1 m2 a1 a2 a3 leech) and beta (b1; b2 retired), then HISTORY_EVENTS."""
+    start = at("2026-01-01", 8)
+    alpha = tagged_deck(
+        "alpha",
+        [
+            ("m1", ["optim"]),
+            ("m2", ["optim"]),
+            ("a1", ["optim", "lr"]),
+            ("a2", ["optim"]),
+            ("a3", ["optim"]),
+            ("leech", ["optim"]),
+        ],
+    )
+    store.import_decks([alpha, tagged_deck("beta", [("b1", ["eval"]), ("b2", ["eval"])])], start)
+    store.import_decks([tagged_deck("beta", [("b1", ["eval"])])], start)  # retires b2
+    for day, deck, card, quality, chosen, ms in HISTORY_EVENTS:
+        answer_card(store, day, deck, card, quality, chosen, ms)

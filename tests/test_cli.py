@@ -29,7 +29,17 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["review"], ["import"], ["status"], ["config"], ["config", "show"], ["config", "set"]],
+    [
+        [],
+        ["review"],
+        ["import"],
+        ["status"],
+        ["stats"],
+        ["export"],
+        ["config"],
+        ["config", "show"],
+        ["config", "set"],
+    ],
 )
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
     code, out, _ = run(capsys, *command, "--help")

@@ -36,7 +36,11 @@ def rows(db_path: Path, sql: str) -> list[tuple]:
 def test_open_migrates_once_and_records_it(db_path: Path) -> None:
     Store.open(db_path).close()
     Store.open(db_path).close()
-    assert [r[0] for r in rows(db_path, "SELECT id FROM migrations")] == [1, 2]
+    assert rows(db_path, "SELECT id, name FROM migrations") == [
+        (1, "initial schema"),
+        (2, "practice, undo, suspend, bury, flag, leeches"),
+        (3, "review history index for stats"),
+    ]
     assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
 
 

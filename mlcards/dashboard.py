@@ -1,0 +1,310 @@
+"""The ``stats`` dashboard and the export progress bar, drawn with rich.
+
+Everything is drawn from the ``stats`` document (``mlcards.stats.build_stats``), so the
+dashboard shows exactly the numbers of ``stats --json``. It fits 80 columns and reads
+without colour: levels are shading characters, colour only adds to them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from rich.console import Console, Group
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+SHADES = "·░▒▓█"
+"""Heatmap levels: no answers, then quarters of the busiest day."""
+SHADE_STYLES = ("dim", "green4", "green3", "green1", "bold bright_green")
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+BAR = "█"
+HEATMAP_WEEKS = 53
+FORECAST_HEIGHT = 6
+TAG_LIMIT = 10
+DISTRACTOR_LIMIT = 5
+
+T = TypeVar("T")
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def duration(ms: int) -> str:
+    seconds = ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def _title(text: str) -> Rule:
+    return Rule(Text(text, style="bold"), align="left", style="blue")
+
+
+def _bar(value: int, largest: int, width: int) -> str:
+    if largest <= 0 or value <= 0:
+        return ""
+    return BAR * max(1, round(width * value / largest))
+
+
+def heatmap(counts: dict[date, int], today: date, first: date | None) -> Group:
+    """53 week columns x 7 weekday rows ending with today's week, one character per day."""
+    start = today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
+    busiest = max(counts.values(), default=0)
+    months = [" "] * HEATMAP_WEEKS
+    previous_month = None
+    for week in range(HEATMAP_WEEKS):
+        monday = start + timedelta(weeks=week)
+        if monday.month != previous_month and week + 3 <= HEATMAP_WEEKS:
+            if week == 0 or months[week - 1] == " ":
+                months[week : week + 3] = monday.strftime("%b")
+            previous_month = monday.month
+    lines = [Text("    " + "".join(months).rstrip())]
+    for weekday, label in enumerate(("Mon", "", "Wed", "", "Fri", "", "Sun")):
+        line = Text(f"{label:<4}")
+        for week in range(HEATMAP_WEEKS):
+            day = start + timedelta(weeks=week, days=weekday)
+            if day > today or (first is not None and day < first):
+                line.append(" ")
+                continue
+            count = counts.get(day, 0)
+            level = math.ceil(4 * count / busiest) if busiest and count else 0
+            line.append(SHADES[level], style=SHADE_STYLES[level])
+        lines.append(line)
+    legend = Text("    less ")
+    for level, shade in enumerate(SHADES):
+        legend.append(shade, style=SHADE_STYLES[level])
+        legend.append(" ")
+    legend.append(f"more   (busiest day: {busiest} answers)")
+    lines.append(legend)
+    return Group(*lines)
+
+
+def forecast_chart(days: list[dict[str, Any]]) -> Group:
+    """Vertical bars, two columns per day, eighth blocks for the top of each bar."""
+    values = [int(d["due"]) for d in days]
+    largest = max(values, default=0)
+    width = len(str(largest))
+    lines = []
+    for row in range(FORECAST_HEIGHT):
+        level_floor = (FORECAST_HEIGHT - 1 - row) * 8
+        label = str(largest) if row == 0 else ""
+        line = Text(f"{label:>{width}} │", style="dim")
+        for value in values:
+            units = round(FORECAST_HEIGHT * 8 * value / largest) if largest else 0
+            if value and units == 0:
+                units = 1
+            line.append(EIGHTHS[min(max(units - level_floor, 0), 8)] + " ", style="cyan")
+        lines.append(line)
+    lines.append(Text(" " * width + " └" + "─" * (2 * len(values)), style="dim"))
+    axis = [" "] * (2 * len(values))
+    for offset, mark in ((0, "today"), (7, "+7"), (14, "+14"), (21, "+21"), (28, "+28")):
+        if offset < len(values):
+            axis[2 * offset : 2 * offset + len(mark)] = mark
+    lines.append(Text(" " * (width + 2) + "".join(axis).rstrip(), style="dim"))
+    return Group(*lines)
+
+
+def _share(entry: dict[str, Any]) -> str:
+    if not entry["answers"]:
+        return "-"
+    return f"{percent(entry['rate'])} {entry['correct']}/{entry['answers']}"
+
+
+def histogram_table(title: str, rows: list[dict[str, Any]], width: int = 16) -> Table:
+    largest = max((int(r["cards"]) for r in rows), default=0)
+    table = Table.grid(padding=(0, 1))
+    table.title = title
+    table.title_justify = "left"
+    table.add_column(justify="right", style="dim", no_wrap=True)
+    table.add_column(width=width, no_wrap=True, style="magenta")
+    table.add_column(justify="right", no_wrap=True)
+    for r in rows:
+        table.add_row(str(r["bin"]), _bar(int(r["cards"]), largest, width), str(r["cards"]))
+    return table
+
+
+def _accuracy_table(label: str, rows: list[dict[str, Any]], key: str) -> Table:
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    table.add_column(label, overflow="fold")
+    table.add_column("Answers", justify="right")
+    table.add_column("Accuracy", justify="right")
+    table.add_column("", width=20, no_wrap=True)
+    for r in rows:
+        table.add_row(
+            str(r[key]),
+            str(r["answers"]),
+            percent(r["rate"]),
+            Text(_bar(int(r["correct"]), int(r["answers"]), 20), style="green"),
+        )
+    return table
+
+
+def render_dashboard(console: Console, doc: dict[str, Any]) -> None:
+    """Every section of ``mlcards stats``, top to bottom."""
+    today = date.fromisoformat(doc["today"])
+    window = doc["window"]
+    scope = f"last {window['days']} days" if window["days"] else "all history"
+    if doc["filter"]["deck"]:
+        scope += f" · deck {doc['filter']['deck']}"
+    if doc["filter"]["tag"]:
+        scope += f" · tag {doc['filter']['tag']}"
+    console.print(Text(f"mlcards stats · study day {doc['today']} · {scope}", style="bold"))
+
+    console.print(_title("Today"))
+    t, totals, streak = doc["today_activity"], doc["totals"], doc["streak"]
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row(
+        "Today",
+        f"{t['answers']} answered · {percent(t['accuracy'])} correct · {duration(t['time_ms'])}",
+    )
+    grid.add_row(
+        "Streak",
+        f"{streak['current']} day{'s' if streak['current'] != 1 else ''} "
+        f"(longest {streak['longest']})",
+    )
+    grid.add_row(
+        "Window",
+        f"{totals['answers']} answered · {percent(totals['accuracy'])} correct · "
+        f"{duration(totals['time_ms'])} over {totals['study_days']} study days · "
+        f"{totals['cards_reviewed']} cards",
+    )
+    console.print(grid)
+
+    console.print(_title("Reviews per day"))
+    counts = {date.fromisoformat(c["day"]): int(c["answers"]) for c in doc["calendar"]}
+    first = date.fromisoformat(window["from"]) if window["from"] else None
+    console.print(heatmap(counts, today, first))
+
+    console.print(_title("Forecast: cards due, next 30 days"))
+    days = doc["forecast"]["days"]
+    week = sum(int(d["due"]) for d in days[:7])
+    month = sum(int(d["due"]) for d in days)
+    console.print(forecast_chart(days))
+    console.print(
+        f"Due today {days[0]['due']} ({doc['forecast']['overdue']} overdue) · "
+        f"next 7 days {week} · next 30 days {month}"
+    )
+
+    console.print(_title("Retention (first answer of the day)"))
+    retention = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    for name in ("Period", "Young (<21d)", "Mature (>=21d)", "All"):
+        retention.add_column(name, justify="left" if name == "Period" else "right")
+    for r in doc["retention"]:
+        retention.add_row(
+            f"last {r['days']} days", _share(r["young"]), _share(r["mature"]), _share(r["all"])
+        )
+    console.print(retention)
+
+    console.print(_title("Cards by stage"))
+    stages = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    keys = ("new", "learning", "young", "mature", "retired")
+    stages.add_column("Deck", overflow="fold")
+    for key in keys:
+        stages.add_column(key.capitalize(), justify="right")
+    for d in doc["stages"]["decks"]:
+        stages.add_row(d["deck"], *(str(d[k]) for k in keys))
+    if len(doc["stages"]["decks"]) > 1:
+        stages.add_section()
+        stages.add_row("total", *(str(doc["stages"]["total"][k]) for k in keys))
+    console.print(stages)
+
+    console.print(_title("Easiness and intervals (learned cards)"))
+    pair = Table.grid(padding=(0, 4))
+    pair.add_row(
+        histogram_table("Easiness factor", doc["easiness"]),
+        histogram_table("Interval", doc["intervals"]),
+    )
+    console.print(pair)
+
+    console.print(_title("Accuracy by deck"))
+    console.print(_accuracy_table("Deck", doc["accuracy_by_deck"], "deck"))
+    console.print(_title("Accuracy by tag"))
+    tags = doc["accuracy_by_tag"]
+    console.print(_accuracy_table("Tag", tags[:TAG_LIMIT], "tag"))
+    if len(tags) > TAG_LIMIT:
+        console.print(Text(f"… and {len(tags) - TAG_LIMIT} more tags (see --json)", style="dim"))
+
+    console.print(_title("Hardest cards"))
+    if doc["hardest"]:
+        hardest = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+        hardest.add_column("Card", overflow="fold", ratio=1)
+        for name in ("Reviews", "Lapses", "EF", "Accuracy"):
+            hardest.add_column(name, justify="right")
+        hardest.add_column("")
+        for c in doc["hardest"]:
+            hardest.add_row(
+                f"{c['deck']}/{c['card']}",
+                str(c["reviews"]),
+                str(c["lapses"]),
+                f"{c['easiness']:.2f}",
+                percent(c["accuracy"]),
+                Text("LEECH", style="bold red") if c["leech"] else "",
+            )
+        console.print(hardest)
+    else:
+        console.print("No card has lapsed or lost easiness.")
+    if doc["leeches"]:
+        console.print(
+            Text(
+                f"{len(doc['leeches'])} leech(es): forgotten 8 or more times after learning. "
+                "Rewrite or split them.",
+                style="red",
+            )
+        )
+
+    console.print(_title("Distractors: wrong choices picked (first answers)"))
+    shown = [d for d in doc["distractors"] if d["wrong_picks"]][:DISTRACTOR_LIMIT]
+    if not shown:
+        console.print("No wrong choice has been picked yet.")
+    for d in shown:
+        line = Text(f"{d['deck']}/{d['card']}", style="bold")
+        line.append(
+            f"  {d['answers']} answers, {d['correct']} right, {d['dont_know']} don't know",
+            style="dim",
+        )
+        console.print(line)
+        picks = Text("  ")
+        for choice in d["choices"]:
+            share = percent(choice["picks"] / d["answers"]) if d["answers"] else "-"
+            if choice["picks"]:
+                picks.append(f"{choice['id']}: {choice['picks']} ({share})  ")
+            else:
+                picks.append(f"{choice['id']}: never picked  ", style="yellow")
+        console.print(picks)
+
+
+def render_no_reviews(console: Console, doc: dict[str, Any]) -> None:
+    window = doc["window"]
+    where = f" in the last {window['days']} days" if window["days"] else ""
+    scope = ""
+    if doc["filter"]["deck"]:
+        scope += f" for deck {doc['filter']['deck']}"
+    if doc["filter"]["tag"]:
+        scope += f" with tag {doc['filter']['tag']}"
+    console.print(f"No reviews{where}{scope} yet: nothing to show.")
+    console.print("Answer some cards with `mlcards review`, then come back.")
+
+
+def progress(rows: Iterable[T], total: int, description: str) -> Iterator[T]:
+    """Yield ``rows`` while drawing a progress bar on stderr (callers check it is a TTY)."""
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        for row in rows:
+            yield row
+            bar.advance(task)
+
+
+__all__ = ["progress", "render_dashboard", "render_no_reviews"]
