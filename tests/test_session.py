@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -92,3 +93,38 @@ def test_answer_must_be_for_the_current_card() -> None:
     session = Session([item("c1"), item("c2")], TODAY)
     with pytest.raises(ValueError):
         session.answer(item("c2"), ("a",), Quality.GOOD, 1, at("2026-03-01"))
+
+
+def test_time_limit_ends_the_session_between_cards() -> None:
+    now = [0.0]
+    session = Session(
+        [item("c1"), item("c2"), item("c3")], TODAY, deadline=60.0, clock=lambda: now[0]
+    )
+    first = session.next()
+    assert first is not None
+    now[0] = 61.0
+    assert session.next() is first  # the first card is always shown
+    session.answer(first, ("a",), Quality.GOOD, 10, at("2026-03-01"))
+    assert session.next() is None and session.out_of_time and session.remaining == 2
+
+
+def test_practice_answers_leave_the_schedule_alone() -> None:
+    reviewed = item("c1", due=date(2026, 3, 5), last=date(2026, 2, 27))
+    session = Session([reviewed], TODAY, mode="practice")
+    record = session.answer(reviewed, ("b",), Quality.WRONG, 10, at("2026-03-01"))
+    assert record.mode == "practice"
+    assert (record.repetitions, record.interval, record.due) == (2, 6, date(2026, 3, 5))
+    assert not record.lapse and not record.was_new and not record.same_day_repeat
+
+
+@pytest.mark.parametrize(("suspend", "action"), [(False, "tag"), (True, "suspend")])
+def test_the_lapse_that_reaches_the_threshold_makes_a_leech(suspend: bool, action: str) -> None:
+    learned = replace(item("c1", due=date(2026, 2, 28), last=date(2026, 2, 20)), lapses=7)
+    session = Session([learned], TODAY, leech_threshold=8, suspend_leeches=suspend)
+    record = session.answer(learned, ("b",), Quality.WRONG, 10, at("2026-03-01"))
+    assert record.lapse and record.leech_action == action
+    assert (session.next() is None) == suspend  # a suspended leech does not come back
+    fresh = Session([replace(learned, lapses=6)], TODAY, leech_threshold=8)
+    assert (
+        fresh.answer(fresh.next(), ("b",), Quality.WRONG, 10, at("2026-03-01")).leech_action == ""
+    )  # type: ignore[arg-type]

@@ -1,0 +1,111 @@
+"""Driving `mlcards review` in a real pseudo-terminal (pexpect)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+
+NOW = "2026-03-01T09:00:00+00:00"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
+RIGHT = re.compile(r"\[(\d)\]\s+Maria should use Batch Normalization after the activation")
+WRONG = re.compile(r"\[(\d)\]\s+Maria should use Batch Normalization before the activation")
+
+
+def env(home: Path, **extra: str) -> dict[str, str]:
+    # COLUMNS/LINES would pin rich's width; a real terminal reports its own size
+    skip = ("COLUMNS", "LINES")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MLCARDS_") and k not in skip}
+    base.update(MLCARDS_HOME=str(home), MLCARDS_NOW=NOW, TZ="UTC", TERM="xterm-256color")
+    base.update(extra)
+    return base
+
+
+def spawn(
+    home: Path, cwd: Path, *args: str, command: str = "review", **extra: str
+) -> pexpect.spawn:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "mlcards", command, *args],
+        cwd=str(cwd),
+        env=env(home, **extra),
+        dimensions=(60, 80),
+        encoding="utf-8",
+        timeout=20,
+    )
+    return child
+
+
+def screen(child: pexpect.spawn) -> str:
+    return ANSI.sub("", child.before + (child.after if isinstance(child.after, str) else ""))
+
+
+def key_for(child: pexpect.spawn, pattern: re.Pattern[str]) -> str:
+    child.expect("don't know")
+    match = pattern.search(screen(child))
+    assert match, screen(child)
+    return match.group(1)
+
+
+def reviews(home: Path) -> list[dict[str, object]]:
+    conn = sqlite3.connect(home / "mlcards.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM reviews ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def finish(child: pexpect.spawn) -> tuple[int, str]:
+    child.expect(pexpect.EOF)
+    text = ANSI.sub("", child.before)
+    child.close()
+    return child.exitstatus if child.exitstatus is not None else 128 + child.signalstatus, text
+
+
+def status_json(home: Path, cwd: Path, now: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-m", "mlcards", "status", "--json"],
+        cwd=cwd,
+        env=env(home, MLCARDS_NOW=now),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out)
+
+
+def import_deck(home: Path, cwd: Path, deck: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "mlcards", "import", str(deck)],
+        cwd=cwd,
+        env=env(home),
+        check=True,
+        capture_output=True,
+    )
+
+
+def run_cli(home: Path, cwd: Path, *args: str, now: str = NOW) -> tuple[int, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "mlcards", *args],
+        cwd=cwd,
+        env=env(home, MLCARDS_NOW=now, NO_COLOR="1"),
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def cards(home: Path) -> dict[str, dict[str, object]]:
+    conn = sqlite3.connect(home / "mlcards.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        return {r["id"]: dict(r) for r in conn.execute("SELECT * FROM cards")}
+    finally:
+        conn.close()
