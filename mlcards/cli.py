@@ -232,10 +232,6 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Cards per deck: how many, how many new, due today and retired; the next review."""
-    from rich.table import Table
-
-    from mlcards.ui import describe_due
-
     today = _today()
     with _open_store() as store:
         decks = store.status(today)
@@ -252,6 +248,10 @@ def status(
         }
         typer.echo(json.dumps(document, indent=2))
         return
+    from rich.table import Table
+
+    from mlcards.ui import describe_due
+
     console = _console()
     if not decks:
         console.print("No decks yet. Run `mlcards review` to start with the bundled decks, or")

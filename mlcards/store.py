@@ -15,15 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from mlcards import __version__
 from mlcards.clock import utc_iso
 from mlcards.errors import BusyError, DatabaseTooNewError, MlcardsError, StoreError
 from mlcards.migrations import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 from mlcards.models import Card, Deck, ImportSummary, ReviewRecord, ScheduledCard
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -72,12 +73,27 @@ class DeckStatus:
 
 
 class Store:
-    """A sqlite-utils Database holding decks, cards and the review log; migrates on open."""
+    """A SQLite database holding decks, cards and the review log; migrates on open.
 
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
-        self.db = db
-        self.conn: sqlite3.Connection = db.conn
+    The sqlite-utils wrapper (``db``) is built on first use: importing sqlite_utils costs
+    about 50 ms, and the hot read paths (``status``, the review queue) need only ``conn``.
+    """
+
+    def __init__(self, db: sqlite_utils.Database | sqlite3.Connection, path: Path) -> None:
+        self._db: sqlite_utils.Database | None
+        if isinstance(db, sqlite3.Connection):
+            self._db, self.conn = None, db
+        else:
+            self._db, self.conn = db, db.conn
         self.path = path
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -94,7 +110,7 @@ class Store:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         except sqlite3.Error as exc:
             raise _translate(exc, path) from None
-        store = cls(sqlite_utils.Database(conn, execute_plugins=False), path)
+        store = cls(conn, path)
         try:
             store._configure()
             store._migrate()
@@ -118,6 +134,7 @@ class Store:
     def _configure(self) -> None:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
         mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal":
             self.conn.execute("PRAGMA journal_mode = WAL")

@@ -15,15 +15,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from mlcards.models import Choice, ReviewRecord, ScheduledCard
 from mlcards.session import Session, quality_for
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
 
 CHOICE_KEYS = "1234567890"
 ENTER = "enter"
@@ -90,6 +93,8 @@ def render_question(
     selected: set[str] | None = None,
 ) -> None:
     """The question panel, the lettered choices and a footer naming every key."""
+    from rich.markdown import Markdown  # imported here: it costs ~30 ms; `status` needs none
+
     title, subtitle = _header(item, position, total, elapsed_s)
     console.print(
         Panel(
@@ -122,6 +127,8 @@ def render_answer(
     dont_know: bool,
 ) -> None:
     """Right or wrong, the correct choice highlighted, the explanation and references."""
+    from rich.markdown import Markdown
+
     if dont_know:
         verdict = Text(" ? Not known: here is the answer", style="bold yellow")
     elif correct:
