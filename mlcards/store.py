@@ -335,11 +335,18 @@ class Store:
         return self._scheduled(where, params, "c.due, d.position, c.position", limit)
 
     def new_cards(self, limit: int, deck_id: str | None = None) -> list[ScheduledCard]:
-        where, params = "c.last_review_id IS NULL", []
-        if deck_id:
-            where += " AND c.deck_id = ?"
-            params.append(deck_id)
-        return self._scheduled(where, params, "d.position, c.position", limit)
+        """New cards in deck order, then file order; deck by deck, so each query is one
+        short walk of the ``cards_new`` index (one query over all decks has SQLite sort every
+        new card, content and all, to keep the first few)."""
+        found: list[ScheduledCard] = []
+        for deck in [deck_id] if deck_id else self.deck_ids():
+            wanted = limit - len(found) if limit >= 0 else -1
+            if wanted == 0:
+                break
+            found += self._scheduled(
+                "c.last_review_id IS NULL AND c.deck_id = ?", [deck], "c.position", wanted
+            )
+        return found
 
     def repeat_cards(self, today: date, deck_id: str | None = None) -> list[ScheduledCard]:
         """Cards whose latest answer today was below 4: they come back until answered well."""
