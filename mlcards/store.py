@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -48,6 +48,32 @@ def _translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
             "it was left untouched: run `mlcards check`"
         )
     return StoreError(f"{path}: database error: {text}")
+
+
+_INSERT_REVIEW = (
+    "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
+    "response_ms, same_day_repeat, was_new, repetitions, easiness, interval, due) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _review_row(record: ReviewRecord) -> tuple[Any, ...]:
+    return (
+        record.deck_id,
+        record.card_id,
+        utc_iso(record.reviewed_at),
+        record.study_day.isoformat(),
+        json.dumps(list(record.chosen)),
+        int(record.correct),
+        int(record.quality),
+        record.response_ms,
+        int(record.same_day_repeat),
+        int(record.was_new),
+        record.repetitions,
+        record.easiness,
+        record.interval,
+        record.due.isoformat(),
+    )
 
 
 @dataclass(frozen=True)
@@ -406,6 +432,28 @@ class Store:
                 ),
             )
         return review_id
+
+    def append_reviews(self, records: Iterable[ReviewRecord]) -> int:
+        """Append many answers in one transaction; returns how many.
+
+        The bulk twin of ``record``, for loading a history at once (a migration from another
+        tool, the benchmark databases): the same rows, in the order given, and afterwards
+        every card's cached schedule is what ``record`` would have left, i.e. its last row.
+        A record for a card that is not in the database rolls the whole batch back.
+        """
+        with self._write() as conn:
+            start = conn.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
+            cursor = conn.executemany(_INSERT_REVIEW, map(_review_row, records))
+            conn.execute(
+                "UPDATE cards SET repetitions = r.repetitions, easiness = r.easiness, "
+                "interval = r.interval, due = r.due, last_review_id = r.id, "
+                "last_review_day = r.study_day "
+                "FROM (SELECT max(id) AS id FROM reviews WHERE id > ? "
+                "GROUP BY deck_id, card_id) AS last JOIN reviews r ON r.id = last.id "
+                "WHERE cards.deck_id = r.deck_id AND cards.id = r.card_id",
+                (start,),
+            )
+        return int(cursor.rowcount)
 
     # -- queries --------------------------------------------------------------------------------
 
