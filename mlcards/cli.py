@@ -31,6 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help and usage errors: typer's rich formatting costs ~70 ms of start-up, twice
+    # what Python itself takes (see benchmarks/RESULTS.md, row 6).
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 config_app = typer.Typer(help="Show or change settings (config.yaml in the data dir).")
