@@ -132,6 +132,41 @@ def anki_available() -> bool:
     return importlib.util.find_spec("anki") is not None
 
 
+def import_breakdown(command: list[str], env: dict[str, str]) -> list[str]:
+    """Where a command's imports go: one ``python -X importtime`` sample, top-level modules."""
+    proc = subprocess.run(
+        command, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True
+    )
+    groups: dict[str, int] = {}
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.split("|")
+        if name.startswith("  ") or not cumulative.strip().isdigit():
+            continue  # nested: already inside its parent's cumulative time
+        name = name.strip()
+        if name.startswith("typer._adapters") or name.startswith("pydantic"):
+            key = "pydantic, imported by typer 0.29 to coerce `--db`"
+        elif name.startswith("mlcards.cli"):
+            key = "mlcards.cli (of which typer and its click)"
+        elif name.startswith("mlcards"):
+            key = "mlcards modules (store, config, session, models ...)"
+        else:
+            key = "interpreter start-up and the rest"
+        groups[key] = groups.get(key, 0) + int(cumulative)
+    total = sum(groups.values())
+    lines = [
+        f"Imports of `{' '.join(command[-2:])}`, one `python -X importtime` sample "
+        f"({total / 1000:.0f} ms of imports in all, inflated by the profiling):",
+        "",
+        "| imported | ms |",
+        "| --- | ---: |",
+    ]
+    for key, micros in sorted(groups.items(), key=lambda kv: -kv[1]):
+        lines.append(f"| {key} | {micros / 1000:.0f} |")
+    return lines
+
+
 # -- report --------------------------------------------------------------------------------------
 
 
@@ -267,6 +302,7 @@ def main(argv: list[str] | None = None) -> None:
             *table(r1, r1[1].label if anki else None),
         ]
     )
+    sections[-1] += ["", *import_breakdown([*ml, "status", "--json"], env)]
     if anki:
         t, m = r1[0].median / r1[1].median, r1[0].rss / r1[1].rss
         targets.append(
