@@ -44,6 +44,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help and usage errors: typer's rich formatting costs ~70 ms of start-up, twice
+    # what Python itself takes (see benchmarks/RESULTS.md, row 6).
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 config_app = typer.Typer(help="Show or change settings (config.yaml in the data dir).")
@@ -522,10 +525,6 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Cards per deck: how many, how many new, due today and retired; the next review."""
-    from rich.table import Table
-
-    from mlcards.ui import describe_due
-
     today = _today()
     with _open_store() as store:
         decks = store.status(today)
@@ -542,6 +541,10 @@ def status(
         }
         typer.echo(json.dumps(document, indent=2))
         return
+    from rich.table import Table
+
+    from mlcards.ui import describe_due
+
     console = _console()
     if not decks:
         console.print("No decks yet. Run `mlcards review` to start with the bundled decks, or")

@@ -12,14 +12,12 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from mlcards import __version__, clock
 from mlcards.clock import utc_iso
@@ -30,7 +28,7 @@ from mlcards.errors import (
     MlcardsError,
     StoreError,
 )
-from mlcards.migrations import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
+from mlcards.migrations import LAPSE_COUNT_SQL, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 from mlcards.models import (
     MATURE_INTERVAL,
     REVIEW_COLUMNS,
@@ -48,6 +46,9 @@ from mlcards.models import (
     StatsData,
     StatsQuery,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 BACKUP_DIR = "backups"
@@ -87,6 +88,34 @@ def _translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
     return StoreError(f"{path}: database error: {text}")
 
 
+_INSERT_REVIEW = (
+    "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
+    "response_ms, same_day_repeat, was_new, repetitions, easiness, interval, due, mode, "
+    "session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _review_row(record: ReviewRecord) -> tuple[Any, ...]:
+    return (
+        record.deck_id,
+        record.card_id,
+        utc_iso(record.reviewed_at),
+        record.study_day.isoformat(),
+        json.dumps(list(record.chosen)),
+        int(record.correct),
+        int(record.quality),
+        record.response_ms,
+        int(record.same_day_repeat),
+        int(record.was_new),
+        record.repetitions,
+        record.easiness,
+        record.interval,
+        record.due.isoformat(),
+        record.mode,
+        record.session or None,
+    )
+
+
 @dataclass(frozen=True)
 class DeckStatus:
     id: str
@@ -110,12 +139,27 @@ class DeckStatus:
 
 
 class Store:
-    """A sqlite-utils Database holding decks, cards and the review log; migrates on open."""
+    """A SQLite database holding decks, cards and the review log; migrates on open.
 
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
-        self.db = db
-        self.conn: sqlite3.Connection = db.conn
+    The sqlite-utils wrapper (``db``) is built on first use: importing sqlite_utils costs
+    about 50 ms, and the hot read paths (``status``, the review queue) need only ``conn``.
+    """
+
+    def __init__(self, db: sqlite_utils.Database | sqlite3.Connection, path: Path) -> None:
+        self._db: sqlite_utils.Database | None
+        if isinstance(db, sqlite3.Connection):
+            self._db, self.conn = None, db
+        else:
+            self._db, self.conn = db, db.conn
         self.path = path
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:
@@ -142,7 +186,7 @@ class Store:
             conn = sqlite3.connect(str(path), timeout=busy_timeout_s(), isolation_level=None)
         except sqlite3.Error as exc:
             raise _translate(exc, path) from None
-        store = cls(sqlite_utils.Database(conn, execute_plugins=False), path)
+        store = cls(conn, path)
         try:
             store._configure()
             store._migrate()
@@ -175,6 +219,7 @@ class Store:
     def _configure(self) -> None:
         self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s() * 1000)}")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
         self._refuse_newer_schema()
         mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal":
@@ -511,16 +556,24 @@ class Store:
         tag: str | None = None,
         today: date | None = None,
     ) -> list[ScheduledCard]:
-        """Cards never reviewed, in deck order."""
-        return self._scheduled(
-            "c.last_review_id IS NULL",
-            [],
-            "d.position, c.position",
-            limit,
-            deck_id=deck_id,
-            tag=tag,
-            today=today,
-        )
+        """New cards in deck order, then file order; deck by deck, so each query is one
+        short walk of the ``cards_new`` index (one query over all decks has SQLite sort every
+        new card, content and all, to keep the first few)."""
+        found: list[ScheduledCard] = []
+        for deck in [deck_id] if deck_id else self.deck_ids():
+            wanted = limit - len(found) if limit >= 0 else -1
+            if wanted == 0:
+                break
+            found += self._scheduled(
+                "c.last_review_id IS NULL",
+                [],
+                "c.position",
+                wanted,
+                deck_id=deck,
+                tag=tag,
+                today=today,
+            )
+        return found
 
     def repeat_cards(
         self, today: date, deck_id: str | None = None, tag: str | None = None
@@ -567,29 +620,7 @@ class Store:
             ).fetchone()
             if row is None:
                 raise StoreError(f"card {record.deck_id}/{record.card_id} is not in the database")
-            cursor = conn.execute(
-                "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, "
-                "quality, response_ms, same_day_repeat, was_new, repetitions, easiness, interval, "
-                "due, mode, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.deck_id,
-                    record.card_id,
-                    utc_iso(record.reviewed_at),
-                    record.study_day.isoformat(),
-                    json.dumps(list(record.chosen)),
-                    int(record.correct),
-                    int(record.quality),
-                    record.response_ms,
-                    int(record.same_day_repeat),
-                    int(record.was_new),
-                    record.repetitions,
-                    record.easiness,
-                    record.interval,
-                    record.due.isoformat(),
-                    record.mode,
-                    record.session or None,
-                ),
-            )
+            cursor = conn.execute(_INSERT_REVIEW, _review_row(record))
             review_id = int(cursor.lastrowid or 0)
             if record.mode == "review":
                 conn.execute(
@@ -693,6 +724,33 @@ class Store:
         """One active card as the queue sees it (after an edit, say)."""
         found = self._scheduled("c.deck_id = ? AND c.id = ?", [deck_id, card_id], "c.position", 1)
         return found[0] if found else None
+
+    def append_reviews(self, records: Iterable[ReviewRecord]) -> int:
+        """Append many answers in one transaction; returns how many.
+
+        The bulk twin of ``record``, for loading a history at once (a migration from another
+        tool, the benchmark databases): the same rows, in the order given, and afterwards
+        every card's cached schedule is what ``record`` would have left, i.e. its last row.
+        A record for a card that is not in the database rolls the whole batch back.
+        """
+        with self._write() as conn:
+            start = conn.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
+            cursor = conn.executemany(_INSERT_REVIEW, map(_review_row, records))
+            conn.execute(
+                "UPDATE cards SET repetitions = r.repetitions, easiness = r.easiness, "
+                "interval = r.interval, due = r.due, last_review_id = r.id, "
+                "last_review_day = r.study_day "
+                "FROM (SELECT max(id) AS id FROM reviews WHERE id > ? AND mode = 'review' "
+                "GROUP BY deck_id, card_id) AS last JOIN reviews r ON r.id = last.id "
+                "WHERE cards.deck_id = r.deck_id AND cards.id = r.card_id",
+                (start,),
+            )
+            conn.execute(
+                f"UPDATE cards SET lapses = ({LAPSE_COUNT_SQL}) WHERE EXISTS (SELECT 1 FROM "
+                "reviews n WHERE n.id > ? AND n.deck_id = cards.deck_id AND n.card_id = cards.id)",
+                (start,),
+            )
+        return int(cursor.rowcount)
 
     # -- queries --------------------------------------------------------------------------------
 

@@ -15,10 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -26,6 +25,9 @@ from rich.text import Text
 
 from mlcards.models import Choice, ScheduledCard
 from mlcards.session import Session, quality_for
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
 
 CHOICE_KEYS = "1234567890"
 ENTER = "enter"
@@ -123,6 +125,8 @@ def render_question(
     message: str = "",
 ) -> None:
     """The question panel, the numbered choices and a footer naming every key."""
+    from rich.markdown import Markdown  # imported here: it costs ~30 ms; `status` needs none
+
     title, subtitle = _header(item, position, total, elapsed_s, mode)
     if mode == "practice":
         console.print(Text(" PRACTICE: answers are logged, your schedule is not changed", "bold"))
@@ -159,6 +163,8 @@ def render_answer(
     dont_know: bool,
 ) -> None:
     """Right or wrong, the correct choice highlighted, the explanation and references."""
+    from rich.markdown import Markdown
+
     if dont_know:
         verdict = Text(" ? Not known: here is the answer", style="bold yellow")
     elif correct:

@@ -1,0 +1,598 @@
+"""Benchmark mlcards side by side with Anki at 100,000 cards and 1,000,000 reviews.
+
+    python benchmarks/run.py [--cards 100000 --reviews 1000000 --runs 5]
+
+Generates (or reuses) the collections under benchmarks/work/ (see generate.py), then times
+whole processes: a warm-up, then ``--runs`` measured runs, the contenders of a row taking turns
+(A B, B A, A B ...) so that a noisy machine hurts both alike. Wall time is taken around the
+process; peak memory is the child's own ``ru_maxrss`` from ``os.wait4``. Writes RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+PY = sys.executable
+
+
+@dataclass
+class Contender:
+    label: str
+    command: list[str]
+    setup: Callable[[], None] | None = None
+    stdout: Path | None = None
+
+
+@dataclass
+class Measured:
+    label: str
+    seconds: list[float] = field(default_factory=list)
+    rss_mib: list[float] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def rss(self) -> float:
+        return statistics.median(self.rss_mib)
+
+
+GNU_TIME = "/usr/bin/time"
+
+
+def run_process(c: Contender, env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB) and stdout of one process; fails loudly on an error.
+
+    Peak RSS comes from GNU time when there is one: Linux carries the peak of the process
+    that forks over exec, so ``ru_maxrss`` of a child of this (large) Python process would
+    report at least this process's own size. ``os.wait4`` is the fallback.
+    """
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
+        sink = open(c.stdout, "wb") if c.stdout else out  # noqa: SIM115
+        rss_file = Path(tempfile.mkstemp(prefix="rss-")[1])
+        command = c.command
+        if os.access(GNU_TIME, os.X_OK):
+            command = [GNU_TIME, "-q", "-f", "%M", "-o", str(rss_file), *command]
+        try:
+            started = time.perf_counter()
+            proc = subprocess.Popen(command, env=env, stdout=sink, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - started
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        finally:
+            if c.stdout:
+                sink.close()
+        err.seek(0)
+        out.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(
+                f"{c.label}: exit {proc.returncode}: {' '.join(c.command)}\n"
+                + err.read().decode(errors="replace")[-3000:]
+            )
+        text = rss_file.read_text().strip()
+        rss_file.unlink()
+        rss_kib = int(text.splitlines()[-1]) if text else usage.ru_maxrss
+        return seconds, rss_kib / 1024, out.read().decode(errors="replace")
+
+
+def measure(
+    contenders: list[Contender], env: dict[str, str], runs: int, warmup: int
+) -> list[Measured]:
+    results = [Measured(c.label) for c in contenders]
+    for round_ in range(warmup + runs):
+        order = list(range(len(contenders)))
+        if round_ % 2:
+            order.reverse()
+        for i in order:
+            c = contenders[i]
+            if c.setup:
+                c.setup()
+            seconds, rss, out = run_process(c, env)
+            if round_ >= warmup:
+                results[i].seconds.append(seconds)
+                results[i].rss_mib.append(rss)
+                results[i].outputs.append(out)
+    return results
+
+
+def mlcards_command() -> list[str]:
+    script = Path(PY).parent / "mlcards"
+    return [str(script)] if script.exists() else [PY, "-m", "mlcards"]
+
+
+def has_command(words: list[str], env: dict[str, str]) -> bool:
+    probe = subprocess.run([*mlcards_command(), *words, "--help"], env=env, capture_output=True)
+    return probe.returncode == 0
+
+
+def anki_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("anki") is not None
+
+
+def import_breakdown(command: list[str], env: dict[str, str]) -> list[str]:
+    """Where a command's imports go: one ``python -X importtime`` sample, top-level modules."""
+    proc = subprocess.run(
+        command, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True
+    )
+    groups: dict[str, int] = {}
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.split("|")
+        if name.startswith("  ") or not cumulative.strip().isdigit():
+            continue  # nested: already inside its parent's cumulative time
+        name = name.strip()
+        if name.startswith("typer._adapters") or name.startswith("pydantic"):
+            key = "pydantic, imported by typer 0.29 to coerce `--db`"
+        elif name.startswith("mlcards.cli"):
+            key = "mlcards.cli (of which typer and its click)"
+        elif name.startswith("mlcards"):
+            key = "mlcards modules (store, config, session, models ...)"
+        else:
+            key = "interpreter start-up and the rest"
+        groups[key] = groups.get(key, 0) + int(cumulative)
+    total = sum(groups.values())
+    lines = [
+        f"Imports of `{' '.join(command[-2:])}`, one `python -X importtime` sample "
+        f"({total / 1000:.0f} ms of imports in all, inflated by the profiling):",
+        "",
+        "| imported | ms |",
+        "| --- | ---: |",
+    ]
+    for key, micros in sorted(groups.items(), key=lambda kv: -kv[1]):
+        lines.append(f"| {key} | {micros / 1000:.0f} |")
+    return lines
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def table(rows: list[Measured], baseline: str | None) -> list[str]:
+    base = next((r for r in rows if r.label == baseline), None)
+    lines = [
+        "| process | median | min | max | peak RSS (median) | time ratio | memory ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        if base is not None and r is not base:
+            ratio = f"{r.median / base.median:.2f}x"
+            mem = f"{r.rss / base.rss:.2f}x"
+        else:
+            ratio = mem = "1 (baseline)" if r is base else "-"
+        lines.append(
+            f"| {r.label} | {fmt_s(r.median)} | {fmt_s(min(r.seconds))} | "
+            f"{fmt_s(max(r.seconds))} | {r.rss:.0f} MiB | {ratio} | {mem} |"
+        )
+    return lines
+
+
+def machine() -> list[str]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+        ram = f"{mem_kib / 1024 / 1024:.1f} GiB"
+    except OSError:
+        ram = "unknown"
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} cores; RAM: {ram}; {platform.platform()}",
+        f"- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+        f"- mlcards {version('mlcards')}, anki {version('anki')}, typer {version('typer')}, "
+        f"rich {version('rich')}, sqlite-utils {version('sqlite-utils')}, "
+        f"pydantic {version('pydantic')}, PyYAML {version('pyyaml')}",
+    ]
+
+
+@dataclass
+class Target:
+    name: str
+    goal: str
+    measured: str
+    met: bool | None  # None: not measured
+    margin: str
+
+
+def verdict(t: Target) -> str:
+    return "pending" if t.met is None else ("**met**" if t.met else "**missed**")
+
+
+# -- the rows ------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument("--import-cards", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--answers", type=int, default=50, help="cards answered per run, row 5")
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--no-anki", action="store_true")
+    args = parser.parse_args(argv)
+    anki = anki_available() and not args.no_anki
+    work: Path = args.work
+    # In a child process: this one stays small (see run_process).
+    subprocess.run(
+        [PY, str(HERE / "generate.py"), "--cards", str(args.cards), "--reviews", str(args.reviews)]
+        + ["--import-cards", str(args.import_cards), "--out", str(work)]
+        + ([] if anki else ["--no-anki"]),
+        check=True,
+    )
+    manifest = json.loads((work / "manifest.json").read_text())
+    db, col = work / "mlcards.db", work / "collection.anki2"
+    scratch = work / "scratch"
+    scratch.mkdir(exist_ok=True)
+    home = scratch / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir()
+    env = {
+        **os.environ,
+        "MLCARDS_HOME": str(home),
+        "MLCARDS_DB": str(db),
+        "MLCARDS_NOW": generate.NOW,
+        "TZ": "UTC",
+        "NO_COLOR": "1",
+        "COLUMNS": "100",
+    }
+    for key in ("PYTHONPROFILEIMPORTTIME", "PYTHONDEVMODE"):
+        env.pop(key, None)
+    ml = mlcards_command()
+    anki_ops = [PY, str(HERE / "anki_ops.py")]
+    runs, warmup = args.runs, args.warmup
+    sections: list[list[str]] = []
+    targets: list[Target] = []
+    started = time.monotonic()
+
+    def log(msg: str) -> None:
+        print(f"[run {time.monotonic() - started:6.1f}s] {msg}", file=sys.stderr)
+
+    # 1. status
+    log("row 1: status")
+    row = [Contender("`mlcards status --json`", [*ml, "status", "--json"])]
+    if anki:
+        row.append(Contender("Anki: open + `col.sched.counts()`", [*anki_ops, "counts", str(col)]))
+    r1 = measure(row, env, runs, warmup)
+    status_doc = json.loads(r1[0].outputs[0])
+    sections.append(
+        [
+            "## 1. Status: today's counts",
+            "",
+            f"mlcards totals: {json.dumps(status_doc['totals'])}"
+            + (f"; Anki counts (new, learn, review): {r1[1].outputs[0].strip()}" if anki else ""),
+            "",
+            *table(r1, r1[1].label if anki else None),
+        ]
+    )
+    sections[-1] += ["", *import_breakdown([*ml, "status", "--json"], env)]
+    if anki:
+        t, m = r1[0].median / r1[1].median, r1[0].rss / r1[1].rss
+        targets.append(
+            Target(
+                "status time",
+                "<= 0.5x Anki",
+                f"{t:.2f}x",
+                t <= 0.5,
+                f"{1 - t / 0.5:.0%} under the goal" if t <= 0.5 else f"{t / 0.5:.2f}x the goal",
+            )
+        )
+        targets.append(
+            Target(
+                "status memory",
+                "<= 0.5x Anki",
+                f"{m:.2f}x",
+                m <= 0.5,
+                f"{1 - m / 0.5:.0%} under the goal" if m <= 0.5 else f"{m / 0.5:.2f}x the goal",
+            )
+        )
+
+    # 2. stats
+    log("row 2: stats")
+    stats_ready = has_command(["stats"], env)
+    row = []
+    if stats_ready:
+        row.append(Contender("`mlcards stats --json`", [*ml, "stats", "--json"]))
+    if anki:
+        row.append(
+            Contender("Anki: open + graphs, deck tree, 365 days", [*anki_ops, "stats", str(col)])
+        )
+    r2 = measure(row, env, runs, warmup) if row else []
+    lines = ["## 2. Statistics", ""]
+    if not stats_ready:
+        lines += ["**pending: mlcards stats not merged yet** (Anki's side is measured below).", ""]
+    if r2:
+        lines += table(r2, r2[-1].label if anki else None)
+    sections.append(lines)
+    if stats_ready and anki:
+        t = r2[0].median / r2[1].median
+        targets.append(
+            Target("stats time", "<= 1.0x Anki", f"{t:.2f}x", t <= 1.0, f"{t:.2f}x of Anki")
+        )
+    else:
+        targets.append(Target("stats time", "<= 1.0x Anki", "-", None, "mlcards stats not merged"))
+
+    # 3. import
+    log("row 3: import")
+    files = sorted(str(p) for p in (work / "import").glob("*.yaml"))
+    import_db, import_col = scratch / "import.db", scratch / "import.anki2"
+
+    def fresh(path: Path) -> Callable[[], None]:
+        def clean() -> None:
+            for p in path.parent.glob(path.name + "*"):
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+        return clean
+
+    import_env_db = ["--db", str(import_db)]
+    row = [
+        Contender(
+            "`mlcards import` (new database)",
+            [*ml, *import_env_db, "import", "--json", *files],
+            setup=fresh(import_db),
+        ),
+        Contender(
+            "floor: `yaml.load(CSafeLoader)` of the files",
+            [PY, str(HERE / "floors.py"), "yaml", *files],
+        ),
+    ]
+    if anki:
+        row.append(
+            Contender(
+                "Anki: new collection + parse (CSafeLoader) + `add_notes`",
+                [*anki_ops, "import", str(import_col), *files],
+                setup=fresh(import_col),
+            )
+        )
+    r3 = measure(row, env, runs, warmup)
+    size = sum(Path(f).stat().st_size for f in files)
+    added = sum(len(d["added"]) for d in json.loads(r3[0].outputs[0])["decks"])
+    check = f"Cards added per run: mlcards {added:,}" + (
+        f", Anki {int(r3[2].outputs[0]):,}." if anki else "."
+    )
+    sections.append(
+        [
+            "## 3. Importing a 10,000-card deck",
+            "",
+            f"{args.import_cards:,} cards in {len(files)} YAML files ({size / 2**20:.1f} MiB; a "
+            "deck file is limited to 5 MB), into an empty database / a new collection. " + check,
+            "",
+            *table(r3, r3[1].label),
+        ]
+    )
+    t = r3[0].median / r3[1].median
+    targets.append(
+        Target(
+            "import 10k cards",
+            "<= 1.3x the YAML parse floor",
+            f"{t:.2f}x",
+            t <= 1.3,
+            "within" if t <= 1.3 else f"{t / 1.3:.2f}x over",
+        )
+    )
+
+    # 4. export
+    log("row 4: export")
+    export_ready = has_command(["export"], env)
+    export_out = scratch / "export.csv"
+    row = []
+    if export_ready:
+        row.append(
+            Contender(
+                "`mlcards export reviews --format csv`",
+                [*ml, "export", "reviews", "--format", "csv"],
+                stdout=export_out,
+            )
+        )
+    row.append(
+        Contender(
+            "floor: sqlite3 + csv.writer, streamed",
+            [PY, str(HERE / "floors.py"), "csv", str(db)],
+            stdout=export_out,
+        )
+    )
+    r4 = measure(row, env, runs, warmup)
+    lines = [f"## 4. Exporting {manifest['reviews']:,} reviews as CSV", ""]
+    if not export_ready:
+        lines += [
+            "**pending: mlcards stats not merged yet** (`mlcards export` comes with it); the "
+            "floor below is what streaming the log costs in Python.",
+            "",
+        ]
+    sections.append(lines + table(r4, r4[-1].label))
+    if export_ready:
+        peak = r4[0].rss
+        targets.append(
+            Target(
+                "export peak memory",
+                "< 100 MiB, constant",
+                f"{peak:.0f} MiB",
+                peak < 100,
+                f"{100 - peak:.0f} MiB to spare" if peak < 100 else f"{peak - 100:.0f} MiB over",
+            )
+        )
+    else:
+        targets.append(Target("export peak memory", "< 100 MiB, constant", "-", None, "not merged"))
+    export_out.unlink(missing_ok=True)
+
+    # 5. answer
+    log("row 5: answer latency")
+    answer_db, answer_col = scratch / "answer.db", scratch / "answer.anki2"
+
+    def copy(src: Path, dst: Path) -> Callable[[], None]:
+        def do() -> None:
+            fresh(dst)()
+            shutil.copyfile(src, dst)
+
+        return do
+
+    row = [
+        Contender(
+            "mlcards: `Store.record` + draw next card",
+            [PY, str(HERE / "answer.py"), str(answer_db), str(args.answers)],
+            setup=copy(db, answer_db),
+        )
+    ]
+    if anki:
+        row.append(
+            Contender(
+                "Anki: `answer_card` + `get_queued_cards` + render question",
+                [*anki_ops, "answer", str(answer_col), str(args.answers)],
+                setup=copy(col, answer_col),
+            )
+        )
+    r5 = measure(row, env, runs, warmup)
+    lines = [
+        "## 5. Answering a card: key press to the next card drawn",
+        "",
+        f"In process, {args.answers} cards answered per run (correct choice, rated 4), on a "
+        "copy of the collection. mlcards: the real `ui.run_review` loop with injected keys and "
+        "a rich Console writing to `io.StringIO`; latency = from the rating key to the loop "
+        "asking for the next key (grade, `Store.record` in its own `synchronous=FULL` "
+        "transaction, render the next question). Anki: `answer_card`, `get_queued_cards` and "
+        "the next card's question HTML, as its reviewer does.",
+        "",
+        "| | median | p90 | max | of which `Store.record` (median) | first card after start |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    answer_median = None
+    for m in r5:
+        docs = [json.loads(o) for o in m.outputs]
+        lat = sorted(x for d in docs for x in d["latencies_ms"])
+        rec = [x for d in docs for x in d.get("record_ms", [])]
+        first = statistics.median(d["first_card_ms"] for d in docs)
+        p90 = lat[int(0.9 * (len(lat) - 1))]
+        med = statistics.median(lat)
+        answer_median = answer_median if answer_median is not None else med
+        rec_s = f"{statistics.median(rec):.1f} ms" if rec else "-"
+        lines.append(
+            f"| {m.label} | {med:.1f} ms | {p90:.1f} ms | {lat[-1]:.1f} ms | {rec_s} | "
+            f"{first:.0f} ms |"
+        )
+    queue = [json.loads(o) for o in r5[0].outputs]
+    lines += [
+        "",
+        f"mlcards' session held {queue[0]['queue_size']} cards (due, new, repeats); "
+        '"first card after start" runs from the script\'s start (imports, open, queue) to the '
+        "first question drawn, in process.",
+    ]
+    sections.append(lines)
+    assert answer_median is not None
+    targets.append(
+        Target(
+            "answer to next card",
+            "< 30 ms median",
+            f"{answer_median:.1f} ms",
+            answer_median < 30,
+            f"{30 / answer_median:.0f}x under" if answer_median < 30 else "over",
+        )
+    )
+
+    # 6. start-up
+    log("row 6: start-up")
+    row = [
+        Contender("`python -c pass`", [PY, "-c", "pass"]),
+        Contender("`mlcards --help`", [*ml, "--help"]),
+        Contender("`mlcards status`", [*ml, "status"]),
+        Contender("`python -c 'import typer'`", [PY, "-c", "import typer"]),
+    ]
+    r6 = measure(row, env, runs, warmup)
+    sections.append(
+        [
+            "## 6. Start-up",
+            "",
+            "`import typer` is shown for reference: a floor for any typer command.",
+            "",
+            *table(r6, r6[0].label),
+        ]
+    )
+    t = r6[1].median / r6[0].median
+    targets.append(
+        Target(
+            "`mlcards --help`",
+            "<= 8x `python -c pass`",
+            f"{t:.1f}x",
+            t <= 8,
+            "within" if t <= 8 else f"{t / 8:.2f}x over",
+        )
+    )
+
+    # report
+    took = time.monotonic() - started
+    text = [
+        "# mlcards performance, side by side with Anki",
+        "",
+        f"Generated by `python benchmarks/run.py --cards {args.cards} --reviews {args.reviews} "
+        f"--runs {runs}` in {took:.0f} s: whole processes unless said otherwise, {warmup} "
+        f"warm-up then {runs} measured runs, contenders taking turns (A B, B A, ...). The "
+        "machine is shared and noisy: read the medians and the ratios (measured side by side), "
+        "not single times. Ratios are median over median; memory is the process's peak RSS.",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+        "## Data",
+        "",
+        f"- {manifest['cards']:,} cards in {generate.DECKS} decks and {manifest['reviews']:,} "
+        f"reviews over the {generate.HISTORY_DAYS} days before {generate.REF_DAY} (the "
+        "benchmark's today, `MLCARDS_NOW`), simulated with mlcards' SM-2 from seed "
+        f"{manifest['seed']} (`benchmarks/generate.py`): {status_doc['totals']['new']:,} cards "
+        f"still new, {status_doc['totals']['due']:,} due or overdue.",
+        "- The same notes, card states and a revlog of the same size in an Anki collection "
+        "(Basic notes, decks under `mlbench::`)."
+        if anki
+        else "- Anki: not installed, skipped.",
+        "",
+        "## Targets",
+        "",
+        "| target | goal | measured | verdict | margin |",
+        "| --- | --- | --- | --- | --- |",
+        *(f"| {t.name} | {t.goal} | {t.measured} | {verdict(t)} | {t.margin} |" for t in targets),
+        "",
+    ]
+    for section in sections:
+        text += [*section, ""]
+    args.out.write_text("\n".join(text))
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

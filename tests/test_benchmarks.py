@@ -1,0 +1,32 @@
+"""The benchmark harness runs end to end at a tiny size (no timing is asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not RUN.exists(), reason="benchmarks/ is not shipped in the sdist")
+def test_harness_writes_a_results_table(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    args = ["--cards", "200", "--reviews", "2000", "--import-cards", "100", "--answers", "5"]
+    subprocess.run(
+        [sys.executable, str(RUN), *args, "--runs", "1", "--warmup", "0"]
+        + ["--work", str(tmp_path / "work"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    text = out.read_text()
+    for heading in ("## Machine", "## Targets", "## 1. Status", "## 2. Statistics", "## 3. Import"):
+        assert heading in text
+    for heading in ("## 4. Exporting 2,000 reviews", "## 5. Answering", "## 6. Start-up"):
+        assert heading in text
+    assert "| `mlcards status --json` |" in text
+    assert "200 cards in 10 decks and 2,000 reviews" in text

@@ -1,0 +1,86 @@
+"""The queries every command runs are served by indexes, not by reading every card.
+
+Each store method's SQL is captured as SQLite runs it (bound values expanded), then asked for
+its ``EXPLAIN QUERY PLAN``. With 100,000 cards a full ``SCAN`` of ``cards`` reads every card's
+content (about 100 MB); see benchmarks/RESULTS.md for what that costs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import answer_all, at, toy_deck
+
+from mlcards.models import Quality
+from mlcards.store import Store
+
+DAY = "2026-01-10"
+TODAY = date.fromisoformat(DAY)
+
+
+@pytest.fixture
+def store(db_path: Path) -> Store:
+    s = Store.open(db_path)
+    s.import_decks(
+        [toy_deck("alpha", tuple(f"a{i}" for i in range(30))), toy_deck("beta", ("b1", "b2"))],
+        at(DAY),
+    )
+    answer_all(s, DAY, Quality.HARD, limit=10)
+    yield s
+    s.close()
+
+
+def plans(store: Store, call: Callable[[], Any]) -> list[list[str]]:
+    """The plan of every SELECT the call ran, one list of plan lines per statement."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        call()
+    finally:
+        store.conn.set_trace_callback(None)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert selects, "the call ran no SELECT"
+    return [[row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + s)] for s in selects]
+
+
+HOT = {
+    "status": lambda s: s.status(TODAY),
+    "next_due": lambda s: s.next_due(),
+    "next_due of a deck": lambda s: s.next_due("alpha"),
+    "counts_today": lambda s: s.counts_today(TODAY),
+    "due_cards": lambda s: s.due_cards(TODAY, 200),
+    "due_cards of a deck": lambda s: s.due_cards(TODAY, 200, "alpha"),
+    "new_cards": lambda s: s.new_cards(20),
+    "new_cards of a deck": lambda s: s.new_cards(20, "beta"),
+    "repeat_cards": lambda s: s.repeat_cards(TODAY),
+}
+
+
+@pytest.mark.parametrize("name", HOT)
+def test_hot_queries_never_scan_cards_or_reviews(store: Store, name: str) -> None:
+    for plan in plans(store, lambda: HOT[name](store)):
+        scans = [line for line in plan if re.match(r"SCAN (c|cards|r|reviews)\b", line)]
+        assert not scans, f"{name}: {plan}"  # a SCAN of decks (a handful of rows) is fine
+
+
+def test_status_reads_cards_from_a_covering_index(store: Store) -> None:
+    (plan,) = plans(store, lambda: store.status(TODAY))
+    assert any("COVERING INDEX cards_deck_state" in line for line in plan), plan
+
+
+def test_new_cards_stop_after_the_limit_without_sorting(store: Store) -> None:
+    for plan in plans(store, lambda: store.new_cards(5)):
+        if any("cards_new" in line for line in plan):
+            assert not any("TEMP B-TREE" in line for line in plan), plan
+            break
+    else:
+        pytest.fail("new_cards did not use the cards_new index")
+    first = store.new_cards(5)
+    assert [i.card.id for i in first] == ["a10", "a11", "a12", "a13", "a14"]
+    assert [i.card.id for i in store.new_cards(-1)][-3:] == ["a29", "b1", "b2"]
+    assert store.new_cards(0) == []

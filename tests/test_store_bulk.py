@@ -1,0 +1,64 @@
+"""Store.append_reviews: many answers in one transaction, leaving the same cache as record()."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from helpers import at, toy_deck
+
+from mlcards.errors import StoreError
+from mlcards.models import Quality, ReviewRecord
+from mlcards.session import Session, build_queue, replay
+from mlcards.store import Store
+
+
+def graded_records(store: Store, days: list[str], quality: Quality) -> list[ReviewRecord]:
+    """What a learner answering every card each day would produce, without writing it."""
+    from datetime import date
+
+    records = []
+    for day in days:
+        today = date.fromisoformat(day)
+        queue = build_queue(store.due_cards(today, 200), store.new_cards(20), [])
+        session = Session(queue, today)
+        while (item := session.next()) is not None:
+            rec = session.answer(item, item.card.answer, quality, 900, at(day))
+            records.append(rec)
+            store.record(rec)
+    return records
+
+
+def test_append_reviews_writes_what_record_writes(tmp_path: Path) -> None:
+    one, bulk = Store.open(tmp_path / "one.db"), Store.open(tmp_path / "bulk.db")
+    deck = toy_deck()
+    for s in (one, bulk):
+        s.import_decks([deck], at("2026-01-01"))
+    records = graded_records(one, ["2026-01-01", "2026-01-02", "2026-01-08"], Quality.GOOD)
+    assert bulk.append_reviews(records) == len(records)
+    assert list(bulk.reviews()) == list(one.reviews())
+    assert bulk.card_states() == one.card_states()
+    cached = {k: v for k, v in bulk.card_states().items() if v["last_review_id"] is not None}
+    replayed = replay(bulk.reviews(), {})
+    assert {k: {f: cached[k][f] for f in v} for k, v in replayed.items()} == replayed
+    one.close()
+    bulk.close()
+
+
+def test_append_reviews_is_all_or_nothing(db_path: Path) -> None:
+    store = Store.open(db_path)
+    store.import_decks([toy_deck()], at("2026-01-01"))
+    scratch = Store.open(db_path.with_name("other.db"))
+    scratch.import_decks([toy_deck()], at("2026-01-01"))
+    records = graded_records(scratch, ["2026-01-01"], Quality.GOOD)
+    unknown = replace(records[-1], card_id="no-such-card")
+    with pytest.raises(StoreError):
+        store.append_reviews([*records, unknown])
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+    conn.close()
+    assert all(v["last_review_id"] is None for v in store.card_states().values())
+    store.close()
+    scratch.close()
