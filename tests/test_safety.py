@@ -109,6 +109,16 @@ REVIEW_DRIVER = textwrap.dedent(
 )
 
 
+def answer_with_driver(db: Path, deck: Path, home: Path) -> None:
+    """Import ``deck`` into ``db`` and answer every card (every third wrong, then again)."""
+    subprocess.run(
+        [sys.executable, "-c", REVIEW_DRIVER, str(db), str(deck)],
+        env=subprocess_env(home),
+        check=True,
+        capture_output=True,
+    )
+
+
 @pytest.mark.slow
 def test_sigkill_during_reviews_never_loses_a_confirmed_answer(tmp_path: Path) -> None:
     deck = write(tmp_path / "deck.yaml", big_deck_yaml("kill", 300))
@@ -180,12 +190,7 @@ def test_disk_full_is_reported_and_earlier_reviews_survive(tmp_path: Path) -> No
     home = tmp_path / "home"
     db = tmp_path / "full.db"
     driver_deck = write(tmp_path / "small.yaml", big_deck_yaml("small", 5))
-    subprocess.run(
-        [sys.executable, "-c", REVIEW_DRIVER, str(db), str(driver_deck)],
-        env=subprocess_env(home),
-        check=True,
-        capture_output=True,
-    )
+    answer_with_driver(db, driver_deck, home)
     reviewed = query(db, "SELECT count(*) FROM reviews")
     assert reviewed[0][0] >= 5
     limit = db.stat().st_size + 16 * 1024
@@ -225,12 +230,7 @@ def test_corrupt_database_points_to_check_and_the_latest_backup(tmp_path: Path) 
     db = home / "mlcards.db"
     driver_deck = write(tmp_path / "small.yaml", big_deck_yaml("small", 3))
     home.mkdir()
-    subprocess.run(
-        [sys.executable, "-c", REVIEW_DRIVER, str(db), str(driver_deck)],
-        env=subprocess_env(home),
-        check=True,
-        capture_output=True,
-    )
+    answer_with_driver(db, driver_deck, home)
     reviewed = query(db, "SELECT count(*) FROM reviews")
     assert mlcards(home, "backup", "create")[0] == 0
     with open(db, "r+b") as f:
@@ -251,18 +251,7 @@ def test_check_finds_a_wrong_cache_and_repair_rebuilds_it(tmp_path: Path) -> Non
     home = tmp_path / "home"
     home.mkdir()
     db = home / "mlcards.db"
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            REVIEW_DRIVER,
-            str(db),
-            str(write(tmp_path / "s.yaml", big_deck_yaml("s", 6))),
-        ],
-        env=subprocess_env(home),
-        check=True,
-        capture_output=True,
-    )
+    answer_with_driver(db, write(tmp_path / "s.yaml", big_deck_yaml("s", 6)), home)
     assert mlcards(home, "check")[0] == 0
     query_conn = sqlite3.connect(db)
     query_conn.execute("UPDATE cards SET interval = 99, due = '2030-01-01' WHERE id = 'card-2'")
@@ -290,18 +279,7 @@ def test_daily_backups_rotate_7_daily_4_weekly_6_monthly(
     home = tmp_path / "home"
     home.mkdir()
     db = home / "mlcards.db"
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            REVIEW_DRIVER,
-            str(db),
-            str(write(tmp_path / "s.yaml", big_deck_yaml("s", 2))),
-        ],
-        env=subprocess_env(home),
-        check=True,
-        capture_output=True,
-    )
+    answer_with_driver(db, write(tmp_path / "s.yaml", big_deck_yaml("s", 2)), home)
     start = date(2026, 1, 1)
     for offset in range(0, 240, 3):  # a use every third day for eight months
         day = start + timedelta(days=offset)
@@ -324,21 +302,11 @@ def test_restore_brings_back_the_reviews_of_the_backup(tmp_path: Path) -> None:
     home.mkdir()
     db = home / "mlcards.db"
     deck = write(tmp_path / "s.yaml", big_deck_yaml("s", 4))
-    subprocess.run(
-        [sys.executable, "-c", REVIEW_DRIVER, str(db), str(deck)],
-        env=subprocess_env(home),
-        check=True,
-        capture_output=True,
-    )
+    answer_with_driver(db, deck, home)
     reviewed = query(db, "SELECT count(*) FROM reviews")
     assert mlcards(home, "backup", "create", MLCARDS_NOW="2026-04-01T10:00:00+00:00")[0] == 0
     other = write(tmp_path / "t.yaml", big_deck_yaml("t", 4))
-    subprocess.run(
-        [sys.executable, "-c", REVIEW_DRIVER, str(db), str(other)],
-        env=subprocess_env(home),
-        check=True,
-        capture_output=True,
-    )
+    answer_with_driver(db, other, home)
     assert query(db, "SELECT count(*) FROM reviews")[0][0] > reviewed[0][0]
     _, out, _ = mlcards(home, "backup", "list", "--json")
     manual = [b for b in json.loads(out) if b["reason"] == "manual"][0]
