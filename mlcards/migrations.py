@@ -150,11 +150,51 @@ def _m004_hot_path_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX cards_last_day ON cards(last_review_day) WHERE retired = 0")
 
 
+def _m005_state_before_each_answer(db: sqlite_utils.Database) -> None:
+    """Each answer also records the card's repetitions and interval before it (as Anki's
+    revlog keeps lastIvl), so statistics need no window over the whole log."""
+    db.execute("ALTER TABLE reviews ADD COLUMN prev_repetitions INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE reviews ADD COLUMN prev_interval INTEGER NOT NULL DEFAULT 0")
+    # The backfill is the one UPDATE the log ever gets: the trigger is lifted and restored
+    # inside this migration's transaction.
+    db.execute("DROP TRIGGER reviews_append_only_update")
+    db.execute(
+        """
+        WITH p AS (
+            SELECT id,
+                   CASE WHEN was_new THEN 0 ELSE coalesce(lag(repetitions) OVER w, 0) END AS pr,
+                   CASE WHEN was_new THEN 0 ELSE coalesce(lag(interval) OVER w, 0) END AS pi
+            FROM reviews WHERE mode = 'review'
+            WINDOW w AS (PARTITION BY deck_id, card_id ORDER BY id)
+        )
+        UPDATE reviews SET prev_repetitions = p.pr, prev_interval = p.pi
+        FROM p WHERE reviews.id = p.id"""
+    )
+    db.execute(
+        "UPDATE reviews SET prev_repetitions = repetitions, prev_interval = interval "
+        "WHERE mode = 'practice'"
+    )
+    db.execute(
+        """
+        CREATE TRIGGER reviews_append_only_update BEFORE UPDATE ON reviews
+        BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END"""
+    )
+    db.execute("DROP INDEX reviews_history")
+    db.execute(
+        """
+        CREATE INDEX reviews_history ON reviews(
+            deck_id, card_id, mode, study_day, correct, quality, same_day_repeat, was_new,
+            prev_repetitions, prev_interval, id
+        )"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
     Migration(3, "review history index for stats", _m003_review_history_index),
     Migration(4, "indexes for status and the review queue", _m004_hot_path_indexes),
+    Migration(5, "the state before each answer", _m005_state_before_each_answer),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -173,6 +173,9 @@ class ReviewRecord:
     """A graded answer below 3 on a card that had been learned (repetitions >= 1)."""
     leech_action: str = ""
     """"tag" or "suspend" when this lapse made the card a leech."""
+    prev_repetitions: int = 0
+    prev_interval: int = 0
+    """The card's repetitions and interval before this answer (0 for a new card)."""
 
 
 # -- stats and export -----------------------------------------------------------------------

@@ -192,6 +192,8 @@ class Session:
             session=self.session_id,
             lapse=lapse,
             leech_action=leech_action,
+            prev_repetitions=0 if item.is_new else item.repetitions,
+            prev_interval=0 if item.is_new else item.interval,
         )
         review_id = self.journal.record(record) if self.journal is not None else None
         self._queue.popleft()

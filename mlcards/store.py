@@ -91,7 +91,8 @@ def _translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
 _INSERT_REVIEW = (
     "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
     "response_ms, same_day_repeat, was_new, repetitions, easiness, interval, due, mode, "
-    "session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "session, prev_repetitions, prev_interval) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -113,6 +114,8 @@ def _review_row(record: ReviewRecord) -> tuple[Any, ...]:
         record.due.isoformat(),
         record.mode,
         record.session or None,
+        record.prev_repetitions,
+        record.prev_interval,
     )
 
 
@@ -735,7 +738,24 @@ class Store:
         """
         with self._write() as conn:
             start = conn.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
-            cursor = conn.executemany(_INSERT_REVIEW, map(_review_row, records))
+            state = {
+                (r[0], r[1]): (r[2], r[3])
+                for r in conn.execute(
+                    "SELECT deck_id, id, repetitions, interval FROM cards "
+                    "WHERE last_review_id IS NOT NULL"
+                )
+            }
+
+            def with_state_before(record: ReviewRecord) -> tuple[Any, ...]:
+                key = (record.deck_id, record.card_id)
+                before = (0, 0) if record.was_new else state.get(key, (0, 0))
+                if record.mode == "review":
+                    state[key] = (record.repetitions, record.interval)
+                return _review_row(
+                    replace(record, prev_repetitions=before[0], prev_interval=before[1])
+                )
+
+            cursor = conn.executemany(_INSERT_REVIEW, map(with_state_before, records))
             conn.execute(
                 "UPDATE cards SET repetitions = r.repetitions, easiness = r.easiness, "
                 "interval = r.interval, due = r.due, last_review_id = r.id, "
@@ -842,20 +862,16 @@ class Store:
     def _history(self, deck_id: str | None, tag: str | None) -> tuple[str, list[Any]]:
         """A CTE ``h``: every review with the card's repetitions and interval *before* it.
 
-        They come from the previous row of the same card (0 for a card that was new, which
-        also covers a card whose schedule was reset by a changed answer).
+        Each row carries them (``prev_repetitions``, ``prev_interval``: 0 for a card that was
+        new, which also covers a card whose schedule was reset by a changed answer).
         """
         where, params = self._card_filter("r", deck_id, tag)
         sql = f"""
             WITH h AS (
                 SELECT r.id, r.deck_id, r.card_id, r.study_day, r.correct,
                        r.quality, r.same_day_repeat,
-                       CASE WHEN r.was_new THEN 0
-                            ELSE coalesce(lag(r.repetitions) OVER w, 0) END AS reps_before,
-                       CASE WHEN r.was_new THEN 0
-                            ELSE coalesce(lag(r.interval) OVER w, 0) END AS interval_before
+                       r.prev_repetitions AS reps_before, r.prev_interval AS interval_before
                 FROM reviews r WHERE r.mode = 'review' AND {where}
-                WINDOW w AS (PARTITION BY r.deck_id, r.card_id ORDER BY r.id)
             )"""
         return sql, params
 
@@ -884,27 +900,6 @@ class Store:
                 f"WHERE h.same_day_repeat = 0 AND {h_days} "
                 "GROUP BY h.study_day, mature ORDER BY h.study_day, mature",
                 history_params + h_day_params,
-            )
-        ]
-        by_deck = [
-            GroupAccuracy(*r)
-            for r in self.conn.execute(
-                "SELECT r.deck_id, count(*), sum(r.correct) FROM reviews r "
-                "JOIN decks d ON d.id = r.deck_id "
-                f"WHERE {reviews_where} GROUP BY r.deck_id ORDER BY min(d.position)",
-                reviews_params,
-            )
-        ]
-        by_tag = [
-            GroupAccuracy(*r)
-            for r in self.conn.execute(
-                "WITH pc AS (SELECT r.deck_id, r.card_id, count(*) AS n, sum(r.correct) AS k "
-                f"FROM reviews r WHERE {reviews_where} GROUP BY r.deck_id, r.card_id) "
-                "SELECT t.value, sum(pc.n), sum(pc.k) FROM pc "
-                "JOIN cards c ON c.deck_id = pc.deck_id AND c.id = pc.card_id, "
-                "json_each(c.content, '$.tags') t "
-                "GROUP BY t.value ORDER BY sum(pc.n) DESC, t.value",
-                reviews_params,
             )
         ]
         card_where, card_params = self._card_filter("c", deck_id, tag)
@@ -957,6 +952,7 @@ class Store:
             )
         ]
         cards = list(self.card_summaries(deck_id, tag, query.since, today, reviewed_in_window=True))
+        by_deck, by_tag = self._accuracy_groups(cards)
         return StatsData(
             activity=activity,
             retention=retention,
@@ -1036,6 +1032,36 @@ class Store:
                 first_correct=r[14],
                 dont_know=r[15],
             )
+
+    def _accuracy_groups(
+        self, cards: list[CardSummary]
+    ) -> tuple[list[GroupAccuracy], list[GroupAccuracy]]:
+        """Accuracy by deck (in deck order) and by tag (most answered first), summed from the
+        per-card counts rather than by scanning the log twice more."""
+        decks: dict[str, list[int]] = {}
+        tags: dict[str, list[int]] = {}
+        counts = {(c.deck_id, c.card_id): (c.reviews, c.correct) for c in cards if c.reviews}
+        for c in cards:
+            if c.reviews:
+                total = decks.setdefault(c.deck_id, [0, 0])
+                total[0] += c.reviews
+                total[1] += c.correct
+        for deck, card, card_tags in self.conn.execute(
+            "SELECT deck_id, id, json_extract(content, '$.tags') FROM cards"
+        ):
+            if (deck, card) not in counts:
+                continue
+            answers, correct = counts[deck, card]
+            for name in json.loads(card_tags):
+                total = tags.setdefault(name, [0, 0])
+                total[0] += answers
+                total[1] += correct
+        by_deck = [GroupAccuracy(key, n, k) for key, (n, k) in decks.items()]
+        by_tag = [
+            GroupAccuracy(key, n, k)
+            for key, (n, k) in sorted(tags.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        ]
+        return by_deck, by_tag
 
     def _distractors(
         self, cards: list[CardSummary], where: str, params: list[Any]

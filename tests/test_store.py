@@ -172,3 +172,21 @@ def test_status_counts_new_due_and_retired(store: Store) -> None:
     (deck,) = store.status(date(2026, 1, 11))
     assert (deck.cards, deck.new, deck.due, deck.retired) == (2, 0, 2, 1)
     assert deck.next_due == "2026-01-11"
+
+
+def test_each_answer_records_the_state_before_it(store: Store, db_path: Path) -> None:
+    store.import_decks([toy_deck(cards=("c1", "c2"))], NOW)
+    grades = [Quality.GOOD, Quality.EASY, Quality.GOOD, Quality.WRONG, Quality.HARD]
+    for i in range(30):
+        answer_all(
+            store, date.fromordinal(date(2026, 1, 10).toordinal() + i).isoformat(), grades[i % 5]
+        )
+    stored = rows(db_path, "SELECT prev_repetitions, prev_interval FROM reviews ORDER BY id")
+    derived = rows(
+        db_path,
+        "SELECT CASE WHEN was_new THEN 0 ELSE coalesce(lag(repetitions) OVER w, 0) END, "
+        "CASE WHEN was_new THEN 0 ELSE coalesce(lag(interval) OVER w, 0) END FROM reviews "
+        "WINDOW w AS (PARTITION BY deck_id, card_id ORDER BY id) ORDER BY id",
+    )
+    assert stored == derived
+    assert (2, 6) in stored  # the lapse after two successes
