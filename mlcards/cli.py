@@ -98,7 +98,10 @@ def _open_store(create: bool = False) -> Store:
     from mlcards.store import Store
 
     explicit = _state["db"] is not None or bool(os.environ.get("MLCARDS_DB"))
-    return Store.open(db_path(_state["db"]), create=create or not explicit, daily_backup=True)
+    store = Store.open(db_path(_state["db"]), create=create or not explicit, daily_backup=True)
+    for warning in store.warnings:
+        sys.stderr.write(f"mlcards: warning: {warning}\n")
+    return store
 
 
 def _today() -> Any:

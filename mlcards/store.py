@@ -155,6 +155,7 @@ class Store:
         else:
             self._db, self.conn = db, db.conn
         self.path = path
+        self.warnings: list[str] = []
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -194,7 +195,10 @@ class Store:
             store._configure()
             store._migrate()
             if daily_backup:
-                store.daily_backup()
+                try:
+                    store.daily_backup()
+                except StoreError as exc:  # a missed backup must not block studying
+                    store.warnings.append(f"daily backup skipped: {exc}")
         except sqlite3.Error as exc:
             conn.close()
             error = _translate(exc, path)
@@ -290,7 +294,10 @@ class Store:
     def backup(self, reason: str) -> Path:
         """Copy the live database with SQLite's backup API (never a file copy), then rotate."""
         folder = backup_folder(self.path)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{folder}: cannot make the backup folder: {exc.strerror}") from None
         stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
         target = folder / f"{self.path.stem}-{stamp}-{reason}.db"
         counter = 1

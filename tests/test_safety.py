@@ -395,3 +395,14 @@ def test_an_unexpected_error_prints_one_line_and_writes_a_report(
     assert "internal error: RuntimeError: something nobody expected" in err
     report = Path(err.split("full report: ")[1].rstrip(")\n"))
     assert "Traceback" in report.read_text() and report.parent == isolated_home
+
+
+def test_a_backup_that_cannot_be_written_does_not_block_studying(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    db = home / "mlcards.db"
+    answer_with_driver(db, write(tmp_path / "s.yaml", big_deck_yaml("s", 2)), home)
+    (home / "backups").write_text("a file where the backup folder should be")
+    code, out, err = mlcards(home, "status", "--json", MLCARDS_NOW="2026-05-01T10:00:00+00:00")
+    assert code == 0 and json.loads(out)["totals"]["cards"] == 2
+    assert "warning: daily backup skipped" in err
