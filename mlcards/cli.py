@@ -104,6 +104,19 @@ def _open_store(create: bool = False) -> Store:
     return store
 
 
+def _open_for_import(dry_run: bool) -> Store:
+    """A dry run writes nothing at all: no new database file, no daily backup."""
+    if not dry_run:
+        return _open_store(create=True)
+    from mlcards.config import db_path
+    from mlcards.store import Store
+
+    path = db_path(_state["db"])
+    if not path.exists():
+        return Store.in_memory()
+    return Store.open(path, create=False)
+
+
 def _today() -> Any:
     from mlcards.clock import now, study_day
     from mlcards.config import load_settings
@@ -219,7 +232,7 @@ def _run_session(
     no_shuffle: bool,
     minutes: float | None,
     suspend_leeches: bool,
-    leech_threshold: int,
+    settings: Any,
     deck: str | None,
 ) -> None:
     import random
@@ -238,7 +251,12 @@ def _run_session(
         journal=store,
         mode=mode,
         session_id=uuid.uuid4().hex,
-        leech_threshold=leech_threshold,
+        leech_threshold=settings.leech_threshold,
+        deck_leech_thresholds={
+            deck_id: overrides["leech_threshold"]
+            for deck_id, overrides in settings.decks.items()
+            if "leech_threshold" in overrides
+        },
         suspend_leeches=suspend_leeches,
         deadline=time.monotonic() + minutes * 60 if minutes else None,
     )
@@ -284,7 +302,14 @@ def review(
     tag: TagOption = None,
     limit: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--limit", "-n", min=1, help="At most this many cards.", show_default=False),
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            max=1_000_000,
+            help="At most this many cards.",
+            show_default=False,
+        ),
     ] = None,
     minutes: Annotated[
         Optional[float],  # noqa: UP045
@@ -294,7 +319,13 @@ def review(
     ] = None,
     new: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--new", min=0, help="At most this many new cards.", show_default=False),
+        typer.Option(
+            "--new",
+            min=0,
+            max=1_000_000,
+            help="At most this many new cards.",
+            show_default=False,
+        ),
     ] = None,
     no_shuffle: NoShuffleOption = False,
     suspend_leeches: Annotated[
@@ -321,7 +352,6 @@ def review(
             when = describe_due(store.next_due(deck), today)
             _console().print(f"Nothing to review now. Next review: {when}.")
             return
-        threshold = settings.for_deck(deck).leech_threshold if deck else settings.leech_threshold
         _run_session(
             store,
             queue,
@@ -330,7 +360,7 @@ def review(
             no_shuffle=no_shuffle,
             minutes=minutes,
             suspend_leeches=suspend_leeches,
-            leech_threshold=threshold,
+            settings=settings,
             deck=deck,
         )
 
@@ -342,7 +372,9 @@ def practice(
     wrong_only: Annotated[
         bool, typer.Option("--wrong-only", help="Only cards whose last answer was wrong.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=1_000_000, help="At most this many.")
+    ] = 20,
     no_shuffle: NoShuffleOption = False,
 ) -> None:
     """Extra practice beyond what is due: logged as practice, the schedule is not changed."""
@@ -367,7 +399,7 @@ def practice(
             no_shuffle=no_shuffle,
             minutes=None,
             suspend_leeches=False,
-            leech_threshold=settings.leech_threshold,
+            settings=settings,
             deck=deck,
         )
 
@@ -436,11 +468,18 @@ def unsuspend(
         if all_cards:
             count = store.unsuspend_all()
         else:
-            count = 0
-            for deck_id, card_id in _parse_card_refs(cards or []):
-                if not store.suspend(deck_id, card_id, suspended=False):
+            refs = _parse_card_refs(cards or [])
+            suspended = {(c["deck"], c["card"]) for c in store.marked_cards("suspended")}
+            for deck_id, card_id in refs:
+                if store.scheduled_card(deck_id, card_id) is None and (
+                    (deck_id, card_id) not in suspended
+                ):
                     raise UsageError(f"no card {deck_id}/{card_id}")
-                count += 1
+            count = sum(
+                store.suspend(deck_id, card_id, suspended=False)
+                for deck_id, card_id in refs
+                if (deck_id, card_id) in suspended
+            )
     typer.echo(f"unsuspended {count} card(s)")
 
 
@@ -477,7 +516,7 @@ def import_(
     decks = load_decks(paths, max_bytes=load_settings().max_deck_bytes)
     if not decks:
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
-    with _open_store(create=True) as store:
+    with _open_for_import(dry_run) as store:
         summaries = store.import_decks(decks, now(), dry_run=dry_run)
     if as_json:
         typer.echo(
@@ -594,7 +633,8 @@ def stats(
         typer.Option("--tag", "-t", help="Only cards with this tag.", show_default=False),
     ] = None,
     days: Annotated[
-        int, typer.Option("--days", min=1, help="Days of history to consider, up to today.")
+        int,
+        typer.Option("--days", min=1, max=36500, help="Days of history to consider, up to today."),
     ] = 365,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the numbers as one JSON document.")
@@ -946,6 +986,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:
+        from mlcards.config import db_path
+        from mlcards.store import as_store_error
+
+        mapped = as_store_error(exc, db_path(_state["db"]))
+        if mapped is not None:  # e.g. a page found damaged after the database opened
+            _fail(f"error: {mapped}", mapped.exit_code)
         report = _crash_report()
         _fail(f"internal error: {type(exc).__name__}: {exc} (full report: {report})", 1)
     raise SystemExit(0)

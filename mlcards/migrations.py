@@ -189,12 +189,22 @@ def _m005_state_before_each_answer(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_status_index_with_hidden_cards(db: sqlite_utils.Database) -> None:
+    """``status`` leaves suspended and buried cards out of "due": keep its index covering."""
+    db.execute("DROP INDEX cards_deck_state")
+    db.execute(
+        "CREATE INDEX cards_deck_state ON cards("
+        "deck_id, retired, due, last_review_id, suspended, buried_until, id)"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
     Migration(3, "review history index for stats", _m003_review_history_index),
     Migration(4, "indexes for status and the review queue", _m004_hot_path_indexes),
     Migration(5, "the state before each answer", _m005_state_before_each_answer),
+    Migration(6, "status index covers suspended and buried", _m006_status_index_with_hidden_cards),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

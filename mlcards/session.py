@@ -64,7 +64,13 @@ class Journal(Protocol):
 
     def record(self, record: ReviewRecord) -> int: ...
 
-    def undo(self, review_id: int, session: str, before: ScheduledCard) -> None: ...
+    def undo(
+        self,
+        review_id: int,
+        session: str,
+        before: ScheduledCard,
+        lift_suspension: bool = False,
+    ) -> None: ...
 
 
 @dataclass
@@ -93,6 +99,7 @@ class Session:
         mode: str = "review",
         session_id: str = "",
         leech_threshold: int = DEFAULT_LEECH_THRESHOLD,
+        deck_leech_thresholds: dict[str, int] | None = None,
         suspend_leeches: bool = False,
         deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -105,6 +112,7 @@ class Session:
         self.mode = mode
         self.session_id = session_id
         self.leech_threshold = leech_threshold
+        self.deck_leech_thresholds = dict(deck_leech_thresholds or {})
         self.suspend_leeches = suspend_leeches
         self.deadline = deadline
         self.clock = clock
@@ -171,7 +179,8 @@ class Session:
         correct = item.card.is_correct(set(chosen_ids))
         repeat, repetitions, easiness, interval, due, lapse = self._grade(item, quality)
         leech_action = ""
-        if lapse and item.lapses + 1 >= self.leech_threshold and not item.leech:
+        threshold = self.deck_leech_thresholds.get(item.deck_id, self.leech_threshold)
+        if lapse and item.lapses + 1 >= threshold and not item.leech:
             leech_action = "suspend" if self.suspend_leeches else "tag"
         record = ReviewRecord(
             deck_id=item.deck_id,
@@ -224,7 +233,12 @@ class Session:
             return None
         last = self._history.pop()
         assert self.journal is not None and last.review_id is not None
-        self.journal.undo(last.review_id, self.session_id, last.before)
+        self.journal.undo(
+            last.review_id,
+            self.session_id,
+            last.before,
+            lift_suspension=last.record.leech_action == "suspend",
+        )
         if last.requeued is not None:
             for index in range(len(self._queue) - 1, -1, -1):
                 if self._queue[index] is last.requeued:
@@ -243,9 +257,13 @@ class Session:
         )
 
     def replace_current(self, item: ScheduledCard) -> None:
-        """Show a fresh copy of the current card (after its deck file was edited)."""
+        """Show a fresh copy of the current card (flagged, or its deck file edited)."""
         if self._queue:
+            old = self._queue[0]
             self._queue[0] = item
+            for answered in self._history:  # undo must still find the requeued showing
+                if answered.requeued is old:
+                    answered.requeued = item
 
 
 def replay(

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +82,9 @@ def _translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
         return StoreError(f"{path}: the database is read-only")
     if "not a database" in lowered or "malformed" in lowered:
         return StoreError(
-            f"{path}: not an mlcards database, or it is damaged ({text}); "
-            "it was left untouched: run `mlcards check`"
+            f"{path}: not an mlcards database, or it is damaged ({text}); it was left "
+            "untouched: `mlcards check` tells more, `mlcards backup restore latest` puts back "
+            "the newest sound backup"
         )
     return StoreError(f"{path}: database error: {text}")
 
@@ -214,6 +215,13 @@ class Store:
             raise
         return store
 
+    @classmethod
+    def in_memory(cls) -> Store:
+        """An empty, migrated database that lives only in memory (for dry runs)."""
+        store = cls(sqlite3.connect(":memory:", isolation_level=None), Path(":memory:"))
+        store._migrate()
+        return store
+
     def close(self) -> None:
         self.conn.close()
 
@@ -262,7 +270,16 @@ class Store:
         return int(row[0] or 0)
 
     def _refuse_newer_schema(self) -> None:
+        """Refuse, before anything is written, a database from a newer mlcards or one that
+        belongs to another program (an SQLite file with tables but no mlcards migrations)."""
         current = self.schema_version()
+        if current == 0:
+            names = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master LIMIT 5")]
+            if names:
+                raise StoreError(
+                    f"{self.path}: an SQLite database of another program (it has "
+                    f"{', '.join(names)}); mlcards left it unchanged. Pick another --db path."
+                )
         if current > SCHEMA_VERSION:
             needed = self.conn.execute(
                 "SELECT mlcards_version FROM migrations ORDER BY id DESC LIMIT 1"
@@ -309,6 +326,7 @@ class Store:
             copy = sqlite3.connect(str(partial))
             try:
                 self.conn.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             finally:
                 copy.close()
             os.replace(partial, target)
@@ -654,10 +672,19 @@ class Store:
                 )
         return review_id
 
-    def undo(self, review_id: int, session: str, before: ScheduledCard) -> None:
+    def undo(
+        self,
+        review_id: int,
+        session: str,
+        before: ScheduledCard,
+        lift_suspension: bool = False,
+    ) -> None:
         """Take back an answer of this session: remove its row and restore the card's state.
 
         The one exception to the append-only log, and only for the session that wrote it.
+        ``lift_suspension`` when the answer itself suspended the card (a leech); a suspension
+        the learner chose stays. If the card's answer changed after this review (its
+        schedule was reset), it stays new.
         """
         with self._write() as conn:
             row = conn.execute(
@@ -670,16 +697,21 @@ class Store:
             conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
             if row[0] != "review":
                 return
-            previous = conn.execute(
-                "SELECT max(r.id) FROM reviews r JOIN cards c ON c.deck_id = r.deck_id "
-                "AND c.id = r.card_id WHERE r.deck_id = ? AND r.card_id = ? "
-                "AND r.mode = 'review' AND r.id > c.schedule_from",
+            schedule_from = conn.execute(
+                "SELECT schedule_from FROM cards WHERE deck_id = ? AND id = ?",
                 (before.deck_id, before.card.id),
+            ).fetchone()[0]
+            if schedule_from >= review_id:
+                return  # reset since: the card is new now, whatever this answer did
+            previous = conn.execute(
+                "SELECT max(id) FROM reviews WHERE deck_id = ? AND card_id = ? "
+                "AND mode = 'review' AND id > ?",
+                (before.deck_id, before.card.id, schedule_from),
             ).fetchone()[0]
             conn.execute(
                 "UPDATE cards SET repetitions = ?, easiness = ?, interval = ?, due = ?, "
-                "last_review_id = ?, last_review_day = ?, lapses = ?, leech = ?, suspended = 0 "
-                "WHERE deck_id = ? AND id = ?",
+                "last_review_id = ?, last_review_day = ?, lapses = ?, leech = ?, "
+                "suspended = suspended * ? WHERE deck_id = ? AND id = ?",
                 (
                     before.repetitions,
                     before.easiness,
@@ -689,6 +721,7 @@ class Store:
                     before.last_review_day.isoformat() if before.last_review_day else None,
                     before.lapses,
                     int(before.leech),
+                    int(not lift_suspension),
                     before.deck_id,
                     before.card.id,
                 ),
@@ -790,9 +823,12 @@ class Store:
             SELECT d.id, d.name,
                    count(c.id) FILTER (WHERE c.retired = 0),
                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL),
-                   count(c.id) FILTER (WHERE c.retired = 0 AND c.due <= :today),
+                   count(c.id) FILTER (WHERE c.retired = 0 AND c.due <= :today
+                                       AND c.suspended = 0
+                                       AND coalesce(c.buried_until, '') <= :today),
                    count(c.id) FILTER (WHERE c.retired = 1),
-                   min(c.due) FILTER (WHERE c.retired = 0)
+                   min(max(c.due, coalesce(c.buried_until, c.due)))
+                       FILTER (WHERE c.retired = 0 AND c.suspended = 0)
             FROM decks d LEFT JOIN cards c ON c.deck_id = d.id
             GROUP BY d.id ORDER BY d.position
             """,
@@ -801,7 +837,10 @@ class Store:
         return [DeckStatus(*row) for row in rows]
 
     def next_due(self, deck_id: str | None = None) -> date | None:
-        sql = "SELECT min(due) FROM cards WHERE retired = 0"
+        sql = (
+            "SELECT min(max(due, coalesce(buried_until, due))) FROM cards "
+            "WHERE retired = 0 AND suspended = 0"
+        )
         params: list[Any] = []
         if deck_id:
             sql += " AND deck_id = ?"
@@ -1163,7 +1202,10 @@ class Backup:
         }
 
 
-_BACKUP_NAME = re.compile(r"-(\d{8}T\d{6}Z)(?:-\d+)?-([a-z-]+)\.db$")
+_BACKUP_SUFFIX = r"-(\d{8}T\d{6}Z)(?:-(\d+))?-([a-z-]+)\.db"
+KEEP_ALL_HOURS = 48
+KEEP_SAFETY_DAYS = 30
+SAFETY_REASONS = ("manual", "pre-migration", "pre-repair", "pre-restore")
 
 
 def backup_folder(db_path: Path) -> Path:
@@ -1176,20 +1218,35 @@ def list_backups(db_path: Path) -> list[Backup]:
     if not folder.is_dir():
         return []
     found = []
-    prefix = Path(db_path).stem + "-"
-    for path in folder.glob(f"{glob.escape(prefix)}*.db"):
-        match = _BACKUP_NAME.search(path.name[len(prefix) - 1 :])
+    stem = Path(db_path).stem
+    pattern = re.compile(re.escape(stem) + _BACKUP_SUFFIX)
+    for path in folder.glob(f"{glob.escape(stem)}-*.db"):
+        match = pattern.fullmatch(path.name)  # not the backups of "mlcards-work.db"
         if match is None:
             continue
         created = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        found.append(Backup(path, created, match.group(2), path.stat().st_size))
-    return sorted(found, key=lambda b: (b.created, b.path.name), reverse=True)
+        order = int(match.group(2) or 1)
+        found.append((created, order, Backup(path, created, match.group(3), path.stat().st_size)))
+    return [b for _, _, b in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
 
 
 def prune_backups(db_path: Path) -> list[Path]:
-    """Keep the newest backup of each of the last 7 days, 4 weeks and 6 months; drop the rest."""
+    """Keep the newest backup of each of the last 7 days, 4 weeks and 6 months; drop the rest.
+
+    Two exceptions, so that rotation never drops the only copy of recent work: every backup
+    of the last 48 hours is kept, and so is every safety copy (manual, pre-migration,
+    pre-repair, pre-restore) of the last 30 days, counted back from the newest backup.
+    """
     backups = list_backups(db_path)
-    keep: set[Path] = set()
+    if not backups:
+        return []
+    newest = backups[0].created
+    keep: set[Path] = {
+        b.path
+        for b in backups
+        if newest - b.created < timedelta(hours=KEEP_ALL_HOURS)
+        or (b.reason in SAFETY_REASONS and newest - b.created < timedelta(days=KEEP_SAFETY_DAYS))
+    }
     periods: list[tuple[Callable[[datetime], object], int]] = [
         (lambda d: d.date(), KEEP_DAILY),
         (lambda d: d.isocalendar()[:2], KEEP_WEEKLY),
@@ -1218,11 +1275,36 @@ def find_backup(db_path: Path, name: str) -> Backup:
     if not backups:
         raise InputNotFoundError(f"{backup_folder(db_path)}: no backups of {db_path}")
     if name == "latest":
-        return backups[0]
+        for backup in backups:  # the newest one that is itself sound
+            if backup_is_sound(backup.path):
+                return backup
+        raise StoreError(f"{backup_folder(db_path)}: no backup passes its integrity check")
     for backup in backups:
         if name in (backup.path.name, str(backup.path)):
             return backup
     raise InputNotFoundError(f"no backup named {name!r}; `mlcards backup list` shows them")
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def backup_is_sound(path: Path) -> bool:
+    try:
+        conn = _open_read_only(path)
+        try:
+            return bool(conn.execute("PRAGMA quick_check").fetchone()[0] == "ok")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def as_store_error(exc: BaseException, path: Path) -> MlcardsError | None:
+    """A database error met outside the store's own guards, as the error a user sees."""
+    if isinstance(exc, sqlite3.Error):
+        return _translate(exc, path)
+    return None
 
 
 def restore_backup(db_path: Path, backup: Backup) -> Path | None:
@@ -1233,7 +1315,10 @@ def restore_backup(db_path: Path, backup: Backup) -> Path | None:
     never deleted, with its WAL file.
     """
     db_path = Path(db_path)
-    source = sqlite3.connect(f"file:{backup.path}?mode=ro", uri=True)
+    try:
+        source = _open_read_only(backup.path)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{backup.path}: cannot open the backup ({exc})") from None
     try:
         try:
             ok = source.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -1252,7 +1337,9 @@ def restore_backup(db_path: Path, backup: Backup) -> Path | None:
                 if live.integrity_problems():
                     live.close()
                     live = None
-            except MlcardsError:
+            except (MlcardsError, sqlite3.Error):
+                if live is not None:
+                    live.close()
                 live = None
             if live is None:
                 moved = db_path.with_name(

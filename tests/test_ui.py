@@ -89,7 +89,9 @@ class FakeJournal:
         self.records.append(record)
         return len(self.records)
 
-    def undo(self, review_id: int, session: str, before: ScheduledCard) -> None:
+    def undo(
+        self, review_id: int, session: str, before: ScheduledCard, lift_suspension: bool = False
+    ) -> None:
         assert review_id == len(self.records)
         self.records.pop()
 
