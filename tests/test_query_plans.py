@@ -84,3 +84,10 @@ def test_new_cards_stop_after_the_limit_without_sorting(store: Store) -> None:
     assert [i.card.id for i in first] == ["a10", "a11", "a12", "a13", "a14"]
     assert [i.card.id for i in store.new_cards(-1)][-3:] == ["a29", "b1", "b2"]
     assert store.new_cards(0) == []
+
+
+@pytest.mark.parametrize("deck", [None, "alpha"])
+def test_next_due_walks_the_due_index_in_order(store: Store, deck: str | None) -> None:
+    (plan,) = plans(store, lambda: store.next_due(deck))
+    assert any("cards_due" in line or "cards_deck_state" in line for line in plan), plan
+    assert not any("TEMP B-TREE" in line for line in plan), plan
