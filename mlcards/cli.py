@@ -853,9 +853,10 @@ def check(
 
     with _open_store() as store:
         integrity = store.integrity_problems()
-        cached = store.card_states()
+        cached: dict[tuple[str, str], dict[str, Any]] = {}
         differences: list[str] = []
-        if not integrity:
+        if not integrity:  # a damaged file is not read further
+            cached = store.card_states()
             schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
             replayed = replay(store.replay_rows(), schedule_from)
             differences = schedule_differences(cached, replayed)
@@ -886,12 +887,11 @@ def check(
         if repaired:
             typer.echo(f"repaired: rebuilt the schedule from the log (backup first: {backup})")
     if integrity:
-        raise (
-            MlcardsError(
-                "the database is damaged; restore a backup with `mlcards backup restore latest`"
-            )
-            if as_json
-            else typer.Exit(74)
+        from mlcards.errors import StoreError
+
+        raise StoreError(
+            "the database is damaged; `mlcards backup restore latest` puts back the newest "
+            "sound backup"
         )
     if differences and not repaired:
         if not as_json:

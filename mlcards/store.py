@@ -352,11 +352,17 @@ class Store:
         return self.backup("daily")
 
     def integrity_problems(self) -> list[str]:
-        problems = [
-            str(row[0]) for row in self.conn.execute("PRAGMA integrity_check") if row[0] != "ok"
-        ]
-        for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
-            problems.append(f"{table} row {rowid} points to a missing {parent} row")
+        """What SQLite's own checks find wrong; a check that cannot even run is one finding."""
+        try:
+            problems = [
+                str(row[0])
+                for row in self.conn.execute("PRAGMA integrity_check")
+                if row[0] != "ok"
+            ]
+            for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
+                problems.append(f"{table} row {rowid} points to a missing {parent} row")
+        except sqlite3.DatabaseError as exc:
+            return [f"the integrity check itself failed: {exc}"]
         return problems
 
     def replay_rows(self) -> Iterator[dict[str, Any]]:

@@ -75,7 +75,10 @@ def test_a_damaged_page_gives_exit_74_and_restore_by_name_works(tmp_path: Path) 
         assert "internal error" not in err and "Traceback" not in err
     code, out, err = mlcards(home, "check")
     assert code == 74, out + err
-    assert "internal error" not in err
+    assert "internal error" not in err and "backup restore latest" in err
+    code, out, err = mlcards(home, "check", "--json")
+    assert code == 74, out + err
+    assert json.loads(out)["ok"] is False and json.loads(out)["integrity"]
     name = list_backups(db)[0].path.name
     code, out, err = mlcards(home, "backup", "restore", name)
     assert code == 0, err
