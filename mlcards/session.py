@@ -25,12 +25,6 @@ DEFAULT_REVIEWS_PER_DAY = 200
 REPEAT_BELOW = Quality.GOOD
 
 
-@dataclass(frozen=True)
-class Limits:
-    new_per_day: int = DEFAULT_NEW_PER_DAY
-    reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY
-
-
 def build_queue(
     due: Sequence[ScheduledCard],
     new: Sequence[ScheduledCard],
@@ -118,8 +112,6 @@ class Session:
         self.clock = clock
         self._queue: deque[ScheduledCard] = deque(queue)
         self._history: list[_Answered] = []
-        self.planned = len(self._queue)
-        self.repeats_logged = 0
 
     @property
     def answered(self) -> int:
@@ -206,7 +198,6 @@ class Session:
         )
         review_id = self.journal.record(record) if self.journal is not None else None
         self._queue.popleft()
-        self.repeats_logged += int(repeat)
         requeued = None
         if quality < REPEAT_BELOW and leech_action != "suspend":
             requeued = replace(
@@ -244,7 +235,6 @@ class Session:
                 if self._queue[index] is last.requeued:
                     del self._queue[index]
                     break
-        self.repeats_logged -= int(last.record.same_day_repeat)
         self._queue.appendleft(last.before)
         return last.record
 
