@@ -92,8 +92,6 @@ def _main(
 def _open_store(create: bool = False) -> Store:
     """Open the database; a missing one is created by review and import, or at the default
     location, never at a path someone may have mistyped for a read-only command."""
-    import os
-
     from mlcards.config import db_path
     from mlcards.store import Store
 
@@ -117,11 +115,12 @@ def _open_for_import(dry_run: bool) -> Store:
     return Store.open(path, create=False)
 
 
-def _today() -> Any:
+def _today(settings: Any = None) -> Any:
+    """The current study day, by the rollover hour of ``settings`` (loaded if not given)."""
     from mlcards.clock import now, study_day
     from mlcards.config import load_settings
 
-    return study_day(now(), load_settings().rollover_hour)
+    return study_day(now(), (settings or load_settings()).rollover_hour)
 
 
 def _import_bundled(store: Store, console: Console) -> None:
@@ -163,7 +162,6 @@ class _StoreActions:
 
     def edit(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
         """Open the deck file at the card's line in $VISUAL/$EDITOR, then re-import it."""
-        import os
         import shlex
         import subprocess
         from dataclasses import replace
@@ -199,8 +197,10 @@ def _queue(
     deck: str | None,
     tag: str | None,
     new_limit: int | None,
+    limit: int | None,
 ) -> list[ScheduledCard]:
-    """Today's queue under the daily limits: each deck's own, and the global ones."""
+    """Today's queue under the daily limits (each deck's own and the global ones), then the
+    session's ``--new`` and ``--limit``."""
     from mlcards.session import build_queue
 
     new_done, reviews_done = store.counts_today(today)
@@ -220,7 +220,8 @@ def _queue(
             min(new_room, max(own.new_per_day - deck_new, 0)), deck_id, tag, today
         )
     due.sort(key=lambda item: item.due or today)  # stable: deck order within a day
-    return build_queue(due[:review_room], new[:new_room], store.repeat_cards(today, deck, tag))
+    repeats = store.repeat_cards(today, deck, tag)
+    return build_queue(due[:review_room], new[:new_room], repeats, limit)
 
 
 def _run_session(
@@ -334,9 +335,7 @@ def review(
     ] = False,
 ) -> None:
     """Review the cards due today, then new ones, in the terminal."""
-    from mlcards import clock
     from mlcards.config import load_settings
-    from mlcards.session import build_queue
 
     _need_terminal("review")
     settings = load_settings()
@@ -344,8 +343,8 @@ def review(
         if store.deck_count() == 0:
             _import_bundled(store, _console())
         _check_deck(store, deck)
-        today = clock.study_day(clock.now(), settings.rollover_hour)
-        queue = build_queue(_queue(store, settings, today, deck, tag, new), [], [], limit)
+        today = _today(settings)
+        queue = _queue(store, settings, today, deck, tag, new, limit)
         if not queue:
             from mlcards.ui import describe_due
 
@@ -378,14 +377,13 @@ def practice(
     no_shuffle: NoShuffleOption = False,
 ) -> None:
     """Extra practice beyond what is due: logged as practice, the schedule is not changed."""
-    from mlcards import clock
     from mlcards.config import load_settings
 
     _need_terminal("practice")
     settings = load_settings()
     with _open_store(create=True) as store:
         _check_deck(store, deck)
-        today = clock.study_day(clock.now(), settings.rollover_hour)
+        today = _today(settings)
         queue = store.practice_cards(limit, deck, tag, wrong_only)
         if not queue:
             what = "answered wrong last time" if wrong_only else "reviewed yet"
@@ -624,14 +622,8 @@ def _stats_document(
 
 @app.command()
 def stats(
-    deck: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--deck", "-d", help="Only this deck (its id).", show_default=False),
-    ] = None,
-    tag: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--tag", "-t", help="Only cards with this tag.", show_default=False),
-    ] = None,
+    deck: DeckOption = None,
+    tag: TagOption = None,
     days: Annotated[
         int,
         typer.Option("--days", min=1, max=36500, help="Days of history to consider, up to today."),
@@ -741,10 +733,7 @@ def export(
             show_default=False,
         ),
     ] = None,
-    deck: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--deck", "-d", help="Only this deck (its id).", show_default=False),
-    ] = None,
+    deck: DeckOption = None,
     since: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(

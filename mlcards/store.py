@@ -355,9 +355,7 @@ class Store:
         """What SQLite's own checks find wrong; a check that cannot even run is one finding."""
         try:
             problems = [
-                str(row[0])
-                for row in self.conn.execute("PRAGMA integrity_check")
-                if row[0] != "ok"
+                str(row[0]) for row in self.conn.execute("PRAGMA integrity_check") if row[0] != "ok"
             ]
             for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
                 problems.append(f"{table} row {rowid} points to a missing {parent} row")
