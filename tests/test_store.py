@@ -98,7 +98,7 @@ def test_answer_change_resets_schedule_but_keeps_reviews(store: Store, db_path: 
     assert len(store.new_cards(20)) == 3  # they are new again
     # replaying the log ignores the reviews before the reset
     states = replay(
-        store.reviews(), {k: v["schedule_from"] for k, v in store.card_states().items()}
+        store.replay_rows(), {k: v["schedule_from"] for k, v in store.card_states().items()}
     )
     assert states == {}
 
@@ -156,7 +156,7 @@ def test_replaying_the_log_reproduces_the_cached_state(store: Store) -> None:
         today = date.fromordinal(day.toordinal() + i)
         answer_all(store, today.isoformat(), grades[i % len(grades)])
     cached = store.card_states()
-    replayed = replay(store.reviews(), {k: v["schedule_from"] for k, v in cached.items()})
+    replayed = replay(store.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()})
     assert replayed, "nothing was reviewed"
     for key, state in replayed.items():
         expected = {k: cached[key][k] for k in state}

@@ -41,7 +41,7 @@ def test_append_reviews_writes_what_record_writes(tmp_path: Path) -> None:
     assert list(bulk.reviews()) == list(one.reviews())
     assert bulk.card_states() == one.card_states()
     cached = {k: v for k, v in bulk.card_states().items() if v["last_review_id"] is not None}
-    replayed = replay(bulk.reviews(), {})
+    replayed = replay(bulk.replay_rows(), {})
     assert {k: {f: cached[k][f] for f in v} for k, v in replayed.items()} == replayed
     one.close()
     bulk.close()
