@@ -14,7 +14,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,15 +131,7 @@ class DeckStatus:
     next_due: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "cards": self.cards,
-            "new": self.new,
-            "due": self.due,
-            "retired": self.retired,
-            "next_due": self.next_due,
-        }
+        return asdict(self)
 
 
 class Store:
@@ -423,9 +415,7 @@ class Store:
     def _import_deck(self, conn: sqlite3.Connection, deck: Deck, stamp: str) -> ImportSummary:
         summary = ImportSummary(deck.id, deck.path)
         path = str(Path(deck.path).resolve()) if deck.path else ""
-        row = conn.execute("SELECT name, description, path FROM decks WHERE id = ?", (deck.id,))
-        existing_deck = row.fetchone()
-        if existing_deck is None:
+        if conn.execute("SELECT 1 FROM decks WHERE id = ?", (deck.id,)).fetchone() is None:
             summary.new_deck = True
             conn.execute(
                 "INSERT INTO decks (id, name, description, path, position, imported_at) "
