@@ -12,13 +12,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from mlcards.dashboard import render_dashboard
 from mlcards.deck import bundled_deck_files, load_deck, parse_deck
 from mlcards.models import Deck, Quality, ScheduledCard, StatsQuery
+from mlcards.render.dashboard import render_dashboard
+from mlcards.render.review import render_answer, render_question, render_rating_prompt
 from mlcards.session import Session, build_queue
 from mlcards.stats import build_stats
 from mlcards.store import Store
-from mlcards.ui import render_answer, render_question, render_rating_prompt
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 
@@ -53,7 +53,7 @@ def sample_stats(folder: Path) -> dict[str, object]:
     rng = random.Random(7)
     start, days = date(2026, 2, 1), 45
     with Store.open(folder / "sample.db") as store:
-        store.import_decks(
+        store.decks.import_decks(
             [
                 _sample_deck("optimization", 25, ["learning-rate", "momentum", "adam"]),
                 _sample_deck("regularization", 20, ["dropout", "weight-decay"]),
@@ -66,7 +66,7 @@ def sample_stats(folder: Path) -> dict[str, object]:
             if rng.random() < 0.15:
                 continue
             session = Session(
-                build_queue(store.due_cards(today, 200), store.new_cards(8), []), today
+                build_queue(store.cards.due(today, 200), store.cards.new(8), []), today
             )
             moment = datetime(today.year, today.month, today.day, 18, tzinfo=UTC)
             while (item := session.next()) is not None:
@@ -81,12 +81,12 @@ def sample_stats(folder: Path) -> dict[str, object]:
                     chosen = (rng.choice(["common-myth", "common-myth", "plausible"]),)
                     quality = Quality.WRONG
                 moment += timedelta(seconds=rng.randint(5, 40))
-                store.record(
+                store.log.record(
                     session.answer(item, chosen, Quality(quality), rng.randint(2000, 20000), moment)
                 )
         today = start + timedelta(days=days - 1)
         since = today - timedelta(days=364)
-        data = store.stats_data(StatsQuery(today=today, since=since))
+        data = store.stats.data(StatsQuery(today=today, since=since))
     return build_stats(data, today, since)
 
 
@@ -98,17 +98,17 @@ def main() -> int:
     OUT.mkdir(exist_ok=True)
 
     question = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
-    render_question(question, item, order, position=1, total=12, elapsed_s=4)
+    question.print(render_question(item, order, position=1, total=12, elapsed_s=4))
     question.save_svg(str(OUT / "review-question.svg"), title="mlcards review")
 
     answer = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
-    render_answer(answer, item, order, (card.answer[0],), correct=True, dont_know=False)
-    render_rating_prompt(answer, True)
+    answer.print(render_answer(item, order, (card.answer[0],), correct=True, dont_know=False))
+    answer.print(render_rating_prompt(True))
     answer.save_svg(str(OUT / "review-answer.svg"), title="mlcards review")
 
     stats = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
     with tempfile.TemporaryDirectory() as folder:
-        render_dashboard(stats, sample_stats(Path(folder)))
+        stats.print(render_dashboard(sample_stats(Path(folder))))
     stats.save_svg(str(OUT / "stats.svg"), title="mlcards stats")
     print(f"wrote {OUT}/review-question.svg, review-answer.svg and stats.svg")
     return 0

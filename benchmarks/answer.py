@@ -28,9 +28,10 @@ def main(db: Path, count: int) -> None:
     from mlcards import clock
     from mlcards.config import load_settings
     from mlcards.models import Choice, ReviewRecord, ScheduledCard
+    from mlcards.render.review import CHOICE_KEYS
+    from mlcards.review import run_review
     from mlcards.session import Session, build_queue
     from mlcards.store import Store
-    from mlcards.ui import CHOICE_KEYS, run_review
 
     class Recording(Session):
         last_order: list[Choice] = []
@@ -42,11 +43,11 @@ def main(db: Path, count: int) -> None:
     settings = load_settings()
     store = Store.open(db)
     today = clock.study_day(clock.now(), settings.rollover_hour)
-    new_done, reviews_done = store.counts_today(today)
+    new_done, reviews_done = store.log.counts_today(today)
     queue = build_queue(
-        store.due_cards(today, max(settings.reviews_per_day - reviews_done, 0)),
-        store.new_cards(max(settings.new_per_day - new_done, 0)),
-        store.repeat_cards(today),
+        store.cards.due(today, max(settings.reviews_per_day - reviews_done, 0)),
+        store.cards.new(max(settings.new_per_day - new_done, 0)),
+        store.cards.repeats(today),
     )
     queue_ms = (time.perf_counter() - started) * 1000
     session = Recording(queue, today, rng=random.Random(1))
@@ -78,7 +79,7 @@ def main(db: Path, count: int) -> None:
 
     def record(rec: ReviewRecord) -> int:
         t0 = time.perf_counter()
-        review_id = store.record(rec)
+        review_id = store.log.record(rec)
         record_ms.append((time.perf_counter() - t0) * 1000)
         return review_id
 

@@ -203,8 +203,8 @@ def build_mlcards(path: Path, collection: Collection) -> None:
         path.unlink()
     flat = collection.flat
     with Store.open(path) as store:
-        store.import_decks(collection.decks, datetime(2025, 11, 1, tzinfo=UTC))
-        store.append_reviews(to_record(a, flat) for a in collection.answers)
+        store.decks.import_decks(collection.decks, datetime(2025, 11, 1, tzinfo=UTC))
+        store.log.append(to_record(a, flat) for a in collection.answers)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 

@@ -309,7 +309,7 @@ def review_startup(
         for i in range(REVIEW_CARDS // 2)
     ]
     with Store.open(db) as store:
-        store.append_reviews(records)
+        store.log.append(records)
 
     def once(command: list[str], marker: str | None) -> float:
         started = time.perf_counter()

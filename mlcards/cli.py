@@ -1,7 +1,8 @@
-"""Command line: parses arguments, wires the pieces together, maps errors to exit codes.
+"""Command line: typer declarations and wiring only. Maps every error to its exit code.
 
-Heavy modules (sqlite-utils, rich's renderers, the deck loader) are imported inside the
-commands that need them, so ``mlcards --help`` stays quick.
+What a command does lives in ``mlcards.service`` (and the store); what it shows comes from
+``mlcards.render``. Heavy modules (sqlite-utils, rich's renderers, the deck loader) are
+imported inside the commands that need them, so ``mlcards --help`` stays quick.
 """
 
 from __future__ import annotations
@@ -10,30 +11,23 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
 from mlcards import __version__
-from mlcards.errors import (
-    DeckError,
-    InputNotFoundError,
-    MlcardsError,
-    NotATerminalError,
-    OutputError,
-    UsageError,
-)
+from mlcards.errors import DeckError, MlcardsError, NotATerminalError, UsageError
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
-    from mlcards.models import ImportSummary, ScheduledCard
+    from mlcards.config import Settings
+    from mlcards.models import ScheduledCard
     from mlcards.store import Store
 
 EXIT_INTERRUPTED = 130
@@ -54,13 +48,41 @@ app.add_typer(config_app, name="config", no_args_is_help=True)
 backup_app = typer.Typer(help="List, make or restore backups of the database.")
 app.add_typer(backup_app, name="backup", no_args_is_help=True)
 
-_state: dict[str, Any] = {"db": None}
+
+@dataclass(frozen=True)
+class Options:
+    """The global options, handed to each command through typer's context."""
+
+    db: Path | None = None
+
+    def db_path(self) -> Path:
+        from mlcards.config import db_path
+
+        return db_path(self.db)
+
+
+def _options(ctx: typer.Context) -> Options:
+    return ctx.obj if isinstance(ctx.obj, Options) else Options()
 
 
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
+
+
+def _show(renderable: RenderableType) -> None:
+    """The one place a command's rich output is printed."""
+    _console().print(renderable)
+
+
+def _echo_lines(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line)
+
+
+def _echo_json(document: object) -> None:
+    typer.echo(json.dumps(document, indent=2))
 
 
 def _version(value: bool) -> None:
@@ -71,6 +93,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     db: Annotated[
         Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
         typer.Option(
@@ -86,36 +109,33 @@ def _main(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    _state["db"] = db
+    ctx.obj = Options(db=db)
 
 
-def _open_store(create: bool = False) -> Store:
+def _open_store(ctx: typer.Context, create: bool = False) -> Store:
     """Open the database; a missing one is created by review and import, or at the default
     location, never at a path someone may have mistyped for a read-only command."""
-    from mlcards.config import db_path
     from mlcards.store import Store
 
-    explicit = _state["db"] is not None or bool(os.environ.get("MLCARDS_DB"))
-    store = Store.open(db_path(_state["db"]), create=create or not explicit, daily_backup=True)
+    options = _options(ctx)
+    explicit = options.db is not None or bool(os.environ.get("MLCARDS_DB"))
+    store = Store.open(options.db_path(), create=create or not explicit, daily_backup=True)
     for warning in store.warnings:
         sys.stderr.write(f"mlcards: warning: {warning}\n")
     return store
 
 
-def _open_for_import(dry_run: bool) -> Store:
+def _open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
     """A dry run writes nothing at all: no new database file, no daily backup."""
     if not dry_run:
-        return _open_store(create=True)
-    from mlcards.config import db_path
+        return _open_store(ctx, create=True)
     from mlcards.store import Store
 
-    path = db_path(_state["db"])
-    if not path.exists():
-        return Store.in_memory()
-    return Store.open(path, create=False)
+    path = _options(ctx).db_path()
+    return Store.open(path, create=False) if path.exists() else Store.in_memory()
 
 
-def _today(settings: Any = None) -> Any:
+def _today(settings: Settings | None = None) -> date:
     """The current study day, by the rollover hour of ``settings`` (loaded if not given)."""
     from mlcards.clock import now, study_day
     from mlcards.config import load_settings
@@ -123,159 +143,10 @@ def _today(settings: Any = None) -> Any:
     return study_day(now(), (settings or load_settings()).rollover_hour)
 
 
-def _import_bundled(store: Store, console: Console) -> None:
-    from mlcards.clock import now
-    from mlcards.deck import bundled_deck_files, load_decks
-
-    decks = load_decks(bundled_deck_files())
-    store.import_decks(decks, now())
-    names = ", ".join(d.name for d in decks)
-    cards = sum(len(d.cards) for d in decks)
-    console.print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
-
-
-class _StoreActions:
-    """What the review screen may do to a card, done in the store."""
-
-    def __init__(self, store: Store, today: Any, pause: Any) -> None:
-        self.store = store
-        self.today = today
-        self.pause = pause
-
-    def suspend(self, item: ScheduledCard) -> str:
-        self.store.suspend(item.deck_id, item.card.id)
-        return f"Suspended {item.key} until `mlcards unsuspend {item.key}`."
-
-    def bury(self, item: ScheduledCard) -> str:
-        from datetime import timedelta
-
-        self.store.bury(item.deck_id, item.card.id, self.today + timedelta(days=1))
-        return f"Buried {item.key} until tomorrow."
-
-    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
-        from dataclasses import replace
-
-        flagged = not item.flagged
-        self.store.flag(item.deck_id, item.card.id, flagged)
-        words = "Flagged for editing (`mlcards flagged`)." if flagged else "Flag removed."
-        return replace(item, flagged=flagged), words
-
-    def edit(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
-        """Open the deck file at the card's line in $VISUAL/$EDITOR, then re-import it."""
-        import shlex
-        import subprocess
-        from dataclasses import replace
-
-        from mlcards.clock import now
-        from mlcards.deck import load_deck
-
-        path = Path(item.path) if item.path else None
-        if path is None or not path.is_file():
-            return item, f"The deck file of {item.key} is not available to edit."
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        with self.pause():
-            try:
-                subprocess.run([*shlex.split(editor), f"+{item.card.line}", str(path)], check=False)
-            except OSError as exc:
-                return item, f"Could not start the editor {editor!r}: {exc.strerror}"
-        try:
-            deck = load_deck(path)
-            self.store.import_decks([deck], now())
-        except MlcardsError as exc:
-            first = str(exc).splitlines()[0]
-            return item, f"Not re-imported: {first}"
-        fresh = self.store.scheduled_card(item.deck_id, item.card.id)
-        if fresh is None:
-            return None, f"{item.key} is no longer in its deck file: retired."
-        return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {path.name}."
-
-
-def _queue(
-    store: Store,
-    settings: Any,
-    today: Any,
-    deck: str | None,
-    tag: str | None,
-    new_limit: int | None,
-    limit: int | None,
-) -> list[ScheduledCard]:
-    """Today's queue under the daily limits (each deck's own and the global ones), then the
-    session's ``--new`` and ``--limit``."""
-    from mlcards.session import build_queue
-
-    new_done, reviews_done = store.counts_today(today)
-    review_room = max(settings.reviews_per_day - reviews_done, 0)
-    new_room = max(settings.new_per_day - new_done, 0)
-    if new_limit is not None:
-        new_room = min(new_room, new_limit)
-    due: list[ScheduledCard] = []
-    new: list[ScheduledCard] = []
-    for deck_id in [deck] if deck else store.deck_ids():
-        own = settings.for_deck(deck_id)
-        deck_new, deck_reviews = store.counts_today(today, deck_id)
-        due += store.due_cards(
-            today, min(review_room, max(own.reviews_per_day - deck_reviews, 0)), deck_id, tag
-        )
-        new += store.new_cards(
-            min(new_room, max(own.new_per_day - deck_new, 0)), deck_id, tag, today
-        )
-    due.sort(key=lambda item: item.due or today)  # stable: deck order within a day
-    repeats = store.repeat_cards(today, deck, tag)
-    return build_queue(due[:review_room], new[:new_room], repeats, limit)
-
-
-def _run_session(
-    store: Store,
-    queue: list[ScheduledCard],
-    today: Any,
-    *,
-    mode: str,
-    no_shuffle: bool,
-    minutes: float | None,
-    suspend_leeches: bool,
-    settings: Any,
-    deck: str | None,
-) -> None:
-    import random
-    import time
-    import uuid
-
-    from mlcards import clock
-    from mlcards.session import Session
-    from mlcards.ui import ReviewOutcome, render_summary, run_review, terminal_keys
-
-    console = _console()
-    session = Session(
-        queue,
-        today,
-        rng=None if no_shuffle else random.Random(),
-        journal=store,
-        mode=mode,
-        session_id=uuid.uuid4().hex,
-        leech_threshold=settings.leech_threshold,
-        deck_leech_thresholds={
-            deck_id: overrides["leech_threshold"]
-            for deck_id, overrides in settings.decks.items()
-            if "leech_threshold" in overrides
-        },
-        suspend_leeches=suspend_leeches,
-        deadline=time.monotonic() + minutes * 60 if minutes else None,
-    )
-    interrupted = False
-    with terminal_keys() as terminal:
-        actions = _StoreActions(store, today, terminal.pause)
-        try:
-            outcome = run_review(console, session, actions, terminal, clock.now)
-        except (KeyboardInterrupt, EOFError):
-            interrupted = True
-            outcome = ReviewOutcome(session.answered, session.correct, quit_early=True)
-    console.print()
-    render_summary(console, outcome, store.next_due(deck), today)
-    if session.out_of_time and session.remaining:
-        console.print(f"Time is up: {session.remaining} card(s) left for later.")
-    if interrupted:
-        console.print(f"Interrupted: the {outcome.answered} answer(s) given were saved.")
-        raise typer.Exit(EXIT_INTERRUPTED)
+def _check_deck(store: Store, deck: str | None) -> None:
+    if deck is not None and deck not in store.decks.ids():
+        decks = ", ".join(store.decks.ids()) or "none yet"
+        raise UsageError(f"no deck {deck!r}; decks: {decks}")
 
 
 def _need_terminal(command: str) -> None:
@@ -284,6 +155,59 @@ def _need_terminal(command: str) -> None:
             f"mlcards {command} needs an interactive terminal (stdin and stdout must be a "
             "TTY); for scripts use `mlcards status --json`"
         )
+
+
+def _run_session(
+    store: Store,
+    queue: list[ScheduledCard],
+    settings: Settings,
+    today: date,
+    *,
+    mode: str,
+    no_shuffle: bool,
+    deck: str | None,
+    minutes: float | None = None,
+    suspend_leeches: bool = False,
+) -> None:
+    import random
+    import time
+    import uuid
+
+    from mlcards import clock
+    from mlcards.render.review import ReviewOutcome, render_summary
+    from mlcards.review import run_review
+    from mlcards.service import StoreActions
+    from mlcards.session import Session
+    from mlcards.terminal import terminal_keys
+
+    session = Session(
+        queue,
+        today,
+        rng=None if no_shuffle else random.Random(),
+        journal=store.log,
+        mode=mode,
+        session_id=uuid.uuid4().hex,
+        leech_threshold=settings.leech_threshold,
+        deck_leech_thresholds=settings.leech_thresholds(),
+        suspend_leeches=suspend_leeches,
+        deadline=time.monotonic() + minutes * 60 if minutes else None,
+    )
+    console = _console()
+    interrupted = False
+    with terminal_keys() as terminal:
+        actions = StoreActions(store, today, terminal.pause, clock.now)
+        try:
+            outcome = run_review(console, session, actions, terminal, clock.now)
+        except (KeyboardInterrupt, EOFError):
+            interrupted = True
+            outcome = ReviewOutcome(session.answered, session.correct, quit_early=True)
+    console.print()
+    console.print(render_summary(outcome, store.cards.next_due(deck), today))
+    if session.out_of_time and session.remaining:
+        console.print(f"Time is up: {session.remaining} card(s) left for later.")
+    if interrupted:
+        console.print(f"Interrupted: the {outcome.answered} answer(s) given were saved.")
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 DeckOption = Annotated[
@@ -295,10 +219,12 @@ TagOption = Annotated[
     typer.Option("--tag", "-t", help="Only cards with this tag.", show_default=False),
 ]
 NoShuffleOption = Annotated[bool, typer.Option("--no-shuffle", help="Show choices in file order.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 
 
 @app.command()
 def review(
+    ctx: typer.Context,
     deck: DeckOption = None,
     tag: TagOption = None,
     limit: Annotated[
@@ -321,11 +247,7 @@ def review(
     new: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option(
-            "--new",
-            min=0,
-            max=1_000_000,
-            help="At most this many new cards.",
-            show_default=False,
+            "--new", min=0, max=1_000_000, help="At most this many new cards.", show_default=False
         ),
     ] = None,
     no_shuffle: NoShuffleOption = False,
@@ -335,37 +257,42 @@ def review(
     ] = False,
 ) -> None:
     """Review the cards due today, then new ones, in the terminal."""
+    from mlcards.clock import now
     from mlcards.config import load_settings
+    from mlcards.render.review import describe_due
+    from mlcards.service import import_bundled, todays_queue
 
     _need_terminal("review")
     settings = load_settings()
-    with _open_store(create=True) as store:
-        if store.deck_count() == 0:
-            _import_bundled(store, _console())
+    with _open_store(ctx, create=True) as store:
+        if store.decks.count() == 0:
+            decks = import_bundled(store, now())
+            names = ", ".join(d.name for d in decks)
+            cards = sum(len(d.cards) for d in decks)
+            _console().print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
         _check_deck(store, deck)
         today = _today(settings)
-        queue = _queue(store, settings, today, deck, tag, new, limit)
+        queue = todays_queue(store, settings, today, deck, tag, new, limit)
         if not queue:
-            from mlcards.ui import describe_due
-
-            when = describe_due(store.next_due(deck), today)
+            when = describe_due(store.cards.next_due(deck), today)
             _console().print(f"Nothing to review now. Next review: {when}.")
             return
         _run_session(
             store,
             queue,
+            settings,
             today,
             mode="review",
             no_shuffle=no_shuffle,
+            deck=deck,
             minutes=minutes,
             suspend_leeches=suspend_leeches,
-            settings=settings,
-            deck=deck,
         )
 
 
 @app.command()
 def practice(
+    ctx: typer.Context,
     deck: DeckOption = None,
     tag: TagOption = None,
     wrong_only: Annotated[
@@ -378,67 +305,57 @@ def practice(
 ) -> None:
     """Extra practice beyond what is due: logged as practice, the schedule is not changed."""
     from mlcards.config import load_settings
+    from mlcards.service import with_leech_marks
 
     _need_terminal("practice")
     settings = load_settings()
-    with _open_store(create=True) as store:
+    with _open_store(ctx, create=True) as store:
         _check_deck(store, deck)
-        today = _today(settings)
-        queue = store.practice_cards(limit, deck, tag, wrong_only)
+        queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)
         if not queue:
             what = "answered wrong last time" if wrong_only else "reviewed yet"
             _console().print(f"No cards {what} to practise. Try `mlcards review`.")
             return
+        today = _today(settings)
         _run_session(
-            store,
-            queue,
-            today,
-            mode="practice",
-            no_shuffle=no_shuffle,
-            minutes=None,
-            suspend_leeches=False,
-            settings=settings,
-            deck=deck,
+            store, queue, settings, today, mode="practice", no_shuffle=no_shuffle, deck=deck
         )
 
 
-def _card_list(kind: str, as_json: bool, empty: str) -> None:
-    with _open_store() as store:
-        cards = store.marked_cards(kind)
+def _card_list(ctx: typer.Context, kind: str, as_json: bool, empty: str) -> None:
+    from mlcards.render.text import card_list
+
+    with _open_store(ctx) as store:
+        if kind == "leech":
+            from mlcards.config import load_settings
+            from mlcards.service import leeches
+
+            cards = leeches(store, load_settings())
+        else:
+            cards = store.cards.marked(kind)
     if as_json:
-        typer.echo(json.dumps(cards, indent=2))
-        return
-    if not cards:
-        typer.echo(empty)
-        return
-    for c in cards:
-        where = f"{c['path']}:{c['line']}" if c["path"] else "(no file)"
-        title = f"  {c['title']}" if c["title"] else ""
-        typer.echo(f"{c['deck']}/{c['card']}{title}\n    {where}  lapses: {c['lapses']}")
+        _echo_json(cards)
+    else:
+        _echo_lines(card_list(cards, empty))
 
 
 @app.command()
-def flagged(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
+def flagged(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Cards flagged for editing during reviews (key f), with their file and line."""
-    _card_list("flagged", as_json, "No flagged cards.")
+    _card_list(ctx, "flagged", as_json, "No flagged cards.")
 
 
 @app.command()
-def leeches(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """Cards that keep being forgotten (8 lapses by default), with their file and line."""
-    _card_list("leech", as_json, "No leeches.")
+def leeches(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Cards that keep being forgotten (leech_threshold lapses, 8 by default), with their
+    file and line."""
+    _card_list(ctx, "leech", as_json, "No leeches.")
 
 
 @app.command()
-def suspended(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
+def suspended(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Suspended cards."""
-    _card_list("suspended", as_json, "No suspended cards.")
+    _card_list(ctx, "suspended", as_json, "No suspended cards.")
 
 
 def _parse_card_refs(refs: list[str]) -> list[tuple[str, str]]:
@@ -453,6 +370,7 @@ def _parse_card_refs(refs: list[str]) -> list[tuple[str, str]]:
 
 @app.command()
 def unsuspend(
+    ctx: typer.Context,
     cards: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Argument(help="Cards as DECK/CARD.", show_default=False),
@@ -462,19 +380,20 @@ def unsuspend(
     """Bring suspended cards back into reviews."""
     if not cards and not all_cards:
         raise UsageError("name the cards (DECK/CARD) or use --all")
-    with _open_store() as store:
+    with _open_store(ctx) as store:
         if all_cards:
-            count = store.unsuspend_all()
+            count = store.cards.unsuspend_all()
         else:
             refs = _parse_card_refs(cards or [])
-            suspended = {(c["deck"], c["card"]) for c in store.marked_cards("suspended")}
+            suspended = {(c["deck"], c["card"]) for c in store.cards.marked("suspended")}
             for deck_id, card_id in refs:
-                if store.scheduled_card(deck_id, card_id) is None and (
-                    (deck_id, card_id) not in suspended
+                if (
+                    store.cards.one(deck_id, card_id) is None
+                    and (deck_id, card_id) not in suspended
                 ):
                     raise UsageError(f"no card {deck_id}/{card_id}")
             count = sum(
-                store.suspend(deck_id, card_id, suspended=False)
+                store.cards.suspend(deck_id, card_id, suspended=False)
                 for deck_id, card_id in refs
                 if (deck_id, card_id) in suspended
             )
@@ -483,18 +402,20 @@ def unsuspend(
 
 @app.command()
 def unflag(
+    ctx: typer.Context,
     cards: Annotated[list[str], typer.Argument(help="Cards as DECK/CARD.", show_default=False)],
 ) -> None:
     """Clear the edit flag of cards."""
-    with _open_store() as store:
+    with _open_store(ctx) as store:
         for deck_id, card_id in _parse_card_refs(cards):
-            if not store.flag(deck_id, card_id, flagged=False):
+            if not store.cards.flag(deck_id, card_id, flagged=False):
                 raise UsageError(f"no card {deck_id}/{card_id}")
     typer.echo(f"unflagged {len(cards)} card(s)")
 
 
 @app.command("import")
 def import_(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path],
         typer.Argument(
@@ -510,118 +431,74 @@ def import_(
     from mlcards.clock import now
     from mlcards.config import load_settings
     from mlcards.deck import load_decks
+    from mlcards.render.text import import_summary
 
     decks = load_decks(paths, max_bytes=load_settings().max_deck_bytes)
     if not decks:
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
-    with _open_for_import(dry_run) as store:
-        summaries = store.import_decks(decks, now(), dry_run=dry_run)
+    with _open_for_import(ctx, dry_run) as store:
+        summaries = store.decks.import_decks(decks, now(), dry_run=dry_run)
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "dry_run": dry_run,
-                    "changed": any(s.changed for s in summaries),
-                    "decks": [s.to_dict() for s in summaries],
-                },
-                indent=2,
-            )
+        _echo_json(
+            {
+                "dry_run": dry_run,
+                "changed": any(s.changed for s in summaries),
+                "decks": [s.to_dict() for s in summaries],
+            }
         )
-        return
-    _print_import(_console(), summaries, dry_run)
-
-
-def _print_import(console: Console, summaries: list[ImportSummary], dry_run: bool) -> None:
-    from rich.table import Table
-
-    table = Table(
-        title="Import (dry run: nothing written)" if dry_run else "Import", title_justify="left"
-    )
-    table.add_column("Deck")
-    for name in ("Added", "Updated", "Unchanged", "Retired", "Reset"):
-        table.add_column(name, justify="right")
-    for s in summaries:
-        label = s.deck_id + (" (new)" if s.new_deck else "")
-        counts = (s.added, s.updated, s.unchanged, s.retired, s.reset)
-        table.add_row(label, *(str(len(c)) for c in counts))
-    console.print(table)
-    for s in summaries:
-        if s.reset:
-            console.print(
-                f"{s.deck_id}: answer changed, schedule reset (history kept): {', '.join(s.reset)}"
-            )
-        if s.restored:
-            console.print(f"{s.deck_id}: back from retirement: {', '.join(s.restored)}")
-        if s.retired:
-            console.print(
-                f"{s.deck_id}: retired (gone from the file; history kept): {', '.join(s.retired)}"
-            )
-    if not any(s.changed for s in summaries):
-        console.print("Nothing changed: the database already matches these files.")
+    else:
+        _show(import_summary(summaries, dry_run))
 
 
 @app.command()
-def status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
+def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Cards per deck: how many, how many new, due today and retired; the next review."""
     today = _today()
-    with _open_store() as store:
-        decks = store.status(today)
-        next_due = store.next_due()
-    totals = {
-        key: sum(getattr(d, key) for d in decks) for key in ("cards", "new", "due", "retired")
-    }
+    with _open_store(ctx) as store:
+        decks = store.decks.status(today)
+        next_due = store.cards.next_due()
     if as_json:
-        document = {
-            "today": today.isoformat(),
-            "decks": [d.to_dict() for d in decks],
-            "totals": totals,
-            "next_due": next_due.isoformat() if next_due else None,
-        }
-        typer.echo(json.dumps(document, indent=2))
+        keys = ("cards", "new", "due", "retired")
+        _echo_json(
+            {
+                "today": today.isoformat(),
+                "decks": [d.to_dict() for d in decks],
+                "totals": {key: sum(getattr(d, key) for d in decks) for key in keys},
+                "next_due": next_due.isoformat() if next_due else None,
+            }
+        )
         return
-    from rich.table import Table
+    from mlcards.render.text import status_table
 
-    from mlcards.ui import describe_due
-
-    console = _console()
-    if not decks:
-        console.print("No decks yet. Run `mlcards review` to start with the bundled decks, or")
-        console.print("`mlcards import PATH` to add your own.")
-        return
-    table = Table(title=f"Study day {today.isoformat()}", title_justify="left")
-    table.add_column("Deck")
-    for name in ("Cards", "New", "Due", "Retired"):
-        table.add_column(name, justify="right")
-    for d in decks:
-        table.add_row(d.id, str(d.cards), str(d.new), str(d.due), str(d.retired))
-    table.add_section()
-    table.add_row("total", *(str(totals[k]) for k in ("cards", "new", "due", "retired")))
-    console.print(table)
-    console.print(f"Next review: {describe_due(next_due, today)}")
-
-
-def _check_deck(store: Store, deck: str | None) -> None:
-    if deck is not None and deck not in store.deck_ids():
-        decks = ", ".join(store.deck_ids()) or "none yet"
-        raise UsageError(f"no deck {deck!r}; decks: {decks}")
+    _show(status_table(decks, today, next_due))
 
 
 def _stats_document(
-    today: date, since: date | None, deck: str | None, tag: str | None
-) -> dict[str, Any]:
+    ctx: typer.Context, today: date, since: date | None, deck: str | None, tag: str | None
+) -> tuple[dict[str, Any], Settings]:
+    from mlcards.config import load_settings
     from mlcards.models import StatsQuery
     from mlcards.stats import build_stats
 
-    with _open_store() as store:
+    settings = load_settings()
+    with _open_store(ctx) as store:
         _check_deck(store, deck)
-        data = store.stats_data(StatsQuery(today=today, since=since, deck_id=deck, tag=tag))
-    return build_stats(data, today, since, deck, tag)
+        data = store.stats.data(StatsQuery(today=today, since=since, deck_id=deck, tag=tag))
+    document = build_stats(
+        data,
+        today,
+        since,
+        deck,
+        tag,
+        leech_threshold=settings.leech_threshold,
+        deck_leech_thresholds=settings.leech_thresholds(),
+    )
+    return document, settings
 
 
 @app.command()
 def stats(
+    ctx: typer.Context,
     deck: DeckOption = None,
     tag: TagOption = None,
     days: Annotated[
@@ -636,19 +513,18 @@ def stats(
     from datetime import timedelta
 
     today = _today()
-    doc = _stats_document(today, today - timedelta(days=days - 1), deck, tag)
+    doc, settings = _stats_document(ctx, today, today - timedelta(days=days - 1), deck, tag)
     if as_json:
         from mlcards.stats import dumps
 
         typer.echo(dumps(doc))
         return
-    from mlcards.dashboard import render_dashboard, render_no_reviews
+    from mlcards.render.dashboard import render_dashboard, render_no_reviews
 
-    console = _console()
     if doc["totals"]["answers"] == 0:
-        render_no_reviews(console, doc)
-        return
-    render_dashboard(console, doc)
+        _show(render_no_reviews(doc))
+    else:
+        _show(render_dashboard(doc, settings.leech_threshold_for(deck or "")))
 
 
 class ExportKind(StrEnum):
@@ -662,52 +538,9 @@ class ExportFormat(StrEnum):
     json = "json"
 
 
-@contextmanager
-def _output(path: Path | None) -> Iterator[TextIO]:
-    """stdout, or a temp file beside ``path`` that replaces it only once fully written.
-
-    On any failure (or Ctrl-C) the temp file is removed and an existing ``path`` is left
-    byte-for-byte as it was.
-    """
-    if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    import tempfile
-
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputNotFoundError(f"{folder}: no such folder for the output file")
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder, not a file")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write here: {exc.strerror}") from None
-    tmp = Path(tmp_name)
-    try:
-        if path.exists():
-            mode = path.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with open(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 @app.command()
 def export(
+    ctx: typer.Context,
     what: Annotated[
         ExportKind,
         typer.Argument(
@@ -717,10 +550,7 @@ def export(
     fmt: Annotated[
         Optional[ExportFormat],  # noqa: UP045
         typer.Option(
-            "--format",
-            "-f",
-            help="csv or json (default: csv; json for stats).",
-            show_default=False,
+            "--format", "-f", help="csv or json (default: csv; json for stats).", show_default=False
         ),
     ] = None,
     output: Annotated[
@@ -737,17 +567,18 @@ def export(
     since: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--since",
-            help="Only reviews from this study day on (YYYY-MM-DD).",
-            show_default=False,
+            "--since", help="Only reviews from this study day on (YYYY-MM-DD).", show_default=False
         ),
     ] = None,
 ) -> None:
     """Export the review log, the cards or the stats document as CSV or JSON."""
+    from collections.abc import Iterable
     from datetime import date, timedelta
 
     from mlcards import stats as serialise
     from mlcards.models import REVIEW_COLUMNS
+    from mlcards.output import open_output
+    from mlcards.store import Scope
 
     fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
     if what is ExportKind.stats and fmt is ExportFormat.csv:
@@ -761,24 +592,25 @@ def export(
     if what is ExportKind.stats:
         today = _today()
         window = since_day or today - timedelta(days=serialise.DEFAULT_DAYS - 1)
-        doc = _stats_document(today, window, deck, None)
-        with _output(output) as stream:
+        doc, _ = _stats_document(ctx, today, window, deck, None)
+        with open_output(output) as stream:
             stream.write(serialise.dumps(doc) + "\n")
         return
-    with _open_store() as store, _output(output) as stream:
+    scope = Scope(deck=deck, since=since_day)
+    with _open_store(ctx) as store, open_output(output) as stream:
         _check_deck(store, deck)
         if what is ExportKind.reviews:
-            rows: Any = store.iter_review_rows(deck, since_day)
+            rows: Iterable[tuple[object, ...]] = store.log.export_rows(scope)
             if sys.stderr.isatty():
-                from mlcards.dashboard import progress
+                from mlcards.render.dashboard import progress
 
-                rows = progress(rows, store.count_reviews(deck, since_day), "Exporting reviews")
+                rows = progress(rows, store.log.count(scope), "Exporting reviews")
             if fmt is ExportFormat.csv:
                 serialise.write_csv(stream, REVIEW_COLUMNS, rows)
             else:
                 serialise.write_json_array(stream, (serialise.review_json(r) for r in rows))
             return
-        cards = store.card_summaries(deck, None, since_day, None)
+        cards = store.stats.card_summaries(scope)
         if fmt is ExportFormat.csv:
             serialise.write_csv(
                 stream, serialise.CARD_COLUMNS, (serialise.card_csv(c) for c in cards)
@@ -788,23 +620,19 @@ def export(
 
 
 @config_app.command("show")
-def config_show(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
+def config_show(as_json: JsonOption = False) -> None:
     """Print every setting and its value."""
     from mlcards.config import config_path, load_settings
 
     settings = load_settings().to_dict()
     if as_json:
-        typer.echo(json.dumps(settings, indent=2))
+        _echo_json(settings)
         return
     decks = settings.pop("decks")
-    for key, value in settings.items():
-        typer.echo(f"{key} = {value}")
+    lines = [f"{key} = {value}" for key, value in settings.items()]
     for deck_id, overrides in decks.items():
-        for key, value in overrides.items():
-            typer.echo(f"decks.{deck_id}.{key} = {value}")
-    typer.echo(f"# file: {config_path()}")
+        lines += [f"decks.{deck_id}.{key} = {value}" for key, value in overrides.items()]
+    _echo_lines([*lines, f"# file: {config_path()}"])
 
 
 @config_app.command("set")
@@ -832,99 +660,74 @@ def config_set(
 
 @app.command()
 def check(
+    ctx: typer.Context,
     repair: Annotated[
         bool, typer.Option("--repair", help="Rebuild the schedule from the log (after a backup).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Check the database: SQLite integrity, foreign keys, and the schedule against the log."""
-    from mlcards.session import replay, schedule_differences
+    from mlcards.errors import StoreError
+    from mlcards.render.text import check_lines
+    from mlcards.service import check as run_check
 
-    with _open_store() as store:
-        integrity = store.integrity_problems()
-        cached: dict[tuple[str, str], dict[str, Any]] = {}
-        differences: list[str] = []
-        if not integrity:  # a damaged file is not read further
-            cached = store.card_states()
-            schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
-            replayed = replay(store.replay_rows(), schedule_from)
-            differences = schedule_differences(cached, replayed)
-        repaired = False
-        backup = None
-        if differences and repair:
-            backup = store.backup("pre-repair")
-            store.rebuild_states(replayed)
-            repaired = True
+    with _open_store(ctx) as store:
+        result = run_check(store, repair)
     if as_json:
-        document = {
-            "integrity": integrity,
-            "schedule_differences": differences,
-            "repaired": repaired,
-            "backup": str(backup) if backup else None,
-            "ok": not integrity and (not differences or repaired),
-        }
-        typer.echo(json.dumps(document, indent=2))
+        _echo_json(
+            {
+                "integrity": result.integrity,
+                "schedule_differences": result.differences,
+                "repaired": result.repaired,
+                "backup": str(result.backup) if result.backup else None,
+                "ok": result.ok,
+            }
+        )
     else:
-        for line in integrity:
-            typer.echo(f"integrity: {line}")
-        for line in differences[:50]:
-            typer.echo(f"schedule: {line}")
-        if len(differences) > 50:
-            typer.echo(f"... and {len(differences) - 50} more")
-        if not integrity and not differences:
-            typer.echo(f"ok: integrity checked, {len(cached)} cards' schedules match the log")
-        if repaired:
-            typer.echo(f"repaired: rebuilt the schedule from the log (backup first: {backup})")
-    if integrity:
-        from mlcards.errors import StoreError
-
+        _echo_lines(
+            check_lines(
+                result.integrity, result.differences, result.cards, result.repaired, result.backup
+            )
+        )
+    if result.integrity:
         raise StoreError(
             "the database is damaged; `mlcards backup restore latest` puts back the newest "
             "sound backup"
         )
-    if differences and not repaired:
-        if not as_json:
-            typer.echo("run `mlcards check --repair` to rebuild the schedule from the log")
+    if not result.ok:
         raise typer.Exit(1)
 
 
 @backup_app.command("list")
-def backup_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
+def backup_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List backups, newest first."""
-    from mlcards.config import db_path
+    from mlcards.render.text import backup_lines
     from mlcards.store import list_backups
 
-    backups = list_backups(db_path(_state["db"]))
+    backups = list_backups(_options(ctx).db_path())
     if as_json:
-        typer.echo(json.dumps([b.to_dict() for b in backups], indent=2))
-        return
-    if not backups:
-        typer.echo("No backups yet.")
-        return
-    for b in backups:
-        when = b.created.astimezone().strftime("%Y-%m-%d %H:%M")
-        typer.echo(f"{b.path.name}  {when}  {b.reason:<13} {b.size / 1024:,.0f} KiB")
+        _echo_json([b.to_dict() for b in backups])
+    else:
+        _echo_lines(backup_lines(backups))
 
 
 @backup_app.command("create")
-def backup_create() -> None:
+def backup_create(ctx: typer.Context) -> None:
     """Back up the database now."""
-    with _open_store() as store:
-        path = store.backup("manual")
+    with _open_store(ctx) as store:
+        path = store.backups.create("manual")
     typer.echo(f"backed up to {path}")
 
 
 @backup_app.command("restore")
 def backup_restore(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A name from `mlcards backup list`, or 'latest'.")],
 ) -> None:
     """Replace the database with a backup (the current one is backed up or kept aside first)."""
-    from mlcards.config import db_path
     from mlcards.store import find_backup, restore_backup
 
-    path = db_path(_state["db"])
+    path = _options(ctx).db_path()
     backup = find_backup(path, name)
     moved = restore_backup(path, backup)
     typer.echo(f"restored {path} from {backup.path.name}")
@@ -975,11 +778,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:
-        from mlcards.config import db_path
         from mlcards.store import as_store_error
 
-        mapped = as_store_error(exc, db_path(_state["db"]))
-        if mapped is not None:  # e.g. a page found damaged after the database opened
+        mapped = as_store_error(exc, Path("the database"))
+        if mapped is not None:  # met outside any open store's guard
             _fail(f"error: {mapped}", mapped.exit_code)
         report = _crash_report()
         _fail(f"internal error: {type(exc).__name__}: {exc} (full report: {report})", 1)

@@ -11,8 +11,8 @@ import os
 from datetime import UTC, date, datetime, timedelta
 
 from mlcards.errors import UsageError
-
-DEFAULT_ROLLOVER_HOUR = 4
+from mlcards.models import utc_iso
+from mlcards.rules import DEFAULT_ROLLOVER_HOUR
 
 
 def now() -> datetime:
@@ -41,7 +41,4 @@ def study_day(instant: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> 
     return (local - timedelta(hours=rollover_hour)).date()
 
 
-def utc_iso(instant: datetime) -> str:
-    """UTC ISO 8601 with milliseconds and a Z, sortable as text."""
-    utc = instant.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+__all__ = ["now", "parse_instant", "study_day", "utc_iso"]

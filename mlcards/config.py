@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlcards.clock import DEFAULT_ROLLOVER_HOUR
 from mlcards.errors import UsageError
-from mlcards.session import (
+from mlcards.rules import (
     DEFAULT_LEECH_THRESHOLD,
     DEFAULT_NEW_PER_DAY,
     DEFAULT_REVIEWS_PER_DAY,
+    DEFAULT_ROLLOVER_HOUR,
 )
 
 DB_NAME = "mlcards.db"
@@ -66,6 +66,18 @@ class Settings:
         """This deck's settings: its overrides over the global values."""
         overrides: dict[str, Any] = dict(self.decks.get(deck_id, {}))
         return replace(self, **overrides)
+
+    def leech_threshold_for(self, deck_id: str) -> int:
+        """The leech threshold of a deck: its own, else the global one."""
+        return self.decks.get(deck_id, {}).get("leech_threshold", self.leech_threshold)
+
+    def leech_thresholds(self) -> dict[str, int]:
+        """The decks that have their own leech threshold."""
+        return {
+            deck_id: overrides["leech_threshold"]
+            for deck_id, overrides in self.decks.items()
+            if "leech_threshold" in overrides
+        }
 
 
 _RANGES = {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 from enum import IntEnum
-from typing import Any
+from pathlib import Path
+from typing import Any, TypedDict
+
+from mlcards import rules
 
 
 class Quality(IntEnum):
@@ -178,6 +181,76 @@ class ReviewRecord:
     """The card's repetitions and interval before this answer (0 for a new card)."""
 
 
+class CachedSchedule(TypedDict):
+    """A card's schedule as the ``cards`` table caches it; replaying the log reproduces it."""
+
+    repetitions: int
+    easiness: float
+    interval: int
+    due: str | None
+    last_review_id: int | None
+    last_review_day: str | None
+    lapses: int
+
+
+NEW_SCHEDULE: CachedSchedule = {
+    "repetitions": rules.NEW_REPETITIONS,
+    "easiness": rules.NEW_EASINESS,
+    "interval": rules.NEW_INTERVAL,
+    "due": None,
+    "last_review_id": None,
+    "last_review_day": None,
+    "lapses": 0,
+}
+"""The cached schedule of a card never reviewed, or reset by a changed answer."""
+
+
+class StoredSchedule(CachedSchedule):
+    schedule_from: int
+    """Reviews with an id up to this one no longer count (the card's answer changed)."""
+
+
+CardKey = tuple[str, str]
+"""(deck id, card id)."""
+
+
+@dataclass(frozen=True)
+class DeckStatus:
+    id: str
+    name: str
+    cards: int
+    new: int
+    due: int
+    retired: int
+    next_due: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    created: datetime
+    reason: str
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.path.name,
+            "path": str(self.path),
+            "created": utc_iso(self.created),
+            "reason": self.reason,
+            "bytes": self.size,
+        }
+
+
+def utc_iso(instant: datetime) -> str:
+    """UTC ISO 8601 with milliseconds and a Z, sortable as text."""
+    utc = instant.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
 # -- stats and export -----------------------------------------------------------------------
 
 REVIEW_COLUMNS: tuple[str, ...] = (
@@ -199,12 +272,6 @@ REVIEW_COLUMNS: tuple[str, ...] = (
     "mode",
 )
 """Columns of the review log, in the order ``export reviews`` writes them."""
-
-MATURE_INTERVAL = 21
-"""A card whose interval is at least this many days is *mature* (as in Anki)."""
-
-LEECH_LAPSES = 8
-"""A card forgotten this many times after it had been learned is a *leech*."""
 
 
 @dataclass(frozen=True)
@@ -278,15 +345,9 @@ class CardSummary:
     dont_know: int = 0
     """First-of-day answers that were "I don't know" (quality 0)."""
 
-    @property
-    def stage(self) -> str:
-        if self.retired:
-            return "retired"
-        if not self.reviewed:
-            return "new"
-        if self.repetitions < 2:
-            return "learning"
-        return "mature" if self.interval >= MATURE_INTERVAL else "young"
+    total_lapses: int = 0
+    """Lapses since the card's schedule last started, whatever the window (the cached count
+    that decides leeches)."""
 
 
 @dataclass(frozen=True)

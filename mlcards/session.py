@@ -1,8 +1,8 @@
 """The review queue and session rules, free of any UI or database.
 
 Order: due reviews (most overdue first), then new cards in deck order, then same-day repeats.
-A card answered with quality < 4 comes back at the end of the session until answered with
-4 or 5; those repeats are logged but leave the SM-2 state alone.
+A card answered below ``rules.REPEAT_BELOW`` comes back at the end of the session until
+answered well; those repeats are logged but leave the schedule alone.
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
+from mlcards import rules
 from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
-from mlcards.scheduler import SM2State, review
-
-DEFAULT_LEECH_THRESHOLD = 8
-DEFAULT_NEW_PER_DAY = 20
-DEFAULT_REVIEWS_PER_DAY = 200
-REPEAT_BELOW = Quality.GOOD
+from mlcards.schedulers import Scheduler, default
+from mlcards.schedulers.sm2 import SM2State
 
 
 def build_queue(
@@ -92,11 +89,12 @@ class Session:
         journal: Journal | None = None,
         mode: str = "review",
         session_id: str = "",
-        leech_threshold: int = DEFAULT_LEECH_THRESHOLD,
+        leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD,
         deck_leech_thresholds: dict[str, int] | None = None,
         suspend_leeches: bool = False,
         deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        scheduler: Scheduler[SM2State] | None = None,
     ) -> None:
         if mode not in ("review", "practice"):
             raise ValueError(f"unknown session mode {mode!r}")
@@ -110,6 +108,7 @@ class Session:
         self.suspend_leeches = suspend_leeches
         self.deadline = deadline
         self.clock = clock
+        self.scheduler = scheduler or default()
         self._queue: deque[ScheduledCard] = deque(queue)
         self._history: list[_Answered] = []
 
@@ -151,10 +150,16 @@ class Session:
             due = item.due or self.today + timedelta(days=1)
             return repeat, item.repetitions, item.easiness, item.interval, due, False
         before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
-        state = review(before, quality)
-        lapse = quality < Quality.HARD and item.repetitions >= 1
-        due = self.today + timedelta(days=state.interval)
-        return False, state.repetitions, float(state.easiness), state.interval, due, lapse
+        graded = self.scheduler.grade(before, quality, self.today)
+        state = graded.state
+        return (
+            False,
+            state.repetitions,
+            float(state.easiness),
+            state.interval,
+            graded.due,
+            graded.lapse,
+        )
 
     def answer(
         self,
@@ -172,7 +177,7 @@ class Session:
         repeat, repetitions, easiness, interval, due, lapse = self._grade(item, quality)
         leech_action = ""
         threshold = self.deck_leech_thresholds.get(item.deck_id, self.leech_threshold)
-        if lapse and item.lapses + 1 >= threshold and not item.leech:
+        if lapse and rules.is_leech(item.lapses + 1, threshold) and not item.leech:
             leech_action = "suspend" if self.suspend_leeches else "tag"
         record = ReviewRecord(
             deck_id=item.deck_id,
@@ -199,7 +204,7 @@ class Session:
         review_id = self.journal.record(record) if self.journal is not None else None
         self._queue.popleft()
         requeued = None
-        if quality < REPEAT_BELOW and leech_action != "suspend":
+        if rules.comes_back_today(quality) and leech_action != "suspend":
             requeued = replace(
                 item,
                 repetitions=repetitions,
@@ -256,78 +261,33 @@ class Session:
                     answered.requeued = item
 
 
-def replay(
-    reviews: Iterable[dict[str, Any]], schedule_from: dict[tuple[str, str], int]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """Rebuild every reviewed card's schedule from the log alone (rows in id order).
+@dataclass(frozen=True)
+class DeckCounts:
+    """What a study day has used so far: new cards introduced and due reviews done."""
 
-    Reviews at or before a card's ``schedule_from`` (set when its answer key changed) stay in
-    the log but no longer count.
-    """
-    states: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in reviews:
-        key = (row["deck_id"], row["card_id"])
-        if row["id"] <= schedule_from.get(key, 0):
-            continue
-        current = states.get(key)
-        day = date.fromisoformat(row["study_day"])
-        if current is None:
-            current = {"state": SM2State(), "due": None, "lapses": 0}
-        if not row["same_day_repeat"]:
-            before = current["state"]
-            state = review(before, row["quality"])
-            lapse = int(row["quality"] < 3 and before.repetitions >= 1)
-            current = {
-                "state": state,
-                "due": (day + timedelta(days=state.interval)).isoformat(),
-                "lapses": current["lapses"] + lapse,
-            }
-        states[key] = {
-            **current,
-            "last_review_id": row["id"],
-            "last_review_day": row["study_day"],
-        }
-    return {
-        key: {
-            "repetitions": value["state"].repetitions,
-            "easiness": float(value["state"].easiness),
-            "interval": value["state"].interval,
-            "due": value["due"],
-            "last_review_id": value["last_review_id"],
-            "last_review_day": value["last_review_day"],
-            "lapses": value["lapses"],
-        }
-        for key, value in states.items()
-    }
+    new: int = 0
+    reviews: int = 0
 
 
-SCHEDULE_FIELDS = (
-    "repetitions",
-    "easiness",
-    "interval",
-    "due",
-    "last_review_id",
-    "last_review_day",
-    "lapses",
-)
-_NEW = {"repetitions": 0, "easiness": 2.5, "interval": 0, "due": None, "lapses": 0}
+@dataclass(frozen=True)
+class Allowance:
+    """How many new cards and due reviews a study day may still show."""
+
+    new: int
+    reviews: int
 
 
-def schedule_differences(
-    cached: dict[tuple[str, str], dict[str, Any]],
-    replayed: dict[tuple[str, str], dict[str, Any]],
-) -> list[str]:
-    """Where the cached per-card schedule disagrees with a replay of the log, one line each."""
-    problems = []
-    for key in sorted(set(cached) | set(replayed)):
-        if key not in cached:
-            problems.append(f"{key[0]}/{key[1]}: reviewed in the log but missing from cards")
-            continue
-        expected = replayed.get(key, {**_NEW, "last_review_id": None, "last_review_day": None})
-        for name in SCHEDULE_FIELDS:
-            if cached[key][name] != expected[name]:
-                problems.append(
-                    f"{key[0]}/{key[1]}: {name} is {cached[key][name]!r}, "
-                    f"the log says {expected[name]!r}"
-                )
-    return problems
+def allowance(
+    new_per_day: int, reviews_per_day: int, done: DeckCounts, new_limit: int | None = None
+) -> Allowance:
+    """What is left of the daily limits after ``done``; ``new_limit`` (``--new``) caps the
+    new cards further."""
+    new = max(new_per_day - done.new, 0)
+    if new_limit is not None:
+        new = min(new, new_limit)
+    return Allowance(new=new, reviews=max(reviews_per_day - done.reviews, 0))
+
+
+def deck_allowance(overall: Allowance, own: Allowance) -> Allowance:
+    """A deck shows no more than its own limits leave, nor more than the global ones do."""
+    return Allowance(new=min(overall.new, own.new), reviews=min(overall.reviews, own.reviews))

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, TextIO
 
+from mlcards import rules
 from mlcards.models import (
-    LEECH_LAPSES,
     REVIEW_COLUMNS,
     CardSummary,
     DistractorCard,
@@ -25,7 +25,7 @@ DEFAULT_DAYS = 365
 RETENTION_PERIODS = (7, 30, 365)
 FORECAST_DAYS = 30
 HARDEST_LIMIT = 10
-STARTING_EASINESS = 2.5
+STARTING_EASINESS = rules.NEW_EASINESS
 
 EASINESS_BINS: tuple[tuple[str, int, int | None], ...] = tuple(
     (f"{lo / 100:.2f}-{(lo + 19) / 100:.2f}", lo, lo + 19) for lo in range(130, 270, 20)
@@ -91,7 +91,7 @@ def _share(answers: int, correct: int) -> dict[str, Any]:
     return {"answers": answers, "correct": correct, "rate": rate(correct, answers)}
 
 
-def _card_entry(card: CardSummary) -> dict[str, Any]:
+def _card_entry(card: CardSummary, leech: bool) -> dict[str, Any]:
     return {
         "deck": card.deck_id,
         "card": card.card_id,
@@ -100,7 +100,7 @@ def _card_entry(card: CardSummary) -> dict[str, Any]:
         "lapses": card.lapses,
         "easiness": card.easiness,
         "accuracy": rate(card.correct, card.reviews),
-        "leech": card.lapses >= LEECH_LAPSES,
+        "leech": leech,
     }
 
 
@@ -125,8 +125,20 @@ def build_stats(
     since: date | None,
     deck_id: str | None = None,
     tag: str | None = None,
+    *,
+    leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD,
+    deck_leech_thresholds: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The ``stats`` document (keys documented in README, "Stats")."""
+    """The ``stats`` document (keys documented in README, "Stats").
+
+    A card is a leech by ``rules.is_leech`` over its lapses since its schedule started and
+    its deck's threshold, as in ``review`` and ``leeches``.
+    """
+    thresholds = deck_leech_thresholds or {}
+
+    def leech(card: CardSummary) -> bool:
+        return rules.is_leech(card.total_lapses, thresholds.get(card.deck_id, leech_threshold))
+
     activity = data.activity
     answers = sum(a.answers for a in activity)
     correct = sum(a.correct for a in activity)
@@ -214,11 +226,11 @@ def build_stats(
         "intervals": histogram(INTERVAL_BINS, data.intervals),
         "accuracy_by_deck": [{"deck": g.key, **_share(g.answers, g.correct)} for g in data.by_deck],
         "accuracy_by_tag": [{"tag": g.key, **_share(g.answers, g.correct)} for g in data.by_tag],
-        "hardest": [_card_entry(c) for c in struggling[:HARDEST_LIMIT]],
+        "hardest": [_card_entry(c, leech(c)) for c in struggling[:HARDEST_LIMIT]],
         "leeches": [
-            {"deck": c.deck_id, "card": c.card_id, "lapses": c.lapses}
+            {"deck": c.deck_id, "card": c.card_id, "lapses": c.total_lapses}
             for c in data.cards
-            if c.lapses >= LEECH_LAPSES
+            if leech(c)
         ],
         "distractors": distractors,
     }
@@ -271,7 +283,12 @@ def card_json(card: CardSummary) -> dict[str, Any]:
         "deck_id": card.deck_id,
         "card_id": card.card_id,
         "title": card.title,
-        "stage": card.stage,
+        "stage": rules.stage(
+            retired=card.retired,
+            reviewed=card.reviewed,
+            repetitions=card.repetitions,
+            interval=card.interval,
+        ),
         "retired": card.retired,
         "repetitions": card.repetitions,
         "easiness": card.easiness,

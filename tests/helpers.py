@@ -49,14 +49,14 @@ def at(day: str, hour: int = 12) -> datetime:
 def answer_all(store: Store, day: str, quality: Quality, limit: int | None = None) -> int:
     """Answer every card in today's queue (first-of-day grades only) with one quality."""
     today = date.fromisoformat(day)
-    queue = build_queue(store.due_cards(today, 200), store.new_cards(20), [], limit)
+    queue = build_queue(store.cards.due(today, 200), store.cards.new(20), [], limit)
     session = Session(queue, today)
     count = 0
     for _ in range(len(queue)):
         item = session.next()
         assert item is not None
         chosen = item.card.answer if quality >= Quality.HARD else ("b",)
-        store.record(session.answer(item, chosen, quality, 1500, at(day)))
+        store.log.record(session.answer(item, chosen, quality, 1500, at(day)))
         count += 1
     return count
 
@@ -147,15 +147,15 @@ def answer_card(
     """Answer one card as the review screen would: a same-day repeat if it came back today."""
     today = date.fromisoformat(day)
     candidates = [
-        *store.repeat_cards(today),
-        *store.due_cards(today, 1000),
-        *store.new_cards(1000),
+        *store.cards.repeats(today),
+        *store.cards.due(today, 1000),
+        *store.cards.new(1000),
     ]
     item = next(i for i in candidates if (i.deck_id, i.card.id) == (deck_id, card_id))
     if chosen is None:
         chosen = item.card.answer if quality >= 3 else (() if quality == 0 else ("b",))
     session = Session([item], today)
-    store.record(session.answer(item, chosen, Quality(quality), response_ms, at(day)))
+    store.log.record(session.answer(item, chosen, Quality(quality), response_ms, at(day)))
 
 
 HISTORY_EVENTS: list[tuple[str, str, str, int, tuple[str, ...] | None, int]] = [
@@ -215,7 +215,9 @@ def build_history(store: Store) -> None:
             ("leech", ["optim"]),
         ],
     )
-    store.import_decks([alpha, tagged_deck("beta", [("b1", ["eval"]), ("b2", ["eval"])])], start)
-    store.import_decks([tagged_deck("beta", [("b1", ["eval"])])], start)  # retires b2
+    store.decks.import_decks(
+        [alpha, tagged_deck("beta", [("b1", ["eval"]), ("b2", ["eval"])])], start
+    )
+    store.decks.import_decks([tagged_deck("beta", [("b1", ["eval"])])], start)  # retires b2
     for day, deck, card, quality, chosen, ms in HISTORY_EVENTS:
         answer_card(store, day, deck, card, quality, chosen, ms)

@@ -134,7 +134,7 @@ def test_csv_quotes_commas_quotes_and_unicode(
     with Store.open(db_path) as store:
         from helpers import at
 
-        store.import_decks([tagged_deck("d", [("x", ["t"])], title=title)], at("2026-03-01"))
+        store.decks.import_decks([tagged_deck("d", [("x", ["t"])], title=title)], at("2026-03-01"))
     target = tmp_path / "cards.csv"
     assert run(capsys, "export", "cards", "-o", str(target))[0] == 0
     raw = target.read_bytes()

@@ -26,7 +26,7 @@ TODAY = date.fromisoformat(DAY)
 @pytest.fixture
 def store(db_path: Path) -> Store:
     s = Store.open(db_path)
-    s.import_decks(
+    s.decks.import_decks(
         [toy_deck("alpha", tuple(f"a{i}" for i in range(30))), toy_deck("beta", ("b1", "b2"))],
         at(DAY),
     )
@@ -49,15 +49,15 @@ def plans(store: Store, call: Callable[[], Any]) -> list[list[str]]:
 
 
 HOT = {
-    "status": lambda s: s.status(TODAY),
-    "next_due": lambda s: s.next_due(),
-    "next_due of a deck": lambda s: s.next_due("alpha"),
-    "counts_today": lambda s: s.counts_today(TODAY),
-    "due_cards": lambda s: s.due_cards(TODAY, 200),
-    "due_cards of a deck": lambda s: s.due_cards(TODAY, 200, "alpha"),
-    "new_cards": lambda s: s.new_cards(20),
-    "new_cards of a deck": lambda s: s.new_cards(20, "beta"),
-    "repeat_cards": lambda s: s.repeat_cards(TODAY),
+    "status": lambda s: s.decks.status(TODAY),
+    "next_due": lambda s: s.cards.next_due(),
+    "next_due of a deck": lambda s: s.cards.next_due("alpha"),
+    "counts_today": lambda s: s.log.counts_today(TODAY),
+    "due_cards": lambda s: s.cards.due(TODAY, 200),
+    "due_cards of a deck": lambda s: s.cards.due(TODAY, 200, "alpha"),
+    "new_cards": lambda s: s.cards.new(20),
+    "new_cards of a deck": lambda s: s.cards.new(20, "beta"),
+    "repeat_cards": lambda s: s.cards.repeats(TODAY),
 }
 
 
@@ -69,25 +69,25 @@ def test_hot_queries_never_scan_cards_or_reviews(store: Store, name: str) -> Non
 
 
 def test_status_reads_cards_from_a_covering_index(store: Store) -> None:
-    (plan,) = plans(store, lambda: store.status(TODAY))
+    (plan,) = plans(store, lambda: store.decks.status(TODAY))
     assert any("COVERING INDEX cards_deck_state" in line for line in plan), plan
 
 
 def test_new_cards_stop_after_the_limit_without_sorting(store: Store) -> None:
-    for plan in plans(store, lambda: store.new_cards(5)):
+    for plan in plans(store, lambda: store.cards.new(5)):
         if any("cards_new" in line for line in plan):
             assert not any("TEMP B-TREE" in line for line in plan), plan
             break
     else:
         pytest.fail("new_cards did not use the cards_new index")
-    first = store.new_cards(5)
+    first = store.cards.new(5)
     assert [i.card.id for i in first] == ["a10", "a11", "a12", "a13", "a14"]
-    assert [i.card.id for i in store.new_cards(-1)][-3:] == ["a29", "b1", "b2"]
-    assert store.new_cards(0) == []
+    assert [i.card.id for i in store.cards.new(-1)][-3:] == ["a29", "b1", "b2"]
+    assert store.cards.new(0) == []
 
 
 @pytest.mark.parametrize("deck", [None, "alpha"])
 def test_next_due_walks_the_due_index_in_order(store: Store, deck: str | None) -> None:
-    (plan,) = plans(store, lambda: store.next_due(deck))
+    (plan,) = plans(store, lambda: store.cards.next_due(deck))
     assert any("cards_due" in line or "cards_deck_state" in line for line in plan), plan
     assert not any("TEMP B-TREE" in line for line in plan), plan

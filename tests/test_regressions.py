@@ -12,34 +12,35 @@ import pytest
 from helpers import at, big_deck_yaml, deck_yaml, mlcards, toy_deck, write
 
 from mlcards.models import Quality
-from mlcards.session import Session, build_queue, replay, schedule_differences
+from mlcards.replay import replay, schedule_differences
+from mlcards.session import Session, build_queue
 from mlcards.store import Store, list_backups
 
 DAY = date(2026, 3, 1)
 
 
 def consistent(store: Store) -> list[str]:
-    cached = store.card_states()
-    replayed = replay(store.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()})
+    cached = store.cards.states()
+    replayed = replay(store.log.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()})
     return schedule_differences(cached, replayed)
 
 
 def session_for(store: Store, day: date = DAY, **kw: object) -> Session:
-    queue = build_queue(store.due_cards(day, 100), store.new_cards(100), [])
-    return Session(queue, day, journal=store, session_id="s1", **kw)  # type: ignore[arg-type]
+    queue = build_queue(store.cards.due(day, 100), store.cards.new(100), [])
+    return Session(queue, day, journal=store.log, session_id="s1", **kw)
 
 
 def test_rotation_keeps_a_same_day_pre_restore_copy(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = Store.open(db_path)
-    store.import_decks([toy_deck()], at("2026-03-01"))
+    store.decks.import_decks([toy_deck()], at("2026-03-01"))
     monkeypatch.setenv("MLCARDS_NOW", "2026-03-02T18:00:00+00:00")
-    store.backup("pre-restore")
+    store.backups.create("pre-restore")
     monkeypatch.setenv("MLCARDS_NOW", "2026-03-02T18:05:00+00:00")
-    store.backup("pre-import")
+    store.backups.create("pre-import")
     monkeypatch.setenv("MLCARDS_NOW", "2026-03-20T09:00:00+00:00")
-    store.backup("daily")
+    store.backups.create("daily")
     store.close()
     reasons = [b.reason for b in list_backups(db_path)]
     assert "pre-restore" in reasons  # a safety copy outlives same-day rotation
@@ -135,7 +136,7 @@ def test_dry_run_creates_no_database_and_no_backup(tmp_path: Path) -> None:
 
 def test_flag_then_undo_leaves_no_stale_copy(db_path: Path) -> None:
     store = Store.open(db_path)
-    store.import_decks([toy_deck(cards=("c1", "c2"))], at("2026-03-01"))
+    store.decks.import_decks([toy_deck(cards=("c1", "c2"))], at("2026-03-01"))
     session = session_for(store)
     first = session.next()
     assert first is not None and first.card.id == "c1"
@@ -158,26 +159,26 @@ def test_flag_then_undo_leaves_no_stale_copy(db_path: Path) -> None:
 
 def test_undo_after_the_answer_changed_keeps_the_card_new(db_path: Path) -> None:
     store = Store.open(db_path)
-    store.import_decks([toy_deck(cards=("c1",))], at("2026-03-01"))
+    store.decks.import_decks([toy_deck(cards=("c1",))], at("2026-03-01"))
     session = session_for(store)
     item = session.next()
     assert item is not None
     session.answer(item, ("a",), Quality.GOOD, 10, at("2026-03-01"))
-    store.import_decks([toy_deck(cards=("c1",), answer="b")], at("2026-03-01"))
+    store.decks.import_decks([toy_deck(cards=("c1",), answer="b")], at("2026-03-01"))
     session.undo()
     assert consistent(store) == []
-    assert store.card_states()["toy", "c1"]["due"] is None
+    assert store.cards.states()["toy", "c1"]["due"] is None
     store.close()
 
 
 def test_undo_keeps_a_suspension_the_learner_chose(db_path: Path) -> None:
     store = Store.open(db_path)
-    store.import_decks([toy_deck(cards=("c1", "c2"))], at("2026-03-01"))
+    store.decks.import_decks([toy_deck(cards=("c1", "c2"))], at("2026-03-01"))
     session = session_for(store)
     first = session.next()
     assert first is not None
     session.answer(first, ("b",), Quality.WRONG, 10, at("2026-03-01"))
-    store.suspend("toy", "c1")
+    store.cards.suspend("toy", "c1")
     session.undo()
     suspended = store.conn.execute("SELECT suspended FROM cards WHERE id = 'c1'").fetchone()[0]
     assert suspended == 1
@@ -186,17 +187,17 @@ def test_undo_keeps_a_suspension_the_learner_chose(db_path: Path) -> None:
 
 def test_status_does_not_count_suspended_or_buried_cards_as_due(db_path: Path) -> None:
     store = Store.open(db_path)
-    store.import_decks([toy_deck(cards=("c1", "c2", "c3"))], at("2026-03-01"))
+    store.decks.import_decks([toy_deck(cards=("c1", "c2", "c3"))], at("2026-03-01"))
     session = session_for(store)
     while (item := session.next()) is not None:
         session.answer(item, item.card.answer, Quality.GOOD, 10, at("2026-03-01"))
-    store.suspend("toy", "c1")
-    store.bury("toy", "c2", date(2026, 3, 5))
-    (deck,) = store.status(date(2026, 3, 2))
+    store.cards.suspend("toy", "c1")
+    store.cards.bury("toy", "c2", date(2026, 3, 5))
+    (deck,) = store.decks.status(date(2026, 3, 2))
     assert deck.due == 1
-    assert store.next_due() == date(2026, 3, 2)
-    store.suspend("toy", "c3")
-    assert store.next_due() == date(2026, 3, 5)
+    assert store.cards.next_due() == date(2026, 3, 2)
+    store.cards.suspend("toy", "c3")
+    assert store.cards.next_due() == date(2026, 3, 5)
     store.close()
 
 
@@ -231,10 +232,10 @@ def test_unsuspend_checks_every_card_before_changing_any(tmp_path: Path) -> None
     db = home / "mlcards.db"
     assert mlcards(home, "import", str(write(tmp_path / "t.yaml", deck_yaml())))[0] == 0
     with Store.open(db) as store:
-        store.suspend("toy", "c1")
+        store.cards.suspend("toy", "c1")
     code, _, err = mlcards(home, "unsuspend", "toy/c1", "toy/nope")
     assert code == 2 and "no card toy/nope" in err
     with Store.open(db) as store:
-        assert [c["card"] for c in store.marked_cards("suspended")] == ["c1"]
+        assert [c["card"] for c in store.cards.marked("suspended")] == ["c1"]
     code, out, _ = mlcards(home, "unsuspend", "toy/c1", "toy/c2")
     assert code == 0 and "unsuspended 1 card(s)" in out

@@ -94,15 +94,15 @@ REVIEW_DRIVER = textwrap.dedent(
     from mlcards.store import Store
 
     store = Store.open(Path(sys.argv[1]))
-    store.import_decks([load_deck(Path(sys.argv[2]))], datetime.now(timezone.utc))
+    store.decks.import_decks([load_deck(Path(sys.argv[2]))], datetime.now(timezone.utc))
     today = date(2026, 4, 1)
-    session = Session(build_queue([], store.new_cards(10000), []), today)
+    session = Session(build_queue([], store.cards.new(10000), []), today)
     confirmed = 0
     while (item := session.next()) is not None:
         quality = Quality.GOOD if confirmed % 3 else Quality.WRONG
         chosen = item.card.answer if quality == Quality.GOOD else ("b",)
         record = session.answer(item, chosen, quality, 1000, datetime.now(timezone.utc))
-        store.record(record)
+        store.log.record(record)
         confirmed += 1
         print(f"confirmed {confirmed}", flush=True)
     """
@@ -323,8 +323,8 @@ def test_an_older_database_is_backed_up_then_migrated(
 ) -> None:
     from helpers import toy_deck
 
-    from mlcards import migrations, store
-    from mlcards.store import Store, list_backups
+    from mlcards.store import Store, list_backups, migrations
+    from mlcards.store import db as store
 
     with monkeypatch.context() as patch:  # a database as mlcards with schema 1 left it
         patch.setattr(store, "MIGRATIONS", migrations.MIGRATIONS[:1])
@@ -371,10 +371,10 @@ def test_an_older_database_is_backed_up_then_migrated(
     assert query(db_path, "SELECT lapses FROM cards WHERE id = 'c1'") == [(1,)]
     assert query(db_path, "SELECT DISTINCT mode FROM reviews") == [("review",)]
     with Store.open(db_path) as migrated:
-        from mlcards.session import replay, schedule_differences
+        from mlcards.replay import replay, schedule_differences
 
-        cached = migrated.card_states()
-        replayed = replay(migrated.replay_rows(), {k: 0 for k in cached})
+        cached = migrated.cards.states()
+        replayed = replay(migrated.log.replay_rows(), {k: 0 for k in cached})
         assert schedule_differences(cached, replayed) == []
 
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from mlcards.models import Quality
-from mlcards.session import Session, build_queue, replay, schedule_differences
+from mlcards.replay import replay, schedule_differences
+from mlcards.session import Session, build_queue
 from mlcards.store import Store
 
 CARD_IDS = tuple(f"c{i}" for i in range(6))
@@ -37,7 +38,7 @@ class StoreMachine(RuleBasedStateMachine):
 
     def _import(self) -> None:
         deck = toy_deck("walk", self.present, answer=self.answer, text_a=self.text)
-        self.store.import_decks([deck], at(self.day.isoformat()))
+        self.store.decks.import_decks([deck], at(self.day.isoformat()))
 
     @rule(cards=st.sets(st.sampled_from(CARD_IDS), min_size=1))
     def import_cards(self, cards: set[str]) -> None:
@@ -60,9 +61,9 @@ class StoreMachine(RuleBasedStateMachine):
     @rule(qualities=st.lists(st.sampled_from(list(Quality)), min_size=1, max_size=8))
     def review_today(self, qualities: list[Quality]) -> None:
         queue = build_queue(
-            self.store.due_cards(self.day, 200),
-            self.store.new_cards(20),
-            self.store.repeat_cards(self.day),
+            self.store.cards.due(self.day, 200),
+            self.store.cards.new(20),
+            self.store.cards.repeats(self.day),
         )
         session = Session(queue, self.day)
         for quality in qualities:
@@ -70,7 +71,9 @@ class StoreMachine(RuleBasedStateMachine):
             if item is None:
                 break
             chosen = item.card.answer if quality >= Quality.HARD else ()
-            self.store.record(session.answer(item, chosen, quality, 500, at(self.day.isoformat())))
+            self.store.log.record(
+                session.answer(item, chosen, quality, 500, at(self.day.isoformat()))
+            )
             self.review_count += 1
 
     @rule(days=st.integers(min_value=1, max_value=10))
@@ -83,11 +86,11 @@ class StoreMachine(RuleBasedStateMachine):
         conn.execute("UPDATE cards SET interval = interval + 7, due = '2099-01-01'")
         conn.commit()
         conn.close()
-        cached = self.store.card_states()
+        cached = self.store.cards.states()
         replayed = replay(
-            self.store.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()}
+            self.store.log.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()}
         )
-        self.store.rebuild_states(replayed)
+        self.store.cards.rebuild(replayed)
 
     @invariant()
     def review_log_only_grows(self) -> None:
@@ -105,17 +108,17 @@ class StoreMachine(RuleBasedStateMachine):
 
     @invariant()
     def replaying_the_log_gives_the_stored_state(self) -> None:
-        cached = self.store.card_states()
+        cached = self.store.cards.states()
         replayed = replay(
-            self.store.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()}
+            self.store.log.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()}
         )
         assert schedule_differences(cached, replayed) == []
 
     @invariant()
     def retired_cards_never_reach_a_queue(self) -> None:
         retired = {r[0] for r in self.store.conn.execute("SELECT id FROM cards WHERE retired = 1")}
-        queued = {i.card.id for i in self.store.due_cards(self.day + timedelta(days=400), 999)}
-        queued |= {i.card.id for i in self.store.new_cards(999)}
+        queued = {i.card.id for i in self.store.cards.due(self.day + timedelta(days=400), 999)}
+        queued |= {i.card.id for i in self.store.cards.new(999)}
         assert not retired & queued
 
 

@@ -26,8 +26,8 @@ import pytest
 from helpers import HISTORY_TODAY, answer_card, at, build_history, tagged_deck
 from rich.console import Console
 
-from mlcards.dashboard import render_dashboard, render_no_reviews
 from mlcards.models import StatsQuery
+from mlcards.render.dashboard import render_dashboard, render_no_reviews
 from mlcards.stats import build_stats, streaks
 from mlcards.store import Store
 
@@ -51,7 +51,7 @@ def stats_of(
     deck: str | None = None,
     tag: str | None = None,
 ) -> dict[str, Any]:
-    data = store.stats_data(StatsQuery(today=today, since=since, deck_id=deck, tag=tag))
+    data = store.stats.data(StatsQuery(today=today, since=since, deck_id=deck, tag=tag))
     return build_stats(data, today, since, deck, tag)
 
 
@@ -178,7 +178,7 @@ def test_hardest_cards_and_the_leech(store: Store) -> None:
 
 def test_seven_lapses_is_not_a_leech(db_path: Path) -> None:
     with Store.open(db_path) as store:
-        store.import_decks([tagged_deck("d", [("x", ["t"])])], IMPORTED_AT)
+        store.decks.import_decks([tagged_deck("d", [("x", ["t"])])], IMPORTED_AT)
         answer_card(store, "2026-03-01", "d", "x", 4)
         for day in range(2, 16):
             answer_card(store, f"2026-03-{day:02d}", "d", "x", 1 if day % 2 == 0 else 4)
@@ -247,11 +247,11 @@ def test_a_reset_card_counts_as_new_again(db_path: Path) -> None:
     """After its answer changes, a card's next review has interval and repetitions 0 before."""
     with Store.open(db_path) as store:
         deck = tagged_deck("d", [("x", ["t"])])
-        store.import_decks([deck], IMPORTED_AT)
+        store.decks.import_decks([deck], IMPORTED_AT)
         for day in ("2026-01-01", "2026-01-02", "2026-01-08", "2026-01-23"):
             answer_card(store, day, "d", "x", 4)  # interval 38 after Jan 23: mature
         changed = replace(deck, cards=(replace(deck.cards[0], answer=("b",)),))
-        assert store.import_decks([changed], IMPORTED_AT)[0].reset == ["x"]
+        assert store.decks.import_decks([changed], IMPORTED_AT)[0].reset == ["x"]
         answer_card(store, "2026-03-03", "d", "x", 1, ("c",))
         doc = stats_of(store, today=date(2026, 3, 3))
     assert doc["hardest"][0]["lapses"] == 0  # wrong on a new (reset) card is not a lapse
@@ -261,7 +261,7 @@ def test_a_reset_card_counts_as_new_again(db_path: Path) -> None:
 
 def test_same_day_repeats_are_not_counted_as_distractor_picks(db_path: Path) -> None:
     with Store.open(db_path) as store:
-        store.import_decks([tagged_deck("d", [("x", ["t"])])], IMPORTED_AT)
+        store.decks.import_decks([tagged_deck("d", [("x", ["t"])])], IMPORTED_AT)
         answer_card(store, "2026-03-01", "d", "x", 1, ("b",))
         answer_card(store, "2026-03-01", "d", "x", 1, ("c",))  # repeat, still wrong
         answer_card(store, "2026-03-01", "d", "x", 4)  # repeat, right
@@ -279,7 +279,7 @@ def console() -> tuple[Console, io.StringIO]:
 
 def test_dashboard_fits_80_columns_and_shows_every_section(store: Store) -> None:
     con, buffer = console()
-    render_dashboard(con, stats_of(store))
+    con.print(render_dashboard(stats_of(store)))
     out = buffer.getvalue()
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= 80
@@ -308,7 +308,7 @@ def test_dashboard_fits_80_columns_and_shows_every_section(store: Store) -> None
 
 def test_heatmap_is_53_weeks_of_7_days_readable_without_colour(store: Store) -> None:
     con, buffer = console()
-    render_dashboard(con, stats_of(store))
+    con.print(render_dashboard(stats_of(store)))
     lines = buffer.getvalue().splitlines()
     start = lines.index(next(line for line in lines if line.startswith("Reviews per day")))
     grid = lines[start + 2 : start + 9]
@@ -328,5 +328,5 @@ def test_no_reviews_says_so(db_path: Path) -> None:
         doc = stats_of(store)
     assert doc["totals"]["answers"] == 0
     con, buffer = console()
-    render_no_reviews(con, doc)
+    con.print(render_no_reviews(doc))
     assert "No reviews in the last 365 days yet" in buffer.getvalue()

@@ -10,10 +10,10 @@ import pytest
 from helpers import answer_all, at, toy_deck
 
 from mlcards.errors import DatabaseTooNewError, StoreError
-from mlcards.migrations import MIGRATIONS, SCHEMA_VERSION
 from mlcards.models import Quality
-from mlcards.session import replay
+from mlcards.replay import replay
 from mlcards.store import Store
+from mlcards.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 NOW = at("2026-01-10")
 
@@ -66,80 +66,82 @@ def test_a_file_that_is_not_sqlite_is_reported_and_untouched(db_path: Path) -> N
 
 
 def test_import_adds_then_is_idempotent(store: Store) -> None:
-    first = store.import_decks([toy_deck()], NOW)
+    first = store.decks.import_decks([toy_deck()], NOW)
     assert first[0].new_deck and first[0].added == ["c1", "c2", "c3"]
-    again = store.import_decks([toy_deck()], NOW)
+    again = store.decks.import_decks([toy_deck()], NOW)
     assert not again[0].changed
     assert again[0].unchanged == ["c1", "c2", "c3"]
 
 
 def test_dry_run_reports_but_writes_nothing(store: Store, db_path: Path) -> None:
-    summary = store.import_decks([toy_deck()], NOW, dry_run=True)
+    summary = store.decks.import_decks([toy_deck()], NOW, dry_run=True)
     assert summary[0].added == ["c1", "c2", "c3"]
     assert rows(db_path, "SELECT count(*) FROM cards") == [(0,)]
     assert rows(db_path, "SELECT count(*) FROM decks") == [(0,)]
 
 
 def test_text_edit_updates_card_and_keeps_history(store: Store, db_path: Path) -> None:
-    store.import_decks([toy_deck()], NOW)
+    store.decks.import_decks([toy_deck()], NOW)
     answer_all(store, "2026-01-10", Quality.GOOD)
-    summary = store.import_decks([toy_deck(text_a="Alpha, typo fixed")], NOW)
+    summary = store.decks.import_decks([toy_deck(text_a="Alpha, typo fixed")], NOW)
     assert summary[0].updated == ["c1", "c2", "c3"] and summary[0].reset == []
     assert rows(db_path, "SELECT count(*) FROM reviews") == [(3,)]
     assert rows(db_path, "SELECT DISTINCT repetitions, due FROM cards") == [(1, "2026-01-11")]
 
 
 def test_answer_change_resets_schedule_but_keeps_reviews(store: Store, db_path: Path) -> None:
-    store.import_decks([toy_deck()], NOW)
+    store.decks.import_decks([toy_deck()], NOW)
     answer_all(store, "2026-01-10", Quality.GOOD)
-    summary = store.import_decks([toy_deck(answer="b")], NOW)
+    summary = store.decks.import_decks([toy_deck(answer="b")], NOW)
     assert summary[0].reset == ["c1", "c2", "c3"]
     assert rows(db_path, "SELECT count(*) FROM reviews") == [(3,)]
-    assert len(store.new_cards(20)) == 3  # they are new again
+    assert len(store.cards.new(20)) == 3  # they are new again
     # replaying the log ignores the reviews before the reset
     states = replay(
-        store.replay_rows(), {k: v["schedule_from"] for k, v in store.card_states().items()}
+        store.log.replay_rows(), {k: v["schedule_from"] for k, v in store.cards.states().items()}
     )
     assert states == {}
 
 
 def test_missing_card_is_retired_then_restored(store: Store, db_path: Path) -> None:
-    store.import_decks([toy_deck()], NOW)
+    store.decks.import_decks([toy_deck()], NOW)
     answer_all(store, "2026-01-10", Quality.GOOD)
-    summary = store.import_decks([toy_deck(cards=("c1", "c3"))], NOW)
+    summary = store.decks.import_decks([toy_deck(cards=("c1", "c3"))], NOW)
     assert summary[0].retired == ["c2"]
     assert rows(db_path, "SELECT count(*) FROM reviews WHERE card_id = 'c2'") == [(1,)]
-    due = store.due_cards(date(2026, 1, 11), 100)
+    due = store.cards.due(date(2026, 1, 11), 100)
     assert [d.card.id for d in due] == ["c1", "c3"]
-    back = store.import_decks([toy_deck()], NOW)
+    back = store.decks.import_decks([toy_deck()], NOW)
     assert back[0].restored == ["c2"] and back[0].retired == []
-    assert [d.card.id for d in store.due_cards(date(2026, 1, 11), 100)] == ["c1", "c2", "c3"]
+    assert [d.card.id for d in store.cards.due(date(2026, 1, 11), 100)] == ["c1", "c2", "c3"]
 
 
 def test_failed_import_leaves_database_as_it_was(
     store: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store.import_decks([toy_deck("one")], NOW)
+    store.decks.import_decks([toy_deck("one")], NOW)
     before = rows(db_path, "SELECT deck_id, id, content, retired FROM cards ORDER BY 1, 2")
-    real = Store._import_deck
+    from mlcards.store import decks as store_decks
+
+    real = store_decks._import_deck
     calls = {"n": 0}
 
-    def flaky(self: Store, conn: sqlite3.Connection, deck, stamp):  # type: ignore[no-untyped-def]
+    def flaky(conn: sqlite3.Connection, deck, stamp):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("simulated crash half-way through the import")
-        return real(self, conn, deck, stamp)
+        return real(conn, deck, stamp)
 
-    monkeypatch.setattr(Store, "_import_deck", flaky)
+    monkeypatch.setattr(store_decks, "_import_deck", flaky)
     with pytest.raises(OSError):
-        store.import_decks([toy_deck("one", cards=("c1",)), toy_deck("two")], NOW)
+        store.decks.import_decks([toy_deck("one", cards=("c1",)), toy_deck("two")], NOW)
     after = rows(db_path, "SELECT deck_id, id, content, retired FROM cards ORDER BY 1, 2")
     assert after == before
     assert rows(db_path, "SELECT id FROM decks") == [("one",)]
 
 
 def test_review_log_is_append_only(store: Store, db_path: Path) -> None:
-    store.import_decks([toy_deck()], NOW)
+    store.decks.import_decks([toy_deck()], NOW)
     answer_all(store, "2026-01-10", Quality.GOOD)
     conn = sqlite3.connect(db_path)
     for sql in ("UPDATE reviews SET quality = 5", "DELETE FROM reviews"):
@@ -149,14 +151,14 @@ def test_review_log_is_append_only(store: Store, db_path: Path) -> None:
 
 
 def test_replaying_the_log_reproduces_the_cached_state(store: Store) -> None:
-    store.import_decks([toy_deck(cards=("c1", "c2", "c3", "c4"))], NOW)
+    store.decks.import_decks([toy_deck(cards=("c1", "c2", "c3", "c4"))], NOW)
     grades = [Quality.GOOD, Quality.EASY, Quality.WRONG, Quality.HARD, Quality.GOOD]
     day = date(2026, 1, 10)
     for i in range(40):
         today = date.fromordinal(day.toordinal() + i)
         answer_all(store, today.isoformat(), grades[i % len(grades)])
-    cached = store.card_states()
-    replayed = replay(store.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()})
+    cached = store.cards.states()
+    replayed = replay(store.log.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()})
     assert replayed, "nothing was reviewed"
     for key, state in replayed.items():
         expected = {k: cached[key][k] for k in state}
@@ -164,18 +166,18 @@ def test_replaying_the_log_reproduces_the_cached_state(store: Store) -> None:
 
 
 def test_status_counts_new_due_and_retired(store: Store) -> None:
-    store.import_decks([toy_deck()], NOW)
+    store.decks.import_decks([toy_deck()], NOW)
     answer_all(store, "2026-01-10", Quality.GOOD, limit=2)
-    store.import_decks([toy_deck(cards=("c1", "c2"))], NOW)  # retire the new c3
-    (deck,) = store.status(date(2026, 1, 10))
+    store.decks.import_decks([toy_deck(cards=("c1", "c2"))], NOW)  # retire the new c3
+    (deck,) = store.decks.status(date(2026, 1, 10))
     assert (deck.cards, deck.new, deck.due, deck.retired) == (2, 0, 0, 1)
-    (deck,) = store.status(date(2026, 1, 11))
+    (deck,) = store.decks.status(date(2026, 1, 11))
     assert (deck.cards, deck.new, deck.due, deck.retired) == (2, 0, 2, 1)
     assert deck.next_due == "2026-01-11"
 
 
 def test_each_answer_records_the_state_before_it(store: Store, db_path: Path) -> None:
-    store.import_decks([toy_deck(cards=("c1", "c2"))], NOW)
+    store.decks.import_decks([toy_deck(cards=("c1", "c2"))], NOW)
     grades = [Quality.GOOD, Quality.EASY, Quality.GOOD, Quality.WRONG, Quality.HARD]
     for i in range(30):
         answer_all(

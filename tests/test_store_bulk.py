@@ -11,7 +11,8 @@ from helpers import at, toy_deck
 
 from mlcards.errors import StoreError
 from mlcards.models import Quality, ReviewRecord
-from mlcards.session import Session, build_queue, replay
+from mlcards.replay import replay
+from mlcards.session import Session, build_queue
 from mlcards.store import Store
 
 
@@ -22,12 +23,12 @@ def graded_records(store: Store, days: list[str], quality: Quality) -> list[Revi
     records = []
     for day in days:
         today = date.fromisoformat(day)
-        queue = build_queue(store.due_cards(today, 200), store.new_cards(20), [])
+        queue = build_queue(store.cards.due(today, 200), store.cards.new(20), [])
         session = Session(queue, today)
         while (item := session.next()) is not None:
             rec = session.answer(item, item.card.answer, quality, 900, at(day))
             records.append(rec)
-            store.record(rec)
+            store.log.record(rec)
     return records
 
 
@@ -35,13 +36,13 @@ def test_append_reviews_writes_what_record_writes(tmp_path: Path) -> None:
     one, bulk = Store.open(tmp_path / "one.db"), Store.open(tmp_path / "bulk.db")
     deck = toy_deck()
     for s in (one, bulk):
-        s.import_decks([deck], at("2026-01-01"))
+        s.decks.import_decks([deck], at("2026-01-01"))
     records = graded_records(one, ["2026-01-01", "2026-01-02", "2026-01-08"], Quality.GOOD)
-    assert bulk.append_reviews(records) == len(records)
-    assert list(bulk.reviews()) == list(one.reviews())
-    assert bulk.card_states() == one.card_states()
-    cached = {k: v for k, v in bulk.card_states().items() if v["last_review_id"] is not None}
-    replayed = replay(bulk.replay_rows(), {})
+    assert bulk.log.append(records) == len(records)
+    assert list(bulk.log.rows()) == list(one.log.rows())
+    assert bulk.cards.states() == one.cards.states()
+    cached = {k: v for k, v in bulk.cards.states().items() if v["last_review_id"] is not None}
+    replayed = replay(bulk.log.replay_rows(), {})
     assert {k: {f: cached[k][f] for f in v} for k, v in replayed.items()} == replayed
     one.close()
     bulk.close()
@@ -49,16 +50,16 @@ def test_append_reviews_writes_what_record_writes(tmp_path: Path) -> None:
 
 def test_append_reviews_is_all_or_nothing(db_path: Path) -> None:
     store = Store.open(db_path)
-    store.import_decks([toy_deck()], at("2026-01-01"))
+    store.decks.import_decks([toy_deck()], at("2026-01-01"))
     scratch = Store.open(db_path.with_name("other.db"))
-    scratch.import_decks([toy_deck()], at("2026-01-01"))
+    scratch.decks.import_decks([toy_deck()], at("2026-01-01"))
     records = graded_records(scratch, ["2026-01-01"], Quality.GOOD)
     unknown = replace(records[-1], card_id="no-such-card")
     with pytest.raises(StoreError):
-        store.append_reviews([*records, unknown])
+        store.log.append([*records, unknown])
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
     conn.close()
-    assert all(v["last_review_id"] is None for v in store.card_states().values())
+    assert all(v["last_review_id"] is None for v in store.cards.states().values())
     store.close()
     scratch.close()

@@ -12,8 +12,9 @@ from rich.console import Console
 
 from mlcards.deck import bundled_deck_files, load_deck
 from mlcards.models import Quality, ReviewRecord, ScheduledCard
+from mlcards.render.review import ReviewOutcome, render_answer, render_question, render_summary
+from mlcards.review import run_review
 from mlcards.session import Session
-from mlcards.ui import ReviewOutcome, render_answer, render_question, render_summary, run_review
 
 TODAY = date(2026, 3, 1)
 
@@ -39,10 +40,12 @@ def test_every_bundled_card_fits_the_terminal(path: Path, index: int, width: int
     item = scheduled(index, path)
     con, buffer = console(width)
     order = list(item.card.choices)
-    render_question(con, item, order, position=1, total=1, selected=None)
+    con.print(render_question(item, order, position=1, total=1, selected=None))
     chosen = (order[0].id,)
-    render_answer(
-        con, item, order, chosen, correct=item.card.is_correct(set(chosen)), dont_know=False
+    con.print(
+        render_answer(
+            item, order, chosen, correct=item.card.is_correct(set(chosen)), dont_know=False
+        )
     )
     lines = buffer.getvalue().splitlines()
     assert max(len(line) for line in lines) <= width
@@ -54,7 +57,7 @@ def test_every_bundled_card_fits_the_terminal(path: Path, index: int, width: int
 def test_question_screen_shows_deck_progress_choices_and_keys() -> None:
     item = scheduled(0, bundled_deck_files()[0])
     con, buffer = console()
-    render_question(con, item, list(item.card.choices), position=3, total=12, elapsed_s=65)
+    con.print(render_question(item, list(item.card.choices), position=3, total=12, elapsed_s=65))
     out = buffer.getvalue()
     assert "Batch Normalization · A morning walk" in out
     assert "new · 3 of 12 · 1:05" in out
@@ -66,7 +69,7 @@ def test_question_screen_shows_deck_progress_choices_and_keys() -> None:
 def test_answer_screen_marks_the_right_and_the_chosen_choice() -> None:
     item = scheduled()
     con, buffer = console()
-    render_answer(con, item, list(item.card.choices), ("b",), correct=False, dont_know=False)
+    con.print(render_answer(item, list(item.card.choices), ("b",), correct=False, dont_know=False))
     out = buffer.getvalue()
     assert "✘ Wrong" in out
     assert "Alpha  ✔ correct" in out
@@ -76,7 +79,7 @@ def test_answer_screen_marks_the_right_and_the_chosen_choice() -> None:
 
 def test_summary_names_answered_accuracy_and_next_due() -> None:
     con, buffer = console()
-    render_summary(con, ReviewOutcome(4, 3, False), date(2026, 3, 7), TODAY)
+    con.print(render_summary(ReviewOutcome(4, 3, False), date(2026, 3, 7), TODAY))
     out = buffer.getvalue()
     assert "Answered  4" in out and "3 (75%)" in out and "in 6 days (2026-03-07)" in out
 

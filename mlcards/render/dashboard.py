@@ -1,4 +1,4 @@
-"""The ``stats`` dashboard and the export progress bar, drawn with rich.
+"""The ``stats`` dashboard (returned as one renderable) and the export progress bar.
 
 Everything is drawn from the ``stats`` document (``mlcards.stats.build_stats``), so the
 dashboard shows exactly the numbers of ``stats --json``. It fits 80 columns and reads
@@ -12,10 +12,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
+
+from mlcards import rules
 
 SHADES = "·░▒▓█"
 """Heatmap levels: no answers, then quarters of the busiest day."""
@@ -148,8 +150,11 @@ def _accuracy_table(label: str, rows: list[dict[str, Any]], key: str) -> Table:
     return table
 
 
-def render_dashboard(console: Console, doc: dict[str, Any]) -> None:
+def render_dashboard(
+    doc: dict[str, Any], leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD
+) -> Group:
     """Every section of ``mlcards stats``, top to bottom."""
+    parts: list[RenderableType] = []
     today = date.fromisoformat(doc["today"])
     window = doc["window"]
     scope = f"last {window['days']} days" if window["days"] else "all history"
@@ -157,9 +162,9 @@ def render_dashboard(console: Console, doc: dict[str, Any]) -> None:
         scope += f" · deck {doc['filter']['deck']}"
     if doc["filter"]["tag"]:
         scope += f" · tag {doc['filter']['tag']}"
-    console.print(Text(f"mlcards stats · study day {doc['today']} · {scope}", style="bold"))
+    parts.append(Text(f"mlcards stats · study day {doc['today']} · {scope}", style="bold"))
 
-    console.print(_title("Today"))
+    parts.append(_title("Today"))
     t, totals, streak = doc["today_activity"], doc["totals"], doc["streak"]
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -179,24 +184,24 @@ def render_dashboard(console: Console, doc: dict[str, Any]) -> None:
         f"{duration(totals['time_ms'])} over {totals['study_days']} study days · "
         f"{totals['cards_reviewed']} cards",
     )
-    console.print(grid)
+    parts.append(grid)
 
-    console.print(_title("Reviews per day"))
+    parts.append(_title("Reviews per day"))
     counts = {date.fromisoformat(c["day"]): int(c["answers"]) for c in doc["calendar"]}
     first = date.fromisoformat(window["from"]) if window["from"] else None
-    console.print(heatmap(counts, today, first))
+    parts.append(heatmap(counts, today, first))
 
-    console.print(_title("Forecast: cards due, next 30 days"))
+    parts.append(_title("Forecast: cards due, next 30 days"))
     days = doc["forecast"]["days"]
     week = sum(int(d["due"]) for d in days[:7])
     month = sum(int(d["due"]) for d in days)
-    console.print(forecast_chart(days))
-    console.print(
+    parts.append(forecast_chart(days))
+    parts.append(
         f"Due today {days[0]['due']} ({doc['forecast']['overdue']} overdue) · "
         f"next 7 days {week} · next 30 days {month}"
     )
 
-    console.print(_title("Retention (first answer of the day)"))
+    parts.append(_title("Retention (first answer of the day)"))
     retention = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
     for name in ("Period", "Young (<21d)", "Mature (>=21d)", "All"):
         retention.add_column(name, justify="left" if name == "Period" else "right")
@@ -204,9 +209,9 @@ def render_dashboard(console: Console, doc: dict[str, Any]) -> None:
         retention.add_row(
             f"last {r['days']} days", _share(r["young"]), _share(r["mature"]), _share(r["all"])
         )
-    console.print(retention)
+    parts.append(retention)
 
-    console.print(_title("Cards by stage"))
+    parts.append(_title("Cards by stage"))
     stages = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
     keys = ("new", "learning", "young", "mature", "retired")
     stages.add_column("Deck", overflow="fold")
@@ -217,25 +222,25 @@ def render_dashboard(console: Console, doc: dict[str, Any]) -> None:
     if len(doc["stages"]["decks"]) > 1:
         stages.add_section()
         stages.add_row("total", *(str(doc["stages"]["total"][k]) for k in keys))
-    console.print(stages)
+    parts.append(stages)
 
-    console.print(_title("Easiness and intervals (learned cards)"))
+    parts.append(_title("Easiness and intervals (learned cards)"))
     pair = Table.grid(padding=(0, 4))
     pair.add_row(
         histogram_table("Easiness factor", doc["easiness"]),
         histogram_table("Interval", doc["intervals"]),
     )
-    console.print(pair)
+    parts.append(pair)
 
-    console.print(_title("Accuracy by deck"))
-    console.print(_accuracy_table("Deck", doc["accuracy_by_deck"], "deck"))
-    console.print(_title("Accuracy by tag"))
+    parts.append(_title("Accuracy by deck"))
+    parts.append(_accuracy_table("Deck", doc["accuracy_by_deck"], "deck"))
+    parts.append(_title("Accuracy by tag"))
     tags = doc["accuracy_by_tag"]
-    console.print(_accuracy_table("Tag", tags[:TAG_LIMIT], "tag"))
+    parts.append(_accuracy_table("Tag", tags[:TAG_LIMIT], "tag"))
     if len(tags) > TAG_LIMIT:
-        console.print(Text(f"… and {len(tags) - TAG_LIMIT} more tags (see --json)", style="dim"))
+        parts.append(Text(f"… and {len(tags) - TAG_LIMIT} more tags (see --json)", style="dim"))
 
-    console.print(_title("Hardest cards"))
+    parts.append(_title("Hardest cards"))
     if doc["hardest"]:
         hardest = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
         hardest.add_column("Card", overflow="fold", ratio=1)
@@ -251,29 +256,30 @@ def render_dashboard(console: Console, doc: dict[str, Any]) -> None:
                 percent(c["accuracy"]),
                 Text("LEECH", style="bold red") if c["leech"] else "",
             )
-        console.print(hardest)
+        parts.append(hardest)
     else:
-        console.print("No card has lapsed or lost easiness.")
+        parts.append("No card has lapsed or lost easiness.")
     if doc["leeches"]:
-        console.print(
+        parts.append(
             Text(
-                f"{len(doc['leeches'])} leech(es): forgotten 8 or more times after learning. "
+                f"{len(doc['leeches'])} leech(es): forgotten {leech_threshold} or more times "
+                "after learning (the leech threshold). "
                 "Rewrite or split them.",
                 style="red",
             )
         )
 
-    console.print(_title("Distractors: wrong choices picked (first answers)"))
+    parts.append(_title("Distractors: wrong choices picked (first answers)"))
     shown = [d for d in doc["distractors"] if d["wrong_picks"]][:DISTRACTOR_LIMIT]
     if not shown:
-        console.print("No wrong choice has been picked yet.")
+        parts.append("No wrong choice has been picked yet.")
     for d in shown:
         line = Text(f"{d['deck']}/{d['card']}", style="bold")
         line.append(
             f"  {d['answers']} answers, {d['correct']} right, {d['dont_know']} don't know",
             style="dim",
         )
-        console.print(line)
+        parts.append(line)
         picks = Text("  ")
         for choice in d["choices"]:
             share = percent(choice["picks"] / d["answers"]) if d["answers"] else "-"
@@ -281,10 +287,11 @@ def render_dashboard(console: Console, doc: dict[str, Any]) -> None:
                 picks.append(f"{choice['id']}: {choice['picks']} ({share})  ")
             else:
                 picks.append(f"{choice['id']}: never picked  ", style="yellow")
-        console.print(picks)
+        parts.append(picks)
+    return Group(*parts)
 
 
-def render_no_reviews(console: Console, doc: dict[str, Any]) -> None:
+def render_no_reviews(doc: dict[str, Any]) -> Group:
     window = doc["window"]
     where = f" in the last {window['days']} days" if window["days"] else ""
     scope = ""
@@ -292,8 +299,10 @@ def render_no_reviews(console: Console, doc: dict[str, Any]) -> None:
         scope += f" for deck {doc['filter']['deck']}"
     if doc["filter"]["tag"]:
         scope += f" with tag {doc['filter']['tag']}"
-    console.print(f"No reviews{where}{scope} yet: nothing to show.")
-    console.print("Answer some cards with `mlcards review`, then come back.")
+    return Group(
+        Text(f"No reviews{where}{scope} yet: nothing to show."),
+        Text("Answer some cards with `mlcards review`, then come back."),
+    )
 
 
 def progress(rows: Iterable[T], total: int, description: str) -> Iterator[T]:

@@ -1,0 +1,59 @@
+"""The domain rules, stated once. Every other module reads them from here.
+
+No imports: these are plain values and predicates over plain values, so the store can build
+its SQL from them and the session, the scheduler and stats can share them.
+"""
+
+from __future__ import annotations
+
+NEW_REPETITIONS = 0
+NEW_EASINESS = 2.5
+NEW_INTERVAL = 0
+"""The cached schedule of a card never reviewed (or reset by a changed answer): due is NULL."""
+
+LEARNED_REPETITIONS = 1
+"""A card with at least this many successful repetitions has been learned."""
+
+LAPSE_BELOW = 3
+"""A graded answer below this quality on a learned card is a *lapse* (forgotten)."""
+
+REPEAT_BELOW = 4
+"""A card answered below this quality comes back later the same study day."""
+
+MATURE_INTERVAL = 21
+"""A card whose interval is at least this many days is *mature* (as in Anki)."""
+
+YOUNG_REPETITIONS = 2
+"""A reviewed card with fewer repetitions than this is still *learning*."""
+
+DEFAULT_LEECH_THRESHOLD = 8
+"""A card forgotten this many times after it had been learned is a *leech*."""
+
+DEFAULT_NEW_PER_DAY = 20
+DEFAULT_REVIEWS_PER_DAY = 200
+DEFAULT_ROLLOVER_HOUR = 4
+"""Study days start at 04:00 local time, as in Anki."""
+
+
+def is_lapse(quality: int, repetitions_before: int) -> bool:
+    """A graded answer that forgets a learned card (same-day repeats are never graded)."""
+    return quality < LAPSE_BELOW and repetitions_before >= LEARNED_REPETITIONS
+
+
+def is_leech(lapses: int, threshold: int = DEFAULT_LEECH_THRESHOLD) -> bool:
+    return lapses >= threshold
+
+
+def comes_back_today(quality: int) -> bool:
+    return quality < REPEAT_BELOW
+
+
+def stage(*, retired: bool, reviewed: bool, repetitions: int, interval: int) -> str:
+    """new, learning, young, mature or retired: the stage of a card in stats."""
+    if retired:
+        return "retired"
+    if not reviewed:
+        return "new"
+    if repetitions < YOUNG_REPETITIONS:
+        return "learning"
+    return "mature" if interval >= MATURE_INTERVAL else "young"

@@ -1,0 +1,163 @@
+"""What the commands do, as plain functions over the store: today's queue under the daily
+limits, the review screen's card actions, the check and repair of the schedule cache, leeches.
+
+No terminal and no printing here; the CLI wires these to typer and shows their results.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from mlcards import rules
+from mlcards.config import Settings
+from mlcards.deck import bundled_deck_files, load_deck, load_decks
+from mlcards.errors import MlcardsError
+from mlcards.models import CachedSchedule, CardKey, Deck, ScheduledCard, StoredSchedule
+from mlcards.replay import replay, schedule_differences
+from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
+from mlcards.store import Store
+
+
+def import_bundled(store: Store, now: datetime) -> list[Deck]:
+    """Load the decks shipped with mlcards into an empty database."""
+    decks = load_decks(bundled_deck_files())
+    store.decks.import_decks(decks, now)
+    return decks
+
+
+def todays_queue(
+    store: Store,
+    settings: Settings,
+    today: date,
+    deck: str | None = None,
+    tag: str | None = None,
+    new_limit: int | None = None,
+    limit: int | None = None,
+) -> list[ScheduledCard]:
+    """Today's queue under the daily limits (each deck's own and the global ones), then the
+    session's ``--new`` and ``--limit``."""
+    overall = allowance(
+        settings.new_per_day,
+        settings.reviews_per_day,
+        DeckCounts(*store.log.counts_today(today)),
+        new_limit,
+    )
+    due: list[ScheduledCard] = []
+    new: list[ScheduledCard] = []
+    for deck_id in [deck] if deck else store.decks.ids():
+        own = settings.for_deck(deck_id)
+        done = DeckCounts(*store.log.counts_today(today, deck_id))
+        room = deck_allowance(overall, allowance(own.new_per_day, own.reviews_per_day, done))
+        due += store.cards.due(today, room.reviews, deck_id, tag)
+        new += store.cards.new(room.new, deck_id, tag, today)
+    due.sort(key=lambda item: item.due or today)  # stable: deck order within a day
+    repeats = store.cards.repeats(today, deck, tag)
+    queue = build_queue(due[: overall.reviews], new[: overall.new], repeats, limit)
+    return with_leech_marks(queue, settings)
+
+
+def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[ScheduledCard]:
+    """Each card marked a leech exactly when ``rules.is_leech`` says so for its deck's
+    threshold today, whatever the threshold was when it lapsed (as ``leeches`` and stats)."""
+    return [
+        replace(
+            item,
+            leech=rules.is_leech(item.lapses, settings.leech_threshold_for(item.deck_id)),
+        )
+        for item in items
+    ]
+
+
+def leeches(store: Store, settings: Settings) -> list[dict[str, object]]:
+    """Active cards with at least their deck's leech threshold of lapses."""
+    lowest = min([settings.leech_threshold, *settings.leech_thresholds().values()])
+    return [
+        card
+        for card in store.cards.marked("lapses", min_lapses=lowest)
+        if rules.is_leech(int(str(card["lapses"])), settings.leech_threshold_for(str(card["deck"])))
+    ]
+
+
+@dataclass
+class CheckResult:
+    """What ``mlcards check`` found, and what ``--repair`` did about it."""
+
+    integrity: list[str]
+    differences: list[str]
+    cards: int
+    repaired: bool = False
+    backup: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.integrity and (not self.differences or self.repaired)
+
+
+def check(store: Store, repair: bool = False) -> CheckResult:
+    """SQLite's own checks, then the schedule cache against a replay of the log; with
+    ``repair``, a backup and then the cache rebuilt from the log."""
+    integrity = store.integrity_problems()
+    if integrity:  # a damaged file is not read further
+        return CheckResult(integrity, [], 0)
+    cached: dict[CardKey, StoredSchedule] = store.cards.states()
+    schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
+    replayed: dict[CardKey, CachedSchedule] = replay(store.log.replay_rows(), schedule_from)
+    result = CheckResult([], schedule_differences(cached, replayed), len(cached))
+    if result.differences and repair:
+        result.backup = store.backups.create("pre-repair")
+        store.cards.rebuild(replayed)
+        result.repaired = True
+    return result
+
+
+@dataclass
+class StoreActions:
+    """What the review screen may do to a card besides answering it, done in the store."""
+
+    store: Store
+    today: date
+    pause: Callable[[], AbstractContextManager[None]]
+    now: Callable[[], datetime]
+
+    def suspend(self, item: ScheduledCard) -> str:
+        self.store.cards.suspend(item.deck_id, item.card.id)
+        return f"Suspended {item.key} until `mlcards unsuspend {item.key}`."
+
+    def bury(self, item: ScheduledCard) -> str:
+        self.store.cards.bury(item.deck_id, item.card.id, self.today + timedelta(days=1))
+        return f"Buried {item.key} until tomorrow."
+
+    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
+        flagged = not item.flagged
+        self.store.cards.flag(item.deck_id, item.card.id, flagged)
+        words = "Flagged for editing (`mlcards flagged`)." if flagged else "Flag removed."
+        return replace(item, flagged=flagged), words
+
+    def edit(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
+        """Open the deck file at the card's line in $VISUAL/$EDITOR, then re-import it."""
+        path = Path(item.path) if item.path else None
+        if path is None or not path.is_file():
+            return item, f"The deck file of {item.key} is not available to edit."
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with self.pause():
+            try:
+                subprocess.run([*shlex.split(editor), f"+{item.card.line}", str(path)], check=False)
+            except OSError as exc:
+                return item, f"Could not start the editor {editor!r}: {exc.strerror}"
+        try:
+            deck = load_deck(path)
+            self.store.decks.import_decks([deck], self.now())
+        except MlcardsError as exc:
+            first = str(exc).splitlines()[0]
+            return item, f"Not re-imported: {first}"
+        fresh = self.store.cards.one(item.deck_id, item.card.id)
+        if fresh is None:
+            return None, f"{item.key} is no longer in its deck file: retired."
+        return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {path.name}."

@@ -1,0 +1,107 @@
+"""The only package that talks SQL. ``Store`` owns the connection; each concept has its
+own part with its own SQL: ``decks``, ``cards`` (queues, marks, the schedule cache),
+``log`` (the review log), ``stats`` (aggregates) and ``backups``.
+
+The review log is append-only and the source of truth; the schedule columns of ``cards``
+are a cache that replaying the log rebuilds exactly (``mlcards check``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from mlcards.errors import BusyError, MlcardsError, StoreError
+from mlcards.models import Backup, DeckStatus
+from mlcards.store.backups import (
+    Backups,
+    backup_folder,
+    backup_is_sound,
+    find_backup,
+    list_backups,
+    prune_backups,
+    restore_backup,
+)
+from mlcards.store.cards import Cards
+from mlcards.store.db import Database, as_store_error, busy_timeout_s, connect, translate
+from mlcards.store.decks import Decks
+from mlcards.store.log import ReviewLog
+from mlcards.store.scope import Scope
+from mlcards.store.stats import StatsQueries
+
+
+class Store(Database):
+    """A database holding decks, cards and the review log; migrates on open."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        super().__init__(conn, path)
+        self.backups = Backups(self)
+        self.decks = Decks(self, self.backups)
+        self.cards = Cards(self)
+        self.log = ReviewLog(self)
+        self.stats = StatsQueries(self)
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:
+        """Open (creating it only if ``create``), refuse a newer schema, migrate, back up."""
+        path = Path(path)
+        conn = connect(path, create=create)
+        store = cls(conn, path)
+        try:
+            store.configure()
+            if store.needs_migration():
+                store.backups.create("pre-migration")
+            store.migrate()
+            if daily_backup:
+                try:
+                    store.backups.daily()
+                except StoreError as exc:  # a missed backup must not block studying
+                    store.warnings.append(f"daily backup skipped: {exc}")
+        except sqlite3.Error as exc:
+            conn.close()
+            error = translate(exc, path)
+            backups = list_backups(path)
+            if backups and not isinstance(error, BusyError):
+                error.args = (
+                    f"{error.args[0]}; latest backup: {backups[0].path.name} "
+                    "(`mlcards backup restore latest`)",
+                )
+            raise error from None
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        """An empty, migrated database that lives only in memory (for dry runs)."""
+        store = cls(sqlite3.connect(":memory:", isolation_level=None), Path(":memory:"))
+        store.migrate()
+        return store
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        """Close; an SQLite error met inside the block (a page found damaged after the
+        database opened, say) leaves as the error a user sees, naming this database."""
+        self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise translate(exc, self.path) from None
+
+
+__all__ = [
+    "Backup",
+    "DeckStatus",
+    "MlcardsError",
+    "Scope",
+    "Store",
+    "as_store_error",
+    "backup_folder",
+    "backup_is_sound",
+    "busy_timeout_s",
+    "find_backup",
+    "list_backups",
+    "prune_backups",
+    "restore_backup",
+]

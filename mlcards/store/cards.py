@@ -1,0 +1,272 @@
+"""Cards as the review queue sees them, their marks (suspended, buried, flagged), and the
+one function that writes a card's cached schedule."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+
+from mlcards import rules
+from mlcards.models import (
+    NEW_SCHEDULE,
+    CachedSchedule,
+    Card,
+    CardKey,
+    ScheduledCard,
+    StoredSchedule,
+)
+from mlcards.store.db import Database
+from mlcards.store.scope import Params, Scope
+
+_SELECT = (
+    "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
+    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, d.path "
+    "FROM cards c JOIN decks d ON d.id = c.deck_id"
+)
+"""The one SELECT every queue query extends, read by ``row_to_scheduled``."""
+
+
+def row_to_scheduled(r: sqlite3.Row) -> ScheduledCard:
+    return ScheduledCard(
+        deck_id=r["deck_id"],
+        deck_name=r["deck_name"],
+        card=replace(Card.from_content(r["id"], json.loads(r["content"])), line=r["line"]),
+        repetitions=r["repetitions"],
+        easiness=r["easiness"],
+        interval=r["interval"],
+        due=date.fromisoformat(r["due"]) if r["due"] else None,
+        last_review_day=date.fromisoformat(r["last_review_day"]) if r["last_review_day"] else None,
+        lapses=r["lapses"],
+        leech=bool(r["leech"]),
+        flagged=bool(r["flagged"]),
+        path=r["path"],
+    )
+
+
+_WRITE_SCHEDULE = (
+    "UPDATE cards SET repetitions = :repetitions, easiness = :easiness, interval = :interval, "
+    "due = :due, last_review_id = :last_review_id, last_review_day = :last_review_day, "
+    "lapses = :lapses WHERE deck_id = :deck_id AND id = :card_id"
+)
+
+
+def write_schedules(
+    conn: sqlite3.Connection, schedules: Iterable[tuple[CardKey, CachedSchedule]]
+) -> None:
+    """The one writer of cards' cached schedules (inside the caller's transaction)."""
+    conn.executemany(
+        _WRITE_SCHEDULE,
+        ({**schedule, "deck_id": key[0], "card_id": key[1]} for key, schedule in schedules),
+    )
+
+
+_ALL = Scope()
+
+
+class Cards:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def _rows(self, sql: str, params: Sequence[object]) -> list[sqlite3.Row]:
+        cursor = self.database.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params).fetchall()
+
+    def _scheduled(
+        self,
+        where: str,
+        params: Params,
+        order: str,
+        limit: int,
+        scope: Scope = _ALL,
+        *,
+        today: date | None = None,
+    ) -> list[ScheduledCard]:
+        """Active cards matching ``where``; suspended and (on ``today``) buried ones excluded."""
+        clauses = ["c.retired = 0", "c.suspended = 0", where]
+        values = list(params)
+        if today is not None:
+            clauses.append("(c.buried_until IS NULL OR c.buried_until <= ?)")
+            values.append(today.isoformat())
+        scope_terms, scope_params = scope.cards("c")
+        clauses.append(scope_terms)
+        values += scope_params
+        sql = f"{_SELECT} WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?"
+        return [row_to_scheduled(r) for r in self._rows(sql, (*values, limit))]
+
+    def due(
+        self, today: date, limit: int, deck_id: str | None = None, tag: str | None = None
+    ) -> list[ScheduledCard]:
+        """Cards due on or before ``today``, most overdue first."""
+        return self._scheduled(
+            "c.due IS NOT NULL AND c.due <= ?",
+            [today.isoformat()],
+            "c.due, d.position, c.position",
+            limit,
+            Scope(deck_id, tag),
+            today=today,
+        )
+
+    def new(
+        self,
+        limit: int,
+        deck_id: str | None = None,
+        tag: str | None = None,
+        today: date | None = None,
+    ) -> list[ScheduledCard]:
+        """New cards in deck order, then file order; deck by deck, so each query is one
+        short walk of the ``cards_new`` index (one query over all decks has SQLite sort every
+        new card, content and all, to keep the first few)."""
+        found: list[ScheduledCard] = []
+        for deck in [deck_id] if deck_id else self.deck_ids():
+            wanted = limit - len(found) if limit >= 0 else -1
+            if wanted == 0:
+                break
+            found += self._scheduled(
+                "c.last_review_id IS NULL", [], "c.position", wanted, Scope(deck, tag), today=today
+            )
+        return found
+
+    def repeats(
+        self, today: date, deck_id: str | None = None, tag: str | None = None
+    ) -> list[ScheduledCard]:
+        """Cards whose latest answer today comes back today (``rules.comes_back_today``)."""
+        where = (
+            "c.last_review_day = ? AND (SELECT quality FROM reviews r WHERE r.deck_id = c.deck_id "
+            "AND r.card_id = c.id AND r.mode = 'review' ORDER BY r.id DESC LIMIT 1) < ?"
+        )
+        return self._scheduled(
+            where,
+            [today.isoformat(), rules.REPEAT_BELOW],
+            "d.position, c.position",
+            -1,
+            Scope(deck_id, tag),
+            today=today,
+        )
+
+    def practice(
+        self,
+        limit: int,
+        deck_id: str | None = None,
+        tag: str | None = None,
+        wrong_only: bool = False,
+    ) -> list[ScheduledCard]:
+        """Cards for extra practice: reviewed ones (optionally only those last answered wrong)."""
+        where = "c.last_review_id IS NOT NULL"
+        if wrong_only:
+            where += (
+                " AND (SELECT correct FROM reviews r WHERE r.deck_id = c.deck_id "
+                "AND r.card_id = c.id ORDER BY r.id DESC LIMIT 1) = 0"
+            )
+        return self._scheduled(
+            where, [], "c.easiness, c.due, d.position, c.position", limit, Scope(deck_id, tag)
+        )
+
+    def one(self, deck_id: str, card_id: str) -> ScheduledCard | None:
+        """One active card as the queue sees it (after an edit, say)."""
+        found = self._scheduled("c.deck_id = ? AND c.id = ?", [deck_id, card_id], "c.position", 1)
+        return found[0] if found else None
+
+    def deck_ids(self) -> list[str]:
+        return [r[0] for r in self.database.conn.execute("SELECT id FROM decks ORDER BY position")]
+
+    # -- marks --------------------------------------------------------------------------------
+
+    def _set(self, column: str, value: object, deck_id: str, card_id: str) -> bool:
+        with self.database.write() as conn:
+            cursor = conn.execute(
+                f"UPDATE cards SET {column} = ? WHERE deck_id = ? AND id = ?",
+                (value, deck_id, card_id),
+            )
+        return cursor.rowcount > 0
+
+    def suspend(self, deck_id: str, card_id: str, suspended: bool = True) -> bool:
+        return self._set("suspended", int(suspended), deck_id, card_id)
+
+    def bury(self, deck_id: str, card_id: str, until: date | None) -> bool:
+        """Hide the card until the study day ``until`` (None un-buries it)."""
+        return self._set("buried_until", until.isoformat() if until else None, deck_id, card_id)
+
+    def flag(self, deck_id: str, card_id: str, flagged: bool = True) -> bool:
+        return self._set("flagged", int(flagged), deck_id, card_id)
+
+    def unsuspend_all(self) -> int:
+        with self.database.write() as conn:
+            return conn.execute("UPDATE cards SET suspended = 0 WHERE suspended = 1").rowcount
+
+    def marked(self, column: str, min_lapses: int | None = None) -> list[dict[str, object]]:
+        """Active cards that are suspended or flagged, or (``min_lapses``) lapsed that often,
+        with where to find them."""
+        if column == "lapses" and min_lapses is not None:
+            where, params = "c.lapses >= ?", [min_lapses]
+        elif column in ("suspended", "flagged"):
+            where, params = f"c.{column} = 1", []
+        else:
+            raise ValueError(column)
+        rows = self._rows(
+            f"{_SELECT} WHERE {where} AND c.retired = 0 ORDER BY d.position, c.position", params
+        )
+        return [
+            {
+                "deck": r["deck_id"],
+                "card": r["id"],
+                "title": json.loads(r["content"]).get("title", ""),
+                "path": r["path"],
+                "line": r["line"],
+                "lapses": r["lapses"],
+            }
+            for r in rows
+        ]
+
+    def next_due(self, deck_id: str | None = None) -> date | None:
+        """The first day a card comes up: its due day, or later if it is buried till then.
+
+        Walks the due index in order and stops as soon as no later card can come up sooner,
+        so 100,000 cards cost a few index steps, not a scan.
+        """
+        sql = (
+            "SELECT due, buried_until FROM cards "
+            "WHERE retired = 0 AND suspended = 0 AND due IS NOT NULL"
+        )
+        params: Params = []
+        if deck_id:
+            sql += " AND deck_id = ?"
+            params.append(deck_id)
+        best: str | None = None
+        for due, buried_until in self.database.conn.execute(sql + " ORDER BY due", params):
+            if best is not None and due >= best:
+                break
+            comes_up = max(due, buried_until or due)
+            best = comes_up if best is None else min(best, comes_up)
+        return date.fromisoformat(best) if best else None
+
+    # -- the schedule cache -------------------------------------------------------------------
+
+    def states(self) -> dict[CardKey, StoredSchedule]:
+        """The cached schedule of every card, keyed by (deck id, card id)."""
+        rows = self.database.conn.execute(
+            "SELECT deck_id, id, repetitions, easiness, interval, due, last_review_id, "
+            "last_review_day, schedule_from, lapses FROM cards"
+        )
+        return {
+            (r[0], r[1]): {
+                "repetitions": r[2],
+                "easiness": r[3],
+                "interval": r[4],
+                "due": r[5],
+                "last_review_id": r[6],
+                "last_review_day": r[7],
+                "schedule_from": r[8],
+                "lapses": r[9],
+            }
+            for r in rows
+        }
+
+    def rebuild(self, states: dict[CardKey, CachedSchedule]) -> None:
+        """Replace every card's cached schedule with ``states`` (cards absent are new)."""
+        with self.database.write() as conn:
+            keys = [(r[0], r[1]) for r in conn.execute("SELECT deck_id, id FROM cards")]
+            write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in keys))

@@ -1,0 +1,204 @@
+"""The connection: pragmas, the one write transaction, migrations, refusal of foreign files.
+
+Every write is one ``BEGIN IMMEDIATE`` transaction (an answer, an import, a migration): all
+of it lands, or none of it. Nothing is written to a file that turns out not to be an mlcards
+database, or to one from a newer mlcards: the version check runs before any pragma that
+writes.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlcards import __version__
+from mlcards.errors import (
+    BusyError,
+    DatabaseTooNewError,
+    InputNotFoundError,
+    MlcardsError,
+    StoreError,
+)
+from mlcards.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def busy_timeout_s() -> float:
+    """How long a write waits for another mlcards before giving up (``MLCARDS_BUSY_TIMEOUT_MS``)."""
+    raw = os.environ.get("MLCARDS_BUSY_TIMEOUT_MS", "")
+    return (int(raw) if raw.isdigit() else BUSY_TIMEOUT_MS) / 1000
+
+
+def translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
+    """An SQLite error as the error a user sees: disk full, busy, read-only, damaged..."""
+    text = str(exc)
+    lowered = text.lower()
+    code = getattr(exc, "sqlite_errorname", "")
+    if code in ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_SHMSIZE"):
+        return StoreError(
+            f"{path}: cannot write: disk full (or the file size limit was reached); "
+            "nothing of this step was saved, earlier data is intact"
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return BusyError(f"{path}: the database is busy (another mlcards is writing); try again")
+    if "full" in lowered:
+        return StoreError(f"{path}: disk full; nothing was written by this step")
+    if "readonly" in lowered or "read-only" in lowered:
+        return StoreError(f"{path}: the database is read-only")
+    if "not a database" in lowered or "malformed" in lowered:
+        return StoreError(
+            f"{path}: not an mlcards database, or it is damaged ({text}); it was left "
+            "untouched: `mlcards check` tells more, `mlcards backup restore latest` puts back "
+            "the newest sound backup"
+        )
+    return StoreError(f"{path}: database error: {text}")
+
+
+def as_store_error(exc: BaseException, path: Path) -> MlcardsError | None:
+    """A database error met outside the store's own guards, as the error a user sees."""
+    if isinstance(exc, sqlite3.Error):
+        return translate(exc, path)
+    return None
+
+
+def connect(path: Path, *, create: bool) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), or a clear error."""
+    if not path.exists():
+        if not create:
+            raise InputNotFoundError(
+                f"{path}: no database here (`mlcards review` or `mlcards import` creates it)"
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"{path.parent}: cannot create the data folder: {exc.strerror}"
+            ) from None
+    elif not os.access(path, os.R_OK):
+        raise StoreError(f"{path}: cannot read the database (permission denied)")
+    try:
+        return sqlite3.connect(str(path), timeout=busy_timeout_s(), isolation_level=None)
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from None
+
+
+class Database:
+    """One SQLite connection and what every part of the store shares: the write
+    transaction, the schema version and migrations, SQLite's own integrity checks.
+
+    The sqlite-utils wrapper (``db``) is built on first use: importing sqlite_utils costs
+    about 50 ms, and the hot read paths (``status``, the review queue) need only ``conn``.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._db: sqlite_utils.Database | None = None
+        self.warnings: list[str] = []
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def configure(self) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s() * 1000)}")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
+        self.refuse_foreign_or_newer()
+        mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: all of it lands, or none of it."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise translate(exc, self.path) from None
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if "migrations" not in tables:
+            return 0
+        row = self.conn.execute("SELECT max(id) FROM migrations").fetchone()
+        return int(row[0] or 0)
+
+    def refuse_foreign_or_newer(self) -> None:
+        """Refuse, before anything is written, a database from a newer mlcards or one that
+        belongs to another program (an SQLite file with tables but no mlcards migrations)."""
+        current = self.schema_version()
+        if current == 0:
+            names = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master LIMIT 5")]
+            if names:
+                raise StoreError(
+                    f"{self.path}: an SQLite database of another program (it has "
+                    f"{', '.join(names)}); mlcards left it unchanged. Pick another --db path."
+                )
+        if current > SCHEMA_VERSION:
+            needed = self.conn.execute(
+                "SELECT mlcards_version FROM migrations ORDER BY id DESC LIMIT 1"
+            ).fetchone()[0]
+            raise DatabaseTooNewError(
+                f"{self.path}: this database was written by a newer mlcards (schema "
+                f"{current}); it needs mlcards >= {needed}, this is {__version__}. "
+                "It was left unchanged."
+            )
+
+    def needs_migration(self) -> bool:
+        return 0 < self.schema_version() < SCHEMA_VERSION
+
+    def migrate(self) -> None:
+        current = self.schema_version()
+        for migration in MIGRATIONS:
+            if migration.id <= current:
+                continue
+            with self.write():
+                self.conn.execute(MIGRATIONS_TABLE)
+                migration.apply(self.db)
+                self.conn.execute(
+                    "INSERT INTO migrations (id, name, applied_at, mlcards_version) "
+                    "VALUES (?, ?, datetime('now'), ?)",
+                    (migration.id, migration.name, __version__),
+                )
+
+    def integrity_problems(self) -> list[str]:
+        """What SQLite's own checks find wrong; a check that cannot even run is one finding."""
+        try:
+            problems = [
+                str(row[0]) for row in self.conn.execute("PRAGMA integrity_check") if row[0] != "ok"
+            ]
+            for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
+                problems.append(f"{table} row {rowid} points to a missing {parent} row")
+        except sqlite3.DatabaseError as exc:
+            return [f"the integrity check itself failed: {exc}"]
+        return problems

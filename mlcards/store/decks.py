@@ -1,0 +1,166 @@
+"""Decks: import (add, update, retire, restore cards, all in one transaction) and status."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from mlcards.models import NEW_SCHEDULE, Deck, DeckStatus, ImportSummary, utc_iso
+from mlcards.store.backups import Backups
+from mlcards.store.cards import write_schedules
+from mlcards.store.db import Database
+
+
+def canonical(content: dict[str, Any]) -> str:
+    """A card's content as stored: stable JSON, so equal content is equal text."""
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+_STATUS = """
+    SELECT d.id, d.name,
+           count(c.id) FILTER (WHERE c.retired = 0) AS cards,
+           count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL) AS new,
+           count(c.id) FILTER (WHERE c.retired = 0 AND c.due <= :today
+                               AND c.suspended = 0
+                               AND coalesce(c.buried_until, '') <= :today) AS due,
+           count(c.id) FILTER (WHERE c.retired = 1) AS retired,
+           min(max(c.due, coalesce(c.buried_until, c.due)))
+               FILTER (WHERE c.retired = 0 AND c.suspended = 0) AS next_due
+    FROM decks d LEFT JOIN cards c ON c.deck_id = d.id
+    GROUP BY d.id ORDER BY d.position
+"""
+
+
+def row_to_status(row: sqlite3.Row) -> DeckStatus:
+    return DeckStatus(
+        id=row["id"],
+        name=row["name"],
+        cards=row["cards"],
+        new=row["new"],
+        due=row["due"],
+        retired=row["retired"],
+        next_due=row["next_due"],
+    )
+
+
+class _DryRun(Exception):
+    """Raised inside the import transaction to roll it back after computing the summary."""
+
+
+class Decks:
+    def __init__(self, database: Database, backups: Backups) -> None:
+        self.database = database
+        self.backups = backups
+
+    def count(self) -> int:
+        return int(self.database.conn.execute("SELECT count(*) FROM decks").fetchone()[0])
+
+    def ids(self) -> list[str]:
+        return [r[0] for r in self.database.conn.execute("SELECT id FROM decks ORDER BY position")]
+
+    def status(self, today: date) -> list[DeckStatus]:
+        cursor = self.database.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return [row_to_status(r) for r in cursor.execute(_STATUS, {"today": today.isoformat()})]
+
+    def import_decks(
+        self, decks: Sequence[Deck], now: datetime, dry_run: bool = False
+    ) -> list[ImportSummary]:
+        """Add, update, retire and restore cards of every deck, all in one transaction."""
+        stamp = utc_iso(now)
+        summaries: list[ImportSummary] = []
+        if not dry_run:
+            self.backups.before_import()
+        try:
+            with self.database.write() as conn:
+                for deck in decks:
+                    summaries.append(_import_deck(conn, deck, stamp))
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        return summaries
+
+
+def _import_deck(conn: sqlite3.Connection, deck: Deck, stamp: str) -> ImportSummary:
+    summary = ImportSummary(deck.id, deck.path)
+    path = str(Path(deck.path).resolve()) if deck.path else ""
+    if conn.execute("SELECT 1 FROM decks WHERE id = ?", (deck.id,)).fetchone() is None:
+        summary.new_deck = True
+        conn.execute(
+            "INSERT INTO decks (id, name, description, path, position, imported_at) "
+            "VALUES (?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM decks), ?)",
+            (deck.id, deck.name, deck.description, path, stamp),
+        )
+    else:
+        conn.execute(
+            "UPDATE decks SET name = ?, description = ?, path = ?, imported_at = ? WHERE id = ?",
+            (deck.name, deck.description, path, stamp, deck.id),
+        )
+    stored = {
+        r[0]: (r[1], r[2], r[3], r[4])
+        for r in conn.execute(
+            "SELECT id, content, retired, position, line FROM cards WHERE deck_id = ?",
+            (deck.id,),
+        )
+    }
+    for position, card in enumerate(deck.cards, start=1):
+        content = canonical(card.content())
+        if card.id not in stored:
+            conn.execute(
+                "INSERT INTO cards (deck_id, id, position, content, added_at, updated_at, "
+                "line) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (deck.id, card.id, position, content, stamp, stamp, card.line),
+            )
+            summary.added.append(card.id)
+            continue
+        old_content, retired, old_position, old_line = stored.pop(card.id)
+        if old_line != card.line:
+            conn.execute(
+                "UPDATE cards SET line = ? WHERE deck_id = ? AND id = ?",
+                (card.line, deck.id, card.id),
+            )
+        if retired:
+            summary.restored.append(card.id)
+        if old_content == content and not retired and old_position == position:
+            summary.unchanged.append(card.id)
+            continue
+        conn.execute(
+            "UPDATE cards SET content = ?, position = ?, retired = 0, updated_at = ? "
+            "WHERE deck_id = ? AND id = ?",
+            (content, position, stamp, deck.id, card.id),
+        )
+        if old_content != content:
+            summary.updated.append(card.id)
+            old_answer = sorted(json.loads(old_content)["answer"])
+            if old_answer != sorted(card.answer) and _reset_schedule(conn, deck.id, card.id):
+                summary.reset.append(card.id)
+        elif not retired:
+            summary.unchanged.append(card.id)  # only its place in the file moved
+    for card_id, (_, retired, _, _) in stored.items():
+        if not retired:
+            conn.execute(
+                "UPDATE cards SET retired = 1, updated_at = ? WHERE deck_id = ? AND id = ?",
+                (stamp, deck.id, card_id),
+            )
+            summary.retired.append(card_id)
+    return summary
+
+
+def _reset_schedule(conn: sqlite3.Connection, deck_id: str, card_id: str) -> bool:
+    """Start the card over as new; its old reviews stay in the log but stop counting."""
+    last = conn.execute(
+        "SELECT last_review_id FROM cards WHERE deck_id = ? AND id = ?", (deck_id, card_id)
+    ).fetchone()[0]
+    if last is None:
+        return False
+    write_schedules(conn, [((deck_id, card_id), NEW_SCHEDULE)])
+    conn.execute(
+        "UPDATE cards SET schedule_from = ?, leech = 0 WHERE deck_id = ? AND id = ?",
+        (last, deck_id, card_id),
+    )
+    return True

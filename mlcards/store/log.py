@@ -1,0 +1,257 @@
+"""The review log: append an answer, take one back (undo), load many, read it back.
+
+The log (``reviews``) is append-only (triggers refuse UPDATE and DELETE, except the delete
+an undo token allows) and is the source of truth; each write here also updates the card's
+cached schedule in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from mlcards import rules
+from mlcards.errors import StoreError
+from mlcards.models import (
+    REVIEW_COLUMNS,
+    CachedSchedule,
+    CardKey,
+    ReviewRecord,
+    ScheduledCard,
+    utc_iso,
+)
+from mlcards.store.cards import write_schedules
+from mlcards.store.db import Database
+from mlcards.store.scope import Scope
+
+_INSERT = (
+    "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
+    "response_ms, same_day_repeat, was_new, repetitions, easiness, interval, due, mode, "
+    "session, prev_repetitions, prev_interval) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def record_to_row(record: ReviewRecord) -> tuple[object, ...]:
+    return (
+        record.deck_id,
+        record.card_id,
+        utc_iso(record.reviewed_at),
+        record.study_day.isoformat(),
+        json.dumps(list(record.chosen)),
+        int(record.correct),
+        int(record.quality),
+        record.response_ms,
+        int(record.same_day_repeat),
+        int(record.was_new),
+        record.repetitions,
+        record.easiness,
+        record.interval,
+        record.due.isoformat(),
+        record.mode,
+        record.session or None,
+        record.prev_repetitions,
+        record.prev_interval,
+    )
+
+
+def _schedule_after(record: ReviewRecord, review_id: int, lapses: int) -> CachedSchedule:
+    return {
+        "repetitions": record.repetitions,
+        "easiness": record.easiness,
+        "interval": record.interval,
+        "due": record.due.isoformat(),
+        "last_review_id": review_id,
+        "last_review_day": record.study_day.isoformat(),
+        "lapses": lapses,
+    }
+
+
+class ReviewLog:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def record(self, record: ReviewRecord) -> int:
+        """Append one answer to the log and update the card's cached state, atomically."""
+        with self.database.write() as conn:
+            row = conn.execute(
+                "SELECT lapses FROM cards WHERE deck_id = ? AND id = ?",
+                (record.deck_id, record.card_id),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"card {record.deck_id}/{record.card_id} is not in the database")
+            review_id = int(conn.execute(_INSERT, record_to_row(record)).lastrowid or 0)
+            if record.mode == "review":
+                key = (record.deck_id, record.card_id)
+                lapses = row[0] + int(record.lapse)
+                write_schedules(conn, [(key, _schedule_after(record, review_id, lapses))])
+                if record.leech_action:
+                    conn.execute(
+                        "UPDATE cards SET leech = 1, suspended = max(suspended, ?) "
+                        "WHERE deck_id = ? AND id = ?",
+                        (int(record.leech_action == "suspend"), *key),
+                    )
+        return review_id
+
+    def undo(
+        self,
+        review_id: int,
+        session: str,
+        before: ScheduledCard,
+        lift_suspension: bool = False,
+    ) -> None:
+        """Take back an answer of this session: remove its row and restore the card's state.
+
+        The one exception to the append-only log, and only for the session that wrote it.
+        ``lift_suspension`` when the answer itself suspended the card (a leech); a suspension
+        the learner chose stays. If the card's answer changed after this review (its
+        schedule was reset), it stays new.
+        """
+        with self.database.write() as conn:
+            row = conn.execute(
+                "SELECT mode, session FROM reviews WHERE id = ?", (review_id,)
+            ).fetchone()
+            if row is None or row[1] != session:
+                raise StoreError("only an answer of the current session can be undone")
+            conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
+            conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
+            if row[0] != "review":
+                return
+            key = (before.deck_id, before.card.id)
+            schedule_from = conn.execute(
+                "SELECT schedule_from FROM cards WHERE deck_id = ? AND id = ?", key
+            ).fetchone()[0]
+            if schedule_from >= review_id:
+                return  # reset since: the card is new now, whatever this answer did
+            previous = conn.execute(
+                "SELECT max(id) FROM reviews WHERE deck_id = ? AND card_id = ? "
+                "AND mode = 'review' AND id > ?",
+                (*key, schedule_from),
+            ).fetchone()[0]
+            restored: CachedSchedule = {
+                "repetitions": before.repetitions,
+                "easiness": before.easiness,
+                "interval": before.interval,
+                "due": before.due.isoformat() if before.due else None,
+                "last_review_id": previous,
+                "last_review_day": (
+                    before.last_review_day.isoformat() if before.last_review_day else None
+                ),
+                "lapses": before.lapses,
+            }
+            write_schedules(conn, [(key, restored)])
+            conn.execute(
+                "UPDATE cards SET leech = ?, suspended = suspended * ? "
+                "WHERE deck_id = ? AND id = ?",
+                (int(before.leech), int(not lift_suspension), *key),
+            )
+
+    def append(self, records: Iterable[ReviewRecord]) -> int:
+        """Append many answers in one transaction; returns how many.
+
+        The bulk twin of ``record``, for loading a history at once (a migration from another
+        tool, the benchmark databases): the same rows, in the order given, and afterwards
+        every card's cached schedule is what ``record`` would have left, i.e. its last row.
+        A record for a card that is not in the database rolls the whole batch back.
+        """
+        with self.database.write() as conn:
+            start = conn.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
+            state = {
+                (r[0], r[1]): (r[2], r[3], r[4])
+                for r in conn.execute(
+                    "SELECT deck_id, id, repetitions, interval, lapses FROM cards "
+                    "WHERE last_review_id IS NOT NULL"
+                )
+            }
+            last: dict[CardKey, ReviewRecord] = {}
+            lapses_after: dict[CardKey, int] = {}
+
+            def with_state_before(record: ReviewRecord) -> tuple[object, ...]:
+                key = (record.deck_id, record.card_id)
+                reps, interval, lapses = state.get(key, (0, 0, 0))
+                if record.was_new:
+                    reps, interval = 0, 0
+                if record.mode == "review":
+                    if not record.same_day_repeat and rules.is_lapse(record.quality, reps):
+                        lapses += 1
+                    state[key] = (record.repetitions, record.interval, lapses)
+                    last[key], lapses_after[key] = record, lapses
+                return record_to_row(replace(record, prev_repetitions=reps, prev_interval=interval))
+
+            cursor = conn.executemany(_INSERT, map(with_state_before, records))
+            last_ids = conn.execute(
+                "SELECT deck_id, card_id, max(id) FROM reviews WHERE id > ? AND mode = 'review' "
+                "GROUP BY deck_id, card_id",
+                (start,),
+            )
+            write_schedules(
+                conn,
+                (
+                    ((d, c), _schedule_after(last[d, c], review_id, lapses_after[d, c]))
+                    for d, c, review_id in last_ids.fetchall()
+                ),
+            )
+        return int(cursor.rowcount)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def has_reviews(self) -> bool:
+        return self.database.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is not None
+
+    def counts_today(self, today: date, deck_id: str | None = None) -> tuple[int, int]:
+        """(new cards introduced, due reviews done) on this study day."""
+        where, params = Scope(deck_id, since=today, until=today).reviews("r")
+        new, reviewed = self.database.conn.execute(
+            "SELECT coalesce(sum(was_new), 0), coalesce(sum(1 - was_new), 0) FROM reviews r "
+            f"WHERE {where} AND r.same_day_repeat = 0 AND r.mode = 'review'",
+            params,
+        ).fetchone()
+        return int(new), int(reviewed)
+
+    def replay_rows(self) -> Iterator[dict[str, Any]]:
+        """The graded log in order, as ``replay`` reads it, streamed."""
+        cursor = self.database.conn.execute(
+            "SELECT id, deck_id, card_id, study_day, quality, same_day_repeat "
+            "FROM reviews WHERE mode = 'review' ORDER BY id"
+        )
+        for row in cursor:
+            yield {
+                "id": row[0],
+                "deck_id": row[1],
+                "card_id": row[2],
+                "study_day": row[3],
+                "quality": row[4],
+                "same_day_repeat": row[5],
+            }
+
+    def rows(self, deck_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every column of every review, as dicts (for tests and tools)."""
+        where, params = Scope(deck_id).reviews("reviews")
+        yield from self.database.db.query(
+            f"SELECT * FROM reviews WHERE {where} ORDER BY id", params
+        )
+
+    def count(self, scope: Scope) -> int:
+        where, params = scope.reviews("r")
+        return int(
+            self.database.conn.execute(
+                f"SELECT count(*) FROM reviews r WHERE {where}", params
+            ).fetchone()[0]
+        )
+
+    def export_rows(self, scope: Scope) -> Iterator[tuple[Any, ...]]:
+        """The review log in id order, one tuple per row (``REVIEW_COLUMNS``), streamed from
+        the cursor so a million rows never sit in memory at once."""
+        where, params = scope.reviews("r")
+        columns = ", ".join(f"r.{c}" for c in REVIEW_COLUMNS)
+        cursor = self.database.conn.execute(
+            f"SELECT {columns} FROM reviews r WHERE {where} ORDER BY r.id", params
+        )
+        # Not `yield from`: closing the generator late (after the store) would close the cursor
+        # of a closed connection and raise.
+        for row in cursor:  # noqa: UP028
+            yield row

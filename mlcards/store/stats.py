@@ -1,0 +1,276 @@
+"""The aggregates behind ``stats`` and ``export cards``.
+
+Everything is aggregated here with GROUP BY; Python only ever sees one row per day, deck,
+tag, card or value.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+
+from mlcards import rules
+from mlcards.models import (
+    CardSummary,
+    DayActivity,
+    DistractorCard,
+    GroupAccuracy,
+    RetentionDay,
+    StageCounts,
+    StatsData,
+    StatsQuery,
+)
+from mlcards.store.db import Database
+from mlcards.store.scope import Params, Scope
+
+_LAPSE = f"h.quality < {rules.LAPSE_BELOW} AND h.reps_before >= {rules.LEARNED_REPETITIONS}"
+
+
+def _history(scope: Scope) -> tuple[str, Params]:
+    """A CTE ``h``: every graded-mode review with the card's repetitions and interval
+    *before* it (``prev_repetitions``, ``prev_interval``: 0 for a card that was new, which
+    also covers a card whose schedule was reset by a changed answer)."""
+    where, params = scope.reviews("r", days=False)
+    sql = f"""
+        WITH h AS (
+            SELECT r.id, r.deck_id, r.card_id, r.study_day, r.correct,
+                   r.quality, r.same_day_repeat,
+                   r.prev_repetitions AS reps_before, r.prev_interval AS interval_before
+            FROM reviews r WHERE r.mode = 'review' AND {where}
+        )"""
+    return sql, params
+
+
+_SUMMARY = """{history},
+    agg AS (
+        SELECT h.deck_id, h.card_id, count(*) AS reviews, sum(h.correct) AS correct,
+               sum(h.same_day_repeat = 0 AND {lapse}) AS lapses,
+               max(h.id) AS last_id,
+               sum(h.same_day_repeat = 0) AS first_answers,
+               sum(h.same_day_repeat = 0 AND h.correct) AS first_correct,
+               sum(h.same_day_repeat = 0 AND h.quality = 0) AS dont_know
+        FROM h WHERE {days} GROUP BY h.deck_id, h.card_id
+    )
+    SELECT c.deck_id, c.id AS card_id, json_extract(c.content, '$.title') AS title, c.retired,
+           c.last_review_id IS NOT NULL AS reviewed, c.repetitions, c.easiness, c.interval,
+           c.due, coalesce(a.reviews, 0) AS reviews, coalesce(a.correct, 0) AS correct,
+           coalesce(a.lapses, 0) AS lapses, last.reviewed_at AS last_review,
+           coalesce(a.first_answers, 0) AS first_answers,
+           coalesce(a.first_correct, 0) AS first_correct,
+           coalesce(a.dont_know, 0) AS dont_know, c.lapses AS total_lapses
+    FROM cards c JOIN decks d ON d.id = c.deck_id
+    {join} agg a ON a.deck_id = c.deck_id AND a.card_id = c.id
+    LEFT JOIN reviews last ON last.id = a.last_id
+    WHERE {cards}
+    ORDER BY d.position, c.position
+"""
+
+
+def row_to_summary(r: sqlite3.Row) -> CardSummary:
+    return CardSummary(
+        deck_id=r["deck_id"],
+        card_id=r["card_id"],
+        title=r["title"] or "",
+        retired=bool(r["retired"]),
+        reviewed=bool(r["reviewed"]),
+        repetitions=r["repetitions"],
+        easiness=float(r["easiness"]),
+        interval=r["interval"],
+        due=date.fromisoformat(r["due"]) if r["due"] else None,
+        reviews=r["reviews"],
+        correct=r["correct"],
+        lapses=r["lapses"],
+        last_review=r["last_review"],
+        first_answers=r["first_answers"],
+        first_correct=r["first_correct"],
+        dont_know=r["dont_know"],
+        total_lapses=r["total_lapses"],
+    )
+
+
+class StatsQueries:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.database.conn
+
+    def data(self, query: StatsQuery) -> StatsData:
+        """Every aggregate the stats dashboard shows, for one window and filter."""
+        today = query.today
+        scope = Scope(query.deck_id, query.tag, query.since, today)
+        reviews_where, reviews_params = scope.reviews("r")
+        activity = [
+            DayActivity(date.fromisoformat(r[0]), r[1], r[2], r[3])
+            for r in self.conn.execute(
+                "SELECT r.study_day, count(*), sum(r.correct), sum(r.response_ms) FROM reviews r "
+                f"WHERE {reviews_where} GROUP BY r.study_day ORDER BY r.study_day",
+                reviews_params,
+            )
+        ]
+        history, history_params = _history(scope)
+        h_days, h_day_params = scope.days("h")
+        retention = [
+            RetentionDay(date.fromisoformat(r[0]), bool(r[1]), r[2], r[3])
+            for r in self.conn.execute(
+                f"{history} SELECT h.study_day, "
+                f"h.interval_before >= {rules.MATURE_INTERVAL} AS mature, "
+                "count(*), sum(h.correct) FROM h "
+                f"WHERE h.same_day_repeat = 0 AND {h_days} "
+                "GROUP BY h.study_day, mature ORDER BY h.study_day, mature",
+                history_params + h_day_params,
+            )
+        ]
+        card_where, card_params = scope.cards("c")
+        deck_where = "d.id = ?" if query.deck_id else "1"
+        learned = f"c.last_review_id IS NOT NULL AND c.repetitions >= {rules.YOUNG_REPETITIONS}"
+        mature = f"c.interval >= {rules.MATURE_INTERVAL}"
+        stages = [
+            StageCounts(*r)
+            for r in self.conn.execute(
+                f"""
+                SELECT d.id,
+                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL),
+                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NOT NULL
+                                        AND c.repetitions < {rules.YOUNG_REPETITIONS}),
+                    count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND NOT {mature}),
+                    count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND {mature}),
+                    count(c.id) FILTER (WHERE c.retired = 1)
+                FROM decks d LEFT JOIN cards c ON c.deck_id = d.id AND {card_where}
+                WHERE {deck_where} GROUP BY d.id ORDER BY d.position
+                """,
+                card_params + ([query.deck_id] if query.deck_id else []),
+            )
+        ]
+        reviewed = f"c.retired = 0 AND c.last_review_id IS NOT NULL AND {card_where}"
+        easiness = [
+            (float(r[0]), int(r[1]))
+            for r in self.conn.execute(
+                f"SELECT c.easiness, count(*) FROM cards c WHERE {reviewed} "
+                "GROUP BY c.easiness ORDER BY c.easiness",
+                card_params,
+            )
+        ]
+        intervals = [
+            (int(r[0]), int(r[1]))
+            for r in self.conn.execute(
+                f"SELECT c.interval, count(*) FROM cards c WHERE {reviewed} "
+                "GROUP BY c.interval ORDER BY c.interval",
+                card_params,
+            )
+        ]
+        horizon = date.fromordinal(today.toordinal() + 30).isoformat()
+        due = [
+            (date.fromisoformat(r[0]), int(r[1]))
+            for r in self.conn.execute(
+                f"SELECT c.due, count(*) FROM cards c WHERE c.retired = 0 AND {card_where} "
+                "AND c.due IS NOT NULL AND c.due < ? GROUP BY c.due ORDER BY c.due",
+                [*card_params, horizon],
+            )
+        ]
+        cards = list(self.card_summaries(scope, reviewed_in_window=True))
+        by_deck, by_tag = self._accuracy_groups(cards)
+        return StatsData(
+            activity=activity,
+            retention=retention,
+            by_deck=by_deck,
+            by_tag=by_tag,
+            stages=stages,
+            easiness=easiness,
+            intervals=intervals,
+            due=due,
+            cards=cards,
+            distractors=self._distractors(cards, reviews_where, reviews_params),
+        )
+
+    def card_summaries(
+        self, scope: Scope, reviewed_in_window: bool = False
+    ) -> Iterator[CardSummary]:
+        """Every card of the scope (or only those reviewed in its window) with its schedule
+        and counts over the window's reviews (lapses by ``rules.is_lapse``)."""
+        history, params = _history(scope)
+        days, day_params = scope.days("h")
+        card_where, card_params = scope.cards("c")
+        sql = _SUMMARY.format(
+            history=history,
+            lapse=_LAPSE,
+            days=days,
+            join="JOIN" if reviewed_in_window else "LEFT JOIN",
+            cards=card_where,
+        )
+        cursor = self.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        for row in cursor.execute(sql, [*params, *day_params, *card_params]):
+            yield row_to_summary(row)
+
+    def _accuracy_groups(
+        self, cards: list[CardSummary]
+    ) -> tuple[list[GroupAccuracy], list[GroupAccuracy]]:
+        """Accuracy by deck (in deck order) and by tag (most answered first), summed from the
+        per-card counts rather than by scanning the log twice more."""
+        decks: dict[str, list[int]] = {}
+        tags: dict[str, list[int]] = {}
+        counts = {(c.deck_id, c.card_id): (c.reviews, c.correct) for c in cards if c.reviews}
+        for c in cards:
+            if c.reviews:
+                total = decks.setdefault(c.deck_id, [0, 0])
+                total[0] += c.reviews
+                total[1] += c.correct
+        for deck, card, card_tags in self.conn.execute(
+            "SELECT deck_id, id, json_extract(content, '$.tags') FROM cards"
+        ):
+            if (deck, card) not in counts:
+                continue
+            answers, correct = counts[deck, card]
+            for name in json.loads(card_tags):
+                total = tags.setdefault(name, [0, 0])
+                total[0] += answers
+                total[1] += correct
+        by_deck = [GroupAccuracy(key, n, k) for key, (n, k) in decks.items()]
+        by_tag = [
+            GroupAccuracy(key, n, k)
+            for key, (n, k) in sorted(tags.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        ]
+        return by_deck, by_tag
+
+    def _distractors(
+        self, cards: list[CardSummary], where: str, params: Params
+    ) -> list[DistractorCard]:
+        """Per reviewed card: how often each choice id was picked in a wrong first-of-day
+        answer (a distractor can only be picked in a wrong answer)."""
+        picks: dict[tuple[str, str], dict[str, int]] = {}
+        for deck, card, choice, count in self.conn.execute(
+            "SELECT r.deck_id, r.card_id, j.value, count(*) FROM reviews r, json_each(r.chosen) j "
+            f"WHERE r.same_day_repeat = 0 AND r.correct = 0 AND {where} "
+            "GROUP BY r.deck_id, r.card_id, j.value",
+            params,
+        ):
+            picks.setdefault((deck, card), {})[choice] = count
+        keys = {(c.deck_id, c.card_id) for c in cards}
+        content: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for deck, card, choices, answer in self.conn.execute(
+            "SELECT deck_id, id, json_extract(content, '$.choices'), "
+            "json_extract(content, '$.answer') FROM cards"
+        ):
+            if (deck, card) in keys:
+                content[deck, card] = (
+                    tuple(c["id"] for c in json.loads(choices)),
+                    tuple(json.loads(answer)),
+                )
+        return [
+            DistractorCard(
+                deck_id=c.deck_id,
+                card_id=c.card_id,
+                choices=content[c.deck_id, c.card_id][0],
+                answer=content[c.deck_id, c.card_id][1],
+                answers=c.first_answers,
+                correct=c.first_correct,
+                dont_know=c.dont_know,
+                picks=picks.get((c.deck_id, c.card_id), {}),
+            )
+            for c in cards
+            if c.first_answers
+        ]

@@ -1,0 +1,106 @@
+"""One leech rule: with a threshold of N (global or per deck), a card with N lapses is a leech
+for the review queue, `leeches`, `stats`, `stats --json` and the dashboard alike."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from helpers import answer_card, at, toy_deck
+from rich.console import Console
+
+from mlcards.cli import main
+from mlcards.config import load_settings, save_setting
+from mlcards.models import StatsQuery
+from mlcards.render.dashboard import render_dashboard
+from mlcards.render.review import render_question
+from mlcards.service import leeches, todays_queue
+from mlcards.stats import build_stats
+from mlcards.store import Store
+
+DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"]
+TODAY = "2026-03-07"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Store:
+    """toy/c1 learned, then forgotten and relearned: exactly 3 lapses by 2026-03-06."""
+    s = Store.open(db_path)
+    s.decks.import_decks([toy_deck()], at(DAYS[0]))
+    for day, quality in zip(DAYS, (4, 1, 4, 1, 4, 1), strict=True):
+        answer_card(s, day, "toy", "c1", quality)
+    assert s.cards.states()["toy", "c1"]["lapses"] == 3
+    yield s
+    s.close()
+
+
+def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    assert exit_info.value.code == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def seen_as_leech(store: Store, capsys: pytest.CaptureFixture[str]) -> dict[str, bool]:
+    """Whether toy/c1 is a leech, as each place that shows leeches says."""
+    from datetime import date
+
+    settings = load_settings()
+    today = date.fromisoformat(TODAY)
+    queue = {item.card.id: item for item in todays_queue(store, settings, today)}
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    console.print(render_question(queue["c1"], list(queue["c1"].card.choices), position=1, total=1))
+    header = console.file.getvalue()  # type: ignore[attr-defined]
+    data = store.stats.data(StatsQuery(today=today))
+    doc = build_stats(
+        data,
+        today,
+        None,
+        leech_threshold=settings.leech_threshold,
+        deck_leech_thresholds=settings.leech_thresholds(),
+    )
+    dashboard = Console(file=io.StringIO(), width=80, color_system=None)
+    dashboard.print(render_dashboard(doc, settings.leech_threshold_for("toy")))
+    listed = cli_json(capsys, "leeches", "--json")
+    stats_json = cli_json(capsys, "stats", "--json")
+    assert isinstance(listed, list) and isinstance(stats_json, dict)
+    hardest = {c["card"]: c["leech"] for c in stats_json["hardest"]}
+    return {
+        "review queue": queue["c1"].leech,
+        "review screen": "· leech" in header,
+        "service.leeches": [c["card"] for c in leeches(store, settings)] == ["c1"],
+        "mlcards leeches": [c["card"] for c in listed] == ["c1"],
+        "stats --json leeches": [c["card"] for c in stats_json["leeches"]] == ["c1"],
+        "stats --json hardest": hardest.get("c1", False),
+        "stats document": [c["card"] for c in doc["leeches"]] == ["c1"],
+        "dashboard": "LEECH" in dashboard.file.getvalue(),  # type: ignore[attr-defined]
+    }
+
+
+@pytest.mark.parametrize(
+    ("settings", "leech"),
+    [
+        ({}, False),  # the default threshold, 8
+        ({"leech_threshold": "3"}, True),
+        ({"leech_threshold": "4"}, False),
+        ({"deck:leech_threshold": "3"}, True),  # global 8, this deck 3
+        ({"leech_threshold": "3", "deck:leech_threshold": "5"}, False),
+    ],
+)
+def test_every_view_agrees_on_the_leech_threshold(
+    store: Store,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: dict[str, str],
+    leech: bool,
+) -> None:
+    monkeypatch.setenv("MLCARDS_NOW", f"{TODAY}T12:00:00+00:00")
+    for key, value in settings.items():
+        if key.startswith("deck:"):
+            save_setting(key.removeprefix("deck:"), value, "toy")
+        else:
+            save_setting(key, value)
+    views = seen_as_leech(store, capsys)
+    assert views == dict.fromkeys(views, leech)
