@@ -22,6 +22,7 @@ from mlcards import __version__
 from mlcards.errors import DeckError, MlcardsError, NotATerminalError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import date
 
     from rich.console import Console, RenderableType
@@ -143,71 +144,12 @@ def _today(settings: Settings | None = None) -> date:
     return study_day(now(), (settings or load_settings()).rollover_hour)
 
 
-def _check_deck(store: Store, deck: str | None) -> None:
-    if deck is not None and deck not in store.decks.ids():
-        decks = ", ".join(store.decks.ids()) or "none yet"
-        raise UsageError(f"no deck {deck!r}; decks: {decks}")
-
-
 def _need_terminal(command: str) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise NotATerminalError(
             f"mlcards {command} needs an interactive terminal (stdin and stdout must be a "
             "TTY); for scripts use `mlcards status --json`"
         )
-
-
-def _run_session(
-    store: Store,
-    queue: list[ScheduledCard],
-    settings: Settings,
-    today: date,
-    *,
-    mode: str,
-    no_shuffle: bool,
-    deck: str | None,
-    minutes: float | None = None,
-    suspend_leeches: bool = False,
-) -> None:
-    import random
-    import time
-    import uuid
-
-    from mlcards import clock
-    from mlcards.render.review import ReviewOutcome, render_summary
-    from mlcards.review import run_review
-    from mlcards.service import StoreActions
-    from mlcards.session import Session
-    from mlcards.terminal import terminal_keys
-
-    session = Session(
-        queue,
-        today,
-        rng=None if no_shuffle else random.Random(),
-        journal=store.log,
-        mode=mode,
-        session_id=uuid.uuid4().hex,
-        leech_threshold=settings.leech_threshold,
-        deck_leech_thresholds=settings.leech_thresholds(),
-        suspend_leeches=suspend_leeches,
-        deadline=time.monotonic() + minutes * 60 if minutes else None,
-    )
-    console = _console()
-    interrupted = False
-    with terminal_keys() as terminal:
-        actions = StoreActions(store, today, terminal.pause, clock.now)
-        try:
-            outcome = run_review(console, session, actions, terminal, clock.now)
-        except (KeyboardInterrupt, EOFError):
-            interrupted = True
-            outcome = ReviewOutcome(session.answered, session.correct, quit_early=True)
-    console.print()
-    console.print(render_summary(outcome, store.cards.next_due(deck), today))
-    if session.out_of_time and session.remaining:
-        console.print(f"Time is up: {session.remaining} card(s) left for later.")
-    if interrupted:
-        console.print(f"Interrupted: the {outcome.answered} answer(s) given were saved.")
-        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 DeckOption = Annotated[
@@ -220,6 +162,31 @@ TagOption = Annotated[
 ]
 NoShuffleOption = Annotated[bool, typer.Option("--no-shuffle", help="Show choices in file order.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+Count = Optional[int]  # noqa: UP045 - typer reads the annotation at run time
+LimitOption = Annotated[
+    Count, typer.Option("--limit", "-n", min=1, max=10**6, help="At most this many cards.")
+]
+MinutesOption = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--minutes", "-m", min=0.1, help="Stop after this many minutes."),
+]
+NewOption = Annotated[
+    Count, typer.Option("--new", min=0, max=10**6, help="At most this many new cards.")
+]
+SuspendLeechesOption = Annotated[
+    bool,
+    typer.Option("--suspend-leeches", help="Suspend a card that becomes a leech (not tag it)."),
+]
+CardRefs = Annotated[list[str], typer.Argument(help="Cards as DECK/CARD.", show_default=False)]
+
+
+def _session(
+    store: Store, queue: list[ScheduledCard], settings: Settings, today: date, **options: Any
+) -> None:
+    from mlcards.review import SessionOptions, run_session
+
+    if not run_session(_console(), store, queue, settings, today, SessionOptions(**options)):
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 @app.command()
@@ -227,40 +194,17 @@ def review(
     ctx: typer.Context,
     deck: DeckOption = None,
     tag: TagOption = None,
-    limit: Annotated[
-        Optional[int],  # noqa: UP045
-        typer.Option(
-            "--limit",
-            "-n",
-            min=1,
-            max=1_000_000,
-            help="At most this many cards.",
-            show_default=False,
-        ),
-    ] = None,
-    minutes: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option(
-            "--minutes", "-m", min=0.1, help="Stop after this many minutes.", show_default=False
-        ),
-    ] = None,
-    new: Annotated[
-        Optional[int],  # noqa: UP045
-        typer.Option(
-            "--new", min=0, max=1_000_000, help="At most this many new cards.", show_default=False
-        ),
-    ] = None,
+    limit: LimitOption = None,
+    minutes: MinutesOption = None,
+    new: NewOption = None,
     no_shuffle: NoShuffleOption = False,
-    suspend_leeches: Annotated[
-        bool,
-        typer.Option("--suspend-leeches", help="Suspend a card that becomes a leech (not tag it)."),
-    ] = False,
+    suspend_leeches: SuspendLeechesOption = False,
 ) -> None:
     """Review the cards due today, then new ones, in the terminal."""
     from mlcards.clock import now
     from mlcards.config import load_settings
     from mlcards.render.review import describe_due
-    from mlcards.service import import_bundled, todays_queue
+    from mlcards.service import check_deck, import_bundled, todays_queue
 
     _need_terminal("review")
     settings = load_settings()
@@ -270,20 +214,19 @@ def review(
             names = ", ".join(d.name for d in decks)
             cards = sum(len(d.cards) for d in decks)
             _console().print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
-        _check_deck(store, deck)
+        check_deck(store, deck)
         today = _today(settings)
         queue = todays_queue(store, settings, today, deck, tag, new, limit)
         if not queue:
             when = describe_due(store.cards.next_due(deck), today)
             _console().print(f"Nothing to review now. Next review: {when}.")
             return
-        _run_session(
+        _session(
             store,
             queue,
             settings,
             today,
-            mode="review",
-            no_shuffle=no_shuffle,
+            shuffle=not no_shuffle,
             deck=deck,
             minutes=minutes,
             suspend_leeches=suspend_leeches,
@@ -305,34 +248,27 @@ def practice(
 ) -> None:
     """Extra practice beyond what is due: logged as practice, the schedule is not changed."""
     from mlcards.config import load_settings
-    from mlcards.service import with_leech_marks
+    from mlcards.service import check_deck, with_leech_marks
 
     _need_terminal("practice")
     settings = load_settings()
     with _open_store(ctx, create=True) as store:
-        _check_deck(store, deck)
+        check_deck(store, deck)
         queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)
         if not queue:
             what = "answered wrong last time" if wrong_only else "reviewed yet"
             _console().print(f"No cards {what} to practise. Try `mlcards review`.")
             return
-        today = _today(settings)
-        _run_session(
-            store, queue, settings, today, mode="practice", no_shuffle=no_shuffle, deck=deck
-        )
+        _session(store, queue, settings, _today(settings), mode="practice", shuffle=not no_shuffle)
 
 
 def _card_list(ctx: typer.Context, kind: str, as_json: bool, empty: str) -> None:
+    from mlcards.config import load_settings
     from mlcards.render.text import card_list
+    from mlcards.service import marked_cards
 
     with _open_store(ctx) as store:
-        if kind == "leech":
-            from mlcards.config import load_settings
-            from mlcards.service import leeches
-
-            cards = leeches(store, load_settings())
-        else:
-            cards = store.cards.marked(kind)
+        cards = marked_cards(store, kind, load_settings())
     if as_json:
         _echo_json(cards)
     else:
@@ -358,16 +294,6 @@ def suspended(ctx: typer.Context, as_json: JsonOption = False) -> None:
     _card_list(ctx, "suspended", as_json, "No suspended cards.")
 
 
-def _parse_card_refs(refs: list[str]) -> list[tuple[str, str]]:
-    parsed = []
-    for ref in refs:
-        deck_id, sep, card_id = ref.partition("/")
-        if not sep or not deck_id or not card_id:
-            raise UsageError(f"{ref!r}: name a card as DECK/CARD (see `mlcards suspended`)")
-        parsed.append((deck_id, card_id))
-    return parsed
-
-
 @app.command()
 def unsuspend(
     ctx: typer.Context,
@@ -378,39 +304,23 @@ def unsuspend(
     all_cards: Annotated[bool, typer.Option("--all", help="Every suspended card.")] = False,
 ) -> None:
     """Bring suspended cards back into reviews."""
+    from mlcards.service import unsuspend as bring_back
+
     if not cards and not all_cards:
         raise UsageError("name the cards (DECK/CARD) or use --all")
     with _open_store(ctx) as store:
-        if all_cards:
-            count = store.cards.unsuspend_all()
-        else:
-            refs = _parse_card_refs(cards or [])
-            suspended = {(c["deck"], c["card"]) for c in store.cards.marked("suspended")}
-            for deck_id, card_id in refs:
-                if (
-                    store.cards.one(deck_id, card_id) is None
-                    and (deck_id, card_id) not in suspended
-                ):
-                    raise UsageError(f"no card {deck_id}/{card_id}")
-            count = sum(
-                store.cards.suspend(deck_id, card_id, suspended=False)
-                for deck_id, card_id in refs
-                if (deck_id, card_id) in suspended
-            )
+        count = bring_back(store, cards or [], every=all_cards)
     typer.echo(f"unsuspended {count} card(s)")
 
 
 @app.command()
-def unflag(
-    ctx: typer.Context,
-    cards: Annotated[list[str], typer.Argument(help="Cards as DECK/CARD.", show_default=False)],
-) -> None:
+def unflag(ctx: typer.Context, cards: CardRefs) -> None:
     """Clear the edit flag of cards."""
+    from mlcards.service import unflag as clear_flags
+
     with _open_store(ctx) as store:
-        for deck_id, card_id in _parse_card_refs(cards):
-            if not store.cards.flag(deck_id, card_id, flagged=False):
-                raise UsageError(f"no card {deck_id}/{card_id}")
-    typer.echo(f"unflagged {len(cards)} card(s)")
+        count = clear_flags(store, cards)
+    typer.echo(f"unflagged {count} card(s)")
 
 
 @app.command("import")
@@ -451,6 +361,27 @@ def import_(
 
 
 @app.command()
+def lint(
+    paths: Annotated[list[Path], typer.Argument(help="Deck files or folders.", show_default=False)],
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on any warning.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Find answer cues in decks: a key longer than its distractors, absolute words only in
+    wrong choices, duplicate choices, missing references; and how often "pick the longest"
+    would win."""
+    from mlcards.deck import load_decks
+    from mlcards.lint import format_report, lint_decks
+
+    report = lint_decks(load_decks(paths))
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        _echo_lines(format_report(report))
+    if strict and report.warnings:
+        raise typer.Exit(1)
+
+
+@app.command()
 def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Cards per deck: how many, how many new, due today and retired; the next review."""
     today = _today()
@@ -458,15 +389,9 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         decks = store.decks.status(today)
         next_due = store.cards.next_due()
     if as_json:
-        keys = ("cards", "new", "due", "retired")
-        _echo_json(
-            {
-                "today": today.isoformat(),
-                "decks": [d.to_dict() for d in decks],
-                "totals": {key: sum(getattr(d, key) for d in decks) for key in keys},
-                "next_due": next_due.isoformat() if next_due else None,
-            }
-        )
+        from mlcards.stats import status_json
+
+        _echo_json(status_json(decks, today, next_due))
         return
     from mlcards.render.text import status_table
 
@@ -478,22 +403,12 @@ def _stats_document(
 ) -> tuple[dict[str, Any], Settings]:
     from mlcards.config import load_settings
     from mlcards.models import StatsQuery
-    from mlcards.stats import build_stats
+    from mlcards.service import stats_document
 
     settings = load_settings()
+    query = StatsQuery(today=today, since=since, deck_id=deck, tag=tag)
     with _open_store(ctx) as store:
-        _check_deck(store, deck)
-        data = store.stats.data(StatsQuery(today=today, since=since, deck_id=deck, tag=tag))
-    document = build_stats(
-        data,
-        today,
-        since,
-        deck,
-        tag,
-        leech_threshold=settings.leech_threshold,
-        deck_leech_thresholds=settings.leech_thresholds(),
-    )
-    return document, settings
+        return stats_document(store, settings, query, since), settings
 
 
 @app.command()
@@ -572,67 +487,52 @@ def export(
     ] = None,
 ) -> None:
     """Export the review log, the cards or the stats document as CSV or JSON."""
-    from collections.abc import Iterable
     from datetime import date, timedelta
 
-    from mlcards import stats as serialise
-    from mlcards.models import REVIEW_COLUMNS
+    from mlcards import service
     from mlcards.output import open_output
+    from mlcards.stats import DEFAULT_DAYS, dumps
     from mlcards.store import Scope
 
     fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
     if what is ExportKind.stats and fmt is ExportFormat.csv:
         raise UsageError("export stats is a JSON document: use --format json")
-    since_day: date | None = None
-    if since is not None:
-        try:
-            since_day = date.fromisoformat(since)
-        except ValueError:
-            raise UsageError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        since_day = date.fromisoformat(since) if since is not None else None
+    except ValueError:
+        raise UsageError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
     if what is ExportKind.stats:
         today = _today()
-        window = since_day or today - timedelta(days=serialise.DEFAULT_DAYS - 1)
+        window = since_day or today - timedelta(days=DEFAULT_DAYS - 1)
         doc, _ = _stats_document(ctx, today, window, deck, None)
         with open_output(output) as stream:
-            stream.write(serialise.dumps(doc) + "\n")
+            stream.write(dumps(doc) + "\n")
         return
-    scope = Scope(deck=deck, since=since_day)
-    with _open_store(ctx) as store, open_output(output) as stream:
-        _check_deck(store, deck)
-        if what is ExportKind.reviews:
-            rows: Iterable[tuple[object, ...]] = store.log.export_rows(scope)
-            if sys.stderr.isatty():
-                from mlcards.render.dashboard import progress
+    progress = None
+    if sys.stderr.isatty():
+        from mlcards.render.dashboard import progress as bar
 
-                rows = progress(rows, store.log.count(scope), "Exporting reviews")
-            if fmt is ExportFormat.csv:
-                serialise.write_csv(stream, REVIEW_COLUMNS, rows)
-            else:
-                serialise.write_json_array(stream, (serialise.review_json(r) for r in rows))
-            return
-        cards = store.stats.card_summaries(scope)
-        if fmt is ExportFormat.csv:
-            serialise.write_csv(
-                stream, serialise.CARD_COLUMNS, (serialise.card_csv(c) for c in cards)
-            )
-        else:
-            serialise.write_json_array(stream, (serialise.card_json(c) for c in cards))
+        def progress(
+            rows: Iterable[tuple[object, ...]], total: int
+        ) -> Iterable[tuple[object, ...]]:
+            return bar(rows, total, "Exporting reviews")
+
+    with _open_store(ctx) as store, open_output(output) as stream:
+        scope = Scope(deck=deck, since=since_day)
+        service.export(store, stream, what.value, fmt.value, scope, progress)
 
 
 @config_app.command("show")
 def config_show(as_json: JsonOption = False) -> None:
     """Print every setting and its value."""
     from mlcards.config import config_path, load_settings
+    from mlcards.render.text import config_lines
 
     settings = load_settings().to_dict()
     if as_json:
         _echo_json(settings)
-        return
-    decks = settings.pop("decks")
-    lines = [f"{key} = {value}" for key, value in settings.items()]
-    for deck_id, overrides in decks.items():
-        lines += [f"decks.{deck_id}.{key} = {value}" for key, value in overrides.items()]
-    _echo_lines([*lines, f"# file: {config_path()}"])
+    else:
+        _echo_lines(config_lines(settings, config_path()))
 
 
 @config_app.command("set")
@@ -674,15 +574,7 @@ def check(
     with _open_store(ctx) as store:
         result = run_check(store, repair)
     if as_json:
-        _echo_json(
-            {
-                "integrity": result.integrity,
-                "schedule_differences": result.differences,
-                "repaired": result.repaired,
-                "backup": str(result.backup) if result.backup else None,
-                "ok": result.ok,
-            }
-        )
+        _echo_json(result.to_dict())
     else:
         _echo_lines(
             check_lines(

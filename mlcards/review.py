@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
 
 from mlcards.models import Choice, ScheduledCard
 from mlcards.render.review import (
@@ -23,6 +24,10 @@ from mlcards.render.review import (
 )
 from mlcards.session import Session, quality_for
 from mlcards.terminal import ENTER
+
+if TYPE_CHECKING:
+    from mlcards.config import Settings
+    from mlcards.store import Store
 
 DONT_KNOW = "d"
 QUIT = "q"
@@ -229,3 +234,61 @@ def run_review(
 ) -> ReviewOutcome:
     """Drive a session: draw, read keys, grade; each answer is saved before the next card."""
     return _Reviewer(screen, session, actions, read_key, now, clear).run()
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """How one sitting runs (the options of ``review`` and ``practice``)."""
+
+    mode: str = "review"
+    shuffle: bool = True
+    deck: str | None = None
+    minutes: float | None = None
+    suspend_leeches: bool = False
+
+
+def run_session(
+    screen: Screen,
+    store: Store,
+    queue: list[ScheduledCard],
+    settings: Settings,
+    today: date,
+    options: SessionOptions,
+) -> bool:
+    """One review or practice session in the terminal, then its summary. Every answer is in
+    the log before the next card; returns False when it was interrupted (Ctrl-C, EOF)."""
+    import random
+    import uuid
+
+    from mlcards import clock
+    from mlcards.render.review import render_summary
+    from mlcards.service import StoreActions
+    from mlcards.terminal import terminal_keys
+
+    session = Session(
+        queue,
+        today,
+        rng=random.Random() if options.shuffle else None,
+        journal=store.log,
+        mode=options.mode,
+        session_id=uuid.uuid4().hex,
+        leech_threshold=settings.leech_threshold,
+        deck_leech_thresholds=settings.leech_thresholds(),
+        suspend_leeches=options.suspend_leeches,
+        deadline=time.monotonic() + options.minutes * 60 if options.minutes else None,
+    )
+    interrupted = False
+    with terminal_keys() as terminal:
+        actions = StoreActions(store, today, terminal.pause, clock.now)
+        try:
+            outcome = run_review(screen, session, actions, terminal, clock.now)
+        except (KeyboardInterrupt, EOFError):
+            interrupted = True
+            outcome = ReviewOutcome(session.answered, session.correct, quit_early=True)
+    screen.print()
+    screen.print(render_summary(outcome, store.cards.next_due(options.deck), today))
+    if session.out_of_time and session.remaining:
+        screen.print(f"Time is up: {session.remaining} card(s) left for later.")
+    if interrupted:
+        screen.print(f"Interrupted: the {outcome.answered} answer(s) given were saved.")
+    return not interrupted

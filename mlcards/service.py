@@ -9,20 +9,33 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, TextIO
 
 from mlcards import rules
+from mlcards import stats as serialise
 from mlcards.config import Settings
 from mlcards.deck import bundled_deck_files, load_deck, load_decks
-from mlcards.errors import MlcardsError
-from mlcards.models import CachedSchedule, CardKey, Deck, ScheduledCard, StoredSchedule
+from mlcards.errors import MlcardsError, UsageError
+from mlcards.models import (
+    REVIEW_COLUMNS,
+    CachedSchedule,
+    CardKey,
+    Deck,
+    ScheduledCard,
+    StatsQuery,
+    StoredSchedule,
+)
 from mlcards.replay import replay, schedule_differences
 from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
-from mlcards.store import Store
+from mlcards.stats import build_stats
+from mlcards.store import Scope, Store
+
+Row = tuple[object, ...]
 
 
 def import_bundled(store: Store, now: datetime) -> list[Deck]:
@@ -99,6 +112,15 @@ class CheckResult:
     def ok(self) -> bool:
         return not self.integrity and (not self.differences or self.repaired)
 
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "integrity": self.integrity,
+            "schedule_differences": self.differences,
+            "repaired": self.repaired,
+            "backup": str(self.backup) if self.backup else None,
+            "ok": self.ok,
+        }
+
 
 def check(store: Store, repair: bool = False) -> CheckResult:
     """SQLite's own checks, then the schedule cache against a replay of the log; with
@@ -161,3 +183,85 @@ class StoreActions:
         if fresh is None:
             return None, f"{item.key} is no longer in its deck file: retired."
         return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {path.name}."
+
+
+def marked_cards(store: Store, kind: str, settings: Settings) -> list[dict[str, object]]:
+    """The cards ``flagged``, ``suspended`` or ``leech`` lists, with their file and line."""
+    return leeches(store, settings) if kind == "leech" else store.cards.marked(kind)
+
+
+def parse_card_refs(refs: list[str]) -> list[CardKey]:
+    parsed = []
+    for ref in refs:
+        deck_id, sep, card_id = ref.partition("/")
+        if not sep or not deck_id or not card_id:
+            raise UsageError(f"{ref!r}: name a card as DECK/CARD (see `mlcards suspended`)")
+        parsed.append((deck_id, card_id))
+    return parsed
+
+
+def unsuspend(store: Store, refs: list[str], every: bool = False) -> int:
+    """Bring the named suspended cards (or ``every`` one) back; an unknown card is an error."""
+    if every:
+        return store.cards.unsuspend_all()
+    keys = parse_card_refs(refs)
+    suspended = {(str(c["deck"]), str(c["card"])) for c in store.cards.marked("suspended")}
+    for deck_id, card_id in keys:
+        if store.cards.one(deck_id, card_id) is None and (deck_id, card_id) not in suspended:
+            raise UsageError(f"no card {deck_id}/{card_id}")
+    return sum(store.cards.suspend(*key, suspended=False) for key in keys if key in suspended)
+
+
+def unflag(store: Store, refs: list[str]) -> int:
+    for deck_id, card_id in parse_card_refs(refs):
+        if not store.cards.flag(deck_id, card_id, flagged=False):
+            raise UsageError(f"no card {deck_id}/{card_id}")
+    return len(refs)
+
+
+def check_deck(store: Store, deck: str | None) -> None:
+    if deck is not None and deck not in store.decks.ids():
+        decks = ", ".join(store.decks.ids()) or "none yet"
+        raise UsageError(f"no deck {deck!r}; decks: {decks}")
+
+
+def stats_document(
+    store: Store, settings: Settings, query: StatsQuery, since: date | None
+) -> dict[str, Any]:
+    """The one ``stats`` document (``stats --json``, ``export stats``, the dashboard)."""
+    check_deck(store, query.deck_id)
+    return build_stats(
+        store.stats.data(query),
+        query.today,
+        since,
+        query.deck_id,
+        query.tag,
+        leech_threshold=settings.leech_threshold,
+        deck_leech_thresholds=settings.leech_thresholds(),
+    )
+
+
+def export(
+    store: Store,
+    stream: TextIO,
+    what: str,
+    fmt: str,
+    scope: Scope,
+    progress: Callable[[Iterable[Row], int], Iterable[Row]] | None = None,
+) -> None:
+    """Write the review log (``reviews``) or the cards (``cards``) as CSV or JSON."""
+    check_deck(store, scope.deck)
+    if what == "reviews":
+        rows: Iterable[Row] = store.log.export_rows(scope)
+        if progress is not None:
+            rows = progress(rows, store.log.count(scope))
+        if fmt == "csv":
+            serialise.write_csv(stream, REVIEW_COLUMNS, rows)
+        else:
+            serialise.write_json_array(stream, (serialise.review_json(r) for r in rows))
+        return
+    cards = store.stats.card_summaries(scope)
+    if fmt == "csv":
+        serialise.write_csv(stream, serialise.CARD_COLUMNS, (serialise.card_csv(c) for c in cards))
+    else:
+        serialise.write_json_array(stream, (serialise.card_json(c) for c in cards))

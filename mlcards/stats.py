@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, TextIO
 
@@ -17,6 +17,7 @@ from mlcards import rules
 from mlcards.models import (
     REVIEW_COLUMNS,
     CardSummary,
+    DeckStatus,
     DistractorCard,
     StatsData,
 )
@@ -328,3 +329,14 @@ def write_json_array(stream: TextIO, objects: Iterable[dict[str, Any]]) -> int:
         count += 1
     stream.write("\n]\n" if count else "[]\n")
     return count
+
+
+def status_json(decks: Sequence[DeckStatus], today: date, next_due: date | None) -> dict[str, Any]:
+    """The ``status --json`` document."""
+    keys = ("cards", "new", "due", "retired")
+    return {
+        "today": today.isoformat(),
+        "decks": [d.to_dict() for d in decks],
+        "totals": {key: sum(getattr(d, key) for d in decks) for key in keys},
+        "next_due": next_due.isoformat() if next_due else None,
+    }

@@ -32,8 +32,9 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"models", "rules", "errors"},
     "render": {"models", "rules"},
     "terminal": set(),
-    "review": {"models", "render", "session", "terminal"},
+    "review": {"models", "render", "session", "terminal", "service", "store", "config", "clock"},
     "output": {"errors"},
+    "lint": {"models", "errors"},
     "service": {
         "config",
         "deck",
@@ -42,6 +43,7 @@ ALLOWED: dict[str, set[str]] = {
         "replay",
         "rules",
         "session",
+        "stats",
         "store",
     },
     "cli": {"*"},

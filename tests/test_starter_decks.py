@@ -1,14 +1,16 @@
 """Checks on the deck files shipped in decks/, independent of the mlcards loader.
 
-Three layers:
+Four layers:
 
 * every ``decks/*.yaml`` follows the deck format (read with PyYAML's safe loader, plus event
   and node checks for what safe_load lets through silently: duplicate keys, anchors, aliases,
   explicit tags), uses only tags from ``decks/TAGS.md``, and validates against
   ``decks/deck.schema.json`` once that schema exists;
-* the six starter decks meet the content targets of the starter-deck issue (size, share of
+* the starter decks meet the content targets of the starter-deck issue (size, share of
   select-all cards, references, tagging, terminal-friendly lengths, spread of answer keys);
-* every deck loads with ``mlcards.deck.load_deck`` once that module exists.
+* every deck loads with ``mlcards.deck.load_deck`` once that module exists;
+* the BatchNorm card, which encodes a published question, still matches its source word for
+  word (skipped when the source text is not next to the repository).
 
 The validator below is itself tested against broken decks, so a check that silently stops
 working shows up as a failure.
@@ -28,6 +30,11 @@ import yaml
 DECKS_DIR = Path(__file__).resolve().parents[1] / "decks"
 TAGS_FILE = DECKS_DIR / "TAGS.md"
 SCHEMA_FILE = DECKS_DIR / "deck.schema.json"
+# The published question behind decks/batchnorm.yaml, kept outside the repository.
+BATCHNORM_SOURCE = (
+    Path(__file__).resolve().parents[2] / "shared" / "source" / "batchnorm-question.txt"
+)
+BATCHNORM_CARD = ("batchnorm.yaml", "batchnorm-placement")
 
 AREA_TAGS = (
     "optimization",
@@ -36,6 +43,14 @@ AREA_TAGS = (
     "evaluation",
     "architectures",
     "training-practice",
+    "transformers-llms",
+    "llm-training",
+    "probability-statistics",
+    "classical-ml",
+    "embeddings",
+    "generative-models",
+    "reinforcement-learning",
+    "training-systems",
 )
 # The starter decks are named after their area: decks/<area>.yaml with deck id <area>.
 STARTER_FILES = tuple(f"{area}.yaml" for area in AREA_TAGS)
@@ -569,6 +584,106 @@ def test_load_deck_accepts(path: Path) -> None:
             (c["id"], c["text"]) for c in raw_card["choices"]
         ], card.id
         assert tuple(card.answer) == tuple(answer_ids(raw_card)), card.id
+
+
+# --------------------------------------------------------------------------------------------
+# 5. The published BatchNorm question stays word for word (skipped without its source)
+
+TYPOGRAPHIC_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def plain_words(text: str) -> str:
+    """``text`` for a word-for-word comparison: typographic quotes straightened, Markdown
+    bold and block-quote markers dropped, runs of whitespace collapsed to one space."""
+    text = text.translate(TYPOGRAPHIC_QUOTES).replace("**", "")
+    text = re.sub(r"^[ \t]*>[ \t]?", "", text, flags=re.MULTILINE)
+    return " ".join(text.split())
+
+
+def source_fidelity_problems(card: dict[str, Any], source_text: str) -> list[str]:
+    """How a card departs from the published question it encodes: its question, its choice
+    texts (in order) and the passages quoted in its explanation must appear in the source
+    word for word, and its key must be the source's answer."""
+    source = plain_words(source_text)
+    problems: list[str] = []
+    if plain_words(card["question"]) not in source:
+        problems.append("the question differs from the source")
+    choices = card["choices"]
+    for choice in choices:
+        if plain_words(choice["text"]) not in source:
+            problems.append(f"choice {choice['id']!r} differs from the source")
+    quotes = [line for line in card["explanation"].splitlines() if line.lstrip().startswith(">")]
+    if len(quotes) != 2:
+        problems.append(f"the explanation quotes {len(quotes)} passages, the source has 2")
+    for number, quote in enumerate(quotes, start=1):
+        if plain_words(quote) not in source:
+            problems.append(f"quoted passage #{number} differs from the source")
+
+    # The source lists its choices as "1. ...", "2. ...", then gives the answer's number
+    # alone on a line.
+    numbered = list(re.finditer(r"^[ \t]*(\d+)\.[ \t]+(\S.*)$", source_text, flags=re.MULTILINE))
+    listed = [plain_words(match.group(2)) for match in numbered]
+    if listed != [plain_words(choice["text"]) for choice in choices]:
+        problems.append("the choices are not the source's choices in the source's order")
+    after = source_text[numbered[-1].end() :] if numbered else ""
+    key = re.search(r"^[ \t]*(\d+)[ \t]*$", after, flags=re.MULTILINE)
+    ids = [choice["id"] for choice in choices]
+    if key is None:
+        problems.append("no answer number found after the source's choices")
+    elif card["answer"] not in ids or ids.index(card["answer"]) + 1 != int(key.group(1)):
+        problems.append(f"the key {card['answer']!r} is not the source's answer {key.group(1)}")
+    return problems
+
+
+def _batchnorm_card() -> dict[str, Any]:
+    file_name, card_id = BATCHNORM_CARD
+    deck = _load(DECKS_DIR / file_name)
+    return next(card for card in deck["cards"] if card["id"] == card_id)
+
+
+def _batchnorm_source() -> str:
+    if not BATCHNORM_SOURCE.is_file():
+        pytest.skip(f"{BATCHNORM_SOURCE} is not available (an installed copy may lack it)")
+    return BATCHNORM_SOURCE.read_text(encoding="utf-8")
+
+
+def test_batchnorm_card_matches_its_published_source() -> None:
+    source_text = _batchnorm_source()
+    card = _batchnorm_card()
+    problems = source_fidelity_problems(card, source_text)
+    assert not problems, f"{BATCHNORM_CARD[0]} {card['id']}:\n" + "\n".join(problems)
+    assert card["answer"] == card["choices"][1]["id"], "the source's answer is choice 2"
+
+
+def test_batchnorm_editors_note_follows_the_source_text() -> None:
+    """Anything the editors add goes after the source's explanation, clearly marked."""
+    explanation = _batchnorm_card()["explanation"]
+    note = explanation.find("**Editors' note")
+    last_quote = max(i for i, line in enumerate(explanation.splitlines()) if line.startswith(">"))
+    assert note != -1, "the editors' note is missing or no longer marked"
+    assert note > len("\n".join(explanation.splitlines()[: last_quote + 1])), (
+        "the editors' note must come after the source's explanation"
+    )
+    assert "not part of the original question" in explanation[note:]
+
+
+def test_source_fidelity_check_catches_changes() -> None:
+    source_text = _batchnorm_source()
+    card = _batchnorm_card()
+    reworded = {
+        **card,
+        "choices": [
+            {**choice, "text": choice["text"].replace("before the layer", "ahead of the layer")}
+            for choice in card["choices"]
+        ],
+    }
+    assert any("choice" in problem for problem in source_fidelity_problems(reworded, source_text))
+    rekeyed = {**card, "answer": card["choices"][0]["id"]}
+    assert any("key" in problem for problem in source_fidelity_problems(rekeyed, source_text))
+    requoted = {**card, "explanation": card["explanation"].replace("stable distribution", "calm")}
+    assert any("passage" in problem for problem in source_fidelity_problems(requoted, source_text))
+    assert plain_words("She\u2019s \u201cfine\u201d,\n  **really**") == 'She\'s "fine", really'
+    assert plain_words("> quoted\n>  passage") == "quoted passage"
 
 
 # --------------------------------------------------------------------------------------------

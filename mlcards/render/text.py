@@ -108,3 +108,14 @@ def check_lines(
     if differences and not repaired:
         lines.append("run `mlcards check --repair` to rebuild the schedule from the log")
     return lines
+
+
+def config_lines(settings: dict[str, object], path: object) -> list[str]:
+    """``config show``: one ``key = value`` line per setting, per-deck ones as decks.ID.KEY."""
+    values = dict(settings)
+    decks = values.pop("decks", {})
+    lines = [f"{key} = {value}" for key, value in values.items()]
+    if isinstance(decks, dict):
+        for deck_id, overrides in decks.items():
+            lines += [f"decks.{deck_id}.{key} = {value}" for key, value in overrides.items()]
+    return [*lines, f"# file: {path}"]

@@ -1,0 +1,475 @@
+"""A linter for deck authors: cues that let a test-wise learner answer without knowing.
+
+Multiple-choice items leak their answer through form as much as through content: the key is
+the longest or most qualified choice, the distractors carry the absolute words, two choices
+say the same thing, one choice is a part of another. This module flags those cues in
+validated decks (``mlcards.deck.load_decks``), one warning per finding, each with a short
+code and a message saying what was measured.
+
+Per card:
+
+``key-longest``
+    A single-answer card whose key is more than ``KEY_LENGTH_RATIO`` (1.3) times as long as
+    its longest distractor, in characters of the stripped choice text.
+``absolute-words``
+    An absolute word (``ABSOLUTE_WORDS``: always, never, only, must, cannot, can't,
+    impossible, guaranteed; whole words, any case, a curly apostrophe counts as ``'``)
+    appears in at least one distractor while no correct choice contains any absolute word.
+    (A correct choice with an absolute word of its own defeats the "absolutes are wrong"
+    heuristic, so it silences the rule.)
+``duplicate-choice``
+    Two choices are equal once normalised (see below).
+``substring-choice``
+    One choice's normalised text occurs, as a run of whole words, inside another's. Pairs
+    that are already duplicates are not reported again.
+``no-explanation`` / ``no-reference``
+    The explanation is empty (whitespace only) / the card lists no reference.
+
+Per deck:
+
+``select-all-count``
+    The deck has two or more select-all cards and every one of them has the same number of
+    correct choices. Reported with an empty card id and line 1 (the deck has no other line).
+
+Over everything linted:
+
+``longest-wins``
+    "Pick the strictly longest choice" answers more than ``LONGEST_WINS_LIMIT`` (35%) of the
+    single-answer cards. A card with a tie for the longest choice is not a win. Reported with
+    an empty path, deck id and card id and line 0.
+
+Normalising a choice (for the two choice-comparison rules): lowercase; drop the apostrophe
+inside a word (``can't`` -> ``cant``); replace every other punctuation character (Unicode
+category P*) and the backtick with a space, except the characters that make a number: ``.``
+and ``,`` between two digits (``0.80``, ``1,000``), a ``-`` directly before a digit and not
+after a letter or digit (a minus sign: ``-1``), and ``%`` after a digit; split on whitespace;
+drop the articles a, an, the; join with single spaces. Mathematical symbols (``<``, ``>``,
+``=``, ``+``...) are kept, so ``x > 0`` and ``x < 0`` stay different.
+
+Thresholds are exact fractions, so a key exactly 1.3x as long as its longest distractor and
+a share of exactly 35% do not warn.
+
+``LintReport.to_dict()`` returns JSON-able values (typed as ``ReportDict``) with these keys:
+
+- ``warnings``: a list of objects with ``path``, ``line``, ``deck_id``, ``card_id``, ``code``
+  and ``message`` (the fields of ``LintWarning``);
+- ``decks``: a list of objects with ``deck_id``, ``path``, ``cards``, ``single_answer``,
+  ``longest_wins`` and ``longest_wins_share`` (a float from 0 to 1; 0 when the deck has no
+  single-answer card);
+- ``totals``: ``decks``, ``cards``, ``single_answer``, ``longest_wins``,
+  ``longest_wins_share`` and ``warnings`` (counts over everything linted);
+- ``by_code``: the number of warnings per code, for the codes that occurred;
+- ``limits``: ``key_length_ratio`` (1.3) and ``longest_wins_share`` (0.35), as floats.
+
+Command line: ``mlcards lint [--strict] [--json] PATH...`` prints the report (text,
+or the JSON above) and exits 0, or 1 with ``--strict`` when there is any warning, 65 when a
+deck file is invalid (its problems go to stderr, as ``FILE:LINE: message``), 66 when a path
+does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final, TypedDict
+
+from mlcards.models import Card, Choice, Deck
+
+KEY_LENGTH_RATIO: Final = Fraction(13, 10)
+"""``key-longest`` fires when len(key) > KEY_LENGTH_RATIO * len(longest distractor)."""
+
+LONGEST_WINS_LIMIT: Final = Fraction(35, 100)
+"""``longest-wins`` fires when the share of single-answer cards won by the longest choice is
+above this."""
+
+ABSOLUTE_WORDS: Final = (
+    "always",
+    "never",
+    "only",
+    "must",
+    "cannot",
+    "can't",
+    "impossible",
+    "guaranteed",
+)
+
+ARTICLES: Final = frozenset({"a", "an", "the"})
+
+CODES: Final = (
+    "key-longest",
+    "absolute-words",
+    "duplicate-choice",
+    "substring-choice",
+    "no-explanation",
+    "no-reference",
+    "select-all-count",
+    "longest-wins",
+)
+"""Every warning code, in the order the rules run."""
+
+_ABSOLUTE = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(w) for w in ABSOLUTE_WORDS) + r")(?!\w)",
+    re.IGNORECASE,
+)
+_INNER_APOSTROPHE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
+
+
+class WarningDict(TypedDict):
+    path: str
+    line: int
+    deck_id: str
+    card_id: str
+    code: str
+    message: str
+
+
+class DeckDict(TypedDict):
+    deck_id: str
+    path: str
+    cards: int
+    single_answer: int
+    longest_wins: int
+    longest_wins_share: float
+
+
+class TotalsDict(TypedDict):
+    decks: int
+    cards: int
+    single_answer: int
+    longest_wins: int
+    longest_wins_share: float
+    warnings: int
+
+
+class LimitsDict(TypedDict):
+    key_length_ratio: float
+    longest_wins_share: float
+
+
+class ReportDict(TypedDict):
+    """What ``LintReport.to_dict`` returns (and ``--json`` prints)."""
+
+    warnings: list[WarningDict]
+    decks: list[DeckDict]
+    totals: TotalsDict
+    by_code: dict[str, int]
+    limits: LimitsDict
+
+
+@dataclass(frozen=True)
+class LintWarning:
+    path: str
+    line: int
+    deck_id: str
+    card_id: str
+    """Empty for a deck-level warning (and for the report-level ``longest-wins``)."""
+    code: str
+    message: str
+
+    def to_dict(self) -> WarningDict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "deck_id": self.deck_id,
+            "card_id": self.card_id,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class DeckLint:
+    """The counts behind the per-deck summary line."""
+
+    deck_id: str
+    path: str
+    cards: int
+    single_answer: int
+    longest_wins: int
+    """Single-answer cards whose key is strictly longer than every other choice."""
+
+    @property
+    def longest_wins_share(self) -> float:
+        return _share(self.longest_wins, self.single_answer)
+
+    def to_dict(self) -> DeckDict:
+        return {
+            "deck_id": self.deck_id,
+            "path": self.path,
+            "cards": self.cards,
+            "single_answer": self.single_answer,
+            "longest_wins": self.longest_wins,
+            "longest_wins_share": self.longest_wins_share,
+        }
+
+
+@dataclass(frozen=True)
+class LintReport:
+    warnings: tuple[LintWarning, ...]
+    decks: tuple[DeckLint, ...]
+
+    @property
+    def cards(self) -> int:
+        return sum(d.cards for d in self.decks)
+
+    @property
+    def single_answer(self) -> int:
+        return sum(d.single_answer for d in self.decks)
+
+    @property
+    def longest_wins(self) -> int:
+        return sum(d.longest_wins for d in self.decks)
+
+    @property
+    def longest_wins_share(self) -> float:
+        return _share(self.longest_wins, self.single_answer)
+
+    @property
+    def by_code(self) -> dict[str, int]:
+        """Warnings per code, in the order of CODES, for the codes that occurred."""
+        counts = Counter(w.code for w in self.warnings)
+        return {code: counts[code] for code in CODES if counts[code]}
+
+    def to_dict(self) -> ReportDict:
+        return {
+            "warnings": [w.to_dict() for w in self.warnings],
+            "decks": [d.to_dict() for d in self.decks],
+            "totals": {
+                "decks": len(self.decks),
+                "cards": self.cards,
+                "single_answer": self.single_answer,
+                "longest_wins": self.longest_wins,
+                "longest_wins_share": self.longest_wins_share,
+                "warnings": len(self.warnings),
+            },
+            "by_code": self.by_code,
+            "limits": {
+                "key_length_ratio": float(KEY_LENGTH_RATIO),
+                "longest_wins_share": float(LONGEST_WINS_LIMIT),
+            },
+        }
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+# -- normalising and measuring choices --------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """A choice's text as the duplicate and substring rules compare it (see the docstring)."""
+    text = _INNER_APOSTROPHE.sub("", text.lower().replace("\u2019", "'"))
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch == "`" or (unicodedata.category(ch).startswith("P") and not _number_part(text, i)):
+            out.append(" ")
+        else:
+            out.append(ch)
+    return " ".join(w for w in "".join(out).split() if w not in ARTICLES)
+
+
+def _number_part(text: str, i: int) -> bool:
+    """Whether the punctuation character text[i] belongs to a number (0.8, 1,000, -1, 5%)."""
+    ch = text[i]
+    before = text[i - 1] if i > 0 else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    if ch in ".,":
+        return before.isdigit() and after.isdigit()
+    if ch == "-":
+        return after.isdigit() and not before.isalnum()
+    if ch == "%":
+        return before.isdigit()
+    return False
+
+
+def _contains_words(inner: str, outer: str) -> bool:
+    """Whether the words of ``inner`` occur as a run of whole words in ``outer``."""
+    return bool(inner) and f" {inner} " in f" {outer} "
+
+
+def _length(choice: Choice) -> int:
+    return len(choice.text.strip())
+
+
+def absolute_words(text: str) -> list[str]:
+    """The absolute words in ``text``, lowercased, in order of appearance, without repeats."""
+    found: list[str] = []
+    for match in _ABSOLUTE.finditer(text.replace("\u2019", "'")):
+        word = match.group(1).lower()
+        if word not in found:
+            found.append(word)
+    return found
+
+
+def longest_choice_wins(card: Card) -> bool:
+    """Whether "pick the strictly longest choice" answers this single-answer card."""
+    if card.multiple or len(card.answer) != 1:
+        return False
+    key = card.answer[0]
+    lengths = {c.id: _length(c) for c in card.choices}
+    return all(lengths[key] > n for cid, n in lengths.items() if cid != key)
+
+
+# -- the rules --------------------------------------------------------------------------------
+
+
+def _card_findings(card: Card) -> list[tuple[str, str]]:
+    """(code, message) pairs for one card, in the order of CODES."""
+    findings: list[tuple[str, str]] = []
+    correct = [c for c in card.choices if c.id in card.answer]
+    distractors = [c for c in card.choices if c.id not in card.answer]
+
+    if not card.multiple and len(correct) == 1 and distractors:
+        key = correct[0]
+        longest = max(distractors, key=_length)
+        key_len, longest_len = _length(key), _length(longest)
+        if key_len > KEY_LENGTH_RATIO * longest_len:
+            ratio = f"{key_len / longest_len:.2f}x" if longest_len else "infinitely"
+            findings.append(
+                (
+                    "key-longest",
+                    f"the key ({key.id}, {key_len} characters) is {ratio} as long as the longest "
+                    f"distractor ({longest.id}, {longest_len}); the limit is "
+                    f"{float(KEY_LENGTH_RATIO):g}x",
+                )
+            )
+
+    if not any(absolute_words(c.text) for c in correct):
+        flagged = [(c.id, absolute_words(c.text)) for c in distractors]
+        flagged = [(cid, words) for cid, words in flagged if words]
+        if flagged:
+            where = ", ".join(f"{cid} ({', '.join(words)})" for cid, words in flagged)
+            noun = "distractor" if len(flagged) == 1 else "distractors"
+            findings.append(
+                (
+                    "absolute-words",
+                    f"absolute words in {noun} {where} but in no correct choice",
+                )
+            )
+
+    normal = [(c.id, normalise(c.text)) for c in card.choices]
+    for i, (id_i, text_i) in enumerate(normal):
+        for id_j, text_j in normal[i + 1 :]:
+            if text_i == text_j:
+                findings.append(
+                    (
+                        "duplicate-choice",
+                        f"choices {id_i} and {id_j} are the same once normalised: {text_i!r}",
+                    )
+                )
+    for id_i, text_i in normal:
+        for id_j, text_j in normal:
+            if text_i != text_j and _contains_words(text_i, text_j):
+                findings.append(
+                    (
+                        "substring-choice",
+                        f"choice {id_i} ({text_i!r}) is contained in choice {id_j} ({text_j!r})",
+                    )
+                )
+
+    if not card.explanation.strip():
+        findings.append(("no-explanation", "the explanation is empty"))
+    if not card.references:
+        findings.append(("no-reference", "the card has no reference"))
+    return findings
+
+
+def _select_all_finding(deck: Deck) -> str | None:
+    counts = [len(c.answer) for c in deck.cards if c.multiple]
+    if len(counts) >= 2 and len(set(counts)) == 1:
+        return (
+            f"all {len(counts)} select-all cards have {counts[0]} correct "
+            f"choice{'s' if counts[0] != 1 else ''}; vary the number so it gives nothing away"
+        )
+    return None
+
+
+def lint_deck(deck: Deck) -> tuple[list[LintWarning], DeckLint]:
+    warnings: list[LintWarning] = []
+    message = _select_all_finding(deck)
+    if message is not None:
+        warnings.append(LintWarning(deck.path, 1, deck.id, "", "select-all-count", message))
+    for card in deck.cards:
+        for code, text in _card_findings(card):
+            warnings.append(LintWarning(deck.path, card.line, deck.id, card.id, code, text))
+    single = [c for c in deck.cards if not c.multiple]
+    summary = DeckLint(
+        deck_id=deck.id,
+        path=deck.path,
+        cards=len(deck.cards),
+        single_answer=len(single),
+        longest_wins=sum(longest_choice_wins(c) for c in single),
+    )
+    return warnings, summary
+
+
+def lint_decks(decks: Sequence[Deck]) -> LintReport:
+    """Lint every deck; warnings come deck by deck, in line order, the report-level one last."""
+    warnings: list[LintWarning] = []
+    summaries: list[DeckLint] = []
+    for deck in decks:
+        deck_warnings, summary = lint_deck(deck)
+        warnings.extend(deck_warnings)
+        summaries.append(summary)
+    wins = sum(s.longest_wins for s in summaries)
+    single = sum(s.single_answer for s in summaries)
+    if single and Fraction(wins, single) > LONGEST_WINS_LIMIT:
+        warnings.append(
+            LintWarning(
+                "",
+                0,
+                "",
+                "",
+                "longest-wins",
+                f"pick the longest wins {wins} of {single} single-answer cards "
+                f"({wins / single:.1%}), above the {float(LONGEST_WINS_LIMIT):.0%} limit",
+            )
+        )
+    return LintReport(tuple(warnings), tuple(summaries))
+
+
+# -- text output ------------------------------------------------------------------------------
+
+
+def format_warning(warning: LintWarning) -> str:
+    if not warning.deck_id:
+        return f"all decks: {warning.message} [{warning.code}]"
+    where = f"{warning.deck_id}/{warning.card_id}" if warning.card_id else warning.deck_id
+    return f"{warning.path}:{warning.line}: {where}: {warning.message} [{warning.code}]"
+
+
+def _longest_summary(wins: int, single: int) -> str:
+    if not single:
+        return "no single-answer cards"
+    return f"pick the longest wins {wins} of {single} single-answer cards ({wins / single:.0%})"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def format_report(report: LintReport) -> list[str]:
+    """The report as plain text lines: the warnings, a line per deck, a total line."""
+    lines = [format_warning(w) for w in report.warnings]
+    per_deck = Counter(w.deck_id for w in report.warnings)
+    for deck in report.decks:
+        lines.append(
+            f"{deck.path}: {deck.deck_id}: {_plural(deck.cards, 'card')}, "
+            f"{_plural(per_deck[deck.deck_id], 'warning')}; "
+            f"{_longest_summary(deck.longest_wins, deck.single_answer)}"
+        )
+    codes = ", ".join(f"{code} {n}" for code, n in report.by_code.items())
+    lines.append(
+        f"total: {_plural(len(report.decks), 'deck')}, {_plural(report.cards, 'card')}, "
+        f"{_plural(len(report.warnings), 'warning')}{f' ({codes})' if codes else ''}; "
+        f"{_longest_summary(report.longest_wins, report.single_answer)}"
+    )
+    return lines
+
+
+# -- command line -----------------------------------------------------------------------------

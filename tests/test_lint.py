@@ -1,0 +1,460 @@
+"""mlcards.lint: every rule fires on a cue and stays quiet on a clean card, the share
+arithmetic, the JSON keys, the text lines and the exit codes of ``python -m mlcards.lint``.
+
+Fixture decks live in tests/data/lint/: clean.yaml draws no warning; cues.yaml has one card
+per card-level rule (its id is the rule's code) and two select-all cards with the same number
+of correct choices; broken.yaml does not load. The bundled decks are not linted here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlcards.deck import load_deck
+from mlcards.lint import (
+    CODES,
+    KEY_LENGTH_RATIO,
+    LONGEST_WINS_LIMIT,
+    DeckLint,
+    LintReport,
+    LintWarning,
+    absolute_words,
+    format_report,
+    lint_decks,
+    longest_choice_wins,
+    normalise,
+)
+from mlcards.models import Card, Choice, Deck, Reference
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT_DATA = Path(__file__).resolve().parent / "data" / "lint"
+CLEAN = LINT_DATA / "clean.yaml"
+CUES = LINT_DATA / "cues.yaml"
+BROKEN = LINT_DATA / "broken.yaml"
+
+REF = (Reference("Goodfellow et al. (2016), Deep Learning", "https://www.deeplearningbook.org/"),)
+
+
+def card(
+    *texts: str,
+    answer: str | tuple[str, ...] = "a",
+    card_id: str = "c1",
+    explanation: str = "Because.",
+    references: tuple[Reference, ...] = REF,
+    line: int = 4,
+) -> Card:
+    """A card with choices a, b, c... from ``texts``; a tuple answer makes it select-all."""
+    multiple = isinstance(answer, tuple)
+    return Card(
+        id=card_id,
+        question="Question?",
+        choices=tuple(Choice(chr(ord("a") + i), t) for i, t in enumerate(texts)),
+        answer=answer if isinstance(answer, tuple) else (answer,),
+        explanation=explanation,
+        multiple=multiple,
+        references=references,
+        line=line,
+    )
+
+
+def deck(*cards: Card, deck_id: str = "toy", path: str = "toy.yaml") -> Deck:
+    return Deck(deck_id, "Toy", tuple(cards), path=path)
+
+
+def codes(*cards: Card) -> list[str]:
+    """The codes of the card- and deck-level warnings of a deck of ``cards`` (a deck of one or
+    two cards often also draws the report-level ``longest-wins``, which is tested apart)."""
+    return [w.code for w in lint_decks([deck(*cards)]).warnings if w.code != "longest-wins"]
+
+
+# -- the fixture decks ------------------------------------------------------------------------
+
+
+def test_clean_deck_draws_no_warning() -> None:
+    report = lint_decks([load_deck(CLEAN)])
+    assert report.warnings == ()
+    assert (report.single_answer, report.longest_wins) == (3, 1)
+
+
+CARD_RULES = ["key-longest", "absolute-words", "duplicate-choice", "substring-choice"]
+
+
+@pytest.mark.parametrize("code", [*CARD_RULES, "no-reference"])
+def test_each_cue_card_draws_exactly_its_own_warning(code: str) -> None:
+    cues = load_deck(CUES)
+    report = lint_decks([cues])
+    target = next(c for c in cues.cards if c.id == code)
+    found = [(w.code, w.line, w.path) for w in report.warnings if w.card_id == code]
+    assert found == [(code, target.line, str(CUES))]
+
+
+def test_cue_deck_warnings_in_line_order_with_the_deck_level_one_first() -> None:
+    report = lint_decks([load_deck(CUES)])
+    assert [(w.line, w.card_id, w.code) for w in report.warnings] == [
+        (1, "", "select-all-count"),
+        (6, "key-longest", "key-longest"),
+        (22, "absolute-words", "absolute-words"),
+        (38, "duplicate-choice", "duplicate-choice"),
+        (54, "substring-choice", "substring-choice"),
+        (70, "no-reference", "no-reference"),
+        (0, "", "longest-wins"),  # 2 of 5
+    ]
+
+
+# -- key-longest ------------------------------------------------------------------------------
+
+
+def test_key_longest_fires_above_the_ratio_and_not_at_it() -> None:
+    assert float(KEY_LENGTH_RATIO) == 1.3
+    ten = "x" * 10
+    assert codes(card("k" * 14, ten, "y" * 3)) == ["key-longest"]  # 1.4x
+    assert codes(card("k" * 13, ten, "y" * 3)) == []  # exactly 1.3x
+    assert codes(card("k" * 40, "x" * 30, "y" * 31)) == []  # measured to the longest distractor
+
+
+def test_key_longest_counts_stripped_characters() -> None:
+    assert codes(card("  " + "k" * 13 + "  ", "x" * 10)) == []
+    assert codes(card("k" * 14, "   " + "x" * 10 + "   ")) == ["key-longest"]
+
+
+def test_key_longest_ignores_select_all_cards() -> None:
+    assert codes(card("k" * 50, "x" * 5, "y" * 5, answer=("a",))) == []
+
+
+def test_key_longest_message_gives_the_measurements() -> None:
+    warning = lint_decks([deck(card("short", "k" * 30, "x" * 20, answer="b"))]).warnings[0]
+    assert warning.message == (
+        "the key (b, 30 characters) is 1.50x as long as the longest distractor (c, 20); "
+        "the limit is 1.3x"
+    )
+
+
+# -- absolute-words ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "distractor",
+    [
+        "It always works.",
+        "NEVER tune it.",
+        "Only the bias.",
+        "It must be zero.",
+        "It cannot learn.",
+        "It can't learn.",
+        "It can\u2019t learn.",
+        "It is impossible.",
+        "Convergence is guaranteed.",
+    ],
+)
+def test_absolute_word_in_a_distractor_fires(distractor: str) -> None:
+    assert codes(card("It depends on the data.", distractor, "It is a bias term.")) == [
+        "absolute-words"
+    ]
+
+
+@pytest.mark.parametrize(
+    "distractor",
+    ["Mustard-yellow curves.", "Unguaranteed bounds.", "Alwaysbatch mode.", "It mustn't stop."],
+)
+def test_absolute_words_match_whole_words_only(distractor: str) -> None:
+    assert codes(card("It depends on the data.", distractor, "It is a bias term.")) == []
+
+
+def test_absolute_word_in_a_correct_choice_silences_the_rule() -> None:
+    assert codes(card("It always helps here.", "It never converges.", "It is slow.")) == []
+    # in a select-all card, one correct choice with an absolute word is enough
+    assert codes(card("Never.", "Mostly.", "Sometimes.", "Always.", answer=("a", "b"))) == []
+    assert codes(card("Rarely.", "Mostly.", "Sometimes.", "Always.", answer=("a", "b"))) == [
+        "absolute-words"
+    ]
+
+
+def test_absolute_words_message_lists_choices_and_words() -> None:
+    (warning,) = lint_decks(
+        [deck(card("It depends.", "It must always fit.", "It is fine.", "It cannot fit."))]
+    ).warnings
+    assert warning.message == (
+        "absolute words in distractors b (must, always), d (cannot) but in no correct choice"
+    )
+    assert absolute_words("Only, ONLY and only") == ["only"]
+
+
+# -- duplicate-choice and substring-choice ----------------------------------------------------
+
+
+def test_normalise() -> None:
+    assert normalise("  The ReLU,  an `activation`! ") == "relu activation"
+    assert normalise("It can\u2019t be A/B.") == "it cant be b"
+    assert normalise("0.80, -1 and 10%") == "0.80 -1 and 10%"
+    assert normalise("state-of-the-art") == "state of art"
+    assert normalise("x > 0") == "x > 0"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("The ReLU.", "relu"), ("An Adam optimiser", "adam   optimiser!"), ("L2-norm", "L2 norm")],
+)
+def test_duplicate_choice_fires(first: str, second: str) -> None:
+    assert codes(card(first, "Something else entirely", second)) == ["duplicate-choice"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("x > 0", "x < 0"), ("-1", "1"), ("0.5", "5"), ("10%", "10"), ("Adam", "Adamax")],
+)
+def test_duplicate_and_substring_stay_quiet_on_different_choices(first: str, second: str) -> None:
+    assert codes(card(first, second, "zzz")) == []
+
+
+def test_substring_choice_fires_on_whole_words_only() -> None:
+    assert codes(card("Adam", "Adam with warmup", "RMSprop")) == ["substring-choice"]
+    assert codes(card("Adam", "Adamax with warmup", "RMSprop")) == []
+    (warning,) = lint_decks([deck(card("SGD", "Plain SGD, no momentum", "Adam"))]).warnings
+    assert warning.message == "choice a ('sgd') is contained in choice b ('plain sgd no momentum')"
+
+
+def test_a_duplicate_pair_is_not_also_a_substring_pair() -> None:
+    assert codes(card("The ReLU", "relu.", "Tanh", answer="c")) == ["duplicate-choice"]
+
+
+# -- no-explanation, no-reference -------------------------------------------------------------
+
+
+def test_no_explanation_and_no_reference() -> None:
+    texts = ("Yes", "No", "Maybe")
+    assert codes(card(*texts, explanation=" \n")) == ["no-explanation"]
+    assert codes(card(*texts, references=())) == ["no-reference"]
+    assert codes(card(*texts)) == []
+
+
+# -- select-all-count -------------------------------------------------------------------------
+
+
+def select_all(card_id: str, correct: int) -> Card:
+    answer = tuple("abcde"[:correct])
+    return card("One", "Two", "Three", "Four", "Five", answer=answer, card_id=card_id)
+
+
+def test_select_all_count_fires_when_every_select_all_card_has_the_same_count() -> None:
+    report = lint_decks([deck(select_all("s1", 3), select_all("s2", 3), card("No", "Yes"))])
+    assert [(w.code, w.card_id, w.line) for w in report.warnings] == [("select-all-count", "", 1)]
+    assert report.warnings[0].message == (
+        "all 2 select-all cards have 3 correct choices; vary the number so it gives nothing away"
+    )
+
+
+def test_select_all_count_stays_quiet_on_varied_counts_or_a_single_card() -> None:
+    assert codes(select_all("s1", 3), select_all("s2", 2), select_all("s3", 3)) == []
+    assert codes(select_all("s1", 3)) == []
+
+
+def test_select_all_count_is_per_deck() -> None:
+    report = lint_decks(
+        [deck(select_all("s1", 2), deck_id="one"), deck(select_all("s2", 2), deck_id="two")]
+    )
+    assert report.warnings == ()
+
+
+# -- pick the longest: wins, ties, shares -----------------------------------------------------
+
+
+def test_longest_choice_wins_needs_a_strictly_longest_key() -> None:
+    assert longest_choice_wins(card("longest", "short", "mid"))
+    assert not longest_choice_wins(card("same1", "same2", "s"))  # a tie is no win
+    assert not longest_choice_wins(card("short", "longest"))
+    assert not longest_choice_wins(card("longest", "a", answer=("a",)))  # select-all
+
+
+def hand_made() -> list[Deck]:
+    win = card("longer", "short")  # 6 vs 5 characters: a win, but not key-longest
+    lose = card("short", "longer")
+    tie = card("same1", "same2")
+    return [
+        deck(win, win, lose, tie, select_all("s", 2), deck_id="one", path="one.yaml"),
+        deck(win, lose, lose, lose, deck_id="two", path="two.yaml"),
+        deck(select_all("t", 1), deck_id="three", path="three.yaml"),
+    ]
+
+
+def test_share_arithmetic_per_deck_and_in_total() -> None:
+    report = lint_decks(hand_made())
+    assert [(d.cards, d.single_answer, d.longest_wins) for d in report.decks] == [
+        (5, 4, 2),
+        (4, 4, 1),
+        (1, 0, 0),
+    ]
+    assert [d.longest_wins_share for d in report.decks] == [0.5, 0.25, 0.0]
+    assert (report.cards, report.single_answer, report.longest_wins) == (10, 8, 3)
+    assert report.longest_wins_share == 3 / 8
+    assert report.warnings[-1] == LintWarning(
+        "",
+        0,
+        "",
+        "",
+        "longest-wins",
+        "pick the longest wins 3 of 8 single-answer cards (37.5%), above the 35% limit",
+    )
+
+
+@pytest.mark.parametrize(("wins", "warns"), [(7, False), (8, True)])
+def test_longest_wins_limit_is_exact(wins: int, warns: bool) -> None:
+    assert float(LONGEST_WINS_LIMIT) == 0.35
+    cards = [card("longer", "short", card_id=f"w{i}") for i in range(wins)]
+    cards += [card("short", "longer", card_id=f"l{i}") for i in range(20 - wins)]
+    report = lint_decks([deck(*cards)])  # 7 of 20 is exactly 35%: not above the limit
+    assert [w.code for w in report.warnings] == (["longest-wins"] if warns else [])
+
+
+def test_empty_report() -> None:
+    report = lint_decks([])
+    assert (report.warnings, report.decks, report.longest_wins_share) == ((), (), 0.0)
+    assert format_report(report) == ["total: 0 decks, 0 cards, 0 warnings; no single-answer cards"]
+
+
+# -- to_dict and format_report ----------------------------------------------------------------
+
+
+def test_to_dict_keys_and_values() -> None:
+    data = lint_decks(hand_made()).to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert list(data) == ["warnings", "decks", "totals", "by_code", "limits"]
+    assert list(data["warnings"][0]) == ["path", "line", "deck_id", "card_id", "code", "message"]
+    assert data["decks"][0] == {
+        "deck_id": "one",
+        "path": "one.yaml",
+        "cards": 5,
+        "single_answer": 4,
+        "longest_wins": 2,
+        "longest_wins_share": 0.5,
+    }
+    assert data["totals"] == {
+        "decks": 3,
+        "cards": 10,
+        "single_answer": 8,
+        "longest_wins": 3,
+        "longest_wins_share": 0.375,
+        "warnings": 1,
+    }
+    assert data["by_code"] == {"longest-wins": 1}
+    assert data["limits"] == {"key_length_ratio": 1.3, "longest_wins_share": 0.35}
+
+
+def test_by_code_follows_the_rule_order() -> None:
+    report = lint_decks([load_deck(CUES)])
+    assert list(report.by_code) == [c for c in CODES if c in report.by_code]
+    assert sum(report.by_code.values()) == len(report.warnings) == 7
+
+
+def test_format_report_lines() -> None:
+    report = lint_decks([load_deck(CLEAN), load_deck(CUES)])
+    clean, cues = str(CLEAN), str(CUES)
+    assert format_report(report) == [
+        f"{cues}:1: cues: all 2 select-all cards have 2 correct choices; vary the number so it "
+        "gives nothing away [select-all-count]",
+        f"{cues}:6: cues/key-longest: the key (a, 56 characters) is 2.43x as long as the longest "
+        "distractor (b, 23); the limit is 1.3x [key-longest]",
+        f"{cues}:22: cues/absolute-words: absolute words in distractor b (must) but in no "
+        "correct choice [absolute-words]",
+        f"{cues}:38: cues/duplicate-choice: choices a and b are the same once normalised: "
+        "'relu' [duplicate-choice]",
+        f"{cues}:54: cues/substring-choice: choice a ('adam') is contained in choice b "
+        "('adam with decoupled weight decay') [substring-choice]",
+        f"{cues}:70: cues/no-reference: the card has no reference [no-reference]",
+        "all decks: pick the longest wins 3 of 8 single-answer cards (37.5%), above the 35% "
+        "limit [longest-wins]",
+        f"{clean}: clean: 5 cards, 0 warnings; pick the longest wins 1 of 3 single-answer "
+        "cards (33%)",
+        f"{cues}: cues: 7 cards, 6 warnings; pick the longest wins 2 of 5 single-answer "
+        "cards (40%)",
+        "total: 2 decks, 12 cards, 7 warnings (key-longest 1, absolute-words 1, "
+        "duplicate-choice 1, substring-choice 1, no-reference 1, select-all-count 1, "
+        "longest-wins 1); pick the longest wins 3 of 8 single-answer cards (38%)",
+    ]
+
+
+def test_report_types_are_frozen() -> None:
+    report = LintReport((), (DeckLint("d", "d.yaml", 1, 1, 0),))
+    with pytest.raises(AttributeError):
+        report.decks[0].cards = 2  # type: ignore[misc]
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+def main(argv: list[str]) -> int:
+    """``mlcards lint ARGS``, in process; its exit code."""
+    from mlcards.cli import main as cli_main
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["lint", *argv])
+    code = exit_info.value.code
+    return code if isinstance(code, int) else 1
+
+
+def test_main_exits_0_with_warnings_and_1_with_strict(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(CUES)]) == 0
+    out = capsys.readouterr().out
+    assert "[key-longest]" in out
+    assert out.splitlines()[-1].startswith("total: 1 deck, 7 cards, 7 warnings")
+    assert main(["--strict", str(CUES)]) == 1
+    assert main(["--strict", str(CLEAN)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_main_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json", str(LINT_DATA / "clean.yaml"), str(CUES)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["totals"]["warnings"] == 7
+    assert [d["deck_id"] for d in data["decks"]] == ["clean", "cues"]
+
+
+def test_main_exits_65_on_a_broken_deck(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--strict", str(CLEAN), str(BROKEN)]) == 65
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(
+        f"{BROKEN}:12: card 'c1': answer 'z' names no choice of this card (choice ids: a, b)\n"
+    )
+
+
+def test_main_exits_66_on_a_missing_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(tmp_path / "missing.yaml")]) == 66
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_main_lints_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "clean.yaml").write_text(CLEAN.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["--strict", str(tmp_path)]) == 0
+    assert "total: 1 deck, 5 cards, 0 warnings" in capsys.readouterr().out
+
+
+def test_the_installed_command_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mlcards", "lint", "--strict", str(CUES)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "[substring-choice]" in result.stdout
+
+
+def test_the_bundled_decks_pass_lint_strict(capsys: pytest.CaptureFixture[str]) -> None:
+    """The starter decks give nothing away: no warning, and "pick the longest choice" wins on
+    at most 35% of single-answer cards, over at least 150 cards in at least 10 decks."""
+    from mlcards.deck import bundled_decks_dir
+
+    assert main(["--strict", "--json", str(bundled_decks_dir())]) == 0
+    totals = json.loads(capsys.readouterr().out)["totals"]
+    assert totals["warnings"] == 0
+    assert totals["longest_wins_share"] <= 0.35
+    assert totals["cards"] >= 150 and totals["decks"] >= 10
