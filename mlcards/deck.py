@@ -389,9 +389,10 @@ class _Checker:
                     f"not {_describe(item)}",
                 )
                 continue
-            self.keys(item, f"{where} choice", ("id", "text"), ())
+            self.keys(item, f"{where} choice", ("id", "text"), ("feedback",))
             choice_id = self.slug(item, "id", f"{where} choice")
             text = self.text(item, "text", f"{where} choice {choice_id!r}")
+            feedback = self.text(item, "feedback", f"{where} choice {choice_id!r}")
             if choice_id in seen:
                 self.error(
                     item.line,
@@ -399,7 +400,7 @@ class _Checker:
                 )
             elif choice_id:
                 seen[choice_id] = item.line
-                choices.append(Choice(choice_id, text))
+                choices.append(Choice(choice_id, text, feedback))
         return choices
 
     def answer(
