@@ -663,8 +663,6 @@ def test_header_is_detected_only_by_question_and_answer_cells(tmp_path: Path) ->
 
 # -- GIFT -----------------------------------------------------------------------------------
 
-TF = (("true", "True"), ("false", "False"))
-
 
 def tf(true_feedback: str = "", false_feedback: str = "") -> tuple[tuple[str, str, str], ...]:
     return (("true", "True", true_feedback), ("false", "False", false_feedback))
@@ -904,6 +902,18 @@ def test_gift_problem_lines_point_into_multiline_questions(tmp_path: Path) -> No
         "// header\n\nWhich?\n{\n  =a\n  // a comment inside\n  ~%x%b\n}\n", encoding="utf-8"
     )
     assert convert_problems(path) == [f"{path}:7: answer 2: weight '%x%' is not a number"]
+
+
+def test_gift_comments_are_whole_lines_only(tmp_path: Path) -> None:
+    path = tmp_path / "urls.gift"
+    path.write_text(
+        "  // an indented comment\nSee https://example.com//x first?{=a // not a comment\n~b}\n",
+        encoding="utf-8",
+    )
+    (card,) = convert_file(path).deck.cards
+    assert card.question == "See https://example.com//x first?"
+    assert card.choices == (Choice("a", "a // not a comment"), Choice("b", "b"))
+    assert card.line == 2
 
 
 EVERYTHING_PATH = "gift-everything.gift"

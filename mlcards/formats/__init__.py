@@ -125,7 +125,7 @@ def write_converted(conversion: Conversion, folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=f".{conversion.deck.id}.", dir=folder)
-        os.fchmod(handle, 0o644)  # mkstemp's 0600 would make the deck private to its writer
+        os.chmod(temp, 0o644)  # mkstemp's 0600 would make the deck private to its writer
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(conversion.yaml_text)
             out.flush()

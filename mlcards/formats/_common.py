@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mlcards.deck import DEFAULT_MAX_BYTES, DeckValue, dump_deck, parse_deck
@@ -65,7 +65,7 @@ class Conversion:
     deck: Deck
     """Parsed back from ``yaml_text`` by the strict loader; each card's ``line`` is its line
     in the source file, and ``deck.path`` the source file, for messages."""
-    skipped: tuple[str, ...] = field(default=())
+    skipped: tuple[str, ...] = ()
     """``FILE:LINE: skipped <type> question`` for every question left out, with the reason
     when a multiple-choice question was left out because its meaning cannot be kept."""
 

@@ -43,6 +43,10 @@ class _RowError(Exception):
         self.message = message
 
 
+class _FileError(Exception):
+    """A problem that stops reading the file: the rows after it cannot be trusted."""
+
+
 def read_rows(text: str, path: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """(first line, cells) of every non-blank row; a quoting error stops the file."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -61,10 +65,6 @@ def read_rows(text: str, path: str, delimiter: str) -> list[tuple[int, list[str]
             hint = ': a " inside a quoted field must be doubled ("")'
         raise _FileError(f"{path}:{start}: CSV syntax error: {exc}{hint}") from None
     return rows
-
-
-class _FileError(Exception):
-    pass
 
 
 def convert(text: str, path: str, delimiter: str) -> tuple[list[Draft], list[str]]:

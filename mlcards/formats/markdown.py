@@ -86,14 +86,9 @@ def _join_lines(lines: list[str]) -> str:
     return "\n".join(joined)
 
 
-def escape_inline(text: str) -> str:
-    """One line of plain text -> Markdown, for text placed inside a line (GIFT's blank)."""
-    return _escape_inline(text, pipes=True)
-
-
 # -- HTML ---------------------------------------------------------------------------------
 
-_BREAK = "\uf8ff"  # a hard line break, resolved when the text is finished
+_BREAK = "\uffff"  # a hard line break, resolved when the text is finished (a noncharacter)
 _BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "header", "footer", "blockquote", "table", "dl", "dd"}
     | {"dt", "figure", "figcaption", "address", "center", "form", "fieldset", "main", "nav"}
@@ -330,5 +325,5 @@ def html_to_markdown(html: str, *, newlines_break: bool = False) -> str:
     if newlines_break:
         html = html.replace("\r\n", "\n").replace("\n", "<br>")
     writer = _MarkdownWriter()
-    writer.feed(html)
+    writer.feed(html.replace(_BREAK, ""))
     return writer.finish()
