@@ -1339,3 +1339,22 @@ def test_write_converted_is_atomic_and_loadable(tmp_path: Path) -> None:
     blocker.write_text("", encoding="utf-8")
     with pytest.raises(OutputError, match="cannot write"):
         write_converted(conversion, blocker)
+
+
+_SOURCE_BITS = st.sampled_from(
+    list("{}=~#%:\\[]<>/-\n \t\"',;aT")
+    + ["::", "####", "TRUE", "[html]", "[plain]", "$CATEGORY:", "->", "%50%", "%-100%"]
+    + ["<b>", "</b>", "<br>", "<li>", "<pre>", "\n\n", "//", "A", "1", "question", "answer"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SOURCE_BITS, max_size=40).map("".join), st.sampled_from(FORMATS))
+def test_any_source_gives_a_valid_deck_or_a_deck_error(text: str, fmt: str) -> None:
+    try:
+        conversion = convert_text(text, fmt, path="f", deck_id="d", name="n")
+    except DeckError as exc:
+        assert exc.problems and all(p.startswith("f:") for p in exc.problems)
+    else:
+        assert conversion.deck.cards
+        assert parse_deck(conversion.yaml_text).id == "d"
