@@ -26,6 +26,8 @@ class Quality(IntEnum):
 class Choice:
     id: str
     text: str
+    feedback: str = ""
+    """Shown on the answer screen when the learner picked this choice (Markdown)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Card:
         return {
             "title": self.title,
             "question": self.question,
-            "choices": [{"id": c.id, "text": c.text} for c in self.choices],
+            "choices": [_choice_content(c) for c in self.choices],
             "answer": list(self.answer),
             "multiple": self.multiple,
             "explanation": self.explanation,
@@ -73,7 +75,9 @@ class Card:
             id=card_id,
             title=content["title"],
             question=content["question"],
-            choices=tuple(Choice(c["id"], c["text"]) for c in content["choices"]),
+            choices=tuple(
+                Choice(c["id"], c["text"], c.get("feedback", "")) for c in content["choices"]
+            ),
             answer=tuple(content["answer"]),
             multiple=bool(content["multiple"]),
             explanation=content["explanation"],
@@ -81,6 +85,14 @@ class Card:
             tags=tuple(content["tags"]),
             source=tuple(sorted(content["source"].items())),
         )
+
+
+def _choice_content(choice: Choice) -> dict[str, str]:
+    # "feedback" only when there is some, so cards stored before feedback existed compare equal.
+    content = {"id": choice.id, "text": choice.text}
+    if choice.feedback:
+        content["feedback"] = choice.feedback
+    return content
 
 
 @dataclass(frozen=True)
