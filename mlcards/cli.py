@@ -329,7 +329,9 @@ def import_(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="Deck files or folders (searched for *.yaml / *.yml).", show_default=False
+            help="Deck files or folders (*.yaml / *.yml), or question files to convert "
+            "(.csv, .tsv, .gift).",
+            show_default=False,
         ),
     ],
     dry_run: Annotated[
@@ -337,27 +339,91 @@ def import_(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Import or update decks. All files are checked first; then all land, or none."""
-    from mlcards.clock import now
-    from mlcards.config import load_settings
-    from mlcards.deck import load_decks
-    from mlcards.render.text import import_summary
+    """Import or update decks. All files are checked first; then all land, or none.
 
-    decks = load_decks(paths, max_bytes=load_settings().max_deck_bytes)
-    if not decks:
+    CSV, TSV and Moodle GIFT files are converted to YAML decks kept in the data dir
+    (converted/DECK-ID.yaml, the copy to edit); importing the same file again updates the
+    same deck and keeps its history."""
+    from mlcards.clock import now
+    from mlcards.config import data_dir, load_settings
+    from mlcards.render.text import import_summary
+    from mlcards.service import load_for_import
+
+    loaded = load_for_import(
+        paths, data_dir() / "converted", load_settings().max_deck_bytes, dry_run=dry_run
+    )
+    for line in loaded.skipped:
+        sys.stderr.write(line + "\n")
+    if not loaded.decks:
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
     with _open_for_import(ctx, dry_run) as store:
-        summaries = store.decks.import_decks(decks, now(), dry_run=dry_run)
+        summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run)
     if as_json:
         _echo_json(
             {
                 "dry_run": dry_run,
                 "changed": any(s.changed for s in summaries),
                 "decks": [s.to_dict() for s in summaries],
+                "skipped": loaded.skipped,
+                "converted": [str(p) for p in loaded.converted],
             }
         )
-    else:
-        _show(import_summary(summaries, dry_run))
+        return
+    _show(import_summary(summaries, dry_run))
+    for written in loaded.converted:
+        typer.echo(f"converted deck kept at {written} (edit it there)")
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="A .csv, .tsv or .gift file.", show_default=False)],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the YAML deck here (default: stdout).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--format", "-f", help="csv, tsv or gift (default: by extension).", show_default=False
+        ),
+    ] = None,
+    deck_id: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--deck-id", help="The deck id (default: from the file name).", show_default=False
+        ),
+    ] = None,
+    name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--name", help="The deck name (default: from the file name).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Convert MMLU-style CSV/TSV or Moodle GIFT questions into an mlcards YAML deck."""
+    from mlcards.config import load_settings
+    from mlcards.formats import convert_file, detect_format
+    from mlcards.output import open_output
+
+    kind = detect_format(source, fmt)
+    if kind is None:
+        raise UsageError(f"{source}: not a .csv, .tsv or .gift file; name one with --format")
+    conversion = convert_file(
+        source, kind, deck_id=deck_id, name=name, max_bytes=load_settings().max_deck_bytes
+    )
+    for line in conversion.skipped:
+        sys.stderr.write(line + "\n")
+    with open_output(output) as stream:
+        stream.write(conversion.yaml_text)
+    if output is not None:
+        count = len(conversion.deck.cards)
+        sys.stderr.write(f"wrote {count} card(s) of deck {conversion.deck.id} to {output}\n")
 
 
 @app.command()

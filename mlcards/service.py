@@ -20,7 +20,7 @@ from mlcards import rules
 from mlcards import stats as serialise
 from mlcards.config import Settings
 from mlcards.deck import bundled_deck_files, load_deck, load_decks
-from mlcards.errors import MlcardsError, UsageError
+from mlcards.errors import DeckError, MlcardsError, UsageError
 from mlcards.models import (
     REVIEW_COLUMNS,
     CachedSchedule,
@@ -265,3 +265,48 @@ def export(
         serialise.write_csv(stream, serialise.CARD_COLUMNS, (serialise.card_csv(c) for c in cards))
     else:
         serialise.write_json_array(stream, (serialise.card_json(c) for c in cards))
+
+
+@dataclass
+class Loaded:
+    """The decks an import reads, and what converting other formats skipped or kept."""
+
+    decks: list[Deck]
+    skipped: list[str]
+    converted: list[Path]
+
+
+def load_for_import(
+    paths: list[Path], converted_dir: Path, max_bytes: int, dry_run: bool = False
+) -> Loaded:
+    """YAML decks (files or folders) as they are; CSV, TSV and GIFT files converted first,
+    their YAML kept in ``converted_dir`` as the one editable copy (not on a dry run). All
+    problems of all files are collected into one DeckError."""
+    from mlcards.formats import convert_file, detect_format, write_converted
+
+    yaml_paths: list[Path] = []
+    loaded = Loaded([], [], [])
+    problems: list[str] = []
+    for path in paths:
+        if path.is_file() and detect_format(path) is not None:
+            try:
+                conversion = convert_file(path, max_bytes=max_bytes)
+            except DeckError as exc:
+                problems.extend(exc.problems)
+                continue
+            loaded.skipped.extend(conversion.skipped)
+            if dry_run:
+                loaded.decks.append(conversion.deck)
+                continue
+            written = write_converted(conversion, converted_dir)
+            loaded.converted.append(written)
+            yaml_paths.append(written)
+        else:
+            yaml_paths.append(path)
+    try:
+        loaded.decks += load_decks(yaml_paths, max_bytes=max_bytes) if yaml_paths else []
+    except DeckError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise DeckError(problems)
+    return loaded

@@ -524,10 +524,9 @@ def test_csv_text_renders_literally_as_markdown() -> None:
     with fixture("csv-markdown.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv_module.reader(handle))
     for card, row in zip(conversion.deck.cards, rows[1:], strict=True):
-        cells = [row[0], *row[1:5]]
-        shown = [card.question, *(c.text for c in card.choices)]
-        for cell, markdown in zip(cells, shown, strict=True):
-            assert visible(markdown) == " ".join(cell.split()), (cell, markdown)
+        assert visible(card.question) == " ".join(row[0].split()), (row[0], card.question)
+        for cell, choice in zip(row[1:5], card.choices, strict=True):  # shown as plain text
+            assert " ".join(choice.text.split()) == " ".join(cell.split()), (cell, choice)
     first = conversion.deck.cards[0]
     assert first.question == (
         "P(H) \\* P(W) \\* P(X) is the joint probability if the events are \\_?"
@@ -535,7 +534,7 @@ def test_csv_text_renders_literally_as_markdown() -> None:
     assert [c.text for c in first.choices] == [
         "independent",
         "disjoint",
-        "\\<b>bold\\</b>",
+        "<b>bold</b>",
         "O(N^2)",
     ]
     # Escaping is minimal where that is safe, so the YAML stays readable.
@@ -800,10 +799,9 @@ def test_gift_escapes() -> None:
         ),
         (
             "Which line ends a Python block?\\\nFirst line\\\nSecond line",
-            abcd("neither", "the first", "a path C:\\\\temp"),
+            abcd("neither", "the first", "a path C:\\temp"),
         ),
     ]
-    assert visible(conversion.deck.cards[2].choices[2].text) == "a path C:\\temp"
 
 
 def test_gift_text_formats() -> None:
@@ -814,13 +812,13 @@ def test_gift_text_formats() -> None:
         (
             "Which **norm** gives `w / ||w||`?",
             (
-                ("a", "L2 \\*norm\\*", ""),
-                ("b", "L1", "*L1* divides by the **sum** of \\|w\\|"),
+                ("a", "L2 *norm*", ""),
+                ("b", "L1", "L1 divides by the sum of |w|"),
             ),
         ),
         (
             "What does `torch.no_grad()` turn off?\n\n- in eval\n- in inference",
-            abcd("**gradient** tracking", "dropout", "batch statistics\\\nupdates"),
+            abcd("gradient tracking", "dropout", "batch statistics updates"),
         ),
         (
             "Which is O(N^2)?\\\nPick one.",
@@ -828,7 +826,7 @@ def test_gift_text_formats() -> None:
         ),
         (
             "P(H) \\* P(W) and \\_ are shown as written",
-            abcd("yes", "\\<b>no\\</b>"),
+            abcd("yes", "<b>no</b>"),
         ),
     ]
     cards = conversion.deck.cards
@@ -836,7 +834,7 @@ def test_gift_text_formats() -> None:
         visible(cards[1].question) == "What does torch.no_grad() turn off? • in eval • in inference"
     )
     assert visible(cards[3].question) == "P(H) * P(W) and _ are shown as written"
-    assert visible(cards[3].choices[1].text) == "<b>no</b>"
+    assert cards[3].choices[1].text == "<b>no</b>"  # [plain] text stays as written
 
 
 def test_gift_category_becomes_a_tag() -> None:
@@ -1033,7 +1031,7 @@ def test_gift_file_with_every_construct(tmp_path: Path) -> None:
             "which-norm-divides-by-w-dcaa6cf6",
             "",
             "Which **norm** divides by `||w||`?",
-            (("a", "the L2 norm", ""), ("b", "the \\*L1\\* norm", "*L1* divides by the **sum**")),
+            (("a", "the L2 norm", ""), ("b", "the *L1* norm", "L1 divides by the sum")),
             ("a",),
             False,
             NO_EXPLANATION + "the L2 norm",
@@ -1044,10 +1042,10 @@ def test_gift_file_with_every_construct(tmp_path: Path) -> None:
             "what-does-torch-no-grad-turn-off-e4108127",
             "",
             "What does `torch.no_grad()` turn off?",
-            abcd("**gradient** tracking", "dropout"),
+            abcd("gradient tracking", "dropout"),
             ("a",),
             False,
-            NO_EXPLANATION + "**gradient** tracking",
+            NO_EXPLANATION + "gradient tracking",
             opt,
         ),
         (
@@ -1254,7 +1252,7 @@ def test_a_hundred_and_twenty_mmlu_rows_convert_with_every_key_right(tmp_path: P
         assert card.answer == (key,)
         assert not card.multiple
         assert visible(card.question, width=200) == " ".join(cells[0].split())
-        assert [visible(c.text, width=200) for c in card.choices] == cells[1:-1]
+        assert [c.text for c in card.choices] == cells[1:-1]  # choices are plain text
     assert len({c.id for c in cards}) == 120
     assert [c.id for c in convert_file(path).deck.cards] == [c.id for c in cards]
     check_valid(conversion, tmp_path)

@@ -35,10 +35,12 @@ ALLOWED: dict[str, set[str]] = {
     "review": {"models", "render", "session", "terminal", "service", "store", "config", "clock"},
     "output": {"errors"},
     "lint": {"models", "errors"},
+    "formats": {"deck", "models", "errors"},
     "service": {
         "config",
         "deck",
         "errors",
+        "formats",
         "models",
         "replay",
         "rules",

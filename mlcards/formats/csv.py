@@ -13,7 +13,8 @@ while a header with a misspelt column is still read as a header and its mistake 
 
 Answers are a letter A-J or a 1-based number; several of them (``A,C``, ``1;3``, ``B D``)
 make a select-all card. Quoting follows RFC 4180 (TSV files too); fields may hold newlines.
-All text is plain text, escaped so it shows as written when rendered as Markdown.
+All text is plain text. Questions and explanations are escaped so they show as written when
+rendered as Markdown; choices are shown as plain text, so they are kept as written.
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ def _named_row(line: int, cells: list[str], columns: dict[str, int]) -> Draft:
     return Draft(
         line=line,
         question=escape_markdown(question),
-        choices=tuple(DraftChoice(i, escape_markdown(t)) for i, t in present),
+        choices=tuple(DraftChoice(i, t) for i, t in present),
         answer=answer,
         multiple=len(answer) > 1,
         explanation=escape_markdown(explanation) if explanation else "",
@@ -219,7 +220,7 @@ def _headerless_row(line: int, cells: list[str]) -> Draft:
     return Draft(
         line=line,
         question=escape_markdown(question),
-        choices=tuple(DraftChoice(i, escape_markdown(t)) for i, t in slots),
+        choices=tuple(DraftChoice(i, t) for i, t in slots),
         answer=answer,
         multiple=len(answer) > 1,
         key=question,

@@ -96,6 +96,17 @@ def _markdown(raw: str, fmt: str) -> str:
     return converted.replace(_BLANK_MARK, BLANK).strip()
 
 
+def _plain_text(raw: str, fmt: str) -> str:
+    """Choice and feedback text, which mlcards shows as plain text: escapes resolved, HTML
+    tags dropped and entities decoded, nothing escaped for Markdown."""
+    text = _unescape(raw).strip()
+    if fmt in ("html", "moodle"):
+        import html
+
+        text = html.unescape(re.sub(r"<[^>]*>", " ", text))
+    return " ".join(text.replace(_BLANK_MARK, "_____").split())
+
+
 def _plain(raw: str) -> str:
     """Source text for ids and messages: escapes resolved, the blank as written."""
     return _unescape(raw).replace(_BLANK_MARK, "_____").strip()
@@ -290,7 +301,7 @@ def _true_false(body: str, fmt: str) -> tuple[DraftChoice, ...]:
 
 def _feedback(raw: str, default: str) -> str:
     fmt, text = _format_of(raw, default)
-    return _markdown(text, fmt) if text.strip() else ""
+    return _plain_text(text, fmt) if text.strip() else ""
 
 
 @dataclass(frozen=True)
@@ -330,7 +341,7 @@ def _split_answers(block: _Block, body: str, offset: int, fmt: str) -> list[_Ans
         answer_format, answer_text = _format_of(text, fmt)
         if not answer_text.strip():
             raise _Problem(line, f"answer {number} has no text")
-        converted = _markdown(answer_text, answer_format)
+        converted = _plain_text(answer_text, answer_format)
         if not converted:
             raise _Problem(line, f"answer {number} has no text once its HTML is converted")
         found.append(
