@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from mlcards.errors import UndoRefused
 from mlcards.models import Choice, ScheduledCard
 from mlcards.render.review import (
     CHOICE_KEYS,
@@ -22,13 +23,14 @@ from mlcards.render.review import (
     render_question,
     render_rating_prompt,
 )
-from mlcards.session import Session, quality_for
+from mlcards.session import CardChanged, Session, quality_for
 from mlcards.terminal import ENTER
 
 if TYPE_CHECKING:
     from mlcards.config import Settings
     from mlcards.store import Store
 
+CHANGED = "This card changed since it was shown (edited or re-imported); here it is again."
 DONT_KNOW = "d"
 QUIT = "q"
 RATING_KEYS = {"3": 3, "4": 4, "5": 5, ENTER: 4}
@@ -129,7 +131,13 @@ class _Reviewer:
             if key == QUIT:
                 return QUIT
             if key == "u":
-                if self.session.undo() is None:
+                try:
+                    undone = self.session.undo()
+                except UndoRefused as refused:
+                    self.message = f"Not undone: {refused}."
+                    self.draw_question(item, order, selected)
+                    continue
+                if undone is None:
                     self.message = "Nothing to undo yet."
                     self.draw_question(item, order, selected)
                     continue
@@ -197,11 +205,18 @@ class _Reviewer:
                 elif key == "resize":
                     draw()
             quality = quality_for(True, rating=RATING_KEYS[key])
-            self.session.answer(item, chosen, quality, response_ms, self.now())
+            try:
+                self.session.answer(item, chosen, quality, response_ms, self.now())
+            except CardChanged:
+                self.message = CHANGED
             return "next"
-        record = self.session.answer(
-            item, chosen, quality_for(False, dont_know), response_ms, self.now()
-        )
+        try:
+            record = self.session.answer(
+                item, chosen, quality_for(False, dont_know), response_ms, self.now()
+            )
+        except CardChanged:
+            self.message = CHANGED
+            return "next"
         message = ""
         if record.leech_action:
             message = f"This card has lapsed {item.lapses + 1} times: "
@@ -211,8 +226,11 @@ class _Reviewer:
             if key == QUIT:
                 return QUIT
             if key == "u":
-                self.session.undo()
-                self.message = "Undone: the last answer was taken back."
+                try:
+                    self.session.undo()
+                    self.message = "Undone: the last answer was taken back."
+                except UndoRefused as refused:
+                    self.message = f"Not undone: {refused}."
                 return "next"
             if key == "f":
                 item, message = self.actions.flag(item)
@@ -262,9 +280,10 @@ def run_session(
 
     from mlcards import clock
     from mlcards.render.review import render_summary
-    from mlcards.service import StoreActions
+    from mlcards.service import StoreActions, session_hooks
     from mlcards.terminal import terminal_keys
 
+    refresh, may_show = session_hooks(store, settings, today, options.mode)
     session = Session(
         queue,
         today,
@@ -276,6 +295,8 @@ def run_session(
         deck_leech_thresholds=settings.leech_thresholds(),
         suspend_leeches=options.suspend_leeches,
         deadline=time.monotonic() + options.minutes * 60 if options.minutes else None,
+        refresh=refresh,
+        may_show=may_show,
     )
     interrupted = False
     with terminal_keys() as terminal:

@@ -88,6 +88,30 @@ def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[Sch
     ]
 
 
+def session_hooks(
+    store: Store, settings: Settings, today: date, mode: str = "review"
+) -> tuple[Callable[[ScheduledCard], ScheduledCard | None], Callable[[ScheduledCard], bool]]:
+    """What a session asks the store when it draws a card: the card as stored now (None when
+    it was suspended, buried or retired since), and whether today's limits, counted from the
+    log (so two sessions share them), still allow a new card or a due review."""
+
+    def refresh(item: ScheduledCard) -> ScheduledCard | None:
+        fresh = store.cards.one(item.deck_id, item.card.id, today)
+        return with_leech_marks([fresh], settings)[0] if fresh is not None else None
+
+    def may_show(item: ScheduledCard) -> bool:
+        if mode != "review" or item.last_review_day == today:
+            return True  # practice, or a same-day repeat: no daily limit
+        own = settings.for_deck(item.deck_id)
+        done = DeckCounts(*store.log.counts_today(today))
+        deck_done = DeckCounts(*store.log.counts_today(today, item.deck_id))
+        overall = allowance(settings.new_per_day, settings.reviews_per_day, done)
+        room = deck_allowance(overall, allowance(own.new_per_day, own.reviews_per_day, deck_done))
+        return room.new > 0 if item.is_new else room.reviews > 0
+
+    return refresh, may_show
+
+
 def leeches(store: Store, settings: Settings) -> list[dict[str, object]]:
     """Active cards with at least their deck's leech threshold of lapses."""
     lowest = min([settings.leech_threshold, *settings.leech_thresholds().values()])
