@@ -24,7 +24,8 @@ ALLOWED: dict[str, set[str]] = {
     "clock": {"errors", "models", "rules"},
     "schedulers": {"models", "rules", "errors"},
     "scheduler": {"schedulers"},
-    "deck": {"models", "errors"},
+    "deck": {"models", "errors", "bundled"},
+    "bundled": set(),
     "config": {"errors", "rules"},
     "stats": {"models", "rules"},
     "session": {"models", "rules", "schedulers", "replay"},
@@ -47,6 +48,7 @@ ALLOWED: dict[str, set[str]] = {
     "lint": {"models", "errors"},
     "formats": {"deck", "models", "errors"},
     "service": {
+        "bundled",
         "config",
         "deck",
         "errors",
