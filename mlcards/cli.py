@@ -461,9 +461,13 @@ def lint(
 @app.command()
 def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Cards per deck: how many, how many new, due today and retired; the next review."""
+    from mlcards.config import load_settings
+    from mlcards.service import deck_status
+
     today = _today()
+    settings = load_settings()
     with _open_store(ctx) as store:
-        decks = store.decks.status(today)
+        decks = deck_status(store, settings, today)
         next_due = store.cards.next_due()
     if as_json:
         from mlcards.stats import status_json
@@ -472,18 +476,31 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     from mlcards.render.text import status_table
 
-    _show(status_table(decks, today, next_due))
+    console = _console()
+    console.print(status_table(decks, today, next_due, console.width))
 
 
 def _stats_document(
-    ctx: typer.Context, today: date, since: date | None, deck: str | None, tag: str | None
+    ctx: typer.Context,
+    today: date,
+    since: date | None,
+    deck: str | None,
+    tag: str | None,
+    every_card: bool = False,
 ) -> tuple[dict[str, Any], Settings]:
     from mlcards.config import load_settings
     from mlcards.models import StatsQuery
     from mlcards.service import stats_document
+    from mlcards.stats import DISTRACTOR_CARDS
 
     settings = load_settings()
-    query = StatsQuery(today=today, since=since, deck_id=deck, tag=tag)
+    query = StatsQuery(
+        today=today,
+        since=since,
+        deck_id=deck,
+        tag=tag,
+        distractor_cards=None if every_card else DISTRACTOR_CARDS,
+    )
     with _open_store(ctx) as store:
         return stats_document(store, settings, query, since), settings
 
@@ -500,12 +517,22 @@ def stats(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the numbers as one JSON document.")
     ] = False,
+    every_card: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Distractor picks of every answered card (default: the 20 most missed)."
+        ),
+    ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print the dashboard without a pager.")
+    ] = False,
 ) -> None:
     """Progress: today, streaks, calendar, forecast, retention, stages, hardest cards."""
     from datetime import timedelta
 
     today = _today()
-    doc, settings = _stats_document(ctx, today, today - timedelta(days=days - 1), deck, tag)
+    since = today - timedelta(days=days - 1)
+    doc, settings = _stats_document(ctx, today, since, deck, tag, every_card)
     if as_json:
         from mlcards.stats import dumps
 
@@ -515,8 +542,14 @@ def stats(
 
     if doc["totals"]["answers"] == 0:
         _show(render_no_reviews(doc))
-    else:
-        _show(render_dashboard(doc, settings.leech_threshold_for(deck or "")))
+        return
+    console = _console()
+    dashboard = render_dashboard(doc, settings.leech_threshold_for(deck or ""), console.width)
+    if no_pager or not sys.stdout.isatty():
+        console.print(dashboard)
+        return
+    with console.pager(styles=not console.no_color):  # as git does: $PAGER, else less
+        console.print(dashboard)
 
 
 class ExportKind(StrEnum):

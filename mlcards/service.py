@@ -25,6 +25,7 @@ from mlcards.models import (
     CachedSchedule,
     CardKey,
     Deck,
+    DeckStatus,
     ScheduledCard,
     StatsQuery,
     StoredSchedule,
@@ -146,8 +147,6 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     """On every review start: bring a newer mlcards's bundled cards into the decks that came
     from the bundle (and move decks imported from inside the package to their copies).
     Decks the learner never had are not added. Returns warnings to show."""
-    from mlcards.deck import load_decks
-
     inside = str(bundled_decks_dir().resolve())
     paths = store.decks.paths()
     bundled_ids = {
@@ -161,6 +160,8 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     moved = {d for d in bundled_ids if paths[d].startswith(inside + os.sep)}
     if not moved and not sync.changed:
         return sync.warnings
+    from mlcards.deck import load_decks  # only now: YAML costs start-up time
+
     wanted = [
         deck
         for deck in load_decks(sync.copies)
@@ -212,6 +213,26 @@ def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[Sch
         )
         for item in items
     ]
+
+
+def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatus]:
+    """Every deck's counts, with today's new cards and reviews cut to what the daily limits
+    (global and per deck, counted from the log) still let ``review`` show, deck by deck in
+    the order ``review`` takes them."""
+    overall = allowance(
+        settings.new_per_day, settings.reviews_per_day, DeckCounts(*store.log.counts_today(today))
+    )
+    left_new, left_reviews = overall.new, overall.reviews
+    shown = []
+    for status in store.decks.status(today):
+        own = settings.for_deck(status.id)
+        done = DeckCounts(*store.log.counts_today(today, status.id))
+        room = allowance(own.new_per_day, own.reviews_per_day, done)
+        new = min(status.new_today, room.new, left_new)
+        reviews = min(status.reviews_today, room.reviews, left_reviews)
+        left_new, left_reviews = left_new - new, left_reviews - reviews
+        shown.append(replace(status, new_today=new, reviews_today=reviews))
+    return shown
 
 
 def session_hooks(

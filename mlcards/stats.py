@@ -23,6 +23,8 @@ from mlcards.models import (
 )
 
 DEFAULT_DAYS = 365
+DISTRACTOR_CARDS = 20
+"""``stats --json`` lists distractor picks for this many cards (the most missed) unless --all."""
 RETENTION_PERIODS = (7, 30, 365)
 FORECAST_DAYS = 30
 HARDEST_LIMIT = 10
@@ -107,7 +109,9 @@ def _card_entry(card: CardSummary, leech: bool) -> dict[str, Any]:
 
 def _distractor_entry(card: DistractorCard) -> dict[str, Any]:
     wrong = [c for c in card.choices if c not in card.answer]
-    choices = [{"id": c, "picks": card.picks.get(c, 0)} for c in wrong]
+    choices = [
+        {"id": c, "picks": card.picks.get(c, 0), "text": card.texts.get(c, "")} for c in wrong
+    ]
     return {
         "deck": card.deck_id,
         "card": card.card_id,
@@ -333,7 +337,17 @@ def write_json_array(stream: TextIO, objects: Iterable[dict[str, Any]]) -> int:
 
 def status_json(decks: Sequence[DeckStatus], today: date, next_due: date | None) -> dict[str, Any]:
     """The ``status --json`` document."""
-    keys = ("cards", "new", "due", "retired")
+    keys = (
+        "cards",
+        "new",
+        "due",
+        "retired",
+        "suspended",
+        "learning",
+        "new_today",
+        "reviews_today",
+        "left_today",
+    )
     return {
         "today": today.isoformat(),
         "decks": [d.to_dict() for d in decks],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -48,25 +49,52 @@ def import_summary(summaries: Sequence[ImportSummary], dry_run: bool) -> Group:
     return Group(*parts)
 
 
-STATUS_COLUMNS = ("cards", "new", "due", "retired")
+STATUS_COLUMNS = (
+    ("Left", "left_today"),
+    ("Due", "reviews_today"),
+    ("Lrn", "learning"),
+    ("New", "new_today"),
+    ("Unseen", "new"),
+    ("Susp", "suspended"),
+    ("Cards", "cards"),
+)
 
 
-def status_table(decks: Sequence[DeckStatus], today: date, next_due: date | None) -> Group:
+def status_table(
+    decks: Sequence[DeckStatus], today: date, next_due: date | None, width: int = 80
+) -> Group:
     if not decks:
         return Group(
             Text("No decks yet. Run `mlcards review` to start with the bundled decks, or"),
             Text("`mlcards import PATH` to add your own."),
         )
-    totals = {key: sum(getattr(d, key) for d in decks) for key in STATUS_COLUMNS}
-    table = Table(title=f"Study day {today.isoformat()}", title_justify="left")
-    table.add_column("Deck")
-    for name in STATUS_COLUMNS:
-        table.add_column(name.capitalize(), justify="right")
+    table = Table(
+        title=f"Study day {today.isoformat()}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    numbers = sum(len(name) + 2 for name, _ in STATUS_COLUMNS) + 2
+    table.add_column("Deck", no_wrap=True, overflow="ellipsis", max_width=max(12, width - numbers))
+    for name, _ in STATUS_COLUMNS:
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for d in decks:
-        table.add_row(Text(d.id), *(str(getattr(d, key)) for key in STATUS_COLUMNS))
+        table.add_row(Text(d.name or d.id), *(str(getattr(d, key)) for _, key in STATUS_COLUMNS))
     table.add_section()
-    table.add_row("total", *(str(totals[k]) for k in STATUS_COLUMNS))
-    return Group(table, Text(f"Next review: {describe_due(next_due, today)}"))
+    table.add_row("total", *(str(sum(getattr(d, key) for d in decks)) for _, key in STATUS_COLUMNS))
+    parts: list[RenderableType] = [table]
+    retired = sum(d.retired for d in decks)
+    legend = (
+        "Left: to review today (Due + Lrn + New). Due, New: what today's limits still show. "
+        "Lrn: answered wrong today, back today. Unseen: never reviewed. Susp: suspended"
+    )
+    parts.append(Text(legend + (f"; {retired} retired." if retired else "."), style="dim"))
+    left = sum(d.left_today for d in decks)
+    when = f"{left} card(s) left today" if left else describe_due(next_due, today)
+    parts.append(Text(f"Next review: {when}"))
+    return Group(*parts)
 
 
 def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:
