@@ -7,7 +7,6 @@ imported inside the commands that need them, so ``mlcards --help`` stays quick.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -83,6 +82,8 @@ def _echo_lines(lines: list[str]) -> None:
 
 
 def _echo_json(document: object) -> None:
+    import json  # here: most commands print no JSON, and it costs start-up time
+
     typer.echo(json.dumps(document, indent=2))
 
 
