@@ -257,6 +257,15 @@ def _m007_review_ids_never_reused(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m008_daily_counts_index(db: sqlite_utils.Database) -> None:
+    """A covering index for today's counts (new cards introduced, reviews done), which each
+    card drawn in a session asks for: a busy day's rows are counted without a table lookup."""
+    db.execute(
+        "CREATE INDEX reviews_day_counts ON reviews(study_day, mode, same_day_repeat, deck_id, "
+        "was_new)"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -265,6 +274,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "the state before each answer", _m005_state_before_each_answer),
     Migration(6, "status index covers suspended and buried", _m006_status_index_with_hidden_cards),
     Migration(7, "review ids are never reused", _m007_review_ids_never_reused),
+    Migration(8, "covering index for today's counts", _m008_daily_counts_index),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id
