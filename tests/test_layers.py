@@ -20,22 +20,23 @@ PACKAGE = Path(mlcards.__file__).resolve().parent
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "rules": set(),
+    "sanitize": set(),
     "models": {"rules"},
     "clock": {"errors", "models", "rules"},
     "schedulers": {"models", "rules", "errors"},
     "scheduler": {"schedulers"},
-    "deck": {"models", "errors"},
+    "deck": {"models", "errors", "sanitize"},
     "config": {"errors", "rules"},
     "stats": {"models", "rules"},
     "session": {"models", "rules", "schedulers"},
     "replay": {"models", "rules", "schedulers"},
     "store": {"models", "rules", "errors"},
-    "render": {"models", "rules"},
+    "render": {"models", "rules", "sanitize"},
     "terminal": set(),
     "review": {"models", "render", "session", "terminal", "service", "store", "config", "clock"},
-    "output": {"errors"},
+    "output": {"errors", "sanitize"},
     "lint": {"models", "errors"},
-    "formats": {"deck", "models", "errors"},
+    "formats": {"deck", "models", "errors", "sanitize"},
     "service": {
         "config",
         "deck",
@@ -44,6 +45,7 @@ ALLOWED: dict[str, set[str]] = {
         "models",
         "replay",
         "rules",
+        "sanitize",
         "session",
         "stats",
         "store",
@@ -55,9 +57,6 @@ ALLOWED: dict[str, set[str]] = {
 
 # Known exceptions, each with the reason and the issue that removes it.
 EXCEPTIONS = {
-    # Backup names and daily backups still follow MLCARDS_NOW; the hostile-input issue moves
-    # them to real time, which removes this import.
-    ("store.backups", "clock"),
     # The root package's version string, for the migrations table and messages.
     ("store.db", "__init__"),
 }
