@@ -101,8 +101,10 @@ def _show(renderable: RenderableType) -> None:
 
 
 def _echo_lines(lines: list[str]) -> None:
+    from mlcards.sanitize import terminal_safe
+
     for line in lines:
-        typer.echo(line)
+        typer.echo(terminal_safe(line))
 
 
 _JSON_PRINTED = False

@@ -40,6 +40,10 @@ KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 6
 KEEP_ALL_HOURS = 48
 KEEP_SAFETY_DAYS = 30
 SAFETY_REASONS = ("manual", "pre-migration", "pre-repair", "pre-restore")
+CHECKED_REASONS = ("daily", "manual")
+"""Copies checked with ``integrity_check`` when made. The automatic copies taken before an
+import, a migration, a repair or a restore are not (they sit on the path of that command, and
+a full check costs about as much as the copy); ``restore latest`` checks every candidate."""
 _STAMP = "%Y%m%dT%H%M%SZ"
 
 
@@ -61,8 +65,9 @@ class Backups:
 
     def create(self, reason: str, *, require_sound: bool = False) -> Path:
         """Copy the live database with SQLite's backup API (never a file copy), check the
-        copy, record it beside it, then rotate. With ``require_sound``, a copy that fails its
-        integrity check is removed again and the backup refused (a StoreError)."""
+        copy (``CHECKED_REASONS``), record it beside it, then rotate. With ``require_sound``,
+        a copy that fails its integrity check is removed again and the backup refused (a
+        StoreError)."""
         path = self.database.path
         folder = backup_folder(path)
         try:
@@ -82,7 +87,8 @@ class Backups:
             try:
                 self.database.conn.backup(copy)
                 copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-                problems = _problems(copy)
+                checked = require_sound or reason in CHECKED_REASONS
+                problems = _problems(copy) if checked else []
             finally:
                 copy.close()
             if problems and require_sound:
@@ -92,7 +98,7 @@ class Backups:
                     f"check ({problems[0]}); `mlcards check` says more"
                 )
             os.replace(partial, target)
-            _write_sidecar(target, path, created, reason, not problems)
+            _write_sidecar(target, path, created, reason, None if not checked else not problems)
         except (OSError, sqlite3.Error) as exc:
             partial.unlink(missing_ok=True)
             if isinstance(exc, sqlite3.Error):
@@ -134,7 +140,9 @@ def _sidecar(backup: Path) -> Path:
     return backup.with_name(backup.name + SIDECAR_SUFFIX)
 
 
-def _write_sidecar(backup: Path, db_path: Path, created: datetime, reason: str, ok: bool) -> None:
+def _write_sidecar(
+    backup: Path, db_path: Path, created: datetime, reason: str, ok: bool | None
+) -> None:
     record = {
         "database": db_path.name,
         "database_path": str(Path(db_path).absolute()),
