@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlcards.errors import UsageError
+from mlcards.errors import OutputError, UsageError
 from mlcards.rules import (
     DEFAULT_LEECH_THRESHOLD,
     DEFAULT_NEW_PER_DAY,
@@ -18,14 +18,28 @@ from mlcards.rules import (
 
 DB_NAME = "mlcards.db"
 CONFIG_NAME = "config.yaml"
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _expand(path: Path, source: str) -> Path:
+    """``~`` and ``~user`` expanded, or a clear error (``~nosuchuser/x.db``)."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise UsageError(
+            f"{source} {str(path)!r}: cannot expand '~' there (no such user, or no home folder)"
+        ) from None
 
 
 def data_dir() -> Path:
     """``MLCARDS_HOME``, else the platform's per-user data folder."""
     override = os.environ.get("MLCARDS_HOME")
     if override:
-        return Path(override).expanduser()
-    home = Path.home()
+        return _expand(Path(override), "MLCARDS_HOME")
+    try:
+        home = Path.home()
+    except RuntimeError:
+        raise UsageError("cannot find your home folder: set MLCARDS_HOME") from None
     if sys.platform == "win32":
         base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
     elif sys.platform == "darwin":
@@ -38,10 +52,10 @@ def data_dir() -> Path:
 def db_path(option: Path | None = None) -> Path:
     """``--db``, else ``MLCARDS_DB``, else ``mlcards.db`` in the data dir."""
     if option is not None:
-        return option.expanduser()
+        return _expand(option, "--db")
     env = os.environ.get("MLCARDS_DB")
     if env:
-        return Path(env).expanduser()
+        return _expand(Path(env), "MLCARDS_DB")
     return data_dir() / DB_NAME
 
 
@@ -89,21 +103,39 @@ _RANGES = {
 }
 
 
-def _checked(key: str, value: object, where: str, deck: bool = False) -> int:
+def _short(value: object) -> str:
+    """A value for a message, whatever it is: 5,000 digits or 5,000 levels deep."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return "a number with hundreds of digits"
+    import reprlib
+
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 40
+    short.maxlevel = 3
+    return short.repr(value)
+
+
+def _known(key: str, where: str, deck: bool = False) -> None:
     allowed = PER_DECK if deck else tuple(_RANGES)
     if key not in allowed:
         raise UsageError(
-            f"{where}: unknown {'per-deck ' if deck else ''}setting {key!r} "
+            f"{where}: unknown {'per-deck ' if deck else ''}setting {_short(key)} "
             f"(settings: {', '.join(allowed)})"
         )
+
+
+def _checked(key: str, value: object, where: str, deck: bool = False) -> int:
+    _known(key, where, deck)
     low, high = _RANGES[key]
     if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(str(value))
-        except ValueError:
-            raise UsageError(f"{where}: {key} must be a whole number, not {value!r}") from None
+        text = str(value).strip() if isinstance(value, str) else ""
+        if not (text.lstrip("+-").isascii() and text.lstrip("+-").isdigit() and len(text) < 30):
+            raise UsageError(f"{where}: {key} must be a whole number, not {_short(value)}")
+        value = int(text)
     if not low <= value <= high:
-        raise UsageError(f"{where}: {key} must be between {low} and {high}, not {value}")
+        raise UsageError(
+            f"{where}: {key} must be between {low:,} and {high:,}, not {_short(value)}"
+        )
     return value
 
 
@@ -141,9 +173,23 @@ def load_settings(path: Path | None = None) -> Settings:
     import yaml  # only when there is a file: it costs ~15 ms of every command's start-up
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not path.is_file():
+            raise UsageError(f"{path}: not a regular file, so no settings can be read from it")
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise UsageError(f"{path}: settings files are limited to {MAX_CONFIG_BYTES:,} bytes")
+        raw = yaml.safe_load(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise UsageError(f"{path}: cannot read settings: {' '.join(str(exc).split())}") from None
+        reason = " ".join(str(exc).split())[:300]
+        raise UsageError(f"{path}: cannot read settings: {reason}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: cannot read settings: nested too deeply") from None
+    except ValueError as exc:  # a number of more than 4,300 digits, say
+        reason = " ".join(str(exc).split())[:120]
+        if "digits" in reason:
+            reason = "it holds a number too long to read (over 4,300 digits)"
+        raise UsageError(f"{path}: cannot read settings: {reason}") from None
     return _parse(raw, str(path))
 
 
@@ -151,8 +197,6 @@ def save_setting(
     key: str, value: str, deck: str | None = None, path: Path | None = None
 ) -> Settings:
     """Set one value (globally, or for one deck) and write the file atomically."""
-    import yaml
-
     path = path or config_path()
     settings = load_settings(path)
     document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
@@ -161,12 +205,47 @@ def save_setting(
         document[key] = _checked(key, value, "config set")
     else:
         decks.setdefault(deck, {})[key] = _checked(key, value, "config set --deck", deck=True)
+    return _write(path, document, decks)
+
+
+def unset_setting(key: str, deck: str | None = None, path: Path | None = None) -> bool:
+    """Remove one value (globally, or one deck's), so the default (or the global value)
+    applies again. Returns whether it was set."""
+    path = path or config_path()
+    settings = load_settings(path)
+    document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
+    decks = {d: dict(o) for d, o in settings.decks.items()}
+    if deck is None:
+        _known(key, "config unset")
+        was_set = bool(document[key] != Settings().to_dict()[key])
+        document[key] = Settings().to_dict()[key]
+    else:
+        _known(key, "config unset --deck", deck=True)
+        was_set = key in decks.get(deck, {})
+        decks.get(deck, {}).pop(key, None)
+        if deck in decks and not decks[deck]:
+            del decks[deck]
+    if was_set:
+        _write(path, document, decks)
+    return was_set
+
+
+def _write(path: Path, document: dict[str, Any], decks: dict[str, dict[str, int]]) -> Settings:
+    """Write the values that differ from the defaults, replacing the file atomically; a
+    symlinked config.yaml is written through to its target, and stays a link."""
+    import yaml
+
     defaults = Settings().to_dict()
     changed: dict[str, Any] = {k: v for k, v in document.items() if v != defaults[k]}
     if decks:
         changed["decks"] = decks
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(changed, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    target = Path(os.path.realpath(path))
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(yaml.safe_dump(changed, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write the settings: {exc.strerror or exc}") from None
     return _parse(changed, str(path))

@@ -276,10 +276,14 @@ class DeckStatus:
 
 @dataclass(frozen=True)
 class Backup:
+    """One backup file: when it was really made (not ``MLCARDS_NOW``), why, and whether the
+    copy passed SQLite's integrity check when it was made (None: not recorded)."""
+
     path: Path
     created: datetime
     reason: str
     size: int
+    sound: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -288,6 +292,7 @@ class Backup:
             "created": utc_iso(self.created),
             "reason": self.reason,
             "bytes": self.size,
+            "sound": self.sound,
         }
 
 

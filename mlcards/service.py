@@ -31,6 +31,7 @@ from mlcards.models import (
     StoredSchedule,
 )
 from mlcards.replay import replay, schedule_differences
+from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
 from mlcards.store import Scope, Store
 
@@ -301,6 +302,9 @@ def check(store: Store, repair: bool = False) -> CheckResult:
         return CheckResult(integrity, [], 0)
     cached: dict[CardKey, StoredSchedule] = store.cards.states()
     schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
+    unreadable = _unreadable_reviews(store)
+    if unreadable:  # the log itself is damaged: replaying it would be a guess
+        return CheckResult(unreadable, [], len(cached))
     replayed: dict[CardKey, CachedSchedule] = replay(store.log.replay_rows(), schedule_from)
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
     if result.differences and repair:
@@ -308,6 +312,26 @@ def check(store: Store, repair: bool = False) -> CheckResult:
         store.cards.rebuild(replayed)
         result.repaired = True
     return result
+
+
+def _unreadable_reviews(store: Store, shown: int = 20) -> list[str]:
+    """Review rows the replay cannot read (a study day that is not a date, a quality out of
+    0-5), each named by its id."""
+    problems = []
+    for row in store.log.replay_rows():
+        day, quality = row["study_day"], row["quality"]
+        try:
+            date.fromisoformat(str(day))
+            valid = isinstance(quality, int) and 0 <= quality <= 5
+        except ValueError:
+            problems.append(f"review {row['id']}: study_day {str(day)[:40]!r} is not a date")
+            continue
+        if not valid:
+            problems.append(f"review {row['id']}: quality {str(quality)[:40]!r} is not 0-5")
+        if len(problems) >= shown:
+            problems.append("(more unreadable reviews not listed)")
+            break
+    return problems
 
 
 @dataclass
@@ -340,22 +364,61 @@ class StoreActions:
         path = Path(item.path) if item.path else None
         if path is None or not path.is_file():
             return item, f"The deck file of {item.key} is not available to edit."
+        variable = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        try:
+            command = shlex.split(editor)
+        except ValueError as exc:  # e.g. an unbalanced quote
+            return item, f"Could not start the editor: ${variable} is not a command line ({exc})."
+        if not command:
+            return item, f"Could not start the editor: ${variable} is empty."
         with self.pause():
             try:
-                subprocess.run([*shlex.split(editor), f"+{item.card.line}", str(path)], check=False)
+                run_editor([*command, f"+{item.card.line}", str(path)])
             except OSError as exc:
-                return item, f"Could not start the editor {editor!r}: {exc.strerror}"
+                shown = terminal_safe(command[0])
+                return item, f"Could not start the editor {shown!r}: {exc.strerror}"
         try:
             deck = load_deck(path)
             self.store.decks.import_decks([deck], self.now())
         except MlcardsError as exc:
-            first = str(exc).splitlines()[0]
+            first = terminal_safe(str(exc).splitlines()[0])
             return item, f"Not re-imported: {first}"
         fresh = self.store.cards.one(item.deck_id, item.card.id)
         if fresh is None:
             return None, f"{item.key} is no longer in its deck file: retired."
-        return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {path.name}."
+        shown = quote_path(path.name)
+        return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {shown}."
+
+
+EDITOR_GRACE_S = 5.0
+"""How long an editor has to save and exit after SIGTERM before it is killed."""
+
+
+def run_editor(command: list[str]) -> int:
+    """Run an editor in the foreground and wait for it.
+
+    Ctrl-C belongs to the editor while it runs (mlcards ignores SIGINT meanwhile, as
+    ``system()`` does). If mlcards itself is told to stop (SIGTERM or SIGHUP, raised here as
+    SystemExit), the editor is sent SIGTERM and given ``EDITOR_GRACE_S`` seconds to save and
+    exit before it is killed: unsaved work gets its chance.
+    """
+    import signal
+
+    process = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return process.wait()
+    except BaseException:
+        process.terminate()
+        try:
+            process.wait(timeout=EDITOR_GRACE_S)
+        except BaseException:
+            process.kill()
+            process.wait()
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def marked_cards(store: Store, kind: str, settings: Settings) -> list[dict[str, object]]:
@@ -386,10 +449,16 @@ def unsuspend(store: Store, refs: list[str], every: bool = False) -> int:
 
 
 def unflag(store: Store, refs: list[str]) -> int:
-    for deck_id, card_id in parse_card_refs(refs):
-        if not store.cards.flag(deck_id, card_id, flagged=False):
+    """Clear the flag of the named cards; an unknown card is an error, found before any
+    flag is cleared."""
+    keys = parse_card_refs(refs)
+    known = store.cards.states()
+    for deck_id, card_id in keys:
+        if (deck_id, card_id) not in known:
             raise UsageError(f"no card {deck_id}/{card_id}")
-    return len(refs)
+    for deck_id, card_id in keys:
+        store.cards.flag(deck_id, card_id, flagged=False)
+    return len(keys)
 
 
 def check_deck(store: Store, deck: str | None) -> None:
@@ -423,8 +492,11 @@ def export(
     fmt: str,
     scope: Scope,
     progress: Callable[[Iterable[Row], int], Iterable[Row]] | None = None,
+    *,
+    raw: bool = False,
 ) -> None:
-    """Write the review log (``reviews``) or the cards (``cards``) as CSV or JSON."""
+    """Write the review log (``reviews``) or the cards (``cards``) as CSV or JSON; CSV cells
+    a spreadsheet would run as formulas are escaped unless ``raw``."""
     from mlcards import stats as serialise
 
     check_deck(store, scope.deck)
@@ -433,13 +505,18 @@ def export(
         if progress is not None:
             rows = progress(rows, store.log.count(scope))
         if fmt == "csv":
-            serialise.write_csv(stream, REVIEW_COLUMNS, rows)
+            serialise.write_csv(stream, REVIEW_COLUMNS, rows, escape_formulas=not raw)
         else:
             serialise.write_json_array(stream, (serialise.review_json(r) for r in rows))
         return
     cards = store.stats.card_summaries(scope)
     if fmt == "csv":
-        serialise.write_csv(stream, serialise.CARD_COLUMNS, (serialise.card_csv(c) for c in cards))
+        serialise.write_csv(
+            stream,
+            serialise.CARD_COLUMNS,
+            (serialise.card_csv(c) for c in cards),
+            escape_formulas=not raw,
+        )
     else:
         serialise.write_json_array(stream, (serialise.card_json(c) for c in cards))
 

@@ -313,13 +313,34 @@ def card_csv(card: CardSummary) -> tuple[Any, ...]:
     return tuple("" if obj[c] is None else obj[c] for c in CARD_COLUMNS)
 
 
-def write_csv(stream: TextIO, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
-    """A header row then one line per row, RFC 4180 (quoted as needed, CRLF). Returns rows."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)."""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``), with a ``'``
+    in front so it is shown as text; numbers and other text are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(
+    stream: TextIO,
+    columns: tuple[str, ...],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    escape_formulas: bool = True,
+) -> int:
+    """A header row then one line per row, RFC 4180 (quoted as needed, CRLF). Returns rows.
+
+    Text cells that a spreadsheet would run as a formula are escaped (``spreadsheet_safe``)
+    unless ``escape_formulas`` is off."""
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([spreadsheet_safe(v) for v in row] if escape_formulas else row)
         count += 1
     return count
 

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from mlcards.models import Backup, DeckStatus, ImportSummary
 from mlcards.render.review import describe_due
+from mlcards.sanitize import quote_path, terminal_safe
 
 CHECK_SHOWN = 50
 
@@ -102,19 +103,31 @@ def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:
         return [empty]
     lines = []
     for c in cards:
-        where = f"{c['path']}:{c['line']}" if c["path"] else "(no file)"
-        title = f"  {c['title']}" if c["title"] else ""
-        lines.append(f"{c['deck']}/{c['card']}{title}\n    {where}  lapses: {c['lapses']}")
+        where = f"{quote_path(str(c['path']))}:{c['line']}" if c["path"] else "(no file)"
+        title = f"  {quote_path(str(c['title']))}" if c["title"] else ""
+        key = quote_path(f"{c['deck']}/{c['card']}")
+        lines.append(f"{key}{title}\n    {where}  lapses: {c['lapses']}")
     return lines
 
 
 def backup_lines(backups: Sequence[Backup]) -> list[str]:
+    """One aligned row per backup under a header: name, local time, reason, size."""
     if not backups:
         return ["No backups yet."]
-    return [
-        f"{b.path.name}  {b.created.astimezone().strftime('%Y-%m-%d %H:%M')}  "
-        f"{b.reason:<13} {b.size / 1024:,.0f} KiB"
+    rows = [
+        (
+            quote_path(b.path.name),
+            b.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            b.reason,
+            f"{b.size / 1024:,.0f} KiB",
+        )
         for b in backups
+    ]
+    header = ("name", "created", "reason", "size")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    return [
+        f"{name:<{widths[0]}}  {created:<{widths[1]}}  {reason:<{widths[2]}}  {size:>{widths[3]}}"
+        for name, created, reason, size in [header, *rows]
     ]
 
 
@@ -125,8 +138,8 @@ def check_lines(
     repaired: bool,
     backup: object,
 ) -> list[str]:
-    lines = [f"integrity: {line}" for line in integrity]
-    lines += [f"schedule: {line}" for line in differences[:CHECK_SHOWN]]
+    lines = [f"integrity: {terminal_safe(line)}" for line in integrity]
+    lines += [f"schedule: {terminal_safe(line)}" for line in differences[:CHECK_SHOWN]]
     if len(differences) > CHECK_SHOWN:
         lines.append(f"... and {len(differences) - CHECK_SHOWN} more")
     if not integrity and not differences:
@@ -145,5 +158,6 @@ def config_lines(settings: dict[str, object], path: object) -> list[str]:
     lines = [f"{key} = {value}" for key, value in values.items()]
     if isinstance(decks, dict):
         for deck_id, overrides in decks.items():
-            lines += [f"decks.{deck_id}.{key} = {value}" for key, value in overrides.items()]
-    return [*lines, f"# file: {path}"]
+            shown = quote_path(str(deck_id))
+            lines += [f"decks.{shown}.{key} = {value}" for key, value in overrides.items()]
+    return [*lines, f"# file: {quote_path(str(path))}"]
