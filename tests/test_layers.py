@@ -50,6 +50,7 @@ ALLOWED: dict[str, set[str]] = {
     "formats": {"deck", "models", "errors", "sanitize"},
     "service": {
         "bundled",
+        "clock",
         "config",
         "deck",
         "errors",
