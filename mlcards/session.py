@@ -260,6 +260,22 @@ class Session:
                 if answered.requeued is old:
                     answered.requeued = item
 
+    def preview(self, item: ScheduledCard) -> dict[int, int]:
+        """Days until the card is due again after each rating of a correct answer (3, 4,
+        5), graded exactly as ``answer`` would; empty when the answer leaves the schedule
+        alone (practice, a same-day repeat)."""
+        intervals: dict[int, int] = {}
+        for quality in (Quality.HARD, Quality.GOOD, Quality.EASY):
+            repeat, _, _, _, due, _ = self._grade(item, quality)
+            if self.mode == "practice" or repeat:
+                return {}
+            intervals[int(quality)] = (due - self.today).days
+        return intervals
+
+    def put_back(self, item: ScheduledCard) -> None:
+        """Show a card taken out with ``drop`` again, next (a suspend or bury undone)."""
+        self._queue.appendleft(item)
+
 
 @dataclass(frozen=True)
 class DeckCounts:

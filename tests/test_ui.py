@@ -109,8 +109,14 @@ class NoActions:
     def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
         return item, "flagged"
 
-    def edit(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
+    def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
         return item, "edited"
+
+    def unsuspend(self, item: ScheduledCard) -> str:
+        return "unsuspended"
+
+    def unbury(self, item: ScheduledCard) -> str:
+        return "unburied"
 
 
 def drive(keys: list[str], items: list[ScheduledCard]) -> tuple[ReviewOutcome, FakeJournal]:
