@@ -249,9 +249,10 @@ class Terminal:
 
     def enter(self) -> None:
         """Single-key mode, and the alternate screen when full-screen."""
+        import termios
         import tty
 
-        with suppress(OSError):
+        with suppress(OSError, termios.error):
             tty.setcbreak(self.fd)
         if self.full_screen:
             self._write(ENTER_SCREEN)
@@ -288,7 +289,7 @@ class Terminal:
 
     def on_continue(self, signum: int, frame: FrameType | None) -> None:
         """Resumed after a stop we did not ask for (SIGSTOP): single keys may be gone."""
-        if self.active:
+        if self.active and self.signalled != signal.SIGHUP:  # a closing pty sends both
             self.enter()
             self.resized = True
 

@@ -117,6 +117,11 @@ def _question_choices(order: list[Choice], selected: set[str] | None, g: Glyphs)
     return table
 
 
+@lru_cache(maxsize=16)
+def _question_lines(question: str, width: int, g: Glyphs) -> list[Line]:
+    return trim_blank(lines_of(_markdown(g.text(question)), width, g))
+
+
 QUESTION_KEYS = ("d don't know", "u undo", "s suspend", "b bury", "f flag", "e edit", "? keys")
 
 
@@ -142,7 +147,7 @@ def question_screen(
     if mode == "practice":
         banner = Text(" PRACTICE: answers are logged, your schedule is not changed", "bold")
         top += lines_of(banner, width, g)
-    question = trim_blank(lines_of(_markdown(g.text(item.card.question)), width - 4, g))
+    question = _question_lines(item.card.question, width - 4, g)
     choices = lines_of(Padding(_question_choices(order, selected, g), (0, 0, 0, 1)), width, g)
     select: list[Line] = []
     if item.card.multiple:
@@ -155,11 +160,18 @@ def question_screen(
     footer = _footer([*keys, *QUESTION_KEYS, "q quit"], width, g)
     region = Region(boxed(question, width, g))
     bottom = [*select, *choices, *notes, *footer]
-    if height is not None and height - len(top) - len(bottom) - 2 < min(len(question), MIN_REGION):
-        # the choices leave the question no room: they scroll with it, the keys stay put
-        inner = lines_of(_question_choices(order, selected, g), width - 4, g)
-        region = Region(boxed([*question, blank(width - 4), *inner], width, g))
-        bottom = [*select, *notes, *footer]
+    if height is not None:
+
+        def room(fixed: list[Line]) -> int:
+            return height - len(top) - len(fixed) - 2
+
+        if room(bottom) < min(len(question), MIN_REGION):
+            bottom = [*choices, *notes, *footer]  # the key footer says "toggle" anyway
+        if room(bottom) < 1:
+            # the choices leave the question no line at all: they scroll with it
+            inner = lines_of(_question_choices(order, selected, g), width - 4, g)
+            region = Region(boxed([*question, blank(width - 4), *inner], width, g))
+            bottom = [*select, *notes, *footer]
     status = Text(_status(item, position, total, elapsed_s, mode, g))
     title = Text(_title(item, g), style="bold")
     filler = boxed([blank(width - 4)], width, g)[0]
@@ -302,7 +314,8 @@ def _answer_region(
     card = item.card
     pad = (0, 1)
     if with_marked:
-        region.add(lines_of(_answer_choices(item, list(order), chosen, g, True), width, g))
+        marked = _answer_choices(item, list(order), chosen, g, True)
+        region.add(lines_of(Padding(marked, (0, 0, 0, 1)), width, g))
         region.add([blank(width)])
     region.add(lines_of(Padding(Text("Question", style="bold"), pad), width, g))
     region.add(trim_blank(lines_of(Padding(_markdown(g.text(card.question)), pad), width, g)))
