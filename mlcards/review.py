@@ -111,8 +111,10 @@ class _Reviewer:
         now: Callable[[], datetime],
         glyphs: Glyphs = UNICODE,
         links: bool = False,
+        measure: Callable[[], tuple[int, int] | None] | None = None,
     ) -> None:
         self.screen = screen
+        self.measure = measure
         self.session = session
         self.actions = actions
         self.read_key = read_key
@@ -131,7 +133,9 @@ class _Reviewer:
         return ReviewOutcome(self.session.answered, self.session.correct, quit_early)
 
     def size(self) -> tuple[int, int]:
-        width, height = self.screen.size
+        """The screen's size now (the terminal's own, when it can say)."""
+        measured = self.measure() if self.measure is not None else None
+        width, height = measured or self.screen.size
         return max(width, 20), max(height, 6)
 
     def draw(self, view: Screenful) -> Screenful:
@@ -466,7 +470,14 @@ def run_session(
     with terminal_keys(full_screen=supports_screen()) as terminal:
         actions = StoreActions(store, today, terminal.pause, clock.now)
         reviewer = _Reviewer(
-            screen, session, actions, terminal, clock.now, glyphs, hyperlinks_supported()
+            screen,
+            session,
+            actions,
+            terminal,
+            clock.now,
+            glyphs,
+            hyperlinks_supported(),
+            terminal.size if supports_screen() else None,
         )
         try:
             outcome = reviewer.run()

@@ -206,6 +206,18 @@ class Terminal:
                 return key
             self._fill(ESCAPE_WAIT_S if self.decoder.pending else POLL_S)
 
+    def size(self) -> tuple[int, int] | None:
+        """(columns, lines) of the terminal now, whatever COLUMNS/LINES say; None if unknown."""
+        for fd in (self.out_fd, self.fd):
+            if fd is not None:
+                try:
+                    columns, lines = os.get_terminal_size(fd)
+                except OSError:
+                    continue
+                if columns and lines:
+                    return columns, lines
+        return None
+
     def typeahead(self) -> bool:
         """Whether keys are already waiting (drawing may then be skipped)."""
         return bool(self.keys)
@@ -318,8 +330,7 @@ def terminal_keys(full_screen: bool = False) -> Iterator[Terminal]:
 
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
-    out_fd = sys.stdout.fileno() if full_screen else None
-    terminal = Terminal(fd, saved, out_fd, full_screen)
+    terminal = Terminal(fd, saved, sys.stdout.fileno(), full_screen)
     handlers = {
         signal.SIGTERM: terminal.on_signal,
         signal.SIGHUP: terminal.on_signal,
