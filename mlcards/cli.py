@@ -202,18 +202,22 @@ def review(
 ) -> None:
     """Review the cards due today, then new ones, in the terminal."""
     from mlcards.clock import now
-    from mlcards.config import load_settings
+    from mlcards.config import data_dir, load_settings
     from mlcards.render.review import describe_due
-    from mlcards.service import check_deck, import_bundled, todays_queue
+    from mlcards.service import check_deck, import_bundled, todays_queue, update_bundled
 
     _need_terminal("review")
     settings = load_settings()
+    copies = data_dir() / "decks"
     with _open_store(ctx, create=True) as store:
         if store.decks.count() == 0:
-            decks = import_bundled(store, now())
+            decks = import_bundled(store, now(), copies)
             names = ", ".join(d.name for d in decks)
             cards = sum(len(d.cards) for d in decks)
             _console().print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
+        else:
+            for warning in update_bundled(store, now(), copies):
+                sys.stderr.write(f"mlcards: warning: {warning}\n")
         check_deck(store, deck)
         today = _today(settings)
         queue = todays_queue(store, settings, today, deck, tag, new, limit)
@@ -337,6 +341,13 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Let a file take over a deck id that an earlier import took from another file.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Import or update decks. All files are checked first; then all land, or none.
@@ -357,7 +368,7 @@ def import_(
     if not loaded.decks:
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
     with _open_for_import(ctx, dry_run) as store:
-        summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run)
+        summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run, replace=replace)
     if as_json:
         _echo_json(
             {

@@ -21,6 +21,10 @@ from pathlib import Path
 
 import yaml
 
+from mlcards.bundled import DECK_SUFFIXES as DECK_SUFFIXES
+from mlcards.bundled import FIRST_BUNDLED as FIRST_BUNDLED
+from mlcards.bundled import bundled_deck_files as bundled_deck_files
+from mlcards.bundled import bundled_decks_dir as bundled_decks_dir
 from mlcards.errors import DeckError, InputNotFoundError
 from mlcards.models import Card, Choice, Deck, Reference
 
@@ -32,7 +36,6 @@ except AttributeError:  # PyYAML built without libyaml
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
 MIN_CHOICES, MAX_CHOICES = 2, 10
-DECK_SUFFIXES = (".yaml", ".yml")
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -579,23 +582,6 @@ def load_decks(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> lis
     if problems:
         raise DeckError(problems)
     return decks
-
-
-FIRST_BUNDLED = "batchnorm.yaml"
-
-
-def bundled_deck_files() -> list[Path]:
-    """The bundled deck files, the BatchNorm deck first: it is a newcomer's first question."""
-    files = find_deck_files([bundled_decks_dir()])
-    return sorted(files, key=lambda p: (p.name != FIRST_BUNDLED, p.name))
-
-
-def bundled_decks_dir() -> Path:
-    """The decks shipped with mlcards: inside the wheel, or ``decks/`` in a source checkout."""
-    packaged = Path(__file__).resolve().parent / "decks"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "decks"
 
 
 # -- writing ------------------------------------------------------------------------------

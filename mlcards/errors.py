@@ -49,3 +49,9 @@ class OutputError(MlcardsError):
     """An output file cannot be written (folder read-only, disk full...)."""
 
     exit_code = 73
+
+
+class UndoRefused(MlcardsError):
+    """An answer is no longer its card's latest (another session answered it since)."""
+
+    exit_code = 1

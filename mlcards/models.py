@@ -55,6 +55,16 @@ class Card:
     def is_correct(self, chosen: frozenset[str] | set[str]) -> bool:
         return frozenset(chosen) == frozenset(self.answer)
 
+    def grading(self) -> tuple[object, ...]:
+        """What an answer is graded against: the question, the choices and the key. An
+        answer given to one version is never graded against another."""
+        return (
+            self.question,
+            tuple((c.id, c.text) for c in self.choices),
+            tuple(sorted(self.answer)),
+            self.multiple,
+        )
+
     def content(self) -> dict[str, Any]:
         """Everything an author can edit, as JSON-able values (the store compares these)."""
         return {
@@ -161,6 +171,17 @@ class ScheduledCard:
     @property
     def key(self) -> str:
         return f"{self.deck_id}/{self.card.id}"
+
+
+@dataclass(frozen=True)
+class StoredCard:
+    """A card as the database holds it at the moment an answer is written, read inside that
+    answer's transaction: what the answer is graded from."""
+
+    item: ScheduledCard
+    answered_today: bool
+    """A graded answer of this card is already logged on this study day (since its schedule
+    last started): another one is a same-day repeat."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from mlcards.errors import UndoRefused
 from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
 from mlcards.render.review import (
     CHOICE_KEYS,
@@ -25,13 +26,14 @@ from mlcards.render.review import (
     question_screen,
 )
 from mlcards.render.screen import UNICODE, Glyphs, Screenful
-from mlcards.session import Session, quality_for
+from mlcards.session import CardChanged, Session, quality_for
 from mlcards.terminal import DOWN, END, ENTER, HOME, PAGE_DOWN, PAGE_UP, RESIZE, UP
 
 if TYPE_CHECKING:
     from mlcards.config import Settings
     from mlcards.store import Store
 
+CHANGED = "This card changed since it was shown (edited or re-imported); here it is again."
 DONT_KNOW = "d"
 QUIT = "q"
 UNDO = "u"
@@ -192,7 +194,12 @@ class _Reviewer:
         done = self.history.pop()
         key = done.item.key
         if done.kind == "answer":
-            self.session.undo()
+            try:
+                self.session.undo()
+            except UndoRefused as refused:
+                self.history.append(done)
+                self.message = f"Not undone: {refused}."
+                return False
             self.message = f"Undone: your answer to {key} was taken back."
             return True
         if done.kind in ("suspend", "bury"):
@@ -291,8 +298,14 @@ class _Reviewer:
 
     def save(
         self, item: ScheduledCard, chosen: tuple[str, ...], quality: Quality, response_ms: int
-    ) -> ReviewRecord:
-        record = self.session.answer(item, chosen, quality, response_ms, self.now())
+    ) -> ReviewRecord | None:
+        """The answer, graded and written; None (and the card shown again) if the card
+        changed since it was shown."""
+        try:
+            record = self.session.answer(item, chosen, quality, response_ms, self.now())
+        except CardChanged:
+            self.message = CHANGED
+            return None
         self.history.append(_Done("answer", item))
         if record.leech_action:
             self.message = f"This card has lapsed {item.lapses + 1} times: "
@@ -317,17 +330,24 @@ class _Reviewer:
         pending = correct
         scroll = 0
 
-        def rate(rating: int) -> None:
+        def rate(rating: int) -> bool:
             nonlocal pending
             pending = False
-            self.save(item, chosen, quality_for(True, rating=rating), response_ms)
+            return (
+                self.save(item, chosen, quality_for(True, rating=rating), response_ms) is not None
+            )
 
         def rate_default() -> str:
-            rate(DEFAULT_RATING)
-            return f"Your answer to {item.key} was saved as {RATING_WORDS[DEFAULT_RATING]}"
+            if not rate(DEFAULT_RATING):
+                return f"Your answer to {item.key} was not saved: the card changed since"
+            word = RATING_WORDS[DEFAULT_RATING]
+            return f"Your answer to {item.key} was saved as {word} ({DEFAULT_RATING})"
 
-        if not correct:
-            self.save(item, chosen, quality_for(False, dont_know), response_ms)
+        if (
+            not correct
+            and self.save(item, chosen, quality_for(False, dont_know), response_ms) is None
+        ):
+            return "next"  # changed since it was shown: the session shows it again
         try:
             while True:
                 width, height = self.size()
@@ -361,7 +381,7 @@ class _Reviewer:
                 self.message = ""
                 if pending and key in RATING_KEYS:
                     rate(RATING_KEYS[key])
-                    return "next"
+                    return "next"  # (a card that changed meanwhile comes next, as it is now)
                 if pending and key == UNDO:
                     self.message = "Choose again."
                     return "again"
@@ -369,7 +389,7 @@ class _Reviewer:
                     return "next"
                 if key == QUIT:
                     if pending:
-                        self.notes.append(rate_default() + f" ({DEFAULT_RATING}).")
+                        self.notes.append(rate_default() + ".")
                     return QUIT
                 if key == UNDO:
                     if self.undo():
@@ -388,7 +408,7 @@ class _Reviewer:
                     self.show_help()
         except BaseException:
             if pending:
-                self.notes.append(rate_default() + f" ({DEFAULT_RATING}).")
+                self.notes.append(rate_default() + ".")
             raise
 
 
@@ -450,9 +470,10 @@ def run_session(
     from mlcards import clock
     from mlcards.render.review import render_summary
     from mlcards.render.screen import glyphs_for
-    from mlcards.service import StoreActions
+    from mlcards.service import StoreActions, session_hooks
     from mlcards.terminal import Hangup, hyperlinks_supported, supports_screen, terminal_keys
 
+    refresh, may_show = session_hooks(store, settings, today, options.mode)
     session = Session(
         queue,
         today,
@@ -464,6 +485,8 @@ def run_session(
         deck_leech_thresholds=settings.leech_thresholds(),
         suspend_leeches=options.suspend_leeches,
         deadline=time.monotonic() + options.minutes * 60 if options.minutes else None,
+        refresh=refresh,
+        may_show=may_show,
     )
     glyphs = glyphs_for(screen.encoding)
     interrupted = hung_up = False

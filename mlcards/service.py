@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mlcards import rules
-from mlcards import stats as serialise
+from mlcards.bundled import bundled_deck_files, bundled_decks_dir
 from mlcards.config import Settings
-from mlcards.deck import bundled_deck_files, load_deck, load_decks
 from mlcards.errors import DeckError, MlcardsError, UsageError
 from mlcards.models import (
     REVIEW_COLUMNS,
@@ -32,17 +31,144 @@ from mlcards.models import (
 )
 from mlcards.replay import replay, schedule_differences
 from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
-from mlcards.stats import build_stats
 from mlcards.store import Scope, Store
 
 Row = tuple[object, ...]
 
 
-def import_bundled(store: Store, now: datetime) -> list[Deck]:
-    """Load the decks shipped with mlcards into an empty database."""
-    decks = load_decks(bundled_deck_files())
+MANIFEST = ".bundled.json"
+
+
+@dataclass
+class BundledSync:
+    """What ``sync_bundled`` did to the learner's copies of the bundled decks."""
+
+    copies: list[Path]
+    """Every copy, in the bundled order (BatchNorm first)."""
+    changed: list[Path]
+    """Copies written or extended this time (new decks, or a newer mlcards's cards)."""
+    warnings: list[str]
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _card_blocks(text: str, deck: Deck) -> dict[str, str]:
+    """Each card's lines in a deck file, from its ``- id:`` line to the next card."""
+    lines = text.splitlines(keepends=True)
+    starts = [card.line for card in deck.cards] + [len(lines) + 1]
+    return {
+        card.id: "".join(lines[start - 1 : end - 1])
+        for card, start, end in zip(deck.cards, starts, starts[1:], strict=False)
+    }
+
+
+def sync_bundled(folder: Path) -> BundledSync:
+    """Keep the learner's editable copies of the bundled decks in ``folder``.
+
+    The decks shipped inside the package are never imported or edited there (a reinstall
+    would silently undo an edit): each is copied once into ``folder``, which ``e`` edits.
+    A manifest remembers which bundled version each copy came from, so that a newer mlcards
+    replaces a copy the learner never edited, and appends only its new cards to one they did
+    (cards they deleted stay deleted; the result must still load, or the copy is left alone).
+    """
+    import json
+
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}
+    sync = BundledSync([], [], [])
+    for source in bundled_deck_files():
+        text = source.read_text(encoding="utf-8")
+        copy = folder / source.name
+        sync.copies.append(copy)
+        base = manifest.get(source.name) or {}
+        if copy.exists() and base.get("sha256") == _digest(text):
+            continue  # this mlcards ships what the copy was made from
+        from mlcards.deck import parse_deck  # only now: YAML costs start-up time
+
+        shipped = parse_deck(text, str(source))
+        if not copy.exists() or _digest(copy.read_text(encoding="utf-8")) == base.get("copy"):
+            _write_text(copy, text)  # new, or never edited: the shipped version
+        else:
+            mine = copy.read_text(encoding="utf-8")
+            known = set(base.get("cards", [])) | {c.id for c in parse_deck(mine, str(copy)).cards}
+            blocks = _card_blocks(text, shipped)
+            added = [blocks[card.id] for card in shipped.cards if card.id not in known]
+            if added:
+                merged = mine.rstrip("\n") + "\n" + "".join(added)
+                try:
+                    parse_deck(merged, str(copy))
+                except DeckError:
+                    sync.warnings.append(
+                        f"{copy}: could not add {len(added)} new bundled card(s) to your "
+                        f"edited copy; they are in {source}"
+                    )
+                    continue
+                _write_text(copy, merged)
+        manifest[source.name] = {
+            "sha256": _digest(text),
+            "copy": _digest(copy.read_text(encoding="utf-8")),
+            "cards": [card.id for card in shipped.cards],
+        }
+        sync.changed.append(copy)
+    if sync.changed:
+        _write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return sync
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def import_bundled(store: Store, now: datetime, folder: Path) -> list[Deck]:
+    """Load the bundled decks (through the learner's copies in ``folder``) into an empty
+    database."""
+    from mlcards.deck import load_decks
+
+    sync = sync_bundled(folder)
+    decks = load_decks(sync.copies)
     store.decks.import_decks(decks, now)
     return decks
+
+
+def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
+    """On every review start: bring a newer mlcards's bundled cards into the decks that came
+    from the bundle (and move decks imported from inside the package to their copies).
+    Decks the learner never had are not added. Returns warnings to show."""
+    from mlcards.deck import load_decks
+
+    inside = str(bundled_decks_dir().resolve())
+    paths = store.decks.paths()
+    bundled_ids = {
+        deck_id
+        for deck_id, path in paths.items()
+        if path.startswith(inside + os.sep) or Path(path).parent == folder.resolve()
+    }
+    if not bundled_ids:
+        return []
+    sync = sync_bundled(folder)
+    moved = {d for d in bundled_ids if paths[d].startswith(inside + os.sep)}
+    if not moved and not sync.changed:
+        return sync.warnings
+    wanted = [
+        deck
+        for deck in load_decks(sync.copies)
+        if deck.id in bundled_ids and (deck.id in moved or Path(deck.path) in sync.changed)
+    ]
+    if wanted:
+        store.decks.import_decks(wanted, now, replace=True)
+    return sync.warnings
 
 
 def todays_queue(
@@ -86,6 +212,30 @@ def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[Sch
         )
         for item in items
     ]
+
+
+def session_hooks(
+    store: Store, settings: Settings, today: date, mode: str = "review"
+) -> tuple[Callable[[ScheduledCard], ScheduledCard | None], Callable[[ScheduledCard], bool]]:
+    """What a session asks the store when it draws a card: the card as stored now (None when
+    it was suspended, buried or retired since), and whether today's limits, counted from the
+    log (so two sessions share them), still allow a new card or a due review."""
+
+    def refresh(item: ScheduledCard) -> ScheduledCard | None:
+        fresh = store.cards.one(item.deck_id, item.card.id, today)
+        return with_leech_marks([fresh], settings)[0] if fresh is not None else None
+
+    def may_show(item: ScheduledCard) -> bool:
+        if mode != "review" or item.last_review_day == today:
+            return True  # practice, or a same-day repeat: no daily limit
+        own = settings.for_deck(item.deck_id)
+        done = DeckCounts(*store.log.counts_today(today))
+        deck_done = DeckCounts(*store.log.counts_today(today, item.deck_id))
+        overall = allowance(settings.new_per_day, settings.reviews_per_day, done)
+        room = deck_allowance(overall, allowance(own.new_per_day, own.reviews_per_day, deck_done))
+        return room.new > 0 if item.is_new else room.reviews > 0
+
+    return refresh, may_show
 
 
 def leeches(store: Store, settings: Settings) -> list[dict[str, object]]:
@@ -164,6 +314,8 @@ class StoreActions:
 
     def edit(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
         """Open the deck file at the card's line in $VISUAL/$EDITOR, then re-import it."""
+        from mlcards.deck import load_deck
+
         path = Path(item.path) if item.path else None
         if path is None or not path.is_file():
             return item, f"The deck file of {item.key} is not available to edit."
@@ -252,6 +404,8 @@ def stats_document(
     store: Store, settings: Settings, query: StatsQuery, since: date | None
 ) -> dict[str, Any]:
     """The one ``stats`` document (``stats --json``, ``export stats``, the dashboard)."""
+    from mlcards.stats import build_stats
+
     check_deck(store, query.deck_id)
     return build_stats(
         store.stats.data(query),
@@ -273,6 +427,8 @@ def export(
     progress: Callable[[Iterable[Row], int], Iterable[Row]] | None = None,
 ) -> None:
     """Write the review log (``reviews``) or the cards (``cards``) as CSV or JSON."""
+    from mlcards import stats as serialise
+
     check_deck(store, scope.deck)
     if what == "reviews":
         rows: Iterable[Row] = store.log.export_rows(scope)
@@ -305,6 +461,7 @@ def load_for_import(
     """YAML decks (files or folders) as they are; CSV, TSV and GIFT files converted first,
     their YAML kept in ``converted_dir`` as the one editable copy (not on a dry run). All
     problems of all files are collected into one DeckError."""
+    from mlcards.deck import load_decks
     from mlcards.formats import convert_file, detect_format, write_converted
 
     yaml_paths: list[Path] = []

@@ -14,10 +14,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from mlcards import rules
-from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
+from mlcards.models import (
+    CachedSchedule,
+    Choice,
+    Quality,
+    ReviewRecord,
+    ScheduledCard,
+    StoredCard,
+)
+from mlcards.replay import replay
 from mlcards.schedulers import Scheduler, default
 from mlcards.schedulers.sm2 import SM2State
 
@@ -51,17 +59,49 @@ def quality_for(correct: bool, dont_know: bool = False, rating: int = Quality.GO
 
 
 class Journal(Protocol):
-    """Where a session's answers are written as they are given (the store, in the app)."""
+    """Where a session's answers are written as they are given (the store's log, in the app).
 
-    def record(self, record: ReviewRecord) -> int: ...
+    ``answer`` reads the card as stored inside its write transaction and lets ``decide``
+    grade from that; ``undo`` takes an answer back only while it is the card's latest and
+    rebuilds the card's schedule from what remains of its log.
+    """
+
+    def answer(
+        self, shown: ScheduledCard, today: date, decide: Callable[[StoredCard], ReviewRecord]
+    ) -> tuple[int, ReviewRecord]: ...
 
     def undo(
         self,
         review_id: int,
         session: str,
-        before: ScheduledCard,
+        rebuild: Callable[[list[dict[str, Any]], int], CachedSchedule | None],
+        *,
+        clear_leech: bool = False,
         lift_suspension: bool = False,
     ) -> None: ...
+
+
+class CardChanged(Exception):
+    """The card's question, choices or key changed since it was shown (an edit or an import
+    in between): the answer is not graded; ``fresh`` is the card as it is now."""
+
+    def __init__(self, fresh: ScheduledCard) -> None:
+        super().__init__(f"{fresh.key} changed since it was shown")
+        self.fresh = fresh
+
+
+Refresh = Callable[[ScheduledCard], "ScheduledCard | None"]
+"""The card as stored now (None when it left the queue: retired, suspended or buried)."""
+MayShow = Callable[[ScheduledCard], bool]
+"""Whether today's limits, counted from the log, still allow showing this card."""
+
+
+@dataclass
+class _Entry:
+    """A place in the queue; the card in it is refreshed from the store when drawn."""
+
+    item: ScheduledCard
+    repeat: bool = False
 
 
 @dataclass
@@ -69,15 +109,25 @@ class _Answered:
     before: ScheduledCard
     record: ReviewRecord
     review_id: int | None
-    requeued: ScheduledCard | None
+    requeued: _Entry | None
+
+
+def _rebuild_one(rows: list[dict[str, Any]], schedule_from: int) -> CachedSchedule | None:
+    if not rows:
+        return None
+    key = (rows[0]["deck_id"], rows[0]["card_id"])
+    return replay(rows, {key: schedule_from}).get(key)
 
 
 class Session:
     """One sitting: hands out cards, grades answers into review records, requeues repeats.
 
-    With a ``journal`` every answer is written the moment it is given and can be undone, in
-    reverse order, for as long as the session lasts. In ``practice`` mode answers are logged
-    but leave the schedule alone.
+    With a ``journal`` every answer is graded and written inside one transaction from what
+    is stored at that moment (another session, an edit or an import may have changed the
+    card since it was drawn), and can be undone while it is the card's latest answer. The
+    queue holds places, not authority: with ``refresh`` each card is re-read when drawn, and
+    ``may_show`` asks the log whether today's limits still allow it. In ``practice`` mode
+    answers are logged but leave the schedule alone.
     """
 
     def __init__(
@@ -95,6 +145,8 @@ class Session:
         deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         scheduler: Scheduler[SM2State] | None = None,
+        refresh: Refresh | None = None,
+        may_show: MayShow | None = None,
     ) -> None:
         if mode not in ("review", "practice"):
             raise ValueError(f"unknown session mode {mode!r}")
@@ -109,7 +161,9 @@ class Session:
         self.deadline = deadline
         self.clock = clock
         self.scheduler = scheduler or default()
-        self._queue: deque[ScheduledCard] = deque(queue)
+        self.refresh = refresh
+        self.may_show = may_show
+        self._queue: deque[_Entry] = deque(_Entry(item) for item in queue)
         self._history: list[_Answered] = []
 
     @property
@@ -125,14 +179,32 @@ class Session:
         return len(self._queue)
 
     @property
+    def queued(self) -> list[ScheduledCard]:
+        """The cards still to show, in order (each showing of a repeat once)."""
+        return [entry.item for entry in self._queue]
+
+    @property
     def out_of_time(self) -> bool:
         return self.deadline is not None and self.clock() >= self.deadline
 
     def next(self) -> ScheduledCard | None:
-        """The card to show now, or None when the queue is empty or the time is up."""
-        if not self._queue or (self.out_of_time and self.answered):
-            return None
-        return self._queue[0]
+        """The card to show now, or None when the queue is empty or the time is up.
+
+        Cards that left the queue since it was built (suspended, buried or retired by
+        another session or an import) and new or due cards that today's limits no longer
+        allow (another session used them) are dropped here."""
+        while self._queue and not (self.out_of_time and self.answered):
+            entry = self._queue[0]
+            fresh = self.refresh(entry.item) if self.refresh is not None else entry.item
+            allowed = fresh is not None and (
+                entry.repeat or self.may_show is None or self.may_show(fresh)
+            )
+            if fresh is None or not allowed:
+                self._queue.popleft()
+                continue
+            entry.item = fresh
+            return fresh
+        return None
 
     def choice_order(self, item: ScheduledCard) -> list[Choice]:
         """Choices in the order to show them: shuffled when the session has a random source."""
@@ -141,51 +213,40 @@ class Session:
             self.rng.shuffle(choices)
         return choices
 
-    def _grade(
-        self, item: ScheduledCard, quality: Quality
-    ) -> tuple[bool, int, float, int, date, bool]:
-        """(same-day repeat, repetitions, easiness, interval, due, lapse) after the answer."""
-        repeat = self.mode == "review" and item.last_review_day == self.today
-        if self.mode == "practice" or repeat:
-            due = item.due or self.today + timedelta(days=1)
-            return repeat, item.repetitions, item.easiness, item.interval, due, False
-        before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
-        graded = self.scheduler.grade(before, quality, self.today)
-        state = graded.state
-        return (
-            False,
-            state.repetitions,
-            float(state.easiness),
-            state.interval,
-            graded.due,
-            graded.lapse,
-        )
+    def _leech_threshold(self, deck_id: str) -> int:
+        return self.deck_leech_thresholds.get(deck_id, self.leech_threshold)
 
-    def answer(
+    def _record(
         self,
         item: ScheduledCard,
-        chosen: Iterable[str],
+        chosen: tuple[str, ...],
         quality: Quality,
         response_ms: int,
         now: datetime,
+        answered_today: bool,
     ) -> ReviewRecord:
-        """Grade the current card, write it to the journal (if any) and move the queue on."""
-        if not self._queue or self._queue[0] is not item:
-            raise ValueError("answer() must be given the card that next() returned")
-        chosen_ids = tuple(chosen)
-        correct = item.card.is_correct(set(chosen_ids))
-        repeat, repetitions, easiness, interval, due, lapse = self._grade(item, quality)
+        """The review record of an answer to ``item`` as it is stored (pure)."""
+        repeat = self.mode == "review" and answered_today
+        lapse = False
+        if self.mode == "practice" or repeat:
+            repetitions, easiness, interval = item.repetitions, item.easiness, item.interval
+            due = item.due or self.today + timedelta(days=1)
+        else:
+            before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
+            graded = self.scheduler.grade(before, quality, self.today)
+            repetitions, easiness = graded.state.repetitions, float(graded.state.easiness)
+            interval, due, lapse = graded.state.interval, graded.due, graded.lapse
         leech_action = ""
-        threshold = self.deck_leech_thresholds.get(item.deck_id, self.leech_threshold)
-        if lapse and rules.is_leech(item.lapses + 1, threshold) and not item.leech:
+        threshold = self._leech_threshold(item.deck_id)
+        if lapse and not item.leech and rules.is_leech(item.lapses + 1, threshold):
             leech_action = "suspend" if self.suspend_leeches else "tag"
-        record = ReviewRecord(
+        return ReviewRecord(
             deck_id=item.deck_id,
             card_id=item.card.id,
             reviewed_at=now,
             study_day=self.today,
-            chosen=chosen_ids,
-            correct=correct,
+            chosen=chosen,
+            correct=item.card.is_correct(set(chosen)),
             quality=quality,
             response_ms=max(int(response_ms), 0),
             same_day_repeat=repeat,
@@ -201,22 +262,59 @@ class Session:
             prev_repetitions=0 if item.is_new else item.repetitions,
             prev_interval=0 if item.is_new else item.interval,
         )
-        review_id = self.journal.record(record) if self.journal is not None else None
-        self._queue.popleft()
+
+    def answer(
+        self,
+        item: ScheduledCard,
+        chosen: Iterable[str],
+        quality: Quality,
+        response_ms: int,
+        now: datetime,
+    ) -> ReviewRecord:
+        """Grade the current card, write it to the journal (if any) and move the queue on.
+
+        With a journal the grade is decided from the card as stored when the answer is
+        written; if its question, choices or key changed since it was shown, nothing is
+        written and ``CardChanged`` carries the new version (now the current card)."""
+        if not self._queue or self._queue[0].item is not item:
+            raise ValueError("answer() must be given the card that next() returned")
+        chosen_ids = tuple(chosen)
+
+        def decide(stored: StoredCard) -> ReviewRecord:
+            if stored.item.card.grading() != item.card.grading():
+                raise CardChanged(stored.item)
+            return self._record(
+                stored.item, chosen_ids, quality, response_ms, now, stored.answered_today
+            )
+
+        review_id: int | None = None
+        if self.journal is not None:
+            try:
+                review_id, record = self.journal.answer(item, self.today, decide)
+            except CardChanged as changed:
+                self._queue[0].item = changed.fresh
+                raise
+        else:
+            answered_today = item.last_review_day == self.today
+            record = self._record(item, chosen_ids, quality, response_ms, now, answered_today)
+        entry = self._queue.popleft()
         requeued = None
-        if rules.comes_back_today(quality) and leech_action != "suspend":
-            requeued = replace(
-                item,
-                repetitions=repetitions,
-                easiness=easiness,
-                interval=interval,
-                due=due,
-                last_review_day=self.today if self.mode == "review" else item.last_review_day,
-                lapses=item.lapses + int(lapse),
-                leech=item.leech or bool(leech_action),
+        if rules.comes_back_today(quality) and record.leech_action != "suspend":
+            requeued = _Entry(
+                replace(
+                    entry.item,
+                    repetitions=record.repetitions,
+                    easiness=record.easiness,
+                    interval=record.interval,
+                    due=record.due,
+                    last_review_day=self.today if self.mode == "review" else item.last_review_day,
+                    lapses=entry.item.lapses + int(record.lapse),
+                    leech=entry.item.leech or bool(record.leech_action),
+                ),
+                repeat=True,
             )
             self._queue.append(requeued)
-        self._history.append(_Answered(item, record, review_id, requeued))
+        self._history.append(_Answered(entry.item, record, review_id, requeued))
         return record
 
     @property
@@ -224,57 +322,55 @@ class Session:
         return bool(self._history) and self.journal is not None
 
     def undo(self) -> ReviewRecord | None:
-        """Take back the last answer: out of the log, the card's state restored, shown again."""
+        """Take back the last answer: out of the log, the card's schedule rebuilt from what
+        remains of its log, and the card shown again. Raises the journal's refusal (another
+        session answered the card since) and then keeps the answer."""
         if not self.can_undo:
             return None
-        last = self._history.pop()
+        last = self._history[-1]
         assert self.journal is not None and last.review_id is not None
         self.journal.undo(
             last.review_id,
             self.session_id,
-            last.before,
+            _rebuild_one,
+            clear_leech=bool(last.record.leech_action),
             lift_suspension=last.record.leech_action == "suspend",
         )
+        self._history.pop()
         if last.requeued is not None:
             for index in range(len(self._queue) - 1, -1, -1):
                 if self._queue[index] is last.requeued:
                     del self._queue[index]
                     break
-        self._queue.appendleft(last.before)
+        self._queue.appendleft(_Entry(last.before, repeat=True))
         return last.record
 
     def drop(self, item: ScheduledCard) -> None:
         """Take a card out of this session (suspended or buried): every queued showing of it."""
-        self._queue = deque(
-            queued
-            for queued in self._queue
-            if (queued.deck_id, queued.card.id) != (item.deck_id, item.card.id)
-        )
+        key = (item.deck_id, item.card.id)
+        self._queue = deque(e for e in self._queue if (e.item.deck_id, e.item.card.id) != key)
 
     def replace_current(self, item: ScheduledCard) -> None:
         """Show a fresh copy of the current card (flagged, or its deck file edited)."""
         if self._queue:
-            old = self._queue[0]
-            self._queue[0] = item
-            for answered in self._history:  # undo must still find the requeued showing
-                if answered.requeued is old:
-                    answered.requeued = item
+            self._queue[0].item = item
 
     def preview(self, item: ScheduledCard) -> dict[int, int]:
         """Days until the card is due again after each rating of a correct answer (3, 4,
-        5), graded exactly as ``answer`` would; empty when the answer leaves the schedule
-        alone (practice, a same-day repeat)."""
-        intervals: dict[int, int] = {}
-        for quality in (Quality.HARD, Quality.GOOD, Quality.EASY):
-            repeat, _, _, _, due, _ = self._grade(item, quality)
-            if self.mode == "practice" or repeat:
-                return {}
-            intervals[int(quality)] = (due - self.today).days
-        return intervals
+        5), from ``self.scheduler.grade`` as ``answer`` grades it; empty when the answer
+        leaves the schedule alone (practice, a same-day repeat)."""
+        if self.mode == "practice" or item.last_review_day == self.today:
+            return {}
+        before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
+        return {
+            int(quality): (self.scheduler.grade(before, quality, self.today).due - self.today).days
+            for quality in (Quality.HARD, Quality.GOOD, Quality.EASY)
+        }
 
     def put_back(self, item: ScheduledCard) -> None:
-        """Show a card taken out with ``drop`` again, next (a suspend or bury undone)."""
-        self._queue.appendleft(item)
+        """Show a card taken out with ``drop`` again, next (a suspend or bury undone); it
+        was shown under today's limits already, so they are not asked again."""
+        self._queue.appendleft(_Entry(item, repeat=True))
 
 
 @dataclass(frozen=True)

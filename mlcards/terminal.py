@@ -318,7 +318,7 @@ class Terminal:
                 termios.tcflush(self.fd, termios.TCIFLUSH)
             self.keys.clear()
             self.decoder = KeyDecoder()
-            self.resized = True
+            self.resized = False  # the screen is drawn anew after the action, at its size
 
 
 @contextmanager

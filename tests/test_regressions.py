@@ -152,7 +152,7 @@ def test_flag_then_undo_leaves_no_stale_copy(db_path: Path) -> None:
     session.undo()
     session.undo()
     assert session.remaining == 2  # c1 and c2, once each
-    assert [r.card.id for r in list(session._queue)] == ["c1", "c2"]
+    assert [r.card.id for r in session.queued] == ["c1", "c2"]
     assert consistent(store) == []
     store.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from helpers import at, toy_deck
 from rich.console import Console
 
 from mlcards.deck import bundled_deck_files, load_deck
-from mlcards.models import Quality, ReviewRecord, ScheduledCard
+from mlcards.models import Quality, ReviewRecord, ScheduledCard, StoredCard
 from mlcards.render.review import ReviewOutcome, render_answer, render_question, render_summary
 from mlcards.render.screen import Screenful
 from mlcards.review import run_review
@@ -86,16 +87,22 @@ def test_summary_names_answered_accuracy_and_next_due() -> None:
 
 
 class FakeJournal:
+    """Keeps answers in a list; the card "as stored" is the one shown."""
+
     def __init__(self) -> None:
         self.records: list[ReviewRecord] = []
 
-    def record(self, record: ReviewRecord) -> int:
+    def answer(
+        self,
+        shown: ScheduledCard,
+        today: date,
+        decide: Callable[[StoredCard], ReviewRecord],
+    ) -> tuple[int, ReviewRecord]:
+        record = decide(StoredCard(shown, shown.last_review_day == today))
         self.records.append(record)
-        return len(self.records)
+        return len(self.records), record
 
-    def undo(
-        self, review_id: int, session: str, before: ScheduledCard, lift_suspension: bool = False
-    ) -> None:
+    def undo(self, review_id: int, session: str, rebuild: object, **flags: bool) -> None:
         assert review_id == len(self.records)
         self.records.pop()
 

@@ -21,11 +21,11 @@ from mlcards.models import (
 from mlcards.store.db import Database
 from mlcards.store.scope import Params, Scope
 
-_SELECT = (
+CARD_SELECT = (
     "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
-    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, d.path "
-    "FROM cards c JOIN decks d ON d.id = c.deck_id"
+    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, d.path"
 )
+_SELECT = f"{CARD_SELECT} FROM cards c JOIN decks d ON d.id = c.deck_id"
 """The one SELECT every queue query extends, read by ``row_to_scheduled``."""
 
 
@@ -165,9 +165,12 @@ class Cards:
             where, [], "c.easiness, c.due, d.position, c.position", limit, Scope(deck_id, tag)
         )
 
-    def one(self, deck_id: str, card_id: str) -> ScheduledCard | None:
-        """One active card as the queue sees it (after an edit, say)."""
-        found = self._scheduled("c.deck_id = ? AND c.id = ?", [deck_id, card_id], "c.position", 1)
+    def one(self, deck_id: str, card_id: str, today: date | None = None) -> ScheduledCard | None:
+        """One active card as the queue sees it (after an edit, say); on ``today``, None
+        also when it is buried."""
+        found = self._scheduled(
+            "c.deck_id = ? AND c.id = ?", [deck_id, card_id], "c.position", 1, today=today
+        )
         return found[0] if found else None
 
     def deck_ids(self) -> list[str]:

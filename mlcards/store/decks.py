@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from mlcards.errors import DeckError
 from mlcards.models import NEW_SCHEDULE, Deck, DeckStatus, ImportSummary, utc_iso
 from mlcards.store.backups import Backups
 from mlcards.store.cards import write_schedules
@@ -59,6 +60,10 @@ class Decks:
     def count(self) -> int:
         return int(self.database.conn.execute("SELECT count(*) FROM decks").fetchone()[0])
 
+    def paths(self) -> dict[str, str]:
+        """Each deck's source file, as imported (resolved; "" when it had none)."""
+        return dict(self.database.conn.execute("SELECT id, path FROM decks"))
+
     def ids(self) -> list[str]:
         return [r[0] for r in self.database.conn.execute("SELECT id FROM decks ORDER BY position")]
 
@@ -68,15 +73,25 @@ class Decks:
         return [row_to_status(r) for r in cursor.execute(_STATUS, {"today": today.isoformat()})]
 
     def import_decks(
-        self, decks: Sequence[Deck], now: datetime, dry_run: bool = False
+        self,
+        decks: Sequence[Deck],
+        now: datetime,
+        dry_run: bool = False,
+        replace: bool = False,
     ) -> list[ImportSummary]:
-        """Add, update, retire and restore cards of every deck, all in one transaction."""
+        """Add, update, retire and restore cards of every deck, all in one transaction.
+
+        A deck id belongs to one file: a deck whose id an earlier import took from another
+        file is refused (DeckError, nothing written) unless ``replace``, which makes this
+        file the deck's source (cards missing from it are retired, history kept)."""
         stamp = utc_iso(now)
         summaries: list[ImportSummary] = []
         if not dry_run:
             self.backups.before_import()
         try:
             with self.database.write() as conn:
+                if not replace:
+                    _refuse_other_sources(conn, decks)
                 for deck in decks:
                     summaries.append(_import_deck(conn, deck, stamp))
                 if dry_run:
@@ -86,9 +101,28 @@ class Decks:
         return summaries
 
 
+def _source(deck: Deck) -> str:
+    return str(Path(deck.path).resolve()) if deck.path else ""
+
+
+def _refuse_other_sources(conn: sqlite3.Connection, decks: Sequence[Deck]) -> None:
+    problems = []
+    for deck in decks:
+        row = conn.execute("SELECT path FROM decks WHERE id = ?", (deck.id,)).fetchone()
+        if row is None or not row[0] or not deck.path or row[0] == _source(deck):
+            continue
+        problems.append(
+            f"{deck.path}:1: deck id {deck.id!r} belongs to {row[0]} (imported earlier); "
+            "importing this file would retire that deck's cards. Give this deck another id, "
+            "or use `mlcards import --replace` to make this file the deck's source"
+        )
+    if problems:
+        raise DeckError(problems)
+
+
 def _import_deck(conn: sqlite3.Connection, deck: Deck, stamp: str) -> ImportSummary:
     summary = ImportSummary(deck.id, deck.path)
-    path = str(Path(deck.path).resolve()) if deck.path else ""
+    path = _source(deck)
     if conn.execute("SELECT 1 FROM decks WHERE id = ?", (deck.id,)).fetchone() is None:
         summary.new_deck = True
         conn.execute(

@@ -8,22 +8,25 @@ cached schedule in the same transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from mlcards import rules
-from mlcards.errors import StoreError
+from mlcards.errors import StoreError, UndoRefused
 from mlcards.models import (
+    NEW_SCHEDULE,
     REVIEW_COLUMNS,
     CachedSchedule,
     CardKey,
     ReviewRecord,
     ScheduledCard,
+    StoredCard,
     utc_iso,
 )
-from mlcards.store.cards import write_schedules
+from mlcards.store.cards import CARD_SELECT, row_to_scheduled, write_schedules
 from mlcards.store.db import Database
 from mlcards.store.scope import Scope
 
@@ -75,7 +78,8 @@ class ReviewLog:
         self.database = database
 
     def record(self, record: ReviewRecord) -> int:
-        """Append one answer to the log and update the card's cached state, atomically."""
+        """Append one answer already graded by the caller, and update the card's cached
+        state, atomically (tests and tools; the review screen uses ``answer``)."""
         with self.database.write() as conn:
             row = conn.execute(
                 "SELECT lapses FROM cards WHERE deck_id = ? AND id = ?",
@@ -83,72 +87,121 @@ class ReviewLog:
             ).fetchone()
             if row is None:
                 raise StoreError(f"card {record.deck_id}/{record.card_id} is not in the database")
-            review_id = int(conn.execute(_INSERT, record_to_row(record)).lastrowid or 0)
-            if record.mode == "review":
-                key = (record.deck_id, record.card_id)
-                lapses = row[0] + int(record.lapse)
-                write_schedules(conn, [(key, _schedule_after(record, review_id, lapses))])
-                if record.leech_action:
-                    conn.execute(
-                        "UPDATE cards SET leech = 1, suspended = max(suspended, ?) "
-                        "WHERE deck_id = ? AND id = ?",
-                        (int(record.leech_action == "suspend"), *key),
-                    )
+            return self._append(conn, record, row[0])
+
+    def answer(
+        self,
+        shown: ScheduledCard,
+        today: date,
+        decide: Callable[[StoredCard], ReviewRecord],
+    ) -> tuple[int, ReviewRecord]:
+        """Grade and log one answer from what is stored, in one ``BEGIN IMMEDIATE``
+        transaction: read the card as it is now and whether it was answered today, let
+        ``decide`` make the review record from that (it may raise to refuse, e.g. when the
+        card changed since it was shown), append it, update the cache, commit."""
+        with self.database.write() as conn:
+            cursor = conn.cursor()
+            cursor.row_factory = sqlite3.Row
+            row = cursor.execute(
+                f"{CARD_SELECT}, c.schedule_from FROM cards c JOIN decks d ON d.id = c.deck_id "
+                "WHERE c.deck_id = ? AND c.id = ?",
+                (shown.deck_id, shown.card.id),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"card {shown.key} is not in the database")
+            answered_today = (
+                conn.execute(
+                    "SELECT 1 FROM reviews WHERE deck_id = ? AND card_id = ? AND mode = 'review' "
+                    "AND study_day = ? AND id > ? LIMIT 1",
+                    (shown.deck_id, shown.card.id, today.isoformat(), row["schedule_from"]),
+                ).fetchone()
+                is not None
+            )
+            record = decide(StoredCard(row_to_scheduled(row), answered_today))
+            review_id = self._append(conn, record, row["lapses"])
+        return review_id, record
+
+    def _append(self, conn: sqlite3.Connection, record: ReviewRecord, lapses: int) -> int:
+        review_id = int(conn.execute(_INSERT, record_to_row(record)).lastrowid or 0)
+        if record.mode == "review":
+            key = (record.deck_id, record.card_id)
+            after = _schedule_after(record, review_id, lapses + int(record.lapse))
+            write_schedules(conn, [(key, after)])
+            if record.leech_action:
+                conn.execute(
+                    "UPDATE cards SET leech = 1, suspended = max(suspended, ?) "
+                    "WHERE deck_id = ? AND id = ?",
+                    (int(record.leech_action == "suspend"), *key),
+                )
         return review_id
 
     def undo(
         self,
         review_id: int,
         session: str,
-        before: ScheduledCard,
+        rebuild: Callable[[list[dict[str, Any]], int], CachedSchedule | None],
+        *,
+        clear_leech: bool = False,
         lift_suspension: bool = False,
     ) -> None:
-        """Take back an answer of this session: remove its row and restore the card's state.
+        """Take back an answer of this session: remove its row and rebuild the card's cached
+        schedule from what remains of its log (``rebuild(graded rows, schedule_from)``).
 
-        The one exception to the append-only log, and only for the session that wrote it.
-        ``lift_suspension`` when the answer itself suspended the card (a leech); a suspension
-        the learner chose stays. If the card's answer changed after this review (its
-        schedule was reset), it stays new.
+        The one exception to the append-only log, and only for the session that wrote it,
+        and only while it is the card's latest answer: if another session answered the card
+        since, both answers stay (``UndoRefused``). ``clear_leech`` / ``lift_suspension``
+        when this answer made the card a leech / suspended it; a suspension the learner chose
+        stays. If the card's answer changed after this review (its schedule was reset), it
+        stays new.
         """
         with self.database.write() as conn:
             row = conn.execute(
-                "SELECT mode, session FROM reviews WHERE id = ?", (review_id,)
+                "SELECT mode, session, deck_id, card_id FROM reviews WHERE id = ?", (review_id,)
             ).fetchone()
             if row is None or row[1] != session:
                 raise StoreError("only an answer of the current session can be undone")
+            mode, key = row[0], (row[2], row[3])
+            latest = conn.execute(
+                "SELECT max(id) FROM reviews WHERE deck_id = ? AND card_id = ?", key
+            ).fetchone()[0]
+            if latest != review_id:
+                raise UndoRefused(
+                    f"{key[0]}/{key[1]} was answered again since (another session?); "
+                    "both answers are kept"
+                )
             conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
             conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
-            if row[0] != "review":
+            if mode != "review":
                 return
-            key = (before.deck_id, before.card.id)
             schedule_from = conn.execute(
                 "SELECT schedule_from FROM cards WHERE deck_id = ? AND id = ?", key
             ).fetchone()[0]
             if schedule_from >= review_id:
                 return  # reset since: the card is new now, whatever this answer did
-            previous = conn.execute(
-                "SELECT max(id) FROM reviews WHERE deck_id = ? AND card_id = ? "
-                "AND mode = 'review' AND id > ?",
-                (*key, schedule_from),
-            ).fetchone()[0]
-            restored: CachedSchedule = {
-                "repetitions": before.repetitions,
-                "easiness": before.easiness,
-                "interval": before.interval,
-                "due": before.due.isoformat() if before.due else None,
-                "last_review_id": previous,
-                "last_review_day": (
-                    before.last_review_day.isoformat() if before.last_review_day else None
-                ),
-                "lapses": before.lapses,
-            }
-            write_schedules(conn, [(key, restored)])
-            conn.execute(
-                "UPDATE cards SET leech = ?, suspended = suspended * ? "
-                "WHERE deck_id = ? AND id = ?",
-                (int(before.leech), int(not lift_suspension), *key),
-            )
+            graded = [
+                {
+                    "id": r[0],
+                    "deck_id": key[0],
+                    "card_id": key[1],
+                    "study_day": r[1],
+                    "quality": r[2],
+                    "same_day_repeat": r[3],
+                }
+                for r in conn.execute(
+                    "SELECT id, study_day, quality, same_day_repeat FROM reviews "
+                    "WHERE deck_id = ? AND card_id = ? AND mode = 'review' AND id > ? "
+                    "ORDER BY id",
+                    (*key, schedule_from),
+                )
+            ]
+            write_schedules(conn, [(key, rebuild(graded, schedule_from) or NEW_SCHEDULE)])
+            if clear_leech or lift_suspension:
+                conn.execute(
+                    "UPDATE cards SET leech = leech * ?, suspended = suspended * ? "
+                    "WHERE deck_id = ? AND id = ?",
+                    (int(not clear_leech), int(not lift_suspension), *key),
+                )
 
     def append(self, records: Iterable[ReviewRecord]) -> int:
         """Append many answers in one transaction; returns how many.

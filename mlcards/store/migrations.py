@@ -198,6 +198,65 @@ def _m006_status_index_with_hidden_cards(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m007_review_ids_never_reused(db: sqlite_utils.Database) -> None:
+    """AUTOINCREMENT on the review log, so an id taken back by undo is never given again
+    (the table is rebuilt with every row and id as it was; indexes and triggers restored)."""
+    db.execute(
+        """
+        CREATE TABLE reviews_v7 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            deck_id TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            study_day TEXT NOT NULL,
+            chosen TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            quality INTEGER NOT NULL CHECK (quality BETWEEN 0 AND 5),
+            response_ms INTEGER NOT NULL,
+            same_day_repeat INTEGER NOT NULL,
+            was_new INTEGER NOT NULL,
+            repetitions INTEGER NOT NULL,
+            easiness REAL NOT NULL,
+            interval INTEGER NOT NULL,
+            due TEXT NOT NULL,
+            session TEXT,
+            mode TEXT NOT NULL DEFAULT 'review',
+            prev_repetitions INTEGER NOT NULL DEFAULT 0,
+            prev_interval INTEGER NOT NULL DEFAULT 0,
+            FOREIGN KEY (deck_id, card_id) REFERENCES cards(deck_id, id)
+        )"""
+    )
+    columns = (
+        "id, deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, response_ms, "
+        "same_day_repeat, was_new, repetitions, easiness, interval, due, session, mode, "
+        "prev_repetitions, prev_interval"
+    )
+    db.execute(f"INSERT INTO reviews_v7 ({columns}) SELECT {columns} FROM reviews")
+    db.execute("DROP TABLE reviews")  # its indexes and triggers go with it
+    db.execute("ALTER TABLE reviews_v7 RENAME TO reviews")
+    db.execute("CREATE INDEX reviews_card ON reviews(deck_id, card_id, id)")
+    db.execute("CREATE INDEX reviews_day ON reviews(study_day)")
+    db.execute("CREATE INDEX reviews_session ON reviews(session) WHERE session IS NOT NULL")
+    db.execute(
+        """
+        CREATE INDEX reviews_history ON reviews(
+            deck_id, card_id, mode, study_day, correct, quality, same_day_repeat, was_new,
+            prev_repetitions, prev_interval, id
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TRIGGER reviews_append_only_update BEFORE UPDATE ON reviews
+        BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END"""
+    )
+    db.execute(
+        """
+        CREATE TRIGGER reviews_append_only_delete BEFORE DELETE ON reviews
+        WHEN NOT EXISTS (SELECT 1 FROM undo_tokens WHERE review_id = OLD.id)
+        BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -205,6 +264,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "indexes for status and the review queue", _m004_hot_path_indexes),
     Migration(5, "the state before each answer", _m005_state_before_each_answer),
     Migration(6, "status index covers suspended and buried", _m006_status_index_with_hidden_cards),
+    Migration(7, "review ids are never reused", _m007_review_ids_never_reused),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id
