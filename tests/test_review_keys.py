@@ -302,8 +302,10 @@ def test_the_terminal_is_restored(isolated_home: Path, tmp_path: Path, toy: Path
         import signal
         import subprocess
 
-        pids = subprocess.run(
-            ["pgrep", "-f", "mlcards review --no-shuffle"], capture_output=True, text=True
+        pids = subprocess.run(  # only this test's mlcards: the child of its own shell
+            ["pgrep", "-P", str(child.pid), "-f", "mlcards review --no-shuffle"],
+            capture_output=True,
+            text=True,
         ).stdout.split()
         for pid in pids:
             if int(pid) != child.pid:
