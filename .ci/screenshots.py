@@ -15,7 +15,8 @@ from rich.console import Console
 from mlcards.deck import bundled_deck_files, load_deck, parse_deck
 from mlcards.models import Deck, Quality, ScheduledCard, StatsQuery
 from mlcards.render.dashboard import render_dashboard
-from mlcards.render.review import render_answer, render_question, render_rating_prompt
+from mlcards.render.review import answer_screen, question_screen
+from mlcards.render.screen import Screenful
 from mlcards.session import Session, build_queue
 from mlcards.stats import build_stats
 from mlcards.store import Store
@@ -90,27 +91,54 @@ def sample_stats(folder: Path) -> dict[str, object]:
     return build_stats(data, today, since)
 
 
+WIDTH, HEIGHT = 80, 24
+
+
+def _save(view: Screenful, name: str) -> None:
+    """One 80x24 screen, exactly as the terminal shows it, as SVG."""
+    console = Console(
+        record=True, width=WIDTH, height=HEIGHT, file=io.StringIO(), color_system="truecolor"
+    )
+    console.print(view)
+    console.save_svg(str(OUT / name), title="mlcards review")
+
+
 def main() -> int:
     deck = load_deck(bundled_deck_files()[0])
     card = deck.cards[0]
     item = ScheduledCard(deck.id, deck.name, card, 0, 2.5, 0, None, None)
     order = list(card.choices)
     OUT.mkdir(exist_ok=True)
-
-    question = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
-    question.print(render_question(item, order, position=1, total=12, elapsed_s=4))
-    question.save_svg(str(OUT / "review-question.svg"), title="mlcards review")
-
-    answer = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
-    answer.print(render_answer(item, order, (card.answer[0],), correct=True, dont_know=False))
-    answer.print(render_rating_prompt(True))
-    answer.save_svg(str(OUT / "review-answer.svg"), title="mlcards review")
+    session = Session([item], date(2026, 3, 1))
+    size = {"width": WIDTH, "height": HEIGHT}
+    _save(
+        question_screen(item, order, position=1, total=12, elapsed_s=4, **size),
+        "review-question.svg",
+    )
+    wrong = (order[3].id,)
+    _save(
+        answer_screen(
+            item, order, wrong, correct=False, dont_know=False, position=1, total=12,
+            elapsed_s=31, **size,
+        ),
+        "review-answer.svg",
+    )  # fmt: skip
+    _save(
+        answer_screen(
+            item, order, card.answer, correct=True, dont_know=False,
+            rating=session.preview(item), position=1, total=12, elapsed_s=52,
+            scroll=10_000, **size,
+        ),
+        "review-answer-scrolled.svg",
+    )  # fmt: skip
 
     stats = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
     with tempfile.TemporaryDirectory() as folder:
         stats.print(render_dashboard(sample_stats(Path(folder))))
     stats.save_svg(str(OUT / "stats.svg"), title="mlcards stats")
-    print(f"wrote {OUT}/review-question.svg, review-answer.svg and stats.svg")
+    print(
+        f"wrote {OUT}/review-question.svg, review-answer.svg, review-answer-scrolled.svg, stats.svg"
+    )
     return 0
 
 

@@ -400,6 +400,29 @@ class StoreActions:
         shown = quote_path(path.name)
         return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {shown}."
 
+    def unsuspend(self, item: ScheduledCard) -> str:
+        """Undo ``suspend`` from the review screen."""
+        self.store.cards.suspend(item.deck_id, item.card.id, suspended=False)
+        return f"Undone: {item.key} is no longer suspended."
+
+    def unbury(self, item: ScheduledCard) -> str:
+        """Undo ``bury`` from the review screen (the card was not buried when it was shown)."""
+        self.store.cards.bury(item.deck_id, item.card.id, None)
+        return f"Undone: {item.key} is no longer buried."
+
+    def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
+        """``edit``, saying "Re-imported" only when the editor changed the file."""
+        path = Path(item.path) if item.path else None
+        before = path.read_bytes() if path is not None and path.is_file() else None
+        edited, words = self.edit(item)
+        if path is not None and before is not None and words.startswith("Re-imported"):
+            try:
+                if path.read_bytes() == before:
+                    return edited, f"No changes: {quote_path(path.name)} is as it was."
+            except OSError:
+                pass
+        return edited, words
+
 
 EDITOR_GRACE_S = 5.0
 """How long an editor has to save and exit after SIGTERM before it is killed."""

@@ -356,6 +356,23 @@ class Session:
         if self._queue:
             self._queue[0].item = item
 
+    def preview(self, item: ScheduledCard) -> dict[int, int]:
+        """Days until the card is due again after each rating of a correct answer (3, 4,
+        5), from ``self.scheduler.grade`` as ``answer`` grades it; empty when the answer
+        leaves the schedule alone (practice, a same-day repeat)."""
+        if self.mode == "practice" or item.last_review_day == self.today:
+            return {}
+        before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
+        return {
+            int(quality): (self.scheduler.grade(before, quality, self.today).due - self.today).days
+            for quality in (Quality.HARD, Quality.GOOD, Quality.EASY)
+        }
+
+    def put_back(self, item: ScheduledCard) -> None:
+        """Show a card taken out with ``drop`` again, next (a suspend or bury undone); it
+        was shown under today's limits already, so they are not asked again."""
+        self._queue.appendleft(_Entry(item, repeat=True))
+
 
 @dataclass(frozen=True)
 class DeckCounts:

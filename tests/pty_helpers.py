@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
@@ -109,3 +110,91 @@ def cards(home: Path) -> dict[str, dict[str, object]]:
         return {r["id"]: dict(r) for r in conn.execute("SELECT * FROM cards")}
     finally:
         conn.close()
+
+
+class Tmux:
+    """A program in a detached tmux window of a fixed size. ``screen()`` is what the pane
+    shows now (``capture-pane -p`` without ``-S``: no scrollback), nothing that scrolled
+    away or was drawn and then overwritten. Each instance has its own tmux server."""
+
+    def __init__(
+        self, home: Path, cwd: Path, *args: str, width: int, height: int, **extra: str
+    ) -> None:
+        import shlex
+        import shutil
+        import uuid
+
+        if shutil.which("tmux") is None:
+            import pytest
+
+            pytest.skip("tmux is not installed (apt-get install tmux): the visible-screen tests")
+        self.socket = f"mlcards-test-{uuid.uuid4().hex[:12]}"
+        config = cwd / "tmux.conf"
+        config.write_text("set -g status off\nset -g remain-on-exit off\n")
+        command = shlex.join([sys.executable, "-m", "mlcards", *args])
+        script = f"{command}; echo EXIT=$?; sleep 600"
+        self.env = env(home, **extra)
+        self.env.pop("TMUX", None)
+        self.base = ["tmux", "-L", self.socket, "-f", str(config)]
+        subprocess.run(
+            [*self.base, "new-session", "-d", "-x", str(width), "-y", str(height)]
+            + ["-c", str(cwd), "bash", "--norc", "--noprofile", "-c", script],
+            env=self.env,
+            check=True,
+        )
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            [*self.base, *args], env=self.env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p")
+
+    def joined(self) -> str:
+        """The visible screen with lines the terminal wrapped joined (what a copy gives)."""
+        return self._tmux("capture-pane", "-p", "-J")
+
+    def send(self, *keys: str, literal: bool = False) -> None:
+        self._tmux("send-keys", *(["-l"] if literal else []), *keys)
+
+    def wait(self, *texts: str, timeout: float = 20) -> str:
+        """The screen once it shows every one of ``texts``."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if all(text in shown for text in texts):
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never shown: {texts}; the screen is:\n{shown}")
+            time.sleep(0.1)
+
+    def wait_until(self, check: Callable[[str], bool], timeout: float = 20) -> str:
+        """The screen once ``check(screen)`` is true."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not check(shown := self.screen()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not as expected; the screen is:\n{shown}")
+            time.sleep(0.1)
+        return shown
+
+    def resize(self, width: int, height: int) -> None:
+        self._tmux("resize-window", "-x", str(width), "-y", str(height))
+
+    def wait_gone(self, text: str, timeout: float = 20) -> str:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while text in (shown := self.screen()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still shown: {text!r}; the screen is:\n{shown}")
+            time.sleep(0.1)
+        return shown
+
+    def close(self) -> None:
+        subprocess.run([*self.base, "kill-server"], env=self.env, capture_output=True)

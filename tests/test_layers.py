@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "session": {"models", "rules", "schedulers", "replay"},
     "replay": {"models", "rules", "schedulers"},
     "store": {"models", "rules", "errors"},
-    "render": {"models", "rules", "sanitize"},
+    "render": {"models", "rules", "sanitize", "clock"},
     "terminal": set(),
     "review": {
         "models",

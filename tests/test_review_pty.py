@@ -34,6 +34,8 @@ def test_newcomer_answers_batchnorm_right_and_it_is_due_tomorrow(
     child.send(key)
     child.expect("Correct")
     child.expect("Rate it")
+    child.send("\x1b[F")  # End: the references close the scrolling explanation
+    child.expect("Rate it")
     text = screen(child)
     assert "Ioffe & Szegedy" in text and "arxiv.org/abs/1502.03167" in text
     child.send("\r")

@@ -14,6 +14,7 @@ from rich.console import Console
 from mlcards.deck import bundled_deck_files, load_deck
 from mlcards.models import Quality, ReviewRecord, ScheduledCard, StoredCard
 from mlcards.render.review import ReviewOutcome, render_answer, render_question, render_summary
+from mlcards.render.screen import Screenful
 from mlcards.review import run_review
 from mlcards.session import Session
 
@@ -116,8 +117,14 @@ class NoActions:
     def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
         return item, "flagged"
 
-    def edit(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
+    def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
         return item, "edited"
+
+    def unsuspend(self, item: ScheduledCard) -> str:
+        return "unsuspended"
+
+    def unbury(self, item: ScheduledCard) -> str:
+        return "unburied"
 
 
 def drive(keys: list[str], items: list[ScheduledCard]) -> tuple[ReviewOutcome, FakeJournal]:
@@ -171,3 +178,70 @@ def test_rating_screen_u_goes_back_to_the_question_without_saving() -> None:
 def test_quit_before_answering_records_nothing() -> None:
     outcome, journal = drive(["q"], [scheduled()])
     assert outcome.quit_early and journal.records == []
+
+
+class FlagActions(NoActions):
+    """Flags for real (on the card copy), as the store does."""
+
+    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
+        from dataclasses import replace
+
+        return replace(item, flagged=not item.flagged), "flag toggled"
+
+
+def drive_screens(
+    keys: list[str], items: list[ScheduledCard], actions: object = None
+) -> tuple[list[str], FakeJournal]:
+    """Drive the loop at 80x24; returns every screen drawn, as text."""
+    journal = FakeJournal()
+    session = Session(items, TODAY, journal=journal)
+    pressed = iter(keys)
+    screen = Recorder()
+    now = lambda: at("2026-03-01")  # noqa: E731
+    run_review(screen, session, actions or NoActions(), lambda: next(pressed), now)  # type: ignore[arg-type]
+    return [view.text for view in screen.frames], journal
+
+
+class Recorder:
+    """A screen of 80x24 that keeps what was drawn on it."""
+
+    size = (80, 24)
+    encoding = "utf-8"
+
+    def __init__(self) -> None:
+        self.frames: list[Screenful] = []
+
+    def print(self, *objects: object, end: str = "\n", crop: bool = True) -> None:
+        self.frames += [o for o in objects if isinstance(o, Screenful)]
+
+
+def test_the_flagged_marker_stays_after_undo() -> None:
+    deck = toy_deck(cards=("c1", "c2"))
+    items = [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
+    # flag c1, answer it wrong, go on, undo the answer: c1 is back, still flagged
+    frames, journal = drive_screens(["f", "2", "enter", "u", "q"], items, FlagActions())
+    assert "Question c1?" in frames[-1] and "new · flagged · 1 of 2" in frames[-1]
+    assert journal.records == []
+
+
+def test_an_unrated_right_answer_is_saved_as_good_when_the_session_is_cut_short() -> None:
+    def interrupted() -> str:
+        raise KeyboardInterrupt
+
+    keys = iter(["1"])
+    journal = FakeJournal()
+    session = Session([scheduled()], TODAY, journal=journal)
+    con, _ = console()
+    with pytest.raises(KeyboardInterrupt):
+        run_review(
+            con, session, NoActions(), lambda: next(keys, None) or interrupted(),
+            lambda: at("2026-03-01"),
+        )  # fmt: skip
+    assert [(r.chosen, r.quality) for r in journal.records] == [(("a",), Quality.GOOD)]
+
+
+def test_rating_keys_show_the_schedulers_intervals() -> None:
+    frames, journal = drive_screens(["1", "4"], [scheduled()])
+    answer = " ".join(frames[1].split())
+    assert "Rate it: 3 hard → 1d · 4 good → 1d (Enter) · 5 easy → 1d" in answer
+    assert [r.quality for r in journal.records] == [Quality.GOOD]

@@ -1,0 +1,393 @@
+"""Full-screen frames: renderables cut into lines of exactly the terminal's width, composed
+into a screen of exactly its height, with an ASCII fallback for terminals that cannot show
+Unicode.
+
+A ``Screenful`` is a value: its lines, which of them scroll, and where the scrolling stands.
+The review loop prints it; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.control import Control
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+
+from mlcards.sanitize import terminal_safe
+
+Line = list[Segment]
+
+MIN_REGION = 3
+"""Fewest lines a scrolling region gets before the fixed parts give way to it."""
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    """The symbols the screen uses, in Unicode or in ASCII for a non-UTF-8 terminal."""
+
+    right: str = "✔"
+    wrong: str = "✘"
+    missed: str = "○"
+    arrow: str = "→"
+    dot: str = "·"
+    down: str = "↓"
+    up: str = "↑"
+    rule: str = "─"
+    bullet: str = "•"
+    ellipsis: str = "…"
+    box: str = "╭╮╰╯│"
+    ascii: bool = False
+
+    def text(self, value: str) -> str:
+        """User text as this screen can show it: never a control sequence (a deck is data),
+        and ASCII on a terminal that cannot show more."""
+        safe = terminal_safe(value)
+        return to_ascii(safe) if self.ascii else safe
+
+
+UNICODE = Glyphs()
+ASCII = Glyphs("+", "x", "!", "->", "|", "v", "^", "-", "*", "...", "++++|", ascii=True)
+
+
+def glyphs_for(encoding: str) -> Glyphs:
+    return UNICODE if encoding.lower().replace("_", "-").startswith("utf") else ASCII
+
+
+_ASCII_WORDS = {
+    "→": "->",
+    "←": "<-",
+    "↔": "<->",
+    "⇒": "=>",
+    "⇐": "<=",
+    "↑": "^",
+    "↓": "v",
+    "≤": "<=",
+    "≥": ">=",
+    "≠": "!=",
+    "≈": "~",
+    "∼": "~",
+    "≡": "==",
+    "×": "x",
+    "÷": "/",
+    "·": ".",
+    "⋅": ".",
+    "•": "*",
+    "…": "...",
+    "—": "--",
+    "–": "-",
+    "−": "-",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "«": '"',
+    "»": '"',
+    "✔": "+",
+    "✓": "+",
+    "✘": "x",
+    "✗": "x",
+    "√": "sqrt",
+    "∞": "inf",
+    "∑": "sum",
+    "∏": "prod",
+    "∫": "integral",
+    "∂": "d",
+    "∇": "grad",
+    "∈": " in ",
+    "∉": " not in ",
+    "⊂": " subset of ",
+    "∝": " prop. to ",
+    "±": "+/-",
+    "°": " deg",
+    "€": "EUR",
+    "£": "GBP",
+    "\u00a0": " ",
+    "\u200b": "",
+}
+
+
+def to_ascii(text: str) -> str:
+    """Unicode text spelt in ASCII for a terminal that cannot show more ("α" -> "alpha")."""
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for char in text:
+        if char.isascii():
+            out.append(char)
+        elif char in _ASCII_WORDS:
+            out.append(_ASCII_WORDS[char])
+        else:
+            out.append(_spell(char))
+    return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _spell(char: str) -> str:
+    base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
+    if base:
+        return base
+    name = unicodedata.name(char, "")
+    for prefix, case in (("GREEK SMALL LETTER ", str.lower), ("GREEK CAPITAL LETTER ", str.title)):
+        if name.startswith(prefix):
+            return case(name[len(prefix) :].split()[0])
+    return "?" * max(cell_len(char), 1)
+
+
+_ASCII_CELLS = str.maketrans(
+    {
+        **dict.fromkeys("─━═╌╍┄┅┈┉▔▁", "-"),
+        **dict.fromkeys("│┃║╎╏┆┇┊┋▌▐▏▕", "|"),
+        **dict.fromkeys("╭╮╰╯┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬┏┓┗┛┣┫┳┻╋", "+"),
+        "•": "*",
+        "·": ".",
+        "…": ".",
+        "█": "#",
+        "▒": "#",
+        "░": ".",
+        "\u00a0": " ",
+    }
+)
+
+
+def ascii_line(line: Line) -> Line:
+    """The same line in ASCII, cell for cell (so the layout stays as it was)."""
+    out: Line = []
+    for segment in line:
+        text = segment.text
+        if segment.control or text.isascii():
+            out.append(segment)
+            continue
+        text = text.translate(_ASCII_CELLS)
+        if not text.isascii():
+            text = "".join(c if c.isascii() else "?" * cell_len(c) for c in text)
+        out.append(Segment(text, segment.style, segment.control))
+    return out
+
+
+_CONSOLES: dict[bool, Console] = {}
+
+
+def _console(ascii_only: bool) -> Console:
+    if ascii_only not in _CONSOLES:
+        _CONSOLES[ascii_only] = Console(
+            file=io.StringIO(),
+            width=80,
+            height=24,
+            color_system="truecolor",
+            force_terminal=False,
+            legacy_windows=False,
+            highlight=False,
+            emoji=False,
+            markup=False,
+        )
+    return _CONSOLES[ascii_only]
+
+
+def lines_of(renderable: RenderableType, width: int, glyphs: Glyphs = UNICODE) -> list[Line]:
+    """``renderable`` laid out ``width`` cells wide, each line padded to exactly ``width``."""
+    console = _console(glyphs.ascii)
+    options = console.options.update(width=max(width, 1), height=None)
+    if glyphs.ascii:
+        options = options.copy()
+        options.encoding = "ascii"
+    lines = console.render_lines(renderable, options, pad=True)
+    return [ascii_line(line) for line in lines] if glyphs.ascii else lines
+
+
+def blank(width: int) -> Line:
+    return [Segment(" " * width)]
+
+
+def trim_blank(lines: list[Line]) -> list[Line]:
+    """Without the empty lines at either end (Markdown adds them around blocks)."""
+
+    def empty(line: Line) -> bool:
+        return not "".join(s.text for s in line).strip()
+
+    start, end = 0, len(lines)
+    while start < end and empty(lines[start]):
+        start += 1
+    while end > start and empty(lines[end - 1]):
+        end -= 1
+    return lines[start:end]
+
+
+def url_lines(
+    url: str, width: int, *, style: str = "cyan", links: bool = False
+) -> tuple[list[Line], int]:
+    """A URL whole, from the first column: cut into ``width``-cell pieces that the terminal
+    joins again (no line break between them), so selecting it copies one unbroken URL.
+    Returns the lines and how many of them continue onto the next one."""
+    link = url if links and urlsplit(url).scheme in ("http", "https") else None
+    segment_style = Style.parse(style) + Style(link=link) if link else Style.parse(style)
+    pieces = [url[i : i + width] for i in range(0, len(url), width)] or [""]
+    lines = [[Segment(p, segment_style), Segment(" " * (width - len(p)))] for p in pieces]
+    return lines, len(pieces) - 1
+
+
+@dataclass
+class Region:
+    """Lines that scroll, and which of them the terminal continues without a line break."""
+
+    lines: list[Line] = field(default_factory=list)
+    soft: set[int] = field(default_factory=set)
+
+    def add(self, lines: Iterable[Line], continued: int = 0) -> None:
+        start = len(self.lines)
+        self.lines.extend(lines)
+        self.soft.update(range(start, start + continued))
+
+
+@dataclass
+class Screenful:
+    """One screen: exactly ``height`` lines (unless laid out at its natural height), and
+    where its scrolling region stands."""
+
+    lines: list[Line]
+    soft: frozenset[int] = frozenset()
+    scroll: int = 0
+    max_scroll: int = 0
+    page: int = 0
+    home: bool = True
+    """Drawn over the whole screen from its top-left corner (the review); False prints it
+    as ordinary output."""
+
+    @property
+    def text(self) -> str:
+        """What a person sees, as plain text (for tests and screenshots)."""
+        return "\n".join("".join(s.text for s in line if not s.control) for line in self.lines)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        positioned = self.home and console.is_terminal and not console.is_dumb_terminal
+        if positioned:
+            yield Control.home()
+        last = len(self.lines) - 1
+        for index, line in enumerate(self.lines):
+            yield from line
+            if index < last and not (positioned and index in self.soft):
+                yield Segment.line()
+        if not positioned:
+            yield Segment.line()  # a renderable ends its last line; a frame must not scroll
+
+
+def compose(
+    top: Sequence[Line],
+    region: Region,
+    bottom: Sequence[Line],
+    *,
+    height: int | None,
+    scroll: int,
+    above: Line | None = None,
+    below: Line | None = None,
+    filler: Line | None = None,
+    shrink: bool = False,
+) -> Screenful:
+    """Fixed ``top`` and ``bottom`` around the scrolling ``region`` (between the optional
+    ``above`` and ``below`` border lines), cut to ``height``; ``None`` shows all of it.
+    A region shorter than its room is padded with ``filler`` lines, or with ``shrink`` is
+    kept short and the screen padded below ``bottom``."""
+    borders = (above is not None) + (below is not None)
+    total = len(region.lines)
+    width = sum(s.cell_length for s in (top or bottom or region.lines or [[]])[0])
+    page = total if height is None else max(height - len(top) - len(bottom) - borders, 1)
+    spare = 0
+    if shrink and total < page:
+        spare, page = page - max(total, 1), max(total, 1)
+    max_scroll = max(total - page, 0)
+    scroll = min(max(scroll, 0), max_scroll)
+    shown = region.lines[scroll : scroll + page]
+    shown += [filler or blank(width)] * (page - len(shown))
+    lines = list(top)
+    if above is not None:
+        lines.append(above)
+    offset = len(lines)
+    lines += shown
+    soft = {offset + i - scroll for i in region.soft if scroll <= i < scroll + page - 1}
+    if below is not None:
+        lines.append(below)
+    lines += bottom
+    lines += [blank(width)] * spare
+    if height is not None:
+        lines = lines[:height]
+    return Screenful(lines, frozenset(soft), scroll, max_scroll, page, home=height is not None)
+
+
+def rule_line(
+    width: int,
+    glyphs: Glyphs,
+    left: Text | str = "",
+    right: Text | str = "",
+    style: str = "dim",
+) -> Line:
+    """A horizontal rule with a label at each end: ``── left ─────── right ──``."""
+    left_text = Text(left) if isinstance(left, str) else left
+    right_text = Text(right) if isinstance(right, str) else right
+    lead = glyphs.rule * 2
+    line = Text(lead, style=style)
+    if left_text.plain:
+        line.append(" ")
+        line.append_text(left_text)
+        line.append(" ")
+    tail = Text()
+    if right_text.plain:
+        tail.append(" ")
+        tail.append_text(right_text)
+        tail.append(" ")
+    tail.append(lead, style=style)
+    fill = width - line.cell_len - tail.cell_len
+    if fill < 1:
+        tail = Text(lead, style=style)
+        fill = width - line.cell_len - tail.cell_len
+    line.append(glyphs.rule * max(fill, 0), style=style)
+    line.append_text(tail)
+    line.truncate(width)
+    return lines_of(line, width, glyphs)[0]
+
+
+def box_line(
+    width: int,
+    glyphs: Glyphs,
+    top: bool,
+    left: Text | None = None,
+    right: Text | None = None,
+    style: str = "blue",
+) -> Line:
+    """A box's top or bottom border, with a title at the left and a note at the right."""
+    corners = glyphs.box[0:2] if top else glyphs.box[2:4]
+    corner_left, corner_right = corners[0], corners[1]
+    inner = width - 2
+    line = Text(corner_left + glyphs.rule, style=style)
+    room = inner - 2
+    if left is not None and left.plain:
+        label = left.copy()
+        label.truncate(max(room - 2, 1), overflow="ellipsis")
+        line.append(" ")
+        line.append_text(label)
+        line.append(" ")
+    tail = Text()
+    if right is not None and right.plain:
+        tail.append(" ")
+        tail.append_text(right)
+        tail.append(" ")
+    tail.append(glyphs.rule + corner_right, style=style)
+    if line.cell_len + tail.cell_len > width:
+        tail = Text(glyphs.rule + corner_right, style=style)
+    line.append(glyphs.rule * max(width - line.cell_len - tail.cell_len, 0), style=style)
+    line.append_text(tail)
+    line.truncate(width)
+    return lines_of(line, width, glyphs)[0]
+
+
+def boxed(lines: Iterable[Line], width: int, glyphs: Glyphs, style: str = "blue") -> list[Line]:
+    """Lines ``width - 4`` wide between the box's sides."""
+    side = Segment(glyphs.box[4], Style.parse(style))
+    return [[side, Segment(" "), *line, Segment(" "), side] for line in lines]

@@ -1,0 +1,295 @@
+"""The full-screen layout, judged by what fits on a terminal of a given size: every bundled
+card at 80x24 and 60x20, marks, feedback, intervals, links and the ASCII screen."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from helpers import at, deck_yaml, toy_deck
+from rich.console import Console
+
+from mlcards.deck import bundled_deck_files, load_deck, parse_deck
+from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
+from mlcards.render.review import answer_screen, help_screen, question_screen
+from mlcards.render.screen import ASCII, Screenful, to_ascii
+from mlcards.review import scrolled
+from mlcards.session import Session
+from mlcards.terminal import END, PAGE_DOWN
+
+TODAY = date(2026, 3, 1)
+SIZES = [(80, 24), (60, 20)]
+CARDS = [(path, i) for path in bundled_deck_files() for i in range(len(load_deck(path).cards))]
+RULE = re.compile(r"^[─╭╰]")
+
+
+def scheduled(card: Card, deck_id: str = "toy", name: str = "Toy") -> ScheduledCard:
+    return ScheduledCard(deck_id, name, card, 0, 2.5, 0, None, None)
+
+
+def bundled(path: Path, index: int) -> ScheduledCard:
+    deck = load_deck(path)
+    return scheduled(deck.cards[index], deck.id, deck.name)
+
+
+def pages(build: Callable[[int], Screenful]) -> list[Screenful]:
+    """Every screen a person sees paging from the top to the end with PgDn."""
+    views = [build(0)]
+    while views[-1].scroll < views[-1].max_scroll:
+        views.append(build(scrolled(PAGE_DOWN, views[-1]) or 0))
+        assert views[-1].scroll > views[-2].scroll
+    return views
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def assert_fills(view: Screenful, width: int, height: int) -> None:
+    assert len(view.lines) == height
+    assert all(sum(s.cell_length for s in line) == width for line in view.lines)
+
+
+def seen_lines(views: list[Screenful]) -> set[str]:
+    return {line.rstrip() for view in views for line in view.text.splitlines()}
+
+
+def wrong_pick(card: Card) -> tuple[str, ...]:
+    """A wrong answer: the first wrong choice (on select-all cards, with no right one)."""
+    return tuple(c.id for c in card.choices if c.id not in card.answer)[:1]
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=["80x24", "60x20"])
+@pytest.mark.parametrize(("path", "index"), CARDS, ids=[f"{p.stem}-{i}" for p, i in CARDS])
+def test_every_bundled_question_fits(path: Path, index: int, width: int, height: int) -> None:
+    item = bundled(path, index)
+    order = list(item.card.choices)
+    selected: set[str] | None = set() if item.card.multiple else None
+
+    def build(scroll: int, h: int | None = height) -> Screenful:
+        return question_screen(
+            item,
+            order,
+            position=1,
+            total=9,
+            selected=selected,
+            width=width,
+            height=h,
+            scroll=scroll,
+        )
+
+    views = pages(build)
+    for view in views:
+        assert_fills(view, width, height)
+        assert "q quit" in view.text  # the key footer, on every page
+    whole = build(0, None)
+    seen = seen_lines(views)
+    box = [line.rstrip() for line in whole.text.splitlines() if line.startswith("│")]
+    assert all(line in seen for line in box), "a line of the question is never shown"
+    first = words(views[0].text)
+    choices = [words(c.text)[:40] for c in order]
+    if views[0].max_scroll:
+        assert "more ↓" in views[0].text
+    lines = whole.text.splitlines()
+    box_end = next(i for i, line in enumerate(lines) if line.startswith("╰"))
+    keys = next(i for i, line in enumerate(lines) if line.startswith(" 1"))
+    choices_height = keys - box_end - 1 - item.card.multiple  # no "Select all" line if tight
+    if choices_height + len(lines) - keys + 3 <= height:  # room for one line of question
+        assert all(c in first for c in choices), "a choice is not on the first screen"
+    else:  # taller than the screen: they scroll inside the box, below the question
+        assert all(any(c in words(v.text) for v in views) for c in choices)
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=["80x24", "60x20"])
+@pytest.mark.parametrize(("path", "index"), CARDS, ids=[f"{p.stem}-{i}" for p, i in CARDS])
+def test_every_bundled_answer_fits_and_scrolls_to_its_end(
+    path: Path, index: int, width: int, height: int
+) -> None:
+    item = bundled(path, index)
+    order = list(item.card.choices)
+    chosen = wrong_pick(item.card)
+
+    def build(scroll: int, h: int | None = height) -> Screenful:
+        return answer_screen(
+            item, order, chosen, correct=False, dont_know=False, position=1, total=9,
+            width=width, height=h, scroll=scroll,
+        )  # fmt: skip
+
+    views = pages(build)
+    first = words(views[0].text)
+    assert "Wrong" in views[0].text.splitlines()[0]
+    for choice in order:  # the right choice(s) and the one picked, at once
+        if choice.id in item.card.answer or choice.id in chosen:
+            assert words(choice.text)[:40] in first
+    for view in views:
+        assert_fills(view, width, height)
+        assert "Enter continue" in view.text and "q quit" in view.text
+    assert "lines" in views[0].text  # where you are in the scrolling part
+    seen = seen_lines(views)
+    whole = [line.rstrip() for line in build(0, None).text.splitlines() if not RULE.match(line)]
+    missing = [line for line in whole if line not in seen]
+    assert not missing, f"never shown: {missing[:3]}"
+    assert views[-1].scroll == views[-1].max_scroll and "end" in views[-1].text
+    joined = "".join(views[-1].text.split("\n"))
+    if item.card.references:
+        assert item.card.references[-1].url in joined.replace(" ", "")
+    end = build(scrolled(END, views[0]) or 0)
+    assert end.scroll == views[-1].scroll
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=["80x24", "60x20"])
+def test_rating_footer_fits_with_the_intervals(width: int, height: int) -> None:
+    item = bundled(bundled_deck_files()[0], 0)
+    view = answer_screen(
+        item, list(item.card.choices), item.card.answer, correct=True, dont_know=False,
+        rating={3: 1, 4: 6, 5: 15}, width=width, height=height,
+    )  # fmt: skip
+    assert_fills(view, width, height)
+    text = words(view.text)
+    assert "Correct" in view.text.splitlines()[0]
+    assert "Rate it: 3 hard → 1d · 4 good → 6d (Enter) · 5 easy → 15d" in text
+    assert "q save+quit" in text
+
+
+def multi_card(feedback: bool = False) -> Card:
+    text = deck_yaml("multi", ("m1",), answer="[a, c]")
+    if feedback:
+        for old, said in (
+            ('text: "Alpha"', '"[bold]Yes[/bold]: alpha is right."'),
+            ("text: Beta", "Beta is the classic mistake."),
+            ("text: Gamma", "Gamma is right too."),
+        ):
+            text = text.replace(old, f"{old}\n      feedback: {said}")
+    return parse_deck(text, "multi.yaml").cards[0]
+
+
+def test_select_all_answer_marks_ticked_right_ticked_wrong_and_missed() -> None:
+    card = multi_card()
+    view = answer_screen(
+        scheduled(card), list(card.choices), ("a", "b"), correct=False, dont_know=False,
+        width=80, height=24,
+    )  # fmt: skip
+    lines = view.text.splitlines()
+    assert "✘ Wrong: 1 of 2 right choices ticked, 1 wrong" in lines[0]
+    assert any("[x]1 Alpha  ✔ ticked: right" in line for line in lines)
+    assert any("[x]2 Beta  ✘ ticked: wrong" in line for line in lines)
+    assert any("[ ]3 Gamma  ○ missed: right" in line for line in lines)
+
+
+def test_feedback_of_the_picked_and_missed_choices_is_shown_as_plain_text() -> None:
+    card = multi_card(feedback=True)
+    view = answer_screen(
+        scheduled(card), list(card.choices), ("b",), correct=False, dont_know=False,
+        width=80, height=24,
+    )  # fmt: skip
+    text = view.text
+    assert "→ Beta is the classic mistake." in text  # picked
+    assert "→ [bold]Yes[/bold]: alpha is right." in text  # missed, and no markup
+    assert "→ Gamma is right too." in text
+    single = toy_deck().cards[0]
+    single = Card(
+        single.id, single.question,
+        (Choice("a", "Alpha", "Right: the first."), Choice("b", "Beta", "Beta *is* a trap.")),
+        ("a",), single.explanation,
+    )  # fmt: skip
+    wrong = answer_screen(
+        scheduled(single), list(single.choices), ("b",), correct=False, dont_know=False,
+        width=60, height=20,
+    ).text  # fmt: skip
+    assert "→ Beta *is* a trap." in wrong  # picked: shown, not Markdown
+    assert "Right: the first." not in wrong  # not picked, single choice: not shown
+    lines = wrong.splitlines()
+    beta = next(i for i, line in enumerate(lines) if "Beta  ✘ your choice" in line)
+    assert "Beta *is* a trap." in lines[beta + 1]  # next to its choice
+
+
+def test_ten_choice_cards_say_1_to_0() -> None:
+    base = toy_deck().cards[0]
+    choices = tuple(Choice(f"c{i}", f"Choice {i}") for i in range(10))
+    card = Card(base.id, base.question, choices, ("c0",), base.explanation)
+    view = question_screen(scheduled(card), list(choices), position=1, total=1, width=80, height=24)
+    assert "1-0 answer" in view.text and "[0]" in view.text
+
+
+def test_preview_intervals_are_what_answering_gives() -> None:
+    card = toy_deck().cards[0]
+    for item in (
+        scheduled(card),
+        ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6)),
+    ):
+        preview = Session([item], TODAY).preview(item)
+        assert sorted(preview) == [3, 4, 5]
+        for rating, days in preview.items():
+            session = Session([item], TODAY)
+            record = session.answer(item, ("a",), Quality(rating), 1000, at("2026-03-01"))
+            assert record.due == TODAY + timedelta(days=days)
+    reviewed = ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6))
+    assert Session([reviewed], TODAY).preview(reviewed)[4] == 15  # 6 days x easiness 2.5
+    repeat = ScheduledCard("toy", "Toy", card, 1, 2.5, 1, TODAY, TODAY)
+    assert Session([repeat], TODAY).preview(repeat) == {}  # a repeat today: schedule stays
+    assert Session([reviewed], TODAY, mode="practice").preview(reviewed) == {}
+
+
+def test_urls_are_whole_lines_and_links_only_for_http() -> None:
+    base = toy_deck().cards[0]
+    long_url = "https://example.org/" + "a-long-path/" * 12
+    refs = (
+        Reference("Long", long_url),
+        Reference("Short", "https://arxiv.org/abs/1502.03167"),
+        Reference("Odd", "ftp://example.org/file"),
+    )
+    card = Card(base.id, base.question, base.choices, base.answer, base.explanation,
+                references=refs)  # fmt: skip
+    view = answer_screen(
+        scheduled(card), list(card.choices), ("a",), correct=True, dont_know=False,
+        width=60, height=None, links=True,
+    )  # fmt: skip
+    lines = view.text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("https://example.org/"))
+    assert "".join(lines[start : start + 3]).rstrip() == long_url  # cut only at the edge
+    assert len(view.soft) == 2  # the terminal is to join the three pieces again
+    plain = io.StringIO()
+    Console(file=plain, width=60, color_system=None).print(view)
+    assert max(len(line) for line in plain.getvalue().splitlines()) == 60  # not a terminal
+    links = {s.style.link for line in view.lines for s in line if s.style and s.style.link}
+    assert links == {long_url, "https://arxiv.org/abs/1502.03167"}
+    framed = answer_screen(
+        scheduled(card), list(card.choices), ("a",), correct=True, dont_know=False,
+        width=60, height=20, links=True, scroll=10_000,
+    )  # fmt: skip
+    buffer = io.StringIO()
+    terminal = Console(file=buffer, width=60, height=20, force_terminal=True, color_system=None)
+    terminal.print(framed, end="", crop=False)
+    assert long_url in buffer.getvalue()  # the terminal wraps it; nothing breaks it
+
+
+def test_ascii_screen_for_a_terminal_without_unicode() -> None:
+    base = toy_deck().cards[0]
+    card = Card(
+        base.id, "Is **α → β** ≤ γ — “quoted”?",
+        (Choice("a", "Yes ✔ 😀"), Choice("b", "No…")), ("a",), "Because • reasons.",
+        title="Ünïcode", references=(Reference("Ref – one", "https://example.org/x"),),
+    )  # fmt: skip
+    order = list(card.choices)
+    for width, height in SIZES:
+        views = [
+            question_screen(scheduled(card), order, position=1, total=1, width=width,
+                            height=height, glyphs=ASCII),
+            answer_screen(scheduled(card), order, ("b",), correct=False, dont_know=False,
+                          width=width, height=height, glyphs=ASCII, position=1, total=1),
+            answer_screen(scheduled(card), order, ("a",), correct=True, dont_know=False,
+                          rating={3: 1, 4: 1, 5: 1}, width=width, height=height, glyphs=ASCII),
+            help_screen(width, height, glyphs=ASCII),
+        ]  # fmt: skip
+        for view in views:
+            assert_fills(view, width, height)
+            assert view.text.isascii(), view.text
+    text = views[0].text
+    assert "alpha -> beta" in text and "<= gamma" in text and "Unicode" in text
+    assert "x Wrong" in views[1].text and "+ correct" in views[1].text
+    assert "3 hard -> 1d" in words(views[2].text)
+    assert to_ascii("naïve café – ok") == "naive cafe - ok"
