@@ -614,25 +614,54 @@ def config_show(as_json: JsonOption = False) -> None:
 
 @config_app.command("set")
 def config_set(
+    ctx: typer.Context,
     key: Annotated[
         str,
         typer.Argument(
-            help="new_per_day, reviews_per_day, rollover_hour, leech_threshold or "
-            "max_deck_bytes (with --deck: new_per_day, reviews_per_day, leech_threshold)."
+            help="new_per_day, reviews_per_day, rollover_hour, leech_threshold, "
+            "max_deck_bytes, scheduler (sm2 or fsrs), desired_retention or fsrs_parameters "
+            "(with --deck: new_per_day, reviews_per_day, leech_threshold, scheduler, "
+            "desired_retention, fsrs_parameters)."
         ),
     ],
-    value: Annotated[str, typer.Argument(help="A whole number.")],
+    value: Annotated[str, typer.Argument(help="A whole number; sm2/fsrs; a retention.")],
     deck: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--deck", "-d", help="Set it for this deck only.", show_default=False),
     ] = None,
 ) -> None:
-    """Change one setting, globally or for one deck."""
-    from mlcards.config import save_setting
+    """Change one setting, globally or for one deck. A scheduling setting (scheduler,
+    desired_retention, fsrs_parameters) recomputes the affected decks' schedules from
+    their logs, after a backup."""
+    from mlcards.config import SCHEDULING, save_setting
 
+    if key in SCHEDULING:
+        _reschedule_for(ctx, key, value, deck)
     settings = save_setting(key, value, deck)
     shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
     typer.echo(f"{key} = {shown}" + (f" (deck {deck})" if deck else ""))
+
+
+def _reschedule_for(ctx: typer.Context, key: str, value: str, deck: str | None) -> None:
+    """Before a scheduling setting is saved: recompute the decks it changes (nothing is
+    saved when that fails, so the settings never name a scheduler the cache was not built
+    with)."""
+    from mlcards.config import load_settings, with_setting
+    from mlcards.scheduling import changed_decks, reschedule
+
+    new = with_setting(key, value, deck)
+    if not _options(ctx).db_path().exists():
+        return
+    with _open_store(ctx) as store:
+        ids = store.decks.ids()
+        if deck is not None and deck not in ids:
+            sys.stderr.write(f"mlcards: warning: no deck {deck!r} in the database yet\n")
+        done = reschedule(store, new, changed_decks(load_settings(), new, ids))
+    if done.decks:
+        typer.echo(
+            f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log"
+            + (f" (backup: {done.backup.name})" if done.backup else "")
+        )
 
 
 @app.command()
@@ -644,12 +673,15 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Check the database: SQLite integrity, foreign keys, and the schedule against the log."""
+    from mlcards.config import load_settings
     from mlcards.errors import StoreError
     from mlcards.render.text import check_lines
+    from mlcards.scheduling import scheduler_for
     from mlcards.service import check as run_check
 
+    settings = load_settings()
     with _open_store(ctx) as store:
-        result = run_check(store, repair)
+        result = run_check(store, repair, scheduler_for(settings, store.decks.ids()))
     if as_json:
         _echo_json(result.to_dict())
     else:

@@ -10,10 +10,13 @@ from typing import Any
 
 from mlcards.errors import UsageError
 from mlcards.rules import (
+    DEFAULT_DESIRED_RETENTION,
     DEFAULT_LEECH_THRESHOLD,
     DEFAULT_NEW_PER_DAY,
     DEFAULT_REVIEWS_PER_DAY,
     DEFAULT_ROLLOVER_HOUR,
+    DEFAULT_SCHEDULER,
+    SCHEDULERS,
 )
 
 DB_NAME = "mlcards.db"
@@ -45,7 +48,16 @@ def db_path(option: Path | None = None) -> Path:
     return data_dir() / DB_NAME
 
 
-PER_DECK = ("new_per_day", "reviews_per_day", "leech_threshold")
+PER_DECK = (
+    "new_per_day",
+    "reviews_per_day",
+    "leech_threshold",
+    "scheduler",
+    "desired_retention",
+    "fsrs_parameters",
+)
+SCHEDULING = ("scheduler", "desired_retention", "fsrs_parameters")
+"""The settings a deck's cached schedule is computed with: changing one reschedules it."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,11 @@ class Settings:
     rollover_hour: int = DEFAULT_ROLLOVER_HOUR
     leech_threshold: int = DEFAULT_LEECH_THRESHOLD
     max_deck_bytes: int = 5 * 1024 * 1024
-    decks: dict[str, dict[str, int]] = field(default_factory=dict)
+    scheduler: str = DEFAULT_SCHEDULER
+    desired_retention: float = DEFAULT_DESIRED_RETENTION
+    fsrs_parameters: tuple[float, ...] | None = None
+    """Fitted by ``mlcards optimize``; None means py-fsrs's defaults."""
+    decks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,9 +83,19 @@ class Settings:
         overrides: dict[str, Any] = dict(self.decks.get(deck_id, {}))
         return replace(self, **overrides)
 
+    def scheduling_for(self, deck_id: str) -> tuple[str, float, tuple[float, ...] | None]:
+        """The scheduler a deck uses, its desired retention and its FSRS parameters (its
+        own, else the global ones)."""
+        own = self.decks.get(deck_id, {})
+        return (
+            own.get("scheduler", self.scheduler),
+            own.get("desired_retention", self.desired_retention),
+            own.get("fsrs_parameters", self.fsrs_parameters),
+        )
+
     def leech_threshold_for(self, deck_id: str) -> int:
         """The leech threshold of a deck: its own, else the global one."""
-        return self.decks.get(deck_id, {}).get("leech_threshold", self.leech_threshold)
+        return int(self.decks.get(deck_id, {}).get("leech_threshold", self.leech_threshold))
 
     def leech_thresholds(self) -> dict[str, int]:
         """The decks that have their own leech threshold."""
@@ -89,13 +115,44 @@ _RANGES = {
 }
 
 
-def _checked(key: str, value: object, where: str, deck: bool = False) -> int:
-    allowed = PER_DECK if deck else tuple(_RANGES)
+def _scheduling_value(key: str, value: object, where: str) -> object:
+    """``scheduler`` (a name), ``desired_retention`` (0.7 to 0.99), ``fsrs_parameters``
+    (21 numbers, or ``default``/null for py-fsrs's defaults)."""
+    if key == "scheduler":
+        if value not in SCHEDULERS:
+            raise UsageError(
+                f"{where}: scheduler must be one of {', '.join(SCHEDULERS)}, not {value!r}"
+            )
+        return value
+    if key == "desired_retention":
+        try:
+            number = float(str(value)) if not isinstance(value, bool) else None
+        except ValueError:
+            number = None
+        if number is None or not 0.7 <= number <= 0.99:
+            raise UsageError(f"{where}: desired_retention must be from 0.7 to 0.99, not {value!r}")
+        return number
+    if value is None or value == "default":
+        return None
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    try:
+        numbers = tuple(float(v) for v in items) if isinstance(items, list | tuple) else ()
+    except (TypeError, ValueError):
+        numbers = ()
+    if len(numbers) != 21:
+        raise UsageError(f"{where}: fsrs_parameters must be 21 numbers (FSRS-6), or 'default'")
+    return numbers
+
+
+def _checked(key: str, value: object, where: str, deck: bool = False) -> Any:
+    allowed = PER_DECK if deck else (*_RANGES, *SCHEDULING)
     if key not in allowed:
         raise UsageError(
             f"{where}: unknown {'per-deck ' if deck else ''}setting {key!r} "
             f"(settings: {', '.join(allowed)})"
         )
+    if key in SCHEDULING:
+        return _scheduling_value(key, value, where)
     low, high = _RANGES[key]
     if isinstance(value, bool) or not isinstance(value, int):
         try:
@@ -117,7 +174,7 @@ def _parse(raw: object, where: str) -> Settings:
     if not isinstance(raw, dict):
         raise UsageError(f"{where}: settings must be a mapping of key: value")
     values: dict[str, Any] = {}
-    decks: dict[str, dict[str, int]] = {}
+    decks: dict[str, dict[str, Any]] = {}
     for key, value in raw.items():
         if key == "decks":
             if not isinstance(value, dict):
@@ -147,6 +204,46 @@ def load_settings(path: Path | None = None) -> Settings:
     return _parse(raw, str(path))
 
 
+def _with_setting(key: str, value: str, deck: str | None, path: Path) -> dict[str, Any]:
+    """The settings document with one value changed (only values that differ from the
+    defaults are kept; a deck's ``fsrs_parameters: default`` drops its own parameters)."""
+    settings = load_settings(path)
+    document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
+    decks = {d: dict(o) for d, o in settings.decks.items()}
+    if deck is None:
+        document[key] = _checked(key, value, "config set")
+    else:
+        checked = _checked(key, value, "config set --deck", deck=True)
+        own = decks.setdefault(deck, {})
+        if checked is None:
+            own.pop(key, None)
+        else:
+            own[key] = checked
+    defaults = Settings().to_dict()
+    changed: dict[str, Any] = {k: v for k, v in document.items() if v != defaults[k]}
+    if decks:
+        changed["decks"] = decks
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists, for YAML's safe dumper."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def with_setting(
+    key: str, value: str, deck: str | None = None, path: Path | None = None
+) -> Settings:
+    """The settings ``save_setting`` would write, without writing them (checked the same way:
+    a bad value raises UsageError)."""
+    path = path or config_path()
+    return _parse(_with_setting(key, value, deck, path), str(path))
+
+
 def save_setting(
     key: str, value: str, deck: str | None = None, path: Path | None = None
 ) -> Settings:
@@ -154,19 +251,9 @@ def save_setting(
     import yaml
 
     path = path or config_path()
-    settings = load_settings(path)
-    document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
-    decks = {d: dict(o) for d, o in settings.decks.items()}
-    if deck is None:
-        document[key] = _checked(key, value, "config set")
-    else:
-        decks.setdefault(deck, {})[key] = _checked(key, value, "config set --deck", deck=True)
-    defaults = Settings().to_dict()
-    changed: dict[str, Any] = {k: v for k, v in document.items() if v != defaults[k]}
-    if decks:
-        changed["decks"] = decks
+    changed = _with_setting(key, value, deck, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(changed, sort_keys=True), encoding="utf-8")
+    tmp.write_text(yaml.safe_dump(_plain(changed), sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
     return _parse(changed, str(path))

@@ -280,6 +280,7 @@ def run_session(
 
     from mlcards import clock
     from mlcards.render.review import render_summary
+    from mlcards.scheduling import scheduler_for
     from mlcards.service import StoreActions, session_hooks
     from mlcards.terminal import terminal_keys
 
@@ -297,6 +298,7 @@ def run_session(
         deadline=time.monotonic() + options.minutes * 60 if options.minutes else None,
         refresh=refresh,
         may_show=may_show,
+        scheduler_for=scheduler_for(settings, {item.deck_id for item in queue}),
     )
     interrupted = False
     with terminal_keys() as terminal:

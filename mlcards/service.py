@@ -29,7 +29,7 @@ from mlcards.models import (
     StatsQuery,
     StoredSchedule,
 )
-from mlcards.replay import replay, schedule_differences
+from mlcards.replay import SchedulerFor, replay, schedule_differences
 from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
 from mlcards.store import Scope, Store
 
@@ -272,15 +272,20 @@ class CheckResult:
         }
 
 
-def check(store: Store, repair: bool = False) -> CheckResult:
-    """SQLite's own checks, then the schedule cache against a replay of the log; with
-    ``repair``, a backup and then the cache rebuilt from the log."""
+def check(
+    store: Store, repair: bool = False, scheduler_for: SchedulerFor | None = None
+) -> CheckResult:
+    """SQLite's own checks, then the schedule cache against a replay of the log (each deck
+    with its own scheduler when ``scheduler_for`` is given, else SM-2); with ``repair``, a
+    backup and then the cache rebuilt from the log."""
     integrity = store.integrity_problems()
     if integrity:  # a damaged file is not read further
         return CheckResult(integrity, [], 0)
     cached: dict[CardKey, StoredSchedule] = store.cards.states()
     schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
-    replayed: dict[CardKey, CachedSchedule] = replay(store.log.replay_rows(), schedule_from)
+    replayed: dict[CardKey, CachedSchedule] = replay(
+        store.log.replay_rows(), schedule_from, scheduler_for=scheduler_for
+    )
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
     if result.differences and repair:
         result.backup = store.backups.create("pre-repair")
