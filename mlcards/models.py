@@ -425,8 +425,6 @@ class StatsData:
     due: list[tuple[date, int]]
     cards: list[CardSummary]
     distractors: list[DistractorCard]
-    fsrs_cards: list[FsrsCardState] = field(default_factory=list)
-    """Active FSRS-scheduled cards' memory state, for the retrievability distribution."""
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,9 @@ def test_retrievability_is_py_fsrs_forgetting_curve() -> None:
         expected = (1 + factor * days / state.stability) ** decay
         assert FSRS().retrievability(state, days) == pytest.approx(expected)
     assert FSRS().retrievability(FSRSState(), 3) is None
+    fitted = FSRS(parameters=(*W[:20], 0.4))
+    for days in (0, 1, 5, 100, 3000):
+        assert fitted.retrievability(state, days) == pytest.approx(fitted.recall_card(state, days))
 
 
 def test_sm2_recall_model_is_ninety_percent_at_the_interval() -> None:

@@ -16,6 +16,7 @@ from mlcards.models import (
     CachedSchedule,
     Card,
     CardKey,
+    FsrsCardState,
     ScheduledCard,
     StoredSchedule,
 )
@@ -319,3 +320,30 @@ class Cards:
             states = compute(rows, schedule_from)
             write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in schedule_from))
         return len(schedule_from)
+
+    def active_keys(self, deck_id: str | None = None) -> list[CardKey]:
+        """Every card that can come up (not retired or suspended), in deck and file order."""
+        sql = (
+            "SELECT c.deck_id, c.id FROM cards c JOIN decks d ON d.id = c.deck_id "
+            "WHERE c.retired = 0 AND c.suspended = 0"
+        )
+        params: Params = []
+        if deck_id:
+            sql += " AND c.deck_id = ?"
+            params.append(deck_id)
+        return [
+            (r[0], r[1])
+            for r in self.database.conn.execute(sql + " ORDER BY d.position, c.position", params)
+        ]
+
+    def fsrs_states(
+        self, deck_id: str | None = None, tag: str | None = None
+    ) -> list[FsrsCardState]:
+        """Active cards with an FSRS memory state, for today's retrievability."""
+        where, params = Scope(deck_id, tag).cards("c")
+        rows = self.database.conn.execute(
+            "SELECT c.deck_id, c.stability, c.last_review_day FROM cards c "
+            f"WHERE c.retired = 0 AND c.suspended = 0 AND c.stability IS NOT NULL AND {where}",
+            params,
+        )
+        return [FsrsCardState(r[0], float(r[1]), date.fromisoformat(r[2])) for r in rows]
