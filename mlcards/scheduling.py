@@ -271,20 +271,19 @@ def _fsrs_at(settings: Settings, retention: float) -> SchedulerFor:
 def retrievability_today(
     store: Store, settings: Settings, today: date, deck: str | None, tag: str | None
 ) -> list[float]:
-    """Today's predicted recall of every active FSRS card (for the stats)."""
+    """Today's predicted recall of every active FSRS card (the stats' distribution); py-fsrs
+    is imported only when there are such cards."""
     cards = store.cards.fsrs_states(deck, tag)
     if not cards:
         return []
+    from mlcards.schedulers.fsrs import FSRSState
+
     grader = scheduler_for(settings)
     found = []
     for card in cards:
         scheduler = grader(card.deck_id)
-        if scheduler.name != "fsrs":
-            continue
-        from mlcards.schedulers.fsrs import FSRSState
-
-        state = FSRSState(stability=card.stability, difficulty=0.0, last_day=card.last_review_day)
+        state = FSRSState(stability=card.stability, last_day=card.last_review_day)
         value = scheduler.retrievability(state, (today - card.last_review_day).days)
-        if value is not None:
+        if scheduler.name == "fsrs" and value is not None:
             found.append(value)
     return found

@@ -386,6 +386,7 @@ def stats_document(
     store: Store, settings: Settings, query: StatsQuery, since: date | None
 ) -> dict[str, Any]:
     """The one ``stats`` document (``stats --json``, ``export stats``, the dashboard)."""
+    from mlcards.scheduling import retrievability_today
     from mlcards.stats import build_stats
 
     check_deck(store, query.deck_id)
@@ -397,6 +398,7 @@ def stats_document(
         query.tag,
         leech_threshold=settings.leech_threshold,
         deck_leech_thresholds=settings.leech_thresholds(),
+        retrievability=retrievability_today(store, settings, query.today, query.deck_id, query.tag),
     )
 
 

@@ -12,22 +12,12 @@ from mlcards.schedulers.sm2 import SM2
 from mlcards.store import Store
 from tests.helpers import at, big_deck_yaml
 
-# A learner unlike FSRS's default one: a slower start, and forgetting that levels off sooner.
+# A learner unlike FSRS's default one: a much weaker start, memory that grows more slowly
+# with each success, and forgetting that levels off sooner (a flatter curve).
 TRUE_PARAMETERS = tuple(
     min(max(w, lo), hi)
     for w, lo, hi in zip(
-        (
-            0.9,
-            2.5,
-            5.0,
-            15.0,
-            *DEFAULT_PARAMETERS[4:8],
-            1.3,
-            0.25,
-            1.1,
-            *DEFAULT_PARAMETERS[11:20],
-            0.45,
-        ),
+        (0.1, 0.4, 0.8, 3.0, *DEFAULT_PARAMETERS[4:8], 1.0, *DEFAULT_PARAMETERS[9:20], 0.5),
         LOWER_BOUNDS,
         UPPER_BOUNDS,
         strict=True,

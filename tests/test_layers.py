@@ -68,6 +68,7 @@ ALLOWED: dict[str, set[str]] = {
         "models",
         "replay",
         "rules",
+        "scheduling",
         "session",
         "stats",
         "store",
