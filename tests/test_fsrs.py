@@ -388,3 +388,49 @@ print(loaded)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_study_days_not_hours_decide_fsrs_steps(
+    two_decks: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same-day mapping: an answer at 23:00 and one at 05:00 the next morning are a day
+    apart (the study day rolls over at 04:00), so the second is graded with one elapsed day,
+    FSRS's long-term step. py-fsrs on the real times would see 6 hours and take its
+    short-term step. An answer at 02:00 is still the evening's study day: a same-day repeat."""
+    assert run(capsys, "config", "set", "--deck", "beta", "scheduler", "fsrs")[0] == 0
+    settings = load_settings()
+    from mlcards.clock import study_day
+
+    evening = datetime(2026, 3, 1, 23, tzinfo=UTC)
+    night = datetime(2026, 3, 2, 2, tzinfo=UTC)
+    morning = datetime(2026, 3, 2, 5, tzinfo=UTC)
+    days = [study_day(t, settings.rollover_hour) for t in (evening, night, morning)]
+    assert days == [date(2026, 3, 1), date(2026, 3, 1), date(2026, 3, 2)]
+    with Store.open(db_path) as store:
+        graded = []
+        for when, today in zip((evening, night, morning), days, strict=True):
+            session = Session(
+                [store.cards.one("beta", "b1") or pytest.fail("no card")],
+                today,
+                journal=store.log,
+                session_id=when.isoformat(),
+                scheduler_for=scheduler_for(settings, ["beta"]),
+                refresh=lambda item, today=today: store.cards.one(
+                    item.deck_id, item.card.id, today
+                ),
+            )
+            item = session.next()
+            assert item is not None
+            graded.append(session.answer(item, item.card.answer, Quality.GOOD, 500, when))
+    first, repeat, next_day = graded
+    assert repeat.same_day_repeat and repeat.stability == first.stability
+    assert not next_day.same_day_repeat
+    ours = FSRS()
+    expected = ours.grade(ours.grade(FSRSState(), 4, days[0]).state, 4, days[2])
+    assert next_day.stability == expected.state.stability
+    # what py-fsrs would do on the clock's hours instead (its short-term stability)
+    real = pyfsrs.Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+    card, _ = real.review_card(pyfsrs.Card(card_id=1, due=evening), pyfsrs.Rating.Good, evening)
+    card, _ = real.review_card(card, pyfsrs.Rating.Good, morning)
+    assert card.stability != next_day.stability
+    assert run(capsys, "check")[0] == 0
