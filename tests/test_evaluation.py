@@ -258,3 +258,14 @@ def test_stats_show_retrievability_of_fsrs_cards_and_export_their_state(
     assert all(c["stability"] > 0 and 1 <= c["difficulty"] <= 10 for c in cards)
     code, out, _ = run(capsys, "export", "cards", "--format", "json", "--deck", "train")
     assert all(c["stability"] is None for c in json.loads(out))
+
+
+def test_optimize_without_the_optimiser_is_a_clear_error(
+    simulated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fsrs_rs_python", None)
+    code, _, err = run(capsys, "optimize")
+    assert code == 69 and "pip install 'mlcards[optimize]'" in err
+    assert load_settings().fsrs_parameters is None
