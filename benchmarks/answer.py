@@ -3,21 +3,26 @@
     MLCARDS_NOW=... python benchmarks/answer.py DB N
 
 Builds the session exactly as ``mlcards review`` does (today's due cards, new cards, same-day
-repeats; default limits), then drives the real ``ui.run_review`` loop with injected keys and a
-rich Console writing to ``io.StringIO``. For each of N cards it picks the correct choice and
-rates it 4. The latency of one answer runs from the moment the rating key is returned by the
-key reader to the moment the loop asks for the next key, i.e. the answer is graded, written
-(``Store.record``: one transaction, ``synchronous=FULL``) and the next question is drawn.
+repeats; default limits), then drives the real ``review.run_review`` loop with injected keys and a
+rich Console writing to ``io.StringIO``, and the session's journal is the store's review log,
+as in the app. For each of N cards it picks the correct choice and rates it 4. The latency of
+one answer runs from the moment the rating key is returned by the key reader to the moment
+the loop asks for the next key: the answer is graded inside its write transaction from the
+card as stored (``ReviewLog.answer``: one ``BEGIN IMMEDIATE`` transaction,
+``synchronous=FULL``), the next card is drawn (re-read from the store, today's limits counted
+from the log) and its question rendered.
 What a terminal adds on top (writing ~2 KB to the tty) is not included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -27,10 +32,11 @@ def main(db: Path, count: int) -> None:
 
     from mlcards import clock
     from mlcards.config import load_settings
-    from mlcards.models import Choice, ReviewRecord, ScheduledCard
+    from mlcards.models import Choice, ReviewRecord, ScheduledCard, StoredCard
     from mlcards.render.review import CHOICE_KEYS
     from mlcards.review import run_review
-    from mlcards.session import Session, build_queue
+    from mlcards.service import StoreActions, session_hooks, todays_queue
+    from mlcards.session import Session
     from mlcards.store import Store
 
     class Recording(Session):
@@ -43,17 +49,35 @@ def main(db: Path, count: int) -> None:
     settings = load_settings()
     store = Store.open(db)
     today = clock.study_day(clock.now(), settings.rollover_hour)
-    new_done, reviews_done = store.log.counts_today(today)
-    queue = build_queue(
-        store.cards.due(today, max(settings.reviews_per_day - reviews_done, 0)),
-        store.cards.new(max(settings.new_per_day - new_done, 0)),
-        store.cards.repeats(today),
-    )
+    queue = todays_queue(store, settings, today)
     queue_ms = (time.perf_counter() - started) * 1000
-    session = Recording(queue, today, rng=random.Random(1))
+    record_ms: list[float] = []
+
+    class TimedLog:
+        """The store's review log, timing each answer's transaction (grade, append, cache)."""
+
+        def answer(
+            self, shown: ScheduledCard, day: object, decide: Callable[[StoredCard], ReviewRecord]
+        ) -> tuple[int, ReviewRecord]:
+            t0 = time.perf_counter()
+            result = store.log.answer(shown, today, decide)
+            record_ms.append((time.perf_counter() - t0) * 1000)
+            return result
+
+        def undo(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("the benchmark never undoes")
+
+    refresh, may_show = session_hooks(store, settings, today)
+    session = Recording(
+        queue,
+        today,
+        rng=random.Random(1),
+        journal=TimedLog(),  # type: ignore[arg-type]
+        refresh=refresh,
+        may_show=may_show,
+    )
     console = Console(file=io.StringIO(), width=100, color_system=None)
     latencies: list[float] = []
-    record_ms: list[float] = []
     first_card_ms = 0.0
     rated_at: float | None = None
     phase = "question"
@@ -77,13 +101,8 @@ def main(db: Path, count: int) -> None:
         rated_at = time.perf_counter()
         return "4"
 
-    def record(rec: ReviewRecord) -> int:
-        t0 = time.perf_counter()
-        review_id = store.log.record(rec)
-        record_ms.append((time.perf_counter() - t0) * 1000)
-        return review_id
-
-    outcome = run_review(console, session, record, read_key, clock.now)
+    actions = StoreActions(store, today, contextlib.nullcontext, clock.now)
+    outcome = run_review(console, session, actions, read_key, clock.now)
     store.close()
     print(
         json.dumps(

@@ -572,7 +572,7 @@ def main(argv: list[str] | None = None) -> None:
 
     row = [
         Contender(
-            "mlcards: `Store.record` + draw next card",
+            "mlcards: `ReviewLog.answer` + draw next card",
             [PY, str(HERE / "answer.py"), str(answer_db), str(args.answers)],
             setup=copy(db, answer_db),
         )
@@ -590,13 +590,15 @@ def main(argv: list[str] | None = None) -> None:
         "## 5. Answering a card: key press to the next card drawn",
         "",
         f"In process, {args.answers} cards answered per run (correct choice, rated 4), on a "
-        "copy of the collection. mlcards: the real `ui.run_review` loop with injected keys and "
-        "a rich Console writing to `io.StringIO`; latency = from the rating key to the loop "
-        "asking for the next key (grade, `Store.record` in its own `synchronous=FULL` "
-        "transaction, render the next question). Anki: `answer_card`, `get_queued_cards` and "
+        "copy of the collection. mlcards: the real `review.run_review` loop with injected keys "
+        "and a rich Console writing to `io.StringIO`, its session writing to the store's log; "
+        "latency = from the rating key to the loop asking for the next key (`ReviewLog.answer`: "
+        "read the card as stored, grade, append, cache, in its own `synchronous=FULL` "
+        "transaction; draw the next card from the store and render its question). Anki: "
+        "`answer_card`, `get_queued_cards` and "
         "the next card's question HTML, as its reviewer does.",
         "",
-        "| | median | p90 | max | of which `Store.record` (median) | first card after start |",
+        "| | median | p90 | max | of which `ReviewLog.answer` (median) | first card after start |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     answer_median = None

@@ -7,7 +7,6 @@ imported inside the commands that need them, so ``mlcards --help`` stays quick.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -32,6 +31,27 @@ if TYPE_CHECKING:
     from mlcards.store import Store
 
 EXIT_INTERRUPTED = 130
+
+
+def _conventional_help() -> None:
+    """Plain help in the usual convention: an argument shows as its metavar (``PATH...``,
+    ``[DECK/CARD]...``), never as a Python type (``<list[Path]>``) or in braces. typer has no
+    setting for this, so its argument class is given the conventional rendering here, in
+    this process only."""
+    from typer.core import TyperArgument
+
+    def make_metavar(self: TyperArgument, ctx: object = None, *, usage: bool = False) -> str:
+        name = self.metavar or (self.name or "").upper()
+        if usage and not self.required and not name.startswith("["):
+            name = f"[{name}]"
+        return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+
+    setattr(TyperArgument, "make_metavar", make_metavar)  # noqa: B010
+    if hasattr(TyperArgument, "display_type_rich"):  # typer 0.29's rich help
+        setattr(TyperArgument, "display_type_rich", lambda self, ctx: None)  # noqa: B010
+
+
+_conventional_help()
 
 app = typer.Typer(
     name="mlcards",
@@ -78,12 +98,21 @@ def _show(renderable: RenderableType) -> None:
 
 
 def _echo_lines(lines: list[str]) -> None:
+    from mlcards.sanitize import terminal_safe
+
     for line in lines:
-        typer.echo(line)
+        typer.echo(terminal_safe(line))
+
+
+_JSON_PRINTED = False
 
 
 def _echo_json(document: object) -> None:
+    import json  # here: most commands print no JSON, and it costs start-up time
+
+    global _JSON_PRINTED
     typer.echo(json.dumps(document, indent=2))
+    _JSON_PRINTED = True
 
 
 def _version(value: bool) -> None:
@@ -101,6 +130,7 @@ def _main(
             "--db",
             help="Database file (default: $MLCARDS_DB, else mlcards.db in $MLCARDS_HOME or "
             "the user data dir).",
+            metavar="PATH",
             dir_okay=False,
             show_default=False,
         ),
@@ -121,8 +151,10 @@ def _open_store(ctx: typer.Context, create: bool = False) -> Store:
     options = _options(ctx)
     explicit = options.db is not None or bool(os.environ.get("MLCARDS_DB"))
     store = Store.open(options.db_path(), create=create or not explicit, daily_backup=True)
+    from mlcards.sanitize import terminal_safe
+
     for warning in store.warnings:
-        sys.stderr.write(f"mlcards: warning: {warning}\n")
+        sys.stderr.write(f"mlcards: warning: {terminal_safe(warning)}\n")
     return store
 
 
@@ -154,30 +186,38 @@ def _need_terminal(command: str) -> None:
 
 DeckOption = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time
-    typer.Option("--deck", "-d", help="Only cards of this deck (its id).", show_default=False),
+    typer.Option(
+        "--deck", "-d", metavar="ID", help="Only cards of this deck (its id).", show_default=False
+    ),
 ]
 TagOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--tag", "-t", help="Only cards with this tag.", show_default=False),
+    typer.Option(
+        "--tag", "-t", metavar="TAG", help="Only cards with this tag.", show_default=False
+    ),
 ]
 NoShuffleOption = Annotated[bool, typer.Option("--no-shuffle", help="Show choices in file order.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 Count = Optional[int]  # noqa: UP045 - typer reads the annotation at run time
 LimitOption = Annotated[
-    Count, typer.Option("--limit", "-n", min=1, max=10**6, help="At most this many cards.")
+    Count,
+    typer.Option("--limit", "-n", min=1, max=10**6, metavar="N", help="At most this many cards."),
 ]
 MinutesOption = Annotated[
     Optional[float],  # noqa: UP045
-    typer.Option("--minutes", "-m", min=0.1, help="Stop after this many minutes."),
+    typer.Option("--minutes", "-m", min=0.1, metavar="M", help="Stop after this many minutes."),
 ]
 NewOption = Annotated[
-    Count, typer.Option("--new", min=0, max=10**6, help="At most this many new cards.")
+    Count,
+    typer.Option("--new", min=0, max=10**6, metavar="N", help="At most this many new cards."),
 ]
 SuspendLeechesOption = Annotated[
     bool,
     typer.Option("--suspend-leeches", help="Suspend a card that becomes a leech (not tag it)."),
 ]
-CardRefs = Annotated[list[str], typer.Argument(help="Cards as DECK/CARD.", show_default=False)]
+CardRefs = Annotated[
+    list[str], typer.Argument(help="Cards as DECK/CARD.", metavar="DECK/CARD", show_default=False)
+]
 
 
 def _session(
@@ -246,7 +286,8 @@ def practice(
         bool, typer.Option("--wrong-only", help="Only cards whose last answer was wrong.")
     ] = False,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, max=1_000_000, help="At most this many.")
+        int,
+        typer.Option("--limit", "-n", min=1, max=1_000_000, metavar="N", help="At most this many."),
     ] = 20,
     no_shuffle: NoShuffleOption = False,
 ) -> None:
@@ -303,7 +344,7 @@ def unsuspend(
     ctx: typer.Context,
     cards: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Cards as DECK/CARD.", show_default=False),
+        typer.Argument(help="Cards as DECK/CARD.", metavar="DECK/CARD", show_default=False),
     ] = None,
     all_cards: Annotated[bool, typer.Option("--all", help="Every suspended card.")] = False,
 ) -> None:
@@ -335,6 +376,7 @@ def import_(
         typer.Argument(
             help="Deck files or folders (*.yaml / *.yml), or question files to convert "
             "(.csv, .tsv, .gift).",
+            metavar="PATH",
             show_default=False,
         ),
     ],
@@ -363,8 +405,10 @@ def import_(
     loaded = load_for_import(
         paths, data_dir() / "converted", load_settings().max_deck_bytes, dry_run=dry_run
     )
+    from mlcards.sanitize import terminal_safe
+
     for line in loaded.skipped:
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(terminal_safe(line) + "\n")
     if not loaded.decks:
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
     with _open_for_import(ctx, dry_run) as store:
@@ -381,19 +425,24 @@ def import_(
         )
         return
     _show(import_summary(summaries, dry_run))
+    from mlcards.sanitize import quote_path
+
     for written in loaded.converted:
-        typer.echo(f"converted deck kept at {written} (edit it there)")
+        typer.echo(f"converted deck kept at {quote_path(written)} (edit it there)")
 
 
 @app.command()
 def convert(
-    source: Annotated[Path, typer.Argument(help="A .csv, .tsv or .gift file.", show_default=False)],
+    source: Annotated[
+        Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="SRC", show_default=False)
+    ],
     output: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
             "--output",
             "-o",
             help="Write the YAML deck here (default: stdout).",
+            metavar="FILE",
             dir_okay=False,
             show_default=False,
         ),
@@ -401,19 +450,29 @@ def convert(
     fmt: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--format", "-f", help="csv, tsv or gift (default: by extension).", show_default=False
+            "--format",
+            "-f",
+            metavar="csv|tsv|gift",
+            help="The source's format (default: by extension).",
+            show_default=False,
         ),
     ] = None,
     deck_id: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--deck-id", help="The deck id (default: from the file name).", show_default=False
+            "--deck-id",
+            metavar="ID",
+            help="The deck id (default: from the file name).",
+            show_default=False,
         ),
     ] = None,
     name: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--name", help="The deck name (default: from the file name).", show_default=False
+            "--name",
+            metavar="NAME",
+            help="The deck name (default: from the file name).",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
@@ -428,18 +487,24 @@ def convert(
     conversion = convert_file(
         source, kind, deck_id=deck_id, name=name, max_bytes=load_settings().max_deck_bytes
     )
+    from mlcards.sanitize import quote_path, terminal_safe
+
     for line in conversion.skipped:
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(terminal_safe(line) + "\n")
     with open_output(output) as stream:
         stream.write(conversion.yaml_text)
     if output is not None:
         count = len(conversion.deck.cards)
-        sys.stderr.write(f"wrote {count} card(s) of deck {conversion.deck.id} to {output}\n")
+        where = quote_path(output)
+        sys.stderr.write(f"wrote {count} card(s) of deck {conversion.deck.id} to {where}\n")
 
 
 @app.command()
 def lint(
-    paths: Annotated[list[Path], typer.Argument(help="Deck files or folders.", show_default=False)],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Deck files or folders.", metavar="PATH", show_default=False),
+    ],
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on any warning.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -461,9 +526,13 @@ def lint(
 @app.command()
 def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Cards per deck: how many, how many new, due today and retired; the next review."""
+    from mlcards.config import load_settings
+    from mlcards.service import deck_status
+
     today = _today()
+    settings = load_settings()
     with _open_store(ctx) as store:
-        decks = store.decks.status(today)
+        decks = deck_status(store, settings, today)
         next_due = store.cards.next_due()
     if as_json:
         from mlcards.stats import status_json
@@ -472,18 +541,31 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     from mlcards.render.text import status_table
 
-    _show(status_table(decks, today, next_due))
+    console = _console()
+    console.print(status_table(decks, today, next_due, console.width))
 
 
 def _stats_document(
-    ctx: typer.Context, today: date, since: date | None, deck: str | None, tag: str | None
+    ctx: typer.Context,
+    today: date,
+    since: date | None,
+    deck: str | None,
+    tag: str | None,
+    every_card: bool = False,
 ) -> tuple[dict[str, Any], Settings]:
     from mlcards.config import load_settings
     from mlcards.models import StatsQuery
     from mlcards.service import stats_document
+    from mlcards.stats import DISTRACTOR_CARDS
 
     settings = load_settings()
-    query = StatsQuery(today=today, since=since, deck_id=deck, tag=tag)
+    query = StatsQuery(
+        today=today,
+        since=since,
+        deck_id=deck,
+        tag=tag,
+        distractor_cards=None if every_card else DISTRACTOR_CARDS,
+    )
     with _open_store(ctx) as store:
         return stats_document(store, settings, query, since), settings
 
@@ -495,17 +577,33 @@ def stats(
     tag: TagOption = None,
     days: Annotated[
         int,
-        typer.Option("--days", min=1, max=36500, help="Days of history to consider, up to today."),
+        typer.Option(
+            "--days",
+            min=1,
+            max=36500,
+            metavar="N",
+            help="Days of history to consider, up to today.",
+        ),
     ] = 365,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the numbers as one JSON document.")
+    ] = False,
+    every_card: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Distractor picks of every answered card (default: the 20 most missed)."
+        ),
+    ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print the dashboard without a pager.")
     ] = False,
 ) -> None:
     """Progress: today, streaks, calendar, forecast, retention, stages, hardest cards."""
     from datetime import timedelta
 
     today = _today()
-    doc, settings = _stats_document(ctx, today, today - timedelta(days=days - 1), deck, tag)
+    since = today - timedelta(days=days - 1)
+    doc, settings = _stats_document(ctx, today, since, deck, tag, every_card)
     if as_json:
         from mlcards.stats import dumps
 
@@ -515,8 +613,14 @@ def stats(
 
     if doc["totals"]["answers"] == 0:
         _show(render_no_reviews(doc))
-    else:
-        _show(render_dashboard(doc, settings.leech_threshold_for(deck or "")))
+        return
+    console = _console()
+    dashboard = render_dashboard(doc, settings.leech_threshold_for(deck or ""), console.width)
+    if no_pager or not sys.stdout.isatty():
+        console.print(dashboard)
+        return
+    with console.pager(styles=not console.no_color):  # as git does: $PAGER, else less
+        console.print(dashboard)
 
 
 class ExportKind(StrEnum):
@@ -542,7 +646,11 @@ def export(
     fmt: Annotated[
         Optional[ExportFormat],  # noqa: UP045
         typer.Option(
-            "--format", "-f", help="csv or json (default: csv; json for stats).", show_default=False
+            "--format",
+            "-f",
+            metavar="csv|json",
+            help="The format (default: csv; json for stats).",
+            show_default=False,
         ),
     ] = None,
     output: Annotated[
@@ -551,6 +659,7 @@ def export(
             "--output",
             "-o",
             help="Write to this file (atomically) instead of stdout.",
+            metavar="FILE",
             dir_okay=False,
             show_default=False,
         ),
@@ -559,9 +668,20 @@ def export(
     since: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--since", help="Only reviews from this study day on (YYYY-MM-DD).", show_default=False
+            "--since",
+            metavar="DATE",
+            help="Only reviews from this study day on (YYYY-MM-DD).",
+            show_default=False,
         ),
     ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV cells exactly as stored: no ' before text a spreadsheet would run as a "
+            "formula (=, +, -, @, tab, CR).",
+        ),
+    ] = False,
 ) -> None:
     """Export the review log, the cards or the stats document as CSV or JSON."""
     from datetime import date, timedelta
@@ -596,7 +716,7 @@ def export(
 
     with _open_store(ctx) as store, open_output(output) as stream:
         scope = Scope(deck=deck, since=since_day)
-        service.export(store, stream, what.value, fmt.value, scope, progress)
+        service.export(store, stream, what.value, fmt.value, scope, progress, raw=raw)
 
 
 @config_app.command("show")
@@ -612,51 +732,98 @@ def config_show(as_json: JsonOption = False) -> None:
         _echo_lines(config_lines(settings, config_path()))
 
 
-@config_app.command("set")
+SettingKey = Annotated[
+    str,
+    typer.Argument(
+        help="new_per_day, reviews_per_day, rollover_hour, leech_threshold, max_deck_bytes, "
+        "scheduler (sm2 or fsrs), desired_retention or fsrs_parameters (with --deck: "
+        "new_per_day, reviews_per_day, leech_threshold, scheduler, desired_retention, "
+        "fsrs_parameters).",
+        metavar="KEY",
+    ),
+]
+
+
+def _known_deck(ctx: typer.Context, deck: str) -> None:
+    """A per-deck setting names a deck of the database, when there is one."""
+    path = _options(ctx).db_path()
+    if not path.exists():
+        return
+    from mlcards.service import check_deck
+    from mlcards.store import Store
+
+    with Store.open(path, create=False) as store:
+        check_deck(store, deck)
+
+
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(
     ctx: typer.Context,
-    key: Annotated[
-        str,
-        typer.Argument(
-            help="new_per_day, reviews_per_day, rollover_hour, leech_threshold, "
-            "max_deck_bytes, scheduler (sm2 or fsrs), desired_retention or fsrs_parameters "
-            "(with --deck: new_per_day, reviews_per_day, leech_threshold, scheduler, "
-            "desired_retention, fsrs_parameters)."
-        ),
+    key: SettingKey,
+    value: Annotated[
+        str, typer.Argument(help="A whole number; sm2 or fsrs; a retention.", metavar="VALUE")
     ],
-    value: Annotated[str, typer.Argument(help="A whole number; sm2/fsrs; a retention.")],
     deck: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--deck", "-d", help="Set it for this deck only.", show_default=False),
+        typer.Option(
+            "--deck", "-d", metavar="ID", help="Set it for this deck only.", show_default=False
+        ),
     ] = None,
 ) -> None:
-    """Change one setting, globally or for one deck. A scheduling setting (scheduler,
-    desired_retention, fsrs_parameters) recomputes the affected decks' schedules from
-    their logs, after a backup."""
-    from mlcards.config import SCHEDULING, save_setting
+    """Change one setting, globally or for one deck (a deck of the database). A scheduling
+    setting (scheduler, desired_retention, fsrs_parameters) recomputes the affected decks'
+    schedules from their logs, after a backup, before it is saved."""
+    from mlcards.config import SCHEDULING, save_setting, with_setting
+
+    if value.startswith("--"):  # an option typed after the value, not a number
+        raise UsageError(f"config set: {key} must be a whole number, not {value!r}")
+    if deck is not None:
+        _known_deck(ctx, deck)
+    from mlcards.sanitize import quote_path
 
     if key in SCHEDULING:
-        _reschedule_for(ctx, key, value, deck)
+        _reschedule_for(ctx, with_setting(key, value, deck))
     settings = save_setting(key, value, deck)
     shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
-    typer.echo(f"{key} = {shown}" + (f" (deck {deck})" if deck else ""))
+    typer.echo(f"{key} = {shown}" + (f" (deck {quote_path(deck)})" if deck else ""))
 
 
-def _reschedule_for(ctx: typer.Context, key: str, value: str, deck: str | None) -> None:
+@config_app.command("unset")
+def config_unset(
+    ctx: typer.Context,
+    key: SettingKey,
+    deck: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--deck", "-d", metavar="ID", help="Unset this deck's own value.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Go back to the default for one setting (with --deck: to the global value)."""
+    from mlcards.config import SCHEDULING, load_settings, unset_setting, without_setting
+    from mlcards.sanitize import quote_path
+
+    if key in SCHEDULING:
+        _reschedule_for(ctx, without_setting(key, deck))
+    was_set = unset_setting(key, deck)
+    settings = load_settings()
+    shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
+    where = f" (deck {quote_path(deck)})" if deck else ""
+    state = "" if was_set else " (it was not set)"
+    typer.echo(f"{key} = {shown}{where}{state}")
+
+
+def _reschedule_for(ctx: typer.Context, new: Settings) -> None:
     """Before a scheduling setting is saved: recompute the decks it changes (nothing is
     saved when that fails, so the settings never name a scheduler the cache was not built
     with)."""
-    from mlcards.config import load_settings, with_setting
+    from mlcards.config import load_settings
     from mlcards.scheduling import changed_decks, reschedule
 
-    new = with_setting(key, value, deck)
     if not _options(ctx).db_path().exists():
         return
     with _open_store(ctx) as store:
-        ids = store.decks.ids()
-        if deck is not None and deck not in ids:
-            sys.stderr.write(f"mlcards: warning: no deck {deck!r} in the database yet\n")
-        done = reschedule(store, new, changed_decks(load_settings(), new, ids))
+        done = reschedule(store, new, changed_decks(load_settings(), new, store.decks.ids()))
     if done.decks:
         typer.echo(
             f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log"
@@ -715,25 +882,36 @@ def backup_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @backup_app.command("create")
 def backup_create(ctx: typer.Context) -> None:
     """Back up the database now."""
+    from mlcards.sanitize import quote_path
+    from mlcards.store import backup_is_sound
+
     with _open_store(ctx) as store:
         path = store.backups.create("manual")
-    typer.echo(f"backed up to {path}")
+    typer.echo(f"backed up to {quote_path(path)}")
+    if not backup_is_sound(path):
+        sys.stderr.write(
+            "mlcards: warning: the database fails its integrity check, and so does this copy; "
+            "`mlcards check` says more\n"
+        )
 
 
 @backup_app.command("restore")
 def backup_restore(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A name from `mlcards backup list`, or 'latest'.")],
+    name: Annotated[
+        str, typer.Argument(help="A name from `mlcards backup list`, or 'latest'.", metavar="NAME")
+    ],
 ) -> None:
     """Replace the database with a backup (the current one is backed up or kept aside first)."""
+    from mlcards.sanitize import quote_path
     from mlcards.store import find_backup, restore_backup
 
     path = _options(ctx).db_path()
     backup = find_backup(path, name)
     moved = restore_backup(path, backup)
-    typer.echo(f"restored {path} from {backup.path.name}")
+    typer.echo(f"restored {quote_path(path)} from {quote_path(backup.path.name)}")
     if moved is not None:
-        typer.echo(f"the damaged database was kept as {moved}")
+        typer.echo(f"the damaged database was kept as {quote_path(moved)}")
 
 
 def _crash_report() -> str:
@@ -749,44 +927,93 @@ def _crash_report() -> str:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / name
         path.write_text(text, encoding="utf-8")
-    except OSError:
+    except (OSError, MlcardsError):
         path = Path(tempfile.gettempdir()) / name
         path.write_text(text, encoding="utf-8")
     return str(path)
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    sys.stderr.write(f"mlcards: {message}\n")
+def _wants_json(args: list[str]) -> bool:
+    """Whether ``--json`` was given to the command (not as a value after ``--``)."""
+    end = args.index("--") if "--" in args else len(args)
+    return "--json" in args[:end]
+
+
+def _fail(
+    message: str,
+    code: int,
+    as_json: bool = False,
+    *,
+    label: str = "error: ",
+    problems: list[str] | None = None,
+    shown: bool = False,
+) -> NoReturn:
+    """The one exit for errors: ``mlcards: error: MESSAGE`` on stderr (terminal-safe; not
+    when ``shown`` already), and with ``--json`` the same as one JSON object on stdout,
+    unless the command already printed its JSON document there."""
+    from mlcards.sanitize import terminal_safe
+
+    if not shown:
+        sys.stderr.write(f"mlcards: {label}{terminal_safe(message)}\n")
+    if as_json and not _JSON_PRINTED:
+        error: dict[str, object] = {"message": message, "exit_code": code}
+        if problems is not None:
+            error["problems"] = problems
+        import json
+
+        sys.stdout.write(json.dumps({"error": error}) + "\n")
+    sys.stdout.flush()
     raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """The error boundary: every failure becomes a message on stderr and an exit code.
 
-    Usage errors, ``--help`` and Ctrl-C outside a review are handled by typer (exit 2, 0 and
-    130); everything of ours is caught here, and anything unexpected leaves a crash report.
+    Every error, usage errors included, leaves here as one terminal-safe message and its exit
+    code (with ``--json``, as a JSON object on stdout as well); Ctrl-C outside a review is 130;
+    anything unexpected leaves a crash report.
     """
+    from mlcards.sanitize import terminal_safe
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(args)
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="mlcards", standalone_mode=True)
+        result = command.main(args=args, prog_name="mlcards", standalone_mode=False)
     except DeckError as exc:
         for problem in exc.problems:
-            sys.stderr.write(problem + "\n")
+            sys.stderr.write(terminal_safe(problem) + "\n")
         count = len(exc.problems)
-        _fail(f"{count} problem{'s' if count != 1 else ''} in deck files; nothing was written", 65)
+        _fail(
+            f"{count} problem{'s' if count != 1 else ''} in deck files; nothing was written",
+            65,
+            as_json,
+            label="",
+            problems=exc.problems,
+        )
     except MlcardsError as exc:
-        _fail(f"error: {exc}", exc.exit_code)
+        _fail(str(exc), exc.exit_code, as_json)
+    except typer.TyperException as exc:  # a usage error found by the parser: exit 2
+        import io
+
+        usage = io.StringIO()
+        exc.show(usage)  # type: ignore[attr-defined]
+        sys.stderr.write(terminal_safe(usage.getvalue()))
+        _fail(exc.format_message(), exc.exit_code, as_json, shown=True)
+    except typer.Abort:
+        _fail("aborted (end of input)", 1, as_json)
     except KeyboardInterrupt:
-        _fail("interrupted", EXIT_INTERRUPTED)
+        _fail("interrupted", EXIT_INTERRUPTED, as_json, label="")
     except Exception as exc:
         from mlcards.store import as_store_error
 
         mapped = as_store_error(exc, Path("the database"))
         if mapped is not None:  # met outside any open store's guard
-            _fail(f"error: {mapped}", mapped.exit_code)
+            _fail(str(mapped), mapped.exit_code, as_json)
         report = _crash_report()
-        _fail(f"internal error: {type(exc).__name__}: {exc} (full report: {report})", 1)
-    raise SystemExit(0)
+        message = f"{type(exc).__name__}: {exc} (full report: {report})"
+        _fail(message, 1, as_json, label="internal error: ")
+    raise SystemExit(result if isinstance(result, int) and not isinstance(result, bool) else 0)
 
 
 # -- FSRS: evaluate, optimize, simulate (issue 13) ----------------------------------------------

@@ -2,7 +2,8 @@
 
 A naive ``MLCARDS_NOW`` is read as local time; study days are derived from local time with a
 rollover hour (04:00 by default, as Anki does), so a late-night session counts for the day
-before.
+before. ``MLCARDS_NOW`` is for scheduling only: anything about real files (backup names, their
+order, rotation) uses the real time, in the store.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from mlcards.errors import UsageError
 from mlcards.models import utc_iso
 from mlcards.rules import DEFAULT_ROLLOVER_HOUR
 
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
+"""The years ``MLCARDS_NOW`` may name: room for 100-year intervals and windows either side."""
+
 
 def now() -> datetime:
     """Current time as an aware UTC datetime."""
@@ -24,15 +28,23 @@ def now() -> datetime:
 
 
 def parse_instant(text: str, source: str = "time") -> datetime:
+    shown = text if len(text) <= 40 else text[:40] + "..."
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(
-            f"{source}={text!r} is not an ISO 8601 time (e.g. 2026-11-25T09:30:00+01:00)"
+            f"{source}={shown!r} is not an ISO 8601 time (e.g. 2026-11-25T09:30:00+01:00)"
         ) from None
-    if value.tzinfo is None:
-        value = value.astimezone()  # naive means local time
-    return value.astimezone(UTC)
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise UsageError(
+            f"{source}={shown!r} is out of range: give a time from {EARLIEST_YEAR} to {LATEST_YEAR}"
+        )
+    try:
+        if value.tzinfo is None:
+            value = value.astimezone()  # naive means local time
+        return value.astimezone(UTC)
+    except (OverflowError, OSError, ValueError):
+        raise UsageError(f"{source}={shown!r} cannot be read as a local time") from None
 
 
 def study_day(instant: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> date:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlcards.errors import UsageError
+from mlcards.errors import OutputError, UsageError
 from mlcards.rules import (
     DEFAULT_DESIRED_RETENTION,
     DEFAULT_LEECH_THRESHOLD,
@@ -21,14 +22,28 @@ from mlcards.rules import (
 
 DB_NAME = "mlcards.db"
 CONFIG_NAME = "config.yaml"
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _expand(path: Path, source: str) -> Path:
+    """``~`` and ``~user`` expanded, or a clear error (``~nosuchuser/x.db``)."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise UsageError(
+            f"{source} {str(path)!r}: cannot expand '~' there (no such user, or no home folder)"
+        ) from None
 
 
 def data_dir() -> Path:
     """``MLCARDS_HOME``, else the platform's per-user data folder."""
     override = os.environ.get("MLCARDS_HOME")
     if override:
-        return Path(override).expanduser()
-    home = Path.home()
+        return _expand(Path(override), "MLCARDS_HOME")
+    try:
+        home = Path.home()
+    except RuntimeError:
+        raise UsageError("cannot find your home folder: set MLCARDS_HOME") from None
     if sys.platform == "win32":
         base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
     elif sys.platform == "darwin":
@@ -41,10 +56,10 @@ def data_dir() -> Path:
 def db_path(option: Path | None = None) -> Path:
     """``--db``, else ``MLCARDS_DB``, else ``mlcards.db`` in the data dir."""
     if option is not None:
-        return option.expanduser()
+        return _expand(option, "--db")
     env = os.environ.get("MLCARDS_DB")
     if env:
-        return Path(env).expanduser()
+        return _expand(Path(env), "MLCARDS_DB")
     return data_dir() / DB_NAME
 
 
@@ -115,22 +130,45 @@ _RANGES = {
 }
 
 
+def _short(value: object) -> str:
+    """A value for a message, whatever it is: 5,000 digits or 5,000 levels deep."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return "a number with hundreds of digits"
+    import reprlib
+
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 40
+    short.maxlevel = 3
+    return short.repr(value)
+
+
+def _known(key: str, where: str, deck: bool = False) -> None:
+    allowed = PER_DECK if deck else (*_RANGES, *SCHEDULING)
+    if key not in allowed:
+        raise UsageError(
+            f"{where}: unknown {'per-deck ' if deck else ''}setting {_short(key)} "
+            f"(settings: {', '.join(allowed)})"
+        )
+
+
 def _scheduling_value(key: str, value: object, where: str) -> object:
     """``scheduler`` (a name), ``desired_retention`` (0.7 to 0.99), ``fsrs_parameters``
     (21 numbers, or ``default``/null for py-fsrs's defaults)."""
     if key == "scheduler":
         if value not in SCHEDULERS:
             raise UsageError(
-                f"{where}: scheduler must be one of {', '.join(SCHEDULERS)}, not {value!r}"
+                f"{where}: scheduler must be one of {', '.join(SCHEDULERS)}, not {_short(value)}"
             )
         return value
     if key == "desired_retention":
         try:
-            number = float(str(value)) if not isinstance(value, bool) else None
+            number = float(str(value)) if isinstance(value, str | int | float) else None
         except ValueError:
             number = None
-        if number is None or not 0.7 <= number <= 0.99:
-            raise UsageError(f"{where}: desired_retention must be from 0.7 to 0.99, not {value!r}")
+        if isinstance(value, bool) or number is None or not 0.7 <= number <= 0.99:
+            raise UsageError(
+                f"{where}: desired_retention must be from 0.7 to 0.99, not {_short(value)}"
+            )
         return number
     if value is None or value == "default":
         return None
@@ -139,28 +177,25 @@ def _scheduling_value(key: str, value: object, where: str) -> object:
         numbers = tuple(float(v) for v in items) if isinstance(items, list | tuple) else ()
     except (TypeError, ValueError):
         numbers = ()
-    if len(numbers) != 21:
+    if len(numbers) != 21 or not all(math.isfinite(n) for n in numbers):
         raise UsageError(f"{where}: fsrs_parameters must be 21 numbers (FSRS-6), or 'default'")
     return numbers
 
 
 def _checked(key: str, value: object, where: str, deck: bool = False) -> Any:
-    allowed = PER_DECK if deck else (*_RANGES, *SCHEDULING)
-    if key not in allowed:
-        raise UsageError(
-            f"{where}: unknown {'per-deck ' if deck else ''}setting {key!r} "
-            f"(settings: {', '.join(allowed)})"
-        )
+    _known(key, where, deck)
     if key in SCHEDULING:
         return _scheduling_value(key, value, where)
     low, high = _RANGES[key]
     if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(str(value))
-        except ValueError:
-            raise UsageError(f"{where}: {key} must be a whole number, not {value!r}") from None
+        text = str(value).strip() if isinstance(value, str) else ""
+        if not (text.lstrip("+-").isascii() and text.lstrip("+-").isdigit() and len(text) < 30):
+            raise UsageError(f"{where}: {key} must be a whole number, not {_short(value)}")
+        value = int(text)
     if not low <= value <= high:
-        raise UsageError(f"{where}: {key} must be between {low} and {high}, not {value}")
+        raise UsageError(
+            f"{where}: {key} must be between {low:,} and {high:,}, not {_short(value)}"
+        )
     return value
 
 
@@ -198,15 +233,62 @@ def load_settings(path: Path | None = None) -> Settings:
     import yaml  # only when there is a file: it costs ~15 ms of every command's start-up
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not path.is_file():
+            raise UsageError(f"{path}: not a regular file, so no settings can be read from it")
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise UsageError(f"{path}: settings files are limited to {MAX_CONFIG_BYTES:,} bytes")
+        raw = yaml.safe_load(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise UsageError(f"{path}: cannot read settings: {' '.join(str(exc).split())}") from None
+        reason = " ".join(str(exc).split())[:300]
+        raise UsageError(f"{path}: cannot read settings: {reason}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: cannot read settings: nested too deeply") from None
+    except ValueError as exc:  # a number of more than 4,300 digits, say
+        reason = " ".join(str(exc).split())[:120]
+        if "digits" in reason:
+            reason = "it holds a number too long to read (over 4,300 digits)"
+        raise UsageError(f"{path}: cannot read settings: {reason}") from None
     return _parse(raw, str(path))
 
 
-def _with_setting(key: str, value: str, deck: str | None, path: Path) -> dict[str, Any]:
-    """The settings document with one value changed (only values that differ from the
-    defaults are kept; a deck's ``fsrs_parameters: default`` drops its own parameters)."""
+def save_setting(
+    key: str, value: str, deck: str | None = None, path: Path | None = None
+) -> Settings:
+    """Set one value (globally, or for one deck) and write the file atomically."""
+    path = path or config_path()
+    return _write(path, *_with_setting(key, value, deck, path))
+
+
+def with_setting(
+    key: str, value: str, deck: str | None = None, path: Path | None = None
+) -> Settings:
+    """The settings ``save_setting`` would write, without writing them (checked the same way:
+    a bad value raises UsageError)."""
+    path = path or config_path()
+    return _parse(_plain(_changed(*_with_setting(key, value, deck, path))), str(path))
+
+
+def without_setting(key: str, deck: str | None = None, path: Path | None = None) -> Settings:
+    """The settings ``unset_setting`` would leave, without writing them."""
+    path = path or config_path()
+    settings = load_settings(path)
+    document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
+    decks = {d: dict(o) for d, o in settings.decks.items()}
+    _known(key, "config unset --deck" if deck else "config unset", deck=deck is not None)
+    if deck is None:
+        document[key] = Settings().to_dict()[key]
+    else:
+        decks.get(deck, {}).pop(key, None)
+    return _parse(_plain(_changed(document, decks)), str(path))
+
+
+def _with_setting(
+    key: str, value: str, deck: str | None, path: Path
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The settings document with one value changed; a deck's ``fsrs_parameters default``
+    drops its own parameters."""
     settings = load_settings(path)
     document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
     decks = {d: dict(o) for d, o in settings.decks.items()}
@@ -219,11 +301,7 @@ def _with_setting(key: str, value: str, deck: str | None, path: Path) -> dict[st
             own.pop(key, None)
         else:
             own[key] = checked
-    defaults = Settings().to_dict()
-    changed: dict[str, Any] = {k: v for k, v in document.items() if v != defaults[k]}
-    if decks:
-        changed["decks"] = decks
-    return changed
+    return document, decks
 
 
 def _plain(value: Any) -> Any:
@@ -235,25 +313,50 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def with_setting(
-    key: str, value: str, deck: str | None = None, path: Path | None = None
-) -> Settings:
-    """The settings ``save_setting`` would write, without writing them (checked the same way:
-    a bad value raises UsageError)."""
+def _changed(document: dict[str, Any], decks: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The values that differ from the defaults (what the file keeps)."""
+    defaults = Settings().to_dict()
+    changed: dict[str, Any] = {k: v for k, v in document.items() if v != defaults[k]}
+    if decks:
+        changed["decks"] = decks
+    return changed
+
+
+def unset_setting(key: str, deck: str | None = None, path: Path | None = None) -> bool:
+    """Remove one value (globally, or one deck's), so the default (or the global value)
+    applies again. Returns whether it was set."""
     path = path or config_path()
-    return _parse(_with_setting(key, value, deck, path), str(path))
+    settings = load_settings(path)
+    document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
+    decks = {d: dict(o) for d, o in settings.decks.items()}
+    if deck is None:
+        _known(key, "config unset")
+        was_set = bool(document[key] != Settings().to_dict()[key])
+        document[key] = Settings().to_dict()[key]
+    else:
+        _known(key, "config unset --deck", deck=True)
+        was_set = key in decks.get(deck, {})
+        decks.get(deck, {}).pop(key, None)
+        if deck in decks and not decks[deck]:
+            del decks[deck]
+    if was_set:
+        _write(path, document, decks)
+    return was_set
 
 
-def save_setting(
-    key: str, value: str, deck: str | None = None, path: Path | None = None
-) -> Settings:
-    """Set one value (globally, or for one deck) and write the file atomically."""
+def _write(path: Path, document: dict[str, Any], decks: dict[str, dict[str, Any]]) -> Settings:
+    """Write the values that differ from the defaults, replacing the file atomically; a
+    symlinked config.yaml is written through to its target, and stays a link."""
     import yaml
 
-    path = path or config_path()
-    changed = _with_setting(key, value, deck, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(_plain(changed), sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    changed = _plain(_changed(document, decks))
+    target = Path(os.path.realpath(path))
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(yaml.safe_dump(changed, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write the settings: {exc.strerror or exc}") from None
     return _parse(changed, str(path))

@@ -6,14 +6,21 @@ no anchors or aliases (an alias bomb is a few hundred bytes that expand without 
 duplicate keys, YAML 1.2 scalars only (``no`` stays the text "no"; no implicit dates or
 sexagesimal numbers), strict UTF-8, a size cap checked before reading, and a nesting limit
 enforced while parsing, so deep input cannot exhaust the stack.
+
+A deck is data, never control: text holding a terminal control character after YAML has
+decoded its escapes (``"\\e]52;..."`` in double quotes) is refused, and only regular files are
+read (symlinks followed; loops, FIFOs and devices refused; reads stop at the cap whatever the
+file's size says).
 """
 
 from __future__ import annotations
 
 import bisect
 import difflib
+import errno
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -25,8 +32,9 @@ from mlcards.bundled import DECK_SUFFIXES as DECK_SUFFIXES
 from mlcards.bundled import FIRST_BUNDLED as FIRST_BUNDLED
 from mlcards.bundled import bundled_deck_files as bundled_deck_files
 from mlcards.bundled import bundled_decks_dir as bundled_decks_dir
-from mlcards.errors import DeckError, InputNotFoundError
+from mlcards.errors import DeckError, InputNotFoundError, UsageError
 from mlcards.models import Card, Choice, Deck, Reference
+from mlcards.sanitize import describe_char, first_unsafe, quote_path
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
@@ -36,6 +44,8 @@ except AttributeError:  # PyYAML built without libyaml
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
 MIN_CHOICES, MAX_CHOICES = 2, 10
+MAX_FOLDERS = 10_000
+"""A folder import searches at most this many folders (``import /`` stops at once)."""
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -158,6 +168,15 @@ def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
             node: Node
             if isinstance(event, yaml.ScalarEvent):
                 node = Scalar(event.value, _scalar_kind(event), line)
+                unsafe = first_unsafe(event.value)
+                if unsafe is not None:
+                    problems.append(
+                        (
+                            line,
+                            f"{describe_char(unsafe)} is a terminal control character; deck "
+                            "text cannot hold it (remove the escape sequence)",
+                        )
+                    )
             elif isinstance(event, yaml.MappingStartEvent):
                 node = Mapping({}, line)
             elif isinstance(event, yaml.SequenceStartEvent):
@@ -491,6 +510,7 @@ class _Checker:
 
 def parse_deck(text: str, path: str = "<deck>") -> Deck:
     """Validate deck YAML text. Raises DeckError with every problem as ``PATH:LINE: message``."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # lines as editors count them
     problems: list[tuple[int, str]] = []
     checker = _Checker(path)
     deck = None
@@ -503,29 +523,15 @@ def parse_deck(text: str, path: str = "<deck>") -> Deck:
     problems.extend(checker.problems)
     if problems or deck is None:
         problems.sort(key=lambda p: p[0])
-        raise DeckError([f"{path}:{line}: {message}" for line, message in problems])
+        shown = quote_path(path)  # a file name cannot drive the terminal either
+        raise DeckError([f"{shown}:{line}: {message}" for line, message in problems])
     return deck
 
 
 def load_deck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Deck:
     """Read and validate one deck file, refusing oversized or non-UTF-8 files before parsing."""
-    shown = str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputNotFoundError(f"{shown}: no such file") from None
-    except OSError as exc:
-        raise DeckError([f"{shown}:1: cannot read: {exc.strerror}"]) from None
-    if size > max_bytes:
-        raise DeckError(
-            [f"{shown}:1: file is {size:,} bytes; decks are limited to {max_bytes:,} bytes"]
-        )
-    try:
-        data = path.read_bytes()[: max_bytes + 1]
-    except OSError as exc:
-        raise DeckError([f"{shown}:1: cannot read: {exc.strerror}"]) from None
-    if len(data) > max_bytes:
-        raise DeckError([f"{shown}:1: file grew past the {max_bytes:,}-byte limit while read"])
+    shown = quote_path(path)
+    data = read_regular_file(path, max_bytes, what="decks")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -533,34 +539,148 @@ def load_deck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Deck:
         raise DeckError([f"{shown}:{line}: not valid UTF-8 (byte {exc.start})"]) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    return parse_deck(text, shown)
+    return parse_deck(text, str(path))
 
 
-def find_deck_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into their *.yaml/*.yml files (recursively, sorted); keep files as given."""
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a symlink loop (the link leads back to itself)"
+    return exc.strerror or str(exc)
+
+
+def read_regular_file(path: Path, max_bytes: int, what: str = "files") -> bytes:
+    """At most ``max_bytes`` of a regular file (a symlink is followed), or a DeckError.
+
+    A FIFO would block the read forever and a device (``/dev/zero``) never ends, whatever
+    their st_size says: both are refused before they are opened, and checked again on the
+    open file, whose read stops one byte past the cap.
+    """
+    shown = quote_path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            target = quote_path(os.readlink(path))
+            raise DeckError([f"{shown}:1: a symlink to {target}, which does not exist"]) from None
+        raise InputNotFoundError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise DeckError([f"{shown}:1: cannot read: {_os_reason(exc)}"]) from None
+    kind = _not_regular(info.st_mode)
+    if kind is not None:
+        raise DeckError([f"{shown}:1: cannot read: {kind}, not a regular file"])
+    if info.st_size > max_bytes:
+        limit = f"{what} are limited to {max_bytes:,} bytes"
+        raise DeckError([f"{shown}:1: file is {info.st_size:,} bytes; {limit}"])
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise DeckError([f"{shown}:1: cannot read: {_os_reason(exc)}"]) from None
+    try:
+        kind = _not_regular(os.fstat(fd).st_mode)
+        if kind is not None:  # swapped for something else since the check above
+            raise DeckError([f"{shown}:1: cannot read: {kind}, not a regular file"])
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise DeckError([f"{shown}:1: cannot read: {_os_reason(exc)}"]) from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise DeckError([f"{shown}:1: file grew past the {max_bytes:,}-byte limit while read"])
+    return data
+
+
+def _real(path: Path) -> str:
+    """Where a path leads (loops and missing targets included: no error, just a key)."""
+    return os.path.realpath(path)
+
+
+def find_deck_files(paths: Iterable[Path], problems: list[str] | None = None) -> list[Path]:
+    """Expand folders into their *.yaml/*.yml files (recursively, sorted); keep files as given.
+
+    Symlinked subfolders are followed (each folder is read once, however many links lead to
+    it). A folder that cannot be read is a problem: added to ``problems``, or raised as a
+    DeckError when no list is given.
+    """
     found: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
+    own = problems if problems is not None else []
     for path in paths:
         if path.is_dir():
-            candidates = sorted(_walk(path))
-        elif path.exists():
-            candidates = [path]
+            candidates = sorted(_walk(path, own))
+        elif os.path.lexists(path):
+            candidates = [path]  # a file, or something load_deck explains (loop, FIFO...)
         else:
-            raise InputNotFoundError(f"{path}: no such file or folder")
+            raise InputNotFoundError(f"{quote_path(path)}: no such file or folder")
         for candidate in candidates:
-            key = candidate.resolve()
+            key = _real(candidate)
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
+    if problems is None and own:
+        raise DeckError(own)
     return found
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if name.endswith(DECK_SUFFIXES) and not name.startswith("."):
-                yield Path(root) / name
+def _walk(folder: Path, problems: list[str]) -> Iterator[Path]:
+    visited: set[tuple[int, int]] = set()
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            info = current.stat()
+            if (info.st_dev, info.st_ino) in visited:
+                continue  # reached again through a symlink: read once
+            visited.add((info.st_dev, info.st_ino))
+            if len(visited) > MAX_FOLDERS:
+                raise UsageError(
+                    f"{quote_path(folder)}: more than {MAX_FOLDERS:,} folders to search for "
+                    "decks; name the folder that holds your decks"
+                )
+            with os.scandir(current) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(f"{quote_path(current)}: cannot read this folder: {_os_reason(exc)}")
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            is_deck = entry.name.endswith(DECK_SUFFIXES)
+            try:
+                is_dir = entry.is_dir()  # follows a symlink
+            except OSError as exc:  # a link that cannot be followed
+                if not is_deck:
+                    problems.append(
+                        f"{quote_path(entry.path)}: cannot follow this link: {_os_reason(exc)}"
+                    )
+                is_dir = False
+            if is_dir:
+                stack.append(Path(entry.path))
+            elif is_deck:
+                yield Path(entry.path)
 
 
 def load_decks(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Deck]:
@@ -568,16 +688,18 @@ def load_decks(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> lis
     decks: list[Deck] = []
     problems: list[str] = []
     seen: dict[str, str] = {}
-    for path in find_deck_files(paths):
+    for path in find_deck_files(paths, problems):
         try:
             deck = load_deck(path, max_bytes)
         except DeckError as exc:
             problems.extend(exc.problems)
             continue
         if deck.id in seen:
-            problems.append(f"{path}:1: deck id {deck.id!r} is also used by {seen[deck.id]}")
+            problems.append(
+                f"{quote_path(path)}:1: deck id {deck.id!r} is also used by {seen[deck.id]}"
+            )
             continue
-        seen[deck.id] = str(path)
+        seen[deck.id] = quote_path(path)
         decks.append(deck)
     if problems:
         raise DeckError(problems)

@@ -264,20 +264,37 @@ class DeckStatus:
     name: str
     cards: int
     new: int
+    """Cards never reviewed (or reset), whatever today's limit."""
     due: int
     retired: int
     next_due: str | None
+    suspended: int = 0
+    learning: int = 0
+    """Cards answered below 4 today: they come back today (same-day repeats)."""
+    new_today: int = 0
+    """New cards today's limits (global and this deck's) still let ``review`` show."""
+    reviews_today: int = 0
+    """Due cards today's review limits still let ``review`` show."""
+
+    @property
+    def left_today(self) -> int:
+        """What ``mlcards review`` would still show today."""
+        return self.reviews_today + self.learning + self.new_today
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "left_today": self.left_today}
 
 
 @dataclass(frozen=True)
 class Backup:
+    """One backup file: when it was really made (not ``MLCARDS_NOW``), why, and whether the
+    copy passed SQLite's integrity check when it was made (None: not recorded)."""
+
     path: Path
     created: datetime
     reason: str
     size: int
+    sound: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -286,6 +303,7 @@ class Backup:
             "created": utc_iso(self.created),
             "reason": self.reason,
             "bytes": self.size,
+            "sound": self.sound,
         }
 
 
@@ -327,6 +345,8 @@ class StatsQuery:
     since: date | None = None
     deck_id: str | None = None
     tag: str | None = None
+    distractor_cards: int | None = 20
+    """Distractor picks for this many cards, those most often answered wrong (None: all)."""
 
 
 @dataclass(frozen=True)
@@ -409,6 +429,8 @@ class DistractorCard:
     correct: int
     dont_know: int
     picks: dict[str, int]
+    texts: dict[str, str] = field(default_factory=dict)
+    """Each choice's text, by id."""
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mlcards.errors import InputNotFoundError, OutputError
+from mlcards.sanitize import quote_path
 
 
 @contextmanager
@@ -17,23 +19,56 @@ def open_output(path: Path | None) -> Iterator[TextIO]:
     """stdout, or a temp file beside ``path`` that replaces it only once fully written.
 
     On any failure (or Ctrl-C) the temp file is removed and an existing ``path`` is left
-    byte-for-byte as it was.
+    byte-for-byte as it was. A symlink is written through: its target is replaced and the
+    link stays. A FIFO or a character device (``/dev/stdout``, ``/dev/null``) is written
+    directly, as asked, since it cannot be replaced; other special files are refused.
     """
     if path is None:
         yield sys.stdout
         sys.stdout.flush()
         return
+    shown = quote_path(path)
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise OutputError(f"{shown}: cannot write here: {exc.strerror}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"{shown}: is a folder, not a file")
+    if info is not None and (stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode)):
+        with _direct(path, shown) as stream:
+            yield stream
+        return
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"{shown}: not a regular file (a block device or socket); not written")
+    target = Path(os.path.realpath(path))  # through any symlinks, to the file they name
+    yield from _replace(target, shown)
+
+
+@contextmanager
+def _direct(path: Path, shown: str) -> Iterator[TextIO]:
+    try:
+        stream = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with stream:
+            yield stream
+    except OSError as exc:
+        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from None
+
+
+def _replace(path: Path, shown: str) -> Iterator[TextIO]:
     import tempfile
 
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent
     if not folder.is_dir():
-        raise InputNotFoundError(f"{folder}: no such folder for the output file")
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder, not a file")
+        raise InputNotFoundError(f"{quote_path(folder)}: no such folder for the output file")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write here: {exc.strerror}") from None
+        raise OutputError(f"{shown}: cannot write here: {exc.strerror}") from None
     tmp = Path(tmp_name)
     try:
         if path.exists():
@@ -50,7 +85,7 @@ def open_output(path: Path | None) -> Iterator[TextIO]:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -25,11 +25,13 @@ from mlcards.models import (
     CachedSchedule,
     CardKey,
     Deck,
+    DeckStatus,
     ScheduledCard,
     StatsQuery,
     StoredSchedule,
 )
 from mlcards.replay import SchedulerFor, replay, schedule_differences
+from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
 from mlcards.store import Scope, Store
 
@@ -146,8 +148,6 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     """On every review start: bring a newer mlcards's bundled cards into the decks that came
     from the bundle (and move decks imported from inside the package to their copies).
     Decks the learner never had are not added. Returns warnings to show."""
-    from mlcards.deck import load_decks
-
     inside = str(bundled_decks_dir().resolve())
     paths = store.decks.paths()
     bundled_ids = {
@@ -161,6 +161,8 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     moved = {d for d in bundled_ids if paths[d].startswith(inside + os.sep)}
     if not moved and not sync.changed:
         return sync.warnings
+    from mlcards.deck import load_decks  # only now: YAML costs start-up time
+
     wanted = [
         deck
         for deck in load_decks(sync.copies)
@@ -212,6 +214,26 @@ def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[Sch
         )
         for item in items
     ]
+
+
+def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatus]:
+    """Every deck's counts, with today's new cards and reviews cut to what the daily limits
+    (global and per deck, counted from the log) still let ``review`` show, deck by deck in
+    the order ``review`` takes them."""
+    overall = allowance(
+        settings.new_per_day, settings.reviews_per_day, DeckCounts(*store.log.counts_today(today))
+    )
+    left_new, left_reviews = overall.new, overall.reviews
+    shown = []
+    for status in store.decks.status(today):
+        own = settings.for_deck(status.id)
+        done = DeckCounts(*store.log.counts_today(today, status.id))
+        room = allowance(own.new_per_day, own.reviews_per_day, done)
+        new = min(status.new_today, room.new, left_new)
+        reviews = min(status.reviews_today, room.reviews, left_reviews)
+        left_new, left_reviews = left_new - new, left_reviews - reviews
+        shown.append(replace(status, new_today=new, reviews_today=reviews))
+    return shown
 
 
 def session_hooks(
@@ -283,6 +305,9 @@ def check(
         return CheckResult(integrity, [], 0)
     cached: dict[CardKey, StoredSchedule] = store.cards.states()
     schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
+    unreadable = _unreadable_reviews(store)
+    if unreadable:  # the log itself is damaged: replaying it would be a guess
+        return CheckResult(unreadable, [], len(cached))
     replayed: dict[CardKey, CachedSchedule] = replay(
         store.log.replay_rows(), schedule_from, scheduler_for=scheduler_for
     )
@@ -292,6 +317,26 @@ def check(
         store.cards.rebuild(replayed)
         result.repaired = True
     return result
+
+
+def _unreadable_reviews(store: Store, shown: int = 20) -> list[str]:
+    """Review rows the replay cannot read (a study day that is not a date, a quality out of
+    0-5), each named by its id."""
+    problems = []
+    for row in store.log.replay_rows():
+        day, quality = row["study_day"], row["quality"]
+        try:
+            date.fromisoformat(str(day))
+            valid = isinstance(quality, int) and 0 <= quality <= 5
+        except ValueError:
+            problems.append(f"review {row['id']}: study_day {str(day)[:40]!r} is not a date")
+            continue
+        if not valid:
+            problems.append(f"review {row['id']}: quality {str(quality)[:40]!r} is not 0-5")
+        if len(problems) >= shown:
+            problems.append("(more unreadable reviews not listed)")
+            break
+    return problems
 
 
 @dataclass
@@ -324,22 +369,61 @@ class StoreActions:
         path = Path(item.path) if item.path else None
         if path is None or not path.is_file():
             return item, f"The deck file of {item.key} is not available to edit."
+        variable = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        try:
+            command = shlex.split(editor)
+        except ValueError as exc:  # e.g. an unbalanced quote
+            return item, f"Could not start the editor: ${variable} is not a command line ({exc})."
+        if not command:
+            return item, f"Could not start the editor: ${variable} is empty."
         with self.pause():
             try:
-                subprocess.run([*shlex.split(editor), f"+{item.card.line}", str(path)], check=False)
+                run_editor([*command, f"+{item.card.line}", str(path)])
             except OSError as exc:
-                return item, f"Could not start the editor {editor!r}: {exc.strerror}"
+                shown = terminal_safe(command[0])
+                return item, f"Could not start the editor {shown!r}: {exc.strerror}"
         try:
             deck = load_deck(path)
             self.store.decks.import_decks([deck], self.now())
         except MlcardsError as exc:
-            first = str(exc).splitlines()[0]
+            first = terminal_safe(str(exc).splitlines()[0])
             return item, f"Not re-imported: {first}"
         fresh = self.store.cards.one(item.deck_id, item.card.id)
         if fresh is None:
             return None, f"{item.key} is no longer in its deck file: retired."
-        return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {path.name}."
+        shown = quote_path(path.name)
+        return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {shown}."
+
+
+EDITOR_GRACE_S = 5.0
+"""How long an editor has to save and exit after SIGTERM before it is killed."""
+
+
+def run_editor(command: list[str]) -> int:
+    """Run an editor in the foreground and wait for it.
+
+    Ctrl-C belongs to the editor while it runs (mlcards ignores SIGINT meanwhile, as
+    ``system()`` does). If mlcards itself is told to stop (SIGTERM or SIGHUP, raised here as
+    SystemExit), the editor is sent SIGTERM and given ``EDITOR_GRACE_S`` seconds to save and
+    exit before it is killed: unsaved work gets its chance.
+    """
+    import signal
+
+    process = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return process.wait()
+    except BaseException:
+        process.terminate()
+        try:
+            process.wait(timeout=EDITOR_GRACE_S)
+        except BaseException:
+            process.kill()
+            process.wait()
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def marked_cards(store: Store, kind: str, settings: Settings) -> list[dict[str, object]]:
@@ -370,10 +454,16 @@ def unsuspend(store: Store, refs: list[str], every: bool = False) -> int:
 
 
 def unflag(store: Store, refs: list[str]) -> int:
-    for deck_id, card_id in parse_card_refs(refs):
-        if not store.cards.flag(deck_id, card_id, flagged=False):
+    """Clear the flag of the named cards; an unknown card is an error, found before any
+    flag is cleared."""
+    keys = parse_card_refs(refs)
+    known = store.cards.states()
+    for deck_id, card_id in keys:
+        if (deck_id, card_id) not in known:
             raise UsageError(f"no card {deck_id}/{card_id}")
-    return len(refs)
+    for deck_id, card_id in keys:
+        store.cards.flag(deck_id, card_id, flagged=False)
+    return len(keys)
 
 
 def check_deck(store: Store, deck: str | None) -> None:
@@ -409,8 +499,11 @@ def export(
     fmt: str,
     scope: Scope,
     progress: Callable[[Iterable[Row], int], Iterable[Row]] | None = None,
+    *,
+    raw: bool = False,
 ) -> None:
-    """Write the review log (``reviews``) or the cards (``cards``) as CSV or JSON."""
+    """Write the review log (``reviews``) or the cards (``cards``) as CSV or JSON; CSV cells
+    a spreadsheet would run as formulas are escaped unless ``raw``."""
     from mlcards import stats as serialise
 
     check_deck(store, scope.deck)
@@ -419,13 +512,18 @@ def export(
         if progress is not None:
             rows = progress(rows, store.log.count(scope))
         if fmt == "csv":
-            serialise.write_csv(stream, REVIEW_COLUMNS, rows)
+            serialise.write_csv(stream, REVIEW_COLUMNS, rows, escape_formulas=not raw)
         else:
             serialise.write_json_array(stream, (serialise.review_json(r) for r in rows))
         return
     cards = store.stats.card_summaries(scope)
     if fmt == "csv":
-        serialise.write_csv(stream, serialise.CARD_COLUMNS, (serialise.card_csv(c) for c in cards))
+        serialise.write_csv(
+            stream,
+            serialise.CARD_COLUMNS,
+            (serialise.card_csv(c) for c in cards),
+            escape_formulas=not raw,
+        )
     else:
         serialise.write_json_array(stream, (serialise.card_json(c) for c in cards))
 

@@ -207,8 +207,9 @@ class Session:
             if fresh is None or not allowed:
                 self._queue.popleft()
                 continue
-            entry.item = fresh
-            return fresh
+            if fresh != entry.item:  # unchanged: the same object, so next() can be asked again
+                entry.item = fresh
+            return entry.item
         return None
 
     def choice_order(self, item: ScheduledCard) -> list[Choice]:

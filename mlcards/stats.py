@@ -23,6 +23,8 @@ from mlcards.models import (
 )
 
 DEFAULT_DAYS = 365
+DISTRACTOR_CARDS = 20
+"""``stats --json`` lists distractor picks for this many cards (the most missed) unless --all."""
 RETENTION_PERIODS = (7, 30, 365)
 FORECAST_DAYS = 30
 HARDEST_LIMIT = 10
@@ -107,7 +109,9 @@ def _card_entry(card: CardSummary, leech: bool) -> dict[str, Any]:
 
 def _distractor_entry(card: DistractorCard) -> dict[str, Any]:
     wrong = [c for c in card.choices if c not in card.answer]
-    choices = [{"id": c, "picks": card.picks.get(c, 0)} for c in wrong]
+    choices = [
+        {"id": c, "picks": card.picks.get(c, 0), "text": card.texts.get(c, "")} for c in wrong
+    ]
     return {
         "deck": card.deck_id,
         "card": card.card_id,
@@ -343,13 +347,34 @@ def card_csv(card: CardSummary) -> tuple[Any, ...]:
     return tuple("" if obj[c] is None else obj[c] for c in CARD_COLUMNS)
 
 
-def write_csv(stream: TextIO, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
-    """A header row then one line per row, RFC 4180 (quoted as needed, CRLF). Returns rows."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)."""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``), with a ``'``
+    in front so it is shown as text; numbers and other text are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(
+    stream: TextIO,
+    columns: tuple[str, ...],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    escape_formulas: bool = True,
+) -> int:
+    """A header row then one line per row, RFC 4180 (quoted as needed, CRLF). Returns rows.
+
+    Text cells that a spreadsheet would run as a formula are escaped (``spreadsheet_safe``)
+    unless ``escape_formulas`` is off."""
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([spreadsheet_safe(v) for v in row] if escape_formulas else row)
         count += 1
     return count
 
@@ -367,7 +392,17 @@ def write_json_array(stream: TextIO, objects: Iterable[dict[str, Any]]) -> int:
 
 def status_json(decks: Sequence[DeckStatus], today: date, next_due: date | None) -> dict[str, Any]:
     """The ``status --json`` document."""
-    keys = ("cards", "new", "due", "retired")
+    keys = (
+        "cards",
+        "new",
+        "due",
+        "retired",
+        "suspended",
+        "learning",
+        "new_today",
+        "reviews_today",
+        "left_today",
+    )
     return {
         "today": today.isoformat(),
         "decks": [d.to_dict() for d in decks],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -115,8 +116,23 @@ def test_status_json_next_day(
         "due": 0,
         "retired": 0,
         "next_due": None,
+        "suspended": 0,
+        "learning": 0,
+        "new_today": 3,
+        "reviews_today": 0,
+        "left_today": 3,
     }
-    assert doc["totals"] == {"cards": 3, "new": 3, "due": 0, "retired": 0}
+    assert doc["totals"] == {
+        "cards": 3,
+        "new": 3,
+        "due": 0,
+        "retired": 0,
+        "suspended": 0,
+        "learning": 0,
+        "new_today": 3,
+        "reviews_today": 0,
+        "left_today": 3,
+    }
 
 
 def test_rollover_hour_decides_the_study_day(
@@ -208,3 +224,47 @@ def test_deck_size_cap_is_configurable(capsys: pytest.CaptureFixture[str], tmp_p
     assert run(capsys, "config", "set", "max_deck_bytes", "1024")[0] == 0
     code, _, err = run(capsys, "import", str(deck))
     assert code == 65 and "decks are limited to 1,024 bytes" in err
+
+
+def test_status_imports_no_pydantic(tmp_path: Path) -> None:
+    """typer 0.29 imports pydantic (60-70 ms) to coerce options; mlcards pins a typer that
+    does not, and nothing of ours brings it back."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mlcards.cli import main\n"
+        "try:\n    main(['status', '--json'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'yaml', "
+        "'sqlite_utils', 'fsrs')))"
+    )
+    env = {**os.environ, "MLCARDS_HOME": str(tmp_path)}
+    for _ in ("the first run creates and migrates the database", "the everyday status"):
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_status_says_what_is_left_today(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card answered wrong today is still due today (learning); today's new cards stop at
+    the daily limit; a suspended card is counted apart."""
+    from helpers import answer_card
+
+    from mlcards.config import save_setting
+    from mlcards.store import Store
+
+    run(capsys, "import", str(write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2", "c3")))))
+    save_setting("new_per_day", "2")
+    monkeypatch.setenv("MLCARDS_NOW", "2026-05-01T10:00:00+00:00")
+    with Store.open(Path(os.environ["MLCARDS_HOME"]) / "mlcards.db") as store:
+        answer_card(store, "2026-05-01", "toy", "c1", 1)  # wrong: back today
+        store.cards.suspend("toy", "c3")
+    doc = json.loads(run(capsys, "status", "--json")[1])
+    (deck,) = doc["decks"]
+    assert (deck["learning"], deck["new_today"], deck["suspended"]) == (1, 1, 1)
+    assert deck["left_today"] == 2 and deck["new"] == 2  # c2 new today; c3 unseen, suspended
+    out = run(capsys, "status")[1]
+    assert "Next review: 2 card(s) left today" in out and "Toy toy" in out  # the name

@@ -162,7 +162,7 @@ def test_interrupted_export_leaves_the_existing_file_untouched(
     real = serialise.write_csv
     written: list[int] = []
 
-    def failing(stream: Any, columns: Any, rows: Any) -> int:
+    def failing(stream: Any, columns: Any, rows: Any, **options: Any) -> int:
         def some_then_fail() -> Iterator[Any]:
             for n, row in enumerate(rows):
                 if n == 5:
@@ -170,7 +170,7 @@ def test_interrupted_export_leaves_the_existing_file_untouched(
                 written.append(n)
                 yield row
 
-        return real(stream, columns, some_then_fail())
+        return real(stream, columns, some_then_fail(), **options)
 
     monkeypatch.setattr(serialise, "write_csv", failing)
     got, _, err = run(capsys, "export", "reviews", "-o", str(target))

@@ -267,7 +267,8 @@ def test_switching_back_and_forth_is_lossless(
     code, out, _ = run(capsys, "config", "set", "scheduler", "fsrs")
     assert code == 0 and "of beta from the log" in out and "alpha" not in out.split("from")[0]
     assert run(capsys, "check")[0] == 0
-    code, out, _ = run(capsys, "config", "set", "scheduler", "sm2")
+    code, out, _ = run(capsys, "config", "unset", "scheduler")  # back to the default, sm2
+    assert code == 0 and "rescheduled 2 card(s) of beta" in out
     assert _cache(db_path, "beta") == sm2_beta and run(capsys, "check")[0] == 0
 
 

@@ -20,11 +20,12 @@ PACKAGE = Path(mlcards.__file__).resolve().parent
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "rules": set(),
+    "sanitize": set(),
     "models": {"rules"},
     "clock": {"errors", "models", "rules"},
     "schedulers": {"models", "rules", "errors"},
     "scheduler": {"schedulers"},
-    "deck": {"models", "errors", "bundled"},
+    "deck": {"models", "errors", "bundled", "sanitize"},
     "bundled": set(),
     "config": {"errors", "rules"},
     "stats": {"models", "rules"},
@@ -42,7 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "evaluation": {"errors", "models", "replay", "rules", "schedulers"},
     "store": {"models", "rules", "errors"},
-    "render": {"models", "rules"},
+    "render": {"models", "rules", "sanitize"},
     "terminal": set(),
     "review": {
         "models",
@@ -56,9 +57,9 @@ ALLOWED: dict[str, set[str]] = {
         "errors",
         "scheduling",
     },
-    "output": {"errors"},
+    "output": {"errors", "sanitize"},
     "lint": {"models", "errors"},
-    "formats": {"deck", "models", "errors"},
+    "formats": {"deck", "models", "errors", "sanitize"},
     "service": {
         "bundled",
         "config",
@@ -68,6 +69,7 @@ ALLOWED: dict[str, set[str]] = {
         "models",
         "replay",
         "rules",
+        "sanitize",
         "scheduling",
         "session",
         "stats",
@@ -80,9 +82,6 @@ ALLOWED: dict[str, set[str]] = {
 
 # Known exceptions, each with the reason and the issue that removes it.
 EXCEPTIONS = {
-    # Backup names and daily backups still follow MLCARDS_NOW; the hostile-input issue moves
-    # them to real time, which removes this import.
-    ("store.backups", "clock"),
     # The root package's version string, for the migrations table and messages.
     ("store.db", "__init__"),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -33,14 +33,17 @@ def session_for(store: Store, day: date = DAY, **kw: object) -> Session:
 def test_rotation_keeps_a_same_day_pre_restore_copy(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from mlcards.store import backups
+
     store = Store.open(db_path)
     store.decks.import_decks([toy_deck()], at("2026-03-01"))
-    monkeypatch.setenv("MLCARDS_NOW", "2026-03-02T18:00:00+00:00")
-    store.backups.create("pre-restore")
-    monkeypatch.setenv("MLCARDS_NOW", "2026-03-02T18:05:00+00:00")
-    store.backups.create("pre-import")
-    monkeypatch.setenv("MLCARDS_NOW", "2026-03-20T09:00:00+00:00")
-    store.backups.create("daily")
+    for when, reason in [
+        ("2026-03-02T18:00:00+00:00", "pre-restore"),
+        ("2026-03-02T18:05:00+00:00", "pre-import"),
+        ("2026-03-20T09:00:00+00:00", "daily"),
+    ]:  # real time, as backups see it
+        monkeypatch.setattr(backups, "real_now", lambda when=when: datetime.fromisoformat(when))
+        store.backups.create(reason)
     store.close()
     reasons = [b.reason for b in list_backups(db_path)]
     assert "pre-restore" in reasons  # a safety copy outlives same-day rotation
@@ -92,8 +95,8 @@ def test_latest_skips_a_backup_that_is_not_sound(tmp_path: Path) -> None:
     home = tmp_path / "home"
     deck = write(tmp_path / "toy.yaml", deck_yaml())
     assert mlcards(home, "import", str(deck))[0] == 0
-    assert mlcards(home, "backup", "create", MLCARDS_NOW="2026-03-01T10:00:00+00:00")[0] == 0
-    assert mlcards(home, "backup", "create", MLCARDS_NOW="2026-03-02T10:00:00+00:00")[0] == 0
+    assert mlcards(home, "backup", "create")[0] == 0
+    assert mlcards(home, "backup", "create")[0] == 0
     newest, older = list_backups(home / "mlcards.db")
     newest.path.write_bytes(b"not a database at all" * 100)
     code, out, err = mlcards(home, "backup", "restore", "latest")

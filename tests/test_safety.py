@@ -272,18 +272,19 @@ def test_check_finds_a_wrong_cache_and_repair_rebuilds_it(tmp_path: Path) -> Non
 def test_daily_backups_rotate_7_daily_4_weekly_6_monthly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from datetime import date, timedelta
+    from datetime import UTC, date, datetime, timedelta
 
-    from mlcards.store import Store, list_backups
+    from mlcards.store import Store, backups, list_backups
 
     home = tmp_path / "home"
     home.mkdir()
     db = home / "mlcards.db"
     answer_with_driver(db, write(tmp_path / "s.yaml", big_deck_yaml("s", 2)), home)
     start = date(2026, 1, 1)
-    for offset in range(0, 240, 3):  # a use every third day for eight months
+    for offset in range(0, 240, 3):  # a use every third day for eight months (of real time)
         day = start + timedelta(days=offset)
-        monkeypatch.setenv("MLCARDS_NOW", f"{day.isoformat()}T12:00:00+00:00")
+        real = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        monkeypatch.setattr(backups, "real_now", lambda real=real: real)
         for _ in range(2):  # the second use of a day makes no new backup
             Store.open(db, daily_backup=True).close()
     backups = list_backups(db)
@@ -304,7 +305,7 @@ def test_restore_brings_back_the_reviews_of_the_backup(tmp_path: Path) -> None:
     deck = write(tmp_path / "s.yaml", big_deck_yaml("s", 4))
     answer_with_driver(db, deck, home)
     reviewed = query(db, "SELECT count(*) FROM reviews")
-    assert mlcards(home, "backup", "create", MLCARDS_NOW="2026-04-01T10:00:00+00:00")[0] == 0
+    assert mlcards(home, "backup", "create")[0] == 0
     other = write(tmp_path / "t.yaml", big_deck_yaml("t", 4))
     answer_with_driver(db, other, home)
     assert query(db, "SELECT count(*) FROM reviews")[0][0] > reviewed[0][0]
@@ -403,6 +404,6 @@ def test_a_backup_that_cannot_be_written_does_not_block_studying(tmp_path: Path)
     db = home / "mlcards.db"
     answer_with_driver(db, write(tmp_path / "s.yaml", big_deck_yaml("s", 2)), home)
     (home / "backups").write_text("a file where the backup folder should be")
-    code, out, err = mlcards(home, "status", "--json", MLCARDS_NOW="2026-05-01T10:00:00+00:00")
+    code, out, err = mlcards(home, "status", "--json")
     assert code == 0 and json.loads(out)["totals"]["cards"] == 2
     assert "warning: daily backup skipped" in err

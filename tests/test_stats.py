@@ -197,15 +197,21 @@ def test_distractor_counts_show_common_and_never_picked_choices(store: Store) ->
         "correct": 9,
         "dont_know": 0,
         "wrong_picks": 8,
-        "choices": [{"id": "b", "picks": 0}, {"id": "c", "picks": 8}],
+        "choices": [
+            {"id": "b", "picks": 0, "text": "Beta"},
+            {"id": "c", "picks": 8, "text": "Gamma"},
+        ],
         "never_picked": ["b"],
     }
     # a2: picked b once; its repeat was right; the "don't know" picks nothing.
-    assert distractors["a2"]["choices"] == [{"id": "b", "picks": 1}, {"id": "c", "picks": 0}]
+    assert distractors["a2"]["choices"] == [
+        {"id": "b", "picks": 1, "text": "Beta"},
+        {"id": "c", "picks": 0, "text": "Gamma"},
+    ]
     assert (distractors["a2"]["answers"], distractors["a2"]["dont_know"]) == (2, 1)
     # m1's wrong answer picked b; its same-day repeat is not a first answer.
     assert distractors["m1"]["answers"] == 7
-    assert distractors["m1"]["choices"][0] == {"id": "b", "picks": 1}
+    assert distractors["m1"]["choices"][0] == {"id": "b", "picks": 1, "text": "Beta"}
     assert distractors["b1"]["dont_know"] == 1
     assert [d["card"] for d in stats_of(store)["distractors"]][:3] == ["leech", "m1", "a2"]
 
@@ -268,7 +274,7 @@ def test_same_day_repeats_are_not_counted_as_distractor_picks(db_path: Path) -> 
         doc = stats_of(store, today=date(2026, 3, 1))
     (card,) = doc["distractors"]
     assert card["answers"] == 1
-    assert card["choices"] == [{"id": "b", "picks": 1}, {"id": "c", "picks": 0}]
+    assert [(c["id"], c["picks"]) for c in card["choices"]] == [("b", 1), ("c", 0)]
     assert doc["totals"]["answers"] == 3
 
 
@@ -302,7 +308,9 @@ def test_dashboard_fits_80_columns_and_shows_every_section(store: Store) -> None
     assert "Due today 3 (3 overdue) · next 7 days 6 · next 30 days 6" in out
     assert "58% 15/26" in out and "0% 0/1" in out  # retention, last 30 days
     assert "alpha/leech" in out and "LEECH" in out
-    assert "c: 8 (47%)" in out and "b: never picked" in out
+    # each wrong choice by its text, with its picks and share (the issue: ids meant nothing)
+    lines = [" ".join(line.split()) for line in out.splitlines()]
+    assert "8x 47% Gamma" in lines and "never Beta" in lines
     assert "busiest day: 6 answers" in out  # Mar 1: a1, a2 twice, leech, b1 twice
 
 
@@ -330,3 +338,25 @@ def test_no_reviews_says_so(db_path: Path) -> None:
     con, buffer = console()
     con.print(render_no_reviews(doc))
     assert "No reviews in the last 365 days yet" in buffer.getvalue()
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_the_dashboard_fits_60_and_80_columns(store: Store, width: int) -> None:
+    buffer = io.StringIO()
+    con = Console(file=buffer, width=width, color_system=None, legacy_windows=False)
+    con.print(render_dashboard(stats_of(store), width=width))
+    lines = buffer.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= width
+    joined = [" ".join(line.split()) for line in lines]
+    assert "8x 47% Gamma" in joined  # a distractor by its text, not cut off
+    assert any(line.startswith("alpha/leech") for line in joined)  # card ids whole
+
+
+def test_the_calendar_labels_every_month_even_when_the_window_starts_late_in_one() -> None:
+    from mlcards.render.dashboard import heatmap
+
+    for today in (date(2026, 12, 20), date(2026, 3, 17), date(2027, 1, 20)):
+        buffer = io.StringIO()
+        Console(file=buffer, width=80, color_system=None).print(heatmap({}, today, None))
+        labels = buffer.getvalue().splitlines()[0].split()
+        assert len(labels) >= 12 and len(set(labels)) >= 12, labels

@@ -14,9 +14,10 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mlcards.deck import DEFAULT_MAX_BYTES, DeckValue, dump_deck, parse_deck
-from mlcards.errors import DeckError, InputNotFoundError, UsageError
+from mlcards.deck import DEFAULT_MAX_BYTES, DeckValue, dump_deck, parse_deck, read_regular_file
+from mlcards.errors import DeckError, UsageError
 from mlcards.models import Deck
+from mlcards.sanitize import quote_path
 
 SLUG_MAX = 64
 CHOICE_IDS = "abcdefghij"
@@ -72,23 +73,8 @@ class Conversion:
 
 def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """A source file as text: size-capped, strict UTF-8 (BOM dropped), no control characters."""
-    shown = str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputNotFoundError(f"{shown}: no such file") from None
-    except OSError as exc:
-        raise DeckError([f"{shown}:1: cannot read: {exc.strerror}"]) from None
-    if size > max_bytes:
-        raise DeckError(
-            [f"{shown}:1: file is {size:,} bytes; sources are limited to {max_bytes:,} bytes"]
-        )
-    try:
-        data = path.read_bytes()[: max_bytes + 1]
-    except OSError as exc:
-        raise DeckError([f"{shown}:1: cannot read: {exc.strerror}"]) from None
-    if len(data) > max_bytes:
-        raise DeckError([f"{shown}:1: file grew past the {max_bytes:,}-byte limit while read"])
+    shown = quote_path(path)
+    data = read_regular_file(path, max_bytes, what="sources")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -61,14 +62,20 @@ def heatmap(counts: dict[date, int], today: date, first: date | None) -> Group:
     """53 week columns x 7 weekday rows ending with today's week, one character per day."""
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
     busiest = max(counts.values(), default=0)
-    months = [" "] * HEATMAP_WEEKS
-    previous_month = None
-    for week in range(HEATMAP_WEEKS):
-        monday = start + timedelta(weeks=week)
-        if monday.month != previous_month and week + 3 <= HEATMAP_WEEKS:
-            if week == 0 or months[week - 1] == " ":
-                months[week : week + 3] = monday.strftime("%b")
-            previous_month = monday.month
+    months = [" "] * (HEATMAP_WEEKS + 2)  # a label may overhang the last week by two
+    firsts = [  # the first week column of each month in view
+        week
+        for week in range(HEATMAP_WEEKS)
+        if week == 0
+        or (start + timedelta(weeks=week)).month != (start + timedelta(weeks=week - 1)).month
+    ]
+    free = 0
+    for index, week in enumerate(firsts):
+        place = max(week, free)  # pushed right past the previous label if they would touch
+        ends = firsts[index + 1] if index + 1 < len(firsts) else HEATMAP_WEEKS
+        if place + 3 <= len(months) and place < ends:
+            months[place : place + 3] = (start + timedelta(weeks=week)).strftime("%b")
+            free = place + 4
     lines = [Text("    " + "".join(months).rstrip())]
     for weekday, label in enumerate(("Mon", "", "Wed", "", "Fri", "", "Sun")):
         line = Text(f"{label:<4}")
@@ -90,11 +97,13 @@ def heatmap(counts: dict[date, int], today: date, first: date | None) -> Group:
     return Group(*lines)
 
 
-def forecast_chart(days: list[dict[str, Any]]) -> Group:
-    """Vertical bars, two columns per day, eighth blocks for the top of each bar."""
+def forecast_chart(days: list[dict[str, Any]], room: int = 80) -> Group:
+    """Vertical bars, two columns per day (one when ``room`` is too narrow for two), eighth
+    blocks for the top of each bar."""
     values = [int(d["due"]) for d in days]
     largest = max(values, default=0)
     width = len(str(largest))
+    step = 2 if width + 2 + 2 * len(values) <= room else 1
     lines = []
     for row in range(FORECAST_HEIGHT):
         level_floor = (FORECAST_HEIGHT - 1 - row) * 8
@@ -104,13 +113,14 @@ def forecast_chart(days: list[dict[str, Any]]) -> Group:
             units = round(FORECAST_HEIGHT * 8 * value / largest) if largest else 0
             if value and units == 0:
                 units = 1
-            line.append(EIGHTHS[min(max(units - level_floor, 0), 8)] + " ", style="cyan")
+            bar = EIGHTHS[min(max(units - level_floor, 0), 8)]
+            line.append(bar + " " * (step - 1), style="cyan")
         lines.append(line)
-    lines.append(Text(" " * width + " └" + "─" * (2 * len(values)), style="dim"))
-    axis = [" "] * (2 * len(values))
+    lines.append(Text(" " * width + " └" + "─" * (step * len(values)), style="dim"))
+    axis = [" "] * (step * len(values) + 3)
     for offset, mark in ((0, "today"), (7, "+7"), (14, "+14"), (21, "+21"), (28, "+28")):
         if offset < len(values):
-            axis[2 * offset : 2 * offset + len(mark)] = mark
+            axis[step * offset : step * offset + len(mark)] = mark
     lines.append(Text(" " * (width + 2) + "".join(axis).rstrip(), style="dim"))
     return Group(*lines)
 
@@ -151,9 +161,10 @@ def _accuracy_table(label: str, rows: list[dict[str, Any]], key: str) -> Table:
 
 
 def render_dashboard(
-    doc: dict[str, Any], leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD
+    doc: dict[str, Any], leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD, width: int = 80
 ) -> Group:
-    """Every section of ``mlcards stats``, top to bottom."""
+    """Every section of ``mlcards stats``, top to bottom, laid out for ``width`` columns
+    (60 and up)."""
     parts: list[RenderableType] = []
     today = date.fromisoformat(doc["today"])
     window = doc["window"]
@@ -195,7 +206,7 @@ def render_dashboard(
     days = doc["forecast"]["days"]
     week = sum(int(d["due"]) for d in days[:7])
     month = sum(int(d["due"]) for d in days)
-    parts.append(forecast_chart(days))
+    parts.append(forecast_chart(days, width))
     parts.append(
         f"Due today {days[0]['due']} ({doc['forecast']['overdue']} overdue) · "
         f"next 7 days {week} · next 30 days {month}"
@@ -203,34 +214,39 @@ def render_dashboard(
 
     parts.append(_title("Retention (first answer of the day)"))
     retention = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
-    for name in ("Period", "Young (<21d)", "Mature (>=21d)", "All"):
-        retention.add_column(name, justify="left" if name == "Period" else "right")
+    for name in ("Last", "Young", "Mature", "All"):
+        retention.add_column(name, justify="left" if name == "Last" else "right", no_wrap=True)
     for r in doc["retention"]:
         retention.add_row(
-            f"last {r['days']} days", _share(r["young"]), _share(r["mature"]), _share(r["all"])
+            f"{r['days']} days", _share(r["young"]), _share(r["mature"]), _share(r["all"])
         )
     parts.append(retention)
+    parts.append(
+        Text(f"young: interval under {rules.MATURE_INTERVAL} days; mature: the rest", "dim")
+    )
 
     parts.append(_title("Cards by stage"))
-    stages = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    stages = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
     keys = ("new", "learning", "young", "mature", "retired")
-    stages.add_column("Deck", overflow="fold")
+    stages.add_column("Deck", no_wrap=True, overflow="ellipsis", ratio=1)
     for key in keys:
-        stages.add_column(key.capitalize(), justify="right")
+        stages.add_column("Learn" if key == "learning" else key.capitalize(), justify="right")
     for d in doc["stages"]["decks"]:
-        stages.add_row(d["deck"], *(str(d[k]) for k in keys))
+        stages.add_row(Text(d["deck"]), *(str(d[k]) for k in keys))
     if len(doc["stages"]["decks"]) > 1:
         stages.add_section()
         stages.add_row("total", *(str(doc["stages"]["total"][k]) for k in keys))
     parts.append(stages)
 
     parts.append(_title("Easiness and intervals (learned cards)"))
-    pair = Table.grid(padding=(0, 4))
-    pair.add_row(
-        histogram_table("Easiness factor", doc["easiness"]),
-        histogram_table("Interval", doc["intervals"]),
-    )
-    parts.append(pair)
+    easiness = histogram_table("Easiness factor", doc["easiness"])
+    intervals = histogram_table("Interval", doc["intervals"])
+    if width >= 76:
+        pair = Table.grid(padding=(0, 4))
+        pair.add_row(easiness, intervals)
+        parts.append(pair)
+    else:
+        parts += [easiness, Text(""), intervals]
 
     if doc.get("retrievability"):
         r = doc["retrievability"]
@@ -251,13 +267,13 @@ def render_dashboard(
     parts.append(_title("Hardest cards"))
     if doc["hardest"]:
         hardest = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-        hardest.add_column("Card", overflow="fold", ratio=1)
-        for name in ("Reviews", "Lapses", "EF", "Accuracy"):
-            hardest.add_column(name, justify="right")
-        hardest.add_column("")
+        hardest.add_column("Card", no_wrap=True, overflow="ellipsis", ratio=1)
+        for name in ("Reviews", "Lapses", "EF", "Right"):
+            hardest.add_column(name, justify="right", no_wrap=True)
+        hardest.add_column("", no_wrap=True)
         for c in doc["hardest"]:
             hardest.add_row(
-                f"{c['deck']}/{c['card']}",
+                Text(f"{c['deck']}/{c['card']}"),
                 str(c["reviews"]),
                 str(c["lapses"]),
                 f"{c['easiness']:.2f}",
@@ -266,7 +282,7 @@ def render_dashboard(
             )
         parts.append(hardest)
     else:
-        parts.append("No card has lapsed or lost easiness.")
+        parts.append(Text("No card has lapsed or lost easiness."))
     if doc["leeches"]:
         parts.append(
             Text(
@@ -280,22 +296,26 @@ def render_dashboard(
     parts.append(_title("Distractors: wrong choices picked (first answers)"))
     shown = [d for d in doc["distractors"] if d["wrong_picks"]][:DISTRACTOR_LIMIT]
     if not shown:
-        parts.append("No wrong choice has been picked yet.")
+        parts.append(Text("No wrong choice has been picked yet."))
     for d in shown:
-        line = Text(f"{d['deck']}/{d['card']}", style="bold")
+        line = Text(f"{d['deck']}/{d['card']}", style="bold", no_wrap=True, overflow="ellipsis")
         line.append(
             f"  {d['answers']} answers, {d['correct']} right, {d['dont_know']} don't know",
             style="dim",
         )
         parts.append(line)
-        picks = Text("  ")
+        picks = Table.grid(padding=(0, 1))
+        picks.add_column(justify="right", no_wrap=True, width=5)
+        picks.add_column(justify="right", no_wrap=True, width=4)
+        picks.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
         for choice in d["choices"]:
-            share = percent(choice["picks"] / d["answers"]) if d["answers"] else "-"
+            text = Text(" ".join(str(choice.get("text") or choice["id"]).split()))
             if choice["picks"]:
-                picks.append(f"{choice['id']}: {choice['picks']} ({share})  ")
+                share = percent(choice["picks"] / d["answers"]) if d["answers"] else "-"
+                picks.add_row(f"{choice['picks']}x", share, text)
             else:
-                picks.append(f"{choice['id']}: never picked  ", style="yellow")
-        parts.append(picks)
+                picks.add_row(Text("never", style="yellow"), "", text)
+        parts.append(Padding(picks, (0, 0, 0, 2)))
     return Group(*parts)
 
 

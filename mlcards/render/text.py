@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from mlcards.models import Backup, DeckStatus, ImportSummary
 from mlcards.render.review import describe_due
+from mlcards.sanitize import quote_path, terminal_safe
 
 CHECK_SHOWN = 50
 
@@ -48,25 +50,52 @@ def import_summary(summaries: Sequence[ImportSummary], dry_run: bool) -> Group:
     return Group(*parts)
 
 
-STATUS_COLUMNS = ("cards", "new", "due", "retired")
+STATUS_COLUMNS = (
+    ("Left", "left_today"),
+    ("Due", "reviews_today"),
+    ("Lrn", "learning"),
+    ("New", "new_today"),
+    ("Unseen", "new"),
+    ("Susp", "suspended"),
+    ("Cards", "cards"),
+)
 
 
-def status_table(decks: Sequence[DeckStatus], today: date, next_due: date | None) -> Group:
+def status_table(
+    decks: Sequence[DeckStatus], today: date, next_due: date | None, width: int = 80
+) -> Group:
     if not decks:
         return Group(
             Text("No decks yet. Run `mlcards review` to start with the bundled decks, or"),
             Text("`mlcards import PATH` to add your own."),
         )
-    totals = {key: sum(getattr(d, key) for d in decks) for key in STATUS_COLUMNS}
-    table = Table(title=f"Study day {today.isoformat()}", title_justify="left")
-    table.add_column("Deck")
-    for name in STATUS_COLUMNS:
-        table.add_column(name.capitalize(), justify="right")
+    table = Table(
+        title=f"Study day {today.isoformat()}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    numbers = sum(len(name) + 2 for name, _ in STATUS_COLUMNS) + 2
+    table.add_column("Deck", no_wrap=True, overflow="ellipsis", max_width=max(12, width - numbers))
+    for name, _ in STATUS_COLUMNS:
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for d in decks:
-        table.add_row(Text(d.id), *(str(getattr(d, key)) for key in STATUS_COLUMNS))
+        table.add_row(Text(d.name or d.id), *(str(getattr(d, key)) for _, key in STATUS_COLUMNS))
     table.add_section()
-    table.add_row("total", *(str(totals[k]) for k in STATUS_COLUMNS))
-    return Group(table, Text(f"Next review: {describe_due(next_due, today)}"))
+    table.add_row("total", *(str(sum(getattr(d, key) for d in decks)) for _, key in STATUS_COLUMNS))
+    parts: list[RenderableType] = [table]
+    retired = sum(d.retired for d in decks)
+    legend = (
+        "Left: to review today (Due + Lrn + New). Due, New: what today's limits still show. "
+        "Lrn: answered wrong today, back today. Unseen: never reviewed. Susp: suspended"
+    )
+    parts.append(Text(legend + (f"; {retired} retired." if retired else "."), style="dim"))
+    left = sum(d.left_today for d in decks)
+    when = f"{left} card(s) left today" if left else describe_due(next_due, today)
+    parts.append(Text(f"Next review: {when}"))
+    return Group(*parts)
 
 
 def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:
@@ -74,19 +103,31 @@ def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:
         return [empty]
     lines = []
     for c in cards:
-        where = f"{c['path']}:{c['line']}" if c["path"] else "(no file)"
-        title = f"  {c['title']}" if c["title"] else ""
-        lines.append(f"{c['deck']}/{c['card']}{title}\n    {where}  lapses: {c['lapses']}")
+        where = f"{quote_path(str(c['path']))}:{c['line']}" if c["path"] else "(no file)"
+        title = f"  {quote_path(str(c['title']))}" if c["title"] else ""
+        key = quote_path(f"{c['deck']}/{c['card']}")
+        lines.append(f"{key}{title}\n    {where}  lapses: {c['lapses']}")
     return lines
 
 
 def backup_lines(backups: Sequence[Backup]) -> list[str]:
+    """One aligned row per backup under a header: name, local time, reason, size."""
     if not backups:
         return ["No backups yet."]
-    return [
-        f"{b.path.name}  {b.created.astimezone().strftime('%Y-%m-%d %H:%M')}  "
-        f"{b.reason:<13} {b.size / 1024:,.0f} KiB"
+    rows = [
+        (
+            quote_path(b.path.name),
+            b.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            b.reason,
+            f"{b.size / 1024:,.0f} KiB",
+        )
         for b in backups
+    ]
+    header = ("name", "created", "reason", "size")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    return [
+        f"{name:<{widths[0]}}  {created:<{widths[1]}}  {reason:<{widths[2]}}  {size:>{widths[3]}}"
+        for name, created, reason, size in [header, *rows]
     ]
 
 
@@ -97,8 +138,8 @@ def check_lines(
     repaired: bool,
     backup: object,
 ) -> list[str]:
-    lines = [f"integrity: {line}" for line in integrity]
-    lines += [f"schedule: {line}" for line in differences[:CHECK_SHOWN]]
+    lines = [f"integrity: {terminal_safe(line)}" for line in integrity]
+    lines += [f"schedule: {terminal_safe(line)}" for line in differences[:CHECK_SHOWN]]
     if len(differences) > CHECK_SHOWN:
         lines.append(f"... and {len(differences) - CHECK_SHOWN} more")
     if not integrity and not differences:
@@ -117,10 +158,11 @@ def config_lines(settings: dict[str, object], path: object) -> list[str]:
     lines = [f"{key} = {_setting(value)}" for key, value in values.items()]
     if isinstance(decks, dict):
         for deck_id, overrides in decks.items():
+            shown = quote_path(str(deck_id))
             lines += [
-                f"decks.{deck_id}.{key} = {_setting(value)}" for key, value in overrides.items()
+                f"decks.{shown}.{key} = {_setting(value)}" for key, value in overrides.items()
             ]
-    return [*lines, f"# file: {path}"]
+    return [*lines, f"# file: {quote_path(str(path))}"]
 
 
 def _setting(value: object) -> str:

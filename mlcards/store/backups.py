@@ -1,27 +1,60 @@
-"""Backups: made with SQLite's backup API, rotated, listed, checked, restored.
+"""Backups: made with SQLite's backup API, checked, rotated, listed, restored.
 
-Rotation keeps the newest backup of each of the last 7 days, 4 weeks and 6 months, with two
+Everything here runs on the real time, never on ``MLCARDS_NOW`` (that clock is for
+scheduling): a backup's name and its order come from when it was really made, recorded in a
+small JSON file beside it (``NAME.db.json``: the database it belongs to, the real creation
+time, the reason, whether the copy passed SQLite's integrity check). A backup belongs to one
+database file, named in full at the start of its name: ``mlcards.db-20261125T093000Z-daily.db``
+is a backup of ``mlcards.db`` and never of ``mlcards.old``.
+
+Rotation keeps the newest backup of each of the last 7 days, 4 weeks and 6 months, with
 exceptions so that it never drops the only copy of recent work (see ``prune_backups``).
 """
 
 from __future__ import annotations
 
-import glob
+import json
 import os
 import re
 import sqlite3
+import stat
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from mlcards import clock
-from mlcards.errors import DatabaseTooNewError, InputNotFoundError, MlcardsError, StoreError
+from mlcards.errors import (
+    BusyError,
+    DatabaseTooNewError,
+    InputNotFoundError,
+    MlcardsError,
+    StoreError,
+)
 from mlcards.models import Backup
+from mlcards.rules import DEFAULT_ROLLOVER_HOUR
 from mlcards.store.db import Database, translate
 from mlcards.store.migrations import SCHEMA_VERSION
 
 BACKUP_DIR = "backups"
+SIDECAR_SUFFIX = ".json"
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 6
+KEEP_ALL_HOURS = 48
+KEEP_SAFETY_DAYS = 30
+SAFETY_REASONS = ("manual", "pre-migration", "pre-repair", "pre-restore")
+CHECKED_REASONS = ("daily", "manual")
+"""Copies checked with ``integrity_check`` when made. The automatic copies taken before an
+import, a migration, a repair or a restore are not (they sit on the path of that command, and
+a full check costs about as much as the copy); ``restore latest`` checks every candidate."""
+_STAMP = "%Y%m%dT%H%M%SZ"
+
+
+def real_now() -> datetime:
+    """The real time, as an aware UTC datetime (tests replace this function, not the clock)."""
+    return datetime.now(UTC)
+
+
+def _backup_day(instant: datetime) -> date:
+    """The local day of a real instant, starting at the default rollover hour."""
+    return (instant.astimezone() - timedelta(hours=DEFAULT_ROLLOVER_HOUR)).date()
 
 
 class Backups:
@@ -30,29 +63,42 @@ class Backups:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def create(self, reason: str) -> Path:
-        """Copy the live database with SQLite's backup API (never a file copy), then rotate."""
+    def create(self, reason: str, *, require_sound: bool = False) -> Path:
+        """Copy the live database with SQLite's backup API (never a file copy), check the
+        copy (``CHECKED_REASONS``), record it beside it, then rotate. With ``require_sound``,
+        a copy that fails its integrity check is removed again and the backup refused (a
+        StoreError)."""
         path = self.database.path
         folder = backup_folder(path)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"{folder}: cannot make the backup folder: {exc.strerror}") from None
-        stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
-        target = folder / f"{path.stem}-{stamp}-{reason}.db"
+        created = real_now()
+        stamp = created.strftime(_STAMP)
+        target = folder / f"{path.name}-{stamp}-{reason}.db"
         counter = 1
-        while target.exists():
+        while target.exists() or _sidecar(target).exists():
             counter += 1
-            target = folder / f"{path.stem}-{stamp}-{counter}-{reason}.db"
+            target = folder / f"{path.name}-{stamp}-{counter}-{reason}.db"
         partial = target.with_name(target.name + ".part")
         try:
             copy = sqlite3.connect(str(partial))
             try:
                 self.database.conn.backup(copy)
                 copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+                checked = require_sound or reason in CHECKED_REASONS
+                problems = _problems(copy) if checked else []
             finally:
                 copy.close()
+            if problems and require_sound:
+                partial.unlink(missing_ok=True)
+                raise StoreError(
+                    f"{path}: not backed up ({reason}): the database fails SQLite's integrity "
+                    f"check ({problems[0]}); `mlcards check` says more"
+                )
             os.replace(partial, target)
+            _write_sidecar(target, path, created, reason, None if not checked else not problems)
         except (OSError, sqlite3.Error) as exc:
             partial.unlink(missing_ok=True)
             if isinstance(exc, sqlite3.Error):
@@ -65,24 +111,74 @@ class Backups:
         return self.database.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is not None
 
     def daily(self) -> Path | None:
-        """The first use on each study day backs up a database that holds reviews."""
+        """The first use on each (real, local) day backs up a database that holds reviews,
+        and only if it passes its integrity check."""
         if not self._has_reviews():
             return None
-        today = clock.study_day(clock.now())
+        today = _backup_day(real_now())
         for existing in list_backups(self.database.path):
-            if clock.study_day(existing.created) == today:
+            if _backup_day(existing.created) == today:
                 return None
-        return self.create("daily")
+        return self.create("daily", require_sound=True)
 
     def before_import(self) -> Path | None:
         """An import may retire or reset cards that have history: keep a copy first."""
         return self.create("pre-import") if self._has_reviews() else None
 
 
-_BACKUP_SUFFIX = r"-(\d{8}T\d{6}Z)(?:-(\d+))?-([a-z-]+)\.db"
-KEEP_ALL_HOURS = 48
-KEEP_SAFETY_DAYS = 30
-SAFETY_REASONS = ("manual", "pre-migration", "pre-repair", "pre-restore")
+def _problems(conn: sqlite3.Connection) -> list[str]:
+    """What SQLite's full checks find wrong in a database (empty when it is sound)."""
+    try:
+        problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"{r[0]} row {r[1]}" for r in conn.execute("PRAGMA foreign_key_check")]
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    return problems
+
+
+def _sidecar(backup: Path) -> Path:
+    return backup.with_name(backup.name + SIDECAR_SUFFIX)
+
+
+def _write_sidecar(
+    backup: Path, db_path: Path, created: datetime, reason: str, ok: bool | None
+) -> None:
+    record = {
+        "database": db_path.name,
+        "database_path": str(Path(db_path).absolute()),
+        "created": created.astimezone(UTC).isoformat(),
+        "reason": reason,
+        "sound": ok,
+        "schema": SCHEMA_VERSION,
+    }
+    partial = _sidecar(backup).with_name(_sidecar(backup).name + ".part")
+    partial.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, _sidecar(backup))
+
+
+def _read_sidecar(backup: Path) -> dict[str, object] | None:
+    try:
+        with open(_sidecar(backup), "rb") as stream:
+            record = json.loads(stream.read(64 * 1024).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _created(record: dict[str, object] | None, mtime: float) -> datetime:
+    """The recorded real creation time; without a readable record, the file's mtime."""
+    value = record.get("created") if record else None
+    if isinstance(value, str):
+        try:
+            created = datetime.fromisoformat(value)
+            if created.tzinfo is not None:
+                return created.astimezone(UTC)
+        except (ValueError, OverflowError):
+            pass
+    try:
+        return datetime.fromtimestamp(mtime, UTC)
+    except (ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(0, UTC)
 
 
 def backup_folder(db_path: Path) -> Path:
@@ -90,29 +186,50 @@ def backup_folder(db_path: Path) -> Path:
 
 
 def list_backups(db_path: Path) -> list[Backup]:
-    """Backups of this database, newest first."""
+    """Backups of exactly this database file, newest (by real creation time) first.
+
+    Anything else in the folder is passed over: other databases' backups, files with odd
+    names, folders, links to nowhere, half-written copies.
+    """
     folder = backup_folder(db_path)
-    if not folder.is_dir():
+    name = Path(db_path).name
+    pattern = re.compile(re.escape(name) + r"-(\d{8}T\d{6}Z)(?:-(\d+))?-([a-z-]+)\.db")
+    try:
+        with os.scandir(folder) as scan:
+            entries = [entry for entry in scan if pattern.fullmatch(entry.name)]
+    except OSError:
         return []
     found = []
-    stem = Path(db_path).stem
-    pattern = re.compile(re.escape(stem) + _BACKUP_SUFFIX)
-    for path in folder.glob(f"{glob.escape(stem)}-*.db"):
-        match = pattern.fullmatch(path.name)  # not the backups of "mlcards-work.db"
-        if match is None:
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        assert match is not None
+        try:
+            info = os.stat(entry.path)
+        except OSError:
             continue
-        created = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        path = Path(entry.path)
+        record = _read_sidecar(path)
+        if record is not None and record.get("database") not in (None, name):
+            continue  # renamed from another database's backup: not ours
+        created = _created(record, info.st_mtime)
+        sound = record.get("sound") if record else None
         order = int(match.group(2) or 1)
-        found.append((created, order, Backup(path, created, match.group(3), path.stat().st_size)))
+        backup = Backup(
+            path, created, match.group(3), info.st_size, sound if isinstance(sound, bool) else None
+        )
+        found.append((created, order, backup))
     return [b for _, _, b in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
 
 
 def prune_backups(db_path: Path) -> list[Path]:
     """Keep the newest backup of each of the last 7 days, 4 weeks and 6 months; drop the rest.
 
-    Two exceptions, so that rotation never drops the only copy of recent work: every backup
-    of the last 48 hours is kept, and so is every safety copy (manual, pre-migration,
-    pre-repair, pre-restore) of the last 30 days, counted back from the newest backup.
+    Exceptions, so that rotation never drops the only copy of recent work: every backup of
+    the last 48 hours is kept, and so is every safety copy (manual, pre-migration,
+    pre-repair, pre-restore) of the last 30 days, counted back from the newest backup; and
+    the newest backup that passed its integrity check is always kept.
     """
     backups = list_backups(db_path)
     if not backups:
@@ -124,6 +241,11 @@ def prune_backups(db_path: Path) -> list[Path]:
         if newest - b.created < timedelta(hours=KEEP_ALL_HOURS)
         or (b.reason in SAFETY_REASONS and newest - b.created < timedelta(days=KEEP_SAFETY_DAYS))
     }
+    for wanted in (True, None):  # the newest known-sound copy, else the newest not known bad
+        sound = next((b for b in backups if b.sound is wanted), None)
+        if sound is not None:
+            keep.add(sound.path)
+            break
     periods: list[tuple[Callable[[datetime], object], int]] = [
         (lambda d: d.date(), KEEP_DAILY),
         (lambda d: d.isocalendar()[:2], KEEP_WEEKLY),
@@ -143,19 +265,25 @@ def prune_backups(db_path: Path) -> list[Path]:
     for backup in backups:
         if backup.path not in keep:
             backup.path.unlink(missing_ok=True)
+            _sidecar(backup.path).unlink(missing_ok=True)
             removed.append(backup.path)
     return removed
 
 
 def find_backup(db_path: Path, name: str) -> Backup:
+    """A backup of this database by name, or ``latest``: the newest one that passes the full
+    check (``backup_problems``), falling back past any that do not."""
     backups = list_backups(db_path)
     if not backups:
         raise InputNotFoundError(f"{backup_folder(db_path)}: no backups of {db_path}")
     if name == "latest":
-        for backup in backups:  # the newest one that is itself sound
-            if backup_is_sound(backup.path):
+        for backup in backups:
+            if not backup_problems(backup.path):
                 return backup
-        raise StoreError(f"{backup_folder(db_path)}: no backup passes its integrity check")
+        raise StoreError(
+            f"{backup_folder(db_path)}: none of the {len(backups)} backups of {db_path.name} "
+            "passes its integrity check"
+        )
     for backup in backups:
         if name in (backup.path.name, str(backup.path)):
             return backup
@@ -166,15 +294,57 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
 
 
-def backup_is_sound(path: Path) -> bool:
+def backup_problems(path: Path) -> list[str]:
+    """Why a backup cannot be restored: SQLite's full integrity and foreign-key checks, and
+    it must be an mlcards database this version can read. Empty when it is sound."""
     try:
         conn = _open_read_only(path)
+    except sqlite3.Error as exc:
+        return [f"cannot open it ({exc})"]
+    try:
+        problems = _problems(conn)
+        if problems:
+            return problems
         try:
-            return bool(conn.execute("PRAGMA quick_check").fetchone()[0] == "ok")
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
+            version = conn.execute("SELECT max(id) FROM migrations").fetchone()[0] or 0
+        except sqlite3.Error:
+            return ["not an mlcards database"]
+        if version > SCHEMA_VERSION:
+            return [f"written by a newer mlcards (schema {version})"]
+        return []
+    finally:
+        conn.close()
+
+
+def backup_is_sound(path: Path) -> bool:
+    return not backup_problems(path)
+
+
+def _live_or_damaged(db_path: Path) -> Database | None:
+    """The current database, open, when it is sound; None when it is damaged or not a
+    database at all (it is then moved aside). A database this mlcards must not replace (from
+    a newer mlcards, busy, unreadable) stops the restore."""
+    from mlcards.store import Store
+
+    if not os.access(db_path, os.R_OK | os.W_OK):
+        raise StoreError(
+            f"{db_path}: cannot read and write the database (permission denied); nothing was "
+            "restored"
+        )
+    try:
+        live = Store.open(db_path, create=False)
+    except DatabaseTooNewError as exc:
+        raise DatabaseTooNewError(
+            f"{exc} Restoring an older backup over it would lose that newer work: not restored."
+        ) from None
+    except BusyError:
+        raise
+    except (MlcardsError, sqlite3.Error):
+        return None
+    if live.integrity_problems():
+        live.close()
+        return None
+    return live
 
 
 def restore_backup(db_path: Path, backup: Backup) -> Path | None:
@@ -182,48 +352,32 @@ def restore_backup(db_path: Path, backup: Backup) -> Path | None:
 
     A healthy database is first backed up itself ("pre-restore") and then overwritten through
     the backup API, which is safe with other connections open. A damaged one is moved aside,
-    never deleted, with its WAL file.
+    never deleted, with its WAL file. One from a newer mlcards, or one that cannot be read,
+    is not called damaged: the restore stops and leaves it as it is.
     """
     db_path = Path(db_path)
+    problems = backup_problems(backup.path)
+    if problems:
+        raise StoreError(f"{backup.path}: not a usable backup: {problems[0]}")
     try:
         source = _open_read_only(backup.path)
     except sqlite3.Error as exc:
         raise StoreError(f"{backup.path}: cannot open the backup ({exc})") from None
     try:
-        try:
-            ok = source.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            version = source.execute("SELECT max(id) FROM migrations").fetchone()[0] or 0
-        except sqlite3.Error as exc:
-            raise StoreError(f"{backup.path}: not a usable backup ({exc})") from None
-        if not ok:
-            raise StoreError(f"{backup.path}: the backup itself fails its integrity check")
-        if version > SCHEMA_VERSION:
-            raise DatabaseTooNewError(f"{backup.path}: written by a newer mlcards")
-        from mlcards.store import Store
-
         moved: Path | None = None
-        live: Store | None = None
-        if db_path.exists():
-            try:
-                live = Store.open(db_path, create=False)
-                if live.integrity_problems():
-                    live.close()
-                    live = None
-            except (MlcardsError, sqlite3.Error):
-                if live is not None:
-                    live.close()
-                live = None
+        live: Database | None = None
+        if os.path.lexists(db_path):
+            live = _live_or_damaged(db_path)
             if live is None:
-                moved = db_path.with_name(
-                    f"{db_path.name}.damaged-{clock.now().strftime('%Y%m%dT%H%M%SZ')}"
-                )
+                stamp = real_now().strftime(_STAMP)
+                moved = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
                 for suffix in ("", "-wal", "-shm"):
                     part = Path(str(db_path) + suffix)
-                    if part.exists():
+                    if os.path.lexists(part):
                         os.replace(part, Path(str(moved) + suffix))
         try:
             if live is not None:
-                live.backups.create("pre-restore")
+                Backups(live).create("pre-restore")
                 source.backup(live.conn)
                 live.close()
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from mlcards.errors import (
     InputNotFoundError,
     MlcardsError,
     StoreError,
+    UsageError,
 )
 from mlcards.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 
@@ -29,12 +31,67 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
+MAX_BUSY_TIMEOUT_MS = 24 * 3600 * 1000
 
 
 def busy_timeout_s() -> float:
     """How long a write waits for another mlcards before giving up (``MLCARDS_BUSY_TIMEOUT_MS``)."""
-    raw = os.environ.get("MLCARDS_BUSY_TIMEOUT_MS", "")
-    return (int(raw) if raw.isdigit() else BUSY_TIMEOUT_MS) / 1000
+    raw = os.environ.get("MLCARDS_BUSY_TIMEOUT_MS", "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_MS / 1000
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or int(raw) > MAX_BUSY_TIMEOUT_MS:
+        shown = raw if len(raw) <= 20 else raw[:20] + "..."
+        raise UsageError(
+            f"MLCARDS_BUSY_TIMEOUT_MS={shown!r} is not a whole number of milliseconds from 0 "
+            f"to {MAX_BUSY_TIMEOUT_MS:,} (default {BUSY_TIMEOUT_MS})"
+        )
+    return int(raw) / 1000
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _not_mlcards(path: Path, why: str) -> StoreError:
+    return StoreError(
+        f"{path}: not an mlcards database ({why}); it was left exactly as it is. If it held "
+        "your reviews, `mlcards backup restore latest` puts back the newest sound backup"
+    )
+
+
+def refuse_empty_or_truncated(path: Path) -> None:
+    """Refuse a file SQLite would quietly treat as a new empty database, or read past its end.
+
+    An empty file (``: > mlcards.db``) is a valid empty SQLite database to SQLite, and a copy
+    cut short reads as zeros where its pages are missing: neither is ever initialised or
+    written. A file that is not an SQLite database at all is left to SQLite, which says so.
+    """
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"{path}: not a regular file, so not an mlcards database")
+        if info.st_size == 0:
+            raise _not_mlcards(path, "the file is empty")
+        with open(path, "rb") as stream:
+            header = stream.read(100)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the database: {exc.strerror or exc}") from None
+    if not header.startswith(SQLITE_MAGIC[: len(header)]):
+        return  # not SQLite's: the first query says "not a database"
+    if len(header) < 100:
+        raise _not_mlcards(path, f"a truncated SQLite file of {len(header)} bytes")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    size_is_valid = header[24:28] == header[92:96]  # the in-header size is kept up to date
+    try:  # with a WAL beside it, a checkpoint may be growing the file right now
+        checkpointing = os.stat(f"{path}-wal").st_size > 0
+    except OSError:
+        checkpointing = False
+    if size_is_valid and not checkpointing and info.st_size < pages * page_size:
+        raise _not_mlcards(
+            path,
+            f"truncated: {info.st_size:,} bytes of the {pages * page_size:,} its header records",
+        )
 
 
 def translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
@@ -84,6 +141,8 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
             ) from None
     elif not os.access(path, os.R_OK):
         raise StoreError(f"{path}: cannot read the database (permission denied)")
+    else:
+        refuse_empty_or_truncated(path)
     try:
         return sqlite3.connect(str(path), timeout=busy_timeout_s(), isolation_level=None)
     except sqlite3.Error as exc:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from mlcards import rules
 from mlcards.errors import DeckError
 from mlcards.models import NEW_SCHEDULE, Deck, DeckStatus, ImportSummary, utc_iso
 from mlcards.store.backups import Backups
@@ -30,13 +31,19 @@ _STATUS = """
                                AND coalesce(c.buried_until, '') <= :today) AS due,
            count(c.id) FILTER (WHERE c.retired = 1) AS retired,
            min(max(c.due, coalesce(c.buried_until, c.due)))
-               FILTER (WHERE c.retired = 0 AND c.suspended = 0) AS next_due
+               FILTER (WHERE c.retired = 0 AND c.suspended = 0) AS next_due,
+           count(c.id) FILTER (WHERE c.retired = 0 AND c.suspended = 1) AS suspended,
+           count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL
+                               AND c.suspended = 0
+                               AND coalesce(c.buried_until, '') <= :today) AS showable_new
     FROM decks d LEFT JOIN cards c ON c.deck_id = d.id
     GROUP BY d.id ORDER BY d.position
 """
 
 
-def row_to_status(row: sqlite3.Row) -> DeckStatus:
+def row_to_status(row: sqlite3.Row, learning: int = 0) -> DeckStatus:
+    """A deck's counts; ``new_today`` and ``reviews_today`` start as what is showable and
+    are cut to today's limits by the caller (the limits are settings, not stored)."""
     return DeckStatus(
         id=row["id"],
         name=row["name"],
@@ -45,6 +52,10 @@ def row_to_status(row: sqlite3.Row) -> DeckStatus:
         due=row["due"],
         retired=row["retired"],
         next_due=row["next_due"],
+        suspended=row["suspended"],
+        learning=learning,
+        new_today=row["showable_new"],
+        reviews_today=row["due"],
     )
 
 
@@ -70,7 +81,17 @@ class Decks:
     def status(self, today: date) -> list[DeckStatus]:
         cursor = self.database.conn.cursor()
         cursor.row_factory = sqlite3.Row
-        return [row_to_status(r) for r in cursor.execute(_STATUS, {"today": today.isoformat()})]
+        learning = dict(
+            self.database.conn.execute(
+                "SELECT c.deck_id, count(*) FROM cards c WHERE c.last_review_day = ? "
+                "AND c.retired = 0 AND c.suspended = 0 AND (SELECT quality FROM reviews r "
+                "WHERE r.deck_id = c.deck_id AND r.card_id = c.id AND r.mode = 'review' "
+                "ORDER BY r.id DESC LIMIT 1) < ? GROUP BY c.deck_id",
+                (today.isoformat(), rules.REPEAT_BELOW),
+            )
+        )
+        rows = cursor.execute(_STATUS, {"today": today.isoformat()})
+        return [row_to_status(r, learning.get(r["id"], 0)) for r in rows]
 
     def import_decks(
         self,

@@ -257,7 +257,16 @@ def _m007_review_ids_never_reused(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m008_fsrs_state(db: sqlite_utils.Database) -> None:
+def _m008_daily_counts_index(db: sqlite_utils.Database) -> None:
+    """A covering index for today's counts (new cards introduced, reviews done), which each
+    card drawn in a session asks for: a busy day's rows are counted without a table lookup."""
+    db.execute(
+        "CREATE INDEX reviews_day_counts ON reviews(study_day, mode, same_day_repeat, deck_id, "
+        "was_new)"
+    )
+
+
+def _m009_fsrs_state(db: sqlite_utils.Database) -> None:
     """FSRS memory state (stability, difficulty): cached per card like SM-2's state, and kept
     in each answer's row as the state it produced. NULL where SM-2 graded (or nothing did).
     Adding columns fires no trigger: the log's rows stay as they were."""
@@ -274,7 +283,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "the state before each answer", _m005_state_before_each_answer),
     Migration(6, "status index covers suspended and buried", _m006_status_index_with_hidden_cards),
     Migration(7, "review ids are never reused", _m007_review_ids_never_reused),
-    Migration(8, "FSRS memory state", _m008_fsrs_state),
+    Migration(8, "covering index for today's counts", _m008_daily_counts_index),
+    Migration(9, "FSRS memory state", _m009_fsrs_state),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -57,6 +57,8 @@ class Scope:
         return " AND ".join(terms), list(params)
 
     def days(self, alias: str = "r") -> tuple[str, Params]:
+        if self.since is not None and self.since == self.until:  # one day: the day index
+            return f"{alias}.study_day = ?", [self.since.isoformat()]
         if self.since is not None and self.until is not None:
             return f"{alias}.study_day BETWEEN ? AND ?", [
                 self.since.isoformat(),

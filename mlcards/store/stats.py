@@ -104,7 +104,7 @@ class StatsQueries:
     def data(self, query: StatsQuery) -> StatsData:
         """Every aggregate the stats dashboard shows, for one window and filter."""
         today = query.today
-        scope = Scope(query.deck_id, query.tag, query.since, today)
+        scope = self._window(Scope(query.deck_id, query.tag, query.since, today))
         reviews_where, reviews_params = scope.reviews("r")
         activity = [
             DayActivity(date.fromisoformat(r[0]), r[1], r[2], r[3])
@@ -188,8 +188,20 @@ class StatsQueries:
             intervals=intervals,
             due=due,
             cards=cards,
-            distractors=self._distractors(cards, reviews_where, reviews_params),
+            distractors=self._distractors(cards, scope, query.distractor_cards),
         )
+
+    def _window(self, scope: Scope) -> Scope:
+        """The scope without its day bounds when they hold the whole log anyway: the same
+        rows, but SQLite can then walk the covering history index in card order."""
+        first, last = self.conn.execute(
+            "SELECT min(study_day), max(study_day) FROM reviews"
+        ).fetchone()
+        if first is None:
+            return scope
+        since_ok = scope.since is None or scope.since.isoformat() <= first
+        until_ok = scope.until is None or scope.until.isoformat() >= last
+        return Scope(scope.deck, scope.tag) if since_ok and until_ok else scope
 
     def card_summaries(
         self, scope: Scope, reviewed_in_window: bool = False
@@ -242,40 +254,56 @@ class StatsQueries:
         return by_deck, by_tag
 
     def _distractors(
-        self, cards: list[CardSummary], where: str, params: Params
+        self, cards: list[CardSummary], scope: Scope, limit: int | None
     ) -> list[DistractorCard]:
-        """Per reviewed card: how often each choice id was picked in a wrong first-of-day
-        answer (a distractor can only be picked in a wrong answer)."""
+        """For the ``limit`` cards most often missed (wrong or "don't know", first-of-day
+        answers; all answered cards when None): how often
+        each choice was picked in a wrong first answer (a distractor can only be picked in a
+        wrong answer), with the choices' texts."""
+        missed = [c for c in cards if c.first_answers > c.first_correct]
+        missed.sort(key=lambda c: c.first_correct - c.first_answers)
+        top = {(c.deck_id, c.card_id) for c in missed[:limit]} if limit is not None else None
+        chosen = [  # in deck order, like the rest of the document
+            c for c in cards if c.first_answers and (top is None or (c.deck_id, c.card_id) in top)
+        ]
+        if not chosen:
+            return []
+        days, day_params = scope.days("r")
         picks: dict[tuple[str, str], dict[str, int]] = {}
-        for deck, card, choice, count in self.conn.execute(
-            "SELECT r.deck_id, r.card_id, j.value, count(*) FROM reviews r, json_each(r.chosen) j "
-            f"WHERE r.same_day_repeat = 0 AND r.correct = 0 AND {where} "
-            "GROUP BY r.deck_id, r.card_id, j.value",
-            params,
-        ):
-            picks.setdefault((deck, card), {})[choice] = count
-        keys = {(c.deck_id, c.card_id) for c in cards}
-        content: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
-        for deck, card, choices, answer in self.conn.execute(
-            "SELECT deck_id, id, json_extract(content, '$.choices'), "
-            "json_extract(content, '$.answer') FROM cards"
-        ):
-            if (deck, card) in keys:
-                content[deck, card] = (
-                    tuple(c["id"] for c in json.loads(choices)),
-                    tuple(json.loads(answer)),
-                )
+        content: dict[tuple[str, str], list[dict[str, str]]] = {}
+        answers: dict[tuple[str, str], tuple[str, ...]] = {}
+        keys = [(c.deck_id, c.card_id) for c in chosen]
+        for start in range(0, len(keys), 400):  # bounded parameter lists
+            batch = keys[start : start + 400]
+            pairs = " OR ".join("(r.deck_id = ? AND r.card_id = ?)" for _ in batch)
+            flat = [part for key in batch for part in key]
+            for deck, card, choice, count in self.conn.execute(
+                "SELECT r.deck_id, r.card_id, j.value, count(*) "
+                "FROM reviews r, json_each(r.chosen) j "
+                f"WHERE ({pairs}) AND r.mode = 'review' AND r.same_day_repeat = 0 "
+                f"AND r.correct = 0 AND {days} GROUP BY r.deck_id, r.card_id, j.value",
+                [*flat, *day_params],
+            ):
+                picks.setdefault((deck, card), {})[choice] = count
+            cards_pairs = pairs.replace("r.deck_id", "c.deck_id").replace("r.card_id", "c.id")
+            for deck, card, choices, answer in self.conn.execute(
+                "SELECT c.deck_id, c.id, json_extract(c.content, '$.choices'), "
+                f"json_extract(c.content, '$.answer') FROM cards c WHERE {cards_pairs}",
+                flat,
+            ):
+                content[deck, card] = json.loads(choices)
+                answers[deck, card] = tuple(json.loads(answer))
         return [
             DistractorCard(
                 deck_id=c.deck_id,
                 card_id=c.card_id,
-                choices=content[c.deck_id, c.card_id][0],
-                answer=content[c.deck_id, c.card_id][1],
+                choices=tuple(choice["id"] for choice in content[c.deck_id, c.card_id]),
+                answer=answers[c.deck_id, c.card_id],
                 answers=c.first_answers,
                 correct=c.first_correct,
                 dont_know=c.dont_know,
                 picks=picks.get((c.deck_id, c.card_id), {}),
+                texts={ch["id"]: ch["text"] for ch in content[c.deck_id, c.card_id]},
             )
-            for c in cards
-            if c.first_answers
+            for c in chosen
         ]
