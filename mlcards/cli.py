@@ -209,7 +209,13 @@ MinutesOption = Annotated[
 ]
 NewOption = Annotated[
     Count,
-    typer.Option("--new", min=0, max=10**6, metavar="N", help="At most this many new cards."),
+    typer.Option(
+        "--new",
+        min=0,
+        max=10**6,
+        metavar="N",
+        help="N new cards now, past (or below) today's new-card limit.",
+    ),
 ]
 SuspendLeechesOption = Annotated[
     bool,
@@ -241,10 +247,18 @@ def review(
     suspend_leeches: SuspendLeechesOption = False,
 ) -> None:
     """Review the cards due today, then new ones, in the terminal."""
+    from rich.text import Text
+
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
-    from mlcards.render.review import describe_due
-    from mlcards.service import check_deck, import_bundled, todays_queue, update_bundled
+    from mlcards.service import (
+        check_deck,
+        check_tag,
+        import_bundled,
+        todays_queue,
+        update_bundled,
+        why_nothing_to_review,
+    )
 
     _need_terminal("review")
     settings = load_settings()
@@ -259,11 +273,12 @@ def review(
             for warning in update_bundled(store, now(), copies):
                 sys.stderr.write(f"mlcards: warning: {warning}\n")
         check_deck(store, deck)
+        check_tag(store, tag)
         today = _today(settings)
         queue = todays_queue(store, settings, today, deck, tag, new, limit)
         if not queue:
-            when = describe_due(store.cards.next_due(deck), today)
-            _console().print(f"Nothing to review now. Next review: {when}.")
+            why = why_nothing_to_review(store, settings, today, deck)
+            _console().print(Text(f"Nothing to review now. {why}"))
             return
         _session(
             store,
@@ -274,6 +289,7 @@ def review(
             deck=deck,
             minutes=minutes,
             suspend_leeches=suspend_leeches,
+            new_limit=new,
         )
 
 
@@ -293,12 +309,13 @@ def practice(
 ) -> None:
     """Extra practice beyond what is due: logged as practice, the schedule is not changed."""
     from mlcards.config import load_settings
-    from mlcards.service import check_deck, with_leech_marks
+    from mlcards.service import check_deck, check_tag, with_leech_marks
 
     _need_terminal("practice")
     settings = load_settings()
     with _open_store(ctx, create=True) as store:
         check_deck(store, deck)
+        check_tag(store, tag)
         queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)
         if not queue:
             what = "answered wrong last time" if wrong_only else "reviewed yet"

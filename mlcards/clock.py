@@ -53,4 +53,16 @@ def study_day(instant: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> 
     return (local - timedelta(hours=rollover_hour)).date()
 
 
-__all__ = ["now", "parse_instant", "study_day", "utc_iso"]
+def describe_due(next_due: date | None, today: date) -> str:
+    """When a card next comes up, in words ("tomorrow (2026-03-02)")."""
+    if next_due is None:
+        return "nothing scheduled"
+    days = (next_due - today).days
+    if days <= 0:
+        return f"today ({next_due.isoformat()})"
+    if days == 1:
+        return f"tomorrow ({next_due.isoformat()})"
+    return f"in {days} days ({next_due.isoformat()})"
+
+
+__all__ = ["describe_due", "now", "parse_instant", "study_day", "utc_iso"]

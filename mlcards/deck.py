@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import errno
-import os
 import re
-import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,7 +29,12 @@ from mlcards.bundled import DECK_SUFFIXES as DECK_SUFFIXES
 from mlcards.bundled import FIRST_BUNDLED as FIRST_BUNDLED
 from mlcards.bundled import bundled_deck_files as bundled_deck_files
 from mlcards.bundled import bundled_decks_dir as bundled_decks_dir
-from mlcards.errors import DeckError, InputNotFoundError, UsageError
+from mlcards.deckfiles import MAX_FOLDERS as MAX_FOLDERS
+from mlcards.deckfiles import find_deck_files as find_deck_files
+from mlcards.deckfiles import read_regular_file as read_regular_file
+from mlcards.deckwriter import DeckValue as DeckValue
+from mlcards.deckwriter import dump_deck as dump_deck
+from mlcards.errors import DeckError
 from mlcards.models import Card, Choice, Deck, Reference
 from mlcards.sanitize import describe_char, first_unsafe, quote_path
 
@@ -44,8 +46,6 @@ except AttributeError:  # PyYAML built without libyaml
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
 MIN_CHOICES, MAX_CHOICES = 2, 10
-MAX_FOLDERS = 10_000
-"""A folder import searches at most this many folders (``import /`` stops at once)."""
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -542,147 +542,6 @@ def load_deck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Deck:
     return parse_deck(text, str(path))
 
 
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a device"),
-    (stat.S_ISBLK, "a device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _not_regular(mode: int) -> str | None:
-    if stat.S_ISREG(mode):
-        return None
-    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
-
-
-def _os_reason(exc: OSError) -> str:
-    if exc.errno == errno.ELOOP:
-        return "a symlink loop (the link leads back to itself)"
-    return exc.strerror or str(exc)
-
-
-def read_regular_file(path: Path, max_bytes: int, what: str = "files") -> bytes:
-    """At most ``max_bytes`` of a regular file (a symlink is followed), or a DeckError.
-
-    A FIFO would block the read forever and a device (``/dev/zero``) never ends, whatever
-    their st_size says: both are refused before they are opened, and checked again on the
-    open file, whose read stops one byte past the cap.
-    """
-    shown = quote_path(path)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        if os.path.islink(path):
-            target = quote_path(os.readlink(path))
-            raise DeckError([f"{shown}:1: a symlink to {target}, which does not exist"]) from None
-        raise InputNotFoundError(f"{shown}: no such file") from None
-    except OSError as exc:
-        raise DeckError([f"{shown}:1: cannot read: {_os_reason(exc)}"]) from None
-    kind = _not_regular(info.st_mode)
-    if kind is not None:
-        raise DeckError([f"{shown}:1: cannot read: {kind}, not a regular file"])
-    if info.st_size > max_bytes:
-        limit = f"{what} are limited to {max_bytes:,} bytes"
-        raise DeckError([f"{shown}:1: file is {info.st_size:,} bytes; {limit}"])
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise DeckError([f"{shown}:1: cannot read: {_os_reason(exc)}"]) from None
-    try:
-        kind = _not_regular(os.fstat(fd).st_mode)
-        if kind is not None:  # swapped for something else since the check above
-            raise DeckError([f"{shown}:1: cannot read: {kind}, not a regular file"])
-        chunks: list[bytes] = []
-        left = max_bytes + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    except OSError as exc:
-        raise DeckError([f"{shown}:1: cannot read: {_os_reason(exc)}"]) from None
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > max_bytes:
-        raise DeckError([f"{shown}:1: file grew past the {max_bytes:,}-byte limit while read"])
-    return data
-
-
-def _real(path: Path) -> str:
-    """Where a path leads (loops and missing targets included: no error, just a key)."""
-    return os.path.realpath(path)
-
-
-def find_deck_files(paths: Iterable[Path], problems: list[str] | None = None) -> list[Path]:
-    """Expand folders into their *.yaml/*.yml files (recursively, sorted); keep files as given.
-
-    Symlinked subfolders are followed (each folder is read once, however many links lead to
-    it). A folder that cannot be read is a problem: added to ``problems``, or raised as a
-    DeckError when no list is given.
-    """
-    found: list[Path] = []
-    seen: set[str] = set()
-    own = problems if problems is not None else []
-    for path in paths:
-        if path.is_dir():
-            candidates = sorted(_walk(path, own))
-        elif os.path.lexists(path):
-            candidates = [path]  # a file, or something load_deck explains (loop, FIFO...)
-        else:
-            raise InputNotFoundError(f"{quote_path(path)}: no such file or folder")
-        for candidate in candidates:
-            key = _real(candidate)
-            if key not in seen:
-                seen.add(key)
-                found.append(candidate)
-    if problems is None and own:
-        raise DeckError(own)
-    return found
-
-
-def _walk(folder: Path, problems: list[str]) -> Iterator[Path]:
-    visited: set[tuple[int, int]] = set()
-    stack = [folder]
-    while stack:
-        current = stack.pop()
-        try:
-            info = current.stat()
-            if (info.st_dev, info.st_ino) in visited:
-                continue  # reached again through a symlink: read once
-            visited.add((info.st_dev, info.st_ino))
-            if len(visited) > MAX_FOLDERS:
-                raise UsageError(
-                    f"{quote_path(folder)}: more than {MAX_FOLDERS:,} folders to search for "
-                    "decks; name the folder that holds your decks"
-                )
-            with os.scandir(current) as scan:
-                entries = sorted(scan, key=lambda e: e.name)
-        except OSError as exc:
-            problems.append(f"{quote_path(current)}: cannot read this folder: {_os_reason(exc)}")
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            is_deck = entry.name.endswith(DECK_SUFFIXES)
-            try:
-                is_dir = entry.is_dir()  # follows a symlink
-            except OSError as exc:  # a link that cannot be followed
-                if not is_deck:
-                    problems.append(
-                        f"{quote_path(entry.path)}: cannot follow this link: {_os_reason(exc)}"
-                    )
-                is_dir = False
-            if is_dir:
-                stack.append(Path(entry.path))
-            elif is_deck:
-                yield Path(entry.path)
-
-
 def load_decks(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Deck]:
     """Load every file, collecting all problems of all files into one DeckError."""
     decks: list[Deck] = []
@@ -704,128 +563,3 @@ def load_decks(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> lis
     if problems:
         raise DeckError(problems)
     return decks
-
-
-# -- writing ------------------------------------------------------------------------------
-
-DeckValue = str | list["DeckValue"] | dict[str, "DeckValue"]
-"""A deck document as plain data: what ``dump_deck`` writes and the loader reads back."""
-
-BLOCK_KEYS = frozenset({"question", "explanation"})
-"""Keys written as ``|`` block scalars whenever the text allows it, even on one line."""
-
-# A plain scalar only for slug-shaped text that no YAML reader (1.1 or 1.2) takes for
-# anything but a string: no leading digit (numbers, dates, 1_000), none of the 1.1 booleans.
-_PLAIN_SAFE = re.compile(r"[a-z][a-z0-9_-]*")
-_YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
-# Characters a block or single-quoted scalar cannot carry as written: the loader's refusals,
-# tabs, the line breaks YAML normalises (CR, NEL, LS, PS) and the byte-order mark.
-_NEEDS_ESCAPE = re.compile(
-    "[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
-
-
-def dump_deck(document: dict[str, DeckValue]) -> str:
-    """Write a deck document as YAML that ``parse_deck`` reads back to the same values.
-
-    Converters build plain data and let this function own the quoting, so no converted text
-    can change the structure of the file: question and explanation become ``|`` blocks where
-    a block keeps the text exactly, slug-shaped values stay plain, everything else is quoted.
-    """
-    lines: list[str] = []
-    _dump_mapping(document, 0, lines)
-    return "\n".join(lines) + "\n"
-
-
-def _dump_mapping(mapping: dict[str, DeckValue], indent: int, lines: list[str]) -> None:
-    for key, value in mapping.items():
-        _dump_entry(" " * indent + _flow_scalar(key) + ":", key, value, indent, lines)
-
-
-def _dump_entry(head: str, key: str, value: DeckValue, indent: int, lines: list[str]) -> None:
-    if isinstance(value, str):
-        block = _block_scalar(value, indent + 2, force=key in BLOCK_KEYS)
-        if block is None:
-            lines.append(f"{head} {_flow_scalar(value)}")
-        else:
-            lines.append(f"{head} {block[0]}")
-            lines.extend(block[1:])
-    elif isinstance(value, list):
-        if not value:
-            lines.append(f"{head} []")
-            return
-        lines.append(head)
-        _dump_sequence(value, indent + 2, lines)
-    elif isinstance(value, dict):
-        if not value:
-            lines.append(f"{head} {{}}")
-            return
-        lines.append(head)
-        _dump_mapping(value, indent + 2, lines)
-    else:  # pragma: no cover - the type says it cannot happen; the data may still try
-        raise TypeError(f"cannot write {type(value).__name__} into a deck")
-
-
-def _dump_sequence(items: list[DeckValue], indent: int, lines: list[str]) -> None:
-    pad = " " * indent
-    for item in items:
-        if isinstance(item, dict) and item:
-            first = len(lines)
-            _dump_mapping(item, indent + 2, lines)
-            lines[first] = pad + "- " + lines[first][indent + 2 :]
-        elif isinstance(item, str):
-            block = _block_scalar(item, indent + 2, force=False)
-            if block is None:
-                lines.append(f"{pad}- {_flow_scalar(item)}")
-            else:
-                lines.append(f"{pad}- {block[0]}")
-                lines.extend(block[1:])
-        elif isinstance(item, list) and item:
-            lines.append(f"{pad}-")
-            _dump_sequence(item, indent + 2, lines)
-        else:
-            lines.append(f"{pad}- {'[]' if isinstance(item, list) else '{}'}")
-
-
-def _block_scalar(text: str, indent: int, *, force: bool) -> list[str] | None:
-    """``|`` block lines for text a literal block keeps exactly, else None.
-
-    Multi-line text always gets a block when it can; one-line text only for ``force`` keys.
-    A block cannot keep trailing spaces (editors strip them), a first line that starts with
-    a space (it would set the indentation), tabs or escaped characters: those are quoted.
-    """
-    if not force and "\n" not in text:
-        return None
-    body = text.rstrip("\n")
-    if not body.strip() or _NEEDS_ESCAPE.search(text):
-        return None
-    rows = body.split("\n")
-    first = next(row for row in rows if row)
-    if first[0] == " " or any(row != row.rstrip(" ") for row in rows):
-        return None
-    trailing = len(text) - len(body)
-    header = "|-" if trailing == 0 else "|" if trailing == 1 else "|+"
-    pad = " " * indent
-    out = [header] + [pad + row if row else "" for row in rows]
-    out.extend([""] * (trailing - 1))
-    return out
-
-
-def _flow_scalar(text: str) -> str:
-    if _PLAIN_SAFE.fullmatch(text) and text not in _YAML11_WORDS:
-        return text
-    if "\n" not in text and not _NEEDS_ESCAPE.search(text):
-        return "'" + text.replace("'", "''") + "'"
-    return '"' + "".join(_escape_char(c) for c in text) + '"'
-
-
-def _escape_char(char: str) -> str:
-    if char in _ESCAPES:
-        return _ESCAPES[char]
-    if not _NEEDS_ESCAPE.fullmatch(char):
-        return char
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

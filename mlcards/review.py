@@ -263,6 +263,8 @@ class SessionOptions:
     deck: str | None = None
     minutes: float | None = None
     suspend_leeches: bool = False
+    new_limit: int | None = None
+    """``--new N``: N new cards this session, past today's limits."""
 
 
 def run_session(
@@ -284,7 +286,7 @@ def run_session(
     from mlcards.service import StoreActions, session_hooks
     from mlcards.terminal import terminal_keys
 
-    refresh, may_show = session_hooks(store, settings, today, options.mode)
+    refresh, may_show = session_hooks(store, settings, today, options.mode, options.new_limit)
     session = Session(
         queue,
         today,

@@ -183,19 +183,21 @@ def todays_queue(
     limit: int | None = None,
 ) -> list[ScheduledCard]:
     """Today's queue under the daily limits (each deck's own and the global ones), then the
-    session's ``--new`` and ``--limit``."""
+    session's ``--limit``. ``new_limit`` (``--new N``) replaces today's new-card allowance:
+    N more new cards now, past the daily limits or below them."""
     overall = allowance(
-        settings.new_per_day,
-        settings.reviews_per_day,
-        DeckCounts(*store.log.counts_today(today)),
-        new_limit,
+        settings.new_per_day, settings.reviews_per_day, DeckCounts(*store.log.counts_today(today))
     )
+    if new_limit is not None:
+        overall = replace(overall, new=new_limit)
     due: list[ScheduledCard] = []
     new: list[ScheduledCard] = []
     for deck_id in [deck] if deck else store.decks.ids():
         own = settings.for_deck(deck_id)
         done = DeckCounts(*store.log.counts_today(today, deck_id))
         room = deck_allowance(overall, allowance(own.new_per_day, own.reviews_per_day, done))
+        if new_limit is not None:
+            room = replace(room, new=overall.new)
         due += store.cards.due(today, room.reviews, deck_id, tag)
         new += store.cards.new(room.new, deck_id, tag, today)
     due.sort(key=lambda item: item.due or today)  # stable: deck order within a day
@@ -237,11 +239,17 @@ def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatu
 
 
 def session_hooks(
-    store: Store, settings: Settings, today: date, mode: str = "review"
+    store: Store,
+    settings: Settings,
+    today: date,
+    mode: str = "review",
+    new_limit: int | None = None,
 ) -> tuple[Callable[[ScheduledCard], ScheduledCard | None], Callable[[ScheduledCard], bool]]:
     """What a session asks the store when it draws a card: the card as stored now (None when
     it was suspended, buried or retired since), and whether today's limits, counted from the
-    log (so two sessions share them), still allow a new card or a due review."""
+    log (so two sessions share them), still allow a new card or a due review. With
+    ``new_limit`` (``--new N``) the session may introduce N new cards, whatever the limits."""
+    new_at_start = store.log.counts_today(today)[0]
 
     def refresh(item: ScheduledCard) -> ScheduledCard | None:
         fresh = store.cards.one(item.deck_id, item.card.id, today)
@@ -252,6 +260,8 @@ def session_hooks(
             return True  # practice, or a same-day repeat: no daily limit
         own = settings.for_deck(item.deck_id)
         done = DeckCounts(*store.log.counts_today(today))
+        if item.is_new and new_limit is not None:
+            return done.new < new_at_start + new_limit
         deck_done = DeckCounts(*store.log.counts_today(today, item.deck_id))
         overall = allowance(settings.new_per_day, settings.reviews_per_day, done)
         room = deck_allowance(overall, allowance(own.new_per_day, own.reviews_per_day, deck_done))
@@ -470,6 +480,39 @@ def check_deck(store: Store, deck: str | None) -> None:
     if deck is not None and deck not in store.decks.ids():
         decks = ", ".join(store.decks.ids()) or "none yet"
         raise UsageError(f"no deck {deck!r}; decks: {decks}")
+
+
+def check_tag(store: Store, tag: str | None) -> None:
+    """An unknown ``--tag`` is an error, like an unknown ``--deck`` (not an empty queue)."""
+    if tag is None:
+        return
+    tags = store.cards.tags()
+    if tag not in tags:
+        shown = ", ".join(sorted(tags)[:12]) + (", ..." if len(tags) > 12 else "")
+        raise UsageError(f"no card has the tag {tag!r}; tags: {shown or 'none yet'}")
+
+
+def why_nothing_to_review(
+    store: Store, settings: Settings, today: date, deck: str | None = None
+) -> str:
+    """Why ``review`` has no card to show now, and what would give it one."""
+    decks = [d for d in deck_status(store, settings, today) if deck is None or d.id == deck]
+    unseen = sum(d.new for d in decks)
+    due = sum(d.due for d in decks)
+    reasons = []
+    if unseen and not sum(d.new_today for d in decks):
+        limit = settings.for_deck(deck).new_per_day if deck else settings.new_per_day
+        reasons.append(
+            f"Today's {limit} new cards are done ({unseen} more wait): "
+            "`mlcards review --new N` adds N more today."
+        )
+    if due and not sum(d.reviews_today for d in decks):
+        limit = settings.for_deck(deck).reviews_per_day if deck else settings.reviews_per_day
+        reasons.append(f"Today's {limit} reviews are done ({due} more are due).")
+    from mlcards.clock import describe_due
+
+    reasons.append(f"Next review: {describe_due(store.cards.next_due(deck), today)}.")
+    return " ".join(reasons)
 
 
 def stats_document(

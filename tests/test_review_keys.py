@@ -250,7 +250,9 @@ def test_limits_and_tag_filter_across_simulated_days(isolated_home: Path, tmp_pa
     day1.send("4")
     assert finish(day1)[0] == 0
     again = review(isolated_home, tmp_path)
-    assert "Nothing to review now. Next review: tomorrow" in finish(again)[1]
+    said = " ".join(finish(again)[1].split())  # says why, not just "nothing" (issue 14)
+    assert "Nothing to review now. Today's 2 new cards are done (3 more wait)" in said
+    assert "Next review: tomorrow" in said
     day2 = review(isolated_home, tmp_path, now=DAY2)
     shown = [question(day2)]
     day2.expect("1 of 4")  # two due reviews, then two new cards
@@ -302,8 +304,10 @@ def test_the_terminal_is_restored(isolated_home: Path, tmp_path: Path, toy: Path
         import signal
         import subprocess
 
-        pids = subprocess.run(
-            ["pgrep", "-f", "mlcards review --no-shuffle"], capture_output=True, text=True
+        pids = subprocess.run(  # this test's own mlcards: the child of its shell, no other run's
+            ["pgrep", "-P", str(child.pid), "-f", "mlcards review --no-shuffle"],
+            capture_output=True,
+            text=True,
         ).stdout.split()
         for pid in pids:
             if int(pid) != child.pid:

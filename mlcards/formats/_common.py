@@ -14,7 +14,9 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mlcards.deck import DEFAULT_MAX_BYTES, DeckValue, dump_deck, parse_deck, read_regular_file
+from mlcards.deck import DEFAULT_MAX_BYTES, parse_deck
+from mlcards.deckfiles import read_regular_file
+from mlcards.deckwriter import DeckValue, dump_deck
 from mlcards.errors import DeckError, UsageError
 from mlcards.models import Deck
 from mlcards.sanitize import quote_path

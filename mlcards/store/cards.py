@@ -160,16 +160,20 @@ class Cards:
         tag: str | None = None,
         wrong_only: bool = False,
     ) -> list[ScheduledCard]:
-        """Cards for extra practice: reviewed ones (optionally only those last answered wrong)."""
+        """Cards for extra practice: reviewed ones (optionally only those last answered wrong);
+        when none of the deck's or tag's cards was reviewed yet, its new ones."""
         where = "c.last_review_id IS NOT NULL"
         if wrong_only:
             where += (
                 " AND (SELECT correct FROM reviews r WHERE r.deck_id = c.deck_id "
                 "AND r.card_id = c.id ORDER BY r.id DESC LIMIT 1) = 0"
             )
-        return self._scheduled(
+        found = self._scheduled(
             where, [], "c.easiness, c.due, d.position, c.position", limit, Scope(deck_id, tag)
         )
+        if found or wrong_only:
+            return found
+        return self._scheduled("1", [], "d.position, c.position", limit, Scope(deck_id, tag))
 
     def one(self, deck_id: str, card_id: str, today: date | None = None) -> ScheduledCard | None:
         """One active card as the queue sees it (after an edit, say); on ``today``, None
@@ -178,6 +182,16 @@ class Cards:
             "c.deck_id = ? AND c.id = ?", [deck_id, card_id], "c.position", 1, today=today
         )
         return found[0] if found else None
+
+    def tags(self) -> set[str]:
+        """Every tag on an active card."""
+        return {
+            r[0]
+            for r in self.database.conn.execute(
+                "SELECT DISTINCT j.value FROM cards c, json_each(c.content, '$.tags') j "
+                "WHERE c.retired = 0"
+            )
+        }
 
     def deck_ids(self) -> list[str]:
         return [r[0] for r in self.database.conn.execute("SELECT id FROM decks ORDER BY position")]
