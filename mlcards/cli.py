@@ -752,8 +752,10 @@ def config_show(as_json: JsonOption = False) -> None:
 SettingKey = Annotated[
     str,
     typer.Argument(
-        help="new_per_day, reviews_per_day, rollover_hour, leech_threshold or "
-        "max_deck_bytes (with --deck: new_per_day, reviews_per_day, leech_threshold).",
+        help="new_per_day, reviews_per_day, rollover_hour, leech_threshold, max_deck_bytes, "
+        "scheduler (sm2 or fsrs), desired_retention or fsrs_parameters (with --deck: "
+        "new_per_day, reviews_per_day, leech_threshold, scheduler, desired_retention, "
+        "fsrs_parameters).",
         metavar="KEY",
     ),
 ]
@@ -775,7 +777,9 @@ def _known_deck(ctx: typer.Context, deck: str) -> None:
 def config_set(
     ctx: typer.Context,
     key: SettingKey,
-    value: Annotated[str, typer.Argument(help="A whole number.", metavar="VALUE")],
+    value: Annotated[
+        str, typer.Argument(help="A whole number; sm2 or fsrs; a retention.", metavar="VALUE")
+    ],
     deck: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -783,8 +787,10 @@ def config_set(
         ),
     ] = None,
 ) -> None:
-    """Change one setting, globally or for one deck (a deck of the database)."""
-    from mlcards.config import save_setting
+    """Change one setting, globally or for one deck (a deck of the database). A scheduling
+    setting (scheduler, desired_retention, fsrs_parameters) recomputes the affected decks'
+    schedules from their logs, after a backup, before it is saved."""
+    from mlcards.config import SCHEDULING, save_setting, with_setting
 
     if value.startswith("--"):  # an option typed after the value, not a number
         raise UsageError(f"config set: {key} must be a whole number, not {value!r}")
@@ -792,6 +798,8 @@ def config_set(
         _known_deck(ctx, deck)
     from mlcards.sanitize import quote_path
 
+    if key in SCHEDULING:
+        _reschedule_for(ctx, with_setting(key, value, deck))
     settings = save_setting(key, value, deck)
     shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
     typer.echo(f"{key} = {shown}" + (f" (deck {quote_path(deck)})" if deck else ""))
@@ -799,6 +807,7 @@ def config_set(
 
 @config_app.command("unset")
 def config_unset(
+    ctx: typer.Context,
     key: SettingKey,
     deck: Annotated[
         Optional[str],  # noqa: UP045
@@ -808,15 +817,35 @@ def config_unset(
     ] = None,
 ) -> None:
     """Go back to the default for one setting (with --deck: to the global value)."""
-    from mlcards.config import load_settings, unset_setting
+    from mlcards.config import SCHEDULING, load_settings, unset_setting, without_setting
     from mlcards.sanitize import quote_path
 
+    if key in SCHEDULING:
+        _reschedule_for(ctx, without_setting(key, deck))
     was_set = unset_setting(key, deck)
     settings = load_settings()
     shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
     where = f" (deck {quote_path(deck)})" if deck else ""
     state = "" if was_set else " (it was not set)"
     typer.echo(f"{key} = {shown}{where}{state}")
+
+
+def _reschedule_for(ctx: typer.Context, new: Settings) -> None:
+    """Before a scheduling setting is saved: recompute the decks it changes (nothing is
+    saved when that fails, so the settings never name a scheduler the cache was not built
+    with)."""
+    from mlcards.config import load_settings
+    from mlcards.scheduling import changed_decks, reschedule
+
+    if not _options(ctx).db_path().exists():
+        return
+    with _open_store(ctx) as store:
+        done = reschedule(store, new, changed_decks(load_settings(), new, store.decks.ids()))
+    if done.decks:
+        typer.echo(
+            f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log"
+            + (f" (backup: {done.backup.name})" if done.backup else "")
+        )
 
 
 @app.command()
@@ -828,12 +857,15 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Check the database: SQLite integrity, foreign keys, and the schedule against the log."""
+    from mlcards.config import load_settings
     from mlcards.errors import StoreError
     from mlcards.render.text import check_lines
+    from mlcards.scheduling import scheduler_for
     from mlcards.service import check as run_check
 
+    settings = load_settings()
     with _open_store(ctx) as store:
-        result = run_check(store, repair)
+        result = run_check(store, repair, scheduler_for(settings, store.decks.ids()))
     if as_json:
         _echo_json(result.to_dict())
     else:
@@ -999,3 +1031,94 @@ def main(argv: list[str] | None = None) -> NoReturn:
         message = f"{type(exc).__name__}: {exc} (full report: {report})"
         _fail(message, 1, as_json, label="internal error: ")
     raise SystemExit(result if isinstance(result, int) and not isinstance(result, bool) else 0)
+
+
+# -- FSRS: evaluate, optimize, simulate (issue 13) ----------------------------------------------
+
+
+@app.command()
+def evaluate(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = False) -> None:
+    """How well SM-2 and FSRS predicted your own answers: log loss, RMSE(bins) and AUC over
+    every first-of-day review of a card answered on an earlier day."""
+    from mlcards.config import load_settings
+    from mlcards.render.fsrs import evaluation_view
+    from mlcards.scheduling import evaluate as run_evaluate
+    from mlcards.service import check_deck
+
+    settings = load_settings()
+    with _open_store(ctx) as store:
+        check_deck(store, deck)
+        doc = run_evaluate(store, settings, deck)
+    if as_json:
+        _echo_json(doc)
+    elif not doc["schedulers"][0]["reviews"]:
+        typer.echo("Nothing to evaluate yet: no card has been answered on two study days.")
+    else:
+        _show(evaluation_view(doc))
+
+
+@app.command()
+def optimize(
+    ctx: typer.Context,
+    deck: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--deck",
+            "-d",
+            help="Fit this deck's reviews, for this deck (default: every deck's, for all).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit FSRS's parameters to your own review log and save them in the settings; FSRS
+    decks are rescheduled with them (after a backup)."""
+    from mlcards.config import load_settings, save_setting, with_setting
+    from mlcards.render.fsrs import optimize_view
+    from mlcards.scheduling import changed_decks, reschedule
+    from mlcards.scheduling import optimize as run_optimize
+    from mlcards.service import check_deck
+
+    settings = load_settings()
+    with _open_store(ctx) as store:
+        check_deck(store, deck)
+        result = run_optimize(store, settings, deck)
+        value = ",".join(f"{w:g}" for w in result.parameters)
+        new = with_setting("fsrs_parameters", value, deck)
+        done = reschedule(store, new, changed_decks(settings, new, store.decks.ids()))
+        save_setting("fsrs_parameters", value, deck)
+    doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks}
+    if as_json:
+        _echo_json(doc)
+        return
+    _show(optimize_view(doc, f"for deck {deck}" if deck else "for every deck without its own"))
+    if done.decks:
+        typer.echo(f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log")
+
+
+@app.command()
+def simulate(
+    ctx: typer.Context,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=3650, help="How many study days to simulate.")
+    ] = 30,
+    deck: DeckOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reviews per day and expected recall over the next days of your cards, under SM-2 and
+    under FSRS at a few desired retentions (FSRS with your parameters models your memory)."""
+    from mlcards.config import load_settings
+    from mlcards.render.fsrs import simulation_view
+    from mlcards.scheduling import simulate_next
+    from mlcards.service import check_deck
+
+    settings = load_settings()
+    today = _today(settings)
+    with _open_store(ctx) as store:
+        check_deck(store, deck)
+        doc = simulate_next(store, settings, today, days, deck)
+    if as_json:
+        _echo_json(doc)
+        return
+    console = _console()
+    console.print(simulation_view(doc, console.width))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import asdict, dataclass, field, replace
@@ -10,10 +11,13 @@ from typing import Any
 
 from mlcards.errors import OutputError, UsageError
 from mlcards.rules import (
+    DEFAULT_DESIRED_RETENTION,
     DEFAULT_LEECH_THRESHOLD,
     DEFAULT_NEW_PER_DAY,
     DEFAULT_REVIEWS_PER_DAY,
     DEFAULT_ROLLOVER_HOUR,
+    DEFAULT_SCHEDULER,
+    SCHEDULERS,
 )
 
 DB_NAME = "mlcards.db"
@@ -59,7 +63,16 @@ def db_path(option: Path | None = None) -> Path:
     return data_dir() / DB_NAME
 
 
-PER_DECK = ("new_per_day", "reviews_per_day", "leech_threshold")
+PER_DECK = (
+    "new_per_day",
+    "reviews_per_day",
+    "leech_threshold",
+    "scheduler",
+    "desired_retention",
+    "fsrs_parameters",
+)
+SCHEDULING = ("scheduler", "desired_retention", "fsrs_parameters")
+"""The settings a deck's cached schedule is computed with: changing one reschedules it."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,11 @@ class Settings:
     rollover_hour: int = DEFAULT_ROLLOVER_HOUR
     leech_threshold: int = DEFAULT_LEECH_THRESHOLD
     max_deck_bytes: int = 5 * 1024 * 1024
-    decks: dict[str, dict[str, int]] = field(default_factory=dict)
+    scheduler: str = DEFAULT_SCHEDULER
+    desired_retention: float = DEFAULT_DESIRED_RETENTION
+    fsrs_parameters: tuple[float, ...] | None = None
+    """Fitted by ``mlcards optimize``; None means py-fsrs's defaults."""
+    decks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,9 +98,19 @@ class Settings:
         overrides: dict[str, Any] = dict(self.decks.get(deck_id, {}))
         return replace(self, **overrides)
 
+    def scheduling_for(self, deck_id: str) -> tuple[str, float, tuple[float, ...] | None]:
+        """The scheduler a deck uses, its desired retention and its FSRS parameters (its
+        own, else the global ones)."""
+        own = self.decks.get(deck_id, {})
+        return (
+            own.get("scheduler", self.scheduler),
+            own.get("desired_retention", self.desired_retention),
+            own.get("fsrs_parameters", self.fsrs_parameters),
+        )
+
     def leech_threshold_for(self, deck_id: str) -> int:
         """The leech threshold of a deck: its own, else the global one."""
-        return self.decks.get(deck_id, {}).get("leech_threshold", self.leech_threshold)
+        return int(self.decks.get(deck_id, {}).get("leech_threshold", self.leech_threshold))
 
     def leech_thresholds(self) -> dict[str, int]:
         """The decks that have their own leech threshold."""
@@ -116,7 +143,7 @@ def _short(value: object) -> str:
 
 
 def _known(key: str, where: str, deck: bool = False) -> None:
-    allowed = PER_DECK if deck else tuple(_RANGES)
+    allowed = PER_DECK if deck else (*_RANGES, *SCHEDULING)
     if key not in allowed:
         raise UsageError(
             f"{where}: unknown {'per-deck ' if deck else ''}setting {_short(key)} "
@@ -124,8 +151,41 @@ def _known(key: str, where: str, deck: bool = False) -> None:
         )
 
 
-def _checked(key: str, value: object, where: str, deck: bool = False) -> int:
+def _scheduling_value(key: str, value: object, where: str) -> object:
+    """``scheduler`` (a name), ``desired_retention`` (0.7 to 0.99), ``fsrs_parameters``
+    (21 numbers, or ``default``/null for py-fsrs's defaults)."""
+    if key == "scheduler":
+        if value not in SCHEDULERS:
+            raise UsageError(
+                f"{where}: scheduler must be one of {', '.join(SCHEDULERS)}, not {_short(value)}"
+            )
+        return value
+    if key == "desired_retention":
+        try:
+            number = float(str(value)) if isinstance(value, str | int | float) else None
+        except ValueError:
+            number = None
+        if isinstance(value, bool) or number is None or not 0.7 <= number <= 0.99:
+            raise UsageError(
+                f"{where}: desired_retention must be from 0.7 to 0.99, not {_short(value)}"
+            )
+        return number
+    if value is None or value == "default":
+        return None
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    try:
+        numbers = tuple(float(v) for v in items) if isinstance(items, list | tuple) else ()
+    except (TypeError, ValueError):
+        numbers = ()
+    if len(numbers) != 21 or not all(math.isfinite(n) for n in numbers):
+        raise UsageError(f"{where}: fsrs_parameters must be 21 numbers (FSRS-6), or 'default'")
+    return numbers
+
+
+def _checked(key: str, value: object, where: str, deck: bool = False) -> Any:
     _known(key, where, deck)
+    if key in SCHEDULING:
+        return _scheduling_value(key, value, where)
     low, high = _RANGES[key]
     if isinstance(value, bool) or not isinstance(value, int):
         text = str(value).strip() if isinstance(value, str) else ""
@@ -149,7 +209,7 @@ def _parse(raw: object, where: str) -> Settings:
     if not isinstance(raw, dict):
         raise UsageError(f"{where}: settings must be a mapping of key: value")
     values: dict[str, Any] = {}
-    decks: dict[str, dict[str, int]] = {}
+    decks: dict[str, dict[str, Any]] = {}
     for key, value in raw.items():
         if key == "decks":
             if not isinstance(value, dict):
@@ -198,14 +258,68 @@ def save_setting(
 ) -> Settings:
     """Set one value (globally, or for one deck) and write the file atomically."""
     path = path or config_path()
+    return _write(path, *_with_setting(key, value, deck, path))
+
+
+def with_setting(
+    key: str, value: str, deck: str | None = None, path: Path | None = None
+) -> Settings:
+    """The settings ``save_setting`` would write, without writing them (checked the same way:
+    a bad value raises UsageError)."""
+    path = path or config_path()
+    return _parse(_plain(_changed(*_with_setting(key, value, deck, path))), str(path))
+
+
+def without_setting(key: str, deck: str | None = None, path: Path | None = None) -> Settings:
+    """The settings ``unset_setting`` would leave, without writing them."""
+    path = path or config_path()
+    settings = load_settings(path)
+    document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
+    decks = {d: dict(o) for d, o in settings.decks.items()}
+    _known(key, "config unset --deck" if deck else "config unset", deck=deck is not None)
+    if deck is None:
+        document[key] = Settings().to_dict()[key]
+    else:
+        decks.get(deck, {}).pop(key, None)
+    return _parse(_plain(_changed(document, decks)), str(path))
+
+
+def _with_setting(
+    key: str, value: str, deck: str | None, path: Path
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The settings document with one value changed; a deck's ``fsrs_parameters default``
+    drops its own parameters."""
     settings = load_settings(path)
     document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
     decks = {d: dict(o) for d, o in settings.decks.items()}
     if deck is None:
         document[key] = _checked(key, value, "config set")
     else:
-        decks.setdefault(deck, {})[key] = _checked(key, value, "config set --deck", deck=True)
-    return _write(path, document, decks)
+        checked = _checked(key, value, "config set --deck", deck=True)
+        own = decks.setdefault(deck, {})
+        if checked is None:
+            own.pop(key, None)
+        else:
+            own[key] = checked
+    return document, decks
+
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists, for YAML's safe dumper."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _changed(document: dict[str, Any], decks: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The values that differ from the defaults (what the file keeps)."""
+    defaults = Settings().to_dict()
+    changed: dict[str, Any] = {k: v for k, v in document.items() if v != defaults[k]}
+    if decks:
+        changed["decks"] = decks
+    return changed
 
 
 def unset_setting(key: str, deck: str | None = None, path: Path | None = None) -> bool:
@@ -230,15 +344,12 @@ def unset_setting(key: str, deck: str | None = None, path: Path | None = None) -
     return was_set
 
 
-def _write(path: Path, document: dict[str, Any], decks: dict[str, dict[str, int]]) -> Settings:
+def _write(path: Path, document: dict[str, Any], decks: dict[str, dict[str, Any]]) -> Settings:
     """Write the values that differ from the defaults, replacing the file atomically; a
     symlinked config.yaml is written through to its target, and stays a link."""
     import yaml
 
-    defaults = Settings().to_dict()
-    changed: dict[str, Any] = {k: v for k, v in document.items() if v != defaults[k]}
-    if decks:
-        changed["decks"] = decks
+    changed = _plain(_changed(document, decks))
     target = Path(os.path.realpath(path))
     tmp = target.with_name(f".{target.name}.tmp")
     try:

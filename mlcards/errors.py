@@ -55,3 +55,10 @@ class UndoRefused(MlcardsError):
     """An answer is no longer its card's latest (another session answered it since)."""
 
     exit_code = 1
+
+
+class MissingExtraError(MlcardsError):
+    """A feature needs an optional package that is not installed (FSRS: ``mlcards[fsrs]``;
+    ``mlcards optimize``: ``mlcards[optimize]``)."""
+
+    exit_code = 69

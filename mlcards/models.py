@@ -163,6 +163,9 @@ class ScheduledCard:
     flagged: bool = False
     path: str = ""
     """The deck file the card came from, and ``card.line`` in it (for editing)."""
+    stability: float | None = None
+    difficulty: float | None = None
+    """FSRS memory state (None for a card scheduled by SM-2, or new)."""
 
     @property
     def is_new(self) -> bool:
@@ -212,6 +215,9 @@ class ReviewRecord:
     prev_repetitions: int = 0
     prev_interval: int = 0
     """The card's repetitions and interval before this answer (0 for a new card)."""
+    stability: float | None = None
+    difficulty: float | None = None
+    """The FSRS memory state the answer produced (None when SM-2 graded it)."""
 
 
 class CachedSchedule(TypedDict):
@@ -224,6 +230,9 @@ class CachedSchedule(TypedDict):
     last_review_id: int | None
     last_review_day: str | None
     lapses: int
+    stability: float | None
+    difficulty: float | None
+    """FSRS memory state: None for a card scheduled by SM-2 (or new)."""
 
 
 NEW_SCHEDULE: CachedSchedule = {
@@ -234,6 +243,8 @@ NEW_SCHEDULE: CachedSchedule = {
     "last_review_id": None,
     "last_review_day": None,
     "lapses": 0,
+    "stability": None,
+    "difficulty": None,
 }
 """The cached schedule of a card never reviewed, or reset by a changed answer."""
 
@@ -401,6 +412,9 @@ class CardSummary:
     total_lapses: int = 0
     """Lapses since the card's schedule last started, whatever the window (the cached count
     that decides leeches)."""
+    stability: float | None = None
+    difficulty: float | None = None
+    """FSRS memory state (None for SM-2 cards)."""
 
 
 @dataclass(frozen=True)
@@ -433,3 +447,12 @@ class StatsData:
     due: list[tuple[date, int]]
     cards: list[CardSummary]
     distractors: list[DistractorCard]
+
+
+@dataclass(frozen=True)
+class FsrsCardState:
+    """What today's predicted recall of an FSRS card is computed from."""
+
+    deck_id: str
+    stability: float
+    last_review_day: date

@@ -3,32 +3,40 @@ and say where the cache disagrees. ``mlcards check`` is built on these two funct
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from mlcards.models import NEW_SCHEDULE, CachedSchedule, CardKey
 from mlcards.schedulers import Scheduler, default
-from mlcards.schedulers.sm2 import SM2State
+
+SchedulerFor = Callable[[str], Scheduler[Any]]
+"""The scheduler of a deck (by its id): each deck is replayed with its own."""
 
 
 def replay(
     reviews: Iterable[Mapping[str, Any]],
     schedule_from: Mapping[CardKey, int],
-    scheduler: Scheduler[SM2State] | None = None,
+    scheduler: Scheduler[Any] | None = None,
+    scheduler_for: SchedulerFor | None = None,
 ) -> dict[CardKey, CachedSchedule]:
-    """Every reviewed card's schedule from the log alone (graded rows in id order).
+    """Every reviewed card's schedule from the log alone (graded rows in id order), each
+    deck's with ``scheduler_for(deck)`` when given, else with ``scheduler`` (SM-2).
 
     Reviews at or before a card's ``schedule_from`` (set when its answer key changed) stay in
     the log but no longer count; same-day repeats are logged but leave the schedule alone.
     """
-    grader = scheduler or default()
-    states: dict[CardKey, tuple[SM2State, str | None, int]] = {}
+    fixed = scheduler or default()
+    graders: dict[str, Scheduler[Any]] = {}
+    states: dict[CardKey, tuple[Any, str | None, int]] = {}
     result: dict[CardKey, CachedSchedule] = {}
     for row in reviews:
         key = (row["deck_id"], row["card_id"])
         if row["id"] <= schedule_from.get(key, 0):
             continue
+        grader = fixed
+        if scheduler_for is not None:
+            grader = graders.get(key[0]) or graders.setdefault(key[0], scheduler_for(key[0]))
         state, due, lapses = states.get(key) or (grader.initial(), None, 0)
         if not row["same_day_repeat"]:
             graded = grader.grade(state, row["quality"], date.fromisoformat(row["study_day"]))
@@ -37,9 +45,7 @@ def replay(
         else:
             states.setdefault(key, (state, due, lapses))
         result[key] = {
-            "repetitions": state.repetitions,
-            "easiness": float(state.easiness),
-            "interval": state.interval,
+            **grader.fields(state),
             "due": due,
             "last_review_id": row["id"],
             "last_review_day": row["study_day"],
@@ -56,6 +62,8 @@ SCHEDULE_FIELDS = (
     "last_review_id",
     "last_review_day",
     "lapses",
+    "stability",
+    "difficulty",
 )
 
 

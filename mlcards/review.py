@@ -26,7 +26,7 @@ from mlcards.render.review import (
     question_screen,
 )
 from mlcards.render.screen import UNICODE, Glyphs, Screenful
-from mlcards.session import CardChanged, Session, quality_for
+from mlcards.session import RATINGS, CardChanged, Session, quality_for
 from mlcards.terminal import DOWN, END, ENTER, HOME, PAGE_DOWN, PAGE_UP, RESIZE, UP
 
 if TYPE_CHECKING:
@@ -326,7 +326,7 @@ class _Reviewer:
         correct = not dont_know and item.card.is_correct(set(chosen))
         position = self.session.answered + 1
         total = self.session.answered + self.session.remaining
-        previews = self.session.preview(item) if correct else {}
+        previews = self.session.preview(item, RATINGS) if correct else {}
         pending = correct
         scroll = 0
 
@@ -472,6 +472,7 @@ def run_session(
     from mlcards import clock
     from mlcards.render.review import render_summary
     from mlcards.render.screen import glyphs_for
+    from mlcards.scheduling import scheduler_for
     from mlcards.service import StoreActions, session_hooks
     from mlcards.terminal import Hangup, hyperlinks_supported, supports_screen, terminal_keys
 
@@ -489,6 +490,7 @@ def run_session(
         deadline=time.monotonic() + options.minutes * 60 if options.minutes else None,
         refresh=refresh,
         may_show=may_show,
+        scheduler_for=scheduler_for(settings, {item.deck_id for item in queue}),
     )
     glyphs = glyphs_for(screen.encoding)
     interrupted = hung_up = False

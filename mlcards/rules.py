@@ -34,6 +34,12 @@ DEFAULT_REVIEWS_PER_DAY = 200
 DEFAULT_ROLLOVER_HOUR = 4
 """Study days start at 04:00 local time, as in Anki."""
 
+SCHEDULERS = ("sm2", "fsrs")
+"""The schedulers a deck can use (the ``scheduler`` setting); SM-2 is the default."""
+DEFAULT_SCHEDULER = "sm2"
+DEFAULT_DESIRED_RETENTION = 0.9
+"""FSRS schedules a card for the day its predicted recall falls to this."""
+
 
 def is_lapse(quality: int, repetitions_before: int) -> bool:
     """A graded answer that forgets a learned card (same-day repeats are never graded)."""

@@ -30,7 +30,7 @@ from mlcards.models import (
     StatsQuery,
     StoredSchedule,
 )
-from mlcards.replay import replay, schedule_differences
+from mlcards.replay import SchedulerFor, replay, schedule_differences
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
 from mlcards.store import Scope, Store
@@ -304,9 +304,12 @@ class CheckResult:
         }
 
 
-def check(store: Store, repair: bool = False) -> CheckResult:
-    """SQLite's own checks, then the schedule cache against a replay of the log; with
-    ``repair``, a backup and then the cache rebuilt from the log."""
+def check(
+    store: Store, repair: bool = False, scheduler_for: SchedulerFor | None = None
+) -> CheckResult:
+    """SQLite's own checks, then the schedule cache against a replay of the log (each deck
+    with its own scheduler when ``scheduler_for`` is given, else SM-2); with ``repair``, a
+    backup and then the cache rebuilt from the log."""
     integrity = store.integrity_problems()
     if integrity:  # a damaged file is not read further
         return CheckResult(integrity, [], 0)
@@ -315,7 +318,9 @@ def check(store: Store, repair: bool = False) -> CheckResult:
     unreadable = _unreadable_reviews(store)
     if unreadable:  # the log itself is damaged: replaying it would be a guess
         return CheckResult(unreadable, [], len(cached))
-    replayed: dict[CardKey, CachedSchedule] = replay(store.log.replay_rows(), schedule_from)
+    replayed: dict[CardKey, CachedSchedule] = replay(
+        store.log.replay_rows(), schedule_from, scheduler_for=scheduler_for
+    )
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
     if result.differences and repair:
         result.backup = store.backups.create("pre-repair")
@@ -537,6 +542,7 @@ def stats_document(
     store: Store, settings: Settings, query: StatsQuery, since: date | None
 ) -> dict[str, Any]:
     """The one ``stats`` document (``stats --json``, ``export stats``, the dashboard)."""
+    from mlcards.scheduling import retrievability_today
     from mlcards.stats import build_stats
 
     check_deck(store, query.deck_id)
@@ -548,6 +554,7 @@ def stats_document(
         query.tag,
         leech_threshold=settings.leech_threshold,
         deck_leech_thresholds=settings.leech_thresholds(),
+        retrievability=retrievability_today(store, settings, query.today, query.deck_id, query.tag),
     )
 
 

@@ -13,7 +13,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any, Protocol
 
 from mlcards import rules
@@ -25,9 +24,8 @@ from mlcards.models import (
     ScheduledCard,
     StoredCard,
 )
-from mlcards.replay import replay
-from mlcards.schedulers import Scheduler, default
-from mlcards.schedulers.sm2 import SM2State
+from mlcards.replay import SchedulerFor, replay
+from mlcards.schedulers import Fields, Scheduler, default
 
 
 def build_queue(
@@ -112,11 +110,20 @@ class _Answered:
     requeued: _Entry | None
 
 
-def _rebuild_one(rows: list[dict[str, Any]], schedule_from: int) -> CachedSchedule | None:
-    if not rows:
-        return None
-    key = (rows[0]["deck_id"], rows[0]["card_id"])
-    return replay(rows, {key: schedule_from}).get(key)
+def fields_of(item: ScheduledCard) -> Fields:
+    """A queued card's cached scheduler state."""
+    return {
+        "repetitions": item.repetitions,
+        "easiness": item.easiness,
+        "interval": item.interval,
+        "stability": item.stability,
+        "difficulty": item.difficulty,
+    }
+
+
+PREVIEW_QUALITIES = (Quality.BLACKOUT, Quality.WRONG, Quality.HARD, Quality.GOOD, Quality.EASY)
+RATINGS = (Quality.HARD, Quality.GOOD, Quality.EASY)
+"""The ratings of a correct answer, whose intervals the rating keys show."""
 
 
 class Session:
@@ -144,8 +151,9 @@ class Session:
         suspend_leeches: bool = False,
         deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
-        scheduler: Scheduler[SM2State] | None = None,
+        scheduler: Scheduler[Any] | None = None,
         refresh: Refresh | None = None,
+        scheduler_for: SchedulerFor | None = None,
         may_show: MayShow | None = None,
     ) -> None:
         if mode not in ("review", "practice"):
@@ -160,7 +168,9 @@ class Session:
         self.suspend_leeches = suspend_leeches
         self.deadline = deadline
         self.clock = clock
-        self.scheduler = scheduler or default()
+        self.scheduler: Scheduler[Any] = scheduler or default()
+        """The scheduler of decks ``scheduler_for`` does not name (SM-2 unless given)."""
+        self._scheduler_for = scheduler_for
         self.refresh = refresh
         self.may_show = may_show
         self._queue: deque[_Entry] = deque(_Entry(item) for item in queue)
@@ -214,6 +224,34 @@ class Session:
             self.rng.shuffle(choices)
         return choices
 
+    def scheduler_for(self, deck_id: str) -> Scheduler[Any]:
+        """The scheduler that grades this deck's cards (its ``scheduler`` setting)."""
+        if self._scheduler_for is None:
+            return self.scheduler
+        return self._scheduler_for(deck_id)
+
+    def preview(
+        self, item: ScheduledCard, qualities: Iterable[int] = PREVIEW_QUALITIES
+    ) -> dict[int, int]:
+        """Days until the card would be due after each quality, graded today by its deck's
+        scheduler (SM-2 or FSRS) as ``answer`` grades it: what the rating keys show (3, 4, 5).
+        Empty when the answer would not be graded (a same-day repeat, or practice), since the
+        schedule then stays."""
+        if self.mode != "review" or item.last_review_day == self.today:
+            return {}
+        scheduler = self.scheduler_for(item.deck_id)
+        before = scheduler.restore(fields_of(item), item.last_review_day)
+        return {
+            int(quality): (scheduler.grade(before, quality, self.today).due - self.today).days
+            for quality in qualities
+        }
+
+    def _rebuild_one(self, rows: list[dict[str, Any]], schedule_from: int) -> CachedSchedule | None:
+        if not rows:
+            return None
+        key = (rows[0]["deck_id"], rows[0]["card_id"])
+        return replay(rows, {key: schedule_from}, self.scheduler_for(key[0])).get(key)
+
     def _leech_threshold(self, deck_id: str) -> int:
         return self.deck_leech_thresholds.get(deck_id, self.leech_threshold)
 
@@ -229,14 +267,14 @@ class Session:
         """The review record of an answer to ``item`` as it is stored (pure)."""
         repeat = self.mode == "review" and answered_today
         lapse = False
+        fields = fields_of(item)
         if self.mode == "practice" or repeat:
-            repetitions, easiness, interval = item.repetitions, item.easiness, item.interval
             due = item.due or self.today + timedelta(days=1)
         else:
-            before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
-            graded = self.scheduler.grade(before, quality, self.today)
-            repetitions, easiness = graded.state.repetitions, float(graded.state.easiness)
-            interval, due, lapse = graded.state.interval, graded.due, graded.lapse
+            scheduler = self.scheduler_for(item.deck_id)
+            before = scheduler.restore(fields, item.last_review_day)
+            graded = scheduler.grade(before, quality, self.today)
+            fields, due, lapse = scheduler.fields(graded.state), graded.due, graded.lapse
         leech_action = ""
         threshold = self._leech_threshold(item.deck_id)
         if lapse and not item.leech and rules.is_leech(item.lapses + 1, threshold):
@@ -252,9 +290,9 @@ class Session:
             response_ms=max(int(response_ms), 0),
             same_day_repeat=repeat,
             was_new=self.mode == "review" and item.is_new and not repeat,
-            repetitions=repetitions,
-            easiness=easiness,
-            interval=interval,
+            repetitions=fields["repetitions"],
+            easiness=fields["easiness"],
+            interval=fields["interval"],
             due=due,
             mode=self.mode,
             session=self.session_id,
@@ -262,6 +300,8 @@ class Session:
             leech_action=leech_action,
             prev_repetitions=0 if item.is_new else item.repetitions,
             prev_interval=0 if item.is_new else item.interval,
+            stability=fields["stability"],
+            difficulty=fields["difficulty"],
         )
 
     def answer(
@@ -307,6 +347,8 @@ class Session:
                     repetitions=record.repetitions,
                     easiness=record.easiness,
                     interval=record.interval,
+                    stability=record.stability,
+                    difficulty=record.difficulty,
                     due=record.due,
                     last_review_day=self.today if self.mode == "review" else item.last_review_day,
                     lapses=entry.item.lapses + int(record.lapse),
@@ -333,7 +375,7 @@ class Session:
         self.journal.undo(
             last.review_id,
             self.session_id,
-            _rebuild_one,
+            self._rebuild_one,
             clear_leech=bool(last.record.leech_action),
             lift_suspension=last.record.leech_action == "suspend",
         )
@@ -355,18 +397,6 @@ class Session:
         """Show a fresh copy of the current card (flagged, or its deck file edited)."""
         if self._queue:
             self._queue[0].item = item
-
-    def preview(self, item: ScheduledCard) -> dict[int, int]:
-        """Days until the card is due again after each rating of a correct answer (3, 4,
-        5), from ``self.scheduler.grade`` as ``answer`` grades it; empty when the answer
-        leaves the schedule alone (practice, a same-day repeat)."""
-        if self.mode == "practice" or item.last_review_day == self.today:
-            return {}
-        before = SM2State(item.repetitions, Decimal(str(item.easiness)), item.interval)
-        return {
-            int(quality): (self.scheduler.grade(before, quality, self.today).due - self.today).days
-            for quality in (Quality.HARD, Quality.GOOD, Quality.EASY)
-        }
 
     def put_back(self, item: ScheduledCard) -> None:
         """Show a card taken out with ``drop`` again, next (a suspend or bury undone); it

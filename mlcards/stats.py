@@ -133,6 +133,7 @@ def build_stats(
     *,
     leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD,
     deck_leech_thresholds: Mapping[str, int] | None = None,
+    retrievability: Sequence[float] = (),
 ) -> dict[str, Any]:
     """The ``stats`` document (keys documented in README, "Stats").
 
@@ -238,6 +239,35 @@ def build_stats(
             if leech(c)
         ],
         "distractors": distractors,
+        "retrievability": retrievability_summary(retrievability),
+    }
+
+
+RETRIEVABILITY_BINS = (
+    (0.0, "<50%"),
+    (0.5, "50-70%"),
+    (0.7, "70-80%"),
+    (0.8, "80-90%"),
+    (0.9, "90-95%"),
+    (0.95, "95-100%"),
+)
+
+
+def retrievability_summary(values: Sequence[float]) -> dict[str, Any] | None:
+    """How today's predicted recall of the FSRS cards is spread (None without FSRS cards)."""
+    if not values:
+        return None
+    counts = [0] * len(RETRIEVABILITY_BINS)
+    for value in values:
+        index = max(i for i, (low, _) in enumerate(RETRIEVABILITY_BINS) if value >= low)
+        counts[index] += 1
+    return {
+        "cards": len(values),
+        "mean": round(sum(values) / len(values), 4),
+        "bins": [
+            {"bin": name, "cards": n}
+            for (_, name), n in zip(RETRIEVABILITY_BINS, counts, strict=True)
+        ],
     }
 
 
@@ -270,6 +300,8 @@ CARD_COLUMNS: tuple[str, ...] = (
     "accuracy",
     "lapses",
     "last_review",
+    "stability",
+    "difficulty",
 )
 
 
@@ -304,6 +336,8 @@ def card_json(card: CardSummary) -> dict[str, Any]:
         "accuracy": rate(card.correct, card.reviews),
         "lapses": card.lapses,
         "last_review": card.last_review,
+        "stability": card.stability,
+        "difficulty": card.difficulty,
     }
 
 

@@ -190,6 +190,9 @@ def test_config_show_and_set(capsys: pytest.CaptureFixture[str]) -> None:
         "rollover_hour": 4,
         "leech_threshold": 8,
         "max_deck_bytes": 5 * 1024 * 1024,
+        "scheduler": "sm2",
+        "desired_retention": 0.9,
+        "fsrs_parameters": None,
         "decks": {},
     }
     assert run(capsys, "config", "set", "--deck", "toy", "new_per_day", "2")[0] == 0

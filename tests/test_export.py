@@ -115,6 +115,8 @@ def test_cards_export_has_schedule_and_counts(
         "accuracy": round(9 / 17, 4),
         "lapses": 8,
         "last_review": "2026-03-17T12:00:00.000Z",
+        "stability": None,
+        "difficulty": None,
     }
     assert cards[("alpha", "a3")]["stage"] == "new" and cards[("alpha", "a3")]["reviews"] == 0
     assert cards[("beta", "b2")]["stage"] == "retired"
@@ -226,6 +228,7 @@ def test_stats_json_and_export_stats_agree(
         "hardest",
         "leeches",
         "distractors",
+        "retrievability",
     ]
     assert doc["totals"]["answers"] == 38  # every row of the log is in the year
     assert doc["today"] == HISTORY_TODAY

@@ -18,7 +18,7 @@ from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
 from mlcards.render.review import answer_screen, help_screen, question_screen
 from mlcards.render.screen import ASCII, Screenful, to_ascii
 from mlcards.review import scrolled
-from mlcards.session import Session
+from mlcards.session import RATINGS, Session
 from mlcards.terminal import END, PAGE_DOWN
 
 TODAY = date(2026, 3, 1)
@@ -221,14 +221,14 @@ def test_preview_intervals_are_what_answering_gives() -> None:
         scheduled(card),
         ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6)),
     ):
-        preview = Session([item], TODAY).preview(item)
+        preview = Session([item], TODAY).preview(item, RATINGS)
         assert sorted(preview) == [3, 4, 5]
         for rating, days in preview.items():
             session = Session([item], TODAY)
             record = session.answer(item, ("a",), Quality(rating), 1000, at("2026-03-01"))
             assert record.due == TODAY + timedelta(days=days)
     reviewed = ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6))
-    assert Session([reviewed], TODAY).preview(reviewed)[4] == 15  # 6 days x easiness 2.5
+    assert Session([reviewed], TODAY).preview(reviewed, RATINGS)[4] == 15  # 6 days x easiness 2.5
     repeat = ScheduledCard("toy", "Toy", card, 1, 2.5, 1, TODAY, TODAY)
     assert Session([repeat], TODAY).preview(repeat) == {}  # a repeat today: schedule stays
     assert Session([reviewed], TODAY, mode="practice").preview(reviewed) == {}

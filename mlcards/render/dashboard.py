@@ -248,6 +248,14 @@ def render_dashboard(
     else:
         parts += [easiness, Text(""), intervals]
 
+    if doc.get("retrievability"):
+        r = doc["retrievability"]
+        parts.append(_title("FSRS cards: predicted recall today"))
+        parts.append(
+            f"{r['cards']} card(s) scheduled by FSRS · mean predicted recall {percent(r['mean'])}"
+        )
+        parts.append(histogram_table("Recall", r["bins"]))
+
     parts.append(_title("Accuracy by deck"))
     parts.append(_accuracy_table("Deck", doc["accuracy_by_deck"], "deck"))
     parts.append(_title("Accuracy by tag"))

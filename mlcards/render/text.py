@@ -155,9 +155,20 @@ def config_lines(settings: dict[str, object], path: object) -> list[str]:
     """``config show``: one ``key = value`` line per setting, per-deck ones as decks.ID.KEY."""
     values = dict(settings)
     decks = values.pop("decks", {})
-    lines = [f"{key} = {value}" for key, value in values.items()]
+    lines = [f"{key} = {_setting(value)}" for key, value in values.items()]
     if isinstance(decks, dict):
         for deck_id, overrides in decks.items():
             shown = quote_path(str(deck_id))
-            lines += [f"decks.{shown}.{key} = {value}" for key, value in overrides.items()]
+            lines += [
+                f"decks.{shown}.{key} = {_setting(value)}" for key, value in overrides.items()
+            ]
     return [*lines, f"# file: {quote_path(str(path))}"]
+
+
+def _setting(value: object) -> str:
+    """A setting as ``config set`` takes it: a list comma-separated, no value as ``default``."""
+    if value is None:
+        return "default"
+    if isinstance(value, list | tuple):
+        return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    return str(value)

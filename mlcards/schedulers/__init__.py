@@ -3,17 +3,24 @@
 A scheduler is pure: it is given the state a card had, the quality of a graded answer (the
 first of that study day) and the study day, and returns the new state, the due day and
 whether the answer was a lapse. It reads no clock, does no I/O and uses no global random.
-SM-2 (``mlcards.schedulers.sm2``) is the default; a second scheduler is one new module here
-plus a name in ``by_name``.
+SM-2 (``mlcards.schedulers.sm2``) is the default; FSRS (``mlcards.schedulers.fsrs``, over the
+optional py-fsrs package) is the second. Each also says how its state is cached in a card's
+row (``fields``/``restore``) and how likely it thinks a card is recalled after some days
+(``retrievability``: what ``mlcards evaluate`` scores).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar
+
+from mlcards import rules
+from mlcards.errors import MissingExtraError
 
 if TYPE_CHECKING:
+    from mlcards.schedulers.fsrs import FSRS
     from mlcards.schedulers.sm2 import SM2
 
 S = TypeVar("S")
@@ -28,6 +35,16 @@ class Graded(Generic[S]):
     lapse: bool
 
 
+class Fields(TypedDict):
+    """A scheduler state as the card's row caches it (every scheduler fills all five)."""
+
+    repetitions: int
+    easiness: float
+    interval: int
+    stability: float | None
+    difficulty: float | None
+
+
 class Scheduler(Protocol[S]):
     name: str
 
@@ -37,8 +54,21 @@ class Scheduler(Protocol[S]):
 
     def grade(self, state: S, quality: int, day: date) -> Graded[S]: ...
 
+    def fields(self, state: S) -> Fields:
+        """The cached columns of a state."""
+        ...
 
-NAMES = ("sm2",)
+    def restore(self, fields: Fields, last_day: date | None) -> S:
+        """A state back from its cached columns and the day of its last graded answer."""
+        ...
+
+    def retrievability(self, state: S, elapsed_days: int) -> float | None:
+        """Predicted probability of recall ``elapsed_days`` after the last graded answer
+        (None for a card never graded)."""
+        ...
+
+
+NAMES = rules.SCHEDULERS
 """The schedulers a deck can use (the `scheduler` setting)."""
 
 
@@ -47,3 +77,36 @@ def default() -> SM2:
     from mlcards.schedulers.sm2 import SM2
 
     return SM2()
+
+
+FSRS_EXTRA = "pip install 'mlcards[fsrs]'"
+
+
+def fsrs_scheduler(
+    desired_retention: float = rules.DEFAULT_DESIRED_RETENTION,
+    parameters: Sequence[float] | None = None,
+) -> FSRS:
+    """FSRS over py-fsrs; imported only now, so SM-2 users never load it."""
+    try:
+        from mlcards.schedulers.fsrs import FSRS
+    except ImportError as exc:
+        if exc.name not in ("fsrs", "typing_extensions"):
+            raise
+        raise MissingExtraError(
+            f"a deck is set to the FSRS scheduler, but the `fsrs` package is not installed "
+            f"({FSRS_EXTRA}); or switch back with `mlcards config set scheduler sm2`"
+        ) from None
+    return FSRS(desired_retention, parameters)
+
+
+def by_name(
+    name: str,
+    desired_retention: float = rules.DEFAULT_DESIRED_RETENTION,
+    parameters: Sequence[float] | None = None,
+) -> Scheduler[Any]:
+    """The scheduler a ``scheduler`` setting names."""
+    if name == "sm2":
+        return default()
+    if name == "fsrs":
+        return fsrs_scheduler(desired_retention, parameters)
+    raise ValueError(f"unknown scheduler {name!r} (schedulers: {', '.join(NAMES)})")

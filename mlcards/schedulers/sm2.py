@@ -13,11 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from mlcards import rules
-from mlcards.schedulers import Graded
+from mlcards.schedulers import Fields, Graded
 
 INITIAL_EASINESS = Decimal(str(rules.NEW_EASINESS))
 MIN_EASINESS = Decimal("1.3")
 MAX_INTERVAL = 36500
+RECALL_AT_INTERVAL = 0.9
+"""SM-2 predicts no recall probability; ``mlcards evaluate`` gives it one: exponential
+forgetting, ``R(t) = 0.9 ** (t / interval)``, i.e. recall is 90% on the due day."""
 _HUNDREDTH = Decimal("0.01")
 
 
@@ -98,3 +101,21 @@ class SM2:
             due=day + timedelta(days=after.interval),
             lapse=rules.is_lapse(quality, state.repetitions),
         )
+
+    def fields(self, state: SM2State) -> Fields:
+        return {
+            "repetitions": state.repetitions,
+            "easiness": float(state.easiness),
+            "interval": state.interval,
+            "stability": None,
+            "difficulty": None,
+        }
+
+    def restore(self, fields: Fields, last_day: date | None) -> SM2State:
+        return SM2State(fields["repetitions"], Decimal(str(fields["easiness"])), fields["interval"])
+
+    def retrievability(self, state: SM2State, elapsed_days: int) -> float | None:
+        """Exponential forgetting with the interval as the 90% point (``RECALL_AT_INTERVAL``)."""
+        if state.interval <= 0:
+            return None
+        return float(RECALL_AT_INTERVAL ** (max(elapsed_days, 0) / state.interval))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from mlcards import rules
 from mlcards.models import (
@@ -15,6 +16,7 @@ from mlcards.models import (
     CachedSchedule,
     Card,
     CardKey,
+    FsrsCardState,
     ScheduledCard,
     StoredSchedule,
 )
@@ -23,7 +25,8 @@ from mlcards.store.scope import Params, Scope
 
 CARD_SELECT = (
     "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
-    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, d.path"
+    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, d.path, "
+    "c.stability, c.difficulty"
 )
 _SELECT = f"{CARD_SELECT} FROM cards c JOIN decks d ON d.id = c.deck_id"
 """The one SELECT every queue query extends, read by ``row_to_scheduled``."""
@@ -43,13 +46,16 @@ def row_to_scheduled(r: sqlite3.Row) -> ScheduledCard:
         leech=bool(r["leech"]),
         flagged=bool(r["flagged"]),
         path=r["path"],
+        stability=r["stability"],
+        difficulty=r["difficulty"],
     )
 
 
 _WRITE_SCHEDULE = (
     "UPDATE cards SET repetitions = :repetitions, easiness = :easiness, interval = :interval, "
     "due = :due, last_review_id = :last_review_id, last_review_day = :last_review_day, "
-    "lapses = :lapses WHERE deck_id = :deck_id AND id = :card_id"
+    "lapses = :lapses, stability = :stability, difficulty = :difficulty "
+    "WHERE deck_id = :deck_id AND id = :card_id"
 )
 
 
@@ -266,7 +272,7 @@ class Cards:
         """The cached schedule of every card, keyed by (deck id, card id)."""
         rows = self.database.conn.execute(
             "SELECT deck_id, id, repetitions, easiness, interval, due, last_review_id, "
-            "last_review_day, schedule_from, lapses FROM cards"
+            "last_review_day, schedule_from, lapses, stability, difficulty FROM cards"
         )
         return {
             (r[0], r[1]): {
@@ -278,6 +284,8 @@ class Cards:
                 "last_review_day": r[7],
                 "schedule_from": r[8],
                 "lapses": r[9],
+                "stability": r[10],
+                "difficulty": r[11],
             }
             for r in rows
         }
@@ -287,3 +295,69 @@ class Cards:
         with self.database.write() as conn:
             keys = [(r[0], r[1]) for r in conn.execute("SELECT deck_id, id FROM cards")]
             write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in keys))
+
+    def rebuild_decks(
+        self,
+        deck_ids: Sequence[str],
+        compute: Callable[
+            [Iterator[dict[str, Any]], Mapping[CardKey, int]], Mapping[CardKey, CachedSchedule]
+        ],
+    ) -> int:
+        """Recompute the cached schedule of every card of these decks from their log, in one
+        write transaction (no answer can land between the read and the write): ``compute``
+        gets the decks' graded log in id order and each card's ``schedule_from``, as
+        ``replay`` takes them. Returns the number of cards rewritten."""
+        marks = ", ".join("?" for _ in deck_ids)
+        with self.database.write() as conn:
+            schedule_from = {
+                (r[0], r[1]): int(r[2])
+                for r in conn.execute(
+                    f"SELECT deck_id, id, schedule_from FROM cards WHERE deck_id IN ({marks})",
+                    list(deck_ids),
+                )
+            }
+            rows = (
+                {
+                    "id": r[0],
+                    "deck_id": r[1],
+                    "card_id": r[2],
+                    "study_day": r[3],
+                    "quality": r[4],
+                    "same_day_repeat": r[5],
+                }
+                for r in conn.execute(
+                    "SELECT id, deck_id, card_id, study_day, quality, same_day_repeat "
+                    f"FROM reviews WHERE mode = 'review' AND deck_id IN ({marks}) ORDER BY id",
+                    list(deck_ids),
+                )
+            )
+            states = compute(rows, schedule_from)
+            write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in schedule_from))
+        return len(schedule_from)
+
+    def active_keys(self, deck_id: str | None = None) -> list[CardKey]:
+        """Every card that can come up (not retired or suspended), in deck and file order."""
+        sql = (
+            "SELECT c.deck_id, c.id FROM cards c JOIN decks d ON d.id = c.deck_id "
+            "WHERE c.retired = 0 AND c.suspended = 0"
+        )
+        params: Params = []
+        if deck_id:
+            sql += " AND c.deck_id = ?"
+            params.append(deck_id)
+        return [
+            (r[0], r[1])
+            for r in self.database.conn.execute(sql + " ORDER BY d.position, c.position", params)
+        ]
+
+    def fsrs_states(
+        self, deck_id: str | None = None, tag: str | None = None
+    ) -> list[FsrsCardState]:
+        """Active cards with an FSRS memory state, for today's retrievability."""
+        where, params = Scope(deck_id, tag).cards("c")
+        rows = self.database.conn.execute(
+            "SELECT c.deck_id, c.stability, c.last_review_day FROM cards c "
+            f"WHERE c.retired = 0 AND c.suspended = 0 AND c.stability IS NOT NULL AND {where}",
+            params,
+        )
+        return [FsrsCardState(r[0], float(r[1]), date.fromisoformat(r[2])) for r in rows]

@@ -33,8 +33,8 @@ from mlcards.store.scope import Scope
 _INSERT = (
     "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
     "response_ms, same_day_repeat, was_new, repetitions, easiness, interval, due, mode, "
-    "session, prev_repetitions, prev_interval) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "session, prev_repetitions, prev_interval, stability, difficulty) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -58,6 +58,8 @@ def record_to_row(record: ReviewRecord) -> tuple[object, ...]:
         record.session or None,
         record.prev_repetitions,
         record.prev_interval,
+        record.stability,
+        record.difficulty,
     )
 
 
@@ -70,6 +72,8 @@ def _schedule_after(record: ReviewRecord, review_id: int, lapses: int) -> Cached
         "last_review_id": review_id,
         "last_review_day": record.study_day.isoformat(),
         "lapses": lapses,
+        "stability": record.stability,
+        "difficulty": record.difficulty,
     }
 
 

@@ -266,6 +266,15 @@ def _m008_daily_counts_index(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m009_fsrs_state(db: sqlite_utils.Database) -> None:
+    """FSRS memory state (stability, difficulty): cached per card like SM-2's state, and kept
+    in each answer's row as the state it produced. NULL where SM-2 graded (or nothing did).
+    Adding columns fires no trigger: the log's rows stay as they were."""
+    for table in ("cards", "reviews"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN stability REAL")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN difficulty REAL")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -275,6 +284,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "status index covers suspended and buried", _m006_status_index_with_hidden_cards),
     Migration(7, "review ids are never reused", _m007_review_ids_never_reused),
     Migration(8, "covering index for today's counts", _m008_daily_counts_index),
+    Migration(9, "FSRS memory state", _m009_fsrs_state),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -59,7 +59,8 @@ _SUMMARY = """{history},
            coalesce(a.lapses, 0) AS lapses, last.reviewed_at AS last_review,
            coalesce(a.first_answers, 0) AS first_answers,
            coalesce(a.first_correct, 0) AS first_correct,
-           coalesce(a.dont_know, 0) AS dont_know, c.lapses AS total_lapses
+           coalesce(a.dont_know, 0) AS dont_know, c.lapses AS total_lapses,
+           c.stability, c.difficulty
     FROM cards c JOIN decks d ON d.id = c.deck_id
     {join} agg a ON a.deck_id = c.deck_id AND a.card_id = c.id
     LEFT JOIN reviews last ON last.id = a.last_id
@@ -87,6 +88,8 @@ def row_to_summary(r: sqlite3.Row) -> CardSummary:
         first_correct=r["first_correct"],
         dont_know=r["dont_know"],
         total_lapses=r["total_lapses"],
+        stability=r["stability"],
+        difficulty=r["difficulty"],
     )
 
 
@@ -149,7 +152,9 @@ class StatsQueries:
         easiness = [
             (float(r[0]), int(r[1]))
             for r in self.conn.execute(
+                # SM-2 cards only: an FSRS card's easiness is not its measure (difficulty is)
                 f"SELECT c.easiness, count(*) FROM cards c WHERE {reviewed} "
+                "AND c.stability IS NULL "
                 "GROUP BY c.easiness ORDER BY c.easiness",
                 card_params,
             )
