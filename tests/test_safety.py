@@ -383,11 +383,12 @@ def test_an_unexpected_error_prints_one_line_and_writes_a_report(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
     from mlcards import cli
+    from mlcards.cli import progress  # where `status` is declared
 
     def boom() -> None:
         raise RuntimeError("something nobody expected")
 
-    monkeypatch.setattr(cli, "_today", boom)
+    monkeypatch.setattr(progress, "_today", boom)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["status"])
     err = capsys.readouterr().err

@@ -1,0 +1,179 @@
+"""Decks in and out of mlcards' format: ``import``, ``convert`` and ``lint``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from mlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    pass
+
+
+from mlcards.cli.base import (
+    JsonOption,
+    _echo_json,
+    _echo_lines,
+    _open_for_import,
+    _show,
+    app,
+)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Deck files or folders (*.yaml / *.yml), or question files to convert "
+            "(.csv, .tsv, .gift).",
+            metavar="PATH",
+            show_default=False,
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Let a file take over a deck id that an earlier import took from another file.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Import or update decks. All files are checked first; then all land, or none.
+
+    CSV, TSV and Moodle GIFT files are converted to YAML decks kept in the data dir
+    (converted/DECK-ID.yaml, the copy to edit); importing the same file again updates the
+    same deck and keeps its history."""
+    from mlcards.clock import now
+    from mlcards.config import data_dir, load_settings
+    from mlcards.render.text import import_summary
+    from mlcards.service import load_for_import
+
+    loaded = load_for_import(
+        paths, data_dir() / "converted", load_settings().max_deck_bytes, dry_run=dry_run
+    )
+    from mlcards.sanitize import terminal_safe
+
+    for line in loaded.skipped:
+        sys.stderr.write(terminal_safe(line) + "\n")
+    if not loaded.decks:
+        raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
+    with _open_for_import(ctx, dry_run) as store:
+        summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run, replace=replace)
+    if as_json:
+        _echo_json(
+            {
+                "dry_run": dry_run,
+                "changed": any(s.changed for s in summaries),
+                "decks": [s.to_dict() for s in summaries],
+                "skipped": loaded.skipped,
+                "converted": [str(p) for p in loaded.converted],
+            }
+        )
+        return
+    _show(import_summary(summaries, dry_run))
+    from mlcards.sanitize import quote_path
+
+    for written in loaded.converted:
+        typer.echo(f"converted deck kept at {quote_path(written)} (edit it there)")
+
+
+@app.command()
+def convert(
+    source: Annotated[
+        Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="SRC", show_default=False)
+    ],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the YAML deck here (default: stdout).",
+            metavar="FILE",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="csv|tsv|gift",
+            help="The source's format (default: by extension).",
+            show_default=False,
+        ),
+    ] = None,
+    deck_id: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--deck-id",
+            metavar="ID",
+            help="The deck id (default: from the file name).",
+            show_default=False,
+        ),
+    ] = None,
+    name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--name",
+            metavar="NAME",
+            help="The deck name (default: from the file name).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Convert MMLU-style CSV/TSV or Moodle GIFT questions into an mlcards YAML deck."""
+    from mlcards.config import load_settings
+    from mlcards.formats import convert_file, detect_format
+    from mlcards.output import open_output
+
+    kind = detect_format(source, fmt)
+    if kind is None:
+        raise UsageError(f"{source}: not a .csv, .tsv or .gift file; name one with --format")
+    conversion = convert_file(
+        source, kind, deck_id=deck_id, name=name, max_bytes=load_settings().max_deck_bytes
+    )
+    from mlcards.sanitize import quote_path, terminal_safe
+
+    for line in conversion.skipped:
+        sys.stderr.write(terminal_safe(line) + "\n")
+    with open_output(output) as stream:
+        stream.write(conversion.yaml_text)
+    if output is not None:
+        count = len(conversion.deck.cards)
+        where = quote_path(output)
+        sys.stderr.write(f"wrote {count} card(s) of deck {conversion.deck.id} to {where}\n")
+
+
+@app.command()
+def lint(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Deck files or folders.", metavar="PATH", show_default=False),
+    ],
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on any warning.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Find answer cues in decks: a key longer than its distractors, absolute words only in
+    wrong choices, duplicate choices, missing references; and how often "pick the longest"
+    would win."""
+    from mlcards.deck import load_decks
+    from mlcards.lint import format_report, lint_decks
+
+    report = lint_decks(load_decks(paths))
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        _echo_lines(format_report(report))
+    if strict and report.warnings:
+        raise typer.Exit(1)

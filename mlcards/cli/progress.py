@@ -1,0 +1,227 @@
+"""What the learner has done: ``status``, ``stats`` and ``export``."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from mlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
+
+    from mlcards.config import Settings
+
+
+from mlcards.cli.base import (
+    DeckOption,
+    JsonOption,
+    TagOption,
+    _console,
+    _echo_json,
+    _open_store,
+    _show,
+    _today,
+    app,
+)
+
+
+@app.command()
+def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Cards per deck: how many, how many new, due today and retired; the next review."""
+    from mlcards.config import load_settings
+    from mlcards.service import deck_status
+
+    today = _today()
+    settings = load_settings()
+    with _open_store(ctx) as store:
+        decks = deck_status(store, settings, today)
+        next_due = store.cards.next_due()
+    if as_json:
+        from mlcards.stats import status_json
+
+        _echo_json(status_json(decks, today, next_due))
+        return
+    from mlcards.render.text import status_table
+
+    console = _console()
+    console.print(status_table(decks, today, next_due, console.width))
+
+
+def _stats_document(
+    ctx: typer.Context,
+    today: date,
+    since: date | None,
+    deck: str | None,
+    tag: str | None,
+    every_card: bool = False,
+) -> tuple[dict[str, Any], Settings]:
+    from mlcards.config import load_settings
+    from mlcards.models import StatsQuery
+    from mlcards.service import stats_document
+    from mlcards.stats import DISTRACTOR_CARDS
+
+    settings = load_settings()
+    query = StatsQuery(
+        today=today,
+        since=since,
+        deck_id=deck,
+        tag=tag,
+        distractor_cards=None if every_card else DISTRACTOR_CARDS,
+    )
+    with _open_store(ctx) as store:
+        return stats_document(store, settings, query, since), settings
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    deck: DeckOption = None,
+    tag: TagOption = None,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days",
+            min=1,
+            max=36500,
+            metavar="N",
+            help="Days of history to consider, up to today.",
+        ),
+    ] = 365,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the numbers as one JSON document.")
+    ] = False,
+    every_card: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Distractor picks of every answered card (default: the 20 most missed)."
+        ),
+    ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print the dashboard without a pager.")
+    ] = False,
+) -> None:
+    """Progress: today, streaks, calendar, forecast, retention, stages, hardest cards."""
+    from datetime import timedelta
+
+    today = _today()
+    since = today - timedelta(days=days - 1)
+    doc, settings = _stats_document(ctx, today, since, deck, tag, every_card)
+    if as_json:
+        from mlcards.stats import dumps
+
+        typer.echo(dumps(doc))
+        return
+    from mlcards.render.dashboard import render_dashboard, render_no_reviews
+
+    if doc["totals"]["answers"] == 0:
+        _show(render_no_reviews(doc))
+        return
+    console = _console()
+    dashboard = render_dashboard(doc, settings.leech_threshold_for(deck or ""), console.width)
+    if no_pager or not sys.stdout.isatty():
+        console.print(dashboard)
+        return
+    with console.pager(styles=not console.no_color):  # as git does: $PAGER, else less
+        console.print(dashboard)
+
+
+class ExportKind(StrEnum):
+    reviews = "reviews"
+    cards = "cards"
+    stats = "stats"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    what: Annotated[
+        ExportKind,
+        typer.Argument(
+            help="reviews (the log), cards or stats.", metavar="WHAT", show_default=False
+        ),
+    ],
+    fmt: Annotated[
+        Optional[ExportFormat],  # noqa: UP045
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="csv|json",
+            help="The format (default: csv; json for stats).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file (atomically) instead of stdout.",
+            metavar="FILE",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    deck: DeckOption = None,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Only reviews from this study day on (YYYY-MM-DD).",
+            show_default=False,
+        ),
+    ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV cells exactly as stored: no ' before text a spreadsheet would run as a "
+            "formula (=, +, -, @, tab, CR).",
+        ),
+    ] = False,
+) -> None:
+    """Export the review log, the cards or the stats document as CSV or JSON."""
+    from datetime import date, timedelta
+
+    from mlcards import service
+    from mlcards.output import open_output
+    from mlcards.stats import DEFAULT_DAYS, dumps
+    from mlcards.store import Scope
+
+    fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
+    if what is ExportKind.stats and fmt is ExportFormat.csv:
+        raise UsageError("export stats is a JSON document: use --format json")
+    try:
+        since_day = date.fromisoformat(since) if since is not None else None
+    except ValueError:
+        raise UsageError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
+    if what is ExportKind.stats:
+        today = _today()
+        window = since_day or today - timedelta(days=DEFAULT_DAYS - 1)
+        doc, _ = _stats_document(ctx, today, window, deck, None)
+        with open_output(output) as stream:
+            stream.write(dumps(doc) + "\n")
+        return
+    progress = None
+    if sys.stderr.isatty():
+        from mlcards.render.dashboard import progress as bar
+
+        def progress(
+            rows: Iterable[tuple[object, ...]], total: int
+        ) -> Iterable[tuple[object, ...]]:
+            return bar(rows, total, "Exporting reviews")
+
+    with _open_store(ctx) as store, open_output(output) as stream:
+        scope = Scope(deck=deck, since=since_day)
+        service.export(store, stream, what.value, fmt.value, scope, progress, raw=raw)

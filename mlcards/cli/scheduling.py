@@ -1,0 +1,110 @@
+"""FSRS on the learner's own log: ``evaluate``, ``optimize`` and ``simulate``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+
+from mlcards.cli.base import (
+    DeckOption,
+    JsonOption,
+    _console,
+    _echo_json,
+    _open_store,
+    _show,
+    _today,
+    app,
+)
+
+
+@app.command()
+def evaluate(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = False) -> None:
+    """How well SM-2 and FSRS predicted your own answers: log loss, RMSE(bins) and AUC over
+    every first-of-day review of a card answered on an earlier day."""
+    from mlcards.config import load_settings
+    from mlcards.render.fsrs import evaluation_view
+    from mlcards.scheduling import evaluate as run_evaluate
+    from mlcards.service import check_deck
+
+    settings = load_settings()
+    with _open_store(ctx) as store:
+        check_deck(store, deck)
+        doc = run_evaluate(store, settings, deck)
+    if as_json:
+        _echo_json(doc)
+    elif not doc["schedulers"][0]["reviews"]:
+        typer.echo("Nothing to evaluate yet: no card has been answered on two study days.")
+    else:
+        _show(evaluation_view(doc))
+
+
+@app.command()
+def optimize(
+    ctx: typer.Context,
+    deck: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--deck",
+            "-d",
+            help="Fit this deck's reviews, for this deck (default: every deck's, for all).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit FSRS's parameters to your own review log and save them in the settings; FSRS
+    decks are rescheduled with them (after a backup)."""
+    from mlcards.config import load_settings, save_setting, with_setting
+    from mlcards.render.fsrs import optimize_view
+    from mlcards.scheduling import changed_decks, reschedule
+    from mlcards.scheduling import optimize as run_optimize
+    from mlcards.service import check_deck
+
+    settings = load_settings()
+    with _open_store(ctx) as store:
+        check_deck(store, deck)
+        result = run_optimize(store, settings, deck)
+        value = ",".join(f"{w:g}" for w in result.parameters)
+        new = with_setting("fsrs_parameters", value, deck)
+        done = reschedule(store, new, changed_decks(settings, new, store.decks.ids()))
+        save_setting("fsrs_parameters", value, deck)
+    doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks}
+    if as_json:
+        _echo_json(doc)
+        return
+    _show(optimize_view(doc, f"for deck {deck}" if deck else "for every deck without its own"))
+    if done.decks:
+        typer.echo(f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log")
+
+
+@app.command()
+def simulate(
+    ctx: typer.Context,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=3650, help="How many study days to simulate.")
+    ] = 30,
+    deck: DeckOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reviews per day and expected recall over the next days of your cards, under SM-2 and
+    under FSRS at a few desired retentions (FSRS with your parameters models your memory)."""
+    from mlcards.config import load_settings
+    from mlcards.render.fsrs import simulation_view
+    from mlcards.scheduling import simulate_next
+    from mlcards.service import check_deck
+
+    settings = load_settings()
+    today = _today(settings)
+    with _open_store(ctx) as store:
+        check_deck(store, deck)
+        doc = simulate_next(store, settings, today, days, deck)
+    if as_json:
+        _echo_json(doc)
+        return
+    console = _console()
+    console.print(simulation_view(doc, console.width))

@@ -1,0 +1,198 @@
+"""Reviewing: ``review`` and ``practice``, and the card lists and marks (``flagged``,
+``leeches``, ``suspended``, ``unsuspend``, ``unflag``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from mlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from mlcards.config import Settings
+    from mlcards.models import ScheduledCard
+    from mlcards.store import Store
+
+
+from mlcards.cli.base import (
+    EXIT_INTERRUPTED,
+    CardRefs,
+    DeckOption,
+    JsonOption,
+    LimitOption,
+    MinutesOption,
+    NewOption,
+    NoShuffleOption,
+    SuspendLeechesOption,
+    TagOption,
+    _console,
+    _echo_json,
+    _echo_lines,
+    _need_terminal,
+    _open_store,
+    _today,
+    app,
+)
+
+
+def _session(
+    store: Store, queue: list[ScheduledCard], settings: Settings, today: date, **options: Any
+) -> None:
+    from mlcards.review import SessionOptions, run_session
+
+    if not run_session(_console(), store, queue, settings, today, SessionOptions(**options)):
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+@app.command()
+def review(
+    ctx: typer.Context,
+    deck: DeckOption = None,
+    tag: TagOption = None,
+    limit: LimitOption = None,
+    minutes: MinutesOption = None,
+    new: NewOption = None,
+    no_shuffle: NoShuffleOption = False,
+    suspend_leeches: SuspendLeechesOption = False,
+) -> None:
+    """Review the cards due today, then new ones, in the terminal."""
+    from rich.text import Text
+
+    from mlcards.clock import now
+    from mlcards.config import data_dir, load_settings
+    from mlcards.service import (
+        check_deck,
+        check_tag,
+        import_bundled,
+        todays_queue,
+        update_bundled,
+        why_nothing_to_review,
+    )
+
+    _need_terminal("review")
+    settings = load_settings()
+    copies = data_dir() / "decks"
+    with _open_store(ctx, create=True) as store:
+        if store.decks.count() == 0:
+            decks = import_bundled(store, now(), copies)
+            names = ", ".join(d.name for d in decks)
+            cards = sum(len(d.cards) for d in decks)
+            _console().print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
+        else:
+            for warning in update_bundled(store, now(), copies):
+                sys.stderr.write(f"mlcards: warning: {warning}\n")
+        check_deck(store, deck)
+        check_tag(store, tag)
+        today = _today(settings)
+        queue = todays_queue(store, settings, today, deck, tag, new, limit)
+        if not queue:
+            why = why_nothing_to_review(store, settings, today, deck)
+            _console().print(Text(f"Nothing to review now. {why}"))
+            return
+        _session(
+            store,
+            queue,
+            settings,
+            today,
+            shuffle=not no_shuffle,
+            deck=deck,
+            minutes=minutes,
+            suspend_leeches=suspend_leeches,
+            new_limit=new,
+        )
+
+
+@app.command()
+def practice(
+    ctx: typer.Context,
+    deck: DeckOption = None,
+    tag: TagOption = None,
+    wrong_only: Annotated[
+        bool, typer.Option("--wrong-only", help="Only cards whose last answer was wrong.")
+    ] = False,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=1, max=1_000_000, metavar="N", help="At most this many."),
+    ] = 20,
+    no_shuffle: NoShuffleOption = False,
+) -> None:
+    """Extra practice beyond what is due: logged as practice, the schedule is not changed."""
+    from mlcards.config import load_settings
+    from mlcards.service import check_deck, check_tag, with_leech_marks
+
+    _need_terminal("practice")
+    settings = load_settings()
+    with _open_store(ctx, create=True) as store:
+        check_deck(store, deck)
+        check_tag(store, tag)
+        queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)
+        if not queue:
+            what = "answered wrong last time" if wrong_only else "reviewed yet"
+            _console().print(f"No cards {what} to practise. Try `mlcards review`.")
+            return
+        _session(store, queue, settings, _today(settings), mode="practice", shuffle=not no_shuffle)
+
+
+def _card_list(ctx: typer.Context, kind: str, as_json: bool, empty: str) -> None:
+    from mlcards.config import load_settings
+    from mlcards.render.text import card_list
+    from mlcards.service import marked_cards
+
+    with _open_store(ctx) as store:
+        cards = marked_cards(store, kind, load_settings())
+    if as_json:
+        _echo_json(cards)
+    else:
+        _echo_lines(card_list(cards, empty))
+
+
+@app.command()
+def flagged(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Cards flagged for editing during reviews (key f), with their file and line."""
+    _card_list(ctx, "flagged", as_json, "No flagged cards.")
+
+
+@app.command()
+def leeches(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Cards that keep being forgotten (leech_threshold lapses, 8 by default), with their
+    file and line."""
+    _card_list(ctx, "leech", as_json, "No leeches.")
+
+
+@app.command()
+def suspended(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Suspended cards."""
+    _card_list(ctx, "suspended", as_json, "No suspended cards.")
+
+
+@app.command()
+def unsuspend(
+    ctx: typer.Context,
+    cards: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Cards as DECK/CARD.", metavar="DECK/CARD", show_default=False),
+    ] = None,
+    all_cards: Annotated[bool, typer.Option("--all", help="Every suspended card.")] = False,
+) -> None:
+    """Bring suspended cards back into reviews."""
+    from mlcards.service import unsuspend as bring_back
+
+    if not cards and not all_cards:
+        raise UsageError("name the cards (DECK/CARD) or use --all")
+    with _open_store(ctx) as store:
+        count = bring_back(store, cards or [], every=all_cards)
+    typer.echo(f"unsuspended {count} card(s)")
+
+
+@app.command()
+def unflag(ctx: typer.Context, cards: CardRefs) -> None:
+    """Clear the edit flag of cards."""
+    from mlcards.service import unflag as clear_flags
+
+    with _open_store(ctx) as store:
+        count = clear_flags(store, cards)
+    typer.echo(f"unflagged {count} card(s)")
