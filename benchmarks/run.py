@@ -238,16 +238,23 @@ REVIEW_CARDS = 1000
 WHY_MISSED = [
     "Why a target can be missed, and what would close it:",
     "",
-    "- **status time** and **review start-up**: about 60-70 ms of every command is pydantic, "
-    "which typer 0.29 imports to coerce declared options even when they are not given (the "
-    "built-in `--help` included; `typer/core.py`, `process_value`). The query itself takes "
-    "about 30 ms at 100,000 cards. Fixed upstream (skip coercion of an unset option) or by a "
-    "typer from before its pydantic adapters, status would be about 0.6x Anki's time.",
-    "- **stats time**: one GROUP BY over the whole log per card (about 1.8 s at 1M reviews), "
-    "retention and activity scans, and shaping 70,000 card summaries in Python. To beat Anki, "
-    "keep per-card counters (answers, correct, first answers, don't-know, picks per choice) "
-    "and per-day aggregates as caches written with each answer, rebuilt and verified by "
-    "`mlcards check` like the schedule cache.",
+    "- **status time**: typer is pinned below 0.29 (0.29 imports pydantic, 60-70 ms on every "
+    "command; a test keeps it out of `status`), which took status from 0.76x to about 0.6x. "
+    "What is left is mostly import time: typer and its vendored click (about 40 ms), rich is "
+    "not imported by `status --json`, our own modules about 25 ms; the queries about 30 ms at "
+    "100,000 cards. 0.35x needs a start-up path without typer for the everyday commands.",
+    "- **stats time**: from 3.7x to about 2x, by listing distractor picks for the 20 most "
+    "missed cards instead of every card (the document fell from 17.5 MB to 0.2 MB) and by "
+    "walking the covering history index when the window holds the whole log. The rest is one "
+    "aggregation over the whole log per card (about 1.2 s at 1M reviews), the retention and "
+    "activity scans and shaping 70,000 card summaries. 0.5x needs per-card counters and "
+    "per-day aggregates kept as caches written with each answer and verified by "
+    "`mlcards check`, like the schedule cache.",
+    "- **`mlcards --help`** and **review start-up**: typer alone costs about 2.5x `python -c "
+    "pass`; the review adds rich, its Markdown parser and the full-screen renderer before the "
+    "first card is drawn. Meeting 5x and 120 ms needs typer out of the start-up path (a small "
+    "hand-written dispatcher in front of it) and the first question drawn before rich's "
+    "Markdown is imported.",
     "",
 ]
 
@@ -415,10 +422,10 @@ def main(argv: list[str] | None = None) -> None:
         targets.append(
             Target(
                 "status time",
-                "<= 0.5x Anki",
+                "<= 0.35x Anki",
                 f"{t:.2f}x",
-                t <= 0.5,
-                f"{1 - t / 0.5:.0%} under the goal" if t <= 0.5 else f"{t / 0.5:.2f}x the goal",
+                t <= 0.35,
+                f"{1 - t / 0.35:.0%} under the goal" if t <= 0.35 else f"{t / 0.35:.2f}x the goal",
             )
         )
         targets.append(
@@ -451,10 +458,16 @@ def main(argv: list[str] | None = None) -> None:
     if stats_ready and anki:
         t = r2[0].median / r2[1].median
         targets.append(
-            Target("stats time", "<= 1.0x Anki", f"{t:.2f}x", t <= 1.0, f"{t:.2f}x of Anki")
+            Target(
+                "stats time",
+                "<= 0.5x Anki",
+                f"{t:.2f}x",
+                t <= 0.5,
+                "within" if t <= 0.5 else f"{t / 0.5:.2f}x the goal",
+            )
         )
     else:
-        targets.append(Target("stats time", "<= 1.0x Anki", "-", None, "mlcards stats not merged"))
+        targets.append(Target("stats time", "<= 0.5x Anki", "-", None, "mlcards stats not merged"))
 
     # 3. import
     log("row 3: import")
@@ -627,10 +640,12 @@ def main(argv: list[str] | None = None) -> None:
     targets.append(
         Target(
             "answer to next card",
-            "< 30 ms median",
+            "< 5 ms median at 100,000 cards",
             f"{answer_median:.1f} ms",
-            answer_median < 30,
-            f"{30 / answer_median:.0f}x under" if answer_median < 30 else "over",
+            answer_median < 5,
+            f"{5 - answer_median:.1f} ms to spare"
+            if answer_median < 5
+            else f"{answer_median - 5:.1f} ms over",
         )
     )
 
@@ -656,10 +671,10 @@ def main(argv: list[str] | None = None) -> None:
     targets.append(
         Target(
             "`mlcards --help`",
-            "<= 8x `python -c pass`",
+            "<= 5x `python -c pass`",
             f"{t:.1f}x",
-            t <= 8,
-            "within" if t <= 8 else f"{t / 8:.2f}x over",
+            t <= 5,
+            "within" if t <= 5 else f"{t / 5:.2f}x over",
         )
     )
 
@@ -689,12 +704,12 @@ def main(argv: list[str] | None = None) -> None:
     targets.append(
         Target(
             "review start to first card",
-            "< 250 ms median at 1,000 cards",
+            "<= 120 ms median at 1,000 cards",
             fmt_s(first),
-            first < 0.25,
-            f"{(0.25 - first) * 1000:.0f} ms to spare"
-            if first < 0.25
-            else f"{(first - 0.25) * 1000:.0f} ms over",
+            first <= 0.12,
+            f"{(0.12 - first) * 1000:.0f} ms to spare"
+            if first <= 0.12
+            else f"{(first - 0.12) * 1000:.0f} ms over",
         )
     )
 
