@@ -240,7 +240,8 @@ WHY_MISSED = [
     "",
     "- **status time**: typer is pinned below 0.29 (0.29 imports pydantic, 60-70 ms on every "
     "command; a test keeps it out of `status`), which took status from 0.76x to about 0.6x. "
-    "What is left is mostly import time: typer and its vendored click (about 40 ms), rich is "
+    "What is left is mostly import time: typer and its vendored click (about 60 ms: "
+    "`import typer` alone is 4.6x `python -c pass`), rich is "
     "not imported by `status --json`, our own modules about 25 ms; the queries about 30 ms at "
     "100,000 cards. 0.35x needs a start-up path without typer for the everyday commands.",
     "- **stats time**: from 3.7x to about 2x, by listing distractor picks for the 20 most "
@@ -250,7 +251,7 @@ WHY_MISSED = [
     "activity scans and shaping 70,000 card summaries. 0.5x needs per-card counters and "
     "per-day aggregates kept as caches written with each answer and verified by "
     "`mlcards check`, like the schedule cache.",
-    "- **`mlcards --help`** and **review start-up**: typer alone costs about 2.5x `python -c "
+    "- **`mlcards --help`** and **review start-up**: `import typer` alone is 4.6x `python -c "
     "pass`; the review adds rich, its Markdown parser and the full-screen renderer before the "
     "first card is drawn. Meeting 5x and 120 ms needs typer out of the start-up path (a small "
     "hand-written dispatcher in front of it) and the first question drawn before rich's "
