@@ -6,11 +6,12 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from helpers import at, big_deck_yaml
+
 from mlcards.models import Quality, ReviewRecord
 from mlcards.schedulers.fsrs import DEFAULT_PARAMETERS, FSRS, LOWER_BOUNDS, UPPER_BOUNDS
 from mlcards.schedulers.sm2 import SM2
 from mlcards.store import Store
-from tests.helpers import at, big_deck_yaml
 
 # A learner unlike FSRS's default one: a much weaker start, memory that grows more slowly
 # with each success, and forgetting that levels off sooner (a flatter curve).

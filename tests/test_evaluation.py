@@ -12,7 +12,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fsrs_helpers import TRUE_PARAMETERS, simulated_history
 from rich.console import Console
+from test_fsrs import run
 
 from mlcards.config import load_settings, save_setting
 from mlcards.evaluation import (
@@ -30,8 +32,6 @@ from mlcards.schedulers import by_name
 from mlcards.schedulers.fsrs import FSRS
 from mlcards.scheduling import histories, optimize
 from mlcards.store import Store
-from tests.fsrs_helpers import TRUE_PARAMETERS, simulated_history
-from tests.test_fsrs import run
 
 D = date(2026, 1, 1)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import fsrs as pyfsrs
 import pytest
+from helpers import at, deck_yaml, subprocess_env, write
 
 from mlcards.cli import main
 from mlcards.config import load_settings
@@ -23,7 +24,6 @@ from mlcards.scheduling import scheduler_for
 from mlcards.service import todays_queue
 from mlcards.session import Session
 from mlcards.store import Store
-from tests.helpers import at, deck_yaml, subprocess_env, write
 
 W = pyfsrs.scheduler.DEFAULT_PARAMETERS
 
