@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import deck_yaml, write
+from helpers import at, deck_yaml, toy_deck, write
 
 from mlcards import __version__
 from mlcards.cli import main
@@ -268,3 +268,35 @@ def test_status_says_what_is_left_today(
     assert deck["left_today"] == 2 and deck["new"] == 2  # c2 new today; c3 unseen, suspended
     out = run(capsys, "status")[1]
     assert "Next review: 2 card(s) left today" in out and "Toy toy" in out  # the name
+
+
+def test_a_non_utf8_terminal_gets_ascii_output_never_a_crash(tmp_path: Path) -> None:
+    """LANG=en_US.ISO-8859-1: the stats dashboard (shades, bars), status and lint print ASCII
+    and exit 0; before, `stats` died on the first shade character."""
+    import subprocess
+    import sys
+
+    from helpers import answer_card
+
+    from mlcards.store import Store
+
+    env = {
+        **os.environ,
+        "MLCARDS_HOME": str(tmp_path),
+        "MLCARDS_NOW": "2026-03-01T12:00:00+00:00",
+        "PYTHONIOENCODING": "latin-1",
+    }
+    with Store.open(tmp_path / "mlcards.db") as store:
+        store.decks.import_decks([toy_deck()], at("2026-03-01"))
+        for card, quality in (("c1", 4), ("c2", 1)):
+            answer_card(store, "2026-03-01", "toy", card, quality)
+    for args in (["stats"], ["status"], ["lint", str(tmp_path)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "mlcards", *args], env=env, capture_output=True, check=False
+        )
+        assert done.returncode == 0, (args, done.stderr)
+        assert done.stdout.isascii() and done.stderr.isascii(), args
+    dashboard = subprocess.run(
+        [sys.executable, "-m", "mlcards", "stats"], env=env, capture_output=True, check=True
+    ).stdout.decode("ascii")
+    assert "Reviews per day" in dashboard and "#" in dashboard  # the busiest day, in ASCII

@@ -13,7 +13,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, TextIO
 
 import typer
 
@@ -94,10 +94,36 @@ def _options(ctx: typer.Context) -> Options:
     return ctx.obj if isinstance(ctx.obj, Options) else Options()
 
 
+class _Transliterating:
+    """A text stream that spells what it is given in ASCII before writing it (``→`` as
+    ``->``, a shade as ``:``), for a terminal whose encoding cannot show more."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.encoding = stream.encoding
+
+    def write(self, text: str) -> int:
+        from mlcards.render.screen import to_ascii
+
+        return self.stream.write(to_ascii(text))
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno... of the real stream
+        return getattr(self.stream, name)
+
+
+def _utf8(stream: TextIO) -> bool:
+    return (getattr(stream, "encoding", "") or "").lower().replace("_", "-").startswith("utf")
+
+
 def _console(stderr: bool = False) -> Console:
+    """Where rich output goes: the terminal as it is, or spelt in ASCII when its encoding
+    is not UTF-8 (LANG=en_US.ISO-8859-1: charts and marks become ASCII, never a crash)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    if _utf8(stream):
+        return Console(stderr=stderr, highlight=False)
+    return Console(file=_Transliterating(stream), highlight=False)  # type: ignore[arg-type]
 
 
 def _show(renderable: RenderableType) -> None:
@@ -313,6 +339,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """
     from mlcards.sanitize import terminal_safe
 
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal: "?" rather than a crash
+        if not _utf8(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(args)
     command = typer.main.get_command(app)

@@ -63,6 +63,22 @@ def glyphs_for(encoding: str) -> Glyphs:
 
 
 _ASCII_WORDS = {
+    # the dashboard's and charts' drawing characters, level by level
+    "░": "-",
+    "▒": "+",
+    "▓": "=",
+    "█": "#",
+    "▁": "_",
+    "▂": ".",
+    "▃": ",",
+    "▄": "-",
+    "▅": "=",
+    "▆": "+",
+    "▇": "*",
+    "│": "|",
+    "└": "+",
+    "─": "-",
+    "○": "o",
     "→": "->",
     "←": "<-",
     "↔": "<->",
