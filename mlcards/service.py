@@ -372,13 +372,15 @@ class StoreActions:
         words = "Flagged for editing (`mlcards flagged`)." if flagged else "Flag removed."
         return replace(item, flagged=flagged), words
 
-    def edit(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
-        """Open the deck file at the card's line in $VISUAL/$EDITOR, then re-import it."""
+    def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
+        """Open the deck file at the card's line in $VISUAL/$EDITOR, then re-import it if the
+        editor changed it (an unchanged file costs no import, and no pre-import backup)."""
         from mlcards.deck import load_deck
 
         path = Path(item.path) if item.path else None
         if path is None or not path.is_file():
             return item, f"The deck file of {item.key} is not available to edit."
+        before = path.read_bytes()
         variable = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         try:
@@ -393,6 +395,12 @@ class StoreActions:
             except OSError as exc:
                 shown = terminal_safe(command[0])
                 return item, f"Could not start the editor {shown!r}: {exc.strerror}"
+        try:
+            unchanged = path.read_bytes() == before
+        except OSError:
+            unchanged = False  # gone or unreadable: the import says what is wrong
+        if unchanged:
+            return item, f"No changes: {quote_path(path.name)} is as it was."
         try:
             deck = load_deck(path)
             self.store.decks.import_decks([deck], self.now())
@@ -414,19 +422,6 @@ class StoreActions:
         """Undo ``bury`` from the review screen (the card was not buried when it was shown)."""
         self.store.cards.bury(item.deck_id, item.card.id, None)
         return f"Undone: {item.key} is no longer buried."
-
-    def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
-        """``edit``, saying "Re-imported" only when the editor changed the file."""
-        path = Path(item.path) if item.path else None
-        before = path.read_bytes() if path is not None and path.is_file() else None
-        edited, words = self.edit(item)
-        if path is not None and before is not None and words.startswith("Re-imported"):
-            try:
-                if path.read_bytes() == before:
-                    return edited, f"No changes: {quote_path(path.name)} is as it was."
-            except OSError:
-                pass
-        return edited, words
 
 
 EDITOR_GRACE_S = 5.0

@@ -242,3 +242,41 @@ def test_unsuspend_checks_every_card_before_changing_any(tmp_path: Path) -> None
         assert [c["card"] for c in store.cards.marked("suspended")] == ["c1"]
     code, out, _ = mlcards(home, "unsuspend", "toy/c1", "toy/c2")
     assert code == 0 and "unsuspended 1 card(s)" in out
+
+
+def test_edit_with_no_change_imports_nothing_and_makes_no_backup(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`e` when the editor leaves the file alone: no import, so no pre-import backup (a
+    copy of the whole database each time); a real change is re-imported."""
+    import contextlib
+    import sys
+
+    from helpers import answer_card, deck_yaml, write
+
+    from mlcards.deck import load_deck
+    from mlcards.service import StoreActions
+    from mlcards.store import list_backups
+
+    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2")))
+    store = Store.open(db_path)
+    store.decks.import_decks([load_deck(deck)], at("2026-03-01"))
+    answer_card(store, "2026-03-01", "toy", "c1", 4)  # reviews exist: imports back up first
+    actions = StoreActions(store, DAY, contextlib.nullcontext, lambda: at("2026-03-01"))
+    item = store.cards.one("toy", "c2")
+    assert item is not None
+    monkeypatch.setenv("EDITOR", "true")
+    before = len(list_backups(db_path))
+    _, said = actions.edit_if_changed(item)
+    assert said == "No changes: toy.yaml is as it was."
+    assert len(list_backups(db_path)) == before
+    editor = write(
+        tmp_path / "edit.py",
+        "import sys, pathlib\np = pathlib.Path(sys.argv[-1])\n"
+        "p.write_text(p.read_text().replace('Question c2?', 'Question c2, edited?'))\n",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    edited, said = actions.edit_if_changed(item)
+    assert said == "Re-imported toy.yaml." and edited is not None
+    assert edited.card.question == "Question c2, edited?"
+    store.close()
