@@ -149,11 +149,12 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     from the bundle (and move decks imported from inside the package to their copies).
     Decks the learner never had are not added. Returns warnings to show."""
     inside = str(bundled_decks_dir().resolve())
+    copies = folder.resolve()
     paths = store.decks.paths()
     bundled_ids = {
         deck_id
         for deck_id, path in paths.items()
-        if path.startswith(inside + os.sep) or Path(path).parent == folder.resolve()
+        if path.startswith(inside + os.sep) or Path(path).parent == copies
     }
     if not bundled_ids:
         return []
@@ -163,10 +164,11 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
         return sync.warnings
     from mlcards.deck import load_decks  # only now: YAML costs start-up time
 
+    changed = {copy.name for copy in sync.changed}
     wanted = [
         deck
         for deck in load_decks(sync.copies)
-        if deck.id in bundled_ids and (deck.id in moved or Path(deck.path) in sync.changed)
+        if deck.id in bundled_ids and (deck.id in moved or Path(deck.path).name in changed)
     ]
     if wanted:
         store.decks.import_decks(wanted, now, replace=True)

@@ -360,3 +360,30 @@ def test_the_calendar_labels_every_month_even_when_the_window_starts_late_in_one
         Console(file=buffer, width=80, color_system=None).print(heatmap({}, today, None))
         labels = buffer.getvalue().splitlines()[0].split()
         assert len(labels) >= 12 and len(set(labels)) >= 12, labels
+
+
+@pytest.mark.slow
+def test_the_pager_shows_colours_not_escape_codes(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal the dashboard goes through `less`, which is told to pass colours on:
+    without that it prints them as the text "ESC[1m"."""
+    import shutil
+
+    import pexpect
+    from pty_helpers import ANSI, spawn
+
+    if shutil.which("less") is None:
+        pytest.skip("no less on this machine")
+    with Store.open(isolated_home / "mlcards.db") as store:
+        store.decks.import_decks([tagged_deck("d", [("x", ["t"])])], IMPORTED_AT)
+        answer_card(store, "2026-03-01", "d", "x", 4)
+    monkeypatch.delenv("NO_COLOR")  # colours on, as on most terminals
+    child = spawn(isolated_home, tmp_path, command="stats", PAGER="less", LESS="")
+    seen = io.StringIO()
+    child.logfile_read = seen
+    child.expect("Reviews per day")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    shown = ANSI.sub("", seen.getvalue())  # what the terminal draws, styles taken out
+    assert "mlcards stats" in shown and "ESC[" not in shown

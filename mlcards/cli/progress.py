@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -127,7 +128,12 @@ def stats(
     if no_pager or not sys.stdout.isatty():
         console.print(dashboard)
         return
-    with console.pager(styles=not console.no_color):  # as git does: $PAGER, else less
+    # As git does: $PAGER, else less, told (unless $LESS says otherwise) to show colours
+    # rather than their escape codes, to quit at once when it all fits, and to leave the
+    # screen as it was.
+    if not os.environ.get("LESS"):
+        os.environ["LESS"] = "FRX"
+    with console.pager(styles=not console.no_color):
         console.print(dashboard)
 
 
