@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 from mlcards.cli.base import (
     JsonOption,
+    _console,
     _echo_json,
     _echo_lines,
     _open_for_import,
-    _show,
     app,
 )
 
@@ -80,7 +80,8 @@ def import_(
             }
         )
         return
-    _show(import_summary(summaries, dry_run))
+    console = _console()
+    console.print(import_summary(summaries, dry_run, console.width))
     from mlcards.sanitize import quote_path
 
     for written in loaded.converted:

@@ -18,13 +18,22 @@ from mlcards.sanitize import quote_path, terminal_safe
 CHECK_SHOWN = 50
 
 
-def import_summary(summaries: Sequence[ImportSummary], dry_run: bool) -> Group:
+IMPORT_COLUMNS = ("Added", "Updated", "Same", "Retired", "Reset")
+
+
+def import_summary(summaries: Sequence[ImportSummary], dry_run: bool, width: int = 80) -> Group:
     table = Table(
-        title="Import (dry run: nothing written)" if dry_run else "Import", title_justify="left"
+        title="Import (dry run: nothing written)" if dry_run else "Import",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        collapse_padding=True,
     )
-    table.add_column("Deck")
-    for name in ("Added", "Updated", "Unchanged", "Retired", "Reset"):
-        table.add_column(name, justify="right")
+    numbers = sum(len(name) + 2 for name in IMPORT_COLUMNS) + 2
+    table.add_column("Deck", overflow="fold", max_width=max(12, width - numbers))
+    for name in IMPORT_COLUMNS:
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for s in summaries:
         label = s.deck_id + (" (new)" if s.new_deck else "")
         counts = (s.added, s.updated, s.unchanged, s.retired, s.reset)
