@@ -300,3 +300,29 @@ def test_a_non_utf8_terminal_gets_ascii_output_never_a_crash(tmp_path: Path) -> 
         [sys.executable, "-m", "mlcards", "stats"], env=env, capture_output=True, check=True
     ).stdout.decode("ascii")
     assert "Reviews per day" in dashboard and "#" in dashboard  # the busiest day, in ASCII
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_import_and_status_tables_keep_every_column_at_60_and_80(width: int) -> None:
+    import io
+    from datetime import date
+
+    from rich.console import Console
+
+    from mlcards.models import DeckStatus, ImportSummary
+    from mlcards.render.text import import_summary, status_table
+
+    long_id = "reinforcement-learning"
+    summary = ImportSummary(long_id, "x.yaml", added=["a"] * 8, new_deck=True)
+    status = DeckStatus(long_id, "Reinforcement learning basics", 8, 8, 0, 0, None)
+    for table in (
+        import_summary([summary], dry_run=False, width=width),
+        status_table([status], date(2026, 3, 1), None, width),
+    ):
+        buffer = io.StringIO()
+        Console(file=buffer, width=width, color_system=None).print(table)
+        lines = buffer.getvalue().splitlines()
+        assert max(len(line) for line in lines) <= width
+        header = next(line for line in lines if "Deck" in line)
+        names = ("Reset", "Retired") if "Added" in header else ("Susp", "Cards")
+        assert all(name in header for name in names), header
