@@ -107,7 +107,6 @@ class _Answered:
     before: ScheduledCard
     record: ReviewRecord
     review_id: int | None
-    requeued: _Entry | None
 
 
 def fields_of(item: ScheduledCard) -> Fields:
@@ -277,7 +276,10 @@ class Session:
             fields, due, lapse = scheduler.fields(graded.state), graded.due, graded.lapse
         leech_action = ""
         threshold = self._leech_threshold(item.deck_id)
-        if lapse and not item.leech and rules.is_leech(item.lapses + 1, threshold):
+        crosses = rules.is_leech(item.lapses + 1, threshold) and not rules.is_leech(
+            item.lapses, threshold
+        )  # decided from the lapses and today's threshold, not a flag from an older one
+        if lapse and crosses:
             leech_action = "suspend" if self.suspend_leeches else "tag"
         return ReviewRecord(
             deck_id=item.deck_id,
@@ -339,7 +341,6 @@ class Session:
             answered_today = item.last_review_day == self.today
             record = self._record(item, chosen_ids, quality, response_ms, now, answered_today)
         entry = self._queue.popleft()
-        requeued = None
         if rules.comes_back_today(quality) and record.leech_action != "suspend":
             requeued = _Entry(
                 replace(
@@ -357,7 +358,7 @@ class Session:
                 repeat=True,
             )
             self._queue.append(requeued)
-        self._history.append(_Answered(entry.item, record, review_id, requeued))
+        self._history.append(_Answered(entry.item, record, review_id))
         return record
 
     @property
@@ -380,11 +381,9 @@ class Session:
             lift_suspension=last.record.leech_action == "suspend",
         )
         self._history.pop()
-        if last.requeued is not None:
-            for index in range(len(self._queue) - 1, -1, -1):
-                if self._queue[index] is last.requeued:
-                    del self._queue[index]
-                    break
+        # Any other showing of the card came from this answer or a later one, all taken back
+        # now (undo goes backwards): the card is shown once, next.
+        self.drop(last.before)
         self._queue.appendleft(_Entry(last.before, repeat=True))
         return last.record
 

@@ -176,6 +176,12 @@ class ReviewLog:
             conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
             conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
+            if clear_leech or lift_suspension:  # what this answer did, whatever came since
+                conn.execute(
+                    "UPDATE cards SET leech = leech * ?, suspended = suspended * ? "
+                    "WHERE deck_id = ? AND id = ?",
+                    (int(not clear_leech), int(not lift_suspension), *key),
+                )
             if mode != "review":
                 return
             schedule_from = conn.execute(
@@ -200,12 +206,6 @@ class ReviewLog:
                 )
             ]
             write_schedules(conn, [(key, rebuild(graded, schedule_from) or NEW_SCHEDULE)])
-            if clear_leech or lift_suspension:
-                conn.execute(
-                    "UPDATE cards SET leech = leech * ?, suspended = suspended * ? "
-                    "WHERE deck_id = ? AND id = ?",
-                    (int(not clear_leech), int(not lift_suspension), *key),
-                )
 
     def append(self, records: Iterable[ReviewRecord]) -> int:
         """Append many answers in one transaction; returns how many.
@@ -226,6 +226,7 @@ class ReviewLog:
             }
             last: dict[CardKey, ReviewRecord] = {}
             lapses_after: dict[CardKey, int] = {}
+            leech_actions: dict[CardKey, str] = {}
 
             def with_state_before(record: ReviewRecord) -> tuple[object, ...]:
                 key = (record.deck_id, record.card_id)
@@ -237,6 +238,9 @@ class ReviewLog:
                         lapses += 1
                     state[key] = (record.repetitions, record.interval, lapses)
                     last[key], lapses_after[key] = record, lapses
+                    # as ``record`` marks a leech (a suspension, once made, stays)
+                    if record.leech_action and leech_actions.get(key) != "suspend":
+                        leech_actions[key] = record.leech_action
                 return record_to_row(replace(record, prev_repetitions=reps, prev_interval=interval))
 
             cursor = conn.executemany(_INSERT, map(with_state_before, records))
@@ -251,6 +255,11 @@ class ReviewLog:
                     ((d, c), _schedule_after(last[d, c], review_id, lapses_after[d, c]))
                     for d, c, review_id in last_ids.fetchall()
                 ),
+            )
+            conn.executemany(
+                "UPDATE cards SET leech = 1, suspended = max(suspended, ?) "
+                "WHERE deck_id = ? AND id = ?",
+                [(int(action == "suspend"), *key) for key, action in leech_actions.items()],
             )
         return int(cursor.rowcount)
 
