@@ -11,7 +11,7 @@ import shlex
 import subprocess
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -50,6 +50,21 @@ class BundledSync:
     changed: list[Path]
     """Copies written or extended this time (new decks, or a newer mlcards's cards)."""
     warnings: list[str]
+    manifest: dict[str, Any]
+    manifest_path: Path
+    pending: dict[str, Any] = field(default_factory=dict)
+    """The manifest entries of the changed copies, recorded by ``save``."""
+
+    def save(self, failed: set[str] | frozenset[str] = frozenset()) -> None:
+        """Record which shipped version each changed copy now holds: only once it is
+        imported, so that a copy that could not be imported is tried again next time."""
+        import json
+
+        entries = {name: entry for name, entry in self.pending.items() if name not in failed}
+        if entries:
+            self.manifest.update(entries)
+            text = json.dumps(self.manifest, indent=2, sort_keys=True) + "\n"
+            _write_text(self.manifest_path, text)
 
 
 def _digest(text: str) -> str:
@@ -86,7 +101,7 @@ def sync_bundled(folder: Path) -> BundledSync:
         manifest = {}
     if not isinstance(manifest, dict):
         manifest = {}
-    sync = BundledSync([], [], [])
+    sync = BundledSync([], [], [], manifest, manifest_path)
     for source in bundled_deck_files():
         text = source.read_text(encoding="utf-8")
         copy = folder / source.name
@@ -101,7 +116,15 @@ def sync_bundled(folder: Path) -> BundledSync:
             _write_text(copy, text)  # new, or never edited: the shipped version
         else:
             mine = copy.read_text(encoding="utf-8")
-            known = set(base.get("cards", [])) | {c.id for c in parse_deck(mine, str(copy)).cards}
+            try:
+                own = parse_deck(mine, str(copy))
+            except DeckError as exc:
+                sync.warnings.append(
+                    f"{quote_path(copy)} does not load ({terminal_safe(exc.problems[0])}); "
+                    "the new bundled cards are added once it does"
+                )
+                continue
+            known = set(base.get("cards", [])) | {c.id for c in own.cards}
             blocks = _card_blocks(text, shipped)
             added = [blocks[card.id] for card in shipped.cards if card.id not in known]
             if added:
@@ -115,14 +138,12 @@ def sync_bundled(folder: Path) -> BundledSync:
                     )
                     continue
                 _write_text(copy, merged)
-        manifest[source.name] = {
+        sync.pending[source.name] = {
             "sha256": _digest(text),
             "copy": _digest(copy.read_text(encoding="utf-8")),
             "cards": [card.id for card in shipped.cards],
         }
         sync.changed.append(copy)
-    if sync.changed:
-        _write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return sync
 
 
@@ -141,6 +162,7 @@ def import_bundled(store: Store, now: datetime, folder: Path) -> list[Deck]:
     sync = sync_bundled(folder)
     decks = load_decks(sync.copies)
     store.decks.import_decks(decks, now)
+    sync.save()
     return decks
 
 
@@ -162,16 +184,23 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     moved = {d for d in bundled_ids if paths[d].startswith(inside + os.sep)}
     if not moved and not sync.changed:
         return sync.warnings
-    from mlcards.deck import load_decks  # only now: YAML costs start-up time
+    from mlcards.deck import load_deck  # only now: YAML costs start-up time
 
     changed = {copy.name for copy in sync.changed}
-    wanted = [
-        deck
-        for deck in load_decks(sync.copies)
-        if deck.id in bundled_ids and (deck.id in moved or Path(deck.path).name in changed)
-    ]
+    wanted, failed = [], set()
+    for copy in sync.copies:
+        try:
+            deck = load_deck(copy)
+        except MlcardsError as exc:  # one broken copy must not block the others
+            if copy.name in changed:
+                failed.add(copy.name)
+                sync.warnings.append(f"not imported: {terminal_safe(str(exc).splitlines()[0])}")
+            continue
+        if deck.id in bundled_ids and (deck.id in moved or copy.name in changed):
+            wanted.append(deck)
     if wanted:
         store.decks.import_decks(wanted, now, replace=True)
+    sync.save(failed)
     return sync.warnings
 
 

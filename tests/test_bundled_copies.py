@@ -110,3 +110,24 @@ def test_decks_imported_from_inside_the_package_move_to_their_copies(
     assert Path(store.decks.paths()["alpha"]) == (copies / "alpha.yaml").resolve()
     assert "beta" not in store.decks.paths()  # a deck the learner never had is not added
     store.close()
+
+
+def test_a_broken_copy_blocks_neither_start_up_nor_the_other_decks_new_cards(
+    db_path: Path, isolated_home: Path, shipped: Path
+) -> None:
+    """The learner breaks one copy while a newer mlcards adds a card to another: the review
+    still starts, the other deck gets its card, and the broken one is tried again later."""
+    copies = isolated_home / "decks"
+    store = Store.open(db_path)
+    service.import_bundled(store, at("2026-03-01"), copies)
+    good = (copies / "beta.yaml").read_text(encoding="utf-8")
+    (copies / "beta.yaml").write_text(good + "  - id: oops\n    question: [\n", encoding="utf-8")
+    bundle(shipped, {"alpha": ("a1", "a2", "a3"), "beta": ("b1", "b2")})
+    warnings = service.update_bundled(store, at("2026-03-02"), copies)
+    assert any("beta.yaml" in w for w in warnings)
+    assert ("alpha", "a3") in store.cards.states()
+    (copies / "beta.yaml").write_text(good, encoding="utf-8")  # the learner mends it
+    assert service.update_bundled(store, at("2026-03-03"), copies) == []
+    assert ("beta", "b2") in store.cards.states()
+    check_clean(store)
+    store.close()
