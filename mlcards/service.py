@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -344,18 +344,26 @@ def check(
     integrity = store.integrity_problems()
     if integrity:  # a damaged file is not read further
         return CheckResult(integrity, [], 0)
-    cached: dict[CardKey, StoredSchedule] = store.cards.states()
-    schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
-    unreadable = _unreadable_reviews(store)
-    if unreadable:  # the log itself is damaged: replaying it would be a guess
-        return CheckResult(unreadable, [], len(cached))
-    replayed: dict[CardKey, CachedSchedule] = replay(
-        store.log.replay_rows(), schedule_from, scheduler_for=scheduler_for
-    )
+    with store.read():  # the cache and the log as of one moment, whoever answers meanwhile
+        cached: dict[CardKey, StoredSchedule] = store.cards.states()
+        schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
+        unreadable = _unreadable_reviews(store)
+        if unreadable:  # the log itself is damaged: replaying it would be a guess
+            return CheckResult(unreadable, [], len(cached))
+        replayed: dict[CardKey, CachedSchedule] = replay(
+            store.log.replay_rows(), schedule_from, scheduler_for=scheduler_for
+        )
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
     if result.differences and repair:
         result.backup = store.backups.create("pre-repair")
-        store.cards.rebuild(replayed)
+
+        def compute(
+            rows: Iterator[dict[str, Any]], starts: Mapping[CardKey, int]
+        ) -> dict[CardKey, CachedSchedule]:
+            return replay(rows, starts, scheduler_for=scheduler_for)
+
+        # replayed again inside the write: an answer given since the check is not undone
+        store.cards.rebuild_decks(store.decks.ids(), compute)
         result.repaired = True
     return result
 

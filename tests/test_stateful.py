@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from mlcards.models import Quality
 from mlcards.replay import replay, schedule_differences
+from mlcards.service import check
 from mlcards.session import Session, build_queue
 from mlcards.store import Store
 
@@ -86,11 +87,8 @@ class StoreMachine(RuleBasedStateMachine):
         conn.execute("UPDATE cards SET interval = interval + 7, due = '2099-01-01'")
         conn.commit()
         conn.close()
-        cached = self.store.cards.states()
-        replayed = replay(
-            self.store.log.replay_rows(), {k: v["schedule_from"] for k, v in cached.items()}
-        )
-        self.store.cards.rebuild(replayed)
+        result = check(self.store, repair=True)  # what `mlcards check --repair` runs
+        assert result.repaired == bool(result.differences)
 
     @invariant()
     def review_log_only_grows(self) -> None:

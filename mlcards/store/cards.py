@@ -290,12 +290,6 @@ class Cards:
             for r in rows
         }
 
-    def rebuild(self, states: dict[CardKey, CachedSchedule]) -> None:
-        """Replace every card's cached schedule with ``states`` (cards absent are new)."""
-        with self.database.write() as conn:
-            keys = [(r[0], r[1]) for r in conn.execute("SELECT deck_id, id FROM cards")]
-            write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in keys))
-
     def rebuild_decks(
         self,
         deck_ids: Sequence[str],

@@ -203,6 +203,20 @@ class Database:
                 self.conn.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query in it sees the same snapshot of the database
+        (WAL), whatever another mlcards commits meanwhile."""
+        try:
+            self.conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
+        try:
+            yield self.conn
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
     # -- schema -------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
