@@ -1317,10 +1317,15 @@ def test_source_encoding_and_control_characters(tmp_path: Path) -> None:
     assert convert_problems(path) == [
         f"{path}:2: not valid UTF-8 (byte 10); save the file as UTF-8"
     ]
-    path.write_text("Q?,a,b,A\nQ\x1b[31m?,a,b,A\nok?,a\x07,b,A\n", encoding="utf-8")
-    assert convert_problems(path) == [
-        f"{path}:2: control character U+001B is not allowed in deck text; remove it",
-        f"{path}:3: control character U+0007 is not allowed in deck text; remove it",
+    path.write_text(
+        "Q?,a,b,A\r\nQ\x1b[31m?,a,b,A\r\nok?,a\x07,b,A\r\nWhat \u202e?,a,b,A\r\n",
+        encoding="utf-8",
+    )
+    assert convert_problems(path) == [  # CRLF line ends are not control characters
+        f"{path}:2: control character U+001B (ESC) is not allowed in deck text; remove it",
+        f"{path}:3: control character U+0007 (BEL) is not allowed in deck text; remove it",
+        f"{path}:4: control character U+202E (right-to-left override) is not allowed in deck "
+        "text; remove it",  # the source's line, not the converted YAML's
     ]
 
 

@@ -19,16 +19,15 @@ from mlcards.deckfiles import read_regular_file
 from mlcards.deckwriter import DeckValue, dump_deck
 from mlcards.errors import DeckError, UsageError
 from mlcards.models import Deck
-from mlcards.sanitize import quote_path
+from mlcards.sanitize import describe_char, first_unsafe, quote_path
 
 SLUG_MAX = 64
 CHOICE_IDS = "abcdefghij"
 """Choice ids by position: the letters MMLU answer keys use, lower-cased."""
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-# C0 and C1 controls other than tab and newlines, and the two non-characters YAML refuses:
-# nothing a question needs, and terminal control sequences start with them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# The two non-characters YAML refuses; what a terminal would act on is sanitize's to say.
+_NONCHARACTER = re.compile("[\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -88,10 +87,13 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         text = text[1:]
     problems = []
     for number, line_text in enumerate(text.split("\n"), start=1):
-        bad = _CONTROL.search(line_text)
+        # the deck's own check, here so that the message has the source's line, not the YAML's
+        bad = first_unsafe(line_text.removesuffix("\r"))
+        if bad is None and (nonchar := _NONCHARACTER.search(line_text)):
+            bad = nonchar.group()
         if bad:
             problems.append(
-                f"{shown}:{number}: control character U+{ord(bad.group()):04X} is not allowed "
+                f"{shown}:{number}: control character {describe_char(bad)} is not allowed "
                 "in deck text; remove it"
             )
     if problems:
