@@ -155,7 +155,9 @@ class _Reviewer:
         if fresh is None:
             return item
         updated = replace(item, card=fresh.card, path=fresh.path, flagged=fresh.flagged)
-        if updated != item and shown:
+        if updated == item:
+            return item
+        if shown:
             self.session.replace_current(updated)
         return updated
 

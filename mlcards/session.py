@@ -319,8 +319,11 @@ class Session:
         With a journal the grade is decided from the card as stored when the answer is
         written; if its question, choices or key changed since it was shown, nothing is
         written and ``CardChanged`` carries the new version (now the current card)."""
-        if not self._queue or self._queue[0].item is not item:
+        if not self._queue or self._queue[0].item.key != item.key:
             raise ValueError("answer() must be given the card that next() returned")
+        # The card is known by its key: the copy on screen may carry a newer flag or content
+        # than the queued one (a flag, an edit, a refresh), and it is the one answered.
+        self._queue[0].item = item
         chosen_ids = tuple(chosen)
 
         def decide(stored: StoredCard) -> ReviewRecord:
