@@ -176,9 +176,13 @@ def check(
 def backup_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List backups, newest first."""
     from mlcards.render.text import backup_lines
-    from mlcards.store import list_backups
+    from mlcards.sanitize import quote_path
+    from mlcards.store import list_backups, sweep_partials
 
-    backups = list_backups(_options(ctx).db_path())
+    path = _options(ctx).db_path()
+    for removed in sweep_partials(path):
+        typer.echo(f"removed a half-written backup: {quote_path(removed.name)}", err=True)
+    backups = list_backups(path)
     if as_json:
         _echo_json([b.to_dict() for b in backups])
     else:

@@ -162,7 +162,12 @@ class ReviewLog:
             row = conn.execute(
                 "SELECT mode, session, deck_id, card_id FROM reviews WHERE id = ?", (review_id,)
             ).fetchone()
-            if row is None or row[1] != session:
+            if row is None:  # the database under the session was replaced (a restore)
+                raise UndoRefused(
+                    "that answer is no longer in the log (the database was restored from a "
+                    "backup since it was given)"
+                )
+            if row[1] != session:
                 raise StoreError("only an answer of the current session can be undone")
             mode, key = row[0], (row[2], row[3])
             latest = conn.execute(
