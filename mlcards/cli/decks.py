@@ -20,6 +20,7 @@ from mlcards.cli.base import (
     _echo_json,
     _echo_lines,
     _open_for_import,
+    _options,
     app,
 )
 
@@ -90,6 +91,7 @@ def import_(
 
 @app.command()
 def convert(
+    ctx: typer.Context,
     source: Annotated[
         Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="SRC", show_default=False)
     ],
@@ -148,7 +150,7 @@ def convert(
 
     for line in conversion.skipped:
         sys.stderr.write(terminal_safe(line) + "\n")
-    with open_output(output) as stream:
+    with open_output(output, _options(ctx).db_path()) as stream:
         stream.write(conversion.yaml_text)
     if output is not None:
         count = len(conversion.deck.cards)

@@ -26,6 +26,7 @@ from mlcards.cli.base import (
     _console,
     _echo_json,
     _open_store,
+    _options,
     _show,
     _today,
     app,
@@ -216,7 +217,7 @@ def export(
         today = _today()
         window = since_day or today - timedelta(days=DEFAULT_DAYS - 1)
         doc, _ = _stats_document(ctx, today, window, deck, None)
-        with open_output(output) as stream:
+        with open_output(output, _options(ctx).db_path()) as stream:
             stream.write(dumps(doc) + "\n")
         return
     progress = None
@@ -228,6 +229,6 @@ def export(
         ) -> Iterable[tuple[object, ...]]:
             return bar(rows, total, "Exporting reviews")
 
-    with _open_store(ctx) as store, open_output(output) as stream:
+    with _open_store(ctx) as store, open_output(output, _options(ctx).db_path()) as stream:
         scope = Scope(deck=deck, since=since_day)
         service.export(store, stream, what.value, fmt.value, scope, progress, raw=raw)
