@@ -341,15 +341,12 @@ def check(
     """SQLite's own checks, then the schedule cache against a replay of the log (each deck
     with its own scheduler when ``scheduler_for`` is given, else SM-2); with ``repair``, a
     backup and then the cache rebuilt from the log."""
-    integrity = store.integrity_problems()
-    if integrity:  # a damaged file is not read further
+    integrity = store.integrity_problems() or store.health_problems()
+    if integrity:  # a damaged file, schema or log is not read further: replay would guess
         return CheckResult(integrity, [], 0)
     with store.read():  # the cache and the log as of one moment, whoever answers meanwhile
         cached: dict[CardKey, StoredSchedule] = store.cards.states()
         schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
-        unreadable = _unreadable_reviews(store)
-        if unreadable:  # the log itself is damaged: replaying it would be a guess
-            return CheckResult(unreadable, [], len(cached))
         replayed: dict[CardKey, CachedSchedule] = replay(
             store.log.replay_rows(), schedule_from, scheduler_for=scheduler_for
         )
@@ -366,26 +363,6 @@ def check(
         store.cards.rebuild_decks(store.decks.ids(), compute)
         result.repaired = True
     return result
-
-
-def _unreadable_reviews(store: Store, shown: int = 20) -> list[str]:
-    """Review rows the replay cannot read (a study day that is not a date, a quality out of
-    0-5), each named by its id."""
-    problems = []
-    for row in store.log.replay_rows():
-        day, quality = row["study_day"], row["quality"]
-        try:
-            date.fromisoformat(str(day))
-            valid = isinstance(quality, int) and 0 <= quality <= 5
-        except ValueError:
-            problems.append(f"review {row['id']}: study_day {str(day)[:40]!r} is not a date")
-            continue
-        if not valid:
-            problems.append(f"review {row['id']}: quality {str(quality)[:40]!r} is not 0-5")
-        if len(problems) >= shown:
-            problems.append("(more unreadable reviews not listed)")
-            break
-    return problems
 
 
 @dataclass

@@ -34,6 +34,7 @@ from mlcards.store.db import (
     translate,
 )
 from mlcards.store.decks import Decks
+from mlcards.store.health import schema_problems, value_problems
 from mlcards.store.log import ReviewLog
 from mlcards.store.scope import Scope
 from mlcards.store.stats import StatsQueries
@@ -85,6 +86,10 @@ class Store(Database):
             conn.close()
             raise
         return store
+
+    def health_problems(self) -> list[str]:
+        """The whole schema mlcards relies on, and the values its readers trust."""
+        return schema_problems(self.conn) + value_problems(self.conn)
 
     @classmethod
     def _build_empty(cls, path: Path) -> None:

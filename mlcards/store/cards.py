@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from mlcards import rules
+from mlcards.errors import StoreError
 from mlcards.models import (
     NEW_SCHEDULE,
     CachedSchedule,
@@ -21,6 +22,7 @@ from mlcards.models import (
     StoredSchedule,
 )
 from mlcards.store.db import Database
+from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Params, Scope
 
 CARD_SELECT = (
@@ -33,6 +35,16 @@ _SELECT = f"{CARD_SELECT} FROM cards c JOIN decks d ON d.id = c.deck_id"
 
 
 def row_to_scheduled(r: sqlite3.Row) -> ScheduledCard:
+    try:
+        return _scheduled(r)
+    except (ValueError, KeyError, TypeError, AttributeError):  # a hand-edited row
+        raise StoreError(
+            f"the database is damaged (card {r['deck_id']}/{r['id']} cannot be read); "
+            "`mlcards check` says more"
+        ) from None
+
+
+def _scheduled(r: sqlite3.Row) -> ScheduledCard:
     return ScheduledCard(
         deck_id=r["deck_id"],
         deck_name=r["deck_name"],
@@ -311,17 +323,10 @@ class Cards:
                 )
             }
             rows = (
-                {
-                    "id": r[0],
-                    "deck_id": r[1],
-                    "card_id": r[2],
-                    "study_day": r[3],
-                    "quality": r[4],
-                    "same_day_repeat": r[5],
-                }
+                replay_row(r, self.database.path)
                 for r in conn.execute(
-                    "SELECT id, deck_id, card_id, study_day, quality, same_day_repeat "
-                    f"FROM reviews WHERE mode = 'review' AND deck_id IN ({marks}) ORDER BY id",
+                    f"SELECT {REPLAY_COLUMNS} FROM reviews "
+                    f"WHERE mode = 'review' AND deck_id IN ({marks}) ORDER BY id",
                     list(deck_ids),
                 )
             )

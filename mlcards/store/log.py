@@ -28,6 +28,7 @@ from mlcards.models import (
 )
 from mlcards.store.cards import CARD_SELECT, row_to_scheduled, write_schedules
 from mlcards.store.db import Database
+from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Scope
 
 _INSERT = (
@@ -286,18 +287,11 @@ class ReviewLog:
     def replay_rows(self) -> Iterator[dict[str, Any]]:
         """The graded log in order, as ``replay`` reads it, streamed."""
         cursor = self.database.conn.execute(
-            "SELECT id, deck_id, card_id, study_day, quality, same_day_repeat "
-            "FROM reviews WHERE mode = 'review' ORDER BY id"
+            f"SELECT {REPLAY_COLUMNS} FROM reviews WHERE mode = 'review' ORDER BY id"
         )
+        path = self.database.path
         for row in cursor:
-            yield {
-                "id": row[0],
-                "deck_id": row[1],
-                "card_id": row[2],
-                "study_day": row[3],
-                "quality": row[4],
-                "same_day_repeat": row[5],
-            }
+            yield replay_row(row, path)
 
     def rows(self, deck_id: str | None = None) -> Iterator[dict[str, Any]]:
         """Every column of every review, as dicts (for tests and tools)."""
