@@ -35,7 +35,7 @@ def main(db: Path, count: int) -> None:
     from mlcards.models import Choice, ReviewRecord, ScheduledCard, StoredCard
     from mlcards.render.review import CHOICE_KEYS
     from mlcards.review import run_review
-    from mlcards.service import StoreActions, session_hooks, todays_queue
+    from mlcards.services.study import StoreActions, StoreSource, todays_queue
     from mlcards.session import Session
     from mlcards.store import Store
 
@@ -67,14 +67,12 @@ def main(db: Path, count: int) -> None:
         def undo(self, *args: object, **kwargs: object) -> None:
             raise AssertionError("the benchmark never undoes")
 
-    refresh, may_show = session_hooks(store, settings, today)
     session = Recording(
         queue,
         today,
         rng=random.Random(1),
         journal=TimedLog(),  # type: ignore[arg-type]
-        refresh=refresh,
-        may_show=may_show,
+        source=StoreSource(store, settings, today),
     )
     console = Console(file=io.StringIO(), width=100, color_system=None)
     latencies: list[float] = []

@@ -18,6 +18,8 @@ from mlcards.rules import (
     DEFAULT_ROLLOVER_HOUR,
     DEFAULT_SCHEDULER,
     SCHEDULERS,
+    DeckRules,
+    SchedulerSpec,
 )
 
 DB_NAME = "mlcards.db"
@@ -98,27 +100,21 @@ class Settings:
         overrides: dict[str, Any] = dict(self.decks.get(deck_id, {}))
         return replace(self, **overrides)
 
-    def scheduling_for(self, deck_id: str) -> tuple[str, float, tuple[float, ...] | None]:
-        """The scheduler a deck uses, its desired retention and its FSRS parameters (its
-        own, else the global ones)."""
-        own = self.decks.get(deck_id, {})
-        return (
-            own.get("scheduler", self.scheduler),
-            own.get("desired_retention", self.desired_retention),
-            own.get("fsrs_parameters", self.fsrs_parameters),
+    def rules_for(self, deck_id: str | None = None) -> DeckRules:
+        """The rules a deck is studied under (its own settings over the global ones); with
+        no deck, the global rules."""
+        own: dict[str, Any] = self.decks.get(deck_id, {}) if deck_id is not None else {}
+        return DeckRules(
+            new_per_day=own.get("new_per_day", self.new_per_day),
+            reviews_per_day=own.get("reviews_per_day", self.reviews_per_day),
+            leech_threshold=int(own.get("leech_threshold", self.leech_threshold)),
+            scheduler=SchedulerSpec(
+                own.get("scheduler", self.scheduler),
+                own.get("desired_retention", self.desired_retention),
+                own.get("fsrs_parameters", self.fsrs_parameters),
+            ),
+            own=deck_id is not None and deck_id in self.decks,
         )
-
-    def leech_threshold_for(self, deck_id: str) -> int:
-        """The leech threshold of a deck: its own, else the global one."""
-        return int(self.decks.get(deck_id, {}).get("leech_threshold", self.leech_threshold))
-
-    def leech_thresholds(self) -> dict[str, int]:
-        """The decks that have their own leech threshold."""
-        return {
-            deck_id: overrides["leech_threshold"]
-            for deck_id, overrides in self.decks.items()
-            if "leech_threshold" in overrides
-        }
 
 
 _RANGES = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -27,10 +27,9 @@ from typing import Any
 from mlcards import rules
 from mlcards.errors import MissingExtraError, UsageError
 from mlcards.models import CardKey
-from mlcards.schedulers import Scheduler
+from mlcards.schedulers import Scheduler, SchedulerFor
 
 Rows = Iterable[Mapping[str, Any]]
-SchedulerFor = Callable[[str], Scheduler[Any]]
 
 MIN_OPTIMIZE_REVIEWS = 100
 """``optimize`` refuses to fit fewer predictable reviews than this (first-of-day answers of

@@ -3,15 +3,12 @@ and say where the cache disagrees. ``mlcards check`` is built on these two funct
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from mlcards.models import NEW_SCHEDULE, CachedSchedule, CardKey
-from mlcards.schedulers import Scheduler, default
-
-SchedulerFor = Callable[[str], Scheduler[Any]]
-"""The scheduler of a deck (by its id): each deck is replayed with its own."""
+from mlcards.schedulers import Scheduler, SchedulerFor, default
 
 
 def replay(

@@ -468,31 +468,22 @@ def run_session(
     """One review or practice session on the full screen, then its summary on the normal
     one. Every answer is in the log before the next card; returns False when it was
     interrupted (Ctrl-C, end of input). A closed terminal ends it quietly (exit 129)."""
-    import random
-    import uuid
-
     from mlcards import clock
     from mlcards.render.review import render_summary
     from mlcards.render.screen import glyphs_for
-    from mlcards.scheduling import scheduler_for
-    from mlcards.service import StoreActions, session_hooks
+    from mlcards.services.study import StoreActions, start_session
     from mlcards.terminal import Hangup, hyperlinks_supported, supports_screen, terminal_keys
 
-    refresh, may_show = session_hooks(store, settings, today, options.mode, options.new_limit)
-    session = Session(
-        queue,
+    session = start_session(
+        store,
+        settings,
         today,
-        rng=random.Random() if options.shuffle else None,
-        journal=store.log,
+        queue,
         mode=options.mode,
-        session_id=uuid.uuid4().hex,
-        leech_threshold=settings.leech_threshold,
-        deck_leech_thresholds=settings.leech_thresholds(),
+        shuffle=options.shuffle,
+        minutes=options.minutes,
         suspend_leeches=options.suspend_leeches,
-        deadline=time.monotonic() + options.minutes * 60 if options.minutes else None,
-        refresh=refresh,
-        may_show=may_show,
-        scheduler_for=scheduler_for(settings, {item.deck_id for item in queue}),
+        new_limit=options.new_limit,
     )
     glyphs = glyphs_for(screen.encoding)
     interrupted = hung_up = False

@@ -1,10 +1,15 @@
 """The domain rules, stated once. Every other module reads them from here.
 
-No imports: these are plain values and predicates over plain values, so the store can build
-its SQL from them and the session, the scheduler and stats can share them.
+No imports of ours: these are plain values and predicates over plain values, so the store
+can build its SQL from them and the session, the scheduler and stats can share them.
+``DeckRules`` is the one value a deck's settings become (``Settings.rules_for``): every
+leech test and every daily-limit sum reads it, so no two places can disagree.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
 
 NEW_REPETITIONS = 0
 NEW_EASINESS = 2.5
@@ -63,3 +68,60 @@ def stage(*, retired: bool, reviewed: bool, repetitions: int, interval: int) -> 
     if repetitions < YOUNG_REPETITIONS:
         return "learning"
     return "mature" if interval >= MATURE_INTERVAL else "young"
+
+
+class SchedulerSpec(NamedTuple):
+    """What decides a deck's schedule: the scheduler, its desired retention, its FSRS
+    parameters (None: py-fsrs's defaults). Changing one reschedules the deck."""
+
+    name: str = DEFAULT_SCHEDULER
+    desired_retention: float = DEFAULT_DESIRED_RETENTION
+    fsrs_parameters: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DeckCounts:
+    """What a study day has used so far: new cards introduced and due reviews done."""
+
+    new: int = 0
+    reviews: int = 0
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """How many new cards and due reviews a study day may still show."""
+
+    new: int
+    reviews: int
+
+    def within(self, other: Allowance) -> Allowance:
+        """No more than this allows, nor more than ``other`` does (a deck's own limits
+        within the global ones)."""
+        return Allowance(new=min(self.new, other.new), reviews=min(self.reviews, other.reviews))
+
+
+@dataclass(frozen=True)
+class DeckRules:
+    """The rules one deck is studied under: its own settings over the global ones."""
+
+    new_per_day: int = DEFAULT_NEW_PER_DAY
+    reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY
+    leech_threshold: int = DEFAULT_LEECH_THRESHOLD
+    scheduler: SchedulerSpec = SchedulerSpec()
+    own: bool = False
+    """Whether the deck has settings of its own (messages name the deck, else the settings)."""
+
+    @staticmethod
+    def default_for(deck_id: str | None = None) -> DeckRules:
+        """The rules of a deck when no settings are given (the defaults)."""
+        return DeckRules()
+
+    def is_leech(self, lapses: int) -> bool:
+        return is_leech(lapses, self.leech_threshold)
+
+    def left(self, done: DeckCounts) -> Allowance:
+        """What is left of this deck's daily limits after ``done``."""
+        return Allowance(
+            new=max(self.new_per_day - done.new, 0),
+            reviews=max(self.reviews_per_day - done.reviews, 0),
+        )

@@ -24,8 +24,9 @@ from mlcards.models import (
     ScheduledCard,
     StoredCard,
 )
-from mlcards.replay import SchedulerFor, replay
-from mlcards.schedulers import Fields, Scheduler, default
+from mlcards.replay import replay
+from mlcards.rules import DeckRules
+from mlcards.schedulers import Fields, RulesFor, Scheduler, SchedulerFor, scheduler_for
 
 
 def build_queue(
@@ -88,10 +89,17 @@ class CardChanged(Exception):
         self.fresh = fresh
 
 
-Refresh = Callable[[ScheduledCard], "ScheduledCard | None"]
-"""The card as stored now (None when it left the queue: retired, suspended or buried)."""
-MayShow = Callable[[ScheduledCard], bool]
-"""Whether today's limits, counted from the log, still allow showing this card."""
+class CardSource(Protocol):
+    """What a session asks the store when it draws a card (``services.study.StoreSource``)."""
+
+    def refresh(self, item: ScheduledCard) -> ScheduledCard | None:
+        """The card as stored now (None when it left the queue: retired, suspended or
+        buried)."""
+        ...
+
+    def may_show(self, item: ScheduledCard) -> bool:
+        """Whether today's limits, counted from the log, still allow showing this card."""
+        ...
 
 
 @dataclass
@@ -131,9 +139,10 @@ class Session:
     With a ``journal`` every answer is graded and written inside one transaction from what
     is stored at that moment (another session, an edit or an import may have changed the
     card since it was drawn), and can be undone while it is the card's latest answer. The
-    queue holds places, not authority: with ``refresh`` each card is re-read when drawn, and
-    ``may_show`` asks the log whether today's limits still allow it. In ``practice`` mode
-    answers are logged but leave the schedule alone.
+    queue holds places, not authority: with a ``source`` each card is re-read when drawn,
+    and the log asked whether today's limits still allow it. Each deck is graded by the
+    scheduler and judged a leech by the threshold its ``rules`` give (the defaults when
+    none). In ``practice`` mode answers are logged but leave the schedule alone.
     """
 
     def __init__(
@@ -145,34 +154,28 @@ class Session:
         journal: Journal | None = None,
         mode: str = "review",
         session_id: str = "",
-        leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD,
-        deck_leech_thresholds: dict[str, int] | None = None,
+        rules: RulesFor = DeckRules.default_for,
         suspend_leeches: bool = False,
         deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
-        scheduler: Scheduler[Any] | None = None,
-        refresh: Refresh | None = None,
-        scheduler_for: SchedulerFor | None = None,
-        may_show: MayShow | None = None,
+        source: CardSource | None = None,
     ) -> None:
         if mode not in ("review", "practice"):
             raise ValueError(f"unknown session mode {mode!r}")
+        self._queue: deque[_Entry] = deque(_Entry(item) for item in queue)
         self.today = today
         self.rng = rng
         self.journal = journal
         self.mode = mode
         self.session_id = session_id
-        self.leech_threshold = leech_threshold
-        self.deck_leech_thresholds = dict(deck_leech_thresholds or {})
+        self.rules = rules
         self.suspend_leeches = suspend_leeches
         self.deadline = deadline
         self.clock = clock
-        self.scheduler: Scheduler[Any] = scheduler or default()
-        """The scheduler of decks ``scheduler_for`` does not name (SM-2 unless given)."""
-        self._scheduler_for = scheduler_for
-        self.refresh = refresh
-        self.may_show = may_show
-        self._queue: deque[_Entry] = deque(_Entry(item) for item in queue)
+        self.source = source
+        self._scheduler_for: SchedulerFor = scheduler_for(
+            rules, {entry.item.deck_id for entry in self._queue}
+        )
         self._history: list[_Answered] = []
 
     @property
@@ -204,9 +207,9 @@ class Session:
         allow (another session used them) are dropped here."""
         while self._queue and not (self.out_of_time and self.answered):
             entry = self._queue[0]
-            fresh = self.refresh(entry.item) if self.refresh is not None else entry.item
+            fresh = self.source.refresh(entry.item) if self.source is not None else entry.item
             allowed = fresh is not None and (
-                entry.repeat or self.may_show is None or self.may_show(fresh)
+                entry.repeat or self.source is None or self.source.may_show(fresh)
             )
             if fresh is None or not allowed:
                 self._queue.popleft()
@@ -225,8 +228,6 @@ class Session:
 
     def scheduler_for(self, deck_id: str) -> Scheduler[Any]:
         """The scheduler that grades this deck's cards (its ``scheduler`` setting)."""
-        if self._scheduler_for is None:
-            return self.scheduler
         return self._scheduler_for(deck_id)
 
     def preview(
@@ -251,9 +252,6 @@ class Session:
         key = (rows[0]["deck_id"], rows[0]["card_id"])
         return replay(rows, {key: schedule_from}, self.scheduler_for(key[0])).get(key)
 
-    def _leech_threshold(self, deck_id: str) -> int:
-        return self.deck_leech_thresholds.get(deck_id, self.leech_threshold)
-
     def _record(
         self,
         item: ScheduledCard,
@@ -275,9 +273,9 @@ class Session:
             graded = scheduler.grade(before, quality, self.today)
             fields, due, lapse = scheduler.fields(graded.state), graded.due, graded.lapse
         leech_action = ""
-        threshold = self._leech_threshold(item.deck_id)
-        crosses = rules.is_leech(item.lapses + 1, threshold) and not rules.is_leech(
-            item.lapses, threshold
+        deck_rules = self.rules(item.deck_id)
+        crosses = deck_rules.is_leech(item.lapses + 1) and not deck_rules.is_leech(
+            item.lapses
         )  # decided from the lapses and today's threshold, not a flag from an older one
         if lapse and crosses:
             leech_action = "suspend" if self.suspend_leeches else "tag"
@@ -404,35 +402,3 @@ class Session:
         """Show a card taken out with ``drop`` again, next (a suspend or bury undone); it
         was shown under today's limits already, so they are not asked again."""
         self._queue.appendleft(_Entry(item, repeat=True))
-
-
-@dataclass(frozen=True)
-class DeckCounts:
-    """What a study day has used so far: new cards introduced and due reviews done."""
-
-    new: int = 0
-    reviews: int = 0
-
-
-@dataclass(frozen=True)
-class Allowance:
-    """How many new cards and due reviews a study day may still show."""
-
-    new: int
-    reviews: int
-
-
-def allowance(
-    new_per_day: int, reviews_per_day: int, done: DeckCounts, new_limit: int | None = None
-) -> Allowance:
-    """What is left of the daily limits after ``done``; ``new_limit`` (``--new``) caps the
-    new cards further."""
-    new = max(new_per_day - done.new, 0)
-    if new_limit is not None:
-        new = min(new, new_limit)
-    return Allowance(new=new, reviews=max(reviews_per_day - done.reviews, 0))
-
-
-def deck_allowance(overall: Allowance, own: Allowance) -> Allowance:
-    """A deck shows no more than its own limits leave, nor more than the global ones do."""
-    return Allowance(new=min(overall.new, own.new), reviews=min(overall.reviews, own.reviews))

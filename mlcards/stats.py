@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, TextIO
 
@@ -131,19 +131,17 @@ def build_stats(
     deck_id: str | None = None,
     tag: str | None = None,
     *,
-    leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD,
-    deck_leech_thresholds: Mapping[str, int] | None = None,
+    rules_for: Callable[[str], rules.DeckRules] = rules.DeckRules.default_for,
     retrievability: Sequence[float] = (),
 ) -> dict[str, Any]:
     """The ``stats`` document (keys documented in README, "Stats").
 
-    A card is a leech by ``rules.is_leech`` over its lapses since its schedule started and
-    its deck's threshold, as in ``review`` and ``leeches``.
+    A card is a leech by its deck's rules (``rules_for``, the defaults when not given) over
+    its lapses since its schedule started, as in ``review`` and ``leeches``.
     """
-    thresholds = deck_leech_thresholds or {}
 
     def leech(card: CardSummary) -> bool:
-        return rules.is_leech(card.total_lapses, thresholds.get(card.deck_id, leech_threshold))
+        return rules_for(card.deck_id).is_leech(card.total_lapses)
 
     activity = data.activity
     answers = sum(a.answers for a in activity)

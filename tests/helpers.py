@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from mlcards.deck import parse_deck
-from mlcards.models import Deck, Quality
+from mlcards.models import Deck, Quality, ScheduledCard
 from mlcards.session import Session, build_queue
 from mlcards.store import Store
 
@@ -221,3 +221,16 @@ def build_history(store: Store) -> None:
     store.decks.import_decks([tagged_deck("beta", [("b1", ["eval"])])], start)  # retires b2
     for day, deck, card, quality, chosen, ms in HISTORY_EVENTS:
         answer_card(store, day, deck, card, quality, chosen, ms)
+
+
+class Refreshing:
+    """A session's card source that re-reads each card when drawn and sets no daily limit."""
+
+    def __init__(self, store: Store, today: date) -> None:
+        self.store, self.today = store, today
+
+    def refresh(self, item: ScheduledCard) -> ScheduledCard | None:
+        return self.store.cards.one(item.deck_id, item.card.id, self.today)
+
+    def may_show(self, item: ScheduledCard) -> bool:
+        return True

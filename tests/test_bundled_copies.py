@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import at, card_yaml, deck_yaml, write
 
-from mlcards import service
 from mlcards.bundled import bundled_deck_files
 from mlcards.replay import replay, schedule_differences
+from mlcards.services import decks as service
 from mlcards.store import Store
 
 

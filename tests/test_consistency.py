@@ -26,7 +26,7 @@ from mlcards.deck import parse_deck
 from mlcards.errors import UndoRefused
 from mlcards.models import ScheduledCard
 from mlcards.replay import replay, schedule_differences
-from mlcards.service import session_hooks, todays_queue
+from mlcards.services.study import StoreSource, todays_queue
 from mlcards.session import CardChanged, Session, quality_for
 from mlcards.store import Store
 
@@ -213,15 +213,13 @@ class TwoSessions(RuleBasedStateMachine):
 
     def new_session(self, index: int) -> Session:
         store = self.stores[index]
-        refresh, may_show = session_hooks(store, Settings(), self.day)
         queue = todays_queue(store, Settings(), self.day)
         return Session(
             queue,
             self.day,
             journal=store.log,
             session_id=f"s{index}",
-            refresh=refresh,
-            may_show=may_show,
+            source=StoreSource(store, Settings(), self.day),
         )
 
     @rule(index=st.integers(0, 1))

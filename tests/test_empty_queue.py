@@ -10,7 +10,7 @@ from helpers import answer_card, at, deck_yaml, toy_deck, write
 from pty_helpers import finish, import_deck, run_cli, spawn
 
 from mlcards.config import Settings
-from mlcards.service import todays_queue, why_nothing_to_review
+from mlcards.services.study import todays_queue, why_nothing_to_review
 from mlcards.store import Store
 
 DAY = "2026-03-01"

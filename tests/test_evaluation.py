@@ -30,7 +30,7 @@ from mlcards.evaluation import (
 from mlcards.render.fsrs import simulation_view, sparkline
 from mlcards.schedulers import by_name
 from mlcards.schedulers.fsrs import FSRS
-from mlcards.scheduling import histories, optimize
+from mlcards.services.scheduling import histories, optimize
 from mlcards.store import Store
 
 D = date(2026, 1, 1)
@@ -165,7 +165,7 @@ def test_optimize_command_saves_and_reschedules_fsrs_decks(
     assert (
         code == 0 and "FSRS fitted to" in out and "Saved as fsrs_parameters for deck train" in out
     )
-    assert load_settings().scheduling_for("train")[2] is not None
+    assert load_settings().rules_for("train").scheduler.fsrs_parameters is not None
     code, out, _ = run(capsys, "evaluate")
     assert code == 0 and "FSRS-6 (fitted)" in out and "FSRS-6 (default)" in out
 

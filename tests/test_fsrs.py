@@ -12,16 +12,15 @@ from pathlib import Path
 
 import fsrs as pyfsrs
 import pytest
-from helpers import at, deck_yaml, subprocess_env, write
+from helpers import Refreshing, at, deck_yaml, subprocess_env, write
 
 from mlcards.cli import main
 from mlcards.config import load_settings
 from mlcards.models import Quality, ScheduledCard
 from mlcards.replay import replay
-from mlcards.schedulers import by_name
+from mlcards.schedulers import by_name, scheduler_for
 from mlcards.schedulers.fsrs import FSRS, FSRSState, rating_for
-from mlcards.scheduling import scheduler_for
-from mlcards.service import todays_queue
+from mlcards.services.study import todays_queue
 from mlcards.session import Session
 from mlcards.store import Store
 
@@ -157,8 +156,8 @@ def study(store: Store, day: str, quality_of: dict[str, int], default: int = 4) 
         today,
         journal=store.log,
         session_id=f"s-{day}",
-        scheduler_for=scheduler_for(settings, {item.deck_id for item in queue}),
-        refresh=lambda item: store.cards.one(item.deck_id, item.card.id, today),
+        rules=settings.rules_for,
+        source=Refreshing(store, today),
     )
     count = 0
     while (item := session.next()) is not None:
@@ -285,8 +284,8 @@ def test_repeats_and_undo_leave_fsrs_state_alone(two_decks: Path, db_path: Path)
             today,
             journal=store.log,
             session_id="s",
-            scheduler_for=scheduler_for(settings, ["alpha", "beta"]),
-            refresh=lambda item: store.cards.one(item.deck_id, item.card.id, today),
+            rules=settings.rules_for,
+            source=Refreshing(store, today),
         )
         item = session.next()
         assert item is not None
@@ -310,9 +309,11 @@ def test_repeats_and_undo_leave_fsrs_state_alone(two_decks: Path, db_path: Path)
         session.undo()  # the repeat
         session.undo()  # ... and the card before it, rebuilt with FSRS from the log
     with Store.open(db_path) as store:
-        from mlcards.service import check
+        from mlcards.services.admin import check
 
-        assert check(store, scheduler_for=scheduler_for(load_settings(), ["alpha", "beta"])).ok
+        assert check(
+            store, scheduler_for=scheduler_for(load_settings().rules_for, ["alpha", "beta"])
+        ).ok
 
 
 def test_preview_for_both_schedulers(two_decks: Path, db_path: Path) -> None:
@@ -323,7 +324,7 @@ def test_preview_for_both_schedulers(two_decks: Path, db_path: Path) -> None:
     with Store.open(db_path) as store:
         settings = load_settings()
         queue = todays_queue(store, settings, today)
-        session = Session(queue, today, scheduler_for=scheduler_for(settings, ["alpha", "beta"]))
+        session = Session(queue, today, rules=settings.rules_for)
         previews = {item.deck_id: session.preview(item) for item in queue}
     assert previews["alpha"] == {0: 1, 1: 1, 3: 1, 4: 1, 5: 1}  # SM-2: a new card, 1 day
     assert previews["beta"] == {0: 1, 1: 1, 3: 1, 4: 2, 5: 8}  # FSRS-6 defaults: S0 rounded
@@ -362,8 +363,7 @@ except SystemExit as exit:
     assert exit.code == 0
 from mlcards.config import load_settings
 from mlcards.models import Quality
-from mlcards.scheduling import scheduler_for
-from mlcards.service import todays_queue
+from mlcards.services.study import todays_queue
 from mlcards.session import Session
 from mlcards.store import Store
 from mlcards.config import db_path
@@ -372,7 +372,7 @@ with Store.open(db_path()) as store:
     settings = load_settings()
     queue = todays_queue(store, settings, date(2026, 1, 1))
     session = Session(queue, date(2026, 1, 1), journal=store.log, session_id="x",
-                      scheduler_for=scheduler_for(settings, store.decks.ids()))
+                      rules=settings.rules_for)
     item = session.next()
     session.preview(item)
     session.answer(item, item.card.answer, Quality.GOOD, 100, datetime.now(UTC))
@@ -415,10 +415,8 @@ def test_study_days_not_hours_decide_fsrs_steps(
                 today,
                 journal=store.log,
                 session_id=when.isoformat(),
-                scheduler_for=scheduler_for(settings, ["beta"]),
-                refresh=lambda item, today=today: store.cards.one(
-                    item.deck_id, item.card.id, today
-                ),
+                rules=settings.rules_for,
+                source=Refreshing(store, today),
             )
             item = session.next()
             assert item is not None

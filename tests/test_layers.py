@@ -33,16 +33,6 @@ ALLOWED: dict[str, set[str]] = {
     "stats": {"models", "rules"},
     "session": {"models", "rules", "schedulers", "replay"},
     "replay": {"models", "rules", "schedulers"},
-    "scheduling": {
-        "config",
-        "errors",
-        "evaluation",
-        "models",
-        "replay",
-        "rules",
-        "schedulers",
-        "store",
-    },
     "evaluation": {"errors", "models", "replay", "rules", "schedulers"},
     "store": {"models", "rules", "errors"},
     "render": {"models", "rules", "sanitize", "clock"},
@@ -52,28 +42,28 @@ ALLOWED: dict[str, set[str]] = {
         "render",
         "session",
         "terminal",
-        "service",
+        "services",
         "store",
         "config",
         "clock",
         "errors",
-        "scheduling",
     },
     "output": {"errors", "sanitize"},
     "lint": {"models", "errors"},
     "formats": {"deck", "deckfiles", "deckwriter", "models", "errors", "sanitize"},
-    "service": {
+    "services": {
         "bundled",
         "clock",
         "config",
         "deck",
         "errors",
+        "evaluation",
         "formats",
         "models",
         "replay",
         "rules",
         "sanitize",
-        "scheduling",
+        "schedulers",
         "session",
         "stats",
         "store",
@@ -146,7 +136,9 @@ def test_module_imports_follow_the_layering(module: str) -> None:
 def test_the_check_catches_an_import_the_wrong_way() -> None:
     assert violations("store.cards", {"clock"}) == ["store.cards imports clock"]
     assert violations("models", {"store.db"}) == ["models imports store.db"]
-    assert violations("render.review", {"service"}) == ["render.review imports service"]
+    assert violations("render.review", {"services.study"}) == [
+        "render.review imports services.study"
+    ]
     assert violations("session", {"schedulers.sm2", "rules"}) == []
 
 

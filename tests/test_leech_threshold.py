@@ -16,7 +16,7 @@ from mlcards.config import load_settings, save_setting
 from mlcards.models import StatsQuery
 from mlcards.render.dashboard import render_dashboard
 from mlcards.render.review import render_question
-from mlcards.service import leeches, todays_queue
+from mlcards.services.study import leeches, todays_queue
 from mlcards.stats import build_stats
 from mlcards.store import Store
 
@@ -58,11 +58,10 @@ def seen_as_leech(store: Store, capsys: pytest.CaptureFixture[str]) -> dict[str,
         data,
         today,
         None,
-        leech_threshold=settings.leech_threshold,
-        deck_leech_thresholds=settings.leech_thresholds(),
+        rules_for=settings.rules_for,
     )
     dashboard = Console(file=io.StringIO(), width=80, color_system=None)
-    dashboard.print(render_dashboard(doc, settings.leech_threshold_for("toy")))
+    dashboard.print(render_dashboard(doc, settings.rules_for("toy").leech_threshold))
     listed = cli_json(capsys, "leeches", "--json")
     stats_json = cli_json(capsys, "stats", "--json")
     assert isinstance(listed, list) and isinstance(stats_json, dict)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import at, big_deck_yaml, deck_yaml, mlcards, toy_deck, write
 
+from mlcards.config import Settings
 from mlcards.models import Quality
 from mlcards.replay import replay, schedule_differences
 from mlcards.session import Session, build_queue
@@ -213,10 +214,16 @@ def test_a_per_deck_leech_threshold_applies_without_deck_option(db_path: Path) -
     from mlcards.models import ScheduledCard
 
     learned = ScheduledCard("toy", "Toy", card, 3, 2.5, 10, date(2026, 2, 28), None, lapses=2)
-    session = Session([learned], DAY, leech_threshold=8, deck_leech_thresholds={"toy": 3})
+    session = Session(
+        [learned], DAY, rules=Settings(decks={"toy": {"leech_threshold": 3}}).rules_for
+    )
     record = session.answer(learned, ("b",), Quality.WRONG, 10, at("2026-03-01"))
     assert record.leech_action == "tag"
-    other = Session([replace(learned, deck_id="other")], DAY, deck_leech_thresholds={"toy": 3})
+    other = Session(
+        [replace(learned, deck_id="other")],
+        DAY,
+        rules=Settings(decks={"toy": {"leech_threshold": 3}}).rules_for,
+    )
     assert (
         other.answer(other.next(), ("b",), Quality.WRONG, 10, at("2026-03-01")).leech_action == ""
     )  # type: ignore[arg-type]
@@ -255,7 +262,7 @@ def test_edit_with_no_change_imports_nothing_and_makes_no_backup(
     from helpers import answer_card, deck_yaml, write
 
     from mlcards.deck import load_deck
-    from mlcards.service import StoreActions
+    from mlcards.services.study import StoreActions
     from mlcards.store import list_backups
 
     deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2")))

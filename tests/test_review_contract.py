@@ -12,22 +12,21 @@ from helpers import answer_card, at, toy_deck
 
 from mlcards.config import Settings
 from mlcards.models import Quality
-from mlcards.service import check, session_hooks, todays_queue
+from mlcards.services.admin import check
+from mlcards.services.study import StoreSource, todays_queue
 from mlcards.session import Session
 from mlcards.store import Store
 
 
 def session(store: Store, day: str, **kw: object) -> Session:
     today = date.fromisoformat(day)
-    refresh, may_show = session_hooks(store, Settings(), today)
     queue = todays_queue(store, Settings(), today)
     return Session(
         queue,
         today,
         journal=store.log,
         session_id="s1",
-        refresh=refresh,
-        may_show=may_show,
+        source=StoreSource(store, Settings(), today),
         **kw,  # type: ignore[arg-type]
     )
 
@@ -48,7 +47,9 @@ def test_undoing_a_leech_suspension_lifts_it_even_after_a_reset(db_path: Path) -
     store = Store.open(db_path)
     store.decks.import_decks([toy_deck(cards=("c1",))], at("2026-01-01"))
     answer_card(store, "2026-01-01", "toy", "c1", 4)
-    s = session(store, "2026-01-02", leech_threshold=1, suspend_leeches=True)
+    s = session(
+        store, "2026-01-02", rules=Settings(leech_threshold=1).rules_for, suspend_leeches=True
+    )
     answer(s, "2026-01-02", 1)
     assert flags(store) == (1, 1, 1)
     store.decks.import_decks([toy_deck(cards=("c1",), answer="b")], at("2026-01-02"))  # reset
@@ -84,7 +85,7 @@ def test_a_leech_is_decided_by_todays_threshold_not_an_old_flag(db_path: Path) -
             s = Session(
                 [item],
                 today,
-                leech_threshold=threshold,
+                rules=Settings(leech_threshold=threshold).rules_for,
                 suspend_leeches=threshold == 4,  # tagged first, suspension asked for later
                 journal=store.log,
             )
@@ -107,7 +108,9 @@ def test_the_bulk_load_marks_leeches_as_one_answer_at_a_time_does(tmp_path: Path
     records = []
     for day, quality in (("2026-01-01", 4), ("2026-01-02", 1)):
         today = date.fromisoformat(day)
-        s = Session([item], today, leech_threshold=1, suspend_leeches=True)
+        s = Session(
+            [item], today, rules=Settings(leech_threshold=1).rules_for, suspend_leeches=True
+        )
         chosen = item.card.answer if quality >= 3 else ("b",)
         record = s.answer(item, chosen, Quality(quality), 1000, at(day))
         one.log.record(record)

@@ -9,8 +9,11 @@ from datetime import date
 import pytest
 from helpers import at, toy_deck
 
+from mlcards.config import Settings
 from mlcards.models import Quality, ScheduledCard
 from mlcards.session import Session, build_queue, quality_for
+
+EIGHT = Settings(leech_threshold=8)
 
 TODAY = date(2026, 3, 1)
 
@@ -120,11 +123,11 @@ def test_practice_answers_leave_the_schedule_alone() -> None:
 @pytest.mark.parametrize(("suspend", "action"), [(False, "tag"), (True, "suspend")])
 def test_the_lapse_that_reaches_the_threshold_makes_a_leech(suspend: bool, action: str) -> None:
     learned = replace(item("c1", due=date(2026, 2, 28), last=date(2026, 2, 20)), lapses=7)
-    session = Session([learned], TODAY, leech_threshold=8, suspend_leeches=suspend)
+    session = Session([learned], TODAY, rules=EIGHT.rules_for, suspend_leeches=suspend)
     record = session.answer(learned, ("b",), Quality.WRONG, 10, at("2026-03-01"))
     assert record.lapse and record.leech_action == action
     assert (session.next() is None) == suspend  # a suspended leech does not come back
-    fresh = Session([replace(learned, lapses=6)], TODAY, leech_threshold=8)
+    fresh = Session([replace(learned, lapses=6)], TODAY, rules=EIGHT.rules_for)
     assert (
         fresh.answer(fresh.next(), ("b",), Quality.WRONG, 10, at("2026-03-01")).leech_action == ""
     )  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from mlcards.models import Quality
 from mlcards.replay import replay, schedule_differences
-from mlcards.service import check
+from mlcards.services.admin import check
 from mlcards.session import Session, build_queue
 from mlcards.store import Store
 

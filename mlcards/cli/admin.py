@@ -55,7 +55,7 @@ def _known_deck(ctx: typer.Context, deck: str) -> None:
     path = _options(ctx).db_path()
     if not path.exists():
         return
-    from mlcards.service import check_deck
+    from mlcards.services.decks import check_deck
     from mlcards.store import Store
 
     with Store.open(path, create=False) as store:
@@ -124,12 +124,12 @@ def _reschedule_for(ctx: typer.Context, new: Settings) -> None:
     saved when that fails, so the settings never name a scheduler the cache was not built
     with)."""
     from mlcards.config import load_settings
-    from mlcards.scheduling import changed_decks, reschedule
+    from mlcards.services.admin import reschedule_changed
 
     if not _options(ctx).db_path().exists():
         return
     with _open_store(ctx) as store:
-        done = reschedule(store, new, changed_decks(load_settings(), new, store.decks.ids()))
+        done = reschedule_changed(store, load_settings(), new)
     if done.decks:
         typer.echo(
             f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log"
@@ -149,12 +149,11 @@ def check(
     from mlcards.config import load_settings
     from mlcards.errors import StoreError
     from mlcards.render.text import check_lines
-    from mlcards.scheduling import scheduler_for
-    from mlcards.service import check as run_check
+    from mlcards.services.admin import check_with_settings
 
     settings = load_settings()
     with _open_store(ctx) as store:
-        result = run_check(store, repair, scheduler_for(settings, store.decks.ids()))
+        result = check_with_settings(store, settings, repair)
     if as_json:
         _echo_json(result.to_dict())
     else:

@@ -1,7 +1,7 @@
 """The command line's shared parts: the typer apps, the global options, opening the store,
 the option types, printing, and the error boundary that turns every failure into a message
 and an exit code. The commands themselves are in the other modules of ``mlcards.cli``, one
-per group, and only declare and wire: what a command does lives in ``mlcards.service`` (and
+per group, and only declare and wire: what a command does lives in ``mlcards.services`` (and
 the store), what it shows in ``mlcards.render``. Heavy modules are imported inside the
 commands that need them, so ``mlcards --help`` stays quick.
 """

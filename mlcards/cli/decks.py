@@ -57,7 +57,7 @@ def import_(
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
     from mlcards.render.text import import_summary
-    from mlcards.service import load_for_import
+    from mlcards.services.decks import load_for_import
 
     loaded = load_for_import(
         paths, data_dir() / "converted", load_settings().max_deck_bytes, dry_run=dry_run

@@ -37,7 +37,7 @@ from mlcards.cli.base import (
 def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Cards per deck: how many, how many new, due today and retired; the next review."""
     from mlcards.config import load_settings
-    from mlcards.service import deck_status
+    from mlcards.services.study import deck_status
 
     today = _today()
     settings = load_settings()
@@ -65,7 +65,7 @@ def _stats_document(
 ) -> tuple[dict[str, Any], Settings]:
     from mlcards.config import load_settings
     from mlcards.models import StatsQuery
-    from mlcards.service import stats_document
+    from mlcards.services.progress import stats_document
     from mlcards.stats import DISTRACTOR_CARDS
 
     settings = load_settings()
@@ -125,7 +125,7 @@ def stats(
         _show(render_no_reviews(doc))
         return
     console = _console()
-    dashboard = render_dashboard(doc, settings.leech_threshold_for(deck or ""), console.width)
+    dashboard = render_dashboard(doc, settings.rules_for(deck).leech_threshold, console.width)
     if no_pager or not sys.stdout.isatty():
         console.print(dashboard)
         return
@@ -201,8 +201,8 @@ def export(
     """Export the review log, the cards or the stats document as CSV or JSON."""
     from datetime import date, timedelta
 
-    from mlcards import service
     from mlcards.output import open_output
+    from mlcards.services.progress import export as write_export
     from mlcards.stats import DEFAULT_DAYS, dumps
     from mlcards.store import Scope
 
@@ -231,4 +231,4 @@ def export(
 
     with _open_store(ctx) as store, open_output(output, _options(ctx).db_path()) as stream:
         scope = Scope(deck=deck, since=since_day)
-        service.export(store, stream, what.value, fmt.value, scope, progress, raw=raw)
+        write_export(store, stream, what.value, fmt.value, scope, progress, raw=raw)

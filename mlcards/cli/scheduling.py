@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
-
-if TYPE_CHECKING:
-    pass
-
 
 from mlcards.cli.base import (
     DeckOption,
@@ -28,12 +24,10 @@ def evaluate(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = 
     every first-of-day review of a card answered on an earlier day."""
     from mlcards.config import load_settings
     from mlcards.render.fsrs import evaluation_view
-    from mlcards.scheduling import evaluate as run_evaluate
-    from mlcards.service import check_deck
+    from mlcards.services.scheduling import evaluate as run_evaluate
 
     settings = load_settings()
     with _open_store(ctx) as store:
-        check_deck(store, deck)
         doc = run_evaluate(store, settings, deck)
     if as_json:
         _echo_json(doc)
@@ -59,20 +53,13 @@ def optimize(
 ) -> None:
     """Fit FSRS's parameters to your own review log and save them in the settings; FSRS
     decks are rescheduled with them (after a backup)."""
-    from mlcards.config import load_settings, save_setting, with_setting
+    from mlcards.config import load_settings
     from mlcards.render.fsrs import optimize_view
-    from mlcards.scheduling import changed_decks, reschedule
-    from mlcards.scheduling import optimize as run_optimize
-    from mlcards.service import check_deck
+    from mlcards.services.scheduling import optimize_and_save
 
     settings = load_settings()
     with _open_store(ctx) as store:
-        check_deck(store, deck)
-        result = run_optimize(store, settings, deck)
-        value = ",".join(f"{w:g}" for w in result.parameters)
-        new = with_setting("fsrs_parameters", value, deck)
-        done = reschedule(store, new, changed_decks(settings, new, store.decks.ids()))
-        save_setting("fsrs_parameters", value, deck)
+        result, done = optimize_and_save(store, settings, deck)
     doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks}
     if as_json:
         _echo_json(doc)
@@ -95,13 +82,11 @@ def simulate(
     under FSRS at a few desired retentions (FSRS with your parameters models your memory)."""
     from mlcards.config import load_settings
     from mlcards.render.fsrs import simulation_view
-    from mlcards.scheduling import simulate_next
-    from mlcards.service import check_deck
+    from mlcards.services.scheduling import simulate_next
 
     settings = load_settings()
     today = _today(settings)
     with _open_store(ctx) as store:
-        check_deck(store, deck)
         doc = simulate_next(store, settings, today, days, deck)
     if as_json:
         _echo_json(doc)

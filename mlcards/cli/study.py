@@ -64,14 +64,8 @@ def review(
 
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
-    from mlcards.service import (
-        check_deck,
-        check_tag,
-        import_bundled,
-        todays_queue,
-        update_bundled,
-        why_nothing_to_review,
-    )
+    from mlcards.services.decks import check_deck, check_tag, import_bundled, update_bundled
+    from mlcards.services.study import todays_queue, why_nothing_to_review
 
     _need_terminal("review")
     settings = load_settings()
@@ -122,7 +116,8 @@ def practice(
 ) -> None:
     """Extra practice beyond what is due: logged as practice, the schedule is not changed."""
     from mlcards.config import load_settings
-    from mlcards.service import check_deck, check_tag, with_leech_marks
+    from mlcards.services.decks import check_deck, check_tag
+    from mlcards.services.study import with_leech_marks
 
     _need_terminal("practice")
     settings = load_settings()
@@ -140,7 +135,7 @@ def practice(
 def _card_list(ctx: typer.Context, kind: str, as_json: bool, empty: str) -> None:
     from mlcards.config import load_settings
     from mlcards.render.text import card_list
-    from mlcards.service import marked_cards
+    from mlcards.services.study import marked_cards
 
     with _open_store(ctx) as store:
         cards = marked_cards(store, kind, load_settings())
@@ -179,7 +174,7 @@ def unsuspend(
     all_cards: Annotated[bool, typer.Option("--all", help="Every suspended card.")] = False,
 ) -> None:
     """Bring suspended cards back into reviews."""
-    from mlcards.service import unsuspend as bring_back
+    from mlcards.services.study import unsuspend as bring_back
 
     if not cards and not all_cards:
         raise UsageError("name the cards (DECK/CARD) or use --all")
@@ -191,7 +186,7 @@ def unsuspend(
 @app.command()
 def unflag(ctx: typer.Context, cards: CardRefs) -> None:
     """Clear the edit flag of cards."""
-    from mlcards.service import unflag as clear_flags
+    from mlcards.services.study import unflag as clear_flags
 
     with _open_store(ctx) as store:
         count = clear_flags(store, cards)

@@ -7,17 +7,21 @@ SM-2 (``mlcards.schedulers.sm2``) is the default; FSRS (``mlcards.schedulers.fsr
 optional py-fsrs package) is the second. Each also says how its state is cached in a card's
 row (``fields``/``restore``) and how likely it thinks a card is recalled after some days
 (``retrievability``: what ``mlcards evaluate`` scores).
+
+``scheduler_for`` is the one per-deck factory: every command that grades, replays or predicts
+asks it for a deck's scheduler, built from the deck's ``DeckRules`` once per distinct setting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar
 
 from mlcards import rules
-from mlcards.errors import MissingExtraError
+from mlcards.errors import MissingExtraError, UsageError
+from mlcards.rules import DeckRules, SchedulerSpec
 
 if TYPE_CHECKING:
     from mlcards.schedulers.fsrs import FSRS
@@ -110,3 +114,47 @@ def by_name(
     if name == "fsrs":
         return fsrs_scheduler(desired_retention, parameters)
     raise ValueError(f"unknown scheduler {name!r} (schedulers: {', '.join(NAMES)})")
+
+
+SchedulerFor = Callable[[str], Scheduler[Any]]
+"""The scheduler of a deck (by its id): each deck is graded and replayed with its own."""
+RulesFor = Callable[[str], DeckRules]
+"""A deck's rules by its id (``Settings.rules_for``)."""
+
+
+def build(spec: SchedulerSpec, where: str = "settings") -> Scheduler[Any]:
+    """The scheduler a spec names; a bad spec is a UsageError naming ``where`` it was set."""
+    try:
+        return by_name(*spec)
+    except ValueError as exc:
+        raise UsageError(f"{where}: {' '.join(str(exc).split())}") from None
+
+
+def scheduler_for(
+    rules_for: RulesFor,
+    deck_ids: Iterable[str] = (),
+    *,
+    name: str | None = None,
+    desired_retention: float | None = None,
+) -> SchedulerFor:
+    """Each deck's scheduler by its rules, built once per distinct spec. ``name`` and
+    ``desired_retention`` replace the deck's own (FSRS with each deck's parameters, say, to
+    model memory whatever the deck uses). The decks in ``deck_ids`` are built now, so a
+    missing ``fsrs`` package or bad parameters are reported before anything is shown or
+    written."""
+    built: dict[SchedulerSpec, Scheduler[Any]] = {}
+
+    def for_deck(deck_id: str) -> Scheduler[Any]:
+        rules = rules_for(deck_id)
+        spec = rules.scheduler
+        if name is not None:
+            spec = spec._replace(name=name)
+        if desired_retention is not None:
+            spec = spec._replace(desired_retention=desired_retention)
+        if spec not in built:
+            built[spec] = build(spec, f"deck {deck_id}" if rules.own else "settings")
+        return built[spec]
+
+    for deck_id in deck_ids:
+        for_deck(deck_id)
+    return for_deck

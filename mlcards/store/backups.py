@@ -94,8 +94,10 @@ class Backups:
                     f"{quote_path(path)}: not backed up ({reason}): the database fails SQLite's "
                     f"integrity check ({problems[0]}); `mlcards check` says more"
                 )
-            target = _claim_name(folder, path.name, created.strftime(_STAMP), reason, partial)
-            _write_sidecar(target, path, created, reason, None if not checked else not problems)
+            record = _record(path, created, reason, None if not checked else not problems)
+            target = _claim_name(
+                folder, path.name, created.strftime(_STAMP), reason, partial, record
+            )
         except (OSError, sqlite3.Error) as exc:
             if isinstance(exc, sqlite3.Error):
                 raise translate(exc, partial) from None
@@ -136,21 +138,34 @@ def _problems(conn: sqlite3.Connection) -> list[str]:
     return problems
 
 
-def _claim_name(folder: Path, name: str, stamp: str, reason: str, partial: Path) -> Path:
-    """Give the finished copy its name: the first free one of ``NAME-STAMP[-N]-REASON.db``,
-    claimed with a hard link, which fails rather than replace a copy another mlcards made in
-    the same second (an "exists?" test would race)."""
-    counter = 1
-    while True:
-        middle = stamp if counter == 1 else f"{stamp}-{counter}"
-        target = folder / f"{name}-{middle}-{reason}.db"
-        if not os.path.lexists(_sidecar(target)):
+def _claim_name(
+    folder: Path, name: str, stamp: str, reason: str, partial: Path, record: dict[str, object]
+) -> Path:
+    """Give the finished copy its name: the first free one of ``NAME-STAMP[-N]-REASON.db``.
+    The record beside it is put in place first, with a hard link, which fails rather than
+    replace one another mlcards made in the same second (an "exists?" test would race); so
+    a listed backup always has its record. Then the copy is linked to the name."""
+    record_partial = folder / (
+        f".{name}-{os.getpid()}-{secrets.token_hex(4)}{SIDECAR_SUFFIX}{PARTIAL_SUFFIX}"
+    )
+    try:
+        record_partial.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        counter = 1
+        while True:
+            middle = stamp if counter == 1 else f"{stamp}-{counter}"
+            target = folder / f"{name}-{middle}-{reason}.db"
+            counter += 1
+            try:
+                os.link(record_partial, _sidecar(target))
+            except FileExistsError:
+                continue
             try:
                 os.link(partial, target)
                 return target
-            except FileExistsError:
-                pass
-        counter += 1
+            except FileExistsError:  # a copy without a record, from an older mlcards
+                discard(_sidecar(target))
+    finally:
+        discard(record_partial)
 
 
 def sweep_partials(db_path: Path) -> list[Path]:
@@ -181,10 +196,8 @@ def _sidecar(backup: Path) -> Path:
     return backup.with_name(backup.name + SIDECAR_SUFFIX)
 
 
-def _write_sidecar(
-    backup: Path, db_path: Path, created: datetime, reason: str, ok: bool | None
-) -> None:
-    record = {
+def _record(db_path: Path, created: datetime, reason: str, ok: bool | None) -> dict[str, object]:
+    return {
         "database": db_path.name,
         "database_path": str(Path(db_path).absolute()),
         "created": created.astimezone(UTC).isoformat(),
@@ -192,14 +205,6 @@ def _write_sidecar(
         "sound": ok,
         "schema": SCHEMA_VERSION,
     }
-    partial = backup.parent / (
-        f".{db_path.name}-{os.getpid()}-{secrets.token_hex(4)}{SIDECAR_SUFFIX}{PARTIAL_SUFFIX}"
-    )
-    try:
-        partial.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(partial, _sidecar(backup))
-    finally:
-        discard(partial)
 
 
 def _read_sidecar(backup: Path) -> dict[str, object] | None:

@@ -1,0 +1,249 @@
+"""Decks into the database: imports of every kind (YAML as it is, other formats converted
+first), the learner's editable copies of the bundled decks, and the checks that a named deck
+or tag exists.
+
+A bundled deck is never imported from inside the package (a reinstall would undo an edit):
+it is copied once into the data dir, and a newer mlcards only replaces a copy the learner
+never edited, or appends its new cards to one they did.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mlcards.bundled import bundled_deck_files, bundled_decks_dir
+from mlcards.errors import DeckError, MlcardsError, UsageError
+from mlcards.models import Deck
+from mlcards.sanitize import quote_path, terminal_safe
+from mlcards.store import Store
+
+MANIFEST = ".bundled.json"
+
+
+@dataclass
+class BundledSync:
+    """What ``sync_bundled`` did to the learner's copies of the bundled decks."""
+
+    copies: list[Path]
+    """Every copy, in the bundled order (BatchNorm first)."""
+    changed: list[Path]
+    """Copies written or extended this time (new decks, or a newer mlcards's cards)."""
+    warnings: list[str]
+    manifest: dict[str, Any]
+    manifest_path: Path
+    pending: dict[str, Any] = field(default_factory=dict)
+    """The manifest entries of the changed copies, recorded by ``save``."""
+
+    def save(self, failed: set[str] | frozenset[str] = frozenset()) -> None:
+        """Record which shipped version each changed copy now holds: only once it is
+        imported, so that a copy that could not be imported is tried again next time."""
+        import json
+
+        entries = {name: entry for name, entry in self.pending.items() if name not in failed}
+        if entries:
+            self.manifest.update(entries)
+            text = json.dumps(self.manifest, indent=2, sort_keys=True) + "\n"
+            _write_text(self.manifest_path, text)
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _card_blocks(text: str, deck: Deck) -> dict[str, str]:
+    """Each card's lines in a deck file, from its ``- id:`` line to the next card."""
+    lines = text.splitlines(keepends=True)
+    starts = [card.line for card in deck.cards] + [len(lines) + 1]
+    return {
+        card.id: "".join(lines[start - 1 : end - 1])
+        for card, start, end in zip(deck.cards, starts, starts[1:], strict=False)
+    }
+
+
+def sync_bundled(folder: Path) -> BundledSync:
+    """Keep the learner's editable copies of the bundled decks in ``folder``.
+
+    The decks shipped inside the package are never imported or edited there (a reinstall
+    would silently undo an edit): each is copied once into ``folder``, which ``e`` edits.
+    A manifest remembers which bundled version each copy came from, so that a newer mlcards
+    replaces a copy the learner never edited, and appends only its new cards to one they did
+    (cards they deleted stay deleted; the result must still load, or the copy is left alone).
+    """
+    import json
+
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}
+    sync = BundledSync([], [], [], manifest, manifest_path)
+    for source in bundled_deck_files():
+        text = source.read_text(encoding="utf-8")
+        copy = folder / source.name
+        sync.copies.append(copy)
+        base = manifest.get(source.name) or {}
+        if copy.exists() and base.get("sha256") == _digest(text):
+            continue  # this mlcards ships what the copy was made from
+        from mlcards.deck import parse_deck  # only now: YAML costs start-up time
+
+        shipped = parse_deck(text, str(source))
+        if not copy.exists() or _digest(copy.read_text(encoding="utf-8")) == base.get("copy"):
+            _write_text(copy, text)  # new, or never edited: the shipped version
+        else:
+            mine = copy.read_text(encoding="utf-8")
+            try:
+                own = parse_deck(mine, str(copy))
+            except DeckError as exc:
+                sync.warnings.append(
+                    f"{quote_path(copy)} does not load ({terminal_safe(exc.problems[0])}); "
+                    "the new bundled cards are added once it does"
+                )
+                continue
+            known = set(base.get("cards", [])) | {c.id for c in own.cards}
+            blocks = _card_blocks(text, shipped)
+            added = [blocks[card.id] for card in shipped.cards if card.id not in known]
+            if added:
+                merged = mine.rstrip("\n") + "\n" + "".join(added)
+                try:
+                    parse_deck(merged, str(copy))
+                except DeckError:
+                    sync.warnings.append(
+                        f"{copy}: could not add {len(added)} new bundled card(s) to your "
+                        f"edited copy; they are in {source}"
+                    )
+                    continue
+                _write_text(copy, merged)
+        sync.pending[source.name] = {
+            "sha256": _digest(text),
+            "copy": _digest(copy.read_text(encoding="utf-8")),
+            "cards": [card.id for card in shipped.cards],
+        }
+        sync.changed.append(copy)
+    return sync
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def import_bundled(store: Store, now: datetime, folder: Path) -> list[Deck]:
+    """Load the bundled decks (through the learner's copies in ``folder``) into an empty
+    database."""
+    from mlcards.deck import load_decks
+
+    sync = sync_bundled(folder)
+    decks = load_decks(sync.copies)
+    store.decks.import_decks(decks, now)
+    sync.save()
+    return decks
+
+
+def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
+    """On every review start: bring a newer mlcards's bundled cards into the decks that came
+    from the bundle (and move decks imported from inside the package to their copies).
+    Decks the learner never had are not added. Returns warnings to show."""
+    inside = str(bundled_decks_dir().resolve())
+    copies = folder.resolve()
+    paths = store.decks.paths()
+    bundled_ids = {
+        deck_id
+        for deck_id, path in paths.items()
+        if path.startswith(inside + os.sep) or Path(path).parent == copies
+    }
+    if not bundled_ids:
+        return []
+    sync = sync_bundled(folder)
+    moved = {d for d in bundled_ids if paths[d].startswith(inside + os.sep)}
+    if not moved and not sync.changed:
+        return sync.warnings
+    from mlcards.deck import load_deck  # only now: YAML costs start-up time
+
+    changed = {copy.name for copy in sync.changed}
+    wanted, failed = [], set()
+    for copy in sync.copies:
+        try:
+            deck = load_deck(copy)
+        except MlcardsError as exc:  # one broken copy must not block the others
+            if copy.name in changed:
+                failed.add(copy.name)
+                sync.warnings.append(f"not imported: {terminal_safe(str(exc).splitlines()[0])}")
+            continue
+        if deck.id in bundled_ids and (deck.id in moved or copy.name in changed):
+            wanted.append(deck)
+    if wanted:
+        store.decks.import_decks(wanted, now, replace=True)
+    sync.save(failed)
+    return sync.warnings
+
+
+def check_deck(store: Store, deck: str | None) -> None:
+    if deck is not None and deck not in store.decks.ids():
+        decks = ", ".join(store.decks.ids()) or "none yet"
+        raise UsageError(f"no deck {deck!r}; decks: {decks}")
+
+
+def check_tag(store: Store, tag: str | None) -> None:
+    """An unknown ``--tag`` is an error, like an unknown ``--deck`` (not an empty queue)."""
+    if tag is None:
+        return
+    tags = store.cards.tags()
+    if tag not in tags:
+        shown = ", ".join(sorted(tags)[:12]) + (", ..." if len(tags) > 12 else "")
+        raise UsageError(f"no card has the tag {tag!r}; tags: {shown or 'none yet'}")
+
+
+@dataclass
+class Loaded:
+    """The decks an import reads, and what converting other formats skipped or kept."""
+
+    decks: list[Deck]
+    skipped: list[str]
+    converted: list[Path]
+
+
+def load_for_import(
+    paths: list[Path], converted_dir: Path, max_bytes: int, dry_run: bool = False
+) -> Loaded:
+    """YAML decks (files or folders) as they are; CSV, TSV and GIFT files converted first,
+    their YAML kept in ``converted_dir`` as the one editable copy (not on a dry run). All
+    problems of all files are collected into one DeckError."""
+    from mlcards.deck import load_decks
+    from mlcards.formats import convert_file, detect_format, write_converted
+
+    yaml_paths: list[Path] = []
+    loaded = Loaded([], [], [])
+    problems: list[str] = []
+    for path in paths:
+        if path.is_file() and detect_format(path) is not None:
+            try:
+                conversion = convert_file(path, max_bytes=max_bytes)
+            except DeckError as exc:
+                problems.extend(exc.problems)
+                continue
+            loaded.skipped.extend(conversion.skipped)
+            if dry_run:
+                loaded.decks.append(conversion.deck)
+                continue
+            written = write_converted(conversion, converted_dir)
+            loaded.converted.append(written)
+            yaml_paths.append(written)
+        else:
+            yaml_paths.append(path)
+    try:
+        loaded.decks += load_decks(yaml_paths, max_bytes=max_bytes) if yaml_paths else []
+    except DeckError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise DeckError(problems)
+    return loaded

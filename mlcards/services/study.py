@@ -1,0 +1,355 @@
+"""Studying: today's queue under the daily limits, the store's side of a session (the card
+as stored now, whether today's limits still allow it), the review screen's card actions
+(suspend, bury, flag, edit, and undoing them) and the card lists (flagged, leeches,
+suspended).
+
+``TodaysLimits`` is the one place today's allowances are computed (each deck's own limits
+within the global ones, counted from the log, so two sessions share them): the queue, the
+status table and a running session all ask it.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from mlcards.config import Settings
+from mlcards.errors import MlcardsError, UsageError
+from mlcards.models import CardKey, DeckStatus, ScheduledCard
+from mlcards.rules import Allowance, DeckCounts
+from mlcards.sanitize import quote_path, terminal_safe
+from mlcards.session import Session, build_queue
+from mlcards.store import Store
+
+
+class TodaysLimits:
+    """Today's allowances: what the daily limits (each deck's own within the global ones)
+    still allow after what the log says was done today. Counted from the log at every ask,
+    so two sessions share them. With ``new_limit`` (``--new N``) N new cards may be
+    introduced from now on, past the daily limits or below them."""
+
+    def __init__(
+        self, store: Store, settings: Settings, today: date, new_limit: int | None = None
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.today = today
+        self.new_limit = new_limit
+        self._new_at_start = self._done().new if new_limit is not None else 0
+
+    def _done(self, deck_id: str | None = None) -> DeckCounts:
+        return DeckCounts(*self.store.log.counts_today(self.today, deck_id))
+
+    def overall(self) -> Allowance:
+        """What the global limits still allow, over every deck."""
+        done = self._done()
+        left = self.settings.rules_for(None).left(done)
+        if self.new_limit is not None:
+            left = replace(left, new=max(self._new_at_start + self.new_limit - done.new, 0))
+        return left
+
+    def deck(self, deck_id: str, overall: Allowance | None = None) -> Allowance:
+        """What one deck may still show: its own limits within ``overall`` (by default what
+        the global ones allow now)."""
+        overall = overall if overall is not None else self.overall()
+        room = self.settings.rules_for(deck_id).left(self._done(deck_id)).within(overall)
+        return replace(room, new=overall.new) if self.new_limit is not None else room
+
+
+def todays_queue(
+    store: Store,
+    settings: Settings,
+    today: date,
+    deck: str | None = None,
+    tag: str | None = None,
+    new_limit: int | None = None,
+    limit: int | None = None,
+) -> list[ScheduledCard]:
+    """Today's queue under the daily limits (each deck's own and the global ones), then the
+    session's ``--limit``. ``new_limit`` (``--new N``) replaces today's new-card allowance:
+    N more new cards now, past the daily limits or below them."""
+    limits = TodaysLimits(store, settings, today, new_limit)
+    overall = limits.overall()
+    due: list[ScheduledCard] = []
+    new: list[ScheduledCard] = []
+    for deck_id in [deck] if deck else store.decks.ids():
+        room = limits.deck(deck_id, overall)
+        due += store.cards.due(today, room.reviews, deck_id, tag)
+        new += store.cards.new(room.new, deck_id, tag, today)
+    due.sort(key=lambda item: item.due or today)  # stable: deck order within a day
+    repeats = store.cards.repeats(today, deck, tag)
+    queue = build_queue(due[: overall.reviews], new[: overall.new], repeats, limit)
+    return with_leech_marks(queue, settings)
+
+
+def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[ScheduledCard]:
+    """Each card marked a leech exactly when its deck's rules say so today, whatever the
+    threshold was when it lapsed (as ``leeches`` and stats)."""
+    return [
+        replace(item, leech=settings.rules_for(item.deck_id).is_leech(item.lapses))
+        for item in items
+    ]
+
+
+def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatus]:
+    """Every deck's counts, with today's new cards and reviews cut to what the daily limits
+    (global and per deck, counted from the log) still let ``review`` show, deck by deck in
+    the order ``review`` takes them."""
+    limits = TodaysLimits(store, settings, today)
+    left = limits.overall()
+    shown = []
+    for status in store.decks.status(today):
+        room = limits.deck(status.id, left)
+        new = min(status.new_today, room.new)
+        reviews = min(status.reviews_today, room.reviews)
+        left = Allowance(new=left.new - new, reviews=left.reviews - reviews)
+        shown.append(replace(status, new_today=new, reviews_today=reviews))
+    return shown
+
+
+class StoreSource:
+    """What a session asks the store when it draws a card (``session.CardSource``): the
+    card as stored now, and whether today's limits still allow it."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        today: date,
+        mode: str = "review",
+        new_limit: int | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.today = today
+        self.mode = mode
+        self.limits = TodaysLimits(store, settings, today, new_limit)
+
+    def refresh(self, item: ScheduledCard) -> ScheduledCard | None:
+        """The card as stored now (None when it was suspended, buried or retired since)."""
+        fresh = self.store.cards.one(item.deck_id, item.card.id, self.today)
+        return with_leech_marks([fresh], self.settings)[0] if fresh is not None else None
+
+    def may_show(self, item: ScheduledCard) -> bool:
+        """Whether today's limits still allow this new card or due review."""
+        if self.mode != "review" or item.last_review_day == self.today:
+            return True  # practice, or a same-day repeat: no daily limit
+        room = self.limits.deck(item.deck_id)
+        return room.new > 0 if item.is_new else room.reviews > 0
+
+
+def start_session(
+    store: Store,
+    settings: Settings,
+    today: date,
+    queue: list[ScheduledCard],
+    *,
+    mode: str = "review",
+    shuffle: bool = True,
+    minutes: float | None = None,
+    suspend_leeches: bool = False,
+    new_limit: int | None = None,
+) -> Session:
+    """A session over ``queue`` wired to the store: answers to the log, cards re-read and
+    today's limits asked as they are drawn, each deck under its own rules. A deck whose
+    scheduler cannot be built is refused here, before anything is shown."""
+    import random
+    import time
+    import uuid
+
+    return Session(
+        queue,
+        today,
+        rng=random.Random() if shuffle else None,
+        journal=store.log,
+        mode=mode,
+        session_id=uuid.uuid4().hex,
+        rules=settings.rules_for,
+        suspend_leeches=suspend_leeches,
+        deadline=time.monotonic() + minutes * 60 if minutes else None,
+        source=StoreSource(store, settings, today, mode, new_limit),
+    )
+
+
+def leeches(store: Store, settings: Settings) -> list[dict[str, object]]:
+    """Active cards with at least their deck's leech threshold of lapses."""
+    lowest = min(settings.rules_for(d).leech_threshold for d in [None, *settings.decks])
+    return [
+        card
+        for card in store.cards.marked("lapses", min_lapses=lowest)
+        if settings.rules_for(str(card["deck"])).is_leech(int(str(card["lapses"])))
+    ]
+
+
+@dataclass
+class StoreActions:
+    """What the review screen may do to a card besides answering it, done in the store."""
+
+    store: Store
+    today: date
+    pause: Callable[[], AbstractContextManager[None]]
+    now: Callable[[], datetime]
+
+    def suspend(self, item: ScheduledCard) -> str:
+        self.store.cards.suspend(item.deck_id, item.card.id)
+        return f"Suspended {item.key} until `mlcards unsuspend {item.key}`."
+
+    def bury(self, item: ScheduledCard) -> str:
+        self.store.cards.bury(item.deck_id, item.card.id, self.today + timedelta(days=1))
+        return f"Buried {item.key} until tomorrow."
+
+    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
+        flagged = not item.flagged
+        self.store.cards.flag(item.deck_id, item.card.id, flagged)
+        words = "Flagged for editing (`mlcards flagged`)." if flagged else "Flag removed."
+        return replace(item, flagged=flagged), words
+
+    def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
+        """Open the deck file at the card's line in $VISUAL/$EDITOR, then re-import it if the
+        editor changed it (an unchanged file costs no import, and no pre-import backup)."""
+        from mlcards.deck import load_deck
+
+        path = Path(item.path) if item.path else None
+        if path is None or not path.is_file():
+            return item, f"The deck file of {item.key} is not available to edit."
+        before = path.read_bytes()
+        variable = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        try:
+            command = shlex.split(editor)
+        except ValueError as exc:  # e.g. an unbalanced quote
+            return item, f"Could not start the editor: ${variable} is not a command line ({exc})."
+        if not command:
+            return item, f"Could not start the editor: ${variable} is empty."
+        with self.pause():
+            try:
+                run_editor([*command, f"+{item.card.line}", str(path)])
+            except OSError as exc:
+                shown = terminal_safe(command[0])
+                return item, f"Could not start the editor {shown!r}: {exc.strerror}"
+        try:
+            unchanged = path.read_bytes() == before
+        except OSError:
+            unchanged = False  # gone or unreadable: the import says what is wrong
+        if unchanged:
+            return item, f"No changes: {quote_path(path.name)} is as it was."
+        try:
+            deck = load_deck(path)
+            self.store.decks.import_decks([deck], self.now())
+        except MlcardsError as exc:
+            first = terminal_safe(str(exc).splitlines()[0])
+            return item, f"Not re-imported: {first}"
+        fresh = self.store.cards.one(item.deck_id, item.card.id)
+        if fresh is None:
+            return None, f"{item.key} is no longer in its deck file: retired."
+        shown = quote_path(path.name)
+        return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {shown}."
+
+    def unsuspend(self, item: ScheduledCard) -> str:
+        """Undo ``suspend`` from the review screen."""
+        self.store.cards.suspend(item.deck_id, item.card.id, suspended=False)
+        return f"Undone: {item.key} is no longer suspended."
+
+    def unbury(self, item: ScheduledCard) -> str:
+        """Undo ``bury`` from the review screen (the card was not buried when it was shown)."""
+        self.store.cards.bury(item.deck_id, item.card.id, None)
+        return f"Undone: {item.key} is no longer buried."
+
+
+EDITOR_GRACE_S = 5.0
+"""How long an editor has to save and exit after SIGTERM before it is killed."""
+
+
+def run_editor(command: list[str]) -> int:
+    """Run an editor in the foreground and wait for it.
+
+    Ctrl-C belongs to the editor while it runs (mlcards ignores SIGINT meanwhile, as
+    ``system()`` does). If mlcards itself is told to stop (SIGTERM or SIGHUP, raised here as
+    SystemExit), the editor is sent SIGTERM and given ``EDITOR_GRACE_S`` seconds to save and
+    exit before it is killed: unsaved work gets its chance.
+    """
+    import signal
+
+    process = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return process.wait()
+    except BaseException:
+        process.terminate()
+        try:
+            process.wait(timeout=EDITOR_GRACE_S)
+        except BaseException:
+            process.kill()
+            process.wait()
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def marked_cards(store: Store, kind: str, settings: Settings) -> list[dict[str, object]]:
+    """The cards ``flagged``, ``suspended`` or ``leech`` lists, with their file and line."""
+    return leeches(store, settings) if kind == "leech" else store.cards.marked(kind)
+
+
+def parse_card_refs(refs: list[str]) -> list[CardKey]:
+    parsed = []
+    for ref in refs:
+        deck_id, sep, card_id = ref.partition("/")
+        if not sep or not deck_id or not card_id:
+            raise UsageError(f"{ref!r}: name a card as DECK/CARD (see `mlcards suspended`)")
+        parsed.append((deck_id, card_id))
+    return parsed
+
+
+def unsuspend(store: Store, refs: list[str], every: bool = False) -> int:
+    """Bring the named suspended cards (or ``every`` one) back; an unknown card is an error."""
+    if every:
+        return store.cards.unsuspend_all()
+    keys = parse_card_refs(refs)
+    suspended = {(str(c["deck"]), str(c["card"])) for c in store.cards.marked("suspended")}
+    for deck_id, card_id in keys:
+        if store.cards.one(deck_id, card_id) is None and (deck_id, card_id) not in suspended:
+            raise UsageError(f"no card {deck_id}/{card_id}")
+    return sum(store.cards.suspend(*key, suspended=False) for key in keys if key in suspended)
+
+
+def unflag(store: Store, refs: list[str]) -> int:
+    """Clear the flag of the named cards; an unknown card is an error, found before any
+    flag is cleared."""
+    keys = parse_card_refs(refs)
+    known = store.cards.states()
+    for deck_id, card_id in keys:
+        if (deck_id, card_id) not in known:
+            raise UsageError(f"no card {deck_id}/{card_id}")
+    for deck_id, card_id in keys:
+        store.cards.flag(deck_id, card_id, flagged=False)
+    return len(keys)
+
+
+def why_nothing_to_review(
+    store: Store, settings: Settings, today: date, deck: str | None = None
+) -> str:
+    """Why ``review`` has no card to show now, and what would give it one."""
+    decks = [d for d in deck_status(store, settings, today) if deck is None or d.id == deck]
+    unseen = sum(d.new for d in decks)
+    due = sum(d.due for d in decks)
+    reasons = []
+    if unseen and not sum(d.new_today for d in decks):
+        limit = settings.rules_for(deck).new_per_day
+        reasons.append(
+            f"Today's {limit} new cards are done ({unseen} more wait): "
+            "`mlcards review --new N` adds N more today."
+        )
+    if due and not sum(d.reviews_today for d in decks):
+        limit = settings.rules_for(deck).reviews_per_day
+        reasons.append(f"Today's {limit} reviews are done ({due} more are due).")
+    from mlcards.clock import describe_due
+
+    reasons.append(f"Next review: {describe_due(store.cards.next_due(deck), today)}.")
+    return " ".join(reasons)
