@@ -19,6 +19,7 @@ from mlcards.cli.base import (
     _echo_lines,
     _open_store,
     _options,
+    _settings,
     app,
     backup_app,
     config_app,
@@ -26,16 +27,19 @@ from mlcards.cli.base import (
 
 
 @config_app.command("show")
-def config_show(as_json: JsonOption = False) -> None:
-    """Print every setting and its value."""
+def config_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Print every setting and its value (the scheduling ones as the database keeps them)."""
     from mlcards.config import config_path, load_settings
     from mlcards.render.text import config_lines
 
-    settings = load_settings().to_dict()
+    settings = load_settings()
+    if _options(ctx).db_path().exists():
+        with _open_store(ctx) as store:
+            settings = _settings(store, settings)
     if as_json:
-        _echo_json(settings)
+        _echo_json(settings.to_dict())
     else:
-        _echo_lines(config_lines(settings, config_path()))
+        _echo_lines(config_lines(settings.to_dict(), config_path()))
 
 
 SettingKey = Annotated[
@@ -79,7 +83,7 @@ def config_set(
     """Change one setting, globally or for one deck (a deck of the database). A scheduling
     setting (scheduler, desired_retention, fsrs_parameters) recomputes the affected decks'
     schedules from their logs, after a backup, before it is saved."""
-    from mlcards.config import SCHEDULING, save_setting, with_setting
+    from mlcards.config import SCHEDULING, checked_value, save_setting
 
     if value.startswith("--"):  # an option typed after the value, not a number
         raise UsageError(f"config set: {key} must be a whole number, not {value!r}")
@@ -87,11 +91,14 @@ def config_set(
         _known_deck(ctx, deck)
     from mlcards.sanitize import quote_path
 
+    where = f" (deck {quote_path(deck)})" if deck else ""
     if key in SCHEDULING:
-        _reschedule_for(ctx, with_setting(key, value, deck))
-    settings = save_setting(key, value, deck)
+        checked = checked_value(key, value, deck)
+        settings = _set_scheduling(ctx, key, checked, deck)
+    else:
+        settings = save_setting(key, value, deck)
     shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
-    typer.echo(f"{key} = {shown}" + (f" (deck {quote_path(deck)})" if deck else ""))
+    typer.echo(f"{key} = {shown}{where}")
 
 
 @config_app.command("unset")
@@ -106,35 +113,36 @@ def config_unset(
     ] = None,
 ) -> None:
     """Go back to the default for one setting (with --deck: to the global value)."""
-    from mlcards.config import SCHEDULING, load_settings, unset_setting, without_setting
+    from mlcards.config import SCHEDULING, load_settings, unset_setting
     from mlcards.sanitize import quote_path
 
     if key in SCHEDULING:
-        _reschedule_for(ctx, without_setting(key, deck))
-    was_set = unset_setting(key, deck)
-    settings = load_settings()
+        settings = _set_scheduling(ctx, key, None, deck)
+        was_set = True
+    else:
+        was_set = unset_setting(key, deck)
+        settings = load_settings()
     shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
     where = f" (deck {quote_path(deck)})" if deck else ""
     state = "" if was_set else " (it was not set)"
     typer.echo(f"{key} = {shown}{where}{state}")
 
 
-def _reschedule_for(ctx: typer.Context, new: Settings) -> None:
-    """Before a scheduling setting is saved: recompute the decks it changes (nothing is
-    saved when that fails, so the settings never name a scheduler the cache was not built
-    with)."""
+def _set_scheduling(ctx: typer.Context, key: str, value: object, deck: str | None) -> Settings:
+    """A scheduling setting is kept in the database, set in the transaction that recomputes
+    the decks it changes (after a backup): the two never disagree."""
     from mlcards.config import load_settings
-    from mlcards.services.admin import reschedule_changed
+    from mlcards.services.admin import effective_settings, set_scheduling
 
-    if not _options(ctx).db_path().exists():
-        return
     with _open_store(ctx) as store:
-        done = reschedule_changed(store, load_settings(), new)
+        done = set_scheduling(store, load_settings(), key, value, deck)
+        settings = effective_settings(store, load_settings())
     if done.decks:
         typer.echo(
             f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log"
             + (f" (backup: {done.backup.name})" if done.backup else "")
         )
+    return settings
 
 
 @app.command()
@@ -149,11 +157,15 @@ def check(
     from mlcards.config import load_settings
     from mlcards.errors import StoreError
     from mlcards.render.text import check_lines
-    from mlcards.services.admin import check_with_settings
+    from mlcards.services.admin import check as run_check
+    from mlcards.services.admin import file_differences
 
-    settings = load_settings()
     with _open_store(ctx) as store:
-        result = check_with_settings(store, settings, repair)
+        _settings(store)  # (a database takes over an older config.yaml's scheduling once)
+        result = run_check(store, repair)
+        notes = file_differences(store, load_settings())
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
     if as_json:
         _echo_json(result.to_dict())
     else:

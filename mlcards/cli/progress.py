@@ -27,6 +27,7 @@ from mlcards.cli.base import (
     _echo_json,
     _open_store,
     _options,
+    _settings,
     _show,
     _today,
     app,
@@ -42,6 +43,7 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     today = _today()
     settings = load_settings()
     with _open_store(ctx) as store:
+        settings = _settings(store, settings)
         decks = deck_status(store, settings, today)
         next_due = store.cards.next_due()
     if as_json:
@@ -77,6 +79,7 @@ def _stats_document(
         distractor_cards=None if every_card else DISTRACTOR_CARDS,
     )
     with _open_store(ctx) as store:
+        settings = _settings(store, settings)
         return stats_document(store, settings, query, since), settings
 
 

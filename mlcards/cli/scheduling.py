@@ -12,6 +12,7 @@ from mlcards.cli.base import (
     _console,
     _echo_json,
     _open_store,
+    _settings,
     _show,
     _today,
     app,
@@ -28,6 +29,7 @@ def evaluate(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = 
 
     settings = load_settings()
     with _open_store(ctx) as store:
+        settings = _settings(store, settings)
         doc = run_evaluate(store, settings, deck)
     if as_json:
         _echo_json(doc)
@@ -59,6 +61,7 @@ def optimize(
 
     settings = load_settings()
     with _open_store(ctx) as store:
+        settings = _settings(store, settings)
         result, done = optimize_and_save(store, settings, deck)
     doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks}
     if as_json:
@@ -87,6 +90,7 @@ def simulate(
     settings = load_settings()
     today = _today(settings)
     with _open_store(ctx) as store:
+        settings = _settings(store, settings)
         doc = simulate_next(store, settings, today, days, deck)
     if as_json:
         _echo_json(doc)

@@ -34,6 +34,7 @@ from mlcards.cli.base import (
     _echo_lines,
     _need_terminal,
     _open_store,
+    _settings,
     _today,
     app,
 )
@@ -71,6 +72,7 @@ def review(
     settings = load_settings()
     copies = data_dir() / "decks"
     with _open_store(ctx, create=True) as store:
+        settings = _settings(store, settings)
         if store.decks.count() == 0:
             decks = import_bundled(store, now(), copies)
             names = ", ".join(d.name for d in decks)
@@ -122,6 +124,7 @@ def practice(
     _need_terminal("practice")
     settings = load_settings()
     with _open_store(ctx, create=True) as store:
+        settings = _settings(store, settings)
         check_deck(store, deck)
         check_tag(store, tag)
         queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)

@@ -37,6 +37,7 @@ from mlcards.store.decks import Decks
 from mlcards.store.health import schema_problems, value_problems
 from mlcards.store.log import ReviewLog
 from mlcards.store.scope import Scope
+from mlcards.store.settings import ScheduleSettings
 from mlcards.store.stats import StatsQueries
 
 
@@ -50,6 +51,7 @@ class Store(Database):
         self.cards = Cards(self)
         self.log = ReviewLog(self)
         self.stats = StatsQueries(self)
+        self.settings = ScheduleSettings(self)
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:

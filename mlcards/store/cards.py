@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -24,6 +24,9 @@ from mlcards.models import (
 from mlcards.store.db import Database
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Params, Scope
+from mlcards.store.settings import Compute, spec_of
+from mlcards.store.settings import read_in as read_settings
+from mlcards.store.settings import write_in as write_settings
 
 CARD_SELECT = (
     "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
@@ -305,21 +308,26 @@ class Cards:
     def rebuild_decks(
         self,
         deck_ids: Sequence[str],
-        compute: Callable[
-            [Iterator[dict[str, Any]], Mapping[CardKey, int]], Mapping[CardKey, CachedSchedule]
-        ],
+        compute: Compute,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> int:
         """Recompute the cached schedule of every card of these decks from their log, in one
         write transaction (no answer can land between the read and the write): ``compute``
-        gets the decks' graded log in id order and each card's ``schedule_from``, as
-        ``replay`` takes them. Returns the number of cards rewritten."""
-        marks = ", ".join("?" for _ in deck_ids)
+        gets the decks' graded log in id order, each card's ``schedule_from`` as ``replay``
+        takes them, and each deck's scheduling spec as stored in that same transaction.
+        ``settings`` are scheduling values to set first in it (a scheduler switch): the
+        settings and the schedules they decide change together. Returns the number of cards
+        rewritten."""
+        decks = list(deck_ids)
+        marks = ", ".join("?" for _ in decks)
         with self.database.write() as conn:
+            write_settings(conn, settings or {})
+            stored = read_settings(conn)
             schedule_from = {
                 (r[0], r[1]): int(r[2])
                 for r in conn.execute(
                     f"SELECT deck_id, id, schedule_from FROM cards WHERE deck_id IN ({marks})",
-                    list(deck_ids),
+                    decks,
                 )
             }
             rows = (
@@ -327,10 +335,10 @@ class Cards:
                 for r in conn.execute(
                     f"SELECT {REPLAY_COLUMNS} FROM reviews "
                     f"WHERE mode = 'review' AND deck_id IN ({marks}) ORDER BY id",
-                    list(deck_ids),
+                    decks,
                 )
             )
-            states = compute(rows, schedule_from)
+            states = compute(rows, schedule_from, lambda deck_id: spec_of(stored, deck_id))
             write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in schedule_from))
         return len(schedule_from)
 

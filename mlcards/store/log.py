@@ -26,10 +26,12 @@ from mlcards.models import (
     StoredCard,
     utc_iso,
 )
+from mlcards.rules import SchedulerSpec
 from mlcards.store.cards import CARD_SELECT, row_to_scheduled, write_schedules
 from mlcards.store.db import Database
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Scope
+from mlcards.store.settings import spec_in
 
 _INSERT = (
     "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
@@ -122,7 +124,8 @@ class ReviewLog:
                 ).fetchone()
                 is not None
             )
-            record = decide(StoredCard(row_to_scheduled(row), answered_today))
+            spec = spec_in(conn, shown.deck_id)
+            record = decide(StoredCard(row_to_scheduled(row), answered_today, spec))
             review_id = self._append(conn, record, row["lapses"])
         return review_id, record
 
@@ -144,13 +147,14 @@ class ReviewLog:
         self,
         review_id: int,
         session: str,
-        rebuild: Callable[[list[dict[str, Any]], int], CachedSchedule | None],
+        rebuild: Callable[[list[dict[str, Any]], int, SchedulerSpec], CachedSchedule | None],
         *,
         clear_leech: bool = False,
         lift_suspension: bool = False,
     ) -> None:
         """Take back an answer of this session: remove its row and rebuild the card's cached
-        schedule from what remains of its log (``rebuild(graded rows, schedule_from)``).
+        schedule from what remains of its log (``rebuild(graded rows, schedule_from, the deck's
+        scheduling spec as stored now)``).
 
         The one exception to the append-only log, and only for the session that wrote it,
         and only while it is the card's latest answer: if another session answered the card
@@ -211,7 +215,8 @@ class ReviewLog:
                     (*key, schedule_from),
                 )
             ]
-            write_schedules(conn, [(key, rebuild(graded, schedule_from) or NEW_SCHEDULE)])
+            rebuilt = rebuild(graded, schedule_from, spec_in(conn, key[0]))
+            write_schedules(conn, [(key, rebuilt or NEW_SCHEDULE)])
 
     def append(self, records: Iterable[ReviewRecord]) -> int:
         """Append many answers in one transaction; returns how many.
