@@ -57,10 +57,14 @@ def import_(
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
     from mlcards.render.text import import_summary
-    from mlcards.services.decks import load_for_import
+    from mlcards.services.decks import keep_converted, load_for_import
 
     loaded = load_for_import(
-        paths, data_dir() / "converted", load_settings().max_deck_bytes, dry_run=dry_run
+        paths,
+        data_dir() / "converted",
+        load_settings().max_deck_bytes,
+        dry_run=dry_run,
+        replace=replace,
     )
     from mlcards.sanitize import terminal_safe
 
@@ -70,6 +74,7 @@ def import_(
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
     with _open_for_import(ctx, dry_run) as store:
         summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run, replace=replace)
+    keep_converted(loaded)  # only once the import committed
     if as_json:
         _echo_json(
             {
