@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "clock": {"errors", "models", "rules"},
     "schedulers": {"models", "rules", "errors"},
     "scheduler": {"schedulers"},
-    "deck": {"models", "errors", "bundled", "sanitize", "deckfiles", "deckwriter"},
+    "deck": {"models", "errors", "sanitize", "deckfiles"},
     "deckfiles": {"errors", "bundled", "sanitize"},
     "deckwriter": set(),
     "bundled": set(),

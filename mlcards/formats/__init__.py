@@ -1,7 +1,7 @@
 """Question sets in other formats -> mlcards decks: CSV/TSV (MMLU layout or named columns)
 and Moodle GIFT.
 
-A conversion writes the deck as plain data, dumps it with ``mlcards.deck.dump_deck`` and
+A conversion writes the deck as plain data, dumps it with ``mlcards.deckwriter.dump_deck`` and
 reads it back with the strict loader, so what comes out is a valid deck or a DeckError that
 lists every problem as ``FILE:LINE: message`` (all-or-nothing, as for YAML decks). The
 converted YAML is meant to become the one editable copy: ``write_converted`` keeps it.
