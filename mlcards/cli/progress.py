@@ -23,12 +23,12 @@ from mlcards.cli.base import (
     DeckOption,
     JsonOption,
     TagOption,
-    _console,
-    _echo_json,
-    _open_store,
-    _show,
-    _today,
     app,
+    echo_json,
+    new_console,
+    open_store,
+    show,
+    study_today,
 )
 
 
@@ -38,19 +38,19 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from mlcards.config import load_settings
     from mlcards.services.study import deck_status
 
-    today = _today()
+    today = study_today()
     settings = load_settings()
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         decks = deck_status(store, settings, today)
         next_due = store.cards.next_due()
     if as_json:
         from mlcards.stats import status_json
 
-        _echo_json(status_json(decks, today, next_due))
+        echo_json(status_json(decks, today, next_due))
         return
     from mlcards.render.text import status_table
 
-    console = _console()
+    console = new_console()
     console.print(status_table(decks, today, next_due, console.width))
 
 
@@ -75,7 +75,7 @@ def _stats_document(
         tag=tag,
         distractor_cards=None if every_card else DISTRACTOR_CARDS,
     )
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         return stats_document(store, settings, query, since), settings
 
 
@@ -110,7 +110,7 @@ def stats(
     """Progress: today, streaks, calendar, forecast, retention, stages, hardest cards."""
     from datetime import timedelta
 
-    today = _today()
+    today = study_today()
     since = today - timedelta(days=days - 1)
     doc, settings = _stats_document(ctx, today, since, deck, tag, every_card)
     if as_json:
@@ -121,9 +121,9 @@ def stats(
     from mlcards.render.dashboard import render_dashboard, render_no_reviews
 
     if doc["totals"]["answers"] == 0:
-        _show(render_no_reviews(doc))
+        show(render_no_reviews(doc))
         return
-    console = _console()
+    console = new_console()
     dashboard = render_dashboard(doc, settings.rules_for(deck).leech_threshold, console.width)
     if no_pager or not sys.stdout.isatty():
         console.print(dashboard)
@@ -213,7 +213,7 @@ def export(
     except ValueError:
         raise UsageError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
     if what is ExportKind.stats:
-        today = _today()
+        today = study_today()
         window = since_day or today - timedelta(days=DEFAULT_DAYS - 1)
         doc, _ = _stats_document(ctx, today, window, deck, None)
         with open_output(output) as stream:
@@ -228,6 +228,6 @@ def export(
         ) -> Iterable[tuple[object, ...]]:
             return bar(rows, total, "Exporting reviews")
 
-    with _open_store(ctx) as store, open_output(output) as stream:
+    with open_store(ctx) as store, open_output(output) as stream:
         scope = Scope(deck=deck, since=since_day)
         write_export(store, stream, what.value, fmt.value, scope, progress, raw=raw)
