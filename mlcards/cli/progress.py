@@ -44,7 +44,7 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         decks = deck_status(store, settings, today)
         next_due = store.cards.next_due()
     if as_json:
-        from mlcards.stats import status_json
+        from mlcards.exports import status_json
 
         echo_json(status_json(decks, today, next_due))
         return
@@ -114,7 +114,7 @@ def stats(
     since = today - timedelta(days=days - 1)
     doc, settings = _stats_document(ctx, today, since, deck, tag, every_card)
     if as_json:
-        from mlcards.stats import dumps
+        from mlcards.exports import dumps
 
         typer.echo(dumps(doc))
         return
@@ -200,9 +200,10 @@ def export(
     """Export the review log, the cards or the stats document as CSV or JSON."""
     from datetime import date, timedelta
 
+    from mlcards.exports import dumps
     from mlcards.output import open_output
     from mlcards.services.progress import export as write_export
-    from mlcards.stats import DEFAULT_DAYS, dumps
+    from mlcards.stats import DEFAULT_DAYS
     from mlcards.store import Scope
 
     fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
