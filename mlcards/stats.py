@@ -120,6 +120,56 @@ def _distractor_entry(card: DistractorCard) -> dict[str, Any]:
     }
 
 
+def _retention(data: StatsData, today: date) -> list[dict[str, Any]]:
+    """Share of first answers of the day that were right, young and mature cards apart, over
+    each of ``RETENTION_PERIODS``."""
+    retention = []
+    for period in RETENTION_PERIODS:
+        first = today - timedelta(days=period - 1)
+        rows = [r for r in data.retention if r.day >= first]
+        young = [r for r in rows if not r.mature]
+        mature = [r for r in rows if r.mature]
+        retention.append(
+            {
+                "days": period,
+                "young": _share(sum(r.answers for r in young), sum(r.correct for r in young)),
+                "mature": _share(sum(r.answers for r in mature), sum(r.correct for r in mature)),
+                "all": _share(sum(r.answers for r in rows), sum(r.correct for r in rows)),
+            }
+        )
+    return retention
+
+
+def _forecast(data: StatsData, today: date) -> dict[str, Any]:
+    """Cards due on each of the next ``FORECAST_DAYS`` days; the overdue ones count today."""
+    due_by_day = {d: n for d, n in data.due if d >= today}
+    overdue = sum(n for d, n in data.due if d < today)
+    days = [
+        {
+            "day": (today + timedelta(days=offset)).isoformat(),
+            "due": due_by_day.get(today + timedelta(days=offset), 0)
+            + (overdue if offset == 0 else 0),
+        }
+        for offset in range(FORECAST_DAYS)
+    ]
+    return {"overdue": overdue, "days": days}
+
+
+def _struggling(data: StatsData) -> list[CardSummary]:
+    """Cards that lapsed or lost easiness, the hardest first."""
+    struggling = [c for c in data.cards if c.lapses > 0 or c.easiness < STARTING_EASINESS]
+    struggling.sort(
+        key=lambda c: (
+            -c.lapses,
+            c.easiness,
+            c.correct / c.reviews if c.reviews else 1.0,
+            c.deck_id,
+            c.card_id,
+        )
+    )
+    return struggling
+
+
 def build_stats(
     data: StatsData,
     today: date,
@@ -146,53 +196,12 @@ def build_stats(
     today_answers = sum(a.answers for a in today_rows)
     today_correct = sum(a.correct for a in today_rows)
     current, longest = streaks((a.day for a in activity if a.answers), today)
-
-    retention = []
-    for period in RETENTION_PERIODS:
-        first = today - timedelta(days=period - 1)
-        rows = [r for r in data.retention if r.day >= first]
-        young = [r for r in rows if not r.mature]
-        mature = [r for r in rows if r.mature]
-        retention.append(
-            {
-                "days": period,
-                "young": _share(sum(r.answers for r in young), sum(r.correct for r in young)),
-                "mature": _share(sum(r.answers for r in mature), sum(r.correct for r in mature)),
-                "all": _share(sum(r.answers for r in rows), sum(r.correct for r in rows)),
-            }
-        )
-
-    due_by_day = {d: n for d, n in data.due if d >= today}
-    overdue = sum(n for d, n in data.due if d < today)
-    forecast_days = []
-    for offset in range(FORECAST_DAYS):
-        day = today + timedelta(days=offset)
-        forecast_days.append(
-            {
-                "day": day.isoformat(),
-                "due": due_by_day.get(day, 0) + (overdue if offset == 0 else 0),
-            }
-        )
-
     stage_keys = ("new", "learning", "young", "mature", "retired")
     stage_decks = [
         {"deck": s.deck_id, **{k: getattr(s, k) for k in stage_keys}} for s in data.stages
     ]
-    stage_total = {k: sum(d[k] for d in stage_decks) for k in stage_keys}
-
-    struggling = [c for c in data.cards if c.lapses > 0 or c.easiness < STARTING_EASINESS]
-    struggling.sort(
-        key=lambda c: (
-            -c.lapses,
-            c.easiness,
-            c.correct / c.reviews if c.reviews else 1.0,
-            c.deck_id,
-            c.card_id,
-        )
-    )
     distractors = [_distractor_entry(d) for d in data.distractors]
     distractors.sort(key=lambda d: -int(d["wrong_picks"]))
-
     return {
         "today": today.isoformat(),
         "window": {
@@ -219,14 +228,17 @@ def build_stats(
         "calendar": [
             {"day": a.day.isoformat(), "answers": a.answers, "correct": a.correct} for a in activity
         ],
-        "forecast": {"overdue": overdue, "days": forecast_days},
-        "retention": retention,
-        "stages": {"decks": stage_decks, "total": stage_total},
+        "forecast": _forecast(data, today),
+        "retention": _retention(data, today),
+        "stages": {
+            "decks": stage_decks,
+            "total": {k: sum(d[k] for d in stage_decks) for k in stage_keys},
+        },
         "easiness": histogram(EASINESS_BINS, ((round(e * 100), n) for e, n in data.easiness)),
         "intervals": histogram(INTERVAL_BINS, data.intervals),
         "accuracy_by_deck": [{"deck": g.key, **_share(g.answers, g.correct)} for g in data.by_deck],
         "accuracy_by_tag": [{"tag": g.key, **_share(g.answers, g.correct)} for g in data.by_tag],
-        "hardest": [_card_entry(c, leech(c)) for c in struggling[:HARDEST_LIMIT]],
+        "hardest": [_card_entry(c, leech(c)) for c in _struggling(data)[:HARDEST_LIMIT]],
         "leeches": [
             {"deck": c.deck_id, "card": c.card_id, "lapses": c.total_lapses}
             for c in data.cards
