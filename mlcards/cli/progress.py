@@ -13,7 +13,7 @@ import typer
 from mlcards.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from datetime import date
 
     from mlcards.config import Settings
@@ -220,15 +220,20 @@ def export(
         with open_output(output) as stream:
             stream.write(dumps(doc) + "\n")
         return
-    progress = None
-    if sys.stderr.isatty():
-        from mlcards.render.dashboard import progress as bar
-
-        def progress(
-            rows: Iterable[tuple[object, ...]], total: int
-        ) -> Iterable[tuple[object, ...]]:
-            return bar(rows, total, "Exporting reviews")
-
     with open_store(ctx) as store, open_output(output) as stream:
         scope = Scope(deck=deck, since=since_day)
-        write_export(store, stream, what.value, fmt.value, scope, progress, raw=raw)
+        write_export(store, stream, what.value, fmt.value, scope, _progress_bar(), raw=raw)
+
+
+def _progress_bar() -> (
+    Callable[[Iterable[tuple[object, ...]], int], Iterable[tuple[object, ...]]] | None
+):
+    """A progress bar on stderr for a long export, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    from mlcards.render.dashboard import progress as bar
+
+    def progress(rows: Iterable[tuple[object, ...]], total: int) -> Iterable[tuple[object, ...]]:
+        return bar(rows, total, "Exporting reviews")
+
+    return progress
