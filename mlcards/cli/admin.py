@@ -15,13 +15,13 @@ if TYPE_CHECKING:
 
 from mlcards.cli.base import (
     JsonOption,
-    _echo_json,
-    _echo_lines,
-    _open_store,
-    _options,
     app,
     backup_app,
     config_app,
+    echo_json,
+    echo_lines,
+    global_options,
+    open_store,
 )
 
 
@@ -33,9 +33,9 @@ def config_show(as_json: JsonOption = False) -> None:
 
     settings = load_settings().to_dict()
     if as_json:
-        _echo_json(settings)
+        echo_json(settings)
     else:
-        _echo_lines(config_lines(settings, config_path()))
+        echo_lines(config_lines(settings, config_path()))
 
 
 SettingKey = Annotated[
@@ -52,7 +52,7 @@ SettingKey = Annotated[
 
 def _known_deck(ctx: typer.Context, deck: str) -> None:
     """A per-deck setting names a deck of the database, when there is one."""
-    path = _options(ctx).db_path()
+    path = global_options(ctx).db_path()
     if not path.exists():
         return
     from mlcards.services.decks import check_deck
@@ -126,9 +126,9 @@ def _reschedule_for(ctx: typer.Context, new: Settings) -> None:
     from mlcards.config import load_settings
     from mlcards.services.admin import reschedule_changed
 
-    if not _options(ctx).db_path().exists():
+    if not global_options(ctx).db_path().exists():
         return
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         done = reschedule_changed(store, load_settings(), new)
     if done.decks:
         typer.echo(
@@ -152,12 +152,12 @@ def check(
     from mlcards.services.admin import check_with_settings
 
     settings = load_settings()
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         result = check_with_settings(store, settings, repair)
     if as_json:
-        _echo_json(result.to_dict())
+        echo_json(result.to_dict())
     else:
-        _echo_lines(
+        echo_lines(
             check_lines(
                 result.integrity, result.differences, result.cards, result.repaired, result.backup
             )
@@ -177,11 +177,11 @@ def backup_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from mlcards.render.text import backup_lines
     from mlcards.store import list_backups
 
-    backups = list_backups(_options(ctx).db_path())
+    backups = list_backups(global_options(ctx).db_path())
     if as_json:
-        _echo_json([b.to_dict() for b in backups])
+        echo_json([b.to_dict() for b in backups])
     else:
-        _echo_lines(backup_lines(backups))
+        echo_lines(backup_lines(backups))
 
 
 @backup_app.command("create")
@@ -190,7 +190,7 @@ def backup_create(ctx: typer.Context) -> None:
     from mlcards.sanitize import quote_path
     from mlcards.store import backup_is_sound
 
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         path = store.backups.create("manual")
     typer.echo(f"backed up to {quote_path(path)}")
     if not backup_is_sound(path):
@@ -211,7 +211,7 @@ def backup_restore(
     from mlcards.sanitize import quote_path
     from mlcards.store import find_backup, restore_backup
 
-    path = _options(ctx).db_path()
+    path = global_options(ctx).db_path()
     backup = find_backup(path, name)
     moved = restore_backup(path, backup)
     typer.echo(f"restored {quote_path(path)} from {quote_path(backup.path.name)}")

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from mlcards.errors import UsageError
-
-if TYPE_CHECKING:
-    pass
-
-
 from mlcards.cli.base import (
     JsonOption,
-    _console,
-    _echo_json,
-    _echo_lines,
-    _open_for_import,
     app,
+    echo_json,
+    echo_lines,
+    new_console,
+    open_for_import,
 )
+from mlcards.errors import UsageError
 
 
 @app.command("import")
@@ -67,10 +62,10 @@ def import_(
         sys.stderr.write(terminal_safe(line) + "\n")
     if not loaded.decks:
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
-    with _open_for_import(ctx, dry_run) as store:
+    with open_for_import(ctx, dry_run) as store:
         summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run, replace=replace)
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "dry_run": dry_run,
                 "changed": any(s.changed for s in summaries),
@@ -80,7 +75,7 @@ def import_(
             }
         )
         return
-    console = _console()
+    console = new_console()
     console.print(import_summary(summaries, dry_run, console.width))
     from mlcards.sanitize import quote_path
 
@@ -173,8 +168,8 @@ def lint(
 
     report = lint_decks(load_decks(paths))
     if as_json:
-        _echo_json(report.to_dict())
+        echo_json(report.to_dict())
     else:
-        _echo_lines(format_report(report))
+        echo_lines(format_report(report))
     if strict and report.warnings:
         raise typer.Exit(1)

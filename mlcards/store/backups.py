@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from mlcards.atomic import write_text
 from mlcards.errors import (
     BusyError,
     DatabaseTooNewError,
@@ -151,9 +152,7 @@ def _write_sidecar(
         "sound": ok,
         "schema": SCHEMA_VERSION,
     }
-    partial = _sidecar(backup).with_name(_sidecar(backup).name + ".part")
-    partial.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, _sidecar(backup))
+    write_text(_sidecar(backup), json.dumps(record, indent=2) + "\n")
 
 
 def _read_sidecar(backup: Path) -> dict[str, object] | None:
