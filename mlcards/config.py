@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mlcards.atomic import write_text
 from mlcards.errors import OutputError, UsageError
 from mlcards.rules import (
     DEFAULT_DESIRED_RETENTION,
@@ -384,12 +385,9 @@ def _write(path: Path, document: dict[str, Any], decks: dict[str, dict[str, Any]
 
     changed = _plain(_changed(document, decks))
     target = Path(os.path.realpath(path))
-    tmp = target.with_name(f".{target.name}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(yaml.safe_dump(changed, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, target)
+        write_text(target, yaml.safe_dump(changed, sort_keys=True))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write the settings: {exc.strerror or exc}") from None
     return _parse(changed, str(path))

@@ -25,15 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from mlcards.bundled import DECK_SUFFIXES as DECK_SUFFIXES
-from mlcards.bundled import FIRST_BUNDLED as FIRST_BUNDLED
-from mlcards.bundled import bundled_deck_files as bundled_deck_files
-from mlcards.bundled import bundled_decks_dir as bundled_decks_dir
-from mlcards.deckfiles import MAX_FOLDERS as MAX_FOLDERS
-from mlcards.deckfiles import find_deck_files as find_deck_files
-from mlcards.deckfiles import read_regular_file as read_regular_file
-from mlcards.deckwriter import DeckValue as DeckValue
-from mlcards.deckwriter import dump_deck as dump_deck
+from mlcards.deckfiles import find_deck_files, read_text
 from mlcards.errors import DeckError
 from mlcards.models import Card, Choice, Deck, Reference
 from mlcards.sanitize import describe_char, first_unsafe, quote_path
@@ -530,16 +522,7 @@ def parse_deck(text: str, path: str = "<deck>") -> Deck:
 
 def load_deck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Deck:
     """Read and validate one deck file, refusing oversized or non-UTF-8 files before parsing."""
-    shown = quote_path(path)
-    data = read_regular_file(path, max_bytes, what="decks")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DeckError([f"{shown}:{line}: not valid UTF-8 (byte {exc.start})"]) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return parse_deck(text, str(path))
+    return parse_deck(read_text(path, max_bytes, what="decks"), str(path))
 
 
 def load_decks(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Deck]:

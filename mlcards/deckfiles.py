@@ -1,7 +1,8 @@
 """Reading deck and question files safely: only regular files (symlinks followed; loops,
 FIFOs, sockets and devices refused before they are opened and again on the open file), at
-most the size cap whatever ``st_size`` says, and folder walks that are bounded and report
-what they cannot read."""
+most the size cap whatever ``st_size`` says, decoded as strict UTF-8 by ``read_text`` (the
+one reader of decks and of the files converted into decks), and folder walks that are
+bounded and report what they cannot read."""
 
 from __future__ import annotations
 
@@ -88,6 +89,23 @@ def read_regular_file(path: Path, max_bytes: int, what: str = "files") -> bytes:
     if len(data) > max_bytes:
         raise DeckError([f"{shown}:1: file grew past the {max_bytes:,}-byte limit while read"])
     return data
+
+
+def read_text(path: Path, max_bytes: int, what: str = "files") -> str:
+    """A regular file of at most ``max_bytes`` as strict UTF-8 text (a BOM dropped), or a
+    DeckError naming the line of the first byte that is not UTF-8."""
+    data = read_regular_file(path, max_bytes, what)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DeckError(
+            [
+                f"{quote_path(path)}:{line}: not valid UTF-8 (byte {exc.start}); "
+                "save the file as UTF-8"
+            ]
+        ) from None
+    return text.removeprefix("\ufeff")
 
 
 def _real(path: Path) -> str:

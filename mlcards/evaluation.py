@@ -249,19 +249,6 @@ def fit_fsrs(
 # -- simulate -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SimCard:
-    """A card as the simulation starts it: its memory (FSRS state, the model of the learner)
-    and, per policy, its due day."""
-
-    deck_id: str
-    memory: Any
-    """The truth model's state (None for a new card)."""
-    policy: Any
-    """The policy scheduler's state."""
-    due: date | None
-
-
 @dataclass
 class Policy:
     """A scheduler to simulate, by name, and what it did."""

@@ -6,10 +6,11 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from mlcards.atomic import atomic_writer
 from mlcards.errors import InputNotFoundError, OutputError
 from mlcards.sanitize import quote_path
 
@@ -85,37 +86,16 @@ def _direct(path: Path, shown: str) -> Iterator[TextIO]:
 
 
 def _replace(path: Path, shown: str) -> Iterator[TextIO]:
-    import tempfile
-
     folder = path.parent
     if not folder.is_dir():
         raise InputNotFoundError(f"{quote_path(folder)}: no such folder for the output file")
+    writing = ExitStack()
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        stream = writing.enter_context(atomic_writer(path))
     except OSError as exc:
         raise OutputError(f"{shown}: cannot write here: {exc.strerror}") from None
-    tmp = Path(tmp_name)
     try:
-        if path.exists():
-            mode = path.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with open(fd, "w", encoding="utf-8", newline="") as stream:
+        with writing:
             yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
     except OSError as exc:
-        _discard(tmp)
         raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from None
-    except BaseException:
-        _discard(tmp)
-        raise
-
-
-def _discard(path: Path) -> None:
-    with suppress(OSError):  # a read-only file system says EROFS even for an absent file
-        path.unlink(missing_ok=True)

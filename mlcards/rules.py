@@ -119,6 +119,11 @@ class DeckRules:
     def is_leech(self, lapses: int) -> bool:
         return is_leech(lapses, self.leech_threshold)
 
+    def becomes_leech(self, lapses_before: int) -> bool:
+        """Whether one more lapse makes a leech of a card that is not one: decided from the
+        lapses and today's threshold, not from a flag set under an older one."""
+        return self.is_leech(lapses_before + 1) and not self.is_leech(lapses_before)
+
     def left(self, done: DeckCounts) -> Allowance:
         """What is left of this deck's daily limits after ``done``."""
         return Allowance(

@@ -26,7 +26,7 @@ from mlcards.models import (
 )
 from mlcards.replay import replay
 from mlcards.rules import DeckRules, SchedulerSpec
-from mlcards.schedulers import Fields, RulesFor, Scheduler, SchedulerFor, build, scheduler_for
+from mlcards.schedulers import Fields, RulesFor, Scheduler, build, scheduler_for
 
 
 def build_queue(
@@ -128,6 +128,22 @@ def fields_of(item: ScheduledCard) -> Fields:
     }
 
 
+def _after(item: ScheduledCard, record: ReviewRecord, last_day: date | None) -> ScheduledCard:
+    """The card as it comes back later the same day after ``record``."""
+    return replace(
+        item,
+        repetitions=record.repetitions,
+        easiness=record.easiness,
+        interval=record.interval,
+        stability=record.stability,
+        difficulty=record.difficulty,
+        due=record.due,
+        last_review_day=last_day,
+        lapses=item.lapses + int(record.lapse),
+        leech=item.leech or bool(record.leech_action),
+    )
+
+
 PREVIEW_QUALITIES = (Quality.BLACKOUT, Quality.WRONG, Quality.HARD, Quality.GOOD, Quality.EASY)
 RATINGS = (Quality.HARD, Quality.GOOD, Quality.EASY)
 """The ratings of a correct answer, whose intervals the rating keys show."""
@@ -173,9 +189,7 @@ class Session:
         self.deadline = deadline
         self.clock = clock
         self.source = source
-        self._scheduler_for: SchedulerFor = scheduler_for(
-            rules, {entry.item.deck_id for entry in self._queue}
-        )
+        self._scheduler_for = scheduler_for(rules, {e.item.deck_id for e in self._queue})
         self._history: list[_Answered] = []
         self._built: dict[SchedulerSpec, Scheduler[Any]] = {}
 
@@ -288,11 +302,7 @@ class Session:
             graded = scheduler.grade(before, quality, self.today)
             fields, due, lapse = scheduler.fields(graded.state), graded.due, graded.lapse
         leech_action = ""
-        deck_rules = self.rules(item.deck_id)
-        crosses = deck_rules.is_leech(item.lapses + 1) and not deck_rules.is_leech(
-            item.lapses
-        )  # decided from the lapses and today's threshold, not a flag from an older one
-        if lapse and crosses:
+        if lapse and self.rules(item.deck_id).becomes_leech(item.lapses):
             leech_action = "suspend" if self.suspend_leeches else "tag"
         return ReviewRecord(
             deck_id=item.deck_id,
@@ -364,22 +374,8 @@ class Session:
             record = self._record(item, chosen_ids, quality, response_ms, now, answered_today)
         entry = self._queue.popleft()
         if rules.comes_back_today(quality) and record.leech_action != "suspend":
-            requeued = _Entry(
-                replace(
-                    entry.item,
-                    repetitions=record.repetitions,
-                    easiness=record.easiness,
-                    interval=record.interval,
-                    stability=record.stability,
-                    difficulty=record.difficulty,
-                    due=record.due,
-                    last_review_day=self.today if self.mode == "review" else item.last_review_day,
-                    lapses=entry.item.lapses + int(record.lapse),
-                    leech=entry.item.leech or bool(record.leech_action),
-                ),
-                repeat=True,
-            )
-            self._queue.append(requeued)
+            last_day = self.today if self.mode == "review" else item.last_review_day
+            self._queue.append(_Entry(_after(entry.item, record, last_day), repeat=True))
         self._history.append(_Answered(entry.item, record, review_id))
         return record
 

@@ -1,4 +1,4 @@
-"""Pure summaries of the review log, and the CSV/JSON serialisers used by ``export``.
+"""Pure summaries of the review log (the serialisers of ``export`` are in ``exports.py``).
 
 The store hands over rows already aggregated in SQL (one per day, deck, tag, card or value);
 this module turns them into the one ``stats`` document that both ``stats --json`` and the
@@ -7,17 +7,13 @@ dashboard show, so the two can never disagree. No SQL, no rendering, no clock he
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any, TextIO
+from typing import Any
 
 from mlcards import rules
 from mlcards.models import (
-    REVIEW_COLUMNS,
     CardSummary,
-    DeckStatus,
     DistractorCard,
     StatsData,
 )
@@ -124,6 +120,56 @@ def _distractor_entry(card: DistractorCard) -> dict[str, Any]:
     }
 
 
+def _retention(data: StatsData, today: date) -> list[dict[str, Any]]:
+    """Share of first answers of the day that were right, young and mature cards apart, over
+    each of ``RETENTION_PERIODS``."""
+    retention = []
+    for period in RETENTION_PERIODS:
+        first = today - timedelta(days=period - 1)
+        rows = [r for r in data.retention if r.day >= first]
+        young = [r for r in rows if not r.mature]
+        mature = [r for r in rows if r.mature]
+        retention.append(
+            {
+                "days": period,
+                "young": _share(sum(r.answers for r in young), sum(r.correct for r in young)),
+                "mature": _share(sum(r.answers for r in mature), sum(r.correct for r in mature)),
+                "all": _share(sum(r.answers for r in rows), sum(r.correct for r in rows)),
+            }
+        )
+    return retention
+
+
+def _forecast(data: StatsData, today: date) -> dict[str, Any]:
+    """Cards due on each of the next ``FORECAST_DAYS`` days; the overdue ones count today."""
+    due_by_day = {d: n for d, n in data.due if d >= today}
+    overdue = sum(n for d, n in data.due if d < today)
+    days = [
+        {
+            "day": (today + timedelta(days=offset)).isoformat(),
+            "due": due_by_day.get(today + timedelta(days=offset), 0)
+            + (overdue if offset == 0 else 0),
+        }
+        for offset in range(FORECAST_DAYS)
+    ]
+    return {"overdue": overdue, "days": days}
+
+
+def _struggling(data: StatsData) -> list[CardSummary]:
+    """Cards that lapsed or lost easiness, the hardest first."""
+    struggling = [c for c in data.cards if c.lapses > 0 or c.easiness < STARTING_EASINESS]
+    struggling.sort(
+        key=lambda c: (
+            -c.lapses,
+            c.easiness,
+            c.correct / c.reviews if c.reviews else 1.0,
+            c.deck_id,
+            c.card_id,
+        )
+    )
+    return struggling
+
+
 def build_stats(
     data: StatsData,
     today: date,
@@ -150,53 +196,12 @@ def build_stats(
     today_answers = sum(a.answers for a in today_rows)
     today_correct = sum(a.correct for a in today_rows)
     current, longest = streaks((a.day for a in activity if a.answers), today)
-
-    retention = []
-    for period in RETENTION_PERIODS:
-        first = today - timedelta(days=period - 1)
-        rows = [r for r in data.retention if r.day >= first]
-        young = [r for r in rows if not r.mature]
-        mature = [r for r in rows if r.mature]
-        retention.append(
-            {
-                "days": period,
-                "young": _share(sum(r.answers for r in young), sum(r.correct for r in young)),
-                "mature": _share(sum(r.answers for r in mature), sum(r.correct for r in mature)),
-                "all": _share(sum(r.answers for r in rows), sum(r.correct for r in rows)),
-            }
-        )
-
-    due_by_day = {d: n for d, n in data.due if d >= today}
-    overdue = sum(n for d, n in data.due if d < today)
-    forecast_days = []
-    for offset in range(FORECAST_DAYS):
-        day = today + timedelta(days=offset)
-        forecast_days.append(
-            {
-                "day": day.isoformat(),
-                "due": due_by_day.get(day, 0) + (overdue if offset == 0 else 0),
-            }
-        )
-
     stage_keys = ("new", "learning", "young", "mature", "retired")
     stage_decks = [
         {"deck": s.deck_id, **{k: getattr(s, k) for k in stage_keys}} for s in data.stages
     ]
-    stage_total = {k: sum(d[k] for d in stage_decks) for k in stage_keys}
-
-    struggling = [c for c in data.cards if c.lapses > 0 or c.easiness < STARTING_EASINESS]
-    struggling.sort(
-        key=lambda c: (
-            -c.lapses,
-            c.easiness,
-            c.correct / c.reviews if c.reviews else 1.0,
-            c.deck_id,
-            c.card_id,
-        )
-    )
     distractors = [_distractor_entry(d) for d in data.distractors]
     distractors.sort(key=lambda d: -int(d["wrong_picks"]))
-
     return {
         "today": today.isoformat(),
         "window": {
@@ -223,14 +228,17 @@ def build_stats(
         "calendar": [
             {"day": a.day.isoformat(), "answers": a.answers, "correct": a.correct} for a in activity
         ],
-        "forecast": {"overdue": overdue, "days": forecast_days},
-        "retention": retention,
-        "stages": {"decks": stage_decks, "total": stage_total},
+        "forecast": _forecast(data, today),
+        "retention": _retention(data, today),
+        "stages": {
+            "decks": stage_decks,
+            "total": {k: sum(d[k] for d in stage_decks) for k in stage_keys},
+        },
         "easiness": histogram(EASINESS_BINS, ((round(e * 100), n) for e, n in data.easiness)),
         "intervals": histogram(INTERVAL_BINS, data.intervals),
         "accuracy_by_deck": [{"deck": g.key, **_share(g.answers, g.correct)} for g in data.by_deck],
         "accuracy_by_tag": [{"tag": g.key, **_share(g.answers, g.correct)} for g in data.by_tag],
-        "hardest": [_card_entry(c, leech(c)) for c in struggling[:HARDEST_LIMIT]],
+        "hardest": [_card_entry(c, leech(c)) for c in _struggling(data)[:HARDEST_LIMIT]],
         "leeches": [
             {"deck": c.deck_id, "card": c.card_id, "lapses": c.total_lapses}
             for c in data.cards
@@ -266,144 +274,4 @@ def retrievability_summary(values: Sequence[float]) -> dict[str, Any] | None:
             {"bin": name, "cards": n}
             for (_, name), n in zip(RETRIEVABILITY_BINS, counts, strict=True)
         ],
-    }
-
-
-def dumps(document: dict[str, Any]) -> str:
-    """The stats document as stable JSON text (fixed key order), on one line.
-
-    Not indented: with a card per distractor entry the document runs to tens of MB at 100,000
-    cards, and only the unindented form uses the json module's C encoder (10x faster). Pipe it
-    through `python -m json.tool` to read it.
-    """
-    return json.dumps(document, ensure_ascii=False)
-
-
-# -- export rows --------------------------------------------------------------------------------
-
-_BOOL_REVIEW_COLUMNS = {"correct", "same_day_repeat", "was_new"}
-
-CARD_COLUMNS: tuple[str, ...] = (
-    "deck_id",
-    "card_id",
-    "title",
-    "stage",
-    "retired",
-    "repetitions",
-    "easiness",
-    "interval",
-    "due",
-    "reviews",
-    "correct",
-    "accuracy",
-    "lapses",
-    "last_review",
-    "stability",
-    "difficulty",
-)
-
-
-def review_json(row: tuple[Any, ...]) -> dict[str, Any]:
-    """A review-log row (``REVIEW_COLUMNS``) as a JSON object: flags as booleans, the chosen
-    ids as a list; everything else exactly as stored."""
-    obj = dict(zip(REVIEW_COLUMNS, row, strict=True))
-    obj["chosen"] = json.loads(obj["chosen"])
-    for key in _BOOL_REVIEW_COLUMNS:
-        obj[key] = bool(obj[key])
-    return obj
-
-
-def card_json(card: CardSummary) -> dict[str, Any]:
-    return {
-        "deck_id": card.deck_id,
-        "card_id": card.card_id,
-        "title": card.title,
-        "stage": rules.stage(
-            retired=card.retired,
-            reviewed=card.reviewed,
-            repetitions=card.repetitions,
-            interval=card.interval,
-        ),
-        "retired": card.retired,
-        "repetitions": card.repetitions,
-        "easiness": card.easiness,
-        "interval": card.interval,
-        "due": card.due.isoformat() if card.due else None,
-        "reviews": card.reviews,
-        "correct": card.correct,
-        "accuracy": rate(card.correct, card.reviews),
-        "lapses": card.lapses,
-        "last_review": card.last_review,
-        "stability": card.stability,
-        "difficulty": card.difficulty,
-    }
-
-
-def card_csv(card: CardSummary) -> tuple[Any, ...]:
-    obj = card_json(card)
-    obj["retired"] = int(card.retired)
-    return tuple("" if obj[c] is None else obj[c] for c in CARD_COLUMNS)
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)."""
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``), with a ``'``
-    in front so it is shown as text; numbers and other text are left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def write_csv(
-    stream: TextIO,
-    columns: tuple[str, ...],
-    rows: Iterable[tuple[Any, ...]],
-    *,
-    escape_formulas: bool = True,
-) -> int:
-    """A header row then one line per row, RFC 4180 (quoted as needed, CRLF). Returns rows.
-
-    Text cells that a spreadsheet would run as a formula are escaped (``spreadsheet_safe``)
-    unless ``escape_formulas`` is off."""
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(columns)
-    count = 0
-    for row in rows:
-        writer.writerow([spreadsheet_safe(v) for v in row] if escape_formulas else row)
-        count += 1
-    return count
-
-
-def write_json_array(stream: TextIO, objects: Iterable[dict[str, Any]]) -> int:
-    """A JSON array written one object per line as the rows arrive. Returns rows."""
-    count = 0
-    for obj in objects:
-        stream.write("[\n" if count == 0 else ",\n")
-        stream.write(json.dumps(obj, ensure_ascii=False))
-        count += 1
-    stream.write("\n]\n" if count else "[]\n")
-    return count
-
-
-def status_json(decks: Sequence[DeckStatus], today: date, next_due: date | None) -> dict[str, Any]:
-    """The ``status --json`` document."""
-    keys = (
-        "cards",
-        "new",
-        "due",
-        "retired",
-        "suspended",
-        "learning",
-        "new_today",
-        "reviews_today",
-        "left_today",
-    )
-    return {
-        "today": today.isoformat(),
-        "decks": [d.to_dict() for d in decks],
-        "totals": {key: sum(getattr(d, key) for d in decks) for key in keys},
-        "next_due": next_due.isoformat() if next_due else None,
     }

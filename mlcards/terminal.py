@@ -218,10 +218,6 @@ class Terminal:
                     return columns, lines
         return None
 
-    def typeahead(self) -> bool:
-        """Whether keys are already waiting (drawing may then be skipped)."""
-        return bool(self.keys)
-
     def _check_signals(self) -> None:
         signum, self.signalled = self.signalled, None
         if signum is None:

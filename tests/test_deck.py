@@ -18,16 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mlcards.deck as deck_module
+from mlcards.bundled import bundled_deck_files, bundled_decks_dir
 from mlcards.deck import (
     DEFAULT_MAX_BYTES,
     MAX_DEPTH,
-    bundled_deck_files,
-    bundled_decks_dir,
-    find_deck_files,
     load_deck,
     load_decks,
     parse_deck,
 )
+from mlcards.deckfiles import find_deck_files
 from mlcards.errors import DeckError, InputNotFoundError
 from mlcards.models import Card, Choice, Deck, Reference
 
@@ -523,7 +522,7 @@ def test_invalid_utf8_reports_its_line(tmp_path: Path, data: bytes, line: int, b
     path = tmp_path / "latin1.yaml"
     path.write_bytes(data)
     assert problems_of(lambda: load_deck(path)) == [
-        f"{path}:{line}: not valid UTF-8 (byte {data.index(bad)})"
+        f"{path}:{line}: not valid UTF-8 (byte {data.index(bad)}); save the file as UTF-8"
     ]
 
 

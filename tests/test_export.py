@@ -15,7 +15,7 @@ import pytest
 from helpers import HISTORY_TODAY, build_history, tagged_deck
 from test_cli import run
 
-from mlcards import stats as serialise
+from mlcards import exports as serialise
 from mlcards.models import REVIEW_COLUMNS
 from mlcards.store import Store
 

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.markdown import Markdown
 
-from mlcards.deck import DeckValue, dump_deck, load_deck, parse_deck
+from mlcards.deck import load_deck, parse_deck
+from mlcards.deckwriter import DeckValue, dump_deck
 from mlcards.errors import DeckError, InputNotFoundError, OutputError, UsageError
 from mlcards.formats import (
     FORMATS,

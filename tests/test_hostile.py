@@ -26,7 +26,8 @@ import pexpect
 import pytest
 from helpers import deck_yaml, subprocess_env, toy_deck, write
 
-from mlcards.deck import load_decks, read_regular_file
+from mlcards.deck import load_decks
+from mlcards.deckfiles import read_regular_file
 from mlcards.errors import DeckError, StoreError
 from mlcards.store import Store, backups, list_backups, prune_backups
 

@@ -451,7 +451,7 @@ def test_the_installed_command_runs() -> None:
 def test_the_bundled_decks_pass_lint_strict(capsys: pytest.CaptureFixture[str]) -> None:
     """The starter decks give nothing away: no warning, and "pick the longest choice" wins on
     at most 35% of single-answer cards, over at least 150 cards in at least 10 decks."""
-    from mlcards.deck import bundled_decks_dir
+    from mlcards.bundled import bundled_decks_dir
 
     assert main(["--strict", "--json", str(bundled_decks_dir())]) == 0
     totals = json.loads(capsys.readouterr().out)["totals"]

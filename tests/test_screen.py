@@ -13,7 +13,8 @@ import pytest
 from helpers import at, deck_yaml, toy_deck
 from rich.console import Console
 
-from mlcards.deck import bundled_deck_files, load_deck, parse_deck
+from mlcards.bundled import bundled_deck_files
+from mlcards.deck import load_deck, parse_deck
 from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
 from mlcards.render.review import answer_screen, help_screen, question_screen
 from mlcards.render.screen import ASCII, Screenful, to_ascii

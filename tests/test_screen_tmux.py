@@ -11,7 +11,8 @@ import pytest
 from helpers import deck_yaml, write
 from pty_helpers import Tmux, import_deck, reviews
 
-from mlcards.deck import bundled_deck_files, load_deck
+from mlcards.bundled import bundled_deck_files
+from mlcards.deck import load_deck
 
 pytestmark = pytest.mark.slow
 SIZES = [(80, 24), (60, 20)]

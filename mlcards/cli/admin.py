@@ -15,14 +15,14 @@ if TYPE_CHECKING:
 
 from mlcards.cli.base import (
     JsonOption,
-    _echo_json,
-    _echo_lines,
-    _open_store,
-    _options,
-    _settings,
     app,
     backup_app,
     config_app,
+    echo_json,
+    echo_lines,
+    global_options,
+    open_store,
+    settings_for,
 )
 
 
@@ -33,13 +33,13 @@ def config_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from mlcards.render.text import config_lines
 
     settings = load_settings()
-    if _options(ctx).db_path().exists():
-        with _open_store(ctx) as store:
-            settings = _settings(store, settings)
+    if global_options(ctx).db_path().exists():
+        with open_store(ctx) as store:
+            settings = settings_for(store, settings)
     if as_json:
-        _echo_json(settings.to_dict())
+        echo_json(settings.to_dict())
     else:
-        _echo_lines(config_lines(settings.to_dict(), config_path()))
+        echo_lines(config_lines(settings.to_dict(), config_path()))
 
 
 SettingKey = Annotated[
@@ -56,7 +56,7 @@ SettingKey = Annotated[
 
 def _known_deck(ctx: typer.Context, deck: str) -> None:
     """A per-deck setting names a deck of the database, when there is one."""
-    path = _options(ctx).db_path()
+    path = global_options(ctx).db_path()
     if not path.exists():
         return
     from mlcards.services.decks import check_deck
@@ -91,14 +91,12 @@ def config_set(
         _known_deck(ctx, deck)
     from mlcards.sanitize import quote_path
 
-    where = f" (deck {quote_path(deck)})" if deck else ""
     if key in SCHEDULING:
-        checked = checked_value(key, value, deck)
-        settings = _set_scheduling(ctx, key, checked, deck)
+        settings = _set_scheduling(ctx, key, checked_value(key, value, deck), deck)
     else:
         settings = save_setting(key, value, deck)
     shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
-    typer.echo(f"{key} = {shown}{where}")
+    typer.echo(f"{key} = {shown}" + (f" (deck {quote_path(deck)})" if deck else ""))
 
 
 @config_app.command("unset")
@@ -132,11 +130,11 @@ def _set_scheduling(ctx: typer.Context, key: str, value: object, deck: str | Non
     """A scheduling setting is kept in the database, set in the transaction that recomputes
     the decks it changes (after a backup): the two never disagree."""
     from mlcards.config import load_settings
-    from mlcards.services.admin import effective_settings, set_scheduling
+    from mlcards.services.admin import set_scheduling
 
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         done = set_scheduling(store, load_settings(), key, value, deck)
-        settings = effective_settings(store, load_settings())
+        settings = settings_for(store)
     if done.decks:
         typer.echo(
             f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log"
@@ -160,16 +158,16 @@ def check(
     from mlcards.services.admin import check as run_check
     from mlcards.services.admin import file_differences
 
-    with _open_store(ctx) as store:
-        _settings(store)  # (a database takes over an older config.yaml's scheduling once)
+    with open_store(ctx) as store:
+        settings_for(store)  # (a database takes over an older config.yaml's scheduling once)
         result = run_check(store, repair)
         notes = file_differences(store, load_settings())
     for note in notes:
         typer.echo(f"note: {note}", err=True)
     if as_json:
-        _echo_json(result.to_dict())
+        echo_json(result.to_dict())
     else:
-        _echo_lines(
+        echo_lines(
             check_lines(
                 result.integrity, result.differences, result.cards, result.repaired, result.backup
             )
@@ -190,14 +188,14 @@ def backup_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from mlcards.sanitize import quote_path
     from mlcards.store import list_backups, sweep_partials
 
-    path = _options(ctx).db_path()
+    path = global_options(ctx).db_path()
     for removed in sweep_partials(path):
         typer.echo(f"removed a half-written backup: {quote_path(removed.name)}", err=True)
     backups = list_backups(path)
     if as_json:
-        _echo_json([b.to_dict() for b in backups])
+        echo_json([b.to_dict() for b in backups])
     else:
-        _echo_lines(backup_lines(backups))
+        echo_lines(backup_lines(backups))
 
 
 @backup_app.command("create")
@@ -206,7 +204,7 @@ def backup_create(ctx: typer.Context) -> None:
     from mlcards.sanitize import quote_path
     from mlcards.store import backup_is_sound
 
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         path = store.backups.create("manual")
     typer.echo(f"backed up to {quote_path(path)}")
     if not backup_is_sound(path):
@@ -227,7 +225,7 @@ def backup_restore(
     from mlcards.sanitize import quote_path
     from mlcards.store import find_backup, restore_backup
 
-    path = _options(ctx).db_path()
+    path = global_options(ctx).db_path()
     backup = find_backup(path, name)
     moved = restore_backup(path, backup)
     typer.echo(f"restored {quote_path(path)} from {quote_path(backup.path.name)}")

@@ -90,7 +90,7 @@ class Options:
         return db_path(self.db)
 
 
-def _options(ctx: typer.Context) -> Options:
+def global_options(ctx: typer.Context) -> Options:
     return ctx.obj if isinstance(ctx.obj, Options) else Options()
 
 
@@ -115,7 +115,7 @@ def _utf8(stream: TextIO) -> bool:
     return (getattr(stream, "encoding", "") or "").lower().replace("_", "-").startswith("utf")
 
 
-def _console(stderr: bool = False) -> Console:
+def new_console(stderr: bool = False) -> Console:
     """Where rich output goes: the terminal as it is, or spelt in ASCII when its encoding
     is not UTF-8 (LANG=en_US.ISO-8859-1: charts and marks become ASCII, never a crash)."""
     from rich.console import Console
@@ -126,12 +126,12 @@ def _console(stderr: bool = False) -> Console:
     return Console(file=_Transliterating(stream), highlight=False)  # type: ignore[arg-type]
 
 
-def _show(renderable: RenderableType) -> None:
+def show(renderable: RenderableType) -> None:
     """The one place a command's rich output is printed."""
-    _console().print(renderable)
+    new_console().print(renderable)
 
 
-def _echo_lines(lines: list[str]) -> None:
+def echo_lines(lines: list[str]) -> None:
     from mlcards.sanitize import terminal_safe
 
     for line in lines:
@@ -141,7 +141,7 @@ def _echo_lines(lines: list[str]) -> None:
 _JSON_PRINTED = False
 
 
-def _echo_json(document: object) -> None:
+def echo_json(document: object) -> None:
     import json  # here: most commands print no JSON, and it costs start-up time
 
     global _JSON_PRINTED
@@ -177,12 +177,12 @@ def _main(
     ctx.obj = Options(db=db)
 
 
-def _open_store(ctx: typer.Context, create: bool = False) -> Store:
+def open_store(ctx: typer.Context, create: bool = False) -> Store:
     """Open the database; a missing one is created by review and import, or at the default
     location, never at a path someone may have mistyped for a read-only command."""
     from mlcards.store import Store
 
-    options = _options(ctx)
+    options = global_options(ctx)
     explicit = options.db is not None or bool(os.environ.get("MLCARDS_DB"))
     store = Store.open(options.db_path(), create=create or not explicit, daily_backup=True)
     from mlcards.sanitize import terminal_safe
@@ -192,17 +192,17 @@ def _open_store(ctx: typer.Context, create: bool = False) -> Store:
     return store
 
 
-def _open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
+def open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
     """A dry run writes nothing at all: no new database file, no daily backup."""
     if not dry_run:
-        return _open_store(ctx, create=True)
+        return open_store(ctx, create=True)
     from mlcards.store import Store
 
-    path = _options(ctx).db_path()
+    path = global_options(ctx).db_path()
     return Store.open(path, create=False) if path.exists() else Store.in_memory()
 
 
-def _settings(store: Store, settings: Settings | None = None) -> Settings:
+def settings_for(store: Store, settings: Settings | None = None) -> Settings:
     """The settings a command works with: ``config.yaml``'s, with the scheduling values the
     database keeps (which decide its schedules)."""
     from mlcards.config import load_settings
@@ -211,7 +211,7 @@ def _settings(store: Store, settings: Settings | None = None) -> Settings:
     return effective_settings(store, settings or load_settings())
 
 
-def _today(settings: Settings | None = None) -> date:
+def study_today(settings: Settings | None = None) -> date:
     """The current study day, by the rollover hour of ``settings`` (loaded if not given)."""
     from mlcards.clock import now, study_day
     from mlcards.config import load_settings
@@ -219,7 +219,7 @@ def _today(settings: Settings | None = None) -> date:
     return study_day(now(), (settings or load_settings()).rollover_hour)
 
 
-def _need_terminal(command: str) -> None:
+def need_terminal(command: str) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise NotATerminalError(
             f"mlcards {command} needs an interactive terminal (stdin and stdout must be a "

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from mlcards.errors import UsageError
-
-if TYPE_CHECKING:
-    pass
-
-
 from mlcards.cli.base import (
     JsonOption,
-    _console,
-    _echo_json,
-    _echo_lines,
-    _open_for_import,
-    _options,
     app,
+    echo_json,
+    echo_lines,
+    global_options,
+    new_console,
+    open_for_import,
 )
+from mlcards.errors import UsageError
 
 
 @app.command("import")
@@ -72,11 +67,11 @@ def import_(
         sys.stderr.write(terminal_safe(line) + "\n")
     if not loaded.decks:
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
-    with _open_for_import(ctx, dry_run) as store:
+    with open_for_import(ctx, dry_run) as store:
         summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run, replace=replace)
     keep_converted(loaded)  # only once the import committed
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "dry_run": dry_run,
                 "changed": any(s.changed for s in summaries),
@@ -86,7 +81,7 @@ def import_(
             }
         )
         return
-    console = _console()
+    console = new_console()
     console.print(import_summary(summaries, dry_run, console.width))
     from mlcards.sanitize import quote_path
 
@@ -155,7 +150,7 @@ def convert(
 
     for line in conversion.skipped:
         sys.stderr.write(terminal_safe(line) + "\n")
-    with open_output(output, _options(ctx).db_path()) as stream:
+    with open_output(output, global_options(ctx).db_path()) as stream:
         stream.write(conversion.yaml_text)
     if output is not None:
         count = len(conversion.deck.cards)
@@ -180,8 +175,8 @@ def lint(
 
     report = lint_decks(load_decks(paths))
     if as_json:
-        _echo_json(report.to_dict())
+        echo_json(report.to_dict())
     else:
-        _echo_lines(format_report(report))
+        echo_lines(format_report(report))
     if strict and report.warnings:
         raise typer.Exit(1)

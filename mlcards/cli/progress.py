@@ -13,7 +13,7 @@ import typer
 from mlcards.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from datetime import date
 
     from mlcards.config import Settings
@@ -23,14 +23,14 @@ from mlcards.cli.base import (
     DeckOption,
     JsonOption,
     TagOption,
-    _console,
-    _echo_json,
-    _open_store,
-    _options,
-    _settings,
-    _show,
-    _today,
     app,
+    echo_json,
+    global_options,
+    new_console,
+    open_store,
+    settings_for,
+    show,
+    study_today,
 )
 
 
@@ -40,20 +40,20 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from mlcards.config import load_settings
     from mlcards.services.study import deck_status
 
-    today = _today()
+    today = study_today()
     settings = load_settings()
-    with _open_store(ctx) as store:
-        settings = _settings(store, settings)
+    with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         decks = deck_status(store, settings, today)
         next_due = store.cards.next_due()
     if as_json:
-        from mlcards.stats import status_json
+        from mlcards.exports import status_json
 
-        _echo_json(status_json(decks, today, next_due))
+        echo_json(status_json(decks, today, next_due))
         return
     from mlcards.render.text import status_table
 
-    console = _console()
+    console = new_console()
     console.print(status_table(decks, today, next_due, console.width))
 
 
@@ -78,8 +78,8 @@ def _stats_document(
         tag=tag,
         distractor_cards=None if every_card else DISTRACTOR_CARDS,
     )
-    with _open_store(ctx) as store:
-        settings = _settings(store, settings)
+    with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         return stats_document(store, settings, query, since), settings
 
 
@@ -114,20 +114,20 @@ def stats(
     """Progress: today, streaks, calendar, forecast, retention, stages, hardest cards."""
     from datetime import timedelta
 
-    today = _today()
+    today = study_today()
     since = today - timedelta(days=days - 1)
     doc, settings = _stats_document(ctx, today, since, deck, tag, every_card)
     if as_json:
-        from mlcards.stats import dumps
+        from mlcards.exports import dumps
 
         typer.echo(dumps(doc))
         return
     from mlcards.render.dashboard import render_dashboard, render_no_reviews
 
     if doc["totals"]["answers"] == 0:
-        _show(render_no_reviews(doc))
+        show(render_no_reviews(doc))
         return
-    console = _console()
+    console = new_console()
     dashboard = render_dashboard(doc, settings.rules_for(deck).leech_threshold, console.width)
     if no_pager or not sys.stdout.isatty():
         console.print(dashboard)
@@ -204,9 +204,10 @@ def export(
     """Export the review log, the cards or the stats document as CSV or JSON."""
     from datetime import date, timedelta
 
+    from mlcards.exports import dumps
     from mlcards.output import open_output
     from mlcards.services.progress import export as write_export
-    from mlcards.stats import DEFAULT_DAYS, dumps
+    from mlcards.stats import DEFAULT_DAYS
     from mlcards.store import Scope
 
     fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
@@ -217,21 +218,26 @@ def export(
     except ValueError:
         raise UsageError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
     if what is ExportKind.stats:
-        today = _today()
+        today = study_today()
         window = since_day or today - timedelta(days=DEFAULT_DAYS - 1)
         doc, _ = _stats_document(ctx, today, window, deck, None)
-        with open_output(output, _options(ctx).db_path()) as stream:
+        with open_output(output, global_options(ctx).db_path()) as stream:
             stream.write(dumps(doc) + "\n")
         return
-    progress = None
-    if sys.stderr.isatty():
-        from mlcards.render.dashboard import progress as bar
-
-        def progress(
-            rows: Iterable[tuple[object, ...]], total: int
-        ) -> Iterable[tuple[object, ...]]:
-            return bar(rows, total, "Exporting reviews")
-
-    with _open_store(ctx) as store, open_output(output, _options(ctx).db_path()) as stream:
+    with open_store(ctx) as store, open_output(output, global_options(ctx).db_path()) as stream:
         scope = Scope(deck=deck, since=since_day)
-        write_export(store, stream, what.value, fmt.value, scope, progress, raw=raw)
+        write_export(store, stream, what.value, fmt.value, scope, _progress_bar(), raw=raw)
+
+
+def _progress_bar() -> (
+    Callable[[Iterable[tuple[object, ...]], int], Iterable[tuple[object, ...]]] | None
+):
+    """A progress bar on stderr for a long export, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    from mlcards.render.dashboard import progress as bar
+
+    def progress(rows: Iterable[tuple[object, ...]], total: int) -> Iterable[tuple[object, ...]]:
+        return bar(rows, total, "Exporting reviews")
+
+    return progress

@@ -9,13 +9,13 @@ import typer
 from mlcards.cli.base import (
     DeckOption,
     JsonOption,
-    _console,
-    _echo_json,
-    _open_store,
-    _settings,
-    _show,
-    _today,
     app,
+    echo_json,
+    new_console,
+    open_store,
+    settings_for,
+    show,
+    study_today,
 )
 
 
@@ -28,15 +28,15 @@ def evaluate(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = 
     from mlcards.services.scheduling import evaluate as run_evaluate
 
     settings = load_settings()
-    with _open_store(ctx) as store:
-        settings = _settings(store, settings)
+    with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         doc = run_evaluate(store, settings, deck)
     if as_json:
-        _echo_json(doc)
+        echo_json(doc)
     elif not doc["schedulers"][0]["reviews"]:
         typer.echo("Nothing to evaluate yet: no card has been answered on two study days.")
     else:
-        _show(evaluation_view(doc))
+        show(evaluation_view(doc))
 
 
 @app.command()
@@ -60,14 +60,14 @@ def optimize(
     from mlcards.services.scheduling import optimize_and_save
 
     settings = load_settings()
-    with _open_store(ctx) as store:
-        settings = _settings(store, settings)
+    with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         result, done = optimize_and_save(store, settings, deck)
     doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks}
     if as_json:
-        _echo_json(doc)
+        echo_json(doc)
         return
-    _show(optimize_view(doc, f"for deck {deck}" if deck else "for every deck without its own"))
+    show(optimize_view(doc, f"for deck {deck}" if deck else "for every deck without its own"))
     if done.decks:
         typer.echo(f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log")
 
@@ -88,12 +88,12 @@ def simulate(
     from mlcards.services.scheduling import simulate_next
 
     settings = load_settings()
-    today = _today(settings)
-    with _open_store(ctx) as store:
-        settings = _settings(store, settings)
+    today = study_today(settings)
+    with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         doc = simulate_next(store, settings, today, days, deck)
     if as_json:
-        _echo_json(doc)
+        echo_json(doc)
         return
-    console = _console()
+    console = new_console()
     console.print(simulation_view(doc, console.width))

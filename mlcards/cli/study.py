@@ -29,14 +29,14 @@ from mlcards.cli.base import (
     NoShuffleOption,
     SuspendLeechesOption,
     TagOption,
-    _console,
-    _echo_json,
-    _echo_lines,
-    _need_terminal,
-    _open_store,
-    _settings,
-    _today,
     app,
+    echo_json,
+    echo_lines,
+    need_terminal,
+    new_console,
+    open_store,
+    settings_for,
+    study_today,
 )
 
 
@@ -45,7 +45,7 @@ def _session(
 ) -> None:
     from mlcards.review import SessionOptions, run_session
 
-    if not run_session(_console(), store, queue, settings, today, SessionOptions(**options)):
+    if not run_session(new_console(), store, queue, settings, today, SessionOptions(**options)):
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
@@ -68,26 +68,26 @@ def review(
     from mlcards.services.decks import check_deck, check_tag, import_bundled, update_bundled
     from mlcards.services.study import todays_queue, why_nothing_to_review
 
-    _need_terminal("review")
+    need_terminal("review")
     settings = load_settings()
     copies = data_dir() / "decks"
-    with _open_store(ctx, create=True) as store:
-        settings = _settings(store, settings)
+    with open_store(ctx, create=True) as store:
+        settings = settings_for(store, settings)
         if store.decks.count() == 0:
             decks = import_bundled(store, now(), copies)
             names = ", ".join(d.name for d in decks)
             cards = sum(len(d.cards) for d in decks)
-            _console().print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
+            new_console().print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
         else:
             for warning in update_bundled(store, now(), copies):
                 sys.stderr.write(f"mlcards: warning: {warning}\n")
         check_deck(store, deck)
         check_tag(store, tag)
-        today = _today(settings)
+        today = study_today(settings)
         queue = todays_queue(store, settings, today, deck, tag, new, limit)
         if not queue:
             why = why_nothing_to_review(store, settings, today, deck)
-            _console().print(Text(f"Nothing to review now. {why}"))
+            new_console().print(Text(f"Nothing to review now. {why}"))
             return
         _session(
             store,
@@ -121,18 +121,20 @@ def practice(
     from mlcards.services.decks import check_deck, check_tag
     from mlcards.services.study import with_leech_marks
 
-    _need_terminal("practice")
+    need_terminal("practice")
     settings = load_settings()
-    with _open_store(ctx, create=True) as store:
-        settings = _settings(store, settings)
+    with open_store(ctx, create=True) as store:
+        settings = settings_for(store, settings)
         check_deck(store, deck)
         check_tag(store, tag)
         queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)
         if not queue:
             what = "answered wrong last time" if wrong_only else "reviewed yet"
-            _console().print(f"No cards {what} to practise. Try `mlcards review`.")
+            new_console().print(f"No cards {what} to practise. Try `mlcards review`.")
             return
-        _session(store, queue, settings, _today(settings), mode="practice", shuffle=not no_shuffle)
+        _session(
+            store, queue, settings, study_today(settings), mode="practice", shuffle=not no_shuffle
+        )
 
 
 def _card_list(ctx: typer.Context, kind: str, as_json: bool, empty: str) -> None:
@@ -140,12 +142,12 @@ def _card_list(ctx: typer.Context, kind: str, as_json: bool, empty: str) -> None
     from mlcards.render.text import card_list
     from mlcards.services.study import marked_cards
 
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         cards = marked_cards(store, kind, load_settings())
     if as_json:
-        _echo_json(cards)
+        echo_json(cards)
     else:
-        _echo_lines(card_list(cards, empty))
+        echo_lines(card_list(cards, empty))
 
 
 @app.command()
@@ -181,7 +183,7 @@ def unsuspend(
 
     if not cards and not all_cards:
         raise UsageError("name the cards (DECK/CARD) or use --all")
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         count = bring_back(store, cards or [], every=all_cards)
     typer.echo(f"unsuspended {count} card(s)")
 
@@ -191,6 +193,6 @@ def unflag(ctx: typer.Context, cards: CardRefs) -> None:
     """Clear the edit flag of cards."""
     from mlcards.services.study import unflag as clear_flags
 
-    with _open_store(ctx) as store:
+    with open_store(ctx) as store:
         count = clear_flags(store, cards)
     typer.echo(f"unflagged {count} card(s)")

@@ -1,7 +1,7 @@
 """Question sets in other formats -> mlcards decks: CSV/TSV (MMLU layout or named columns)
 and Moodle GIFT.
 
-A conversion writes the deck as plain data, dumps it with ``mlcards.deck.dump_deck`` and
+A conversion writes the deck as plain data, dumps it with ``mlcards.deckwriter.dump_deck`` and
 reads it back with the strict loader, so what comes out is a valid deck or a DeckError that
 lists every problem as ``FILE:LINE: message`` (all-or-nothing, as for YAML decks). The
 converted YAML is meant to become the one editable copy: ``write_converted`` keeps it.
@@ -12,11 +12,9 @@ Formats by extension: ``.csv`` csv, ``.tsv`` and ``.tab`` tsv, ``.gift`` and ``.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
+from mlcards.atomic import write_text
 from mlcards.deck import DEFAULT_MAX_BYTES
 from mlcards.errors import DeckError, OutputError, UsageError
 from mlcards.formats import csv as csv_format
@@ -118,24 +116,12 @@ def convert_file(
 
 
 def write_converted(conversion: Conversion, folder: Path) -> Path:
-    """Write ``<folder>/<deck id>.yaml`` atomically (a temporary file, then os.replace), so a
-    reader sees the old deck or the new one, never half of it."""
+    """Write ``<folder>/<deck id>.yaml`` atomically (``atomic.write_text``), so a reader sees
+    the old deck or the new one, never half of it."""
     target = folder / f"{conversion.deck.id}.yaml"
-    temp: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{conversion.deck.id}.", dir=folder)
-        os.chmod(temp, 0o644)  # mkstemp's 0600 would make the deck private to its writer
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(conversion.yaml_text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-        temp = None
+        write_text(target, conversion.yaml_text, mode=0o644)  # readable like any deck file
     except OSError as exc:
         raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
     return target

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mlcards.deck import DEFAULT_MAX_BYTES, parse_deck
-from mlcards.deckfiles import read_regular_file
+from mlcards.deckfiles import read_text
 from mlcards.deckwriter import DeckValue, dump_deck
 from mlcards.errors import DeckError, UsageError
 from mlcards.models import Deck
@@ -75,16 +75,7 @@ class Conversion:
 def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """A source file as text: size-capped, strict UTF-8 (BOM dropped), no control characters."""
     shown = quote_path(path)
-    data = read_regular_file(path, max_bytes, what="sources")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DeckError(
-            [f"{shown}:{line}: not valid UTF-8 (byte {exc.start}); save the file as UTF-8"]
-        ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = read_text(path, max_bytes, what="sources")
     problems = []
     for number, line_text in enumerate(text.split("\n"), start=1):
         # the deck's own check, here so that the message has the source's line, not the YAML's

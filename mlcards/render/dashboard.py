@@ -160,22 +160,17 @@ def _accuracy_table(label: str, rows: list[dict[str, Any]], key: str) -> Table:
     return table
 
 
-def render_dashboard(
-    doc: dict[str, Any], leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD, width: int = 80
-) -> Group:
-    """Every section of ``mlcards stats``, top to bottom, laid out for ``width`` columns
-    (60 and up)."""
-    parts: list[RenderableType] = []
-    today = date.fromisoformat(doc["today"])
+def _header(doc: dict[str, Any]) -> RenderableType:
     window = doc["window"]
     scope = f"last {window['days']} days" if window["days"] else "all history"
     if doc["filter"]["deck"]:
         scope += f" · deck {doc['filter']['deck']}"
     if doc["filter"]["tag"]:
         scope += f" · tag {doc['filter']['tag']}"
-    parts.append(Text(f"mlcards stats · study day {doc['today']} · {scope}", style="bold"))
+    return Text(f"mlcards stats · study day {doc['today']} · {scope}", style="bold")
 
-    parts.append(_title("Today"))
+
+def _today_section(doc: dict[str, Any]) -> RenderableType:
     t, totals, streak = doc["today_activity"], doc["totals"], doc["streak"]
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -195,24 +190,29 @@ def render_dashboard(
         f"{duration(totals['time_ms'])} over {totals['study_days']} study days · "
         f"{totals['cards_reviewed']} cards",
     )
-    parts.append(grid)
+    return Group(_title("Today"), grid)
 
-    parts.append(_title("Reviews per day"))
+
+def _calendar_section(doc: dict[str, Any]) -> RenderableType:
     counts = {date.fromisoformat(c["day"]): int(c["answers"]) for c in doc["calendar"]}
-    first = date.fromisoformat(window["from"]) if window["from"] else None
-    parts.append(heatmap(counts, today, first))
+    first = date.fromisoformat(doc["window"]["from"]) if doc["window"]["from"] else None
+    today = date.fromisoformat(doc["today"])
+    return Group(_title("Reviews per day"), heatmap(counts, today, first))
 
-    parts.append(_title("Forecast: cards due, next 30 days"))
+
+def _forecast_section(doc: dict[str, Any], width: int) -> RenderableType:
     days = doc["forecast"]["days"]
     week = sum(int(d["due"]) for d in days[:7])
     month = sum(int(d["due"]) for d in days)
-    parts.append(forecast_chart(days, width))
-    parts.append(
+    return Group(
+        _title("Forecast: cards due, next 30 days"),
+        forecast_chart(days, width),
         f"Due today {days[0]['due']} ({doc['forecast']['overdue']} overdue) · "
-        f"next 7 days {week} · next 30 days {month}"
+        f"next 7 days {week} · next 30 days {month}",
     )
 
-    parts.append(_title("Retention (first answer of the day)"))
+
+def _retention_section(doc: dict[str, Any]) -> RenderableType:
     retention = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
     for name in ("Last", "Young", "Mature", "All"):
         retention.add_column(name, justify="left" if name == "Last" else "right", no_wrap=True)
@@ -220,12 +220,14 @@ def render_dashboard(
         retention.add_row(
             f"{r['days']} days", _share(r["young"]), _share(r["mature"]), _share(r["all"])
         )
-    parts.append(retention)
-    parts.append(
-        Text(f"young: interval under {rules.MATURE_INTERVAL} days; mature: the rest", "dim")
+    return Group(
+        _title("Retention (first answer of the day)"),
+        retention,
+        Text(f"young: interval under {rules.MATURE_INTERVAL} days; mature: the rest", "dim"),
     )
 
-    parts.append(_title("Cards by stage"))
+
+def _stages_section(doc: dict[str, Any]) -> RenderableType:
     stages = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
     keys = ("new", "learning", "young", "mature", "retired")
     stages.add_column("Deck", no_wrap=True, overflow="ellipsis", ratio=1)
@@ -236,35 +238,46 @@ def render_dashboard(
     if len(doc["stages"]["decks"]) > 1:
         stages.add_section()
         stages.add_row("total", *(str(doc["stages"]["total"][k]) for k in keys))
-    parts.append(stages)
+    return Group(_title("Cards by stage"), stages)
 
-    parts.append(_title("Easiness and intervals (learned cards)"))
+
+def _easiness_section(doc: dict[str, Any], width: int) -> RenderableType:
     easiness = histogram_table("Easiness factor", doc["easiness"])
     intervals = histogram_table("Interval", doc["intervals"])
+    title = _title("Easiness and intervals (learned cards)")
     if width >= 76:
         pair = Table.grid(padding=(0, 4))
         pair.add_row(easiness, intervals)
-        parts.append(pair)
-    else:
-        parts += [easiness, Text(""), intervals]
+        return Group(title, pair)
+    return Group(title, easiness, Text(""), intervals)
 
-    if doc.get("retrievability"):
-        r = doc["retrievability"]
-        parts.append(_title("FSRS cards: predicted recall today"))
-        parts.append(
-            f"{r['cards']} card(s) scheduled by FSRS · mean predicted recall {percent(r['mean'])}"
-        )
-        parts.append(histogram_table("Recall", r["bins"]))
 
-    parts.append(_title("Accuracy by deck"))
-    parts.append(_accuracy_table("Deck", doc["accuracy_by_deck"], "deck"))
-    parts.append(_title("Accuracy by tag"))
+def _retrievability_section(doc: dict[str, Any]) -> RenderableType:
+    r = doc.get("retrievability")
+    if not r:
+        return Group()
+    return Group(
+        _title("FSRS cards: predicted recall today"),
+        f"{r['cards']} card(s) scheduled by FSRS · mean predicted recall {percent(r['mean'])}",
+        histogram_table("Recall", r["bins"]),
+    )
+
+
+def _accuracy_section(doc: dict[str, Any]) -> RenderableType:
     tags = doc["accuracy_by_tag"]
-    parts.append(_accuracy_table("Tag", tags[:TAG_LIMIT], "tag"))
+    parts: list[RenderableType] = [
+        _title("Accuracy by deck"),
+        _accuracy_table("Deck", doc["accuracy_by_deck"], "deck"),
+        _title("Accuracy by tag"),
+        _accuracy_table("Tag", tags[:TAG_LIMIT], "tag"),
+    ]
     if len(tags) > TAG_LIMIT:
         parts.append(Text(f"… and {len(tags) - TAG_LIMIT} more tags (see --json)", style="dim"))
+    return Group(*parts)
 
-    parts.append(_title("Hardest cards"))
+
+def _hardest_section(doc: dict[str, Any], leech_threshold: int) -> RenderableType:
+    parts: list[RenderableType] = [_title("Hardest cards")]
     if doc["hardest"]:
         hardest = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
         hardest.add_column("Card", no_wrap=True, overflow="ellipsis", ratio=1)
@@ -292,31 +305,56 @@ def render_dashboard(
                 style="red",
             )
         )
+    return Group(*parts)
 
-    parts.append(_title("Distractors: wrong choices picked (first answers)"))
+
+def _distractor_picks(d: dict[str, Any]) -> RenderableType:
+    line = Text(f"{d['deck']}/{d['card']}", style="bold", no_wrap=True, overflow="ellipsis")
+    line.append(
+        f"  {d['answers']} answers, {d['correct']} right, {d['dont_know']} don't know",
+        style="dim",
+    )
+    picks = Table.grid(padding=(0, 1))
+    picks.add_column(justify="right", no_wrap=True, width=5)
+    picks.add_column(justify="right", no_wrap=True, width=4)
+    picks.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+    for choice in d["choices"]:
+        text = Text(" ".join(str(choice.get("text") or choice["id"]).split()))
+        if choice["picks"]:
+            share = percent(choice["picks"] / d["answers"]) if d["answers"] else "-"
+            picks.add_row(f"{choice['picks']}x", share, text)
+        else:
+            picks.add_row(Text("never", style="yellow"), "", text)
+    return Group(line, Padding(picks, (0, 0, 0, 2)))
+
+
+def _distractors_section(doc: dict[str, Any]) -> RenderableType:
     shown = [d for d in doc["distractors"] if d["wrong_picks"]][:DISTRACTOR_LIMIT]
+    parts: list[RenderableType] = [_title("Distractors: wrong choices picked (first answers)")]
     if not shown:
         parts.append(Text("No wrong choice has been picked yet."))
-    for d in shown:
-        line = Text(f"{d['deck']}/{d['card']}", style="bold", no_wrap=True, overflow="ellipsis")
-        line.append(
-            f"  {d['answers']} answers, {d['correct']} right, {d['dont_know']} don't know",
-            style="dim",
-        )
-        parts.append(line)
-        picks = Table.grid(padding=(0, 1))
-        picks.add_column(justify="right", no_wrap=True, width=5)
-        picks.add_column(justify="right", no_wrap=True, width=4)
-        picks.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
-        for choice in d["choices"]:
-            text = Text(" ".join(str(choice.get("text") or choice["id"]).split()))
-            if choice["picks"]:
-                share = percent(choice["picks"] / d["answers"]) if d["answers"] else "-"
-                picks.add_row(f"{choice['picks']}x", share, text)
-            else:
-                picks.add_row(Text("never", style="yellow"), "", text)
-        parts.append(Padding(picks, (0, 0, 0, 2)))
+    parts += [_distractor_picks(d) for d in shown]
     return Group(*parts)
+
+
+def render_dashboard(
+    doc: dict[str, Any], leech_threshold: int = rules.DEFAULT_LEECH_THRESHOLD, width: int = 80
+) -> Group:
+    """Every section of ``mlcards stats``, top to bottom, laid out for ``width`` columns
+    (60 and up); each section is one function returning its renderable."""
+    return Group(
+        _header(doc),
+        _today_section(doc),
+        _calendar_section(doc),
+        _forecast_section(doc, width),
+        _retention_section(doc),
+        _stages_section(doc),
+        _easiness_section(doc, width),
+        _retrievability_section(doc),
+        _accuracy_section(doc),
+        _hardest_section(doc, leech_threshold),
+        _distractors_section(doc),
+    )
 
 
 def render_no_reviews(doc: dict[str, Any]) -> Group:

@@ -136,15 +136,3 @@ def simulation_view(doc: dict[str, Any], width: int = 80) -> RenderableType:
         style="dim",
     )
     return Group(head, Text(""), table, Text(""), retention, Text(""), notes)
-
-
-def retrievability_lines(doc: dict[str, Any] | None) -> list[str]:
-    """The stats' distribution of today's predicted recall of FSRS cards, as text lines."""
-    if not doc or not doc["cards"]:
-        return []
-    largest = max(b["cards"] for b in doc["bins"]) or 1
-    lines = [f"FSRS cards: {doc['cards']}, mean predicted recall today {_pct(doc['mean'])}"]
-    for b in doc["bins"]:
-        bar = "█" * round(20 * b["cards"] / largest) if b["cards"] else ""
-        lines.append(f"  {b['bin']:>8}  {b['cards']:>5}  {bar}")
-    return lines

@@ -60,11 +60,6 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def check_parameters(parameters: Sequence[float]) -> None:
-    """Raise ValueError unless these are 21 FSRS-6 parameters within py-fsrs's bounds."""
-    pyfsrs.Scheduler(parameters=tuple(parameters))
-
-
 class FSRS:
     """FSRS-6 with a desired retention and parameters (py-fsrs's defaults unless fitted)."""
 

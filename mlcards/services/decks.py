@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mlcards.atomic import write_text
 from mlcards.bundled import bundled_deck_files, bundled_decks_dir
 from mlcards.errors import DeckError, MlcardsError, OutputError, UsageError
 from mlcards.models import Deck
@@ -132,9 +133,7 @@ def sync_bundled(folder: Path) -> BundledSync:
 
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    write_text(path, text)
 
 
 def import_bundled(store: Store, now: datetime, folder: Path) -> list[Deck]:

@@ -49,7 +49,7 @@ def export(
 ) -> None:
     """Write the review log (``reviews``) or the cards (``cards``) as CSV or JSON; CSV cells
     a spreadsheet would run as formulas are escaped unless ``raw``."""
-    from mlcards import stats as serialise
+    from mlcards import exports as serialise
 
     check_deck(store, scope.deck)
     if what == "reviews":
