@@ -88,8 +88,9 @@ def effective_settings(store: Store, file_settings: Settings) -> Settings:
     """The settings a command works with: the file's, with the scheduling values the
     database keeps. The first time, a database takes over the values an older mlcards kept
     in the file (its cache was built with them)."""
-    if not store.settings.adopted():
-        store.settings.adopt(file_settings.scheduling_values())
+    values = file_settings.scheduling_values()
+    if values and not store.settings.adopted():  # (nothing to take over: nothing written)
+        store.settings.adopt(values)
     return file_settings.with_scheduling(store.settings.read())
 
 
