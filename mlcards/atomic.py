@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -42,7 +42,8 @@ def atomic_writer(path: Path, mode: int | None = None) -> Iterator[TextIO]:
             os.fsync(stream.fileno())
         os.replace(temp, path)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        with suppress(OSError):  # a read-only file system says EROFS even for an absent file
+            temp.unlink(missing_ok=True)
         raise
 
 

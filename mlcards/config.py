@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,37 @@ class Settings:
         overrides: dict[str, Any] = dict(self.decks.get(deck_id, {}))
         return replace(self, **overrides)
 
+    def scheduling_values(self) -> dict[str, dict[str, Any]]:
+        """The scheduling values these settings set, by deck ('' for the global ones), as
+        ``store.settings`` keeps them: only those that differ from the defaults."""
+        defaults = Settings()
+        values: dict[str, dict[str, Any]] = {}
+        own = {k: getattr(self, k) for k in SCHEDULING if getattr(self, k) != getattr(defaults, k)}
+        if own:
+            values[""] = own
+        for deck_id, overrides in self.decks.items():
+            deck_own = {k: v for k, v in overrides.items() if k in SCHEDULING}
+            if deck_own:
+                values[deck_id] = deck_own
+        return values
+
+    def with_scheduling(self, stored: Mapping[str, Mapping[str, Any]]) -> Settings:
+        """These settings with the scheduling values the database holds in place of the
+        file's: a deck's schedule is decided by what is stored beside it."""
+        defaults = Settings()
+        glob = stored.get("", {})
+        decks = {
+            d: {k: v for k, v in o.items() if k not in SCHEDULING} for d, o in self.decks.items()
+        }
+        for deck_id, values in stored.items():
+            if deck_id:
+                decks.setdefault(deck_id, {}).update(values)
+        return replace(
+            self,
+            decks={d: o for d, o in decks.items() if o},
+            **{k: glob.get(k, getattr(defaults, k)) for k in SCHEDULING},
+        )
+
     def rules_for(self, deck_id: str | None = None) -> DeckRules:
         """The rules a deck is studied under (its own settings over the global ones); with
         no deck, the global rules."""
@@ -194,6 +226,11 @@ def _checked(key: str, value: object, where: str, deck: bool = False) -> Any:
             f"{where}: {key} must be between {low:,} and {high:,}, not {_short(value)}"
         )
     return value
+
+
+def checked_value(key: str, value: str, deck: str | None = None) -> Any:
+    """``value`` as ``config set`` would store it for ``key`` (a UsageError if it cannot)."""
+    return _checked(key, value, "config set --deck" if deck else "config set", deck is not None)
 
 
 def config_path() -> Path:

@@ -185,6 +185,8 @@ class StoredCard:
     answered_today: bool
     """A graded answer of this card is already logged on this study day (since its schedule
     last started): another one is a same-day repeat."""
+    spec: rules.SchedulerSpec | None = None
+    """The deck's scheduling settings as stored at that moment (None: the caller's own)."""
 
 
 @dataclass(frozen=True)

@@ -15,20 +15,45 @@ from mlcards.errors import InputNotFoundError, OutputError
 from mlcards.sanitize import quote_path
 
 
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_the_database(path: Path, database: Path) -> None:
+    """An export or a converted deck never lands on the live database, its WAL or journal,
+    or one of its backups: ``-o mlcards.db`` for ``-o mlcards.csv`` would lose every answer
+    since the last backup (exit 73, nothing touched)."""
+    guarded = [Path(f"{database}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
+    if any(_same(path, g) for g in guarded):
+        raise OutputError(
+            f"{quote_path(path)}: that is the mlcards database (or its journal); not "
+            "written. Name another output file"
+        )
+    backups = os.path.realpath(Path(database).parent / "backups")
+    if os.path.dirname(os.path.realpath(path)) == backups:
+        raise OutputError(f"{quote_path(path)}: that is in the backup folder; not written")
+
+
 @contextmanager
-def open_output(path: Path | None) -> Iterator[TextIO]:
+def open_output(path: Path | None, database: Path | None = None) -> Iterator[TextIO]:
     """stdout, or a temp file beside ``path`` that replaces it only once fully written.
 
     On any failure (or Ctrl-C) the temp file is removed and an existing ``path`` is left
     byte-for-byte as it was. A symlink is written through: its target is replaced and the
     link stays. A FIFO or a character device (``/dev/stdout``, ``/dev/null``) is written
     directly, as asked, since it cannot be replaced; other special files are refused.
+    With ``database``, that database's files are never written (``refuse_the_database``).
     """
     if path is None:
         yield sys.stdout
         sys.stdout.flush()
         return
     shown = quote_path(path)
+    if database is not None:
+        refuse_the_database(path, database)
     try:
         info: os.stat_result | None = os.stat(path)
     except FileNotFoundError:

@@ -11,6 +11,7 @@ reaches rich only as ``Text`` (never parsed as markup), which this module does n
 
 from __future__ import annotations
 
+import html
 import os
 import re
 
@@ -38,9 +39,27 @@ def quote_path(path: str | os.PathLike[str]) -> str:
 
 
 def first_unsafe(text: str) -> str | None:
-    """The first character ``terminal_safe`` would escape, or None."""
+    """The first character ``terminal_safe`` would escape, or None; also one written as an
+    HTML character reference (``&#x202e;``), which Markdown rendering decodes onto the
+    screen."""
     match = UNSAFE.search(text)
+    if match is None and "&" in text:
+        match = UNSAFE.search(html.unescape(text))
     return match.group() if match else None
+
+
+_REFERENCE = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
+
+
+def _defuse(match: re.Match[str]) -> str:
+    decoded = html.unescape(match.group())
+    return "&amp;" + match.group()[1:] if UNSAFE.search(decoded) else match.group()
+
+
+def markdown_safe(text: str) -> str:
+    """Markdown source for the terminal: as ``terminal_safe``, and a character reference
+    that would decode to such a character is shown as written instead of decoded."""
+    return _REFERENCE.sub(_defuse, terminal_safe(text))
 
 
 def describe_char(char: str) -> str:
@@ -70,4 +89,11 @@ _NAMES = {
     "\u2069": "pop directional isolate",
 }
 
-__all__ = ["UNSAFE", "describe_char", "first_unsafe", "quote_path", "terminal_safe"]
+__all__ = [
+    "UNSAFE",
+    "describe_char",
+    "first_unsafe",
+    "markdown_safe",
+    "quote_path",
+    "terminal_safe",
+]

@@ -25,8 +25,8 @@ from mlcards.models import (
     StoredCard,
 )
 from mlcards.replay import replay
-from mlcards.rules import DeckRules
-from mlcards.schedulers import Fields, RulesFor, Scheduler, scheduler_for
+from mlcards.rules import DeckRules, SchedulerSpec
+from mlcards.schedulers import Fields, RulesFor, Scheduler, build, scheduler_for
 
 
 def build_queue(
@@ -73,7 +73,7 @@ class Journal(Protocol):
         self,
         review_id: int,
         session: str,
-        rebuild: Callable[[list[dict[str, Any]], int], CachedSchedule | None],
+        rebuild: Callable[[list[dict[str, Any]], int, SchedulerSpec], CachedSchedule | None],
         *,
         clear_leech: bool = False,
         lift_suspension: bool = False,
@@ -191,6 +191,7 @@ class Session:
         self.source = source
         self._scheduler_for = scheduler_for(rules, {e.item.deck_id for e in self._queue})
         self._history: list[_Answered] = []
+        self._built: dict[SchedulerSpec, Scheduler[Any]] = {}
 
     @property
     def answered(self) -> int:
@@ -260,11 +261,23 @@ class Session:
             for quality in qualities
         }
 
-    def _rebuild_one(self, rows: list[dict[str, Any]], schedule_from: int) -> CachedSchedule | None:
+    def _grader(self, deck_id: str, spec: SchedulerSpec | None) -> Scheduler[Any]:
+        """The scheduler of the deck's settings as stored when the answer is written (read in
+        its transaction: another terminal may have switched the deck since this session
+        began), else the one the session started with."""
+        if spec is None:
+            return self.scheduler_for(deck_id)
+        if spec not in self._built:
+            self._built[spec] = build(spec, f"deck {deck_id}")
+        return self._built[spec]
+
+    def _rebuild_one(
+        self, rows: list[dict[str, Any]], schedule_from: int, spec: SchedulerSpec
+    ) -> CachedSchedule | None:
         if not rows:
             return None
         key = (rows[0]["deck_id"], rows[0]["card_id"])
-        return replay(rows, {key: schedule_from}, self.scheduler_for(key[0])).get(key)
+        return replay(rows, {key: schedule_from}, self._grader(key[0], spec)).get(key)
 
     def _record(
         self,
@@ -274,15 +287,17 @@ class Session:
         response_ms: int,
         now: datetime,
         answered_today: bool,
+        spec: SchedulerSpec | None = None,
     ) -> ReviewRecord:
-        """The review record of an answer to ``item`` as it is stored (pure)."""
+        """The review record of an answer to ``item`` as it is stored (pure); ``spec``: the
+        deck's scheduling settings as stored when it is written."""
         repeat = self.mode == "review" and answered_today
         lapse = False
         fields = fields_of(item)
         if self.mode == "practice" or repeat:
             due = item.due or self.today + timedelta(days=1)
         else:
-            scheduler = self.scheduler_for(item.deck_id)
+            scheduler = self._grader(item.deck_id, spec)
             before = scheduler.restore(fields, item.last_review_day)
             graded = scheduler.grade(before, quality, self.today)
             fields, due, lapse = scheduler.fields(graded.state), graded.due, graded.lapse
@@ -338,7 +353,13 @@ class Session:
             if stored.item.card.grading() != item.card.grading():
                 raise CardChanged(stored.item)
             return self._record(
-                stored.item, chosen_ids, quality, response_ms, now, stored.answered_today
+                stored.item,
+                chosen_ids,
+                quality,
+                response_ms,
+                now,
+                stored.answered_today,
+                stored.spec,
             )
 
         review_id: int | None = None

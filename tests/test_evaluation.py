@@ -159,13 +159,15 @@ def test_optimize_command_saves_and_reschedules_fsrs_decks(
     assert doc["before"]["parameters"] == "default"
     assert doc["after"]["log_loss"] < doc["before"]["log_loss"]
     assert doc["rescheduled"] == ["held"]  # train is on SM-2: its cache does not change
-    assert load_settings().fsrs_parameters == tuple(doc["after"]["parameters"])
+    shown = json.loads(run(capsys, "config", "show", "--json")[1])  # kept in the database
+    assert tuple(shown["fsrs_parameters"]) == tuple(doc["after"]["parameters"])
     assert run(capsys, "check")[0] == 0
     code, out, _ = run(capsys, "optimize", "--deck", "train")
     assert (
         code == 0 and "FSRS fitted to" in out and "Saved as fsrs_parameters for deck train" in out
     )
-    assert load_settings().rules_for("train").scheduler.fsrs_parameters is not None
+    shown = json.loads(run(capsys, "config", "show", "--json")[1])
+    assert shown["decks"]["train"]["fsrs_parameters"] is not None
     code, out, _ = run(capsys, "evaluate")
     assert code == 0 and "FSRS-6 (fitted)" in out and "FSRS-6 (default)" in out
 

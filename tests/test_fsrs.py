@@ -18,7 +18,7 @@ from mlcards.cli import main
 from mlcards.config import load_settings
 from mlcards.models import Quality, ScheduledCard
 from mlcards.replay import replay
-from mlcards.schedulers import by_name, scheduler_for
+from mlcards.schedulers import by_name
 from mlcards.schedulers.fsrs import FSRS, FSRSState, rating_for
 from mlcards.services.study import todays_queue
 from mlcards.session import Session
@@ -272,12 +272,12 @@ def test_switching_back_and_forth_is_lossless(
 
 
 def test_repeats_and_undo_leave_fsrs_state_alone(two_decks: Path, db_path: Path) -> None:
-    from mlcards.config import save_setting
+    from mlcards.services.admin import effective_settings, set_scheduling
 
-    save_setting("scheduler", "fsrs")
     today = date(2026, 2, 1)
     with Store.open(db_path) as store:
-        settings = load_settings()
+        set_scheduling(store, load_settings(), "scheduler", "fsrs")
+        settings = effective_settings(store, load_settings())
         queue = todays_queue(store, settings, today)
         session = Session(
             queue,
@@ -311,18 +311,16 @@ def test_repeats_and_undo_leave_fsrs_state_alone(two_decks: Path, db_path: Path)
     with Store.open(db_path) as store:
         from mlcards.services.admin import check
 
-        assert check(
-            store, scheduler_for=scheduler_for(load_settings().rules_for, ["alpha", "beta"])
-        ).ok
+        assert check(store).ok
 
 
 def test_preview_for_both_schedulers(two_decks: Path, db_path: Path) -> None:
-    from mlcards.config import save_setting
+    from mlcards.services.admin import effective_settings, set_scheduling
 
-    save_setting("scheduler", "fsrs", deck="beta")
     today = date(2026, 2, 1)
     with Store.open(db_path) as store:
-        settings = load_settings()
+        set_scheduling(store, load_settings(), "scheduler", "fsrs", deck="beta")
+        settings = effective_settings(store, load_settings())
         queue = todays_queue(store, settings, today)
         session = Session(queue, today, rules=settings.rules_for)
         previews = {item.deck_id: session.preview(item) for item in queue}

@@ -673,10 +673,13 @@ def test_a_malformed_study_day_is_reported_by_check(home: Path, db: Path) -> Non
     conn.close()
     result = run(home, "check")
     assert result.code == 74
-    assert "integrity: review 1: study_day '2026-13-99' is not a date" in result.out
+    assert "integrity: reviews 1: study_day is not a date" in result.out
     result = run(home, "check", "--json")
     assert result.code == 74
-    assert json.loads(result.out)["integrity"] == ["review 1: study_day '2026-13-99' is not a date"]
+    assert json.loads(result.out)["integrity"] == [
+        "the trigger reviews_append_only_update is missing",
+        "reviews 1: study_day is not a date",
+    ]
 
 
 def test_a_db_path_naming_an_unknown_user_is_a_usage_error(home: Path) -> None:

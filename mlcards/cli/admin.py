@@ -22,20 +22,24 @@ from mlcards.cli.base import (
     echo_lines,
     global_options,
     open_store,
+    settings_for,
 )
 
 
 @config_app.command("show")
-def config_show(as_json: JsonOption = False) -> None:
-    """Print every setting and its value."""
+def config_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Print every setting and its value (the scheduling ones as the database keeps them)."""
     from mlcards.config import config_path, load_settings
     from mlcards.render.text import config_lines
 
-    settings = load_settings().to_dict()
+    settings = load_settings()
+    if global_options(ctx).db_path().exists():
+        with open_store(ctx) as store:
+            settings = settings_for(store, settings)
     if as_json:
-        echo_json(settings)
+        echo_json(settings.to_dict())
     else:
-        echo_lines(config_lines(settings, config_path()))
+        echo_lines(config_lines(settings.to_dict(), config_path()))
 
 
 SettingKey = Annotated[
@@ -79,7 +83,7 @@ def config_set(
     """Change one setting, globally or for one deck (a deck of the database). A scheduling
     setting (scheduler, desired_retention, fsrs_parameters) recomputes the affected decks'
     schedules from their logs, after a backup, before it is saved."""
-    from mlcards.config import SCHEDULING, save_setting, with_setting
+    from mlcards.config import SCHEDULING, checked_value, save_setting
 
     if value.startswith("--"):  # an option typed after the value, not a number
         raise UsageError(f"config set: {key} must be a whole number, not {value!r}")
@@ -88,8 +92,9 @@ def config_set(
     from mlcards.sanitize import quote_path
 
     if key in SCHEDULING:
-        _reschedule_for(ctx, with_setting(key, value, deck))
-    settings = save_setting(key, value, deck)
+        settings = _set_scheduling(ctx, key, checked_value(key, value, deck), deck)
+    else:
+        settings = save_setting(key, value, deck)
     shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
     typer.echo(f"{key} = {shown}" + (f" (deck {quote_path(deck)})" if deck else ""))
 
@@ -106,35 +111,36 @@ def config_unset(
     ] = None,
 ) -> None:
     """Go back to the default for one setting (with --deck: to the global value)."""
-    from mlcards.config import SCHEDULING, load_settings, unset_setting, without_setting
+    from mlcards.config import SCHEDULING, load_settings, unset_setting
     from mlcards.sanitize import quote_path
 
     if key in SCHEDULING:
-        _reschedule_for(ctx, without_setting(key, deck))
-    was_set = unset_setting(key, deck)
-    settings = load_settings()
+        settings = _set_scheduling(ctx, key, None, deck)
+        was_set = True
+    else:
+        was_set = unset_setting(key, deck)
+        settings = load_settings()
     shown = settings.for_deck(deck).to_dict()[key] if deck else settings.to_dict()[key]
     where = f" (deck {quote_path(deck)})" if deck else ""
     state = "" if was_set else " (it was not set)"
     typer.echo(f"{key} = {shown}{where}{state}")
 
 
-def _reschedule_for(ctx: typer.Context, new: Settings) -> None:
-    """Before a scheduling setting is saved: recompute the decks it changes (nothing is
-    saved when that fails, so the settings never name a scheduler the cache was not built
-    with)."""
+def _set_scheduling(ctx: typer.Context, key: str, value: object, deck: str | None) -> Settings:
+    """A scheduling setting is kept in the database, set in the transaction that recomputes
+    the decks it changes (after a backup): the two never disagree."""
     from mlcards.config import load_settings
-    from mlcards.services.admin import reschedule_changed
+    from mlcards.services.admin import set_scheduling
 
-    if not global_options(ctx).db_path().exists():
-        return
     with open_store(ctx) as store:
-        done = reschedule_changed(store, load_settings(), new)
+        done = set_scheduling(store, load_settings(), key, value, deck)
+        settings = settings_for(store)
     if done.decks:
         typer.echo(
             f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log"
             + (f" (backup: {done.backup.name})" if done.backup else "")
         )
+    return settings
 
 
 @app.command()
@@ -149,11 +155,15 @@ def check(
     from mlcards.config import load_settings
     from mlcards.errors import StoreError
     from mlcards.render.text import check_lines
-    from mlcards.services.admin import check_with_settings
+    from mlcards.services.admin import check as run_check
+    from mlcards.services.admin import file_differences
 
-    settings = load_settings()
     with open_store(ctx) as store:
-        result = check_with_settings(store, settings, repair)
+        settings_for(store)  # (a database takes over an older config.yaml's scheduling once)
+        result = run_check(store, repair)
+        notes = file_differences(store, load_settings())
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
     if as_json:
         echo_json(result.to_dict())
     else:
@@ -175,9 +185,13 @@ def check(
 def backup_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List backups, newest first."""
     from mlcards.render.text import backup_lines
-    from mlcards.store import list_backups
+    from mlcards.sanitize import quote_path
+    from mlcards.store import list_backups, sweep_partials
 
-    backups = list_backups(global_options(ctx).db_path())
+    path = global_options(ctx).db_path()
+    for removed in sweep_partials(path):
+        typer.echo(f"removed a half-written backup: {quote_path(removed.name)}", err=True)
+    backups = list_backups(path)
     if as_json:
         echo_json([b.to_dict() for b in backups])
     else:

@@ -202,6 +202,15 @@ def open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
     return Store.open(path, create=False) if path.exists() else Store.in_memory()
 
 
+def settings_for(store: Store, settings: Settings | None = None) -> Settings:
+    """The settings a command works with: ``config.yaml``'s, with the scheduling values the
+    database keeps (which decide its schedules)."""
+    from mlcards.config import load_settings
+    from mlcards.services.admin import effective_settings
+
+    return effective_settings(store, settings or load_settings())
+
+
 def study_today(settings: Settings | None = None) -> date:
     """The current study day, by the rollover hour of ``settings`` (loaded if not given)."""
     from mlcards.clock import now, study_day

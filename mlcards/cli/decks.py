@@ -13,6 +13,7 @@ from mlcards.cli.base import (
     app,
     echo_json,
     echo_lines,
+    global_options,
     new_console,
     open_for_import,
 )
@@ -51,10 +52,14 @@ def import_(
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
     from mlcards.render.text import import_summary
-    from mlcards.services.decks import load_for_import
+    from mlcards.services.decks import keep_converted, load_for_import
 
     loaded = load_for_import(
-        paths, data_dir() / "converted", load_settings().max_deck_bytes, dry_run=dry_run
+        paths,
+        data_dir() / "converted",
+        load_settings().max_deck_bytes,
+        dry_run=dry_run,
+        replace=replace,
     )
     from mlcards.sanitize import terminal_safe
 
@@ -64,6 +69,7 @@ def import_(
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
     with open_for_import(ctx, dry_run) as store:
         summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run, replace=replace)
+    keep_converted(loaded)  # only once the import committed
     if as_json:
         echo_json(
             {
@@ -85,6 +91,7 @@ def import_(
 
 @app.command()
 def convert(
+    ctx: typer.Context,
     source: Annotated[
         Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="SRC", show_default=False)
     ],
@@ -143,7 +150,7 @@ def convert(
 
     for line in conversion.skipped:
         sys.stderr.write(terminal_safe(line) + "\n")
-    with open_output(output) as stream:
+    with open_output(output, global_options(ctx).db_path()) as stream:
         stream.write(conversion.yaml_text)
     if output is not None:
         count = len(conversion.deck.cards)

@@ -25,8 +25,10 @@ from mlcards.cli.base import (
     TagOption,
     app,
     echo_json,
+    global_options,
     new_console,
     open_store,
+    settings_for,
     show,
     study_today,
 )
@@ -41,6 +43,7 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     today = study_today()
     settings = load_settings()
     with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         decks = deck_status(store, settings, today)
         next_due = store.cards.next_due()
     if as_json:
@@ -76,6 +79,7 @@ def _stats_document(
         distractor_cards=None if every_card else DISTRACTOR_CARDS,
     )
     with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         return stats_document(store, settings, query, since), settings
 
 
@@ -217,10 +221,10 @@ def export(
         today = study_today()
         window = since_day or today - timedelta(days=DEFAULT_DAYS - 1)
         doc, _ = _stats_document(ctx, today, window, deck, None)
-        with open_output(output) as stream:
+        with open_output(output, global_options(ctx).db_path()) as stream:
             stream.write(dumps(doc) + "\n")
         return
-    with open_store(ctx) as store, open_output(output) as stream:
+    with open_store(ctx) as store, open_output(output, global_options(ctx).db_path()) as stream:
         scope = Scope(deck=deck, since=since_day)
         write_export(store, stream, what.value, fmt.value, scope, _progress_bar(), raw=raw)
 

@@ -13,6 +13,7 @@ from mlcards.cli.base import (
     echo_json,
     new_console,
     open_store,
+    settings_for,
     show,
     study_today,
 )
@@ -28,6 +29,7 @@ def evaluate(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = 
 
     settings = load_settings()
     with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         doc = run_evaluate(store, settings, deck)
     if as_json:
         echo_json(doc)
@@ -59,6 +61,7 @@ def optimize(
 
     settings = load_settings()
     with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         result, done = optimize_and_save(store, settings, deck)
     doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks}
     if as_json:
@@ -87,6 +90,7 @@ def simulate(
     settings = load_settings()
     today = study_today(settings)
     with open_store(ctx) as store:
+        settings = settings_for(store, settings)
         doc = simulate_next(store, settings, today, days, deck)
     if as_json:
         echo_json(doc)

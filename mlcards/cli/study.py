@@ -35,6 +35,7 @@ from mlcards.cli.base import (
     need_terminal,
     new_console,
     open_store,
+    settings_for,
     study_today,
 )
 
@@ -71,6 +72,7 @@ def review(
     settings = load_settings()
     copies = data_dir() / "decks"
     with open_store(ctx, create=True) as store:
+        settings = settings_for(store, settings)
         if store.decks.count() == 0:
             decks = import_bundled(store, now(), copies)
             names = ", ".join(d.name for d in decks)
@@ -122,6 +124,7 @@ def practice(
     need_terminal("practice")
     settings = load_settings()
     with open_store(ctx, create=True) as store:
+        settings = settings_for(store, settings)
         check_deck(store, deck)
         check_tag(store, tag)
         queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)

@@ -91,7 +91,10 @@ def status_table(
     for name, _ in STATUS_COLUMNS:
         table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for d in decks:
-        table.add_row(Text(d.name or d.id), *(str(getattr(d, key)) for _, key in STATUS_COLUMNS))
+        table.add_row(
+            Text(terminal_safe(d.name or d.id)),
+            *(str(getattr(d, key)) for _, key in STATUS_COLUMNS),
+        )
     table.add_section()
     table.add_row("total", *(str(sum(getattr(d, key) for d in decks)) for _, key in STATUS_COLUMNS))
     parts: list[RenderableType] = [table]

@@ -2,26 +2,26 @@
 the settings changes that reschedule.
 
 A deck's cached schedule is a function of its log and of its scheduling settings
-(``scheduler``, ``desired_retention``, ``fsrs_parameters``): change one and the deck's cards
-are recomputed by replaying their logs, in one transaction, after a backup, before the
-setting is saved. Since the log is untouched, switching back replays the same answers into
-the same cache (lossless).
+(``scheduler``, ``desired_retention``, ``fsrs_parameters``), which the database keeps beside
+it: change one and the setting and the deck's recomputed cards are written in one
+transaction, after a backup. Since the log is untouched, switching back replays the same
+answers into the same cache (lossless). ``config.yaml`` keeps the other settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from mlcards.config import Settings
 from mlcards.models import CachedSchedule, CardKey, StoredSchedule
 from mlcards.replay import replay, schedule_differences
-from mlcards.rules import SchedulerSpec
+from mlcards.rules import DeckRules, SchedulerSpec
 from mlcards.schedulers import SchedulerFor, scheduler_for
 from mlcards.store import Store
+from mlcards.store.settings import spec_of
 
 
 @dataclass
@@ -48,57 +48,65 @@ class CheckResult:
         }
 
 
-def check(
-    store: Store, repair: bool = False, scheduler_for: SchedulerFor | None = None
-) -> CheckResult:
-    """SQLite's own checks, then the schedule cache against a replay of the log (each deck
-    with its own scheduler when ``scheduler_for`` is given, else SM-2); with ``repair``, a
+def replay_with(
+    rows: Iterator[dict[str, Any]],
+    starts: Mapping[CardKey, int],
+    spec_for: Callable[[str], SchedulerSpec],
+) -> dict[CardKey, CachedSchedule]:
+    """A replay with each deck's scheduler as its stored spec names it."""
+    return replay(rows, starts, scheduler_for=_by_spec(spec_for))
+
+
+def _by_spec(spec_for: Callable[[str], SchedulerSpec]) -> SchedulerFor:
+    return scheduler_for(lambda deck_id: DeckRules(scheduler=spec_for(deck_id), own=True))
+
+
+def check(store: Store, repair: bool = False) -> CheckResult:
+    """SQLite's own checks, the schema and values, then the schedule cache against a replay
+    of the log, each deck with the scheduling settings stored beside it; with ``repair``, a
     backup and then the cache rebuilt from the log."""
-    integrity = store.integrity_problems()
-    if integrity:  # a damaged file is not read further
+    integrity = store.integrity_problems() or store.health_problems()
+    if integrity:  # a damaged file, schema or log is not read further: replay would guess
         return CheckResult(integrity, [], 0)
-    with store.read():  # the cache and the log as of one moment, whoever answers meanwhile
+    with store.read():  # the cache, the log and the settings as of one moment
         cached: dict[CardKey, StoredSchedule] = store.cards.states()
         schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
-        unreadable = _unreadable_reviews(store)
-        if unreadable:  # the log itself is damaged: replaying it would be a guess
-            return CheckResult(unreadable, [], len(cached))
-        replayed: dict[CardKey, CachedSchedule] = replay(
-            store.log.replay_rows(), schedule_from, scheduler_for=scheduler_for
+        stored = store.settings.read()
+        replayed = replay_with(
+            store.log.replay_rows(), schedule_from, lambda deck_id: spec_of(stored, deck_id)
         )
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
     if result.differences and repair:
         result.backup = store.backups.create("pre-repair")
-
-        def compute(
-            rows: Iterator[dict[str, Any]], starts: Mapping[CardKey, int]
-        ) -> dict[CardKey, CachedSchedule]:
-            return replay(rows, starts, scheduler_for=scheduler_for)
-
         # replayed again inside the write: an answer given since the check is not undone
-        store.cards.rebuild_decks(store.decks.ids(), compute)
+        store.cards.rebuild_decks(store.decks.ids(), replay_with)
         result.repaired = True
     return result
 
 
-def _unreadable_reviews(store: Store, shown: int = 20) -> list[str]:
-    """Review rows the replay cannot read (a study day that is not a date, a quality out of
-    0-5), each named by its id."""
-    problems = []
-    for row in store.log.replay_rows():
-        day, quality = row["study_day"], row["quality"]
-        try:
-            date.fromisoformat(str(day))
-            valid = isinstance(quality, int) and 0 <= quality <= 5
-        except ValueError:
-            problems.append(f"review {row['id']}: study_day {str(day)[:40]!r} is not a date")
-            continue
-        if not valid:
-            problems.append(f"review {row['id']}: quality {str(quality)[:40]!r} is not 0-5")
-        if len(problems) >= shown:
-            problems.append("(more unreadable reviews not listed)")
-            break
-    return problems
+def effective_settings(store: Store, file_settings: Settings) -> Settings:
+    """The settings a command works with: the file's, with the scheduling values the
+    database keeps. The first time, a database takes over the values an older mlcards kept
+    in the file (its cache was built with them)."""
+    values = file_settings.scheduling_values()
+    if values and not store.settings.adopted():  # (nothing to take over: nothing written)
+        store.settings.adopt(values)
+    return file_settings.with_scheduling(store.settings.read())
+
+
+def file_differences(store: Store, file_settings: Settings) -> list[str]:
+    """Scheduling values in ``config.yaml`` that the database (which decides) does not hold."""
+    stored = store.settings.read()
+    notes = []
+    for deck_id, values in file_settings.scheduling_values().items():
+        for key, value in values.items():
+            if stored.get(deck_id, {}).get(key) != value:
+                where = f" (deck {deck_id})" if deck_id else ""
+                notes.append(
+                    f"config.yaml sets {key}{where} to {value}, which is not used: the database "
+                    f"decides (`mlcards config set {key} ...` changes it there)"
+                )
+    return notes
 
 
 @dataclass
@@ -125,31 +133,21 @@ def changed_decks(old: Settings, new: Settings, deck_ids: Iterable[str]) -> list
     return [d for d in deck_ids if effective(old, d) != effective(new, d)]
 
 
-def reschedule(store: Store, settings: Settings, deck_ids: Sequence[str]) -> Rescheduled:
-    """Recompute the cached schedule of these decks' cards from their logs with the
-    schedulers ``settings`` give them: a backup first (once there are reviews), then one
-    transaction."""
-    if not deck_ids:
-        return Rescheduled([], 0, None)
-    grader = scheduler_for(settings.rules_for, deck_ids)
-    backup = store.backups.create("pre-repair") if store.log.has_reviews() else None
-
-    def compute(
-        rows: Iterator[dict[str, Any]], schedule_from: Mapping[CardKey, int]
-    ) -> dict[CardKey, CachedSchedule]:
-        return replay(rows, schedule_from, scheduler_for=grader)
-
-    cards = store.cards.rebuild_decks(deck_ids, compute)
-    return Rescheduled(list(deck_ids), cards, backup)
-
-
-def reschedule_changed(store: Store, old: Settings, new: Settings) -> Rescheduled:
-    """Before a scheduling setting is saved: recompute the decks that ``new`` changes from
-    ``old`` (nothing is saved when that fails, so the settings never name a scheduler the
-    cache was not built with)."""
-    return reschedule(store, new, changed_decks(old, new, store.decks.ids()))
-
-
-def check_with_settings(store: Store, settings: Settings, repair: bool = False) -> CheckResult:
-    """``check``, each deck replayed with the scheduler its settings give it."""
-    return check(store, repair, scheduler_for(settings.rules_for, store.decks.ids()))
+def set_scheduling(
+    store: Store, file_settings: Settings, key: str, value: Any, deck: str | None = None
+) -> Rescheduled:
+    """Set one scheduling value (None: back to the default, or to the global value for a
+    deck) and recompute the decks it changes, in one transaction after a backup: the setting
+    and the schedules it decides never disagree, whatever is killed or fails when."""
+    old = effective_settings(store, file_settings)
+    stored = store.settings.read()
+    where = deck or ""
+    own = {k: v for k, v in stored.get(where, {}).items() if k != key}
+    if value is not None:
+        own[key] = value
+    new = file_settings.with_scheduling({**stored, where: own})
+    decks = changed_decks(old, new, store.decks.ids())
+    scheduler_for(new.rules_for, decks)  # a missing package or a bad value: before anything
+    backup = store.backups.create("pre-repair") if decks and store.log.has_reviews() else None
+    cards = store.cards.rebuild_decks(decks, replay_with, settings={where: {key: value}})
+    return Rescheduled(decks, cards, backup)

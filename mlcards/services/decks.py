@@ -17,7 +17,7 @@ from typing import Any
 
 from mlcards.atomic import write_text
 from mlcards.bundled import bundled_deck_files, bundled_decks_dir
-from mlcards.errors import DeckError, MlcardsError, UsageError
+from mlcards.errors import DeckError, MlcardsError, OutputError, UsageError
 from mlcards.models import Deck
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.store import Store
@@ -203,40 +203,125 @@ def check_tag(store: Store, tag: str | None) -> None:
 
 
 @dataclass
+class Kept:
+    """A converted deck's editable YAML, written only once the import that reads it commits."""
+
+    text: str
+    target: Path
+    source: Path
+
+
+@dataclass
 class Loaded:
-    """The decks an import reads, and what converting other formats skipped or kept."""
+    """The decks an import reads, and what converting other formats skipped or will keep."""
 
     decks: list[Deck]
     skipped: list[str]
-    converted: list[Path]
+    kept: list[Kept] = field(default_factory=list)
+
+    @property
+    def converted(self) -> list[Path]:
+        return [k.target for k in self.kept]
+
+
+def _record_of(target: Path) -> Path:
+    return target.with_name(target.name + ".json")
+
+
+def _may_keep(target: Path, source: Path, replace: bool) -> None:
+    """A kept YAML is replaced only when the learner has not edited it since it was written,
+    and only by a conversion of the same source file (a deck id belongs to one file; the
+    ids of converted decks come from file names, so two folders' ``quiz.csv`` would take each
+    other's deck over). ``replace`` lets another source take it over."""
+    import hashlib
+    import json
+
+    if not os.path.lexists(target):
+        return
+    try:
+        record = json.loads(_record_of(target).read_text(encoding="utf-8"))
+        written, owner = str(record["sha256"]), str(record["source"])
+    except (OSError, ValueError, KeyError, TypeError):
+        written, owner = "", ""
+    try:
+        now = hashlib.sha256(target.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise DeckError([f"{quote_path(target)}: cannot read: {exc.strerror or exc}"]) from None
+    shown = quote_path(target)
+    if now != written:
+        raise DeckError(
+            [
+                f"{shown}: edited since it was converted from {quote_path(owner or source)}; "
+                f"not replaced. Import your edits with `mlcards import {shown}`, or move it "
+                "away to convert the source again"
+            ]
+        )
+    if owner != str(source) and not replace:
+        raise DeckError(
+            [
+                f"{quote_path(source)}: its deck id {target.stem!r} belongs to the deck "
+                f"converted from {quote_path(owner)}; rename the file, or import with "
+                "--replace to let this one take the deck over"
+            ]
+        )
+
+
+def keep_converted(loaded: Loaded) -> list[Path]:
+    """Write the kept YAML of each converted deck and its record (what was written, from
+    which source), after the import that reads them committed."""
+    import hashlib
+    import json
+
+    from mlcards.atomic import write_text
+
+    for kept in loaded.kept:
+        try:
+            kept.target.parent.mkdir(parents=True, exist_ok=True)
+            write_text(kept.target, kept.text)
+        except OSError as exc:
+            raise OutputError(
+                f"{quote_path(kept.target)}: the deck was imported, but its editable copy "
+                f"could not be written: {exc.strerror or exc}"
+            ) from None
+        record = {
+            "source": str(kept.source),
+            "sha256": hashlib.sha256(kept.text.encode("utf-8")).hexdigest(),
+        }
+        write_text(_record_of(kept.target), json.dumps(record, indent=2) + "\n")
+    return loaded.converted
 
 
 def load_for_import(
-    paths: list[Path], converted_dir: Path, max_bytes: int, dry_run: bool = False
+    paths: list[Path],
+    converted_dir: Path,
+    max_bytes: int,
+    dry_run: bool = False,
+    replace: bool = False,
 ) -> Loaded:
-    """YAML decks (files or folders) as they are; CSV, TSV and GIFT files converted first,
-    their YAML kept in ``converted_dir`` as the one editable copy (not on a dry run). All
-    problems of all files are collected into one DeckError."""
-    from mlcards.deck import load_decks
-    from mlcards.formats import convert_file, detect_format, write_converted
+    """YAML decks (files or folders) as they are; CSV, TSV and GIFT files converted first
+    (their YAML is kept in ``converted_dir`` as the one editable copy by ``keep_converted``,
+    once the import succeeded). All problems of all files are collected into one DeckError."""
+    from mlcards.deck import load_decks, parse_deck
+    from mlcards.formats import convert_file, detect_format
 
     yaml_paths: list[Path] = []
-    loaded = Loaded([], [], [])
+    loaded = Loaded([], [])
     problems: list[str] = []
     for path in paths:
         if path.is_file() and detect_format(path) is not None:
             try:
                 conversion = convert_file(path, max_bytes=max_bytes)
+                loaded.skipped.extend(conversion.skipped)
+                if dry_run:
+                    loaded.decks.append(conversion.deck)
+                    continue
+                target = converted_dir / f"{conversion.deck.id}.yaml"
+                source = Path(os.path.abspath(path))
+                _may_keep(target, source, replace)
+                loaded.decks.append(parse_deck(conversion.yaml_text, str(target)))
+                loaded.kept.append(Kept(conversion.yaml_text, target, source))
             except DeckError as exc:
                 problems.extend(exc.problems)
-                continue
-            loaded.skipped.extend(conversion.skipped)
-            if dry_run:
-                loaded.decks.append(conversion.deck)
-                continue
-            written = write_converted(conversion, converted_dir)
-            loaded.converted.append(written)
-            yaml_paths.append(written)
         else:
             yaml_paths.append(path)
     try:

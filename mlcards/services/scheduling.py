@@ -23,7 +23,7 @@ from mlcards.evaluation import (
 from mlcards.models import CardKey
 from mlcards.rules import SchedulerSpec
 from mlcards.schedulers import build, by_name, scheduler_for
-from mlcards.services.admin import Rescheduled, changed_decks, reschedule
+from mlcards.services.admin import Rescheduled, set_scheduling
 from mlcards.services.decks import check_deck
 from mlcards.store import Store
 
@@ -169,12 +169,8 @@ def optimize_and_save(
     """``mlcards optimize``: FSRS parameters fitted to the log (of one deck, or all), the
     decks they change rescheduled from their logs (after a backup), and then saved in the
     settings (for the deck, or globally)."""
-    from mlcards.config import save_setting, with_setting
-
     check_deck(store, deck)
     result = optimize(store, settings, deck)
-    value = ",".join(f"{w:g}" for w in result.parameters)
-    new = with_setting("fsrs_parameters", value, deck)
-    done = reschedule(store, new, changed_decks(settings, new, store.decks.ids()))
-    save_setting("fsrs_parameters", value, deck)
+    parameters = tuple(float(f"{w:g}") for w in result.parameters)
+    done = set_scheduling(store, settings, "fsrs_parameters", parameters, deck)
     return result, done

@@ -8,6 +8,7 @@ are a cache that replaying the log rebuilds exactly (``mlcards check``).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -21,12 +22,22 @@ from mlcards.store.backups import (
     list_backups,
     prune_backups,
     restore_backup,
+    sweep_partials,
 )
 from mlcards.store.cards import Cards
-from mlcards.store.db import Database, as_store_error, busy_timeout_s, connect, translate
+from mlcards.store.db import (
+    Database,
+    as_store_error,
+    busy_timeout_s,
+    connect,
+    create_whole,
+    translate,
+)
 from mlcards.store.decks import Decks
+from mlcards.store.health import schema_problems, value_problems
 from mlcards.store.log import ReviewLog
 from mlcards.store.scope import Scope
+from mlcards.store.settings import ScheduleSettings
 from mlcards.store.stats import StatsQueries
 
 
@@ -40,11 +51,17 @@ class Store(Database):
         self.cards = Cards(self)
         self.log = ReviewLog(self)
         self.stats = StatsQueries(self)
+        self.settings = ScheduleSettings(self)
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:
-        """Open (creating it only if ``create``), refuse a newer schema, migrate, back up."""
+        """Open (creating it only if ``create``), refuse a newer schema, migrate, back up.
+
+        A new database is built whole under a temporary name and only then linked into place
+        (``create_whole``): a kill at any moment leaves no database or a whole empty one."""
         path = Path(path)
+        if create and not os.path.lexists(path):
+            create_whole(path, cls._build_empty)
         conn = connect(path, create=create)
         store = cls(conn, path)
         try:
@@ -71,6 +88,19 @@ class Store(Database):
             conn.close()
             raise
         return store
+
+    def health_problems(self) -> list[str]:
+        """The whole schema mlcards relies on, and the values its readers trust."""
+        return schema_problems(self.conn) + value_problems(self.conn)
+
+    @classmethod
+    def _build_empty(cls, path: Path) -> None:
+        store = cls(connect(path, create=True), path)
+        try:
+            store.configure()
+            store.migrate()
+        finally:
+            store.close()
 
     @classmethod
     def in_memory(cls) -> Store:
@@ -104,4 +134,5 @@ __all__ = [
     "list_backups",
     "prune_backups",
     "restore_backup",
+    "sweep_partials",
 ]

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import sqlite3
 import stat
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from mlcards.atomic import write_text
 from mlcards.errors import (
     BusyError,
     DatabaseTooNewError,
@@ -32,7 +32,8 @@ from mlcards.errors import (
 )
 from mlcards.models import Backup
 from mlcards.rules import DEFAULT_ROLLOVER_HOUR
-from mlcards.store.db import Database, translate
+from mlcards.sanitize import quote_path
+from mlcards.store.db import Database, create_whole, discard, process_alive, translate
 from mlcards.store.migrations import SCHEMA_VERSION
 
 BACKUP_DIR = "backups"
@@ -46,6 +47,7 @@ CHECKED_REASONS = ("daily", "manual")
 import, a migration, a repair or a restore are not (they sit on the path of that command, and
 a full check costs about as much as the copy); ``restore latest`` checks every candidate."""
 _STAMP = "%Y%m%dT%H%M%SZ"
+PARTIAL_SUFFIX = ".part"
 
 
 def real_now() -> datetime:
@@ -76,13 +78,8 @@ class Backups:
         except OSError as exc:
             raise StoreError(f"{folder}: cannot make the backup folder: {exc.strerror}") from None
         created = real_now()
-        stamp = created.strftime(_STAMP)
-        target = folder / f"{path.name}-{stamp}-{reason}.db"
-        counter = 1
-        while target.exists() or _sidecar(target).exists():
-            counter += 1
-            target = folder / f"{path.name}-{stamp}-{counter}-{reason}.db"
-        partial = target.with_name(target.name + ".part")
+        sweep_partials(path)
+        partial = folder / f".{path.name}-{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
         try:
             copy = sqlite3.connect(str(partial))
             try:
@@ -93,18 +90,22 @@ class Backups:
             finally:
                 copy.close()
             if problems and require_sound:
-                partial.unlink(missing_ok=True)
                 raise StoreError(
-                    f"{path}: not backed up ({reason}): the database fails SQLite's integrity "
-                    f"check ({problems[0]}); `mlcards check` says more"
+                    f"{quote_path(path)}: not backed up ({reason}): the database fails SQLite's "
+                    f"integrity check ({problems[0]}); `mlcards check` says more"
                 )
-            os.replace(partial, target)
-            _write_sidecar(target, path, created, reason, None if not checked else not problems)
+            record = _record(path, created, reason, None if not checked else not problems)
+            target = _claim_name(
+                folder, path.name, created.strftime(_STAMP), reason, partial, record
+            )
         except (OSError, sqlite3.Error) as exc:
-            partial.unlink(missing_ok=True)
             if isinstance(exc, sqlite3.Error):
-                raise translate(exc, target) from None
-            raise StoreError(f"{target}: cannot write the backup: {exc.strerror}") from None
+                raise translate(exc, partial) from None
+            raise StoreError(
+                f"{quote_path(folder)}: cannot write the backup: {exc.strerror or exc}"
+            ) from None
+        finally:
+            discard(partial)
         prune_backups(path)
         return target
 
@@ -137,14 +138,66 @@ def _problems(conn: sqlite3.Connection) -> list[str]:
     return problems
 
 
+def _claim_name(
+    folder: Path, name: str, stamp: str, reason: str, partial: Path, record: dict[str, object]
+) -> Path:
+    """Give the finished copy its name: the first free one of ``NAME-STAMP[-N]-REASON.db``.
+    The record beside it is put in place first, with a hard link, which fails rather than
+    replace one another mlcards made in the same second (an "exists?" test would race); so
+    a listed backup always has its record. Then the copy is linked to the name."""
+    record_partial = folder / (
+        f".{name}-{os.getpid()}-{secrets.token_hex(4)}{SIDECAR_SUFFIX}{PARTIAL_SUFFIX}"
+    )
+    try:
+        record_partial.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        counter = 1
+        while True:
+            middle = stamp if counter == 1 else f"{stamp}-{counter}"
+            target = folder / f"{name}-{middle}-{reason}.db"
+            counter += 1
+            try:
+                os.link(record_partial, _sidecar(target))
+            except FileExistsError:
+                continue
+            try:
+                os.link(partial, target)
+                return target
+            except FileExistsError:  # a copy without a record, from an older mlcards
+                discard(_sidecar(target))
+    finally:
+        discard(record_partial)
+
+
+def sweep_partials(db_path: Path) -> list[Path]:
+    """Remove the half-written copies that killed backups of this database left behind
+    (those of a process still running are left alone). Returns what was removed."""
+    folder = backup_folder(db_path)
+    prefix = f".{Path(db_path).name}-"
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    for name in names:
+        path = folder / name
+        if name.startswith(prefix) and name.endswith(PARTIAL_SUFFIX):
+            pid = name[len(prefix) :].split("-", 1)[0]
+            if pid.isdigit() and process_alive(int(pid)):
+                continue
+        elif not (name.startswith(f"{Path(db_path).name}-") and name.endswith(".db.part")):
+            continue  # (copies named the old way, NAME-STAMP-REASON.db.part, are ours too)
+        discard(path)
+        if not os.path.lexists(path):
+            removed.append(path)
+    return removed
+
+
 def _sidecar(backup: Path) -> Path:
     return backup.with_name(backup.name + SIDECAR_SUFFIX)
 
 
-def _write_sidecar(
-    backup: Path, db_path: Path, created: datetime, reason: str, ok: bool | None
-) -> None:
-    record = {
+def _record(db_path: Path, created: datetime, reason: str, ok: bool | None) -> dict[str, object]:
+    return {
         "database": db_path.name,
         "database_path": str(Path(db_path).absolute()),
         "created": created.astimezone(UTC).isoformat(),
@@ -152,7 +205,6 @@ def _write_sidecar(
         "sound": ok,
         "schema": SCHEMA_VERSION,
     }
-    write_text(_sidecar(backup), json.dumps(record, indent=2) + "\n")
 
 
 def _read_sidecar(backup: Path) -> dict[str, object] | None:
@@ -346,6 +398,52 @@ def _live_or_damaged(db_path: Path) -> Database | None:
     return live
 
 
+def source_copier(source: sqlite3.Connection) -> Callable[[Path], None]:
+    """A builder for ``create_whole`` that copies ``source`` (a restore with no live database
+    to copy into: the whole copy is made under a temporary name, so a kill during it leaves
+    nothing that a later command would take for a new, empty database)."""
+
+    def build(temp: Path) -> None:
+        target = sqlite3.connect(str(temp))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+
+    return build
+
+
+def _ids_issued(conn: sqlite3.Connection) -> dict[str, int]:
+    """The highest id each AUTOINCREMENT table has ever handed out."""
+    try:
+        return {str(name): int(seq) for name, seq in conn.execute("SELECT * FROM sqlite_sequence")}
+    except sqlite3.Error:
+        return {}
+
+
+def _never_reuse(conn: sqlite3.Connection, issued: dict[str, int]) -> None:
+    """After a restore, ids keep growing from where the replaced database had got to: an
+    open session's undo (or a synced copy) that names a review id of the replaced database
+    can never name a different review of the restored one."""
+    with_write = not conn.in_transaction
+    if with_write:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        for name, seq in issued.items():
+            conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name))
+            conn.execute(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? "
+                "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+                (name, seq, name),
+            )
+        if with_write:
+            conn.execute("COMMIT")
+    except BaseException:
+        if with_write and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 def restore_backup(db_path: Path, backup: Backup) -> Path | None:
     """Replace the database with a backup. Returns where a damaged database was moved.
 
@@ -377,14 +475,12 @@ def restore_backup(db_path: Path, backup: Backup) -> Path | None:
         try:
             if live is not None:
                 Backups(live).create("pre-restore")
+                issued = _ids_issued(live.conn)
                 source.backup(live.conn)
+                _never_reuse(live.conn, issued)
                 live.close()
             else:
-                target = sqlite3.connect(str(db_path))
-                try:
-                    source.backup(target)
-                finally:
-                    target.close()
+                create_whole(db_path, source_copier(source))
         except sqlite3.Error as exc:
             raise translate(exc, db_path) from None
         return moved

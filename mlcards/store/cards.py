@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from mlcards import rules
+from mlcards.errors import StoreError
 from mlcards.models import (
     NEW_SCHEDULE,
     CachedSchedule,
@@ -21,7 +22,11 @@ from mlcards.models import (
     StoredSchedule,
 )
 from mlcards.store.db import Database
+from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Params, Scope
+from mlcards.store.settings import Compute, spec_of
+from mlcards.store.settings import read_in as read_settings
+from mlcards.store.settings import write_in as write_settings
 
 CARD_SELECT = (
     "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
@@ -33,6 +38,16 @@ _SELECT = f"{CARD_SELECT} FROM cards c JOIN decks d ON d.id = c.deck_id"
 
 
 def row_to_scheduled(r: sqlite3.Row) -> ScheduledCard:
+    try:
+        return _scheduled(r)
+    except (ValueError, KeyError, TypeError, AttributeError):  # a hand-edited row
+        raise StoreError(
+            f"the database is damaged (card {r['deck_id']}/{r['id']} cannot be read); "
+            "`mlcards check` says more"
+        ) from None
+
+
+def _scheduled(r: sqlite3.Row) -> ScheduledCard:
     return ScheduledCard(
         deck_id=r["deck_id"],
         deck_name=r["deck_name"],
@@ -293,39 +308,37 @@ class Cards:
     def rebuild_decks(
         self,
         deck_ids: Sequence[str],
-        compute: Callable[
-            [Iterator[dict[str, Any]], Mapping[CardKey, int]], Mapping[CardKey, CachedSchedule]
-        ],
+        compute: Compute,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> int:
         """Recompute the cached schedule of every card of these decks from their log, in one
         write transaction (no answer can land between the read and the write): ``compute``
-        gets the decks' graded log in id order and each card's ``schedule_from``, as
-        ``replay`` takes them. Returns the number of cards rewritten."""
-        marks = ", ".join("?" for _ in deck_ids)
+        gets the decks' graded log in id order, each card's ``schedule_from`` as ``replay``
+        takes them, and each deck's scheduling spec as stored in that same transaction.
+        ``settings`` are scheduling values to set first in it (a scheduler switch): the
+        settings and the schedules they decide change together. Returns the number of cards
+        rewritten."""
+        decks = list(deck_ids)
+        marks = ", ".join("?" for _ in decks)
         with self.database.write() as conn:
+            write_settings(conn, settings or {})
+            stored = read_settings(conn)
             schedule_from = {
                 (r[0], r[1]): int(r[2])
                 for r in conn.execute(
                     f"SELECT deck_id, id, schedule_from FROM cards WHERE deck_id IN ({marks})",
-                    list(deck_ids),
+                    decks,
                 )
             }
             rows = (
-                {
-                    "id": r[0],
-                    "deck_id": r[1],
-                    "card_id": r[2],
-                    "study_day": r[3],
-                    "quality": r[4],
-                    "same_day_repeat": r[5],
-                }
+                replay_row(r, self.database.path)
                 for r in conn.execute(
-                    "SELECT id, deck_id, card_id, study_day, quality, same_day_repeat "
-                    f"FROM reviews WHERE mode = 'review' AND deck_id IN ({marks}) ORDER BY id",
-                    list(deck_ids),
+                    f"SELECT {REPLAY_COLUMNS} FROM reviews "
+                    f"WHERE mode = 'review' AND deck_id IN ({marks}) ORDER BY id",
+                    decks,
                 )
             )
-            states = compute(rows, schedule_from)
+            states = compute(rows, schedule_from, lambda deck_id: spec_of(stored, deck_id))
             write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in schedule_from))
         return len(schedule_from)
 

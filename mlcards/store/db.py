@@ -9,10 +9,11 @@ writes.
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -147,6 +148,77 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         return sqlite3.connect(str(path), timeout=busy_timeout_s(), isolation_level=None)
     except sqlite3.Error as exc:
         raise translate(exc, path) from None
+
+
+_NEW_SUFFIX = ".new"
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by another user
+    return True
+
+
+def _leftovers(path: Path) -> Iterator[Path]:
+    """Temporary databases that a killed ``create_whole`` left beside ``path``."""
+    prefix = f".{path.name}.{_NEW_SUFFIX.strip('.')}-"
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        pid = name[len(prefix) :].split("-", 1)[0].split(".", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            yield path.parent / name
+
+
+def discard(path: Path) -> None:
+    """Remove a temporary file if it is there; a failure (a read-only file system says
+    EROFS even for a file that is not there) is not worth an error of its own."""
+    with suppress(OSError):
+        os.unlink(path)
+
+
+def create_whole(path: Path, build: Callable[[Path], None]) -> None:
+    """Make a new database at ``path`` whole or not at all.
+
+    ``build`` makes it under a temporary name beside ``path`` (same folder, so the final link
+    is atomic); it is synced and then hard-linked into place, which never replaces a file
+    that appeared meanwhile (another mlcards won the race: its database is kept and this one
+    dropped). Temporary databases of killed processes are removed first."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{path.parent}: cannot create the data folder: {exc.strerror}") from None
+    for leftover in _leftovers(path):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            discard(Path(str(leftover) + suffix))
+    temp = path.parent / f".{path.name}{_NEW_SUFFIX}-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        build(temp)
+        _fsync(temp)
+        with suppress(FileExistsError):  # made by another mlcards meanwhile: use that one
+            os.link(temp, path)
+        _fsync(path.parent)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the database: {exc.strerror or exc}") from None
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            discard(Path(str(temp) + suffix))
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class Database:

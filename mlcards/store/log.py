@@ -26,9 +26,12 @@ from mlcards.models import (
     StoredCard,
     utc_iso,
 )
+from mlcards.rules import SchedulerSpec
 from mlcards.store.cards import CARD_SELECT, row_to_scheduled, write_schedules
 from mlcards.store.db import Database
+from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Scope
+from mlcards.store.settings import spec_in
 
 _INSERT = (
     "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
@@ -121,7 +124,8 @@ class ReviewLog:
                 ).fetchone()
                 is not None
             )
-            record = decide(StoredCard(row_to_scheduled(row), answered_today))
+            spec = spec_in(conn, shown.deck_id)
+            record = decide(StoredCard(row_to_scheduled(row), answered_today, spec))
             review_id = self._append(conn, record, row["lapses"])
         return review_id, record
 
@@ -143,13 +147,14 @@ class ReviewLog:
         self,
         review_id: int,
         session: str,
-        rebuild: Callable[[list[dict[str, Any]], int], CachedSchedule | None],
+        rebuild: Callable[[list[dict[str, Any]], int, SchedulerSpec], CachedSchedule | None],
         *,
         clear_leech: bool = False,
         lift_suspension: bool = False,
     ) -> None:
         """Take back an answer of this session: remove its row and rebuild the card's cached
-        schedule from what remains of its log (``rebuild(graded rows, schedule_from)``).
+        schedule from what remains of its log (``rebuild(graded rows, schedule_from, the deck's
+        scheduling spec as stored now)``).
 
         The one exception to the append-only log, and only for the session that wrote it,
         and only while it is the card's latest answer: if another session answered the card
@@ -162,7 +167,12 @@ class ReviewLog:
             row = conn.execute(
                 "SELECT mode, session, deck_id, card_id FROM reviews WHERE id = ?", (review_id,)
             ).fetchone()
-            if row is None or row[1] != session:
+            if row is None:  # the database under the session was replaced (a restore)
+                raise UndoRefused(
+                    "that answer is no longer in the log (the database was restored from a "
+                    "backup since it was given)"
+                )
+            if row[1] != session:
                 raise StoreError("only an answer of the current session can be undone")
             mode, key = row[0], (row[2], row[3])
             latest = conn.execute(
@@ -205,7 +215,8 @@ class ReviewLog:
                     (*key, schedule_from),
                 )
             ]
-            write_schedules(conn, [(key, rebuild(graded, schedule_from) or NEW_SCHEDULE)])
+            rebuilt = rebuild(graded, schedule_from, spec_in(conn, key[0]))
+            write_schedules(conn, [(key, rebuilt or NEW_SCHEDULE)])
 
     def append(self, records: Iterable[ReviewRecord]) -> int:
         """Append many answers in one transaction; returns how many.
@@ -281,18 +292,11 @@ class ReviewLog:
     def replay_rows(self) -> Iterator[dict[str, Any]]:
         """The graded log in order, as ``replay`` reads it, streamed."""
         cursor = self.database.conn.execute(
-            "SELECT id, deck_id, card_id, study_day, quality, same_day_repeat "
-            "FROM reviews WHERE mode = 'review' ORDER BY id"
+            f"SELECT {REPLAY_COLUMNS} FROM reviews WHERE mode = 'review' ORDER BY id"
         )
+        path = self.database.path
         for row in cursor:
-            yield {
-                "id": row[0],
-                "deck_id": row[1],
-                "card_id": row[2],
-                "study_day": row[3],
-                "quality": row[4],
-                "same_day_repeat": row[5],
-            }
+            yield replay_row(row, path)
 
     def rows(self, deck_id: str | None = None) -> Iterator[dict[str, Any]]:
         """Every column of every review, as dicts (for tests and tools)."""

@@ -275,6 +275,20 @@ def _m009_fsrs_state(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN difficulty REAL")
 
 
+def _m010_schedule_settings(db: sqlite_utils.Database) -> None:
+    """The settings that decide schedules live beside the schedules (``store/settings.py``):
+    one row per value set, '' for the global ones."""
+    db.execute(
+        """
+        CREATE TABLE schedule_settings (
+            deck_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (deck_id, key)
+        )"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -285,6 +299,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "review ids are never reused", _m007_review_ids_never_reused),
     Migration(8, "covering index for today's counts", _m008_daily_counts_index),
     Migration(9, "FSRS memory state", _m009_fsrs_state),
+    Migration(10, "scheduling settings in the database", _m010_schedule_settings),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -1,0 +1,102 @@
+"""A new database appears whole or not at all (reliability issue, item 1)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import deck_yaml, mlcards, subprocess_env, write
+
+from mlcards.store import Store
+from mlcards.store.db import create_whole
+
+KILL_RUNS = int(os.environ.get("MLCARDS_KILL_RUNS", "30"))
+
+
+def test_a_build_that_dies_leaves_no_database(tmp_path: Path) -> None:
+    path = tmp_path / "mlcards.db"
+
+    def dies(temp: Path) -> None:
+        temp.write_bytes(b"")  # the start of a database, then the process is gone
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        create_whole(path, dies)
+    assert not path.exists()
+    assert os.listdir(tmp_path) == []
+    with Store.open(path) as store:
+        assert store.schema_version() > 0
+
+
+def test_a_database_made_meanwhile_is_never_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "mlcards.db"
+
+    def other_process_wins(temp: Path) -> None:
+        Store._build_empty(temp)
+        path.write_bytes(b"theirs")
+
+    create_whole(path, other_process_wins)
+    assert path.read_bytes() == b"theirs"
+    assert os.listdir(tmp_path) == ["mlcards.db"]
+
+
+def test_a_killed_processs_temporary_database_is_removed(tmp_path: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    pid = int(dead.stdout)
+    leftover = tmp_path / f".mlcards.db.new-{pid}-deadbeef"
+    leftover.write_bytes(b"half")
+    Path(f"{leftover}-wal").write_bytes(b"half")
+    alive = tmp_path / f".mlcards.db.new-{os.getpid()}-cafef00d"
+    alive.write_bytes(b"being built")  # a creation under way in a live process is left alone
+    with Store.open(tmp_path / "mlcards.db"):
+        pass
+    assert sorted(os.listdir(tmp_path)) == sorted([alive.name, "mlcards.db"])
+
+
+@pytest.mark.slow
+def test_sigkill_while_the_first_import_creates_the_database(tmp_path: Path) -> None:
+    """Killed at random moments of its first command, mlcards leaves no database or a whole
+    one: never an empty file that every later command refuses."""
+    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2", "c3")))
+    home = tmp_path / "home"
+    start = time.monotonic()
+    assert mlcards(home, "--db", str(tmp_path / "timing.db"), "import", str(deck))[0] == 0
+    full = time.monotonic() - start
+    rng = random.Random(11)
+    outcomes = {"none": 0, "whole": 0}
+    for run in range(KILL_RUNS):
+        db = tmp_path / f"run-{run}" / "mlcards.db"
+        child = subprocess.Popen(
+            [sys.executable, "-m", "mlcards", "--db", str(db), "import", str(deck)],
+            env=subprocess_env(home),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if run % 2:
+            time.sleep(rng.uniform(0, full))
+        else:  # the moment a file appears at the database's path (or beside it)
+            deadline = time.monotonic() + full
+            while time.monotonic() < deadline and not (
+                db.parent.exists() and os.listdir(db.parent)
+            ):
+                time.sleep(0.0005)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        if not db.exists():
+            outcomes["none"] += 1
+            continue
+        code, out, err = mlcards(home, "--db", str(db), "status", "--json")
+        assert code == 0, f"run {run}: {out}{err}"
+        outcomes["whole"] += 1
+    assert outcomes["none"] > 0 and outcomes["whole"] > 0, outcomes
