@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from mlcards.rules import (
     DeckRules,
     SchedulerSpec,
 )
+from mlcards.sanitize import quote_path
 
 DB_NAME = "mlcards.db"
 CONFIG_NAME = "config.yaml"
@@ -292,7 +294,8 @@ def save_setting(
 ) -> Settings:
     """Set one value (globally, or for one deck) and write the file atomically."""
     path = path or config_path()
-    return _write(path, *_with_setting(key, value, deck, path))
+    with _locked(path):
+        return _write(path, *_with_setting(key, value, deck, path))
 
 
 def with_setting(
@@ -360,6 +363,11 @@ def unset_setting(key: str, deck: str | None = None, path: Path | None = None) -
     """Remove one value (globally, or one deck's), so the default (or the global value)
     applies again. Returns whether it was set."""
     path = path or config_path()
+    with _locked(path):
+        return _unset(key, deck, path)
+
+
+def _unset(key: str, deck: str | None, path: Path) -> bool:
     settings = load_settings(path)
     document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
     decks = {d: dict(o) for d, o in settings.decks.items()}
@@ -378,6 +386,31 @@ def unset_setting(key: str, deck: str | None = None, path: Path | None = None) -
     return was_set
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One ``config set``/``unset`` at a time reads, changes and writes the file (several at
+    once would each write back what they read, losing the others' changes). A lock file
+    beside it, held with ``flock``; where there is no flock, no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    lock = path.parent / f".{path.name}.lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError(
+            f"{quote_path(path)}: cannot write the settings: {exc.strerror or exc}"
+        ) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _write(path: Path, document: dict[str, Any], decks: dict[str, dict[str, Any]]) -> Settings:
     """Write the values that differ from the defaults, replacing the file atomically; a
     symlinked config.yaml is written through to its target, and stays a link."""
@@ -389,5 +422,7 @@ def _write(path: Path, document: dict[str, Any], decks: dict[str, dict[str, Any]
         target.parent.mkdir(parents=True, exist_ok=True)
         write_text(target, yaml.safe_dump(changed, sort_keys=True))
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write the settings: {exc.strerror or exc}") from None
+        raise OutputError(
+            f"{quote_path(path)}: cannot write the settings: {exc.strerror or exc}"
+        ) from None
     return _parse(changed, str(path))
