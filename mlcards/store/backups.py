@@ -33,7 +33,14 @@ from mlcards.errors import (
 from mlcards.models import Backup
 from mlcards.rules import DEFAULT_ROLLOVER_HOUR
 from mlcards.sanitize import quote_path
-from mlcards.store.db import Database, create_whole, discard, process_alive, translate
+from mlcards.store.db import (
+    Database,
+    create_whole,
+    discard,
+    process_alive,
+    read_only_folder,
+    translate,
+)
 from mlcards.store.migrations import SCHEMA_VERSION
 
 BACKUP_DIR = "backups"
@@ -378,8 +385,11 @@ def _live_or_damaged(db_path: Path) -> Database | None:
     from mlcards.store import Store
 
     if not os.access(db_path, os.R_OK | os.W_OK):
+        why = (
+            "it is on a read-only file system" if read_only_folder(db_path) else "permission denied"
+        )
         raise StoreError(
-            f"{db_path}: cannot read and write the database (permission denied); nothing was "
+            f"{quote_path(db_path)}: cannot read and write the database ({why}); nothing was "
             "restored"
         )
     try:

@@ -26,6 +26,7 @@ from mlcards.errors import (
     StoreError,
     UsageError,
 )
+from mlcards.sanitize import quote_path
 from mlcards.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -95,6 +96,15 @@ def refuse_empty_or_truncated(path: Path) -> None:
         )
 
 
+def read_only_folder(path: Path) -> bool:
+    """The database's folder is on a read-only file system (SQLite then says only "unable to
+    open database file": a WAL database writes its shared-memory file beside it)."""
+    try:
+        return bool(os.statvfs(Path(path).parent).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
 def translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
     """An SQLite error as the error a user sees: disk full, busy, read-only, damaged..."""
     text = str(exc)
@@ -109,8 +119,11 @@ def translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
         return BusyError(f"{path}: the database is busy (another mlcards is writing); try again")
     if "full" in lowered:
         return StoreError(f"{path}: disk full; nothing was written by this step")
-    if "readonly" in lowered or "read-only" in lowered:
-        return StoreError(f"{path}: the database is read-only")
+    if "readonly" in lowered or "read-only" in lowered or read_only_folder(path):
+        return StoreError(
+            f"{quote_path(path)}: the database is read-only (or the file system it is on is): "
+            "nothing was written"
+        )
     if "not a database" in lowered or "malformed" in lowered:
         return StoreError(
             f"{path}: not an mlcards database, or it is damaged ({text}); it was left "
