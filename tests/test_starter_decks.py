@@ -51,6 +51,11 @@ AREA_TAGS = (
     "generative-models",
     "reinforcement-learning",
     "training-systems",
+    "backprop-autodiff",
+    "losses-outputs",
+    "shift-uncertainty",
+    "optimization-conditioning-hpo",
+    "kernels-mixtures",
 )
 # The starter decks are named after their area: decks/<area>.yaml with deck id <area>.
 STARTER_FILES = tuple(f"{area}.yaml" for area in AREA_TAGS)
