@@ -183,6 +183,31 @@ STOP_WORDS: Final = ARTICLES | frozenset(
 )
 """Words left out of the word sets that the convergence, duplicate and giveaway rules compare."""
 
+STEM_BOILERPLATE: Final = frozenset(
+    [
+        "which",
+        "what",
+        "how",
+        "why",
+        "select",
+        "all",
+        "apply",
+        "statements",
+        "correct",
+        "true",
+        "accurate",
+        "following",
+        "these",
+        "does",
+        "do",
+        "should",
+        "most",
+        "best",
+    ]
+)
+"""Words of a stem's closing question ("Which statements are correct? Select all that
+apply.") that ``duplicate-stem`` and ``giveaway`` leave out: every card shares them."""
+
 CODES: Final = (
     "key-longest",
     "absolute-words",
@@ -660,7 +685,8 @@ def _select_all_finding(deck: Deck) -> str | None:
 
 
 def _stem_words(card: Card) -> list[str]:
-    return [w for w in normalise(card.question).split() if w not in STOP_WORDS]
+    words = normalise(card.question).split()
+    return [w for w in words if w not in STOP_WORDS and w not in STEM_BOILERPLATE]
 
 
 def _card_words(card: Card) -> frozenset[str]:
@@ -827,6 +853,15 @@ def _longest_summary(wins: int, single: int) -> str:
     return f"pick the longest wins {wins} of {single} single-answer cards ({wins / single:.0%})"
 
 
+def _select_all_summary(right: int, measured: int, expected: float) -> str:
+    if not measured:
+        return ""
+    return (
+        f"; the longest statement is right on {right} of {measured} select-all cards "
+        f"({right / measured:.0%}, {expected:.0%} expected)"
+    )
+
+
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -836,16 +871,23 @@ def format_report(report: LintReport) -> list[str]:
     lines = [format_warning(w) for w in report.warnings]
     per_deck = Counter(w.deck_id for w in report.warnings)
     for deck in report.decks:
+        select_all = _select_all_summary(
+            deck.select_all_longest_right, deck.select_all, deck.select_all_expected_share
+        )
         lines.append(
             f"{deck.path}: {deck.deck_id}: {_plural(deck.cards, 'card')}, "
             f"{_plural(per_deck[deck.deck_id], 'warning')}; "
             f"{_longest_summary(deck.longest_wins, deck.single_answer)}"
+            f"{select_all}"
         )
     codes = ", ".join(f"{code} {n}" for code, n in report.by_code.items())
+    measured = report.select_all
+    expected = float(report.select_all_expected) / measured if measured else 0.0
     lines.append(
         f"total: {_plural(len(report.decks), 'deck')}, {_plural(report.cards, 'card')}, "
         f"{_plural(len(report.warnings), 'warning')}{f' ({codes})' if codes else ''}; "
         f"{_longest_summary(report.longest_wins, report.single_answer)}"
+        f"{_select_all_summary(report.select_all_longest_right, report.select_all, expected)}"
     )
     return lines
 
