@@ -2,9 +2,12 @@
 
 Multiple-choice items leak their answer through form as much as through content: the key is
 the longest or most qualified choice, the distractors carry the absolute words, two choices
-say the same thing, one choice is a part of another. This module flags those cues in
-validated decks (``mlcards.deck.load_decks``), one warning per finding, each with a short
-code and a message saying what was measured.
+say the same thing, one choice is a part of another, the key is the choice the others vary
+around, another card's stem states the answer. This module flags those cues in validated
+decks (``mlcards.deck.load_decks``), one warning per finding, each with a short code and a
+message saying what was measured. The per-card rules look for a cue strong enough to answer
+one card; the set-level rules look for a heuristic ("pick the longest") that wins more often
+than chance over many cards, which no single card shows.
 
 Per card:
 
@@ -24,6 +27,21 @@ Per card:
     that are already duplicates are not reported again.
 ``no-explanation`` / ``no-reference``
     The explanation is empty (whitespace only) / the card lists no reference.
+``hedge-only-key``
+    A single-answer card whose key has a hedge word (``HEDGE_WORDS``: may, might, can,
+    could, often, usually, tends...; whole words, any case) while no distractor has one: the
+    careful-sounding choice gives itself away.
+``convergence``
+    A single-answer card whose key strictly shares the most *parts* with the other choices.
+    A choice's parts are the normalised pieces between ``;``, ``+`` and commas or full stops
+    not inside a number ("70% of the variance; error 3.0" has two); a choice's score is the
+    number of (part, other choice) pairs it shares. When choices are built by varying parts
+    ({70%, 40%} x {3.0, 7.0}) and the key holds every majority part, a learner picks it
+    without knowing anything; a 2x2 design, each part in two choices, gives no such cue.
+    Prose choices, one part each, rarely share a part, so the rule stays quiet on them.
+``statement-longest``
+    A select-all card whose longest right statement is more than ``KEY_LENGTH_RATIO`` (1.3)
+    times as long as its longest wrong one.
 
 Per deck:
 
@@ -31,12 +49,33 @@ Per deck:
     The deck has two or more select-all cards and every one of them has the same number of
     correct choices. Reported with an empty card id and line 1 (the deck has no other line).
 
-Over everything linted:
+Across cards (every pair of cards linted, in any decks; reported on the later card):
+
+``duplicate-stem``
+    Two cards whose content words (stem plus right choices; stop words and the boilerplate
+    of a closing question such as "Which statements are correct? Select all that apply."
+    left out) have a Jaccard index of at least ``STEM_JACCARD_LIMIT`` (0.35): near-copies,
+    or the same fact asked twice.
+``giveaway``
+    A card's stem contains, as a run of content words, another card's right choice or one of
+    its parts, of at least ``GIVEAWAY_MIN_WORDS`` (4) content words, or 3 when one holds a
+    digit ("2 for fp16 weights").
+
+Over everything linted (reported with an empty path, deck id and card id and line 0):
 
 ``longest-wins``
-    "Pick the strictly longest choice" answers more than ``LONGEST_WINS_LIMIT`` (35%) of the
-    single-answer cards. A card with a tie for the longest choice is not a win. Reported with
-    an empty path, deck id and card id and line 0.
+    "Pick the strictly longest choice" answers more than ``LONGEST_WINS_LIMIT`` (30%; chance
+    is 25% with four choices) of the single-answer cards. A card with a tie for the longest
+    choice is not a win.
+``convergence-wins``
+    "Pick the choice sharing the most content words with the others" (strictly; words as
+    for ``convergence`` but whole choices, not parts) answers more than
+    ``CONVERGENCE_WINS_LIMIT`` (30%) of the single-answer cards.
+``select-all-longest``
+    On select-all cards with a strictly longest statement, that statement is a right one
+    more often than expected by more than ``SELECT_ALL_LONGEST_MARGIN`` (10 points). The
+    expected share is the mean, over those cards, of each card's share of right statements.
+    Needs at least ``SELECT_ALL_LONGEST_MIN_CARDS`` (10) such cards.
 
 Normalising a choice (for the two choice-comparison rules): lowercase; drop the apostrophe
 inside a word (``can't`` -> ``cant``); replace every other punctuation character (Unicode
@@ -47,7 +86,7 @@ drop the articles a, an, the; join with single spaces. Mathematical symbols (``<
 ``=``, ``+``...) are kept, so ``x > 0`` and ``x < 0`` stay different.
 
 Thresholds are exact fractions, so a key exactly 1.3x as long as its longest distractor and
-a share of exactly 35% do not warn.
+a share of exactly 30% do not warn (a stem Jaccard index of exactly 0.35 does).
 
 ``LintReport.to_dict()`` returns JSON-able values (typed as ``ReportDict``) with these keys:
 
@@ -55,11 +94,14 @@ a share of exactly 35% do not warn.
   and ``message`` (the fields of ``LintWarning``);
 - ``decks``: a list of objects with ``deck_id``, ``path``, ``cards``, ``single_answer``,
   ``longest_wins`` and ``longest_wins_share`` (a float from 0 to 1; 0 when the deck has no
-  single-answer card);
-- ``totals``: ``decks``, ``cards``, ``single_answer``, ``longest_wins``,
-  ``longest_wins_share`` and ``warnings`` (counts over everything linted);
+  single-answer card), ``convergence_wins`` and ``convergence_wins_share``, ``select_all``
+  (select-all cards with a strictly longest statement), ``select_all_longest_right``,
+  ``select_all_longest_right_share`` and ``select_all_expected_share``;
+- ``totals``: the same counts and shares over everything linted, ``decks`` and ``warnings``;
 - ``by_code``: the number of warnings per code, for the codes that occurred;
-- ``limits``: ``key_length_ratio`` (1.3) and ``longest_wins_share`` (0.35), as floats.
+- ``limits``: ``key_length_ratio`` (1.3), ``longest_wins_share`` (0.3),
+  ``convergence_wins_share`` (0.3), ``select_all_longest_margin`` (0.1) and
+  ``stem_jaccard`` (0.35), as floats.
 
 Command line: ``mlcards lint [--strict] [--json] PATH...`` prints the report (text,
 or the JSON above) and exits 0, or 1 with ``--strict`` when there is any warning, 65 when a
@@ -82,9 +124,31 @@ from mlcards.models import Card, Choice, Deck
 KEY_LENGTH_RATIO: Final = Fraction(13, 10)
 """``key-longest`` fires when len(key) > KEY_LENGTH_RATIO * len(longest distractor)."""
 
-LONGEST_WINS_LIMIT: Final = Fraction(35, 100)
+LONGEST_WINS_LIMIT: Final = Fraction(30, 100)
 """``longest-wins`` fires when the share of single-answer cards won by the longest choice is
-above this."""
+above this (chance is 25% with four choices)."""
+
+CONVERGENCE_WINS_LIMIT: Final = Fraction(30, 100)
+"""``convergence-wins`` fires when "pick the choice sharing the most words with the others"
+answers a larger share of single-answer cards than this."""
+
+SELECT_ALL_LONGEST_MARGIN: Final = Fraction(10, 100)
+"""``select-all-longest`` fires when the longest statement is a right one on a share of
+select-all cards more than this above the share expected from their right statements."""
+
+SELECT_ALL_LONGEST_MIN_CARDS: Final = 10
+"""``select-all-longest`` needs at least this many select-all cards with a strictly longest
+statement: below that, one card moves the share by more than the margin."""
+
+STEM_JACCARD_LIMIT: Final = Fraction(35, 100)
+"""``duplicate-stem`` fires when two cards' content words (stem plus right choices) have a
+Jaccard index of at least this. Unrelated cards of the bundled decks stay below 0.2; the
+three copies of the 16-bytes-per-parameter computation reached 0.38."""
+
+GIVEAWAY_MIN_WORDS: Final = 4
+"""``giveaway`` looks only for key texts (or key parts) of at least this many content words
+(3 when one of them holds a digit), so a short key ("0.40", "held-out set") found in another
+stem is not reported."""
 
 ABSOLUTE_WORDS: Final = (
     "always",
@@ -97,7 +161,94 @@ ABSOLUTE_WORDS: Final = (
     "guaranteed",
 )
 
+HEDGE_WORDS: Final = (
+    "may",
+    "might",
+    "can",
+    "could",
+    "often",
+    "usually",
+    "typically",
+    "generally",
+    "tends",
+    "tend",
+    "likely",
+    "sometimes",
+    "somewhat",
+    "roughly",
+    "approximately",
+    "mostly",
+    "probably",
+    "partly",
+    "largely",
+    "mainly",
+)
+"""Qualifiers a careful (and so, to a test-wise reader, a right) choice carries. "about" and
+"around" are left out: in these decks they mostly mark a rounded number, not a hedge."""
+
 ARTICLES: Final = frozenset({"a", "an", "the"})
+
+STOP_WORDS: Final = ARTICLES | frozenset(
+    [
+        "of",
+        "to",
+        "in",
+        "is",
+        "and",
+        "or",
+        "for",
+        "on",
+        "by",
+        "it",
+        "its",
+        "with",
+        "as",
+        "at",
+        "be",
+        "are",
+        "that",
+        "this",
+        "than",
+        "from",
+        "into",
+        "their",
+        "they",
+        "them",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "each",
+        "per",
+    ]
+)
+"""Words left out of the word sets that the convergence, duplicate and giveaway rules compare."""
+
+STEM_BOILERPLATE: Final = frozenset(
+    [
+        "which",
+        "what",
+        "how",
+        "why",
+        "select",
+        "all",
+        "apply",
+        "statements",
+        "correct",
+        "true",
+        "accurate",
+        "following",
+        "these",
+        "does",
+        "do",
+        "should",
+        "most",
+        "best",
+    ]
+)
+"""Words of a stem's closing question ("Which statements are correct? Select all that
+apply.") that ``duplicate-stem`` and ``giveaway`` leave out: every card shares them."""
 
 CODES: Final = (
     "key-longest",
@@ -106,8 +257,15 @@ CODES: Final = (
     "substring-choice",
     "no-explanation",
     "no-reference",
+    "hedge-only-key",
+    "convergence",
+    "statement-longest",
     "select-all-count",
+    "duplicate-stem",
+    "giveaway",
     "longest-wins",
+    "convergence-wins",
+    "select-all-longest",
 )
 """Every warning code, in the order the rules run."""
 
@@ -115,7 +273,13 @@ _ABSOLUTE = re.compile(
     r"(?<!\w)(" + "|".join(re.escape(w) for w in ABSOLUTE_WORDS) + r")(?!\w)",
     re.IGNORECASE,
 )
+_HEDGE = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(w) for w in HEDGE_WORDS) + r")(?!\w)", re.IGNORECASE
+)
 _INNER_APOSTROPHE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
+# Where a choice splits into parts: ; + and sentence ends, and commas and full stops that
+# are not inside a number.
+_PART_SEPARATOR = re.compile(r"[;+]|(?<!\d)[.,]|[.,](?!\d)")
 
 
 class WarningDict(TypedDict):
@@ -134,6 +298,12 @@ class DeckDict(TypedDict):
     single_answer: int
     longest_wins: int
     longest_wins_share: float
+    convergence_wins: int
+    convergence_wins_share: float
+    select_all: int
+    select_all_longest_right: int
+    select_all_longest_right_share: float
+    select_all_expected_share: float
 
 
 class TotalsDict(TypedDict):
@@ -142,12 +312,21 @@ class TotalsDict(TypedDict):
     single_answer: int
     longest_wins: int
     longest_wins_share: float
+    convergence_wins: int
+    convergence_wins_share: float
+    select_all: int
+    select_all_longest_right: int
+    select_all_longest_right_share: float
+    select_all_expected_share: float
     warnings: int
 
 
 class LimitsDict(TypedDict):
     key_length_ratio: float
     longest_wins_share: float
+    convergence_wins_share: float
+    select_all_longest_margin: float
+    stem_jaccard: float
 
 
 class ReportDict(TypedDict):
@@ -191,10 +370,31 @@ class DeckLint:
     single_answer: int
     longest_wins: int
     """Single-answer cards whose key is strictly longer than every other choice."""
+    convergence_wins: int = 0
+    """Single-answer cards whose key strictly shares the most words with the other choices."""
+    select_all: int = 0
+    """Select-all cards with a strictly longest statement (the others are not counted)."""
+    select_all_longest_right: int = 0
+    """Of those, the cards whose strictly longest statement is a right one."""
+    select_all_expected: Fraction = Fraction(0)
+    """The number of those expected by chance: the sum of each card's share of right
+    statements."""
 
     @property
     def longest_wins_share(self) -> float:
         return _share(self.longest_wins, self.single_answer)
+
+    @property
+    def convergence_wins_share(self) -> float:
+        return _share(self.convergence_wins, self.single_answer)
+
+    @property
+    def select_all_longest_right_share(self) -> float:
+        return _share(self.select_all_longest_right, self.select_all)
+
+    @property
+    def select_all_expected_share(self) -> float:
+        return float(self.select_all_expected) / self.select_all if self.select_all else 0.0
 
     def to_dict(self) -> DeckDict:
         return {
@@ -204,6 +404,12 @@ class DeckLint:
             "single_answer": self.single_answer,
             "longest_wins": self.longest_wins,
             "longest_wins_share": self.longest_wins_share,
+            "convergence_wins": self.convergence_wins,
+            "convergence_wins_share": self.convergence_wins_share,
+            "select_all": self.select_all,
+            "select_all_longest_right": self.select_all_longest_right,
+            "select_all_longest_right_share": self.select_all_longest_right_share,
+            "select_all_expected_share": self.select_all_expected_share,
         }
 
 
@@ -229,6 +435,22 @@ class LintReport:
         return _share(self.longest_wins, self.single_answer)
 
     @property
+    def convergence_wins(self) -> int:
+        return sum(d.convergence_wins for d in self.decks)
+
+    @property
+    def select_all(self) -> int:
+        return sum(d.select_all for d in self.decks)
+
+    @property
+    def select_all_longest_right(self) -> int:
+        return sum(d.select_all_longest_right for d in self.decks)
+
+    @property
+    def select_all_expected(self) -> Fraction:
+        return sum((d.select_all_expected for d in self.decks), Fraction(0))
+
+    @property
     def by_code(self) -> dict[str, int]:
         """Warnings per code, in the order of CODES, for the codes that occurred."""
         counts = Counter(w.code for w in self.warnings)
@@ -244,12 +466,25 @@ class LintReport:
                 "single_answer": self.single_answer,
                 "longest_wins": self.longest_wins,
                 "longest_wins_share": self.longest_wins_share,
+                "convergence_wins": self.convergence_wins,
+                "convergence_wins_share": _share(self.convergence_wins, self.single_answer),
+                "select_all": self.select_all,
+                "select_all_longest_right": self.select_all_longest_right,
+                "select_all_longest_right_share": _share(
+                    self.select_all_longest_right, self.select_all
+                ),
+                "select_all_expected_share": (
+                    float(self.select_all_expected) / self.select_all if self.select_all else 0.0
+                ),
                 "warnings": len(self.warnings),
             },
             "by_code": self.by_code,
             "limits": {
                 "key_length_ratio": float(KEY_LENGTH_RATIO),
                 "longest_wins_share": float(LONGEST_WINS_LIMIT),
+                "convergence_wins_share": float(CONVERGENCE_WINS_LIMIT),
+                "select_all_longest_margin": float(SELECT_ALL_LONGEST_MARGIN),
+                "stem_jaccard": float(STEM_JACCARD_LIMIT),
             },
         }
 
@@ -315,6 +550,74 @@ def longest_choice_wins(card: Card) -> bool:
     return all(lengths[key] > n for cid, n in lengths.items() if cid != key)
 
 
+def hedge_words(text: str) -> list[str]:
+    """The hedge words in ``text``, lowercased, in order of appearance, without repeats."""
+    found: list[str] = []
+    for match in _HEDGE.finditer(text):
+        word = match.group(1).lower()
+        if word not in found:
+            found.append(word)
+    return found
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The normalised words of ``text`` without the stop words."""
+    return frozenset(w for w in normalise(text).split() if w not in STOP_WORDS)
+
+
+def parts(text: str) -> list[str]:
+    """The parts of a choice, normalised and without empty ones: the pieces between ``;``,
+    ``+`` and commas or full stops that are not inside a number. "70% of the variance; error
+    3.0" has the parts "70% of variance" and "error 3.0"."""
+    pieces = (normalise(p) for p in _PART_SEPARATOR.split(text.replace("\u2019", "'")))
+    return [p for p in pieces if p]
+
+
+def _sharing_scores(sets: dict[str, frozenset[str]]) -> dict[str, int]:
+    """For each choice, how many (part, other choice) pairs it shares: the sum over its
+    distinct parts of the number of other choices that also have the part."""
+    counts = Counter(item for items in sets.values() for item in items)
+    return {cid: sum(counts[item] - 1 for item in items) for cid, items in sets.items()}
+
+
+def _strict_top(scores: dict[str, int], key: str) -> bool:
+    return scores[key] > 0 and all(scores[key] > n for cid, n in scores.items() if cid != key)
+
+
+def convergence_wins(card: Card) -> bool:
+    """Whether "pick the choice sharing the most content words with the others" answers this
+    single-answer card (strictly: a tie is no win)."""
+    if card.multiple or len(card.answer) != 1:
+        return False
+    scores = _sharing_scores({c.id: content_words(c.text) for c in card.choices})
+    return _strict_top(scores, card.answer[0])
+
+
+def part_convergence(card: Card) -> dict[str, int] | None:
+    """The part-sharing scores of a single-answer card whose key strictly shares the most
+    parts with the other choices, or None."""
+    if card.multiple or len(card.answer) != 1:
+        return None
+    scores = _sharing_scores({c.id: frozenset(parts(c.text)) for c in card.choices})
+    return scores if _strict_top(scores, card.answer[0]) else None
+
+
+def select_all_longest(card: Card) -> bool | None:
+    """On a select-all card, whether its strictly longest statement is a right one; None when
+    two statements tie for the longest (or the card is single-answer)."""
+    if not card.multiple:
+        return None
+    lengths = sorted((_length(c), c.id) for c in card.choices)
+    if len(lengths) < 2 or lengths[-1][0] == lengths[-2][0]:
+        return None
+    return lengths[-1][1] in card.answer
+
+
+def jaccard(first: frozenset[str], second: frozenset[str]) -> Fraction:
+    union = first | second
+    return Fraction(len(first & second), len(union)) if union else Fraction(0)
+
+
 # -- the rules --------------------------------------------------------------------------------
 
 
@@ -376,6 +679,40 @@ def _card_findings(card: Card) -> list[tuple[str, str]]:
         findings.append(("no-explanation", "the explanation is empty"))
     if not card.references:
         findings.append(("no-reference", "the card has no reference"))
+
+    if not card.multiple and len(correct) == 1 and distractors:
+        hedges = hedge_words(correct[0].text)
+        if hedges and not any(hedge_words(c.text) for c in distractors):
+            findings.append(
+                (
+                    "hedge-only-key",
+                    f"only the key ({correct[0].id}) is hedged ({', '.join(hedges)}); "
+                    "no distractor carries a qualifier",
+                )
+            )
+        scores = part_convergence(card)
+        if scores is not None:
+            listed = ", ".join(f"{cid} {n}" for cid, n in scores.items())
+            findings.append(
+                (
+                    "convergence",
+                    f"the key ({correct[0].id}) shares the most parts with the other choices "
+                    f"({listed}); balance the parts so each appears equally often",
+                )
+            )
+
+    if card.multiple and correct and distractors:
+        right = max(correct, key=_length)
+        wrong = max(distractors, key=_length)
+        if _length(right) > KEY_LENGTH_RATIO * _length(wrong):
+            findings.append(
+                (
+                    "statement-longest",
+                    f"the longest right statement ({right.id}, {_length(right)} characters) is "
+                    f"more than {float(KEY_LENGTH_RATIO):g}x as long as the longest wrong one "
+                    f"({wrong.id}, {_length(wrong)})",
+                )
+            )
     return findings
 
 
@@ -389,6 +726,80 @@ def _select_all_finding(deck: Deck) -> str | None:
     return None
 
 
+def _stem_words(card: Card) -> list[str]:
+    words = normalise(card.question).split()
+    return [w for w in words if w not in STOP_WORDS and w not in STEM_BOILERPLATE]
+
+
+def _card_words(card: Card) -> frozenset[str]:
+    """What ``duplicate-stem`` compares: the content words of the stem and the right choices
+    (two cards with different stems that teach the same fact share their key's words)."""
+    words = set(_stem_words(card))
+    for choice in card.choices:
+        if choice.id in card.answer:
+            words |= content_words(choice.text)
+    return frozenset(words)
+
+
+def _key_texts(card: Card) -> list[list[str]]:
+    """The right choices of a card and their parts, as content-word runs long enough for
+    ``giveaway``."""
+    runs: list[list[str]] = []
+    for choice in card.choices:
+        if choice.id not in card.answer:
+            continue
+        for text in [choice.text, *parts(choice.text)]:
+            run = [w for w in normalise(text).split() if w not in STOP_WORDS]
+            words = [w for w in run if any(ch.isalnum() for ch in w)]
+            needed = GIVEAWAY_MIN_WORDS - any(ch.isdigit() for w in words for ch in w)
+            if len(words) >= needed and run not in runs:
+                runs.append(run)
+    return runs
+
+
+def _cross_card_warnings(decks: Sequence[Deck]) -> list[LintWarning]:
+    """``duplicate-stem`` and ``giveaway`` over every pair of cards linted, each reported on
+    the later card (in deck order, then line order)."""
+    cards = [(deck, card) for deck in decks for card in deck.cards]
+    stems = [_card_words(card) for _, card in cards]
+    runs = [" " + " ".join(_stem_words(card)) + " " for _, card in cards]
+    keys = [_key_texts(card) for _, card in cards]
+    warnings: list[LintWarning] = []
+    for j, (deck_j, card_j) in enumerate(cards):
+        for i, (deck_i, card_i) in enumerate(cards):
+            if i == j:
+                continue
+            if i < j:
+                similarity = jaccard(stems[i], stems[j])
+                if similarity >= STEM_JACCARD_LIMIT:
+                    warnings.append(
+                        LintWarning(
+                            deck_j.path,
+                            card_j.line,
+                            deck_j.id,
+                            card_j.id,
+                            "duplicate-stem",
+                            f"the stem and key share {float(similarity):.0%} of their words with "
+                            f"{deck_i.id}/{card_i.id} ({deck_i.path}:{card_i.line}); merge the "
+                            "cards or make them ask different things",
+                        )
+                    )
+            given = next((run for run in keys[i] if f" {' '.join(run)} " in runs[j]), None)
+            if given is not None:
+                warnings.append(
+                    LintWarning(
+                        deck_j.path,
+                        card_j.line,
+                        deck_j.id,
+                        card_j.id,
+                        "giveaway",
+                        f"the stem contains {' '.join(given)!r}, the answer of "
+                        f"{deck_i.id}/{card_i.id} ({deck_i.path}:{card_i.line})",
+                    )
+                )
+    return warnings
+
+
 def lint_deck(deck: Deck) -> tuple[list[LintWarning], DeckLint]:
     warnings: list[LintWarning] = []
     message = _select_all_finding(deck)
@@ -398,12 +809,20 @@ def lint_deck(deck: Deck) -> tuple[list[LintWarning], DeckLint]:
         for code, text in _card_findings(card):
             warnings.append(LintWarning(deck.path, card.line, deck.id, card.id, code, text))
     single = [c for c in deck.cards if not c.multiple]
+    measured = [(c, select_all_longest(c)) for c in deck.cards if c.multiple]
+    measured = [(c, right) for c, right in measured if right is not None]
     summary = DeckLint(
         deck_id=deck.id,
         path=deck.path,
         cards=len(deck.cards),
         single_answer=len(single),
         longest_wins=sum(longest_choice_wins(c) for c in single),
+        convergence_wins=sum(convergence_wins(c) for c in single),
+        select_all=len(measured),
+        select_all_longest_right=sum(bool(right) for _, right in measured),
+        select_all_expected=sum(
+            (Fraction(len(c.answer), len(c.choices)) for c, _ in measured), Fraction(0)
+        ),
     )
     return warnings, summary
 
@@ -416,21 +835,48 @@ def lint_decks(decks: Sequence[Deck]) -> LintReport:
         deck_warnings, summary = lint_deck(deck)
         warnings.extend(deck_warnings)
         summaries.append(summary)
-    wins = sum(s.longest_wins for s in summaries)
-    single = sum(s.single_answer for s in summaries)
+    warnings.extend(_cross_card_warnings(decks))
+    report = LintReport((), tuple(summaries))
+    wins, single = report.longest_wins, report.single_answer
     if single and Fraction(wins, single) > LONGEST_WINS_LIMIT:
         warnings.append(
-            LintWarning(
-                "",
-                0,
-                "",
-                "",
+            _overall(
                 "longest-wins",
                 f"pick the longest wins {wins} of {single} single-answer cards "
                 f"({wins / single:.1%}), above the {float(LONGEST_WINS_LIMIT):.0%} limit",
             )
         )
+    converging = report.convergence_wins
+    if single and Fraction(converging, single) > CONVERGENCE_WINS_LIMIT:
+        warnings.append(
+            _overall(
+                "convergence-wins",
+                f"pick the choice sharing the most words with the others wins {converging} of "
+                f"{single} single-answer cards ({converging / single:.1%}), above the "
+                f"{float(CONVERGENCE_WINS_LIMIT):.0%} limit",
+            )
+        )
+    measured, right = report.select_all, report.select_all_longest_right
+    expected = report.select_all_expected
+    if (
+        measured >= SELECT_ALL_LONGEST_MIN_CARDS
+        and Fraction(right, measured) > expected / measured + SELECT_ALL_LONGEST_MARGIN
+    ):
+        warnings.append(
+            _overall(
+                "select-all-longest",
+                f"the longest statement is a right one on {right} of {measured} select-all "
+                f"cards ({right / measured:.1%}), against {float(expected / measured):.1%} "
+                f"expected from their share of right statements; the limit is "
+                f"{float(SELECT_ALL_LONGEST_MARGIN):.0%} above that",
+            )
+        )
     return LintReport(tuple(warnings), tuple(summaries))
+
+
+def _overall(code: str, message: str) -> LintWarning:
+    """A report-level warning: no path, deck, card or line."""
+    return LintWarning("", 0, "", "", code, message)
 
 
 # -- text output ------------------------------------------------------------------------------
@@ -449,6 +895,15 @@ def _longest_summary(wins: int, single: int) -> str:
     return f"pick the longest wins {wins} of {single} single-answer cards ({wins / single:.0%})"
 
 
+def _select_all_summary(right: int, measured: int, expected: float) -> str:
+    if not measured:
+        return ""
+    return (
+        f"; the longest statement is right on {right} of {measured} select-all cards "
+        f"({right / measured:.0%}, {expected:.0%} expected)"
+    )
+
+
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -458,16 +913,23 @@ def format_report(report: LintReport) -> list[str]:
     lines = [format_warning(w) for w in report.warnings]
     per_deck = Counter(w.deck_id for w in report.warnings)
     for deck in report.decks:
+        select_all = _select_all_summary(
+            deck.select_all_longest_right, deck.select_all, deck.select_all_expected_share
+        )
         lines.append(
             f"{deck.path}: {deck.deck_id}: {_plural(deck.cards, 'card')}, "
             f"{_plural(per_deck[deck.deck_id], 'warning')}; "
             f"{_longest_summary(deck.longest_wins, deck.single_answer)}"
+            f"{select_all}"
         )
     codes = ", ".join(f"{code} {n}" for code, n in report.by_code.items())
+    measured = report.select_all
+    expected = float(report.select_all_expected) / measured if measured else 0.0
     lines.append(
         f"total: {_plural(len(report.decks), 'deck')}, {_plural(report.cards, 'card')}, "
         f"{_plural(len(report.warnings), 'warning')}{f' ({codes})' if codes else ''}; "
         f"{_longest_summary(report.longest_wins, report.single_answer)}"
+        f"{_select_all_summary(report.select_all_longest_right, report.select_all, expected)}"
     )
     return lines
 

@@ -10,7 +10,8 @@ Four layers:
   select-all cards, references, tagging, terminal-friendly lengths, spread of answer keys);
 * every deck loads with ``mlcards.deck.load_deck`` once that module exists;
 * the BatchNorm card, which encodes a published question, still matches its source word for
-  word (skipped when the source text is not next to the repository).
+  word (a copy of the source is kept in tests/data/batchnorm-question.txt), gives choice 1
+  feedback and carries the ``contested`` tag.
 
 The validator below is itself tested against broken decks, so a check that silently stops
 working shows up as a failure.
@@ -30,10 +31,8 @@ import yaml
 DECKS_DIR = Path(__file__).resolve().parents[1] / "decks"
 TAGS_FILE = DECKS_DIR / "TAGS.md"
 SCHEMA_FILE = DECKS_DIR / "deck.schema.json"
-# The published question behind decks/batchnorm.yaml, kept outside the repository.
-BATCHNORM_SOURCE = (
-    Path(__file__).resolve().parents[2] / "shared" / "source" / "batchnorm-question.txt"
-)
+# The published question behind decks/batchnorm.yaml, copied byte for byte into the repository.
+BATCHNORM_SOURCE = Path(__file__).resolve().parent / "data" / "batchnorm-question.txt"
 BATCHNORM_CARD = ("batchnorm.yaml", "batchnorm-placement")
 
 AREA_TAGS = (
@@ -75,7 +74,7 @@ SELECT_ALL = re.compile(r"select\s+all\s+that\s+apply", re.IGNORECASE)
 DECK_REQUIRED, DECK_OPTIONAL = {"id", "name", "cards"}, {"description"}
 CARD_REQUIRED = {"id", "question", "choices", "answer", "explanation"}
 CARD_OPTIONAL = {"title", "references", "tags", "source"}
-CHOICE_KEYS = {"id", "text"}
+CHOICE_KEYS, CHOICE_OPTIONAL = {"id", "text"}, {"feedback"}
 REFERENCE_KEYS = {"title", "url"}
 SOURCE_KEYS = {"published", "author", "url"}
 PLAIN_TAGS = {None, "!"}
@@ -211,9 +210,10 @@ def card_problems(card: dict[str, Any], where: str) -> list[str]:
         if not isinstance(choice, dict):
             problems.append(f"{choice_where}: a choice must be a mapping with id and text")
             continue
-        _check_keys(problems, choice_where, choice, CHOICE_KEYS, set())
+        _check_keys(problems, choice_where, choice, CHOICE_KEYS, CHOICE_OPTIONAL)
         _check_slug(problems, choice_where, choice, "id")
         _check_text(problems, choice_where, choice, "text")
+        _check_text(problems, choice_where, choice, "feedback")
         choice_ids.append(choice.get("id"))
     for choice_id, count in Counter(choice_ids).items():
         if count > 1:
@@ -592,7 +592,7 @@ def test_load_deck_accepts(path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# 5. The published BatchNorm question stays word for word (skipped without its source)
+# 5. The published BatchNorm question stays word for word
 
 TYPOGRAPHIC_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -647,8 +647,6 @@ def _batchnorm_card() -> dict[str, Any]:
 
 
 def _batchnorm_source() -> str:
-    if not BATCHNORM_SOURCE.is_file():
-        pytest.skip(f"{BATCHNORM_SOURCE} is not available (an installed copy may lack it)")
     return BATCHNORM_SOURCE.read_text(encoding="utf-8")
 
 
@@ -658,6 +656,34 @@ def test_batchnorm_card_matches_its_published_source() -> None:
     problems = source_fidelity_problems(card, source_text)
     assert not problems, f"{BATCHNORM_CARD[0]} {card['id']}:\n" + "\n".join(problems)
     assert card["answer"] == card["choices"][1]["id"], "the source's answer is choice 2"
+
+
+def test_batchnorm_source_copy_is_the_published_text() -> None:
+    """The copy keeps the source's typography (curly quotes, the "previous's" slip), so it
+    was not retyped."""
+    text = _batchnorm_source()
+    assert text.startswith("A morning walk\n")
+    assert "after the previous\u2019s layer activation function" in text
+    assert "\u201cBusting the Myth About Batch Normalization\u201d" in text
+
+
+def test_batchnorm_card_is_marked_contested_and_defends_choice_1() -> None:
+    """Choice 1 (the original paper's placement) is graded wrong by the published key, so
+    the card says why it is defensible, and carries the tag that lets learners skip it."""
+    card = _batchnorm_card()
+    assert "contested" in card["tags"]
+    first = card["choices"][0]
+    assert first["id"] != card["answer"]
+    feedback = first.get("feedback", "")
+    assert "defensible" in feedback and "Ioffe & Szegedy" in feedback, feedback
+    explanation = card["explanation"]
+    assert "[Ioffe & Szegedy, 2015: added by the editors]" in explanation
+    titles = [ref["title"] for ref in card["references"]]
+    assert sum(t.startswith("Quoted in the original explanation:") for t in titles) == 2
+    assert all(
+        t.startswith(("Quoted in the original explanation:", "Added by the mlcards editors:"))
+        for t in titles
+    ), titles
 
 
 def test_batchnorm_editors_note_follows_the_source_text() -> None:

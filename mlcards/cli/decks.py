@@ -168,8 +168,9 @@ def lint(
     as_json: JsonOption = False,
 ) -> None:
     """Find answer cues in decks: a key longer than its distractors, absolute words only in
-    wrong choices, duplicate choices, missing references; and how often "pick the longest"
-    would win."""
+    wrong choices, a hedge only in the key, a key the other choices converge on, duplicate
+    choices or cards, a stem that gives another card away, missing references; and how often
+    "pick the longest" would win."""
     from mlcards.deck import load_decks
     from mlcards.lint import format_report, lint_decks
 
