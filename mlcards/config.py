@@ -270,22 +270,26 @@ def load_settings(path: Path | None = None) -> Settings:
 
     try:
         if not path.is_file():
-            raise UsageError(f"{path}: not a regular file, so no settings can be read from it")
+            raise UsageError(
+                f"{quote_path(path)}: not a regular file, so no settings can be read from it"
+            )
         with open(path, "rb") as stream:
             data = stream.read(MAX_CONFIG_BYTES + 1)
         if len(data) > MAX_CONFIG_BYTES:
-            raise UsageError(f"{path}: settings files are limited to {MAX_CONFIG_BYTES:,} bytes")
+            raise UsageError(
+                f"{quote_path(path)}: settings files are limited to {MAX_CONFIG_BYTES:,} bytes"
+            )
         raw = yaml.safe_load(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         reason = " ".join(str(exc).split())[:300]
-        raise UsageError(f"{path}: cannot read settings: {reason}") from None
+        raise UsageError(f"{quote_path(path)}: cannot read settings: {reason}") from None
     except RecursionError:
-        raise UsageError(f"{path}: cannot read settings: nested too deeply") from None
+        raise UsageError(f"{quote_path(path)}: cannot read settings: nested too deeply") from None
     except ValueError as exc:  # a number of more than 4,300 digits, say
         reason = " ".join(str(exc).split())[:120]
         if "digits" in reason:
             reason = "it holds a number too long to read (over 4,300 digits)"
-        raise UsageError(f"{path}: cannot read settings: {reason}") from None
+        raise UsageError(f"{quote_path(path)}: cannot read settings: {reason}") from None
     return _parse(raw, str(path))
 
 

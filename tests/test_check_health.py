@@ -102,3 +102,10 @@ def test_a_deck_name_written_into_the_database_reaches_no_terminal_raw(home: Pat
     assert code == 0, err
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert "Toy\\x1b]0;pwned" in out
+
+
+def test_a_path_with_a_newline_is_printed_escaped(isolated_home: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "a\nb" / "x.db"
+    code, out, err = mlcards(isolated_home, "--db", str(odd), "status")
+    assert code == 66
+    assert "a\\x0ab" in err and "a\nb" not in err

@@ -83,7 +83,9 @@ class Backups:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{folder}: cannot make the backup folder: {exc.strerror}") from None
+            raise StoreError(
+                f"{quote_path(folder)}: cannot make the backup folder: {exc.strerror}"
+            ) from None
         created = real_now()
         sweep_partials(path)
         partial = folder / f".{path.name}-{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
@@ -465,11 +467,11 @@ def restore_backup(db_path: Path, backup: Backup) -> Path | None:
     db_path = Path(db_path)
     problems = backup_problems(backup.path)
     if problems:
-        raise StoreError(f"{backup.path}: not a usable backup: {problems[0]}")
+        raise StoreError(f"{quote_path(backup.path)}: not a usable backup: {problems[0]}")
     try:
         source = _open_read_only(backup.path)
     except sqlite3.Error as exc:
-        raise StoreError(f"{backup.path}: cannot open the backup ({exc})") from None
+        raise StoreError(f"{quote_path(backup.path)}: cannot open the backup ({exc})") from None
     try:
         moved: Path | None = None
         live: Database | None = None

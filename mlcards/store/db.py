@@ -55,8 +55,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def _not_mlcards(path: Path, why: str) -> StoreError:
     return StoreError(
-        f"{path}: not an mlcards database ({why}); it was left exactly as it is. If it held "
-        "your reviews, `mlcards backup restore latest` puts back the newest sound backup"
+        f"{quote_path(path)}: not an mlcards database ({why}); it was left exactly as it is. "
+        "If it held your reviews, `mlcards backup restore latest` puts back the newest sound backup"
     )
 
 
@@ -70,13 +70,15 @@ def refuse_empty_or_truncated(path: Path) -> None:
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
-            raise StoreError(f"{path}: not a regular file, so not an mlcards database")
+            raise StoreError(f"{quote_path(path)}: not a regular file, so not an mlcards database")
         if info.st_size == 0:
             raise _not_mlcards(path, "the file is empty")
         with open(path, "rb") as stream:
             header = stream.read(100)
     except OSError as exc:
-        raise StoreError(f"{path}: cannot read the database: {exc.strerror or exc}") from None
+        raise StoreError(
+            f"{quote_path(path)}: cannot read the database: {exc.strerror or exc}"
+        ) from None
     if not header.startswith(SQLITE_MAGIC[: len(header)]):
         return  # not SQLite's: the first query says "not a database"
     if len(header) < 100:
@@ -112,13 +114,15 @@ def translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
     code = getattr(exc, "sqlite_errorname", "")
     if code in ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_SHMSIZE"):
         return StoreError(
-            f"{path}: cannot write: disk full (or the file size limit was reached); "
+            f"{quote_path(path)}: cannot write: disk full (or the file size limit was reached); "
             "nothing of this step was saved, earlier data is intact"
         )
     if "locked" in lowered or "busy" in lowered:
-        return BusyError(f"{path}: the database is busy (another mlcards is writing); try again")
+        return BusyError(
+            f"{quote_path(path)}: the database is busy (another mlcards is writing); try again"
+        )
     if "full" in lowered:
-        return StoreError(f"{path}: disk full; nothing was written by this step")
+        return StoreError(f"{quote_path(path)}: disk full; nothing was written by this step")
     if "readonly" in lowered or "read-only" in lowered or read_only_folder(path):
         return StoreError(
             f"{quote_path(path)}: the database is read-only (or the file system it is on is): "
@@ -126,11 +130,11 @@ def translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
         )
     if "not a database" in lowered or "malformed" in lowered:
         return StoreError(
-            f"{path}: not an mlcards database, or it is damaged ({text}); it was left "
+            f"{quote_path(path)}: not an mlcards database, or it is damaged ({text}); it was left "
             "untouched: `mlcards check` tells more, `mlcards backup restore latest` puts back "
             "the newest sound backup"
         )
-    return StoreError(f"{path}: database error: {text}")
+    return StoreError(f"{quote_path(path)}: database error: {text}")
 
 
 def as_store_error(exc: BaseException, path: Path) -> MlcardsError | None:
@@ -145,16 +149,17 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
     if not path.exists():
         if not create:
             raise InputNotFoundError(
-                f"{path}: no database here (`mlcards review` or `mlcards import` creates it)"
+                f"{quote_path(path)}: no database here "
+                "(`mlcards review` or `mlcards import` creates it)"
             )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(
-                f"{path.parent}: cannot create the data folder: {exc.strerror}"
+                f"{quote_path(path.parent)}: cannot create the data folder: {exc.strerror}"
             ) from None
     elif not os.access(path, os.R_OK):
-        raise StoreError(f"{path}: cannot read the database (permission denied)")
+        raise StoreError(f"{quote_path(path)}: cannot read the database (permission denied)")
     else:
         refuse_empty_or_truncated(path)
     try:
@@ -208,7 +213,9 @@ def create_whole(path: Path, build: Callable[[Path], None]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"{path.parent}: cannot create the data folder: {exc.strerror}") from None
+        raise StoreError(
+            f"{quote_path(path.parent)}: cannot create the data folder: {exc.strerror}"
+        ) from None
     for leftover in _leftovers(path):
         for suffix in ("", "-wal", "-shm", "-journal"):
             discard(Path(str(leftover) + suffix))
@@ -220,7 +227,9 @@ def create_whole(path: Path, build: Callable[[Path], None]) -> None:
             os.link(temp, path)
         _fsync(path.parent)
     except OSError as exc:
-        raise StoreError(f"{path}: cannot create the database: {exc.strerror or exc}") from None
+        raise StoreError(
+            f"{quote_path(path)}: cannot create the database: {exc.strerror or exc}"
+        ) from None
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
             discard(Path(str(temp) + suffix))
@@ -319,7 +328,7 @@ class Database:
             names = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master LIMIT 5")]
             if names:
                 raise StoreError(
-                    f"{self.path}: an SQLite database of another program (it has "
+                    f"{quote_path(self.path)}: an SQLite database of another program (it has "
                     f"{', '.join(names)}); mlcards left it unchanged. Pick another --db path."
                 )
         if current > SCHEMA_VERSION:
@@ -327,7 +336,7 @@ class Database:
                 "SELECT mlcards_version FROM migrations ORDER BY id DESC LIMIT 1"
             ).fetchone()[0]
             raise DatabaseTooNewError(
-                f"{self.path}: this database was written by a newer mlcards (schema "
+                f"{quote_path(self.path)}: this database was written by a newer mlcards (schema "
                 f"{current}); it needs mlcards >= {needed}, this is {__version__}. "
                 "It was left unchanged."
             )
