@@ -141,6 +141,7 @@ class ExportKind(StrEnum):
     reviews = "reviews"
     cards = "cards"
     stats = "stats"
+    apkg = "apkg"
 
 
 class ExportFormat(StrEnum):
@@ -154,7 +155,9 @@ def export(
     what: Annotated[
         ExportKind,
         typer.Argument(
-            help="reviews (the log), cards or stats.", metavar="WHAT", show_default=False
+            help="reviews (the log), cards, stats, or apkg (an Anki package of the cards).",
+            metavar="WHAT",
+            show_default=False,
         ),
     ],
     fmt: Annotated[
@@ -196,8 +199,17 @@ def export(
             "formula (=, +, -, @, tab, CR).",
         ),
     ] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="apkg: also each card's schedule and review log (Anki takes them only for "
+            "cards new to its collection).",
+        ),
+    ] = False,
 ) -> None:
-    """Export the review log, the cards or the stats document as CSV or JSON."""
+    """Export the review log, the cards or the stats document as CSV or JSON, or the cards
+    as an Anki package (.apkg, default mlcards.apkg) to study on a phone."""
     from datetime import date, timedelta
 
     from mlcards import service
@@ -205,6 +217,9 @@ def export(
     from mlcards.stats import DEFAULT_DAYS, dumps
     from mlcards.store import Scope
 
+    if what is ExportKind.apkg:
+        _export_apkg(ctx, output or Path("mlcards.apkg"), deck, history)
+        return
     fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
     if what is ExportKind.stats and fmt is ExportFormat.csv:
         raise UsageError("export stats is a JSON document: use --format json")
@@ -231,3 +246,20 @@ def export(
     with _open_store(ctx) as store, open_output(output) as stream:
         scope = Scope(deck=deck, since=since_day)
         service.export(store, stream, what.value, fmt.value, scope, progress, raw=raw)
+
+
+def _export_apkg(ctx: typer.Context, output: Path, deck: str | None, history: bool) -> None:
+    from mlcards.clock import now
+    from mlcards.config import load_settings
+    from mlcards.sanitize import quote_path, terminal_safe
+    from mlcards.services.anki import export_apkg
+
+    with _open_store(ctx) as store:
+        result = export_apkg(store, output, load_settings(), now(), deck, history)
+    for line in result.skipped:
+        sys.stderr.write(terminal_safe(line) + "\n")
+    reviews = f" and {result.reviews} reviews" if history else ""
+    sys.stderr.write(
+        f"wrote {result.cards} cards{reviews} in {len(result.decks)} deck(s) to "
+        f"{quote_path(output)}\n"
+    )
