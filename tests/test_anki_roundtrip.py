@@ -51,9 +51,7 @@ def anki_export(col: Any, target: Path, legacy: bool) -> Path:
     options = ExportAnkiPackageOptions(
         with_scheduling=True, with_deck_configs=False, with_media=False, legacy=legacy
     )
-    col.export_anki_package(
-        out_path=str(target), options=options, limit=None
-    )
+    col.export_anki_package(out_path=str(target), options=options, limit=None)
     return target
 
 
@@ -89,9 +87,7 @@ def test_our_package_imports_into_anki_and_marks_the_right_choice(
         col.close()
 
 
-def test_deck_text_never_becomes_script(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_deck_text_never_becomes_script(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hostile = deck_yaml("evil", ("c1",), question="<script>alert(1)</script> [x](javascript:y)")
     assert run(capsys, "import", str(write(tmp_path / "evil.yaml", hostile)))[0] == 0
     package = tmp_path / "evil.apkg"
@@ -129,13 +125,17 @@ def test_reviews_made_in_anki_come_back_once(
         anki_import(col, package)
         answered = answer_in_anki(col, 3, ease=3) + answer_in_anki(col, 1, ease=1)
         assert answered == 4
+        manual = col.find_cards("")[:1]
+        col.sched.set_due_date(manual, "0")  # a manual row: skipped on the way back
+        assert col.db.scalar("SELECT count() FROM revlog WHERE type >= 3") == 1
         back = anki_export(col, tmp_path / "phone.apkg", legacy)
-        revlog_rows = col.db.scalar("SELECT count() FROM revlog")
+        revlog_rows = col.db.scalar("SELECT count() FROM revlog WHERE type < 3")
     finally:
         col.close()
     code, out, err = run(capsys, "import", str(back))
     assert code == 0, err
     assert f"{revlog_rows} answers from Anki for 3 cards" in out
+    assert "1 manual rows skipped" in out or "1 rescheduled rows skipped" in out
     code, out, _ = run(capsys, "check")
     assert code == 0, out
     code, out, _ = run(capsys, "import", str(back))
@@ -203,6 +203,17 @@ def build_allinone(folder: Path) -> Path:
                 note[f"Q_{index}"] = text
             note["Extra 1"] = "Because <i>reasons</i>."
             col.add_note(note, deck_id)
+        letters = models.new("MCQ")
+        for name in ("Question", "A", "B", "C", "D", "Answer"):
+            models.add_field(letters, models.new_field(name))
+        template = models.new_template("Card 1")
+        template["qfmt"], template["afmt"] = "{{Question}}", "{{Answer}}"
+        models.add_template(letters, template)
+        models.add(letters)
+        note = col.new_note(models.by_name("MCQ"))
+        note["Question"], note["Answer"] = "Which activation is <i>not</i> saturating?", "C"
+        note["A"], note["B"], note["C"] = "sigmoid", "tanh", "ReLU <img src='relu.png'>"
+        col.add_note(note, deck_id)
         basic = col.new_note(models.by_name("Basic"))
         basic["Front"], basic["Back"] = "front", "back"
         col.add_note(basic, deck_id)
@@ -232,6 +243,10 @@ def test_an_allinone_deck_from_anki_becomes_an_mlcards_deck(
     kprim = by_question["True statements"]
     assert set(kprim.answer) == {"a", "c"} and "Select the true statements." in kprim.question
     assert single.explanation == "Because *reasons*."
+    letter = by_question["Which activation is *not* saturating?"]
+    assert [c.text for c in letter.choices] == ["sigmoid", "tanh", "ReLU \\[image]"]
+    assert letter.answer == ("c",)
+    assert "an image or sound is not brought over" in err
     # importing again changes nothing
     code, out, _ = run(capsys, "import", str(package))
     assert code == 0 and "0 answers from Anki" in out

@@ -57,7 +57,8 @@ def decode_meta(data: bytes) -> int:
             if number == 1:
                 version = value
         elif wire == 2:
-            position += varint()
+            length = varint()  # read first: ``position += varint()`` adds to the old position
+            position += length
         elif wire == 1:
             position += 8
         elif wire == 5:
@@ -84,11 +85,12 @@ def _copy_capped(source: IO[bytes], target: IO[bytes], limit: int, shown: str) -
 
 
 @contextlib.contextmanager
-def extracted_collection(path: Path, max_bytes: int = MAX_COLLECTION_BYTES) -> Iterator[Path]:
+def extracted_collection(path: Path, max_bytes: int | None = None) -> Iterator[Path]:
     """The collection of the package at ``path``, unpacked into a temporary file that is
     removed afterwards. A file that is not a package, an unknown ``meta`` version, a missing
     or oversized collection: a DeckError naming the file (exit 65)."""
     shown = quote_path(path)
+    max_bytes = MAX_COLLECTION_BYTES if max_bytes is None else max_bytes
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -124,8 +126,8 @@ def extracted_collection(path: Path, max_bytes: int = MAX_COLLECTION_BYTES) -> I
             if info.file_size > max_bytes and version != 3:
                 raise DeckError(
                     [
-                        f"{shown}: the collection inside is larger than {max_bytes // 2**20} MiB; "
-                        "not read"
+                        f"{shown}: the collection inside unpacks to more than "
+                        f"{max_bytes // 2**20} MiB; not read"
                     ]
                 )
             with archive.open(name) as packed, open(target, "wb") as out:
