@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from markdown_it import MarkdownIt
 
@@ -27,6 +27,14 @@ def _validate_link(url: str) -> bool:
     return url.strip().lower().startswith(_SAFE_SCHEMES)
 
 
+def link_html(title: str, url: str) -> str:
+    """A reference: its title as a link when the URL is http(s) or mailto, else as text."""
+    shown = markdown_to_html(title) if title else html.escape(url, quote=False)
+    if not _validate_link(url):
+        return shown
+    return f'<a href="{html.escape(url.strip(), quote=True)}">{shown}</a>'
+
+
 @cache
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -36,9 +44,17 @@ def _parser() -> MarkdownIt:
     return parser
 
 
+_MARKDOWN = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*(?:[-+=>]|\d+[.)])|^(?: {4}|\t)")
+"""What could make text more than plain words to markdown-it; anything else renders as the
+escaped text itself, so most choices skip the parser (it is most of an export's time)."""
+
+
+@lru_cache(maxsize=8192)
 def markdown_to_html(text: str) -> str:
     """Deck Markdown as field HTML; a single paragraph loses its ``<p>`` so short choices
     stay inline."""
+    if not _MARKDOWN.search(text):
+        return html.escape(text.strip(), quote=False)
     rendered = str(_parser().render(text)).strip()
     unexpected = {m.group(1).lower() for m in _TAG.finditer(rendered)} - _ALLOWED_TAGS
     if unexpected:  # markdown-it changed what it writes: fall back to text, never to markup

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from mlcards.anki.html import markdown_to_html
+from mlcards.anki.html import link_html, markdown_to_html
 from mlcards.models import Card, Deck
 
 NOTETYPE_ID = 1764_000_000_026
@@ -111,10 +111,7 @@ def anki_deck_name(deck: Deck) -> str:
 
 
 def _references_html(card: Card) -> str:
-    items = [
-        f"<li>{markdown_to_html(f'[{r.title}]({r.url})' if r.url else r.title)}</li>"
-        for r in card.references
-    ]
+    items = [f"<li>{link_html(r.title, r.url)}</li>" for r in card.references]
     return f"<ul>{''.join(items)}</ul>" if items else ""
 
 

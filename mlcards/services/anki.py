@@ -65,8 +65,8 @@ class Exported:
     skipped: list[str] = field(default_factory=list)
 
 
-def _ease(quality: int) -> int:
-    return 1 if quality < 3 else {3: 2, 4: 3}.get(quality, 4)
+_QUALITY_EASE = (1, 1, 1, 2, 3, 4)
+"""mlcards' quality 0-5 -> Anki's Again, Hard, Good, Easy (1-4)."""
 
 
 def _day_start(now: datetime, rollover_hour: int) -> datetime:
@@ -141,25 +141,31 @@ def _revlog(store: Store, card_ids: dict[CardKey, int], deck_id: str | None) -> 
     """The graded log as Anki review rows; ids are the answers' own milliseconds, moved up
     by the fewest needed to keep them unique (Anki's revlog id is its primary key)."""
     taken: set[int] = set()
-    for row in store.log.rows(deck_id):
-        cid = card_ids.get((row["deck_id"], row["card_id"]))
-        if cid is None or row["mode"] != "review":
+    before: dict[CardKey, tuple[int, int]] = {}
+    for row in store.log.export_rows(Scope(deck=deck_id)):
+        (_, deck, card, reviewed_at, _, _, _, quality, response_ms, _, was_new, reps, ease) = row[
+            :13
+        ]
+        interval, mode = row[13], row[15]
+        key = (deck, card)
+        cid = card_ids.get(key)
+        if cid is None or mode != "review":
             continue
-        instant = datetime.fromisoformat(str(row["reviewed_at"]).replace("Z", "+00:00"))
-        rid = int(instant.timestamp() * 1000)
+        rid = int(datetime.fromisoformat(reviewed_at).timestamp() * 1000)
         while rid in taken:
             rid += 1
         taken.add(rid)
-        learning = not row["prev_repetitions"]
+        prev_reps, prev_interval = (0, 0) if was_new else before.get(key, (0, 0))
+        before[key] = (int(reps), int(interval))
         yield RevlogRow(
             id=rid,
             cid=cid,
-            ease=_ease(int(row["quality"])),
-            ivl=int(row["interval"]),
-            last_ivl=int(row["prev_interval"] or 0),
-            factor=int(round(float(row["easiness"]) * 1000)),
-            time=min(max(int(row["response_ms"] or 0), 0), 2**31 - 1),
-            type=0 if learning else (2 if int(row["quality"]) < 3 else 1),
+            ease=_QUALITY_EASE[quality],
+            ivl=int(interval),
+            last_ivl=prev_interval,
+            factor=int(round(float(ease) * 1000)),
+            time=min(max(int(response_ms or 0), 0), 2**31 - 1),
+            type=0 if not prev_reps else (2 if int(quality) < 3 else 1),
         )
 
 
