@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 import zstandard
 from helpers import deck_yaml, toy_deck, write
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mlcards.anki import package
-from mlcards.anki.html import markdown_to_html
+from mlcards.anki.html import _MARKDOWN, _parser, markdown_to_html
 from mlcards.anki.notetype import FIELDS, MARK, card_note, note_guid
 from mlcards.anki.package import decode_meta
 from mlcards.cli import main
@@ -155,3 +157,14 @@ def test_export_apkg_of_an_unknown_deck_is_a_usage_error(
     code, _, err = run(capsys, "export", "apkg", "--deck", "nope", "-o", str(tmp_path / "x.apkg"))
     assert code == 2 and "no deck 'nope'" in err
     assert not (tmp_path / "x.apkg").exists()
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_plain_text_skips_the_parser_and_renders_as_the_parser_would(text: str) -> None:
+    fast = markdown_to_html(text)
+    slow = str(_parser().render(text)).strip()
+    if slow.startswith("<p>") and slow.endswith("</p>") and slow.count("<p>") == 1:
+        slow = slow[3:-4]
+    if not _MARKDOWN.search(text):
+        assert fast == slow.replace("&quot;", '"')
+    assert "<script" not in fast and "<img" not in fast

@@ -250,3 +250,31 @@ def test_an_allinone_deck_from_anki_becomes_an_mlcards_deck(
     # importing again changes nothing
     code, out, _ = run(capsys, "import", str(package))
     assert code == 0 and "0 answers from Anki" in out
+
+
+def test_a_colpkg_from_an_fsrs_deck_comes_back_and_check_stays_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("fsrs")
+    _, package = exported_deck(tmp_path, capsys)
+    assert run(capsys, "config", "set", "--deck", "toy", "scheduler", "fsrs")[0] == 0
+    col = fresh_collection(tmp_path / "anki")
+    try:
+        anki_import(col, package)
+        assert answer_in_anki(col, 2, ease=4) + answer_in_anki(col, 2, ease=1) == 4
+        rows = col.db.scalar("SELECT count() FROM revlog")
+        colpkg = tmp_path / "phone.colpkg"
+        col.export_collection_package(str(colpkg), include_media=False, legacy=False)
+    finally:
+        col.close()
+    code, out, err = run(capsys, "import", "--dry-run", str(colpkg))
+    assert code == 0 and f"{rows} answers from Anki" in out, err
+    code, out, _ = run(capsys, "export", "reviews", "--format", "json")
+    assert json.loads(out) == []  # the dry run wrote nothing
+    code, out, err = run(capsys, "import", "--json", str(colpkg))
+    assert code == 0, err
+    assert json.loads(out)["packages"][0]["answers"] == rows
+    code, out, _ = run(capsys, "check")
+    assert code == 0, out
+    code, out, _ = run(capsys, "export", "cards", "--format", "json")
+    assert all(c["stability"] is not None for c in json.loads(out) if c["reviews"])

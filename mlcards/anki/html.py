@@ -44,7 +44,7 @@ def _parser() -> MarkdownIt:
     return parser
 
 
-_MARKDOWN = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*(?:[-+=>]|\d+[.)])|^(?: {4}|\t)")
+_MARKDOWN = re.compile(r"[\\`*_\[\]<>&!#|~\0]|[^\S ]|^ *(?:[-+=>]|\d+[.)])|^ {4}")
 """What could make text more than plain words to markdown-it; anything else renders as the
 escaped text itself, so most choices skip the parser (it is most of an export's time)."""
 
@@ -54,7 +54,7 @@ def markdown_to_html(text: str) -> str:
     """Deck Markdown as field HTML; a single paragraph loses its ``<p>`` so short choices
     stay inline."""
     if not _MARKDOWN.search(text):
-        return html.escape(text.strip(), quote=False)
+        return html.escape(text.strip(" "), quote=False)
     rendered = str(_parser().render(text)).strip()
     unexpected = {m.group(1).lower() for m in _TAG.finditer(rendered)} - _ALLOWED_TAGS
     if unexpected:  # markdown-it changed what it writes: fall back to text, never to markup

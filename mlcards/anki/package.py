@@ -162,7 +162,9 @@ def write_package(target: Path, collection: Path) -> None:
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
         os.chmod(temp, 0o644)
         with os.fdopen(handle, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with zipfile.ZipFile(
+                raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
+            ) as archive:
                 archive.write(collection, "collection.anki2")
                 archive.writestr("media", json.dumps({}))
             raw.flush()

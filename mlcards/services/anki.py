@@ -39,7 +39,7 @@ from mlcards.deck import load_decks
 from mlcards.errors import UsageError
 from mlcards.formats import write_converted
 from mlcards.formats._common import default_deck_id, default_name
-from mlcards.models import CardKey, Deck, Quality, ReviewRecord, StoredSchedule
+from mlcards.models import CardKey, Deck, Quality, ReviewRecord, ScheduledCard, StoredSchedule
 from mlcards.sanitize import quote_path
 from mlcards.schedulers import Fields, Scheduler
 from mlcards.scheduling import scheduler_for
@@ -88,8 +88,22 @@ def export_apkg(
         raise UsageError(f"no deck {deck_id!r}; `mlcards status` lists them")
     result = Exported(target)
     start = _day_start(now, settings.rollover_hour)
+    with store.read():  # the cards and their log as of one moment
+        scheduled = store.cards.active(deck_id)
+        revlog_rows = store.log.export_rows(Scope(deck=deck_id)) if history else iter(())
+        return _write(target, result, scheduled, revlog_rows, start, now, history)
+
+
+def _write(
+    target: Path,
+    result: Exported,
+    scheduled: list[ScheduledCard],
+    log_rows: Iterator[tuple[Any, ...]],
+    start: datetime,
+    now: datetime,
+    history: bool,
+) -> Exported:
     today = start.date()
-    scheduled = store.cards.active(deck_id)
     deck_ids: dict[str, int] = {DECK_PREFIX.rstrip(":"): stable_id("deck", "")}
     rows: list[CardRow] = []
     card_ids: dict[CardKey, int] = {}
@@ -121,7 +135,7 @@ def export_apkg(
             )
         rows.append(row)
     result.cards = len(rows)
-    revlog = list(_revlog(store, card_ids, deck_id)) if history else []
+    revlog = list(_revlog(log_rows, card_ids))
     result.reviews = len(revlog)
     with tempfile.TemporaryDirectory(prefix="mlcards-apkg-") as folder:
         collection = Path(folder) / "collection.anki2"
@@ -137,12 +151,14 @@ def export_apkg(
     return result
 
 
-def _revlog(store: Store, card_ids: dict[CardKey, int], deck_id: str | None) -> Iterator[RevlogRow]:
+def _revlog(
+    log_rows: Iterator[tuple[Any, ...]], card_ids: dict[CardKey, int]
+) -> Iterator[RevlogRow]:
     """The graded log as Anki review rows; ids are the answers' own milliseconds, moved up
     by the fewest needed to keep them unique (Anki's revlog id is its primary key)."""
     taken: set[int] = set()
     before: dict[CardKey, tuple[int, int]] = {}
-    for row in store.log.export_rows(Scope(deck=deck_id)):
+    for row in log_rows:
         (_, deck, card, reviewed_at, _, _, _, quality, response_ms, _, was_new, reps, ease) = row[
             :13
         ]
@@ -348,4 +364,4 @@ def _records(
         last_day = day
 
 
-__all__ = ["Exported", "Imported", "Scope", "export_apkg", "import_answers", "read_package"]
+__all__ = ["Exported", "Imported", "export_apkg", "import_answers", "read_package"]
