@@ -123,8 +123,9 @@ def test_reviews_made_in_anki_come_back_once(
     col = fresh_collection(tmp_path / "anki")
     try:
         anki_import(col, package)
-        answered = answer_in_anki(col, 3, ease=3) + answer_in_anki(col, 1, ease=1)
-        assert answered == 4
+        assert answer_in_anki(col, 3, ease=3) == 3
+        older = anki_export(col, tmp_path / "older.apkg", legacy)
+        assert answer_in_anki(col, 1, ease=1) == 1
         manual = col.find_cards("")[:1]
         col.sched.set_due_date(manual, "0")  # a manual row: skipped on the way back
         assert col.db.scalar("SELECT count() FROM revlog WHERE type >= 3") == 1
@@ -140,6 +141,8 @@ def test_reviews_made_in_anki_come_back_once(
     assert code == 0, out
     code, out, _ = run(capsys, "import", str(back))
     assert code == 0 and "0 answers from Anki" in out and f"{revlog_rows} already" in out
+    code, out, _ = run(capsys, "import", str(older))
+    assert code == 0 and "0 answers from Anki" in out and "3 already" in out
     code, out, _ = run(capsys, "export", "reviews", "--format", "json")
     rows = json.loads(out)
     assert len(rows) == revlog_rows and all(r["chosen"] == [] for r in rows)
@@ -278,3 +281,32 @@ def test_a_colpkg_from_an_fsrs_deck_comes_back_and_check_stays_clean(
     assert code == 0, out
     code, out, _ = run(capsys, "export", "cards", "--format", "json")
     assert all(c["stability"] is not None for c in json.loads(out) if c["reviews"])
+
+
+def test_a_deck_shared_as_our_package_becomes_a_deck_with_its_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlcards.config import data_dir
+    from mlcards.deck import load_deck
+
+    _, package = exported_deck(tmp_path, capsys)
+    col = fresh_collection(tmp_path / "anki")
+    try:
+        anki_import(col, package)
+        assert answer_in_anki(col, 3, ease=3) == 3
+        note = col.get_note(col.find_notes("")[0])
+        note["DeckId"] = "../../escape"  # a hostile id is skipped, never a path
+        col.update_note(note)
+        back = anki_export(col, tmp_path / "shared.apkg", legacy=False)
+    finally:
+        col.close()
+    monkeypatch.setenv("MLCARDS_HOME", str(tmp_path / "another-learner"))
+    code, out, err = run(capsys, "import", str(back))
+    assert code == 0, err
+    assert "DeckId and CardId fields are not both ids" in err
+    deck = load_deck(data_dir() / "converted" / "toy.yaml")
+    assert deck.name == "Toy toy" and len(deck.cards) == 2
+    assert all(c.answer == ("b",) for c in deck.cards)
+    assert "2 answers from Anki for 2 cards" in out
+    assert not list(tmp_path.glob("**/escape*"))
+    assert run(capsys, "check")[0] == 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from mlcards.anki.collection import Collection, NoteType, ReadNote
 from mlcards.anki.notetype import CHOICE_FIELDS, CORRECT_FIELDS, DECK_PREFIX, FIELDS, NOTETYPE_ID
 from mlcards.errors import DeckError
-from mlcards.formats._common import CHOICE_IDS, Conversion, Draft, DraftChoice, build
+from mlcards.formats._common import CHOICE_IDS, Conversion, Draft, DraftChoice, build, is_slug
 from mlcards.formats.markdown import html_to_markdown
 from mlcards.sanitize import UNSAFE
 
@@ -234,8 +234,11 @@ def convert_notes(
         if kind == "ours":
             values = dict(zip(FIELDS, note.fields, strict=False))
             key = (values.get("DeckId", "").strip(), values.get("CardId", "").strip())
-            if not all(key):
-                result.skipped.append(f"{where}: skipped, its DeckId or CardId field is empty")
+            if not (is_slug(key[0]) and is_slug(key[1])):
+                result.skipped.append(
+                    f"{where}: skipped, its DeckId and CardId fields are not both ids "
+                    "(lowercase letters, digits, '-' or '_')"
+                )
                 continue
             result.ours[note.id] = key
             if key[0] in skip_decks:
