@@ -168,3 +168,12 @@ def test_plain_text_skips_the_parser_and_renders_as_the_parser_would(text: str) 
     if not _MARKDOWN.search(text):
         assert fast == slow.replace("&quot;", '"')
     assert "<script" not in fast and "<img" not in fast
+
+
+def test_export_apkg_refuses_options_of_other_exports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "x.apkg"
+    assert run(capsys, "export", "apkg", "--format", "csv", "-o", str(target))[0] == 2
+    assert run(capsys, "export", "reviews", "--history")[0] == 2
+    assert not target.exists()

@@ -6,6 +6,7 @@ answered there and exported (latest and legacy formats) come back into mlcards' 
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,11 @@ def test_history_exported_by_mlcards_is_recognised_on_the_way_back(
         anki_import(col, package)
         assert col.db.scalar("SELECT count() FROM revlog") == 2
         assert col.db.scalar("SELECT count() FROM cards WHERE type = 2") == 2
+        from mlcards.clock import now, study_day
+
+        days_left = (date(2026, 3, 2) - study_day(now())).days  # SM-2: Good on a new card, 1 day
+        dues = col.db.list("SELECT due FROM cards")
+        assert dues == [col.sched.today + days_left] * 2
         back = anki_export(col, tmp_path / "phone.apkg", legacy=False)
     finally:
         col.close()

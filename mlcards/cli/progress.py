@@ -218,8 +218,12 @@ def export(
     from mlcards.store import Scope
 
     if what is ExportKind.apkg:
+        if fmt is not None or since is not None or raw:
+            raise UsageError("export apkg takes -o, --deck and --history only")
         _export_apkg(ctx, output or Path("mlcards.apkg"), deck, history)
         return
+    if history:
+        raise UsageError("--history is for export apkg")
     fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
     if what is ExportKind.stats and fmt is ExportFormat.csv:
         raise UsageError("export stats is a JSON document: use --format json")
@@ -258,8 +262,8 @@ def _export_apkg(ctx: typer.Context, output: Path, deck: str | None, history: bo
         result = export_apkg(store, output, load_settings(), now(), deck, history)
     for line in result.skipped:
         sys.stderr.write(terminal_safe(line) + "\n")
-    reviews = f" and {result.reviews} reviews" if history else ""
+    reviews = f" and {result.reviews} review(s)" if history else ""
     sys.stderr.write(
-        f"wrote {result.cards} cards{reviews} in {len(result.decks)} deck(s) to "
+        f"wrote {result.cards} card(s){reviews} in {len(result.decks)} deck(s) to "
         f"{quote_path(output)}\n"
     )
