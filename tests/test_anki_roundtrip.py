@@ -316,3 +316,40 @@ def test_a_deck_shared_as_our_package_becomes_a_deck_with_its_history(
     assert "2 answers from Anki for 2 cards" in out
     assert not list(tmp_path.glob("**/escape*"))
     assert run(capsys, "check")[0] == 0
+
+
+def test_history_of_an_fsrs_deck_carries_its_memory_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("fsrs")
+    from helpers import at
+
+    from mlcards.config import data_dir
+    from mlcards.models import Quality
+    from mlcards.schedulers import fsrs_scheduler
+    from mlcards.session import Session, build_queue
+    from mlcards.store import Store
+
+    deck = write(tmp_path / "toy.yaml", deck_yaml("toy", ("c1",), answer="b"))
+    assert run(capsys, "import", str(deck))[0] == 0
+    assert run(capsys, "config", "set", "--deck", "toy", "scheduler", "fsrs")[0] == 0
+    with Store.open(data_dir() / "mlcards.db") as store:
+        queue = build_queue([], store.cards.new(20), [], None)
+        session = Session(queue, date(2026, 3, 1), scheduler=fsrs_scheduler())
+        item = session.next()
+        assert item is not None
+        store.log.record(session.answer(item, ("b",), Quality.GOOD, 1500, at("2026-03-01")))
+        stored = store.cards.one("toy", "c1")
+    assert stored is not None and stored.stability is not None
+    package = tmp_path / "toy.apkg"
+    assert run(capsys, "export", "apkg", "--history", "-o", str(package))[0] == 0
+    assert run(capsys, "check")[0] == 0
+    col = fresh_collection(tmp_path / "anki")
+    try:
+        anki_import(col, package)
+        card = col.get_card(col.find_cards("")[0])
+        assert card.memory_state is not None
+        assert abs(card.memory_state.stability - stored.stability) < 0.01
+        assert abs(card.memory_state.difficulty - stored.difficulty) < 0.01
+    finally:
+        col.close()

@@ -65,6 +65,8 @@ class CardRow:
     factor: int = 0
     reps: int = 0
     lapses: int = 0
+    data: str = ""
+    """Anki's card ``data`` JSON: the FSRS memory state (``s``, ``d``) of an FSRS card."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,7 @@ def write_collection(
             ),
         )
         conn.executemany(
-            "INSERT INTO cards VALUES (?, ?, ?, 0, ?, -1, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, '')",
+            "INSERT INTO cards VALUES (?, ?, ?, 0, ?, -1, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?)",
             (
                 (
                     row.card_id,
@@ -240,6 +242,7 @@ def write_collection(
                     row.factor,
                     row.reps,
                     row.lapses,
+                    row.data,
                 )
                 for row in rows
             ),

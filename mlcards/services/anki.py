@@ -14,6 +14,7 @@ earlier were stored at theirs.
 from __future__ import annotations
 
 import bisect
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -132,6 +133,7 @@ def _write(
                 factor=int(round(item.easiness * 1000)),
                 reps=item.repetitions,
                 lapses=item.lapses,
+                data=_memory_state(item),
             )
         rows.append(row)
     result.cards = len(rows)
@@ -149,6 +151,14 @@ def _write(
         )
         write_package(target, collection)
     return result
+
+
+def _memory_state(item: ScheduledCard) -> str:
+    """An FSRS card's stability and difficulty, as Anki keeps them in the card's data (Anki
+    with FSRS on starts from them; SM-2 cards have none)."""
+    if item.stability is None or item.difficulty is None:
+        return ""
+    return json.dumps({"s": round(item.stability, 4), "d": round(item.difficulty, 4)})
 
 
 def _revlog(
