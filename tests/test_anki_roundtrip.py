@@ -353,3 +353,16 @@ def test_history_of_an_fsrs_deck_carries_its_memory_state(
         assert abs(card.memory_state.difficulty - stored.difficulty) < 0.01
     finally:
         col.close()
+
+
+def test_a_bad_package_among_good_ones_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlcards.config import data_dir
+
+    good = build_allinone(tmp_path / "anki")
+    bad = write(tmp_path / "bad.apkg", "not a zip")
+    code, _, err = run(capsys, "import", str(good), str(bad))
+    assert code == 65 and str(bad) in err
+    assert not (data_dir() / "converted").exists()
+    assert not (data_dir() / "mlcards.db").exists()

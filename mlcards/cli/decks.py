@@ -103,16 +103,13 @@ def _import_packages(
     from mlcards.config import data_dir, load_settings
     from mlcards.render.text import import_summary
     from mlcards.sanitize import quote_path, terminal_safe
-    from mlcards.services.anki import import_answers, read_package
+    from mlcards.services.anki import import_packages, read_packages
 
-    settings = load_settings()
+    read = read_packages(packages)
     with _open_for_import(ctx, dry_run) as store:
-        read = [read_package(store, p, data_dir() / "converted", dry_run=dry_run) for p in packages]
-        decks = [deck for result, _ in read for deck in result.decks]
-        summaries = []
-        if decks:
-            summaries = store.decks.import_decks(decks, now(), dry_run=dry_run, replace=replace)
-        results = [import_answers(store, r, c, settings, dry_run=dry_run) for r, c in read]
+        summaries, results = import_packages(
+            store, read, data_dir() / "converted", load_settings(), now(), dry_run, replace
+        )
     if as_json:
         _echo_json({"dry_run": dry_run, "packages": [r.to_dict() for r in results]})
         return

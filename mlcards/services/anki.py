@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from mlcards import rules
-from mlcards.anki.collection import CardRow, RevlogRow, read_collection, write_collection
+from mlcards.anki.collection import (
+    CardRow,
+    Collection,
+    RevlogRow,
+    read_collection,
+    write_collection,
+)
 from mlcards.anki.notes import convert_notes
 from mlcards.anki.notetype import (
     DECK_PREFIX,
@@ -39,8 +45,16 @@ from mlcards.config import Settings
 from mlcards.deck import load_decks
 from mlcards.errors import UsageError
 from mlcards.formats import write_converted
-from mlcards.formats._common import default_deck_id, default_name
-from mlcards.models import CardKey, Deck, Quality, ReviewRecord, ScheduledCard, StoredSchedule
+from mlcards.formats._common import Conversion, default_deck_id, default_name
+from mlcards.models import (
+    CardKey,
+    Deck,
+    ImportSummary,
+    Quality,
+    ReviewRecord,
+    ScheduledCard,
+    StoredSchedule,
+)
 from mlcards.sanitize import quote_path
 from mlcards.schedulers import Fields, Scheduler
 from mlcards.scheduling import scheduler_for
@@ -235,41 +249,78 @@ class Imported:
         }
 
 
-def read_package(
-    store: Store, path: Path, converted_dir: Path, *, dry_run: bool = False
-) -> tuple[Imported, Any]:
-    """Read a package: its collection, and the decks its multiple-choice notes become (kept
-    as YAML in ``converted_dir`` unless ``dry_run``). Nothing is written to the database.
-    Returns the summary so far and the collection (for ``import_answers``)."""
-    shown = quote_path(path)
-    with extracted_collection(path) as file:
-        collection = read_collection(file, shown)
-    known = set(store.decks.ids())
+@dataclass
+class ReadPackage:
+    """One package read, nothing written yet: the collection, our notes' (deck, card) by
+    note id, and the decks its multiple-choice notes became."""
+
+    result: Imported
+    collection: Collection
+    ours: dict[int, CardKey]
+    conversions: list[Conversion]
+
+
+def read_packages(packages: list[Path]) -> list[tuple[Path, Collection]]:
+    """Every package's collection, read before anything is opened or written: a bad one
+    stops the import with nothing written, not even a new database."""
+    read = []
+    for path in packages:
+        with extracted_collection(path) as file:
+            read.append((path, read_collection(file, quote_path(path))))
+    return read
+
+
+def import_packages(
+    store: Store,
+    read: list[tuple[Path, Collection]],
+    converted_dir: Path,
+    settings: Settings,
+    now: datetime,
+    dry_run: bool = False,
+    replace: bool = False,
+) -> tuple[list[ImportSummary], list[Imported]]:
+    """``mlcards import`` of Anki packages already read (``read_packages``): their notes
+    converted (all of them before anything is written), the decks kept as YAML in
+    ``converted_dir`` and imported (one import, as any), then each package's answers (one
+    append each). A dry run writes nothing and says what would be added."""
+    packages = [convert_package(store, path, collection) for path, collection in read]
+    decks: list[Deck] = []
+    for package in packages:
+        for conversion in package.conversions:
+            if dry_run:
+                decks.append(conversion.deck)
+                continue
+            written = write_converted(conversion, converted_dir)
+            package.result.converted.append(written)
+            decks += load_decks([written])  # the kept copy is the deck's file from now on
+        package.result.decks = [c.deck for c in package.conversions]
+    summaries = []
+    if decks:
+        summaries = store.decks.import_decks(decks, now, dry_run=dry_run, replace=replace)
+    results = [import_answers(store, package, settings, dry_run=dry_run) for package in packages]
+    return summaries, results
+
+
+def convert_package(store: Store, path: Path, collection: Collection) -> ReadPackage:
+    """A package's notes sorted out; nothing is written. Notes of our type whose deck
+    mlcards has are not converted (the YAML deck stays the source)."""
     converted = convert_notes(
-        collection, shown, default_deck_id(path), default_name(path), skip_decks=known
+        collection,
+        quote_path(path),
+        default_deck_id(path),
+        default_name(path),
+        set(store.decks.ids()),
     )
     result = Imported(path, skipped=converted.skipped, notices=converted.notices)
-    for conversion in converted.conversions:
-        if dry_run:
-            result.decks.append(conversion.deck)
-            continue
-        written = write_converted(conversion, converted_dir)
-        result.converted.append(written)
-        result.decks += load_decks([written])  # the kept copy is the deck's file from now on
-    return result, (collection, converted.ours)
+    return ReadPackage(result, collection, converted.ours, converted.conversions)
 
 
 def import_answers(
-    store: Store,
-    result: Imported,
-    read: Any,
-    settings: Settings,
-    *,
-    dry_run: bool = False,
+    store: Store, package: ReadPackage, settings: Settings, *, dry_run: bool = False
 ) -> Imported:
     """Append Anki's learn, review and relearn rows of notes from mlcards as answers, each
     graded as the session would have graded it then, in one transaction."""
-    collection, ours = read
+    result, collection, ours = package.result, package.collection, package.ours
     states = store.cards.states()
     seen = _known_times(store, {key for key in ours.values() if key in states})
     pending: dict[CardKey, list[RevlogRow]] = {}
@@ -374,4 +425,13 @@ def _records(
         last_day = day
 
 
-__all__ = ["Exported", "Imported", "export_apkg", "import_answers", "read_package"]
+__all__ = [
+    "Exported",
+    "Imported",
+    "export_apkg",
+    "import_answers",
+    "import_packages",
+    "ReadPackage",
+    "convert_package",
+    "read_packages",
+]
