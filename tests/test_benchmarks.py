@@ -32,3 +32,24 @@ def test_harness_writes_a_results_table(tmp_path: Path) -> None:
     assert "| review start to first card |" in text
     assert "| `mlcards status --json` |" in text
     assert "200 cards in 10 decks and 2,000 reviews" in text
+
+
+APKG = RUN.parent / "apkg_export.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not APKG.exists(), reason="benchmarks/ is not shipped in the sdist")
+def test_apkg_benchmark_writes_its_table(tmp_path: Path) -> None:
+    pytest.importorskip("anki")
+    out = tmp_path / "APKG_RESULTS.md"
+    subprocess.run(
+        [sys.executable, str(APKG), "--cards", "200", "--reviews", "2000", "--runs", "1"]
+        + ["--warmup", "0", "--work", str(tmp_path / "work"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    text = out.read_text()
+    assert "| mlcards export apkg --history |" in text
+    assert "| Anki export_anki_package (latest) |" in text
+    assert "mlcards' package gave 200 cards" in text and "2,000 review-log rows" in text

@@ -54,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
     "lint": {"models", "errors"},
     "formats": {"atomic", "deck", "deckfiles", "deckwriter", "models", "errors", "sanitize"},
     "services": {
+        "anki",
         "atomic",
         "bundled",
         "clock",
@@ -72,6 +73,7 @@ ALLOWED: dict[str, set[str]] = {
         "stats",
         "store",
     },
+    "anki": {"formats", "models", "errors", "sanitize"},
     "cli": {"*"},
     "__main__": {"cli"},
     "__init__": set(),

@@ -16,6 +16,7 @@ from mlcards.cli.base import (
     global_options,
     new_console,
     open_for_import,
+    settings_for,
 )
 from mlcards.errors import UsageError
 
@@ -26,8 +27,8 @@ def import_(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="Deck files or folders (*.yaml / *.yml), or question files to convert "
-            "(.csv, .tsv, .gift).",
+            help="Deck files or folders (*.yaml / *.yml), question files to convert "
+            "(.csv, .tsv, .gift), or Anki packages (.apkg, .colpkg).",
             metavar="PATH",
             show_default=False,
         ),
@@ -48,12 +49,19 @@ def import_(
 
     CSV, TSV and Moodle GIFT files are converted to YAML decks kept in the data dir
     (converted/DECK-ID.yaml, the copy to edit); importing the same file again updates the
-    same deck and keeps its history."""
+    same deck and keeps its history. From an Anki package, the reviews of cards that came
+    from mlcards join the log, and multiple-choice notes become decks (as CSV and GIFT)."""
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
     from mlcards.render.text import import_summary
     from mlcards.services.decks import keep_converted, load_for_import
 
+    packages = [p for p in paths if p.suffix.lower() in (".apkg", ".colpkg")]
+    if packages:
+        _import_packages(ctx, packages, dry_run=dry_run, replace=replace, as_json=as_json)
+        paths = [p for p in paths if p not in packages]
+        if not paths:
+            return
     loaded = load_for_import(
         paths,
         data_dir() / "converted",
@@ -87,6 +95,37 @@ def import_(
 
     for written in loaded.converted:
         typer.echo(f"converted deck kept at {quote_path(written)} (edit it there)")
+
+
+def _import_packages(
+    ctx: typer.Context, packages: list[Path], *, dry_run: bool, replace: bool, as_json: bool
+) -> None:
+    """Anki packages: their decks first (as any import), then Anki's answers into the log."""
+    from mlcards.clock import now
+    from mlcards.config import data_dir, load_settings
+    from mlcards.render.text import import_summary
+    from mlcards.sanitize import quote_path, terminal_safe
+    from mlcards.services.anki import import_packages, read_packages
+
+    read = read_packages(packages)
+    with open_for_import(ctx, dry_run) as store:
+        settings = settings_for(store, load_settings())
+        summaries, results = import_packages(
+            store, read, data_dir() / "converted", settings, now(), dry_run, replace
+        )
+    if as_json:
+        echo_json({"dry_run": dry_run, "packages": [r.to_dict() for r in results]})
+        return
+    for result in results:
+        for line in result.skipped + result.notices:
+            sys.stderr.write(terminal_safe(line) + "\n")
+    if summaries:
+        console = new_console()
+        console.print(import_summary(summaries, dry_run, console.width))
+    for result in results:
+        echo_lines(result.lines())
+        for written in result.converted:
+            typer.echo(f"converted deck kept at {quote_path(written)} (edit it there)")
 
 
 @app.command()

@@ -145,6 +145,7 @@ class ExportKind(StrEnum):
     reviews = "reviews"
     cards = "cards"
     stats = "stats"
+    apkg = "apkg"
 
 
 class ExportFormat(StrEnum):
@@ -158,7 +159,9 @@ def export(
     what: Annotated[
         ExportKind,
         typer.Argument(
-            help="reviews (the log), cards or stats.", metavar="WHAT", show_default=False
+            help="reviews (the log), cards, stats, or apkg (an Anki package of the cards).",
+            metavar="WHAT",
+            show_default=False,
         ),
     ],
     fmt: Annotated[
@@ -200,8 +203,17 @@ def export(
             "formula (=, +, -, @, tab, CR).",
         ),
     ] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="apkg: also each card's schedule and review log (Anki takes them only for "
+            "cards new to its collection).",
+        ),
+    ] = False,
 ) -> None:
-    """Export the review log, the cards or the stats document as CSV or JSON."""
+    """Export the review log, the cards or the stats document as CSV or JSON, or the cards
+    as an Anki package (.apkg, default mlcards.apkg) to study on a phone."""
     from datetime import date, timedelta
 
     from mlcards.exports import dumps
@@ -210,6 +222,13 @@ def export(
     from mlcards.stats import DEFAULT_DAYS
     from mlcards.store import Scope
 
+    if what is ExportKind.apkg:
+        if fmt is not None or since is not None or raw:
+            raise UsageError("export apkg takes -o, --deck and --history only")
+        _export_apkg(ctx, output or Path("mlcards.apkg"), deck, history)
+        return
+    if history:
+        raise UsageError("--history is for export apkg")
     fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
     if what is ExportKind.stats and fmt is ExportFormat.csv:
         raise UsageError("export stats is a JSON document: use --format json")
@@ -241,3 +260,21 @@ def _progress_bar() -> (
         return bar(rows, total, "Exporting reviews")
 
     return progress
+
+
+def _export_apkg(ctx: typer.Context, output: Path, deck: str | None, history: bool) -> None:
+    from mlcards.clock import now
+    from mlcards.config import load_settings
+    from mlcards.sanitize import quote_path, terminal_safe
+    from mlcards.services.anki import export_apkg
+
+    with open_store(ctx) as store:
+        settings = settings_for(store, load_settings())
+        result = export_apkg(store, output, settings, now(), deck, history)
+    for line in result.skipped:
+        sys.stderr.write(terminal_safe(line) + "\n")
+    reviews = f" and {result.reviews} review(s)" if history else ""
+    sys.stderr.write(
+        f"wrote {result.cards} card(s){reviews} in {len(result.decks)} deck(s) to "
+        f"{quote_path(output)}\n"
+    )

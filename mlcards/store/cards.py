@@ -190,6 +190,11 @@ class Cards:
             return found
         return self._scheduled("1", [], "d.position, c.position", limit, Scope(deck_id, tag))
 
+    def active(self, deck_id: str | None = None) -> list[ScheduledCard]:
+        """Every card that can come up (not retired or suspended), in deck and file order,
+        buried ones included (what an export to another program takes)."""
+        return self._scheduled("1", [], "d.position, c.position", -1, Scope(deck_id))
+
     def one(self, deck_id: str, card_id: str, today: date | None = None) -> ScheduledCard | None:
         """One active card as the queue sees it (after an edit, say); on ``today``, None
         also when it is buried."""
