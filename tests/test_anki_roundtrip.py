@@ -326,7 +326,6 @@ def test_history_of_an_fsrs_deck_carries_its_memory_state(
 
     from mlcards.config import data_dir
     from mlcards.models import Quality
-    from mlcards.schedulers import fsrs_scheduler
     from mlcards.session import Session, build_queue
     from mlcards.store import Store
 
@@ -335,10 +334,10 @@ def test_history_of_an_fsrs_deck_carries_its_memory_state(
     assert run(capsys, "config", "set", "--deck", "toy", "scheduler", "fsrs")[0] == 0
     with Store.open(data_dir() / "mlcards.db") as store:
         queue = build_queue([], store.cards.new(20), [], None)
-        session = Session(queue, date(2026, 3, 1), scheduler=fsrs_scheduler())
+        session = Session(queue, date(2026, 3, 1), journal=store.log, session_id="s")
         item = session.next()
         assert item is not None
-        store.log.record(session.answer(item, ("b",), Quality.GOOD, 1500, at("2026-03-01")))
+        session.answer(item, ("b",), Quality.GOOD, 1500, at("2026-03-01"))  # graded by FSRS
         stored = store.cards.one("toy", "c1")
     assert stored is not None and stored.stability is not None
     package = tmp_path / "toy.apkg"
