@@ -13,6 +13,7 @@ from typing import Any, cast
 from mlcards import rules
 from mlcards.models import (
     NEW_SCHEDULE,
+    SCHEDULE_FIELDS,
     CachedSchedule,
     Card,
     CardKey,
@@ -71,18 +72,7 @@ def write_schedules(
 
 _ALL = Scope()
 
-_STORED = (
-    "repetitions",
-    "easiness",
-    "interval",
-    "due",
-    "last_review_id",
-    "last_review_day",
-    "schedule_from",
-    "lapses",
-    "stability",
-    "difficulty",
-)
+_STORED = (*SCHEDULE_FIELDS, "schedule_from")
 """A card's cached schedule, as ``states`` returns it."""
 _REPLAYED = ("id", "deck_id", "card_id", "study_day", "quality", "same_day_repeat")
 """The log's columns a replay reads."""
