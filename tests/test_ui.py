@@ -11,7 +11,8 @@ import pytest
 from helpers import at, toy_deck
 from rich.console import Console
 
-from mlcards.deck import bundled_deck_files, load_deck
+from mlcards.bundled import bundled_deck_files
+from mlcards.deck import load_deck
 from mlcards.models import Quality, ReviewRecord, ScheduledCard, StoredCard
 from mlcards.render.review import ReviewOutcome, render_answer, render_question, render_summary
 from mlcards.render.screen import Screenful
