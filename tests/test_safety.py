@@ -388,7 +388,7 @@ def test_an_unexpected_error_prints_one_line_and_writes_a_report(
     def boom() -> None:
         raise RuntimeError("something nobody expected")
 
-    monkeypatch.setattr(progress, "_today", boom)
+    monkeypatch.setattr(progress, "study_today", boom)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["status"])
     err = capsys.readouterr().err
