@@ -10,24 +10,23 @@ enforced while parsing, so deep input cannot exhaust the stack.
 A deck is data, never control: text holding a terminal control character after YAML has
 decoded its escapes (``"\\e]52;..."`` in double quotes) is refused, and only regular files are
 read (symlinks followed; loops, FIFOs and devices refused; reads stop at the cap whatever the
-file's size says).
+file's size says). What a deck may hold is checked on the composed tree by
+``mlcards.deckcheck``.
 """
 
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import yaml
 
+from mlcards.deckcheck import DeckChecker, Mapping, Node, Scalar, Sequence
 from mlcards.deckfiles import find_deck_files, read_text
 from mlcards.errors import DeckError
-from mlcards.models import Card, Choice, Deck, Reference
+from mlcards.models import Deck
 from mlcards.sanitize import describe_char, first_unsafe, quote_path
 
 try:
@@ -37,11 +36,7 @@ except AttributeError:  # PyYAML built without libyaml
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
-MIN_CHOICES, MAX_CHOICES = 2, 10
 
-_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_URL = re.compile(r"https?://\S+")
 # Characters YAML refuses unescaped (C0/C1 controls, surrogates, U+FFFE/U+FFFF).
 _NOT_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -61,28 +56,6 @@ _CORE_SCHEMA = [
     ),
 ]
 _PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
-
-
-@dataclass
-class Scalar:
-    value: str
-    kind: str  # "str", "bool", "null", "int" or "float": what YAML 1.2 reads it as
-    line: int
-
-
-@dataclass
-class Mapping:
-    items: dict[str, tuple[int, Node]]  # key -> (line of the key, value)
-    line: int
-
-
-@dataclass
-class Sequence:
-    items: list[Node]
-    line: int
-
-
-Node = Scalar | Mapping | Sequence
 
 
 class _Fatal(Exception):
@@ -106,6 +79,86 @@ def _scalar_kind(event: yaml.ScalarEvent) -> str:
     return "str"
 
 
+class _Tree:
+    """The node tree as the parser's events build it, one event at a time."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        self.stack: list[Mapping | Sequence] = []
+        self.pending_key: list[tuple[str, int] | None] = []
+        self.root: Node | None = None
+        self.documents = 0
+
+    def add(self, event: yaml.Event, line: int) -> None:
+        """Take one event (not a stream's start or end), refusing what the format forbids."""
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise _Fatal(line, "a deck file holds one YAML document; remove the '---'")
+            return
+        if isinstance(event, yaml.AliasEvent):
+            raise _Fatal(line, f"aliases (*{event.anchor}) are not allowed in decks")
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            finished = self.stack.pop()
+            self.pending_key.pop()
+            if not self.stack:
+                self.root = finished
+            return
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Fatal(line, f"anchors (&{anchor}) are not allowed in decks")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in _PLAIN_TAGS:
+            raise _Fatal(line, f"YAML tag {tag!r} is not allowed in decks")
+        self._attach(self._node(event, line), line)
+
+    def _node(self, event: yaml.Event, line: int) -> Node:
+        if isinstance(event, yaml.ScalarEvent):
+            unsafe = first_unsafe(event.value)
+            if unsafe is not None:
+                self.problems.append(
+                    (
+                        line,
+                        f"{describe_char(unsafe)} is a terminal control character; deck "
+                        "text cannot hold it (remove the escape sequence)",
+                    )
+                )
+            return Scalar(event.value, _scalar_kind(event), line)
+        if isinstance(event, yaml.MappingStartEvent):
+            return Mapping({}, line)
+        if isinstance(event, yaml.SequenceStartEvent):
+            return Sequence([], line)
+        raise _Fatal(line, f"unexpected YAML event {type(event).__name__}")  # pragma: no cover
+
+    def _attach(self, node: Node, line: int) -> None:
+        if self.stack:
+            parent = self.stack[-1]
+            if isinstance(parent, Sequence):
+                parent.items.append(node)
+            elif self.pending_key[-1] is None:
+                if not isinstance(node, Scalar):
+                    raise _Fatal(line, "mapping keys must be plain text")
+                self.pending_key[-1] = (node.value, line)
+                return
+            else:
+                key, key_line = self.pending_key[-1]
+                self.pending_key[-1] = None
+                if key in parent.items:
+                    first = parent.items[key][0]
+                    self.problems.append(
+                        (key_line, f"duplicate key {key!r} (first at line {first})")
+                    )
+                else:
+                    parent.items[key] = (key_line, node)
+        elif isinstance(node, Scalar):
+            self.root = node
+        if isinstance(node, (Mapping, Sequence)):
+            self.stack.append(node)
+            self.pending_key.append(None)
+            if len(self.stack) > MAX_DEPTH:
+                raise _Fatal(line, f"nesting deeper than {MAX_DEPTH} levels")
+
+
 def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
     """Build a Node tree from parser events, iteratively, refusing what the format forbids.
 
@@ -125,82 +178,15 @@ def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
         return bisect.bisect_left(breaks, mark.index) + 1
 
     loader = None
-    stack: list[Mapping | Sequence] = []
-    pending_key: list[tuple[str, int] | None] = []
-    root: Node | None = None
-    documents = 0
+    tree = _Tree(problems)
     try:
         loader = _BaseLoader(text)
         while True:
             event = loader.get_event()
             if isinstance(event, yaml.StreamEndEvent):
                 break
-            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
-                continue
-            line = line_of(event.start_mark)
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise _Fatal(line, "a deck file holds one YAML document; remove the '---'")
-                continue
-            if isinstance(event, yaml.AliasEvent):
-                raise _Fatal(line, f"aliases (*{event.anchor}) are not allowed in decks")
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                finished = stack.pop()
-                pending_key.pop()
-                if not stack:
-                    root = finished
-                continue
-            anchor = getattr(event, "anchor", None)
-            if anchor is not None:
-                raise _Fatal(line, f"anchors (&{anchor}) are not allowed in decks")
-            tag = getattr(event, "tag", None)
-            if tag is not None and tag not in _PLAIN_TAGS:
-                raise _Fatal(line, f"YAML tag {tag!r} is not allowed in decks")
-            node: Node
-            if isinstance(event, yaml.ScalarEvent):
-                node = Scalar(event.value, _scalar_kind(event), line)
-                unsafe = first_unsafe(event.value)
-                if unsafe is not None:
-                    problems.append(
-                        (
-                            line,
-                            f"{describe_char(unsafe)} is a terminal control character; deck "
-                            "text cannot hold it (remove the escape sequence)",
-                        )
-                    )
-            elif isinstance(event, yaml.MappingStartEvent):
-                node = Mapping({}, line)
-            elif isinstance(event, yaml.SequenceStartEvent):
-                node = Sequence([], line)
-            else:  # pragma: no cover - PyYAML emits no other events
-                raise _Fatal(line, f"unexpected YAML event {type(event).__name__}")
-            if stack:
-                parent = stack[-1]
-                if isinstance(parent, Sequence):
-                    parent.items.append(node)
-                elif pending_key[-1] is None:
-                    if not isinstance(node, Scalar):
-                        raise _Fatal(line, "mapping keys must be plain text")
-                    pending_key[-1] = (node.value, line)
-                    continue
-                else:
-                    key, key_line = pending_key[-1]
-                    pending_key[-1] = None
-                    if key in parent.items:
-                        first = parent.items[key][0]
-                        problems.append(
-                            (key_line, f"duplicate key {key!r} (first at line {first})")
-                        )
-                    else:
-                        parent.items[key] = (key_line, node)
-            elif isinstance(node, Scalar):
-                root = node
-            if isinstance(node, (Mapping, Sequence)):
-                stack.append(node)
-                pending_key.append(None)
-                if len(stack) > MAX_DEPTH:
-                    raise _Fatal(line, f"nesting deeper than {MAX_DEPTH} levels")
+            if not isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+                tree.add(event, line_of(event.start_mark))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         at_end = mark is not None and not text[mark.index :].strip()
@@ -216,295 +202,14 @@ def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
     finally:
         if loader is not None:
             loader.dispose()
-    return root
-
-
-_KIND_WORDS = {"bool": "true/false", "null": "empty (null)", "int": "a number", "float": "a number"}
-
-
-def _describe(node: Node) -> str:
-    if isinstance(node, Mapping):
-        return "a mapping"
-    if isinstance(node, Sequence):
-        return "a list"
-    return _KIND_WORDS.get(node.kind, "text")
-
-
-def _is_date(text: str) -> bool:
-    if not _DATE.fullmatch(text) or not text.isascii():
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _id_of(node: Node) -> str:
-    if isinstance(node, Mapping) and "id" in node.items:
-        value = node.items["id"][1]
-        if isinstance(value, Scalar):
-            return value.value
-    return ""
-
-
-class _Checker:
-    """Walks the composed tree against the deck format, collecting every problem."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.problems: list[tuple[int, str]] = []
-
-    def error(self, line: int, message: str) -> None:
-        self.problems.append((line, message))
-
-    def keys(
-        self, node: Mapping, where: str, required: Iterable[str], optional: Iterable[str]
-    ) -> None:
-        required = list(required)
-        allowed = required + list(optional)
-        for key, (line, _) in node.items.items():
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
-                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-                self.error(line, f"{where}: unknown key {key!r}{suggestion}")
-        for key in required:
-            if key not in node.items:
-                self.error(node.line, f"{where}: missing required key {key!r}")
-
-    def text(
-        self, node: Mapping, key: str, where: str, *, required: bool = True, empty_ok: bool = False
-    ) -> str:
-        if key not in node.items:
-            return ""
-        _, value = node.items[key]
-        if not isinstance(value, Scalar) or value.kind != "str":
-            if isinstance(value, Scalar) and value.kind != "null":
-                self.error(
-                    value.line,
-                    f"{where}: {key!r} must be text, but YAML reads {value.value} as "
-                    f'{_describe(value)}; put it in quotes: "{value.value}"',
-                )
-            elif isinstance(value, Scalar) and required:
-                self.error(value.line, f"{where}: {key!r} must not be empty")
-            elif not isinstance(value, Scalar):
-                self.error(value.line, f"{where}: {key!r} must be text, not {_describe(value)}")
-            return ""
-        if required and not empty_ok and not value.value.strip():
-            self.error(value.line, f"{where}: {key!r} must not be empty")
-        return value.value
-
-    def slug(self, node: Mapping, key: str, where: str) -> str:
-        value = self.text(node, key, where)
-        if value and not _SLUG.fullmatch(value):
-            line = node.items[key][1].line
-            self.error(
-                line,
-                f"{where}: {key} {value!r} must be a slug: lowercase letters, digits, '-' or '_', "
-                "at most 64 characters",
-            )
-        return value
-
-    def seq(self, node: Mapping, key: str, where: str) -> list[Node]:
-        if key not in node.items:
-            return []
-        _, value = node.items[key]
-        if isinstance(value, Scalar) and value.kind == "null":
-            return []
-        if not isinstance(value, Sequence):
-            self.error(value.line, f"{where}: {key!r} must be a list, not {_describe(value)}")
-            return []
-        return value.items
-
-    def deck(self, root: Node | None) -> Deck | None:
-        if not isinstance(root, Mapping):
-            line = root.line if root is not None else 1
-            self.error(line, "a deck file must be a mapping with id, name and cards")
-            return None
-        self.keys(root, "deck", ("id", "name", "cards"), ("description",))
-        deck_id = self.slug(root, "id", "deck")
-        name = self.text(root, "name", "deck")
-        description = self.text(root, "description", "deck", required=False)
-        cards: list[Card] = []
-        seen: dict[str, int] = {}
-        items = self.seq(root, "cards", "deck")
-        if "cards" in root.items and not items:
-            self.error(root.items["cards"][0], "deck: 'cards' must list at least one card")
-        for item in items:
-            card = self.card(item)
-            card_id = _id_of(item)
-            if card_id in seen:
-                self.error(
-                    item.line, f"duplicate card id {card_id!r} (first at line {seen[card_id]})"
-                )
-            elif card_id:
-                seen[card_id] = item.line
-                if card is not None:
-                    cards.append(card)
-        if self.problems:
-            return None
-        return Deck(deck_id, name, tuple(cards), description, self.path)
-
-    def card(self, node: Node) -> Card | None:
-        if not isinstance(node, Mapping):
-            self.error(node.line, f"each card must be a mapping, not {_describe(node)}")
-            return None
-        before = len(self.problems)
-        where = "card"
-        if "id" in node.items:
-            card_id = self.slug(node, "id", "card")
-            where = f"card {card_id!r}" if card_id else "card"
-        else:
-            card_id = ""
-        self.keys(
-            node,
-            where,
-            ("id", "question", "choices", "answer", "explanation"),
-            ("title", "references", "tags", "source"),
-        )
-        title = self.text(node, "title", where, required=False)
-        question = self.text(node, "question", where)
-        explanation = self.text(node, "explanation", where)
-        choices = self.choices(node, where)
-        answer, multiple = self.answer(node, where, {c.id for c in choices})
-        references = self.references(node, where)
-        tags = self.tags(node, where)
-        source = self.source(node, where)
-        if len(self.problems) > before:
-            return None
-        return Card(
-            id=card_id,
-            question=question,
-            choices=tuple(choices),
-            answer=answer,
-            explanation=explanation,
-            multiple=multiple,
-            title=title,
-            references=tuple(references),
-            tags=tuple(tags),
-            source=tuple(sorted(source.items())),
-            line=node.line,
-        )
-
-    def choices(self, card: Mapping, where: str) -> list[Choice]:
-        items = self.seq(card, "choices", where)
-        if "choices" in card.items and not MIN_CHOICES <= len(items) <= MAX_CHOICES:
-            self.error(
-                card.items["choices"][0],
-                f"{where}: a card needs {MIN_CHOICES} to {MAX_CHOICES} choices, found {len(items)}",
-            )
-        choices: list[Choice] = []
-        seen: dict[str, int] = {}
-        for item in items:
-            if not isinstance(item, Mapping):
-                self.error(
-                    item.line,
-                    f"{where}: each choice must be a mapping with 'id' and 'text', "
-                    f"not {_describe(item)}",
-                )
-                continue
-            self.keys(item, f"{where} choice", ("id", "text"), ("feedback",))
-            choice_id = self.slug(item, "id", f"{where} choice")
-            text = self.text(item, "text", f"{where} choice {choice_id!r}")
-            feedback = self.text(item, "feedback", f"{where} choice {choice_id!r}")
-            if choice_id in seen:
-                self.error(
-                    item.line,
-                    f"{where}: duplicate choice id {choice_id!r} (first at line {seen[choice_id]})",
-                )
-            elif choice_id:
-                seen[choice_id] = item.line
-                choices.append(Choice(choice_id, text, feedback))
-        return choices
-
-    def answer(
-        self, card: Mapping, where: str, choice_ids: set[str]
-    ) -> tuple[tuple[str, ...], bool]:
-        if "answer" not in card.items:
-            return (), False
-        _, node = card.items["answer"]
-        multiple = isinstance(node, Sequence)
-        raw: list[Node] = node.items if isinstance(node, Sequence) else [node]
-        if multiple and not raw:
-            self.error(node.line, f"{where}: 'answer' lists no choice")
-        answer: list[str] = []
-        for item in raw:
-            if not isinstance(item, Scalar) or item.kind == "null":
-                self.error(item.line, f"{where}: 'answer' must name choice ids")
-                continue
-            if item.value not in choice_ids:
-                known = ", ".join(sorted(choice_ids)) or "none"
-                self.error(
-                    item.line,
-                    f"{where}: answer {item.value!r} names no choice of this card "
-                    f"(choice ids: {known})",
-                )
-            elif item.value in answer:
-                self.error(item.line, f"{where}: answer {item.value!r} is listed twice")
-            else:
-                answer.append(item.value)
-        return tuple(answer), multiple
-
-    def references(self, card: Mapping, where: str) -> list[Reference]:
-        refs: list[Reference] = []
-        for item in self.seq(card, "references", where):
-            if not isinstance(item, Mapping):
-                self.error(item.line, f"{where}: each reference needs 'title' and 'url'")
-                continue
-            self.keys(item, f"{where} reference", ("title", "url"), ())
-            title = self.text(item, "title", f"{where} reference")
-            url = self.text(item, "url", f"{where} reference")
-            if url and not _URL.fullmatch(url):
-                self.error(
-                    item.items["url"][1].line,
-                    f"{where}: reference url {url!r} must start with http:// or https://",
-                )
-            refs.append(Reference(title, url))
-        return refs
-
-    def tags(self, card: Mapping, where: str) -> list[str]:
-        tags: list[str] = []
-        for item in self.seq(card, "tags", where):
-            if (
-                not isinstance(item, Scalar)
-                or item.kind != "str"
-                or not _SLUG.fullmatch(item.value)
-            ):
-                shown = item.value if isinstance(item, Scalar) else _describe(item)
-                self.error(item.line, f"{where}: tag {shown!r} must be a slug (e.g. batch-norm)")
-            elif item.value not in tags:
-                tags.append(item.value)
-        return tags
-
-    def source(self, card: Mapping, where: str) -> dict[str, str]:
-        if "source" not in card.items:
-            return {}
-        _, node = card.items["source"]
-        if not isinstance(node, Mapping):
-            self.error(node.line, f"{where}: 'source' must be a mapping (published, author, url)")
-            return {}
-        self.keys(node, f"{where} source", (), ("published", "author", "url"))
-        source = {}
-        for key in ("published", "author", "url"):
-            value = self.text(node, key, f"{where} source")
-            if value:
-                source[key] = value
-        published = source.get("published", "")
-        if published and not _is_date(published):
-            line = node.items["published"][1].line
-            self.error(line, f"{where}: source published {published!r} must be YYYY-MM-DD")
-        url = source.get("url", "")
-        if url and not _URL.fullmatch(url):
-            line = node.items["url"][1].line
-            self.error(line, f"{where}: source url {url!r} must start with http:// or https://")
-        return source
+    return tree.root
 
 
 def parse_deck(text: str, path: str = "<deck>") -> Deck:
     """Validate deck YAML text. Raises DeckError with every problem as ``PATH:LINE: message``."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # lines as editors count them
     problems: list[tuple[int, str]] = []
-    checker = _Checker(path)
+    checker = DeckChecker(path)
     deck = None
     try:
         root = _compose(text, problems)

@@ -249,6 +249,8 @@ NEW_SCHEDULE: CachedSchedule = {
     "difficulty": None,
 }
 """The cached schedule of a card never reviewed, or reset by a changed answer."""
+SCHEDULE_FIELDS: tuple[str, ...] = tuple(NEW_SCHEDULE)
+"""The columns of a card's cached schedule, in one order for every reader."""
 
 
 class StoredSchedule(CachedSchedule):

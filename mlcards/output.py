@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -74,26 +74,29 @@ def open_output(path: Path | None, database: Path | None = None) -> Iterator[Tex
 
 @contextmanager
 def _direct(path: Path, shown: str) -> Iterator[TextIO]:
-    try:
-        stream = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from None
-    try:
-        with stream:
-            yield stream
-    except OSError as exc:
-        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from None
+    with _opened(lambda: open(path, "w", encoding="utf-8", newline=""), shown, "cannot write") as s:
+        yield s
 
 
 def _replace(path: Path, shown: str) -> Iterator[TextIO]:
     folder = path.parent
     if not folder.is_dir():
         raise InputNotFoundError(f"{quote_path(folder)}: no such folder for the output file")
+    with _opened(lambda: atomic_writer(path), shown, "cannot write here") as stream:
+        yield stream
+
+
+@contextmanager
+def _opened(
+    opening: Callable[[], AbstractContextManager[TextIO]], shown: str, cannot_open: str
+) -> Iterator[TextIO]:
+    """The stream ``opening()`` gives, every OSError (opening it, writing, closing) said as an
+    OutputError naming the file."""
     writing = ExitStack()
     try:
-        stream = writing.enter_context(atomic_writer(path))
+        stream = writing.enter_context(opening())
     except OSError as exc:
-        raise OutputError(f"{shown}: cannot write here: {exc.strerror}") from None
+        raise OutputError(f"{shown}: {cannot_open}: {exc.strerror or exc}") from None
     try:
         with writing:
             yield stream

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from mlcards.models import NEW_SCHEDULE, CachedSchedule, CardKey
+from mlcards.models import NEW_SCHEDULE, SCHEDULE_FIELDS, CachedSchedule, CardKey
 from mlcards.schedulers import Scheduler, SchedulerFor, default
 
 
@@ -49,19 +49,6 @@ def replay(
             "lapses": lapses,
         }
     return result
-
-
-SCHEDULE_FIELDS = (
-    "repetitions",
-    "easiness",
-    "interval",
-    "due",
-    "last_review_id",
-    "last_review_day",
-    "lapses",
-    "stability",
-    "difficulty",
-)
 
 
 def schedule_differences(

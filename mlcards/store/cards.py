@@ -8,12 +8,13 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from mlcards import rules
 from mlcards.errors import StoreError
 from mlcards.models import (
     NEW_SCHEDULE,
+    SCHEDULE_FIELDS,
     CachedSchedule,
     Card,
     CardKey,
@@ -85,6 +86,25 @@ def write_schedules(
 
 
 _ALL = Scope()
+
+_STORED = (*SCHEDULE_FIELDS, "schedule_from")
+"""A card's cached schedule, as ``states`` returns it."""
+
+
+def _stored_schedule(values: Sequence[Any]) -> StoredSchedule:
+    return cast(StoredSchedule, dict(zip(_STORED, values, strict=True)))
+
+
+def _marked_entry(row: sqlite3.Row) -> dict[str, object]:
+    """A card of ``flagged``, ``suspended`` or ``leeches``, with where to find it."""
+    return {
+        "deck": row["deck_id"],
+        "card": row["id"],
+        "title": json.loads(row["content"]).get("title", ""),
+        "path": row["path"],
+        "line": row["line"],
+        "lapses": row["lapses"],
+    }
 
 
 class Cards:
@@ -252,17 +272,7 @@ class Cards:
         rows = self._rows(
             f"{_SELECT} WHERE {where} AND c.retired = 0 ORDER BY d.position, c.position", params
         )
-        return [
-            {
-                "deck": r["deck_id"],
-                "card": r["id"],
-                "title": json.loads(r["content"]).get("title", ""),
-                "path": r["path"],
-                "line": r["line"],
-                "lapses": r["lapses"],
-            }
-            for r in rows
-        ]
+        return [_marked_entry(r) for r in rows]
 
     def next_due(self, deck_id: str | None = None) -> date | None:
         """The first day a card comes up: its due day, or later if it is buried till then.
@@ -290,25 +300,8 @@ class Cards:
 
     def states(self) -> dict[CardKey, StoredSchedule]:
         """The cached schedule of every card, keyed by (deck id, card id)."""
-        rows = self.database.conn.execute(
-            "SELECT deck_id, id, repetitions, easiness, interval, due, last_review_id, "
-            "last_review_day, schedule_from, lapses, stability, difficulty FROM cards"
-        )
-        return {
-            (r[0], r[1]): {
-                "repetitions": r[2],
-                "easiness": r[3],
-                "interval": r[4],
-                "due": r[5],
-                "last_review_id": r[6],
-                "last_review_day": r[7],
-                "schedule_from": r[8],
-                "lapses": r[9],
-                "stability": r[10],
-                "difficulty": r[11],
-            }
-            for r in rows
-        }
+        rows = self.database.conn.execute(f"SELECT deck_id, id, {', '.join(_STORED)} FROM cards")
+        return {(r[0], r[1]): _stored_schedule(r[2:]) for r in rows}
 
     def rebuild_decks(
         self,

@@ -23,38 +23,34 @@ class Scope:
 
     def cards(self, alias: str = "c") -> tuple[str, Params]:
         """Terms over a ``cards`` row named ``alias`` (its deck and tags; days do not apply)."""
-        terms: list[str] = ["1"]
-        params: Params = []
-        if self.deck:
-            terms.append(f"{alias}.deck_id = ?")
-            params.append(self.deck)
-        if self.tag:
-            terms.append(
-                f"EXISTS (SELECT 1 FROM json_each({alias}.content, '$.tags') WHERE value = ?)"
-            )
-            params.append(self.tag)
-        return " AND ".join(terms), list(params)
+        tagged = f"EXISTS (SELECT 1 FROM json_each({alias}.content, '$.tags') WHERE value = ?)"
+        return self._deck_and_tag(alias, tagged)
 
     def reviews(self, alias: str = "r", *, days: bool = True) -> tuple[str, Params]:
         """Terms over a row of the review log named ``alias``: its card's deck and tags, and
         (unless ``days`` is False) its study day."""
+        tagged = (
+            "EXISTS (SELECT 1 FROM cards tc, json_each(tc.content, '$.tags') tt "
+            f"WHERE tc.deck_id = {alias}.deck_id AND tc.id = {alias}.card_id "
+            "AND tt.value = ?)"
+        )
+        terms, params = self._deck_and_tag(alias, tagged)
+        if not days:
+            return terms, params
+        day_terms, day_params = self.days(alias)
+        return f"{terms} AND {day_terms}", params + day_params
+
+    def _deck_and_tag(self, alias: str, tagged: str) -> tuple[str, Params]:
+        """``1``, then the deck's term and the tag's (``tagged``, with one parameter)."""
         terms: list[str] = ["1"]
         params: Params = []
         if self.deck:
             terms.append(f"{alias}.deck_id = ?")
             params.append(self.deck)
         if self.tag:
-            terms.append(
-                "EXISTS (SELECT 1 FROM cards tc, json_each(tc.content, '$.tags') tt "
-                f"WHERE tc.deck_id = {alias}.deck_id AND tc.id = {alias}.card_id "
-                "AND tt.value = ?)"
-            )
+            terms.append(tagged)
             params.append(self.tag)
-        if days:
-            day_terms, day_params = self.days(alias)
-            terms.append(day_terms)
-            params.extend(day_params)
-        return " AND ".join(terms), list(params)
+        return " AND ".join(terms), params
 
     def days(self, alias: str = "r") -> tuple[str, Params]:
         if self.since is not None and self.since == self.until:  # one day: the day index
