@@ -45,7 +45,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "evaluation": {"errors", "models", "replay", "rules", "schedulers"},
     "store": {"models", "rules", "errors"},
-    "render": {"models", "rules", "sanitize", "clock"},
+    "render": {"models", "rules", "sanitize", "clock", "terminal"},
     "terminal": set(),
     "review": {
         "models",

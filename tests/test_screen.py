@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import at, deck_yaml, toy_deck
@@ -15,7 +16,8 @@ from rich.console import Console
 
 from mlcards.deck import bundled_deck_files, load_deck, parse_deck
 from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
-from mlcards.render.review import answer_screen, help_screen, question_screen
+from mlcards.render import review as render
+from mlcards.render.review import Answer, CardView, help_screen
 from mlcards.render.screen import ASCII, Screenful, to_ascii
 from mlcards.review import scrolled
 from mlcards.session import RATINGS, Session
@@ -25,6 +27,24 @@ TODAY = date(2026, 3, 1)
 SIZES = [(80, 24), (60, 20)]
 CARDS = [(path, i) for path in bundled_deck_files() for i in range(len(load_deck(path).cards))]
 RULE = re.compile(r"^[─╭╰]")
+
+
+def question_screen(item: ScheduledCard, order: list[Choice], **shown: Any) -> Screenful:
+    return render.question_screen(CardView(item, tuple(order), **shown))
+
+
+def answer_screen(
+    item: ScheduledCard,
+    order: list[Choice],
+    chosen: tuple[str, ...],
+    *,
+    correct: bool,
+    dont_know: bool,
+    rating: dict[int, int] | None = None,
+    **shown: Any,
+) -> Screenful:
+    answer = Answer(chosen, correct, dont_know, rating)
+    return render.answer_screen(CardView(item, tuple(order), answer=answer, **shown))
 
 
 def scheduled(card: Card, deck_id: str = "toy", name: str = "Toy") -> ScheduledCard:
@@ -68,7 +88,7 @@ def wrong_pick(card: Card) -> tuple[str, ...]:
 def test_every_bundled_question_fits(path: Path, index: int, width: int, height: int) -> None:
     item = bundled(path, index)
     order = list(item.card.choices)
-    selected: set[str] | None = set() if item.card.multiple else None
+    selected: frozenset[str] | None = frozenset() if item.card.multiple else None
 
     def build(scroll: int, h: int | None = height) -> Screenful:
         return question_screen(

@@ -13,7 +13,13 @@ from rich.console import Console
 
 from mlcards.deck import bundled_deck_files, load_deck
 from mlcards.models import Quality, ReviewRecord, ScheduledCard, StoredCard
-from mlcards.render.review import ReviewOutcome, render_answer, render_question, render_summary
+from mlcards.render.review import (
+    Answer,
+    CardView,
+    ReviewOutcome,
+    render_card,
+    render_summary,
+)
 from mlcards.render.screen import Screenful
 from mlcards.review import run_review
 from mlcards.session import Session
@@ -42,13 +48,10 @@ def test_every_bundled_card_fits_the_terminal(path: Path, index: int, width: int
     item = scheduled(index, path)
     con, buffer = console(width)
     order = list(item.card.choices)
-    con.print(render_question(item, order, position=1, total=1, selected=None))
+    con.print(render_card(CardView(item, tuple(order), position=1, total=1)))
     chosen = (order[0].id,)
-    con.print(
-        render_answer(
-            item, order, chosen, correct=item.card.is_correct(set(chosen)), dont_know=False
-        )
-    )
+    answer = Answer(chosen, item.card.is_correct(set(chosen)))
+    con.print(render_card(CardView(item, tuple(order), answer=answer)))
     lines = buffer.getvalue().splitlines()
     assert max(len(line) for line in lines) <= width
     text = " ".join(" ".join(lines).split())
@@ -59,7 +62,7 @@ def test_every_bundled_card_fits_the_terminal(path: Path, index: int, width: int
 def test_question_screen_shows_deck_progress_choices_and_keys() -> None:
     item = scheduled(0, bundled_deck_files()[0])
     con, buffer = console()
-    con.print(render_question(item, list(item.card.choices), position=3, total=12, elapsed_s=65))
+    con.print(render_card(CardView(item, item.card.choices, position=3, total=12, elapsed_s=65)))
     out = buffer.getvalue()
     assert "Batch Normalization · A morning walk" in out
     assert "new · 3 of 12 · 1:05" in out
@@ -71,7 +74,7 @@ def test_question_screen_shows_deck_progress_choices_and_keys() -> None:
 def test_answer_screen_marks_the_right_and_the_chosen_choice() -> None:
     item = scheduled()
     con, buffer = console()
-    con.print(render_answer(item, list(item.card.choices), ("b",), correct=False, dont_know=False))
+    con.print(render_card(CardView(item, item.card.choices, answer=Answer(("b",), False))))
     out = buffer.getvalue()
     assert "✘ Wrong" in out
     assert "Alpha  ✔ correct" in out

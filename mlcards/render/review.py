@@ -1,17 +1,18 @@
 """The review screen's pieces as values: the question, the answer, the keys, the summary.
 
-``question_screen``, ``answer_screen`` and ``help_screen`` lay a card out to a width and a
-height (the terminal's) and return a ``Screenful``: fixed parts that stay in view (header,
-choices, verdict, key footer) and a region that scrolls. ``render_question`` and
-``render_answer`` are the same views at their natural height, for printing and tests.
-User text goes in as ``Text`` (choices, feedback, titles) or ``Markdown`` (question,
-explanation), never as markup.
+``question_screen`` and ``answer_screen`` lay out one ``CardView`` (a value: the card,
+the session's progress, the terminal's size, the scroll) and ``help_screen`` the key table;
+each returns a ``Screenful``: fixed parts that stay in view (header, choices, verdict, key
+footer) and a region that scrolls. ``render_card`` is the same view at its natural height,
+for printing and tests. Footer hints and help come from ``render.keys``, the table the loop
+dispatches on. User text goes in as ``Text`` (choices, feedback, titles) or ``Markdown``
+(question, explanation), never as markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ from rich.text import Text
 
 from mlcards.clock import describe_due as describe_due
 from mlcards.models import Choice, ScheduledCard
+from mlcards.render.keys import ANSWER, CHOICE_KEYS, QUESTION, RATING, help_rows, hints
 from mlcards.render.screen import (
     MIN_REGION,
     UNICODE,
@@ -41,9 +43,45 @@ from mlcards.render.screen import (
 )
 from mlcards.sanitize import terminal_safe
 
-CHOICE_KEYS = "1234567890"
 RATING_WORDS = {3: "hard", 4: "good", 5: "easy"}
 DEFAULT_RATING = 4
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What was answered, for the answer screen."""
+
+    chosen: tuple[str, ...]
+    correct: bool
+    dont_know: bool = False
+    rating: Mapping[int, int] | None = None
+    """Given while a correct answer awaits its rating: the interval each rating key would
+    give (empty when the schedule does not change)."""
+
+
+@dataclass(frozen=True)
+class CardView:
+    """Everything one review screen shows: the card, where the session stands, the
+    terminal's size and where the scrolling part stands; with ``answer``, the answer screen.
+
+    ``height`` None lays the screen out at its natural height (printing, tests);
+    ``scroll`` None opens it where it opens (the top of the question; after an answer, the
+    explanation)."""
+
+    item: ScheduledCard
+    order: tuple[Choice, ...]
+    position: int = 0
+    total: int = 0
+    elapsed_s: float = 0.0
+    mode: str = "review"
+    message: str = ""
+    selected: frozenset[str] | None = None
+    answer: Answer | None = None
+    width: int = 80
+    height: int | None = None
+    scroll: int | None = None
+    glyphs: Glyphs = UNICODE
+    links: bool = False
 
 
 @dataclass
@@ -60,20 +98,15 @@ def _markdown(text: str) -> RenderableType:
     return Markdown(terminal_safe(text.strip()))
 
 
-def key_range(count: int) -> str:
-    """The keys of ``count`` choices: "1-4", or "1-0" for ten."""
-    return f"1-{CHOICE_KEYS[count - 1]}" if count > 1 else "1"
-
-
-def _status(
-    item: ScheduledCard, position: int, total: int, elapsed_s: float, mode: str, g: Glyphs
-) -> str:
-    minutes, seconds = divmod(int(elapsed_s), 60)
-    kind = "practice" if mode == "practice" else "new" if item.is_new else "review"
+def _status(view: CardView) -> str:
+    item, g = view.item, view.glyphs
+    minutes, seconds = divmod(int(view.elapsed_s), 60)
+    kind = "practice" if view.mode == "practice" else "new" if item.is_new else "review"
     flags = "".join(
         (f" {g.dot} flagged" if item.flagged else "", f" {g.dot} leech" if item.leech else "")
     )
-    return f"{kind}{flags} {g.dot} {position} of {total} {g.dot} {minutes}:{seconds:02d}"
+    where = f"{view.position} of {view.total}"
+    return f"{kind}{flags} {g.dot} {where} {g.dot} {minutes}:{seconds:02d}"
 
 
 def _title(item: ScheduledCard, g: Glyphs) -> str:
@@ -101,13 +134,13 @@ def _footer(parts: list[Text | str], width: int, g: Glyphs) -> list[Line]:
     return lines
 
 
-def _choice_label(key: str, choice: Choice, selected: set[str] | None) -> str:
+def _choice_label(key: str, choice: Choice, selected: Set[str] | None) -> str:
     if selected is None:
         return f"[{key}]"
     return f"[{'x' if choice.id in selected else ' '}]{key}"
 
 
-def _question_choices(order: list[Choice], selected: set[str] | None, g: Glyphs) -> Table:
+def _question_choices(order: Sequence[Choice], selected: Set[str] | None, g: Glyphs) -> Table:
     table = Table.grid(padding=(0, 1), expand=True)
     table.add_column(width=4, no_wrap=True)
     table.add_column(ratio=1)
@@ -125,42 +158,31 @@ def _question_lines(question: str, width: int, g: Glyphs) -> list[Line]:
     return trim_blank(lines_of(_markdown(g.text(question)), width, g))
 
 
-QUESTION_KEYS = ("d don't know", "u undo", "s suspend", "b bury", "f flag", "e edit", "? keys")
+def _message(view: CardView) -> list[Line]:
+    if not view.message:
+        return []
+    text = Text(view.glyphs.text(view.message), style="bold yellow")
+    return lines_of(Padding(text, (0, 1)), view.width, view.glyphs)
 
 
-def question_screen(
-    item: ScheduledCard,
-    order: list[Choice],
-    *,
-    position: int,
-    total: int,
-    elapsed_s: float = 0.0,
-    selected: set[str] | None = None,
-    mode: str = "review",
-    message: str = "",
-    width: int = 80,
-    height: int | None = None,
-    scroll: int = 0,
-    glyphs: Glyphs = UNICODE,
-) -> Screenful:
+def question_screen(view: CardView) -> Screenful:
     """The question in a box that scrolls when it is long ("more ↓"), then the choices, any
     message and the keys, which stay in view."""
-    g = glyphs
+    g, width, height, item = view.glyphs, view.width, view.height, view.item
     top: list[Line] = []
-    if mode == "practice":
+    if view.mode == "practice":
         banner = Text(" PRACTICE: answers are logged, your schedule is not changed", "bold")
         top += lines_of(banner, width, g)
     question = _question_lines(item.card.question, width - 4, g)
-    choices = lines_of(Padding(_question_choices(order, selected, g), (0, 0, 0, 1)), width, g)
+    choices = lines_of(
+        Padding(_question_choices(view.order, view.selected, g), (0, 0, 0, 1)), width, g
+    )
     select: list[Line] = []
     if item.card.multiple:
         select = lines_of(Text(" Select all that apply.", style="italic"), width, g)
-    notes: list[Line] = []
-    if message:
-        notes = lines_of(Padding(Text(g.text(message), style="bold yellow"), (0, 1)), width, g)
-    keys = [f"{key_range(len(order))} toggle", "Enter submit"] if item.card.multiple else []
-    keys = keys or [f"{key_range(len(order))} answer"]
-    footer = _footer([*keys, *QUESTION_KEYS, "q quit"], width, g)
+    notes = _message(view)
+    keys = hints(QUESTION, choices=len(view.order), multiple=item.card.multiple, ascii=g.ascii)
+    footer = _footer(list(keys), width, g)
     region = Region(boxed(question, width, g))
     bottom = [*select, *choices, *notes, *footer]
     if height is not None:
@@ -172,23 +194,23 @@ def question_screen(
             bottom = [*choices, *notes, *footer]  # the key footer says "toggle" anyway
         if room(bottom) < 1:
             # the choices leave the question no line at all: they scroll with it
-            inner = lines_of(_question_choices(order, selected, g), width - 4, g)
+            inner = lines_of(_question_choices(view.order, view.selected, g), width - 4, g)
             region = Region(boxed([*question, blank(width - 4), *inner], width, g))
             bottom = [*select, *notes, *footer]
-    status = Text(_status(item, position, total, elapsed_s, mode, g))
-    title = Text(_title(item, g), style="bold")
-    filler = boxed([blank(width - 4)], width, g)[0]
-    view = compose(
-        top, region, bottom, height=height, scroll=scroll, above=[], below=[], shrink=True
+    scroll = view.scroll or 0
+    probe = compose(
+        top, region, bottom, height=height, scroll=scroll, shrink=True, above=[], below=[]
     )
     hint = ""
-    if view.max_scroll:
-        hint = f"more {g.down}" if view.scroll < view.max_scroll else f"{g.up} top: Home"
-        if view.scroll and view.scroll < view.max_scroll:
+    if probe.max_scroll:
+        hint = f"more {g.down}" if probe.scroll < probe.max_scroll else f"{g.up} top: Home"
+        if probe.scroll and probe.scroll < probe.max_scroll:
             hint = f"{g.up} more {g.down}"
-    right = Text(f"{hint}  {status.plain}" if hint else status.plain)
-    above = box_line(width, g, True, title)
+    status = _status(view)
+    right = Text(f"{hint}  {status}" if hint else status)
+    above = box_line(width, g, True, Text(_title(item, g), style="bold"))
     below = box_line(width, g, False, None, right)
+    filler = boxed([blank(width - 4)], width, g)[0]
     return compose(
         top,
         region,
@@ -224,7 +246,7 @@ def _mark(
 
 def _answer_choices(
     item: ScheduledCard,
-    order: list[Choice],
+    order: Sequence[Choice],
     chosen: tuple[str, ...],
     g: Glyphs,
     marked_only: bool,
@@ -317,12 +339,12 @@ def _answer_region(
     card = item.card
     pad = (0, 1)
     if with_marked:
-        marked = _answer_choices(item, list(order), chosen, g, True)
+        marked = _answer_choices(item, order, chosen, g, True)
         region.add(lines_of(Padding(marked, (0, 0, 0, 1)), width, g))
         region.add([blank(width)])
     region.add(lines_of(Padding(Text("Question", style="bold"), pad), width, g))
     region.add(trim_blank(lines_of(Padding(_markdown(g.text(card.question)), pad), width, g)))
-    others = _answer_choices(item, list(order), chosen, g, False)
+    others = _answer_choices(item, order, chosen, g, False)
     if others.row_count:
         region.add([blank(width)])
         region.add(lines_of(Padding(others, pad), width, g))
@@ -341,34 +363,13 @@ def _answer_region(
     return region
 
 
-def answer_screen(
-    item: ScheduledCard,
-    order: list[Choice],
-    chosen: tuple[str, ...],
-    *,
-    correct: bool,
-    dont_know: bool,
-    rating: Mapping[int, int] | None = None,
-    message: str = "",
-    position: int = 0,
-    total: int = 0,
-    elapsed_s: float = 0.0,
-    mode: str = "review",
-    width: int = 80,
-    height: int | None = None,
-    scroll: int = 0,
-    glyphs: Glyphs = UNICODE,
-    links: bool = False,
-) -> Screenful:
+def answer_screen(view: CardView) -> Screenful:
     """Verdict and the marked choices at the top, the keys at the bottom, and between them
-    the question, explanation and references, scrolling, with where you are in them.
-
-    ``rating`` is given while a correct answer awaits its rating: the interval each rating
-    key would give (empty when the schedule does not change).
-    """
-    g = glyphs
-    verdict = _verdict(item, chosen, correct, dont_know, g)
-    status = _status(item, position, total, elapsed_s, mode, g) if total else ""
+    the question, explanation and references, scrolling, with where you are in them."""
+    assert view.answer is not None, "the answer screen needs an answer"
+    g, width, height, item, answer = view.glyphs, view.width, view.height, view.item, view.answer
+    verdict = _verdict(item, answer.chosen, answer.correct, answer.dont_know, g)
+    status = _status(view) if view.total else ""
     head = Table.grid(expand=True)
     head.add_column(ratio=1)
     head.add_column(justify="right", no_wrap=True)
@@ -379,25 +380,22 @@ def answer_screen(
         else lines_of(verdict, width, g)
     )
     marked = lines_of(
-        Padding(_answer_choices(item, order, chosen, g, True), (0, 0, 0, 1)), width, g
+        Padding(_answer_choices(item, view.order, answer.chosen, g, True), (0, 0, 0, 1)), width, g
     )
-    bottom: list[Line] = []
-    if message:
-        bottom += lines_of(Padding(Text(g.text(message), style="bold yellow"), (0, 1)), width, g)
-    scroll_keys = "j/k PgUp PgDn scroll" if g.ascii else f"{g.up}{g.down} PgUp PgDn scroll"
-    if rating is not None:
-        bottom += _footer(list(rating_parts(rating, g, mode)), width, g)
-        keys = [scroll_keys, "u choose again", "f flag", "e edit", "? keys", "q save+quit"]
-        bottom += _footer(list(keys), width, g)
+    bottom = _message(view)
+    if answer.rating is not None:
+        bottom += _footer(list(rating_parts(answer.rating, g, view.mode)), width, g)
+        bottom += _footer(list(hints(RATING, ascii=g.ascii)), width, g)
     else:
-        keys = [scroll_keys, "u undo", "f flag", "e edit", "? keys", "q quit"]
-        bottom += _footer([Text("Enter continue", style="bold"), *keys], width, g)
+        keys = hints(ANSWER, ascii=g.ascii)
+        bottom += _footer([Text(keys[0], style="bold"), *keys[1:]], width, g)
     with_marked = (
         height is not None and height - len(top) - len(marked) - len(bottom) - 2 < MIN_REGION + 1
     )
     if not with_marked:
         top += marked
-    region = _answer_region(item, tuple(order), chosen, width, g, links, with_marked)
+    region = _answer_region(item, view.order, answer.chosen, width, g, view.links, with_marked)
+    scroll = view.scroll or 0
     probe = compose(top, region, bottom, height=height, scroll=scroll, above=[], below=[])
     above = rule_line(width, g, Text(f"{g.up} more" if probe.scroll else "", style="bold"))
     first, last = probe.scroll + 1, min(probe.scroll + probe.page, len(region.lines))
@@ -410,37 +408,20 @@ def answer_screen(
     return compose(top, region, bottom, height=height, scroll=scroll, above=above, below=below)
 
 
-HELP_ROWS = [
-    ("1-9, 0", "pick that choice (select-all cards: toggle it)"),
-    ("Enter", "submit the selection; rate a correct answer good (4); go on"),
-    ("d", "I don't know: show the answer (quality 0)"),
-    ("3 / 4 / 5", "rate a correct answer: hard or guessed / good / easy (each shows its interval)"),
-    ("↑ ↓  j k", "scroll a line (a long question, the explanation)"),
-    ("PgUp PgDn space", "scroll a page"),
-    ("Home End", "to the top, to the end"),
-    (
-        "u",
-        "undo the last action: an answer, a suspend, a bury or a flag (again for the one before)",
-    ),
-    ("s", "suspend the card until `mlcards unsuspend`"),
-    ("b", "bury the card until the next study day"),
-    ("f", "flag the card for editing (`mlcards flagged`); again to unflag"),
-    ("e", "edit the card's deck file in $EDITOR, then re-import it"),
-    ("?", "show these keys"),
-    ("q", "end the session (answers given are saved; an unrated right answer as good, 4)"),
-]
+def card_screen(view: CardView) -> Screenful:
+    """The question screen, or with an answer the answer screen."""
+    return question_screen(view) if view.answer is None else answer_screen(view)
 
 
 def help_screen(
     width: int = 80, height: int | None = None, scroll: int = 0, glyphs: Glyphs = UNICODE
 ) -> Screenful:
+    """Every key, from the key table the loop dispatches on."""
     g = glyphs
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
-    for key, meaning in HELP_ROWS:
-        if g.ascii:
-            key = key.replace("↑ ↓", "up down")
+    for key, meaning in help_rows(g.ascii):
         table.add_row(key, meaning)
     region = Region(lines_of(table, width, g))
     top = lines_of(Text(" Keys", style="bold"), width, g)
@@ -457,58 +438,17 @@ def help_screen(
 class _Natural:
     """A screen laid out at the width it is printed at, at its natural height."""
 
-    def __init__(self, build: Callable[[int], Screenful]) -> None:
-        self.build = build
+    def __init__(self, view: CardView) -> None:
+        self.view = view
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.build(options.max_width).__rich_console__(console, options)
+        view = replace(self.view, width=options.max_width, height=None)
+        yield from card_screen(view).__rich_console__(console, options)
 
 
-def render_question(
-    item: ScheduledCard,
-    order: list[Choice],
-    *,
-    position: int,
-    total: int,
-    elapsed_s: float = 0.0,
-    selected: set[str] | None = None,
-    mode: str = "review",
-    message: str = "",
-) -> _Natural:
-    """The question screen, all of it, at the width it is printed at."""
-    return _Natural(
-        lambda width: question_screen(
-            item,
-            order,
-            position=position,
-            total=total,
-            elapsed_s=elapsed_s,
-            selected=selected,
-            mode=mode,
-            message=message,
-            width=width,
-        )
-    )
-
-
-def render_answer(
-    item: ScheduledCard,
-    order: list[Choice],
-    chosen: tuple[str, ...],
-    *,
-    correct: bool,
-    dont_know: bool,
-) -> _Natural:
-    """The answer screen, all of it, at the width it is printed at."""
-    return _Natural(
-        lambda width: answer_screen(
-            item, order, chosen, correct=correct, dont_know=dont_know, width=width
-        )
-    )
-
-
-def render_help() -> _Natural:
-    return _Natural(lambda width: help_screen(width))
+def render_card(view: CardView) -> _Natural:
+    """The question (or answer) screen, all of it, at the width it is printed at."""
+    return _Natural(view)
 
 
 def render_summary(outcome: ReviewOutcome, next_due: date | None, today: date) -> Panel:
