@@ -194,15 +194,14 @@ class _Reviewer:
 
     def show(self, page: _Page) -> str:
         """The one draw / read / scroll loop: until an action of ``page`` says where next."""
-        scroll: int | None = None
+        scroll: int | None = None  # None: where the page opens (after an answer: the why)
         while True:
             width, height = self.size()
             view = page.view(width, height, scroll)
             self.screen.print(view, end="", crop=False)
             key = self.read_key()
-            scroll = view.scroll
             if key == RESIZE:
-                continue
+                continue  # laid out anew at the new size, from the same place
             action = page.keys.get(key)
             if action in SCROLLS:
                 scroll = scroll_to(action, view)

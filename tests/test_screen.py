@@ -56,7 +56,7 @@ def bundled(path: Path, index: int) -> ScheduledCard:
     return scheduled(deck.cards[index], deck.id, deck.name)
 
 
-def pages(build: Callable[[int], Screenful]) -> list[Screenful]:
+def pages(build: Callable[[int], Screenful]) -> list[Screenful]:  # from the top
     """Every screen a person sees paging from the top to the end with PgDn."""
     views = [build(0)]
     while views[-1].scroll < views[-1].max_scroll:
@@ -133,14 +133,14 @@ def test_every_bundled_answer_fits_and_scrolls_to_its_end(
     order = list(item.card.choices)
     chosen = wrong_pick(item.card)
 
-    def build(scroll: int, h: int | None = height) -> Screenful:
+    def build(scroll: int | None, h: int | None = height) -> Screenful:
         return answer_screen(
             item, order, chosen, correct=False, dont_know=False, position=1, total=9,
             width=width, height=h, scroll=scroll,
         )  # fmt: skip
 
     views = pages(build)
-    first = words(views[0].text)
+    first = words(build(None).text)  # where it opens
     assert "Wrong" in views[0].text.splitlines()[0]
     for choice in order:  # the right choice(s) and the one picked, at once
         if choice.id in item.card.answer or choice.id in chosen:
@@ -159,6 +159,43 @@ def test_every_bundled_answer_fits_and_scrolls_to_its_end(
         assert item.card.references[-1].url in joined.replace(" ", "")
     end = build(scrolled(END, views[0]) or 0)
     assert end.scroll == views[-1].scroll
+
+
+def explanation(item: ScheduledCard, width: int) -> list[str]:
+    """The explanation's lines as the answer screen lays them out at ``width``."""
+    order = list(item.card.choices)
+    whole = answer_screen(item, order, (), correct=False, dont_know=True, width=width)
+    lines = [line.rstrip() for line in whole.text.splitlines()]
+    start = lines.index(" Explanation") + 1
+    end = lines.index(" References", start) if " References" in lines[start:] else len(lines)
+    return [line for line in lines[start:end] if line.strip() and not RULE.match(line)]
+
+
+TARGETS = [(80, 24, 2, 1.0), (60, 20, 1, 0.9)]
+
+
+@pytest.mark.parametrize("right", [False, True], ids=["wrong", "right"])
+@pytest.mark.parametrize(("width", "height", "lines", "share"), TARGETS, ids=["80x24", "60x20"])
+def test_the_answer_opens_at_the_explanation(
+    width: int, height: int, lines: int, share: float, right: bool
+) -> None:
+    """Every bundled card: the first screen after an answer shows the explanation's first
+    ``lines`` lines (on ``share`` of the cards at least), the question one key (Home) away."""
+    shown = 0
+    for path, index in CARDS:
+        item = bundled(path, index)
+        card = item.card
+        chosen = card.answer if right else wrong_pick(card)
+        rating = {3: 6, 4: 6, 5: 6} if right else None
+        view = answer_screen(
+            item, list(card.choices), chosen, correct=right, dont_know=False, rating=rating,
+            position=1, total=9, width=width, height=height,
+        )  # fmt: skip
+        seen = [line.rstrip() for line in view.text.splitlines()]
+        shown += all(line in seen for line in explanation(item, width)[:lines])
+        assert ("Correct" if right else "Wrong") in seen[0]
+        assert " Question" not in seen and "Home question" in view.text
+    assert shown >= share * len(CARDS), f"{shown} of {len(CARDS)}"
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=["80x24", "60x20"])

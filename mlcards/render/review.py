@@ -331,17 +331,15 @@ def _answer_region(
     glyphs: Glyphs,
     links: bool,
     with_marked: bool,
-) -> Region:
-    """The question, the other choices, the explanation and the references, laid out once
-    per card and width (scrolling only slices them)."""
+) -> tuple[Region, int]:
+    """The question and the other choices, then the explanation and the references, laid
+    out once per card and width (scrolling only slices them); and the line the screen
+    opens at: the explanation (or the marked choices, when they scroll), the question
+    above it, one key (Home) away."""
     g = glyphs
     region = Region()
     card = item.card
     pad = (0, 1)
-    if with_marked:
-        marked = _answer_choices(item, order, chosen, g, True)
-        region.add(lines_of(Padding(marked, (0, 0, 0, 1)), width, g))
-        region.add([blank(width)])
     region.add(lines_of(Padding(Text("Question", style="bold"), pad), width, g))
     region.add(trim_blank(lines_of(Padding(_markdown(g.text(card.question)), pad), width, g)))
     others = _answer_choices(item, order, chosen, g, False)
@@ -349,6 +347,11 @@ def _answer_region(
         region.add([blank(width)])
         region.add(lines_of(Padding(others, pad), width, g))
     region.add([blank(width)])
+    opens = len(region.lines)
+    if with_marked:
+        marked = _answer_choices(item, order, chosen, g, True)
+        region.add(lines_of(Padding(marked, (0, 0, 0, 1)), width, g))
+        region.add([blank(width)])
     region.add(lines_of(Padding(Text("Explanation", style="bold"), pad), width, g))
     region.add(trim_blank(lines_of(Padding(_markdown(g.text(card.explanation)), pad), width, g)))
     if card.references:
@@ -360,7 +363,7 @@ def _answer_region(
             region.add(lines_of(Padding(title, pad), width, g))
             url, continued = url_lines(g.text(ref.url), width, links=links)
             region.add(url, continued)
-    return region
+    return region, opens
 
 
 def answer_screen(view: CardView) -> Screenful:
@@ -394,10 +397,13 @@ def answer_screen(view: CardView) -> Screenful:
     )
     if not with_marked:
         top += marked
-    region = _answer_region(item, view.order, answer.chosen, width, g, view.links, with_marked)
-    scroll = view.scroll or 0
+    region, opens = _answer_region(
+        item, view.order, answer.chosen, width, g, view.links, with_marked
+    )
+    scroll = opens if view.scroll is None else view.scroll
     probe = compose(top, region, bottom, height=height, scroll=scroll, above=[], below=[])
-    above = rule_line(width, g, Text(f"{g.up} more" if probe.scroll else "", style="bold"))
+    above_label = f"{g.up} question: Home" if probe.scroll else ""
+    above = rule_line(width, g, Text(above_label, style="bold"))
     first, last = probe.scroll + 1, min(probe.scroll + probe.page, len(region.lines))
     where = f"lines {first}-{last} of {len(region.lines)}"
     if probe.max_scroll:
