@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from rich.console import Console
 from mlcards.deck import bundled_deck_files, load_deck, parse_deck
 from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
 from mlcards.render import review as render
-from mlcards.render.review import Answer, CardView, help_screen
+from mlcards.render.review import Answer, CardView, help_screen, rating_parts
 from mlcards.render.screen import ASCII, Screenful, to_ascii
 from mlcards.review import scrolled
 from mlcards.session import RATINGS, Session
@@ -203,12 +204,15 @@ def test_rating_footer_fits_with_the_intervals(width: int, height: int) -> None:
     item = bundled(bundled_deck_files()[0], 0)
     view = answer_screen(
         item, list(item.card.choices), item.card.answer, correct=True, dont_know=False,
-        rating={3: 1, 4: 6, 5: 15}, width=width, height=height,
+        rating={3: 6, 4: 6, 5: 6}, width=width, height=height,
     )  # fmt: skip
     assert_fills(view, width, height)
     text = words(view.text)
     assert "Correct" in view.text.splitlines()[0]
-    assert "Rate it: 3 hard → 1d · 4 good → 6d (Enter) · 5 easy → 15d" in text
+    line = (
+        "Rate it: 3 hard → again today, then 6d · 4 good → 6d (Enter) · 5 easy → 6d, longer after"
+    )
+    assert words(line).replace("· ", "") in text.replace("· ", "")
     assert "q save+quit" in text
 
 
@@ -291,6 +295,40 @@ def test_preview_intervals_are_what_answering_gives() -> None:
     assert Session([reviewed], TODAY, mode="practice").preview(reviewed) == {}
 
 
+def test_the_rating_line_says_what_differs_under_sm2() -> None:
+    """SM-2 gives the three ratings one interval (it multiplies by the easiness from before
+    the answer); the line says what differs instead, and each claim is what SM-2 does."""
+    card = toy_deck().cards[0]
+    reviewed = ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6))
+    preview = Session([reviewed], TODAY).preview(reviewed, RATINGS)
+    assert preview == {3: 15, 4: 15, 5: 15}
+    line = " · ".join(part.plain for part in rating_parts(preview))
+    assert line == (
+        "Rate it: 3 hard → again today, then 15d · 4 good → 15d (Enter)"
+        " · 5 easy → 15d, longer after"
+    )
+    after: dict[int, int] = {}
+    for rating in RATINGS:
+        session = Session([reviewed], TODAY)
+        record = session.answer(reviewed, ("a",), Quality(rating), 1000, at("2026-03-01"))
+        assert (session.next() is not None) == (rating == 3)  # 3: again today
+        later = replace(
+            reviewed, repetitions=record.repetitions, easiness=record.easiness,
+            interval=record.interval, due=record.due, last_review_day=TODAY,
+        )  # fmt: skip
+        assert record.due is not None
+        after[rating] = Session([later], record.due).preview(later, RATINGS)[4]
+    assert after[3] < after[4] < after[5]  # 5: longer after (and 3 shorter)
+    fsrs_like = {3: 2, 4: 9, 5: 30}
+    assert " · ".join(p.plain for p in rating_parts(fsrs_like)) == (
+        "Rate it: 3 hard → again today, then 2d · 4 good → 9d (Enter) · 5 easy → 30d"
+    )
+    assert " · ".join(p.plain for p in rating_parts({})) == (
+        "Rate it: 3 hard → again today · 4 good (Enter) · 5 easy"
+        " · a repeat today: the schedule stays"
+    )
+
+
 def test_urls_are_whole_lines_and_links_only_for_http() -> None:
     base = toy_deck().cards[0]
     long_url = "https://example.org/" + "a-long-path/" * 12
@@ -348,5 +386,5 @@ def test_ascii_screen_for_a_terminal_without_unicode() -> None:
     text = views[0].text
     assert "alpha -> beta" in text and "<= gamma" in text and "Unicode" in text
     assert "x Wrong" in views[1].text and "+ correct" in views[1].text
-    assert "3 hard -> 1d" in words(views[2].text)
+    assert "3 hard -> again today, then 1d" in words(views[2].text)
     assert to_ascii("naïve café – ok") == "naive cafe - ok"

@@ -22,6 +22,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from mlcards import rules
 from mlcards.clock import describe_due as describe_due
 from mlcards.models import Choice, ScheduledCard
 from mlcards.render.keys import ANSWER, CHOICE_KEYS, QUESTION, RATING, help_rows, hints
@@ -305,13 +306,24 @@ def format_interval(days: int) -> str:
 def rating_parts(
     previews: Mapping[int, int], g: Glyphs = UNICODE, mode: str = "review"
 ) -> list[Text]:
-    """ "Rate it: 3 hard → 1d", "4 good → 6d (Enter)", "5 easy → 15d": the scheduler's own
-    intervals; without them (practice, a repeat today) it says the schedule stays."""
+    """ "Rate it: 3 hard → again today, then 6d · 4 good → 6d (Enter) · 5 easy → 6d, longer
+    after": the scheduler's own intervals, and what else differs. Under SM-2 the three
+    intervals are always equal (the next one is figured with the easiness from before the
+    answer); what the rating changes is whether the card comes back today (below 4) and the
+    easiness, so the intervals after this one. Without intervals (practice, a repeat today)
+    it says the schedule stays."""
+    alike = len(previews) > 1 and len(set(previews.values())) == 1
     parts = []
     for rating, word in RATING_WORDS.items():
         part = Text(f"{rating} {word}", style="bold")
+        said = ["again today"] if rules.comes_back_today(rating) else []
         if rating in previews:
-            part.append(f" {g.arrow} {format_interval(previews[rating])}", style="bold")
+            days = format_interval(previews[rating])
+            said.append(f"then {days}" if said else days)
+        if alike and rating == max(previews):
+            said.append("longer after")
+        if said:
+            part.append(f" {g.arrow} {', '.join(said)}", style="bold")
         if rating == DEFAULT_RATING:
             part.append(" (Enter)", style="bold")
         parts.append(part)
