@@ -38,6 +38,8 @@ class Binding:
     answer: Use | None = None
     only_multiple: bool = False
     """The question screen hints it on select-all cards only (Enter submits a selection)."""
+    essential: bool = False
+    """Hinted even when the screen is short of room (the others are a ? away)."""
 
     def use(self, screen: str) -> Use | None:
         used: Use | None = getattr(self, screen)
@@ -60,6 +62,7 @@ KEYS: tuple[Binding, ...] = (
         tuple(CHOICE_KEYS),
         "pick that choice (select-all cards: toggle it)",
         question=("choose", "{choices} {pick}"),
+        essential=True,
     ),
     Binding(
         "Enter",
@@ -69,12 +72,14 @@ KEYS: tuple[Binding, ...] = (
         rating=("rate", ""),
         answer=("continue", "Enter continue"),
         only_multiple=True,
+        essential=True,
     ),
     Binding(
         "d",
         ("d",),
         "I don't know: show the answer (quality 0)",
         question=("dont_know", "d don't know"),
+        essential=True,
     ),
     Binding(
         "3 / 4 / 5",
@@ -125,7 +130,15 @@ KEYS: tuple[Binding, ...] = (
     _everywhere(
         "e", ("e",), "edit the card's deck file in $EDITOR, then re-import it", "edit", "e edit"
     ),
-    _everywhere("?", ("?",), "show these keys", "help", "? keys"),
+    Binding(
+        "?",
+        ("?",),
+        "show these keys",
+        question=("help", "? keys"),
+        rating=("help", "? keys"),
+        answer=("help", "? keys"),
+        essential=True,
+    ),  # fmt: skip
     Binding(
         "q",
         ("q",),
@@ -133,6 +146,7 @@ KEYS: tuple[Binding, ...] = (
         question=("quit", "q quit"),
         rating=("quit", "q save+quit"),
         answer=("quit", "q quit"),
+        essential=True,
     ),
 )
 
@@ -156,9 +170,15 @@ def key_range(count: int) -> str:
 
 
 def hints(
-    screen: str, *, choices: int = 0, multiple: bool = False, ascii: bool = False
+    screen: str,
+    *,
+    choices: int = 0,
+    multiple: bool = False,
+    ascii: bool = False,
+    essential: bool = False,
 ) -> list[str]:
-    """The footer's hints on ``screen``, in the table's order."""
+    """The footer's hints on ``screen``, in the table's order; ``essential``: only those a
+    screen short of room keeps."""
     arrows = {"up": "j/", "down": "k"} if ascii else {"up": "↑", "down": "↓"}
     pick = "toggle" if multiple else "answer"
     shown: list[str] = []
@@ -167,6 +187,8 @@ def hints(
         if used is None or not used[1]:
             continue
         if screen == QUESTION and binding.only_multiple and not multiple:
+            continue
+        if essential and not binding.essential:
             continue
         hint = used[1].format(choices=key_range(choices) if choices else "", pick=pick, **arrows)
         shown.append(hint)

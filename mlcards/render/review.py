@@ -37,6 +37,7 @@ from mlcards.render.screen import (
     box_line,
     boxed,
     compose,
+    is_blank,
     lines_of,
     rule_line,
     trim_blank,
@@ -166,9 +167,25 @@ def _message(view: CardView) -> list[Line]:
     return lines_of(Padding(text, (0, 1)), view.width, view.glyphs)
 
 
+def _fit_question(lines: list[Line], room: int) -> tuple[list[Line], list[Line]]:
+    """The question for a box of ``room`` lines: (the part that scrolls, the part pinned
+    under it). All of it when it fits; else without its blank lines (Markdown's space around
+    code blocks and between paragraphs); else its last paragraph, the ask, pinned at the
+    bottom of the box, so the actual question is always in view, and the rest scrolling."""
+    if len(lines) <= room:
+        return lines, []
+    dense = [line for line in lines if not is_blank(line)]
+    if len(dense) <= room or room < 3:
+        return dense, []
+    gaps = [i for i, line in enumerate(lines) if is_blank(line)]
+    ask = lines[gaps[-1] + 1 if gaps else 0 :][-(room - 2) :]
+    body = [line for line in lines[: len(lines) - len(ask)] if not is_blank(line)]
+    return body, ask
+
+
 def question_screen(view: CardView) -> Screenful:
-    """The question in a box that scrolls when it is long ("more ↓"), then the choices, any
-    message and the keys, which stay in view."""
+    """The question in a box that scrolls when it is long ("more ↓"), its ask kept in view,
+    then the choices, any message and the keys, which stay in view."""
     g, width, height, item = view.glyphs, view.width, view.height, view.item
     top: list[Line] = []
     if view.mode == "practice":
@@ -184,42 +201,66 @@ def question_screen(view: CardView) -> Screenful:
     notes = _message(view)
     keys = hints(QUESTION, choices=len(view.order), multiple=item.card.multiple, ascii=g.ascii)
     footer = _footer(list(keys), width, g)
-    region = Region(boxed(question, width, g))
+    body, pinned = question, list[Line]()
     bottom = [*select, *choices, *notes, *footer]
     if height is not None:
 
         def room(fixed: list[Line]) -> int:
             return height - len(top) - len(fixed) - 2
 
+        if room(bottom) < len(question):  # the essential keys; ? shows the others
+            keys = hints(QUESTION, choices=len(view.order), multiple=item.card.multiple,
+                         ascii=g.ascii, essential=True)  # fmt: skip
+            footer = _footer(list(keys), width, g)
+            bottom = [*select, *choices, *notes, *footer]
         if room(bottom) < min(len(question), MIN_REGION):
             bottom = [*choices, *notes, *footer]  # the key footer says "toggle" anyway
-        if room(bottom) < 1:
-            # the choices leave the question no line at all: they scroll with it
+        if room(bottom) < min(sum(not is_blank(line) for line in question), MIN_REGION):
+            # the choices leave the question too little room to end in view: they scroll
+            # with it, under it
             inner = lines_of(_question_choices(view.order, view.selected, g), width - 4, g)
-            region = Region(boxed([*question, blank(width - 4), *inner], width, g))
+            body = [*question, blank(width - 4), *inner]
             bottom = [*select, *notes, *footer]
+        else:
+            body, pinned = _fit_question(question, room(bottom))
+    return _question_box(view, top, body, pinned, bottom)
+
+
+def _question_box(
+    view: CardView, top: list[Line], body: list[Line], pinned: list[Line], bottom: list[Line]
+) -> Screenful:
+    """The question screen put together: the box's ``body`` scrolls; ``pinned`` lines stay
+    at its bottom, under a rule that says whether there is more above them."""
+    g, width, height = view.glyphs, view.width, view.height
+    region = Region(boxed(body, width, g))
     scroll = view.scroll or 0
+
+    def boxed_end(rule: Line, border: Line) -> list[Line]:
+        return [rule, *boxed(pinned, width, g), border] if pinned else [border]
+
+    spare = blank(width)
     probe = compose(
-        top, region, bottom, height=height, scroll=scroll, shrink=True, above=[], below=[]
-    )
+        top, region, [*boxed_end(spare, spare), *bottom], height=height, scroll=scroll,
+        shrink=True, above=[],
+    )  # fmt: skip
     hint = ""
     if probe.max_scroll:
         hint = f"more {g.down}" if probe.scroll < probe.max_scroll else f"{g.up} top: Home"
         if probe.scroll and probe.scroll < probe.max_scroll:
             hint = f"{g.up} more {g.down}"
     status = _status(view)
-    right = Text(f"{hint}  {status}" if hint else status)
-    above = box_line(width, g, True, Text(_title(item, g), style="bold"))
-    below = box_line(width, g, False, None, right)
+    right = Text(f"{hint}  {status}" if hint and not pinned else status)
+    above = box_line(width, g, True, Text(_title(view.item, g), style="bold"))
+    rule = boxed([rule_line(width - 4, g, Text(hint, style="bold"))], width, g)[0]
+    border = box_line(width, g, False, None, right)
     filler = boxed([blank(width - 4)], width, g)[0]
     return compose(
         top,
         region,
-        bottom,
+        [*boxed_end(rule, border), *bottom],
         height=height,
         scroll=scroll,
         above=above,
-        below=below,
         filler=filler,
         shrink=True,
     )
