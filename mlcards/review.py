@@ -132,9 +132,14 @@ class _Reviewer:
         glyphs: Glyphs = UNICODE,
         links: bool = False,
         measure: Callable[[], tuple[int, int] | None] | None = None,
+        printed: bool = False,
     ) -> None:
         self.screen = screen
         self.measure = measure
+        self.printed = printed
+        """Frames are printed one after another (``TERM=dumb``: no cursor moves): each ends
+        with a line break, so it is one line shorter than the terminal, or its top line
+        would scroll away."""
         self.session = session
         self.actions = actions
         self.read_key = read_key
@@ -156,7 +161,7 @@ class _Reviewer:
         """The screen's size now (the terminal's own, when it can say)."""
         measured = self.measure() if self.measure is not None else None
         width, height = measured or self.screen.size
-        return max(width, 20), max(height, 6)
+        return max(width, 20), max(height - self.printed, 6)
 
     def view(
         self,
@@ -528,10 +533,16 @@ def run_session(
 
     from mlcards import clock
     from mlcards.render.review import render_summary
-    from mlcards.render.screen import glyphs_for
+    from mlcards.render.screen import ASCII, glyphs_for
     from mlcards.scheduling import scheduler_for
     from mlcards.service import StoreActions, session_hooks
-    from mlcards.terminal import Hangup, hyperlinks_supported, supports_screen, terminal_keys
+    from mlcards.terminal import (
+        Hangup,
+        hyperlinks_supported,
+        locale_is_utf8,
+        supports_screen,
+        terminal_keys,
+    )
 
     refresh, may_show = session_hooks(store, settings, today, options.mode, options.new_limit)
     session = Session(
@@ -549,7 +560,7 @@ def run_session(
         may_show=may_show,
         scheduler_for=scheduler_for(settings, {item.deck_id for item in queue}),
     )
-    glyphs = glyphs_for(screen.encoding)
+    glyphs = ASCII if locale_is_utf8() is False else glyphs_for(screen.encoding)
     interrupted = hung_up = False
     with terminal_keys(full_screen=supports_screen()) as terminal:
         actions = StoreActions(store, today, terminal.pause, clock.now)
@@ -561,7 +572,8 @@ def run_session(
             clock.now,
             glyphs,
             hyperlinks_supported(),
-            terminal.size if supports_screen() else None,
+            terminal.size,  # the tty's own size (rich says 80x25 for any dumb terminal)
+            printed=not supports_screen(),
         )
         try:
             outcome = reviewer.run()
@@ -575,7 +587,7 @@ def run_session(
         _silence_output()
         raise SystemExit(EXIT_HANGUP)
     screen.print()
-    screen.print(render_summary(outcome, store.cards.next_due(options.deck), today))
+    screen.print(render_summary(outcome, store.cards.next_due(options.deck), today, glyphs))
     for note in reviewer.notes:
         screen.print(glyphs.text(note))
     if session.out_of_time and session.remaining:

@@ -163,6 +163,32 @@ def hyperlinks_supported(environ: Mapping[str, str] | None = None) -> bool:
     return term in ("xterm-kitty", "foot", "alacritty", "xterm-ghostty", "wezterm")
 
 
+def locale_is_utf8(
+    environ: Mapping[str, str] | None = None, utf8_mode: int | None = None
+) -> bool | None:
+    """Whether the locale the learner set is UTF-8: the first of LC_ALL, LC_CTYPE and LANG
+    set in the environment decides; None when none is set (the terminal's encoding then
+    does).
+
+    Python coerces a C or POSIX locale to C.UTF-8 at start-up (PEP 538) and writes
+    ``LC_CTYPE=C.UTF-8`` into its own environment, so its streams say UTF-8 under
+    ``LANG=C``. That LC_CTYPE is Python's, not the learner's: it is passed over when
+    Python's UTF-8 mode is on, which the same C locale turns on and a locale the learner set
+    to C.UTF-8 does not."""
+    env = os.environ if environ is None else environ
+    mode = sys.flags.utf8_mode if utf8_mode is None else utf8_mode
+    coerced = (
+        bool(mode)
+        and not env.get("PYTHONUTF8")
+        and env.get("LC_CTYPE", "").lower().replace("-", "") == "c.utf8"
+    )
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = env.get(name, "")
+        if value and not (name == "LC_CTYPE" and coerced):
+            return "utf8" in value.lower().replace("-", "").replace("_", "")
+    return None
+
+
 def supports_screen(environ: Mapping[str, str] | None = None) -> bool:
     """Whether the terminal can take the full-screen review (cursor moves, alternate screen)."""
     env = os.environ if environ is None else environ

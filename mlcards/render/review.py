@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
+from rich import box
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
@@ -510,7 +511,9 @@ def render_card(view: CardView) -> _Natural:
     return _Natural(view)
 
 
-def render_summary(outcome: ReviewOutcome, next_due: date | None, today: date) -> Panel:
+def render_summary(
+    outcome: ReviewOutcome, next_due: date | None, today: date, glyphs: Glyphs = UNICODE
+) -> Panel:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
@@ -519,4 +522,7 @@ def render_summary(outcome: ReviewOutcome, next_due: date | None, today: date) -
     table.add_row("Correct", f"{outcome.correct} ({accuracy})")
     table.add_row("Next due", describe_due(next_due, today))
     title = "Session ended early" if outcome.quit_early else "Session complete"
-    return Panel(table, title=title, title_align="left", border_style="green", expand=False)
+    frame = box.ASCII if glyphs.ascii else box.ROUNDED
+    return Panel(
+        table, box=frame, title=title, title_align="left", border_style="green", expand=False
+    )
