@@ -113,10 +113,12 @@ class _Page(Protocol):
 
 @dataclass(frozen=True)
 class _Done:
-    """One action ``u`` can take back: an answer, a suspend, a bury or a flag."""
+    """One action ``u`` can take back: an answer, a suspend, a bury or a flag; and the
+    order the card's choices were shown in, for showing it again as it was."""
 
     kind: str
     item: ScheduledCard
+    order: tuple[Choice, ...] = ()
 
 
 class _Reviewer:
@@ -153,6 +155,9 @@ class _Reviewer:
         """The newest flag and content of each card changed on screen, by card key."""
         self.notes: list[str] = []
         """Said after the session, on the normal screen."""
+        self.shown_order: dict[str, tuple[Choice, ...]] = {}
+        """The choice order of a card whose answer, suspend or bury was undone, by card
+        key: it comes back as it was shown, so a key still means the same choice."""
 
     def outcome(self, quit_early: bool) -> ReviewOutcome:
         return ReviewOutcome(self.session.answered, self.session.correct, quit_early)
@@ -265,11 +270,13 @@ class _Reviewer:
                 self.message = f"Not undone: {refused}."
                 return False
             self.message = f"Undone: your answer to {key} was taken back."
+            self.shown_order[key] = done.order
             return True
         if done.kind in ("suspend", "bury"):
             undo = self.actions.unsuspend if done.kind == "suspend" else self.actions.unbury
             self.message = undo(done.item)
             self.session.put_back(done.item)
+            self.shown_order[key] = done.order
             return True
         restored, _ = self.actions.flag(done.item)
         self.remember(replace(self.fresh.get(key, restored), flagged=restored.flagged))
@@ -277,8 +284,22 @@ class _Reviewer:
         self.message = f"Undone: the flag; {key} is {state}."
         return False
 
+    def order_for(self, item: ScheduledCard) -> list[Choice]:
+        """The order to show ``item``'s choices in: as last shown if an undo brings it back
+        (and its choices are the same), else the session's (shuffled) order."""
+        shown = self.shown_order.pop(item.key, ())
+        choices = {choice.id: choice for choice in item.card.choices}
+        if shown and sorted(choices) == sorted(choice.id for choice in shown):
+            return [choices[choice.id] for choice in shown]
+        return self.session.choice_order(item)
+
     def save(
-        self, item: ScheduledCard, chosen: tuple[str, ...], quality: Quality, response_ms: int
+        self,
+        item: ScheduledCard,
+        order: list[Choice],
+        chosen: tuple[str, ...],
+        quality: Quality,
+        response_ms: int,
     ) -> ReviewRecord | None:
         """The answer, graded and written; None (and the card shown again) if the card
         changed since it was shown."""
@@ -287,7 +308,7 @@ class _Reviewer:
         except CardChanged:
             self.message = CHANGED
             return None
-        self.history.append(_Done("answer", item))
+        self.history.append(_Done("answer", item, tuple(order)))
         if record.leech_action:
             self.message = f"This card has lapsed {item.lapses + 1} times: "
             self.message += LEECH_WORDS[record.leech_action]
@@ -316,7 +337,7 @@ class _Question:
     def __init__(self, reviewer: _Reviewer, item: ScheduledCard) -> None:
         self.r = reviewer
         self.item = reviewer.current(item)
-        self.order = reviewer.session.choice_order(self.item)
+        self.order = reviewer.order_for(self.item)
         self.selected: set[str] = set()
         self.shown_at = time.monotonic()
         self.reopen = False
@@ -338,7 +359,7 @@ class _Question:
         elif action in ("suspend", "bury"):
             act = r.actions.suspend if action == "suspend" else r.actions.bury
             r.message = f"{act(item)} (u takes it back)"
-            r.history.append(_Done(action, item))
+            r.history.append(_Done(action, item, tuple(self.order)))
             r.session.drop(item)
             return NEXT
         elif action == "flag":
@@ -414,7 +435,7 @@ class _Answered:
     def run(self) -> str:
         if not self.correct:
             quality = quality_for(False, self.dont_know)
-            if self.r.save(self.item, self.chosen, quality, self.response_ms) is None:
+            if self.r.save(self.item, self.order, self.chosen, quality, self.response_ms) is None:
                 return NEXT  # changed since it was shown: the session shows it again
         try:
             return self.r.show(self)
@@ -433,7 +454,8 @@ class _Answered:
     def rate(self, rating: int) -> bool:
         self.pending = False
         quality = quality_for(True, rating=rating)
-        return self.r.save(self.item, self.chosen, quality, self.response_ms) is not None
+        saved = self.r.save(self.item, self.order, self.chosen, quality, self.response_ms)
+        return saved is not None
 
     def rate_default(self) -> str:
         key = self.item.key

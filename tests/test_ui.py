@@ -251,3 +251,35 @@ def test_rating_keys_show_the_schedulers_intervals() -> None:
     )
     assert line.replace("· ", "") in answer.replace("· ", "")  # wherever the line breaks
     assert [r.quality for r in journal.records] == [Quality.GOOD]
+
+
+def shown_order(frame: str) -> list[str]:
+    import re
+
+    return re.findall(r"\[\d\]\s+(Alpha|Beta|Gamma)", frame)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize(
+    "keys",
+    [["d", "u"], ["d", "enter", "u"], ["s", "u"], ["b", "u"]],
+    ids=["answer", "answer-then-next", "suspend", "bury"],
+)
+def test_undo_shows_the_card_with_the_choices_in_the_order_it_was_shown(
+    seed: int, keys: list[str]
+) -> None:
+    """Choices are shuffled on each showing, but a card an undo brings back is shown as it
+    was: the key you meant still points at the same choice."""
+    import random
+
+    deck = toy_deck(cards=("c1", "c2"))
+    items = [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
+    session = Session(items, TODAY, random.Random(seed), journal=FakeJournal())
+    pressed = iter([*keys, "q"])
+    screen = Recorder()
+    run_review(screen, session, NoActions(), lambda: next(pressed), lambda: at("2026-03-01"))  # type: ignore[arg-type]
+    frames = [view.text for view in screen.frames]
+    first, last = frames[0], frames[-1]
+    assert "Question c1?" in first and "Question c1?" in last
+    assert any(said in last for said in ("Undone", "unsuspended", "unburied"))
+    assert shown_order(last) == shown_order(first)
