@@ -213,8 +213,19 @@ class Cards:
         """Hide the card until the study day ``until`` (None un-buries it)."""
         return self._set("buried_until", until.isoformat() if until else None, deck_id, card_id)
 
-    def flag(self, deck_id: str, card_id: str, flagged: bool = True) -> bool:
-        return self._set("flagged", int(flagged), deck_id, card_id)
+    def flag(
+        self, deck_id: str, card_id: str, flagged: bool = True, note: str | None = None
+    ) -> bool:
+        """Flag or unflag a card; ``note`` (on a flag; "" for none) says why. Without a
+        note the one it had stays, so a flag taken back and given again keeps its note."""
+        if note is None:
+            return self._set("flagged", int(flagged), deck_id, card_id)
+        with self.database.write() as conn:
+            cursor = conn.execute(
+                "UPDATE cards SET flagged = ?, flag_note = ? WHERE deck_id = ? AND id = ?",
+                (int(flagged), note or None, deck_id, card_id),
+            )
+        return cursor.rowcount > 0
 
     def unsuspend_all(self) -> int:
         with self.database.write() as conn:
@@ -230,10 +241,13 @@ class Cards:
         else:
             raise ValueError(column)
         rows = self._rows(
-            f"{_SELECT} WHERE {where} AND c.retired = 0 ORDER BY d.position, c.position", params
+            f"{CARD_SELECT}, c.flag_note FROM cards c JOIN decks d ON d.id = c.deck_id "
+            f"WHERE {where} AND c.retired = 0 ORDER BY d.position, c.position",
+            params,
         )
-        return [
-            {
+        found = []
+        for r in rows:
+            card: dict[str, object] = {
                 "deck": r["deck_id"],
                 "card": r["id"],
                 "title": json.loads(r["content"]).get("title", ""),
@@ -241,8 +255,10 @@ class Cards:
                 "line": r["line"],
                 "lapses": r["lapses"],
             }
-            for r in rows
-        ]
+            if column == "flagged":
+                card["note"] = r["flag_note"] or ""
+            found.append(card)
+        return found
 
     def next_due(self, deck_id: str | None = None) -> date | None:
         """The first day a card comes up: its due day, or later if it is buried till then.
