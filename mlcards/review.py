@@ -28,7 +28,7 @@ from mlcards.render.review import (
 )
 from mlcards.render.screen import UNICODE, Glyphs, Screenful
 from mlcards.session import RATINGS, CardChanged, Session, quality_for
-from mlcards.terminal import ENTER, RESIZE
+from mlcards.terminal import BACKSPACE, ENTER, ESCAPE, RESIZE
 
 if TYPE_CHECKING:
     from mlcards.config import Settings
@@ -62,7 +62,9 @@ class CardActions(Protocol):
 
     def bury(self, item: ScheduledCard) -> str: ...
 
-    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]: ...
+    def flag(self, item: ScheduledCard, note: str | None = None) -> tuple[ScheduledCard, str]:
+        """Toggle the flag; ``note`` is why (a flag's; "" for none, None keeps the old)."""
+        ...
 
     def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]: ...
 
@@ -212,7 +214,7 @@ class _Reviewer:
             key = self.read_key()
             if key == RESIZE:
                 continue  # laid out anew at the new size, from the same place
-            action = page.keys.get(key)
+            action = page.keys.get(key.lower() if len(key) == 1 else key)
             if action in SCROLLS:
                 scroll = scroll_to(action, view)
                 continue
@@ -248,11 +250,24 @@ class _Reviewer:
                 return self.outcome(quit_early=True)
         return self.outcome(quit_early=False)
 
-    def toggle_flag(self, item: ScheduledCard) -> ScheduledCard:
-        flagged, self.message = self.actions.flag(item)
+    def toggle_flag(self, item: ScheduledCard, page: _Page) -> ScheduledCard:
+        """Flag the card, with the note the learner types (Enter alone: none; Esc: no
+        flag after all), or take its flag off."""
+        note = None
+        if not item.flagged:
+            note = self.ask_note(page)
+            if note is None:
+                self.message = "Not flagged."
+                return item
+        flagged, self.message = self.actions.flag(item, note)
         self.remember(flagged)
         self.history.append(_Done("flag", flagged))
         return flagged
+
+    def ask_note(self, page: _Page) -> str | None:
+        """A flag's note, typed on the screen it was asked on; None if Esc cancels."""
+        prompt = _Note(self, page)
+        return prompt.text if self.show(prompt) == ENTER else None
 
     def undo(self) -> bool:
         """Take back the last action, whatever it was; True when the card it was done to is
@@ -331,6 +346,34 @@ class _Help:
         return BACK
 
 
+class _Note:
+    """A flag's note typed on the line under the card: Enter keeps it, Esc cancels."""
+
+    keys: dict[str, str] = {}
+    LIMIT = 200
+
+    def __init__(self, reviewer: _Reviewer, under: _Page) -> None:
+        self.reviewer, self.under = reviewer, under
+        self.text = ""
+        self.reopen = False
+
+    def view(self, width: int, height: int, scroll: int | None) -> Screenful:
+        cursor = "_" if self.reviewer.glyphs.ascii else "▏"
+        self.reviewer.message = (
+            f"Why flag it? (Enter: done, none if empty; Esc: cancel) {self.text}{cursor}"
+        )
+        return self.under.view(width, height, None)
+
+    def act(self, action: str | None, key: str) -> str | None:
+        if key in (ENTER, ESCAPE):
+            return key
+        if key == BACKSPACE:
+            self.text = self.text[:-1]
+        elif len(key) == 1 and key.isprintable() and len(self.text) < self.LIMIT:
+            self.text += key
+        return None
+
+
 class _Question:
     """One card's question screen, until it is answered, set aside, or the learner quits."""
 
@@ -363,7 +406,7 @@ class _Question:
             r.session.drop(item)
             return NEXT
         elif action == "flag":
-            r.toggle_flag(item)
+            r.toggle_flag(item, self)
             self.item = r.current(item)
         elif action == "edit":
             return self.edit()
@@ -483,7 +526,7 @@ class _Answered:
                 return NEXT
             self.item = r.current(self.item, shown=False)
         elif action == "flag":
-            self.item = r.toggle_flag(self.item)
+            self.item = r.toggle_flag(self.item, self)
         elif action == "edit":
             saved = f"{self.rate_default()}. " if self.pending else ""
             edited, words = r.actions.edit_if_changed(self.item)

@@ -2,7 +2,8 @@
 
 Nothing here renders; the review loop reads keys from ``Terminal`` and shows renderables.
 Every byte read is decoded into keys and queued, so keys typed faster than the screen is
-drawn ("15": answer 1, rate 5) are all used, in order. Escape sequences for the arrows,
+drawn ("15": answer 1, rate 5) are all used, in order. Letters keep their case (a note is
+typed here too); the review reads "Q" as "q". Escape sequences for the arrows,
 PgUp/PgDn and Home/End become one key each; an Esc with nothing after it is "escape".
 """
 
@@ -99,11 +100,11 @@ class KeyDecoder:
             elif byte < 0x20:
                 keys.append(UNKNOWN)
             elif byte < 0x80:
-                keys.append(chr(byte).lower())
+                keys.append(chr(byte))
             else:
                 char = self._text.decode(bytes([byte]))
                 if char:
-                    keys.append(char.lower())
+                    keys.append(char)
         return keys
 
     def flush(self) -> list[str]:

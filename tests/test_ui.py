@@ -117,7 +117,7 @@ class NoActions:
     def bury(self, item: ScheduledCard) -> str:
         return "buried"
 
-    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
+    def flag(self, item: ScheduledCard, note: str | None = None) -> tuple[ScheduledCard, str]:
         return item, "flagged"
 
     def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
@@ -186,9 +186,13 @@ def test_quit_before_answering_records_nothing() -> None:
 class FlagActions(NoActions):
     """Flags for real (on the card copy), as the store does."""
 
-    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
+    def __init__(self) -> None:
+        self.notes: list[str | None] = []
+
+    def flag(self, item: ScheduledCard, note: str | None = None) -> tuple[ScheduledCard, str]:
         from dataclasses import replace
 
+        self.notes.append(note)
         return replace(item, flagged=not item.flagged), "flag toggled"
 
 
@@ -222,7 +226,7 @@ def test_the_flagged_marker_stays_after_undo() -> None:
     deck = toy_deck(cards=("c1", "c2"))
     items = [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
     # flag c1, answer it wrong, go on, undo the answer: c1 is back, still flagged
-    frames, journal = drive_screens(["f", "2", "enter", "u", "q"], items, FlagActions())
+    frames, journal = drive_screens(["f", "enter", "2", "enter", "u", "q"], items, FlagActions())
     assert "Question c1?" in frames[-1] and "new · flagged · 1 of 2" in frames[-1]
     assert journal.records == []
 
@@ -283,3 +287,18 @@ def test_undo_shows_the_card_with_the_choices_in_the_order_it_was_shown(
     assert "Question c1?" in first and "Question c1?" in last
     assert any(said in last for said in ("Undone", "unsuspended", "unburied"))
     assert shown_order(last) == shown_order(first)
+
+
+def test_f_asks_why_and_enter_alone_gives_no_note() -> None:
+    deck = toy_deck(cards=("c1", "c2"))
+    items = [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
+    actions = FlagActions()
+    typed = ["f", "T", "y", "p", "o", "x", "backspace", " ", "1", "enter"]
+    keys = [*typed, "f", "f", "enter", "f", "f", "n", "escape", "q"]
+    frames, _ = drive_screens(keys, items, actions)
+    assert "Why flag it? (Enter: done, none if empty; Esc: cancel) Typo 1▏" in frames[9]
+    assert "Question c1?" in frames[9] and "[1]" in frames[9]  # asked on the card's screen
+    # a note with its case; an unflag asks nothing; Enter alone flags without a note; Esc
+    # flags nothing
+    assert actions.notes == ["Typo 1", None, "", None]
+    assert "Not flagged." in frames[-1]

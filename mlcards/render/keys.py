@@ -123,7 +123,8 @@ KEYS: tuple[Binding, ...] = (
     _everywhere(
         "f",
         ("f",),
-        "flag the card for editing (`mlcards flagged`); again to unflag",
+        "flag the card for editing, with a note on why if you like (`mlcards flagged` lists "
+        "both); again to unflag",
         "flag",
         "f flag",
     ),
