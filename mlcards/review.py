@@ -16,16 +16,18 @@ from typing import TYPE_CHECKING, Protocol
 
 from mlcards.errors import UndoRefused
 from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
-from mlcards.render.keys import ANSWER, CHOICE_KEYS, KEYMAPS, QUESTION, RATING, SCROLLS
-from mlcards.render.review import (
+from mlcards.render.keys import (
+    ANSWER,
+    CHOICE_KEYS,
     DEFAULT_RATING,
+    KEYMAPS,
+    QUESTION,
+    RATING,
     RATING_WORDS,
-    Answer,
-    CardView,
-    ReviewOutcome,
-    card_screen,
+    SCROLLS,
     help_screen,
 )
+from mlcards.render.review import Answer, CardView, ReviewOutcome, card_screen
 from mlcards.render.screen import UNICODE, Glyphs, Screenful
 from mlcards.session import RATINGS, CardChanged, Session, quality_for
 from mlcards.terminal import BACKSPACE, ENTER, ESCAPE, RESIZE

@@ -14,8 +14,8 @@ from mlcards import review
 from mlcards.models import ScheduledCard
 from mlcards.render import keys
 from mlcards.render import review as render
-from mlcards.render.keys import ANSWER, KEYMAPS, KEYS, QUESTION, RATING, SCREENS, hints
-from mlcards.render.review import Answer, CardView, help_screen
+from mlcards.render.keys import ANSWER, KEYMAPS, KEYS, QUESTION, RATING, SCREENS, help_screen, hints
+from mlcards.render.review import Answer, CardView
 from mlcards.render.screen import ASCII
 
 HANDLERS = {

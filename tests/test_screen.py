@@ -18,7 +18,8 @@ from rich.console import Console
 from mlcards.deck import bundled_deck_files, load_deck, parse_deck
 from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
 from mlcards.render import review as render
-from mlcards.render.review import Answer, CardView, help_screen, rating_parts
+from mlcards.render.keys import help_screen, rating_parts
+from mlcards.render.review import Answer, CardView
 from mlcards.render.screen import ASCII, Screenful, to_ascii
 from mlcards.review import scrolled
 from mlcards.session import RATINGS, Session

@@ -5,12 +5,19 @@ Each row names the keys (as ``mlcards.terminal`` reads them), the line the help 
 them, and what they do on each of the three screens: the question (``QUESTION``), a correct
 answer awaiting its rating (``RATING``) and an answer that is saved (``ANSWER``). A use is
 an (action, hint) pair: the loop runs the action; a non-empty hint is shown in the footer.
+The rating keys' line (``rating_parts``) and the help screen (``help_screen``) live here too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rich.table import Table
+from rich.text import Text
+
+from mlcards import rules
+from mlcards.render.screen import UNICODE, Glyphs, Region, Screenful, compose, lines_of, rule_line
 from mlcards.terminal import DOWN, END, ENTER, HOME, PAGE_DOWN, PAGE_UP, UP
 
 QUESTION = "question"
@@ -18,6 +25,8 @@ RATING = "rating"
 ANSWER = "answer"
 SCREENS = (QUESTION, RATING, ANSWER)
 
+RATING_WORDS = {3: "hard", 4: "good", 5: "easy"}
+DEFAULT_RATING = 4
 CHOICE_KEYS = "1234567890"
 SCROLLS = ("line_up", "line_down", "page_up", "page_down", "top", "end")
 """The actions that only move the scrolling part (the same on every screen)."""
@@ -200,3 +209,64 @@ def help_rows(ascii: bool = False) -> list[tuple[str, str]]:
     """(keys, what they do): the help screen, one row per binding that has a label."""
     arrows = {"up": "up", "down": "down"} if ascii else {"up": "↑", "down": "↓"}
     return [(b.label.format(**arrows), b.help) for b in KEYS if b.label]
+
+
+def format_interval(days: int) -> str:
+    if days < 60:
+        return f"{days}d"
+    if days < 365:
+        return f"{days / 30:.0f}mo"
+    return f"{days / 365:.1f}y"
+
+
+def rating_parts(
+    previews: Mapping[int, int], g: Glyphs = UNICODE, mode: str = "review"
+) -> list[Text]:
+    """ "Rate it: 3 hard → again today, then 6d · 4 good → 6d (Enter) · 5 easy → 6d, longer
+    after": the scheduler's own intervals, and what else differs. Under SM-2 the three
+    intervals are always equal (the next one is figured with the easiness from before the
+    answer); what the rating changes is whether the card comes back today (below 4) and the
+    easiness, so the intervals after this one. Without intervals (practice, a repeat today)
+    it says the schedule stays."""
+    alike = len(previews) > 1 and len(set(previews.values())) == 1
+    parts = []
+    for rating, word in RATING_WORDS.items():
+        part = Text(f"{rating} {word}", style="bold")
+        said = ["again today"] if rules.comes_back_today(rating) else []
+        if rating in previews:
+            days = format_interval(previews[rating])
+            said.append(f"then {days}" if said else days)
+        if alike and rating == max(previews):
+            said.append("longer after")
+        if said:
+            part.append(f" {g.arrow} {', '.join(said)}", style="bold")
+        if rating == DEFAULT_RATING:
+            part.append(" (Enter)", style="bold")
+        parts.append(part)
+    parts[0] = Text("Rate it: ", style="bold") + parts[0]
+    if not previews:
+        why = "practice" if mode == "practice" else "a repeat today"
+        parts.append(Text(f"{why}: the schedule stays", style="dim"))
+    return parts
+
+
+def help_screen(
+    width: int = 80, height: int | None = None, scroll: int = 0, glyphs: Glyphs = UNICODE
+) -> Screenful:
+    """Every key, from the key table the loop dispatches on."""
+    g = glyphs
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    for key, meaning in help_rows(g.ascii):
+        table.add_row(key, meaning)
+    region = Region(lines_of(table, width, g))
+    top = lines_of(Text(" Keys", style="bold"), width, g)
+    bottom = lines_of(Text(" any key to go back", style="dim"), width, g)
+    probe = compose(top, region, bottom, height=height, scroll=scroll, above=[], below=[])
+    more = ""
+    if probe.max_scroll:
+        more = f"more {g.down} (scroll keys)" if probe.scroll < probe.max_scroll else "end"
+    above = rule_line(width, g)
+    below = rule_line(width, g, Text(more, style="bold"))
+    return compose(top, region, bottom, height=height, scroll=scroll, above=above, below=below)

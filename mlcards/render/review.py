@@ -1,10 +1,10 @@
-"""The review screen's pieces as values: the question, the answer, the keys, the summary.
+"""The review screen's pieces as values: the question, the answer, the summary.
 
-``question_screen`` and ``answer_screen`` lay out one ``CardView`` (a value: the card,
-the session's progress, the terminal's size, the scroll) and ``help_screen`` the key table;
-each returns a ``Screenful``: fixed parts that stay in view (header, choices, verdict, key
-footer) and a region that scrolls. ``render_card`` is the same view at its natural height,
-for printing and tests. Footer hints and help come from ``render.keys``, the table the loop
+``question_screen`` and ``answer_screen`` lay out one ``CardView`` (a value: the card, the
+session's progress, the terminal's size, the scroll); each returns a ``Screenful``: fixed
+parts that stay in view (header, choices, verdict, key footer) and a region that scrolls.
+``render_card`` is the same view at its natural height, for printing and tests. Footer
+hints, the rating line and the help screen come from ``render.keys``, the table the loop
 dispatches on. User text goes in as ``Text`` (choices, feedback, titles) or ``Markdown``
 (question, explanation), never as markup.
 """
@@ -23,10 +23,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlcards import rules
 from mlcards.clock import describe_due as describe_due
 from mlcards.models import Choice, ScheduledCard
-from mlcards.render.keys import ANSWER, CHOICE_KEYS, QUESTION, RATING, help_rows, hints
+from mlcards.render.keys import ANSWER, CHOICE_KEYS, QUESTION, RATING, hints, rating_parts
 from mlcards.render.screen import (
     MIN_REGION,
     UNICODE,
@@ -45,9 +44,6 @@ from mlcards.render.screen import (
     url_lines,
 )
 from mlcards.sanitize import terminal_safe
-
-RATING_WORDS = {3: "hard", 4: "good", 5: "easy"}
-DEFAULT_RATING = 4
 
 
 @dataclass(frozen=True)
@@ -337,45 +333,6 @@ def _verdict(
     return verdict
 
 
-def format_interval(days: int) -> str:
-    if days < 60:
-        return f"{days}d"
-    if days < 365:
-        return f"{days / 30:.0f}mo"
-    return f"{days / 365:.1f}y"
-
-
-def rating_parts(
-    previews: Mapping[int, int], g: Glyphs = UNICODE, mode: str = "review"
-) -> list[Text]:
-    """ "Rate it: 3 hard → again today, then 6d · 4 good → 6d (Enter) · 5 easy → 6d, longer
-    after": the scheduler's own intervals, and what else differs. Under SM-2 the three
-    intervals are always equal (the next one is figured with the easiness from before the
-    answer); what the rating changes is whether the card comes back today (below 4) and the
-    easiness, so the intervals after this one. Without intervals (practice, a repeat today)
-    it says the schedule stays."""
-    alike = len(previews) > 1 and len(set(previews.values())) == 1
-    parts = []
-    for rating, word in RATING_WORDS.items():
-        part = Text(f"{rating} {word}", style="bold")
-        said = ["again today"] if rules.comes_back_today(rating) else []
-        if rating in previews:
-            days = format_interval(previews[rating])
-            said.append(f"then {days}" if said else days)
-        if alike and rating == max(previews):
-            said.append("longer after")
-        if said:
-            part.append(f" {g.arrow} {', '.join(said)}", style="bold")
-        if rating == DEFAULT_RATING:
-            part.append(" (Enter)", style="bold")
-        parts.append(part)
-    parts[0] = Text("Rate it: ", style="bold") + parts[0]
-    if not previews:
-        why = "practice" if mode == "practice" else "a repeat today"
-        parts.append(Text(f"{why}: the schedule stays", style="dim"))
-    return parts
-
-
 @lru_cache(maxsize=16)
 def _answer_region(
     item: ScheduledCard,
@@ -471,28 +428,6 @@ def answer_screen(view: CardView) -> Screenful:
 def card_screen(view: CardView) -> Screenful:
     """The question screen, or with an answer the answer screen."""
     return question_screen(view) if view.answer is None else answer_screen(view)
-
-
-def help_screen(
-    width: int = 80, height: int | None = None, scroll: int = 0, glyphs: Glyphs = UNICODE
-) -> Screenful:
-    """Every key, from the key table the loop dispatches on."""
-    g = glyphs
-    table = Table(show_header=False, box=None, padding=(0, 1))
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
-    for key, meaning in help_rows(g.ascii):
-        table.add_row(key, meaning)
-    region = Region(lines_of(table, width, g))
-    top = lines_of(Text(" Keys", style="bold"), width, g)
-    bottom = lines_of(Text(" any key to go back", style="dim"), width, g)
-    probe = compose(top, region, bottom, height=height, scroll=scroll, above=[], below=[])
-    more = ""
-    if probe.max_scroll:
-        more = f"more {g.down} (scroll keys)" if probe.scroll < probe.max_scroll else "end"
-    above = rule_line(width, g)
-    below = rule_line(width, g, Text(more, style="bold"))
-    return compose(top, region, bottom, height=height, scroll=scroll, above=above, below=below)
 
 
 class _Natural:
