@@ -39,7 +39,7 @@ def decode(*chunks: bytes) -> list[str]:
 def test_typeahead_keeps_every_key_in_order() -> None:
     assert decode(b"15") == ["1", "5"]
     assert decode(b"12\r") == ["1", "2", ENTER]
-    assert decode(b"abcQ") == ["a", "b", "c", "q"]
+    assert decode(b"abcQ") == ["a", "b", "c", "Q"]  # as typed: a flag's note keeps its case
 
 
 @pytest.mark.parametrize(

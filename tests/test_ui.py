@@ -302,3 +302,12 @@ def test_f_asks_why_and_enter_alone_gives_no_note() -> None:
     # flags nothing
     assert actions.notes == ["Typo 1", None, "", None]
     assert "Not flagged." in frames[-1]
+
+
+def test_a_capital_letter_is_its_key() -> None:
+    """Keys keep their case (a flag's note is typed too); the review reads Q as q."""
+    deck = toy_deck(cards=("c1", "c2"))
+    items = [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
+    frames, journal = drive_screens(["D", "enter", "Q"], items)
+    assert "Not known" in frames[1] and "Question c2?" in frames[-1]
+    assert [r.quality for r in journal.records] == [Quality.BLACKOUT]
