@@ -7,6 +7,7 @@ import random
 import sys
 import tempfile
 import textwrap
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from rich.console import Console
 from mlcards.deck import bundled_deck_files, load_deck, parse_deck
 from mlcards.models import Deck, Quality, ScheduledCard, StatsQuery
 from mlcards.render.dashboard import render_dashboard
-from mlcards.render.review import answer_screen, question_screen
+from mlcards.render.review import Answer, CardView, card_screen
 from mlcards.render.screen import Screenful
 from mlcards.session import Session, build_queue
 from mlcards.stats import build_stats
@@ -107,30 +108,16 @@ def main() -> int:
     deck = load_deck(bundled_deck_files()[0])
     card = deck.cards[0]
     item = ScheduledCard(deck.id, deck.name, card, 0, 2.5, 0, None, None)
-    order = list(card.choices)
+    order = tuple(card.choices)
     OUT.mkdir(exist_ok=True)
     session = Session([item], date(2026, 3, 1))
-    size = {"width": WIDTH, "height": HEIGHT}
-    _save(
-        question_screen(item, order, position=1, total=12, elapsed_s=4, **size),
-        "review-question.svg",
-    )
-    wrong = (order[3].id,)
-    _save(
-        answer_screen(
-            item, order, wrong, correct=False, dont_know=False, position=1, total=12,
-            elapsed_s=31, **size,
-        ),
-        "review-answer.svg",
-    )  # fmt: skip
-    _save(
-        answer_screen(
-            item, order, card.answer, correct=True, dont_know=False,
-            rating=session.preview(item), position=1, total=12, elapsed_s=52,
-            scroll=10_000, **size,
-        ),
-        "review-answer-scrolled.svg",
-    )  # fmt: skip
+    shown = CardView(item, order, position=1, total=12, width=WIDTH, height=HEIGHT)
+    _save(card_screen(replace(shown, elapsed_s=4)), "review-question.svg")
+    wrong = Answer((order[3].id,), correct=False)
+    _save(card_screen(replace(shown, answer=wrong, elapsed_s=31)), "review-answer.svg")
+    right = Answer(card.answer, correct=True, rating=session.preview(item))
+    scrolled = replace(shown, answer=right, elapsed_s=52, scroll=10_000)
+    _save(card_screen(scrolled), "review-answer-scrolled.svg")
 
     stats = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
     with tempfile.TemporaryDirectory() as folder:

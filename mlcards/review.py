@@ -16,30 +16,31 @@ from typing import TYPE_CHECKING, Protocol
 
 from mlcards.errors import UndoRefused
 from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
-from mlcards.render.review import (
+from mlcards.render.keys import (
+    ANSWER,
     CHOICE_KEYS,
     DEFAULT_RATING,
+    KEYMAPS,
+    QUESTION,
+    RATING,
     RATING_WORDS,
-    ReviewOutcome,
-    answer_screen,
+    SCROLLS,
     help_screen,
-    question_screen,
 )
+from mlcards.render.review import Answer, CardView, ReviewOutcome, card_screen
 from mlcards.render.screen import UNICODE, Glyphs, Screenful
 from mlcards.session import RATINGS, CardChanged, Session, quality_for
-from mlcards.terminal import DOWN, END, ENTER, HOME, PAGE_DOWN, PAGE_UP, RESIZE, UP
+from mlcards.terminal import BACKSPACE, ENTER, ESCAPE, RESIZE
 
 if TYPE_CHECKING:
     from mlcards.config import Settings
     from mlcards.store import Store
 
 CHANGED = "This card changed since it was shown (edited or re-imported); here it is again."
-DONT_KNOW = "d"
-QUIT = "q"
-UNDO = "u"
-RATING_KEYS = {"3": 3, "4": 4, "5": 5, ENTER: DEFAULT_RATING}
-LINE_KEYS = {UP: -1, "k": -1, DOWN: 1, "j": 1}
-PAGE_KEYS = {PAGE_UP: -1, PAGE_DOWN: 1, " ": 1}
+QUIT = "quit"
+NEXT = "next"
+AGAIN = "again"
+BACK = "back"
 
 KeyReader = Callable[[], str]
 
@@ -63,7 +64,9 @@ class CardActions(Protocol):
 
     def bury(self, item: ScheduledCard) -> str: ...
 
-    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]: ...
+    def flag(self, item: ScheduledCard, note: str | None = None) -> tuple[ScheduledCard, str]:
+        """Toggle the flag; ``note`` is why (a flag's; "" for none, None keeps the old)."""
+        ...
 
     def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]: ...
 
@@ -76,29 +79,50 @@ LEECH_WORDS = {
     "tag": "it is now tagged as a leech (`mlcards leeches`); consider rewriting it",
     "suspend": "it is now suspended as a leech (`mlcards unsuspend` brings it back)",
 }
+SCROLL_KEYS = {key: action for key, action in KEYMAPS[ANSWER].items() if action in SCROLLS}
+
+
+def scroll_to(action: str, view: Screenful) -> int:
+    """Where a scroll action moves the view's scrolling region to."""
+    steps = {"line_up": -1, "line_down": 1}
+    pages = {"page_up": -1, "page_down": 1}
+    if action in steps:
+        target = view.scroll + steps[action]
+    elif action in pages:
+        target = view.scroll + pages[action] * max(view.page - 1, 1)
+    else:
+        target = 0 if action == "top" else view.max_scroll
+    return min(max(target, 0), view.max_scroll)
 
 
 def scrolled(key: str, view: Screenful) -> int | None:
     """Where ``key`` moves the view's scrolling region to, or None if it is no scroll key."""
-    if key in LINE_KEYS:
-        target = view.scroll + LINE_KEYS[key]
-    elif key in PAGE_KEYS:
-        target = view.scroll + PAGE_KEYS[key] * max(view.page - 1, 1)
-    elif key == HOME:
-        target = 0
-    elif key == END:
-        target = view.max_scroll
-    else:
-        return None
-    return min(max(target, 0), view.max_scroll)
+    action = SCROLL_KEYS.get(key)
+    return None if action is None else scroll_to(action, view)
+
+
+class _Page(Protocol):
+    """One screen of the loop: how it looks now, and what its actions do."""
+
+    reopen: bool
+    """Set by an action that changed what is shown: the next view opens afresh."""
+
+    @property
+    def keys(self) -> dict[str, str]: ...
+
+    def view(self, width: int, height: int, scroll: int | None) -> Screenful: ...
+
+    def act(self, action: str | None, key: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
 class _Done:
-    """One action ``u`` can take back: an answer, a suspend, a bury or a flag."""
+    """One action ``u`` can take back: an answer, a suspend, a bury or a flag; and the
+    order the card's choices were shown in, for showing it again as it was."""
 
     kind: str
     item: ScheduledCard
+    order: tuple[Choice, ...] = ()
 
 
 class _Reviewer:
@@ -114,9 +138,14 @@ class _Reviewer:
         glyphs: Glyphs = UNICODE,
         links: bool = False,
         measure: Callable[[], tuple[int, int] | None] | None = None,
+        printed: bool = False,
     ) -> None:
         self.screen = screen
         self.measure = measure
+        self.printed = printed
+        """Frames are printed one after another (``TERM=dumb``: no cursor moves): each ends
+        with a line break, so it is one line shorter than the terminal, or its top line
+        would scroll away."""
         self.session = session
         self.actions = actions
         self.read_key = read_key
@@ -130,6 +159,9 @@ class _Reviewer:
         """The newest flag and content of each card changed on screen, by card key."""
         self.notes: list[str] = []
         """Said after the session, on the normal screen."""
+        self.shown_order: dict[str, tuple[Choice, ...]] = {}
+        """The choice order of a card whose answer, suspend or bury was undone, by card
+        key: it comes back as it was shown, so a key still means the same choice."""
 
     def outcome(self, quit_early: bool) -> ReviewOutcome:
         return ReviewOutcome(self.session.answered, self.session.correct, quit_early)
@@ -138,15 +170,65 @@ class _Reviewer:
         """The screen's size now (the terminal's own, when it can say)."""
         measured = self.measure() if self.measure is not None else None
         width, height = measured or self.screen.size
-        return max(width, 20), max(height, 6)
+        return max(width, 20), max(height - self.printed, 6)
 
-    def draw(self, view: Screenful) -> Screenful:
-        self.screen.print(view, end="", crop=False)
-        return view
+    def view(
+        self,
+        item: ScheduledCard,
+        order: list[Choice],
+        size: tuple[int, int],
+        scroll: int | None,
+        *,
+        selected: frozenset[str] | None = None,
+        answer: Answer | None = None,
+        position: tuple[int, int] | None = None,
+    ) -> CardView:
+        """The view of ``item`` as the session stands now; ``position`` (shown, of) is given
+        on the answer screen, where the session has moved on already."""
+        position = position or (
+            self.session.answered + 1,
+            self.session.answered + self.session.remaining,
+        )
+        return CardView(
+            item,
+            tuple(order),
+            position=position[0],
+            total=position[1],
+            elapsed_s=time.monotonic() - self.started,
+            mode=self.session.mode,
+            message=self.message,
+            selected=selected,
+            answer=answer,
+            width=size[0],
+            height=size[1],
+            scroll=scroll,
+            glyphs=self.glyphs,
+            links=self.links,
+        )
 
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
+    def show(self, page: _Page) -> str:
+        """The one draw / read / scroll loop: until an action of ``page`` says where next."""
+        scroll: int | None = None  # None: where the page opens (after an answer: the why)
+        while True:
+            width, height = self.size()
+            view = page.view(width, height, scroll)
+            self.screen.print(view, end="", crop=False)
+            key = self.read_key()
+            if key == RESIZE:
+                continue  # laid out anew at the new size, from the same place
+            action = page.keys.get(key.lower() if len(key) == 1 else key)
+            if action in SCROLLS:
+                scroll = scroll_to(action, view)
+                continue
+            self.message = ""
+            step = page.act(action, key)
+            if step is not None:
+                return step
+            if page.reopen:
+                scroll, page.reopen = None, False
+
+    def show_help(self) -> None:
+        self.show(_Help(self))
 
     def current(self, item: ScheduledCard, shown: bool = True) -> ScheduledCard:
         """``item`` with its newest flag and content; ``shown``: it is the session's current
@@ -164,28 +246,30 @@ class _Reviewer:
     def remember(self, item: ScheduledCard) -> None:
         self.fresh[item.key] = item
 
-    def show_help(self) -> None:
-        scroll = 0
-        while True:
-            view = self.draw(help_screen(*self.size(), scroll, self.glyphs))
-            key = self.read_key()
-            moved = scrolled(key, view)
-            if moved is not None and view.max_scroll:
-                scroll = moved
-            elif key != RESIZE:
-                return
-
     def run(self) -> ReviewOutcome:
         while (item := self.session.next()) is not None:
-            if self.card(item) == QUIT:
+            if self.show(_Question(self, item)) == QUIT:
                 return self.outcome(quit_early=True)
         return self.outcome(quit_early=False)
 
-    def toggle_flag(self, item: ScheduledCard) -> ScheduledCard:
-        flagged, self.message = self.actions.flag(item)
+    def toggle_flag(self, item: ScheduledCard, page: _Page) -> ScheduledCard:
+        """Flag the card, with the note the learner types (Enter alone: none; Esc: no
+        flag after all), or take its flag off."""
+        note = None
+        if not item.flagged:
+            note = self.ask_note(page)
+            if note is None:
+                self.message = "Not flagged."
+                return item
+        flagged, self.message = self.actions.flag(item, note)
         self.remember(flagged)
         self.history.append(_Done("flag", flagged))
         return flagged
+
+    def ask_note(self, page: _Page) -> str | None:
+        """A flag's note, typed on the screen it was asked on; None if Esc cancels."""
+        prompt = _Note(self, page)
+        return prompt.text if self.show(prompt) == ENTER else None
 
     def undo(self) -> bool:
         """Take back the last action, whatever it was; True when the card it was done to is
@@ -203,11 +287,13 @@ class _Reviewer:
                 self.message = f"Not undone: {refused}."
                 return False
             self.message = f"Undone: your answer to {key} was taken back."
+            self.shown_order[key] = done.order
             return True
         if done.kind in ("suspend", "bury"):
             undo = self.actions.unsuspend if done.kind == "suspend" else self.actions.unbury
             self.message = undo(done.item)
             self.session.put_back(done.item)
+            self.shown_order[key] = done.order
             return True
         restored, _ = self.actions.flag(done.item)
         self.remember(replace(self.fresh.get(key, restored), flagged=restored.flagged))
@@ -215,91 +301,22 @@ class _Reviewer:
         self.message = f"Undone: the flag; {key} is {state}."
         return False
 
-    def card(self, item: ScheduledCard) -> str:
-        """Show one card until it is answered, set aside, or the learner quits."""
-        item = self.current(item)
-        order = self.session.choice_order(item)
-        selected: set[str] = set()
-        scroll = 0
-        shown_at = time.monotonic()
-        position = self.session.answered + 1
-        total = self.session.answered + self.session.remaining
-        while True:
-            multiple = item.card.multiple
-            width, height = self.size()
-            view = self.draw(
-                question_screen(
-                    item,
-                    order,
-                    position=position,
-                    total=total,
-                    elapsed_s=self.elapsed,
-                    selected=selected if multiple else None,
-                    mode=self.session.mode,
-                    message=self.message,
-                    width=width,
-                    height=height,
-                    scroll=scroll,
-                    glyphs=self.glyphs,
-                )
-            )
-            key = self.read_key()
-            moved = scrolled(key, view)
-            if moved is not None:
-                scroll = moved
-                continue
-            if key == RESIZE:
-                continue
-            self.message = ""
-            if key == QUIT:
-                return QUIT
-            if key == UNDO:
-                if self.undo():
-                    return "next"
-                item = self.current(item)
-            elif key in ("s", "b"):
-                kind = "suspend" if key == "s" else "bury"
-                action = self.actions.suspend if key == "s" else self.actions.bury
-                self.message = f"{action(item)} (u takes it back)"
-                self.history.append(_Done(kind, item))
-                self.session.drop(item)
-                return "next"
-            elif key == "f":
-                self.toggle_flag(item)
-                item = self.current(item)
-            elif key == "e":
-                edited, self.message = self.actions.edit_if_changed(item)
-                if edited is None:
-                    self.session.drop(item)
-                    return "next"
-                if edited.card != item.card:
-                    self.remember(edited)
-                    item = self.current(item)
-                    order = self.session.choice_order(item)
-                    selected, scroll = set(), 0
-            elif key == "?":
-                self.show_help()
-            elif key in (DONT_KNOW, ENTER) or key in CHOICE_KEYS[: len(order)]:
-                chosen: tuple[str, ...] | None = None
-                if key == DONT_KNOW:
-                    chosen = ()
-                elif key == ENTER:
-                    if multiple and selected:
-                        chosen = tuple(c.id for c in order if c.id in selected)
-                elif not multiple:
-                    chosen = (order[CHOICE_KEYS.index(key)].id,)
-                else:
-                    selected ^= {order[CHOICE_KEYS.index(key)].id}
-                if chosen is None:
-                    continue
-                step = self.answered(item, order, chosen, shown_at, dont_know=key == DONT_KNOW)
-                if step != "again":
-                    return step
-                selected, scroll = set(), 0
-                item = self.current(item)
+    def order_for(self, item: ScheduledCard) -> list[Choice]:
+        """The order to show ``item``'s choices in: as last shown if an undo brings it back
+        (and its choices are the same), else the session's (shuffled) order."""
+        shown = self.shown_order.pop(item.key, ())
+        choices = {choice.id: choice for choice in item.card.choices}
+        if shown and sorted(choices) == sorted(choice.id for choice in shown):
+            return [choices[choice.id] for choice in shown]
+        return self.session.choice_order(item)
 
     def save(
-        self, item: ScheduledCard, chosen: tuple[str, ...], quality: Quality, response_ms: int
+        self,
+        item: ScheduledCard,
+        order: list[Choice],
+        chosen: tuple[str, ...],
+        quality: Quality,
+        response_ms: int,
     ) -> ReviewRecord | None:
         """The answer, graded and written; None (and the card shown again) if the card
         changed since it was shown."""
@@ -308,110 +325,220 @@ class _Reviewer:
         except CardChanged:
             self.message = CHANGED
             return None
-        self.history.append(_Done("answer", item))
+        self.history.append(_Done("answer", item, tuple(order)))
         if record.leech_action:
             self.message = f"This card has lapsed {item.lapses + 1} times: "
             self.message += LEECH_WORDS[record.leech_action]
         return record
 
-    def answered(
+
+class _Help:
+    """The key table, until any key that does not scroll it."""
+
+    keys = SCROLL_KEYS
+
+    def __init__(self, reviewer: _Reviewer) -> None:
+        self.reviewer = reviewer
+        self.reopen = False
+
+    def view(self, width: int, height: int, scroll: int | None) -> Screenful:
+        return help_screen(width, height, scroll or 0, self.reviewer.glyphs)
+
+    def act(self, action: str | None, key: str) -> str | None:
+        return BACK
+
+
+class _Note:
+    """A flag's note typed on the line under the card: Enter keeps it, Esc cancels."""
+
+    keys: dict[str, str] = {}
+    LIMIT = 200
+
+    def __init__(self, reviewer: _Reviewer, under: _Page) -> None:
+        self.reviewer, self.under = reviewer, under
+        self.text = ""
+        self.reopen = False
+
+    def view(self, width: int, height: int, scroll: int | None) -> Screenful:
+        cursor = "_" if self.reviewer.glyphs.ascii else "▏"
+        self.reviewer.message = (
+            f"Why flag it? (Enter: done, none if empty; Esc: cancel) {self.text}{cursor}"
+        )
+        return self.under.view(width, height, None)
+
+    def act(self, action: str | None, key: str) -> str | None:
+        if key in (ENTER, ESCAPE):
+            return key
+        if key == BACKSPACE:
+            self.text = self.text[:-1]
+        elif len(key) == 1 and key.isprintable() and len(self.text) < self.LIMIT:
+            self.text += key
+        return None
+
+
+class _Question:
+    """One card's question screen, until it is answered, set aside, or the learner quits."""
+
+    def __init__(self, reviewer: _Reviewer, item: ScheduledCard) -> None:
+        self.r = reviewer
+        self.item = reviewer.current(item)
+        self.order = reviewer.order_for(self.item)
+        self.selected: set[str] = set()
+        self.shown_at = time.monotonic()
+        self.reopen = False
+        self.keys = KEYMAPS[QUESTION]
+
+    def view(self, width: int, height: int, scroll: int | None) -> Screenful:
+        selected = frozenset(self.selected) if self.item.card.multiple else None
+        view = self.r.view(self.item, self.order, (width, height), scroll, selected=selected)
+        return card_screen(view)
+
+    def act(self, action: str | None, key: str) -> str | None:
+        r, item = self.r, self.item
+        if action == QUIT:
+            return QUIT
+        if action == "undo":
+            if r.undo():
+                return NEXT
+            self.item = r.current(item)
+        elif action in ("suspend", "bury"):
+            act = r.actions.suspend if action == "suspend" else r.actions.bury
+            r.message = f"{act(item)} (u takes it back)"
+            r.history.append(_Done(action, item, tuple(self.order)))
+            r.session.drop(item)
+            return NEXT
+        elif action == "flag":
+            r.toggle_flag(item, self)
+            self.item = r.current(item)
+        elif action == "edit":
+            return self.edit()
+        elif action == "help":
+            r.show_help()
+        elif action == "dont_know":
+            return self.answer((), dont_know=True)
+        elif action == "submit" and item.card.multiple and self.selected:
+            return self.answer(tuple(c.id for c in self.order if c.id in self.selected))
+        elif action == "choose" and CHOICE_KEYS.index(key) < len(self.order):
+            picked = self.order[CHOICE_KEYS.index(key)].id
+            if not item.card.multiple:
+                return self.answer((picked,))
+            self.selected ^= {picked}
+        return None
+
+    def edit(self) -> str | None:
+        r, item = self.r, self.item
+        edited, r.message = r.actions.edit_if_changed(item)
+        if edited is None:
+            r.session.drop(item)
+            return NEXT
+        if edited.card != item.card:
+            r.remember(edited)
+            self.item = r.current(item)
+            self.order = r.session.choice_order(self.item)
+            self.selected, self.reopen = set(), True
+        return None
+
+    def answer(self, chosen: tuple[str, ...], dont_know: bool = False) -> str | None:
+        response_ms = int((time.monotonic() - self.shown_at) * 1000)
+        page = _Answered(self.r, self.item, self.order, chosen, response_ms, dont_know)
+        step = page.run()
+        if step != AGAIN:
+            return step
+        self.selected, self.reopen = set(), True
+        self.item = self.r.current(self.item)
+        return None
+
+
+class _Answered:
+    """The answer screen. A wrong answer is saved at once; a right one when it is rated,
+    or, if the session ends first (q, Ctrl-C, a closed terminal), as good (4)."""
+
+    def __init__(
         self,
+        reviewer: _Reviewer,
         item: ScheduledCard,
         order: list[Choice],
         chosen: tuple[str, ...],
-        shown_at: float,
-        dont_know: bool = False,
-    ) -> str:
-        """The answer screen. A wrong answer is saved at once; a right one when it is rated,
-        or, if the session ends first (q, Ctrl-C, a closed terminal), as good (4)."""
-        response_ms = int((time.monotonic() - shown_at) * 1000)
-        correct = not dont_know and item.card.is_correct(set(chosen))
-        position = self.session.answered + 1
-        total = self.session.answered + self.session.remaining
-        previews = self.session.preview(item, RATINGS) if correct else {}
-        pending = correct
-        scroll = 0
+        response_ms: int,
+        dont_know: bool,
+    ) -> None:
+        self.r = reviewer
+        self.item, self.order, self.chosen = item, order, chosen
+        self.response_ms = response_ms
+        self.dont_know = dont_know
+        self.correct = not dont_know and item.card.is_correct(set(chosen))
+        self.position = reviewer.session.answered + 1
+        self.total = reviewer.session.answered + reviewer.session.remaining
+        self.previews = reviewer.session.preview(item, RATINGS) if self.correct else {}
+        self.pending = self.correct
+        self.reopen = False
 
-        def rate(rating: int) -> bool:
-            nonlocal pending
-            pending = False
-            return (
-                self.save(item, chosen, quality_for(True, rating=rating), response_ms) is not None
-            )
+    @property
+    def keys(self) -> dict[str, str]:
+        return KEYMAPS[RATING if self.pending else ANSWER]
 
-        def rate_default() -> str:
-            if not rate(DEFAULT_RATING):
-                return f"Your answer to {item.key} was not saved: the card changed since"
-            word = RATING_WORDS[DEFAULT_RATING]
-            return f"Your answer to {item.key} was saved as {word} ({DEFAULT_RATING})"
-
-        if (
-            not correct
-            and self.save(item, chosen, quality_for(False, dont_know), response_ms) is None
-        ):
-            return "next"  # changed since it was shown: the session shows it again
+    def run(self) -> str:
+        if not self.correct:
+            quality = quality_for(False, self.dont_know)
+            if self.r.save(self.item, self.order, self.chosen, quality, self.response_ms) is None:
+                return NEXT  # changed since it was shown: the session shows it again
         try:
-            while True:
-                width, height = self.size()
-                view = self.draw(
-                    answer_screen(
-                        item,
-                        order,
-                        chosen,
-                        correct=correct,
-                        dont_know=dont_know,
-                        rating=previews if pending else None,
-                        message=self.message,
-                        position=position,
-                        total=total,
-                        elapsed_s=self.elapsed,
-                        mode=self.session.mode,
-                        width=width,
-                        height=height,
-                        scroll=scroll,
-                        glyphs=self.glyphs,
-                        links=self.links,
-                    )
-                )
-                key = self.read_key()
-                moved = scrolled(key, view)
-                if moved is not None:
-                    scroll = moved
-                    continue
-                if key == RESIZE:
-                    continue
-                self.message = ""
-                if pending and key in RATING_KEYS:
-                    rate(RATING_KEYS[key])
-                    return "next"  # (a card that changed meanwhile comes next, as it is now)
-                if pending and key == UNDO:
-                    self.message = "Choose again."
-                    return "again"
-                if key == ENTER:
-                    return "next"
-                if key == QUIT:
-                    if pending:
-                        self.notes.append(rate_default() + ".")
-                    return QUIT
-                if key == UNDO:
-                    if self.undo():
-                        return "next"
-                    item = self.current(item, shown=False)
-                elif key == "f":
-                    item = self.toggle_flag(item)
-                elif key == "e":
-                    saved = f"{rate_default()}. " if pending else ""
-                    edited, words = self.actions.edit_if_changed(item)
-                    self.message = saved + words
-                    if edited is not None:
-                        self.remember(edited)
-                        item = self.current(item, shown=False)
-                elif key == "?":
-                    self.show_help()
+            return self.r.show(self)
         except BaseException:
-            if pending:
-                self.notes.append(rate_default() + ".")
+            if self.pending:
+                self.r.notes.append(self.rate_default() + ".")
             raise
+
+    def view(self, width: int, height: int, scroll: int | None) -> Screenful:
+        rating = self.previews if self.pending else None
+        answer = Answer(self.chosen, self.correct, self.dont_know, rating)
+        size, where = (width, height), (self.position, self.total)
+        view = self.r.view(self.item, self.order, size, scroll, answer=answer, position=where)
+        return card_screen(view)
+
+    def rate(self, rating: int) -> bool:
+        self.pending = False
+        quality = quality_for(True, rating=rating)
+        saved = self.r.save(self.item, self.order, self.chosen, quality, self.response_ms)
+        return saved is not None
+
+    def rate_default(self) -> str:
+        key = self.item.key
+        if not self.rate(DEFAULT_RATING):
+            return f"Your answer to {key} was not saved: the card changed since"
+        word = RATING_WORDS[DEFAULT_RATING]
+        return f"Your answer to {key} was saved as {word} ({DEFAULT_RATING})"
+
+    def act(self, action: str | None, key: str) -> str | None:
+        r = self.r
+        if action == "rate":
+            self.rate(DEFAULT_RATING if key == ENTER else int(key))
+            return NEXT  # (a card that changed meanwhile comes next, as it is now)
+        if action == "choose_again":
+            r.message = "Choose again."
+            return AGAIN
+        if action == "continue":
+            return NEXT
+        if action == QUIT:
+            if self.pending:
+                r.notes.append(self.rate_default() + ".")
+            return QUIT
+        if action == "undo":
+            if r.undo():
+                return NEXT
+            self.item = r.current(self.item, shown=False)
+        elif action == "flag":
+            self.item = r.toggle_flag(self.item, self)
+        elif action == "edit":
+            saved = f"{self.rate_default()}. " if self.pending else ""
+            edited, words = r.actions.edit_if_changed(self.item)
+            r.message = saved + words
+            if edited is not None:
+                r.remember(edited)
+                self.item = r.current(self.item, shown=False)
+        elif action == "help":
+            r.show_help()
+        return None
 
 
 def run_review(
@@ -470,9 +597,15 @@ def run_session(
     interrupted (Ctrl-C, end of input). A closed terminal ends it quietly (exit 129)."""
     from mlcards import clock
     from mlcards.render.review import render_summary
-    from mlcards.render.screen import glyphs_for
+    from mlcards.render.screen import ASCII, glyphs_for
     from mlcards.services.study import StoreActions, start_session
-    from mlcards.terminal import Hangup, hyperlinks_supported, supports_screen, terminal_keys
+    from mlcards.terminal import (
+        Hangup,
+        hyperlinks_supported,
+        locale_is_utf8,
+        supports_screen,
+        terminal_keys,
+    )
 
     session = start_session(
         store,
@@ -485,7 +618,7 @@ def run_session(
         suspend_leeches=options.suspend_leeches,
         new_limit=options.new_limit,
     )
-    glyphs = glyphs_for(screen.encoding)
+    glyphs = ASCII if locale_is_utf8() is False else glyphs_for(screen.encoding)
     interrupted = hung_up = False
     with terminal_keys(full_screen=supports_screen()) as terminal:
         actions = StoreActions(store, today, terminal.pause, clock.now)
@@ -497,7 +630,8 @@ def run_session(
             clock.now,
             glyphs,
             hyperlinks_supported(),
-            terminal.size if supports_screen() else None,
+            terminal.size,  # the tty's own size (rich says 80x25 for any dumb terminal)
+            printed=not supports_screen(),
         )
         try:
             outcome = reviewer.run()
@@ -511,7 +645,7 @@ def run_session(
         _silence_output()
         raise SystemExit(EXIT_HANGUP)
     screen.print()
-    screen.print(render_summary(outcome, store.cards.next_due(options.deck), today))
+    screen.print(render_summary(outcome, store.cards.next_due(options.deck), today, glyphs))
     for note in reviewer.notes:
         screen.print(glyphs.text(note))
     if session.out_of_time and session.remaining:

@@ -2,7 +2,8 @@
 
 Nothing here renders; the review loop reads keys from ``Terminal`` and shows renderables.
 Every byte read is decoded into keys and queued, so keys typed faster than the screen is
-drawn ("15": answer 1, rate 5) are all used, in order. Escape sequences for the arrows,
+drawn ("15": answer 1, rate 5) are all used, in order. Letters keep their case (a note is
+typed here too); the review reads "Q" as "q". Escape sequences for the arrows,
 PgUp/PgDn and Home/End become one key each; an Esc with nothing after it is "escape".
 """
 
@@ -99,11 +100,11 @@ class KeyDecoder:
             elif byte < 0x20:
                 keys.append(UNKNOWN)
             elif byte < 0x80:
-                keys.append(chr(byte).lower())
+                keys.append(chr(byte))
             else:
                 char = self._text.decode(bytes([byte]))
                 if char:
-                    keys.append(char.lower())
+                    keys.append(char)
         return keys
 
     def flush(self) -> list[str]:
@@ -161,6 +162,32 @@ def hyperlinks_supported(environ: Mapping[str, str] | None = None) -> bool:
     ):
         return True
     return term in ("xterm-kitty", "foot", "alacritty", "xterm-ghostty", "wezterm")
+
+
+def locale_is_utf8(
+    environ: Mapping[str, str] | None = None, utf8_mode: int | None = None
+) -> bool | None:
+    """Whether the locale the learner set is UTF-8: the first of LC_ALL, LC_CTYPE and LANG
+    set in the environment decides; None when none is set (the terminal's encoding then
+    does).
+
+    Python coerces a C or POSIX locale to C.UTF-8 at start-up (PEP 538) and writes
+    ``LC_CTYPE=C.UTF-8`` into its own environment, so its streams say UTF-8 under
+    ``LANG=C``. That LC_CTYPE is Python's, not the learner's: it is passed over when
+    Python's UTF-8 mode is on, which the same C locale turns on and a locale the learner set
+    to C.UTF-8 does not."""
+    env = os.environ if environ is None else environ
+    mode = sys.flags.utf8_mode if utf8_mode is None else utf8_mode
+    coerced = (
+        bool(mode)
+        and not env.get("PYTHONUTF8")
+        and env.get("LC_CTYPE", "").lower().replace("-", "") == "c.utf8"
+    )
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = env.get(name, "")
+        if value and not (name == "LC_CTYPE" and coerced):
+            return "utf8" in value.lower().replace("-", "").replace("_", "")
+    return None
 
 
 def supports_screen(environ: Mapping[str, str] | None = None) -> bool:

@@ -118,8 +118,17 @@ class Tmux:
     away or was drawn and then overwritten. Each instance has its own tmux server."""
 
     def __init__(
-        self, home: Path, cwd: Path, *args: str, width: int, height: int, **extra: str
+        self,
+        home: Path,
+        cwd: Path,
+        *args: str,
+        width: int,
+        height: int,
+        prefix: tuple[str, ...] = (),
+        **extra: str,
     ) -> None:
+        """``prefix``: words before the command (``env TERM=dumb``: tmux sets its own TERM
+        in the pane, so an environment given to it does not reach the program)."""
         import shlex
         import shutil
         import uuid
@@ -131,7 +140,7 @@ class Tmux:
         self.socket = f"mlcards-test-{uuid.uuid4().hex[:12]}"
         config = cwd / "tmux.conf"
         config.write_text("set -g status off\nset -g remain-on-exit off\n")
-        command = shlex.join([sys.executable, "-m", "mlcards", *args])
+        command = shlex.join([*prefix, sys.executable, "-m", "mlcards", *args])
         script = f"{command}; echo EXIT=$?; sleep 600"
         self.env = env(home, **extra)
         self.env.pop("TMUX", None)

@@ -38,7 +38,7 @@ ALLOWED: dict[str, set[str]] = {
     "replay": {"models", "rules", "schedulers"},
     "evaluation": {"errors", "models", "replay", "rules", "schedulers"},
     "store": {"atomic", "models", "rules", "errors", "sanitize"},
-    "render": {"models", "rules", "sanitize", "clock"},
+    "render": {"models", "rules", "sanitize", "clock", "terminal"},
     "terminal": set(),
     "review": {
         "models",

@@ -15,7 +15,7 @@ from mlcards.cli import main
 from mlcards.config import load_settings, save_setting
 from mlcards.models import StatsQuery
 from mlcards.render.dashboard import render_dashboard
-from mlcards.render.review import render_question
+from mlcards.render.review import CardView, render_card
 from mlcards.services.study import leeches, todays_queue
 from mlcards.stats import build_stats
 from mlcards.store import Store
@@ -51,7 +51,8 @@ def seen_as_leech(store: Store, capsys: pytest.CaptureFixture[str]) -> dict[str,
     today = date.fromisoformat(TODAY)
     queue = {item.card.id: item for item in todays_queue(store, settings, today)}
     console = Console(file=io.StringIO(), width=80, color_system=None)
-    console.print(render_question(queue["c1"], list(queue["c1"].card.choices), position=1, total=1))
+    item = queue["c1"]
+    console.print(render_card(CardView(item, item.card.choices, position=1, total=1)))
     header = console.file.getvalue()  # type: ignore[attr-defined]
     data = store.stats.data(StatsQuery(today=today))
     doc = build_stats(

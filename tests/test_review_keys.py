@@ -115,13 +115,33 @@ def test_flag_lists_the_card_with_its_file_and_line(
     child = review(isolated_home, tmp_path)
     question(child)
     child.send("f")
+    child.expect("Why flag it")
+    child.send("Beta is ")
+    child.send("\x7f")  # backspace
+    child.send("\x7f\x7fis Right too\x1b[D")  # an arrow key is no text
+    child.expect("Beta is Right too")
+    child.send("\r")
     child.expect("Flagged for editing")
     child.expect("flagged")  # in the header
+    child.send("2")  # wrong
+    child.expect("Enter continue")
+    child.send("f")  # on the answer screen it takes the flag off, asking nothing
+    child.expect("Flag removed")
+    child.send("u")  # and back on, with its note
+    child.expect("flagged again")
+    child.send("\r")
+    assert question(child) == "c2"
+    child.send("f")
+    child.expect("Why flag it")
+    child.send("no\x1b")  # Esc: no flag after all
+    child.expect("Not flagged")
     child.send("q")
     finish(child)
     code, out = run_cli(isolated_home, tmp_path, "flagged")
     assert code == 0
     assert "toy/c1" in out and f"{toy.resolve()}:4" in out
+    assert "note: Beta is Right too" in out and "toy/c2" not in out
+    assert cards(isolated_home)["c1"]["flag_note"] == "Beta is Right too"
     assert run_cli(isolated_home, tmp_path, "unflag", "toy/c1")[0] == 0
     assert "No flagged cards" in run_cli(isolated_home, tmp_path, "flagged")[1]
 

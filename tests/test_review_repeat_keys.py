@@ -65,7 +65,9 @@ def before_answer(child: pexpect.spawn, key: str) -> None:
             assert question(child) == "c1"
             return
     elif key == "f":
-        child.expect("flag")
+        child.expect("Why flag it")
+        child.send("\r")  # no note
+        child.expect("Flagged for editing")
     assert question(child, screen(child) if key in ("e", "u", "f") else "") == "c1"
 
 

@@ -200,6 +200,8 @@ def test_u_takes_back_a_suspend_a_bury_and_a_flag(
     child.expect("no longer buried")
     assert cards(isolated_home)["c1"]["buried_until"] is None
     child.send("f")
+    child.expect("Why flag it")
+    child.send("\r")
     child.expect("Flagged for editing")
     assert cards(isolated_home)["c1"]["flagged"] == 1
     child.send("u")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import at, deck_yaml, toy_deck
@@ -16,7 +18,9 @@ from rich.console import Console
 from mlcards.bundled import bundled_deck_files
 from mlcards.deck import load_deck, parse_deck
 from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
-from mlcards.render.review import answer_screen, help_screen, question_screen
+from mlcards.render import review as render
+from mlcards.render.keys import help_screen, rating_parts
+from mlcards.render.review import Answer, CardView
 from mlcards.render.screen import ASCII, Screenful, to_ascii
 from mlcards.review import scrolled
 from mlcards.session import RATINGS, Session
@@ -28,6 +32,24 @@ CARDS = [(path, i) for path in bundled_deck_files() for i in range(len(load_deck
 RULE = re.compile(r"^[─╭╰]")
 
 
+def question_screen(item: ScheduledCard, order: list[Choice], **shown: Any) -> Screenful:
+    return render.question_screen(CardView(item, tuple(order), **shown))
+
+
+def answer_screen(
+    item: ScheduledCard,
+    order: list[Choice],
+    chosen: tuple[str, ...],
+    *,
+    correct: bool,
+    dont_know: bool,
+    rating: dict[int, int] | None = None,
+    **shown: Any,
+) -> Screenful:
+    answer = Answer(chosen, correct, dont_know, rating)
+    return render.answer_screen(CardView(item, tuple(order), answer=answer, **shown))
+
+
 def scheduled(card: Card, deck_id: str = "toy", name: str = "Toy") -> ScheduledCard:
     return ScheduledCard(deck_id, name, card, 0, 2.5, 0, None, None)
 
@@ -37,7 +59,7 @@ def bundled(path: Path, index: int) -> ScheduledCard:
     return scheduled(deck.cards[index], deck.id, deck.name)
 
 
-def pages(build: Callable[[int], Screenful]) -> list[Screenful]:
+def pages(build: Callable[[int], Screenful]) -> list[Screenful]:  # from the top
     """Every screen a person sees paging from the top to the end with PgDn."""
     views = [build(0)]
     while views[-1].scroll < views[-1].max_scroll:
@@ -69,7 +91,7 @@ def wrong_pick(card: Card) -> tuple[str, ...]:
 def test_every_bundled_question_fits(path: Path, index: int, width: int, height: int) -> None:
     item = bundled(path, index)
     order = list(item.card.choices)
-    selected: set[str] | None = set() if item.card.multiple else None
+    selected: frozenset[str] | None = frozenset() if item.card.multiple else None
 
     def build(scroll: int, h: int | None = height) -> Screenful:
         return question_screen(
@@ -90,16 +112,15 @@ def test_every_bundled_question_fits(path: Path, index: int, width: int, height:
     whole = build(0, None)
     seen = seen_lines(views)
     box = [line.rstrip() for line in whole.text.splitlines() if line.startswith("│")]
+    box = [line for line in box if line.strip("│ ")]  # blank lines go when room is short
     assert all(line in seen for line in box), "a line of the question is never shown"
     first = words(views[0].text)
+    assert box[-1] in [line.rstrip() for line in views[0].text.splitlines()], "the ask is hidden"
     choices = [words(c.text)[:40] for c in order]
     if views[0].max_scroll:
         assert "more ↓" in views[0].text
-    lines = whole.text.splitlines()
-    box_end = next(i for i, line in enumerate(lines) if line.startswith("╰"))
-    keys = next(i for i, line in enumerate(lines) if line.startswith(" 1"))
-    choices_height = keys - box_end - 1 - item.card.multiple  # no "Select all" line if tight
-    if choices_height + len(lines) - keys + 3 <= height:  # room for one line of question
+    folded = any(line.startswith("│ [") for line in views[0].text.splitlines())
+    if not folded:
         assert all(c in first for c in choices), "a choice is not on the first screen"
     else:  # taller than the screen: they scroll inside the box, below the question
         assert all(any(c in words(v.text) for v in views) for c in choices)
@@ -114,14 +135,14 @@ def test_every_bundled_answer_fits_and_scrolls_to_its_end(
     order = list(item.card.choices)
     chosen = wrong_pick(item.card)
 
-    def build(scroll: int, h: int | None = height) -> Screenful:
+    def build(scroll: int | None, h: int | None = height) -> Screenful:
         return answer_screen(
             item, order, chosen, correct=False, dont_know=False, position=1, total=9,
             width=width, height=h, scroll=scroll,
         )  # fmt: skip
 
     views = pages(build)
-    first = words(views[0].text)
+    first = words(build(None).text)  # where it opens
     assert "Wrong" in views[0].text.splitlines()[0]
     for choice in order:  # the right choice(s) and the one picked, at once
         if choice.id in item.card.answer or choice.id in chosen:
@@ -142,17 +163,57 @@ def test_every_bundled_answer_fits_and_scrolls_to_its_end(
     assert end.scroll == views[-1].scroll
 
 
+def explanation(item: ScheduledCard, width: int) -> list[str]:
+    """The explanation's lines as the answer screen lays them out at ``width``."""
+    order = list(item.card.choices)
+    whole = answer_screen(item, order, (), correct=False, dont_know=True, width=width)
+    lines = [line.rstrip() for line in whole.text.splitlines()]
+    start = lines.index(" Explanation") + 1
+    end = lines.index(" References", start) if " References" in lines[start:] else len(lines)
+    return [line for line in lines[start:end] if line.strip() and not RULE.match(line)]
+
+
+TARGETS = [(80, 24, 2, 1.0), (60, 20, 1, 0.9)]
+
+
+@pytest.mark.parametrize("right", [False, True], ids=["wrong", "right"])
+@pytest.mark.parametrize(("width", "height", "lines", "share"), TARGETS, ids=["80x24", "60x20"])
+def test_the_answer_opens_at_the_explanation(
+    width: int, height: int, lines: int, share: float, right: bool
+) -> None:
+    """Every bundled card: the first screen after an answer shows the explanation's first
+    ``lines`` lines (on ``share`` of the cards at least), the question one key (Home) away."""
+    shown = 0
+    for path, index in CARDS:
+        item = bundled(path, index)
+        card = item.card
+        chosen = card.answer if right else wrong_pick(card)
+        rating = {3: 6, 4: 6, 5: 6} if right else None
+        view = answer_screen(
+            item, list(card.choices), chosen, correct=right, dont_know=False, rating=rating,
+            position=1, total=9, width=width, height=height,
+        )  # fmt: skip
+        seen = [line.rstrip() for line in view.text.splitlines()]
+        shown += all(line in seen for line in explanation(item, width)[:lines])
+        assert ("Correct" if right else "Wrong") in seen[0]
+        assert " Question" not in seen and "Home question" in view.text
+    assert shown >= share * len(CARDS), f"{shown} of {len(CARDS)}"
+
+
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=["80x24", "60x20"])
 def test_rating_footer_fits_with_the_intervals(width: int, height: int) -> None:
     item = bundled(bundled_deck_files()[0], 0)
     view = answer_screen(
         item, list(item.card.choices), item.card.answer, correct=True, dont_know=False,
-        rating={3: 1, 4: 6, 5: 15}, width=width, height=height,
+        rating={3: 6, 4: 6, 5: 6}, width=width, height=height,
     )  # fmt: skip
     assert_fills(view, width, height)
     text = words(view.text)
     assert "Correct" in view.text.splitlines()[0]
-    assert "Rate it: 3 hard → 1d · 4 good → 6d (Enter) · 5 easy → 15d" in text
+    line = (
+        "Rate it: 3 hard → again today, then 6d · 4 good → 6d (Enter) · 5 easy → 6d, longer after"
+    )
+    assert words(line).replace("· ", "") in text.replace("· ", "")
     assert "q save+quit" in text
 
 
@@ -235,6 +296,40 @@ def test_preview_intervals_are_what_answering_gives() -> None:
     assert Session([reviewed], TODAY, mode="practice").preview(reviewed) == {}
 
 
+def test_the_rating_line_says_what_differs_under_sm2() -> None:
+    """SM-2 gives the three ratings one interval (it multiplies by the easiness from before
+    the answer); the line says what differs instead, and each claim is what SM-2 does."""
+    card = toy_deck().cards[0]
+    reviewed = ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6))
+    preview = Session([reviewed], TODAY).preview(reviewed, RATINGS)
+    assert preview == {3: 15, 4: 15, 5: 15}
+    line = " · ".join(part.plain for part in rating_parts(preview))
+    assert line == (
+        "Rate it: 3 hard → again today, then 15d · 4 good → 15d (Enter)"
+        " · 5 easy → 15d, longer after"
+    )
+    after: dict[int, int] = {}
+    for rating in RATINGS:
+        session = Session([reviewed], TODAY)
+        record = session.answer(reviewed, ("a",), Quality(rating), 1000, at("2026-03-01"))
+        assert (session.next() is not None) == (rating == 3)  # 3: again today
+        later = replace(
+            reviewed, repetitions=record.repetitions, easiness=record.easiness,
+            interval=record.interval, due=record.due, last_review_day=TODAY,
+        )  # fmt: skip
+        assert record.due is not None
+        after[rating] = Session([later], record.due).preview(later, RATINGS)[4]
+    assert after[3] < after[4] < after[5]  # 5: longer after (and 3 shorter)
+    fsrs_like = {3: 2, 4: 9, 5: 30}
+    assert " · ".join(p.plain for p in rating_parts(fsrs_like)) == (
+        "Rate it: 3 hard → again today, then 2d · 4 good → 9d (Enter) · 5 easy → 30d"
+    )
+    assert " · ".join(p.plain for p in rating_parts({})) == (
+        "Rate it: 3 hard → again today · 4 good (Enter) · 5 easy"
+        " · a repeat today: the schedule stays"
+    )
+
+
 def test_urls_are_whole_lines_and_links_only_for_http() -> None:
     base = toy_deck().cards[0]
     long_url = "https://example.org/" + "a-long-path/" * 12
@@ -292,5 +387,5 @@ def test_ascii_screen_for_a_terminal_without_unicode() -> None:
     text = views[0].text
     assert "alpha -> beta" in text and "<= gamma" in text and "Unicode" in text
     assert "x Wrong" in views[1].text and "+ correct" in views[1].text
-    assert "3 hard -> 1d" in words(views[2].text)
+    assert "3 hard -> again today, then 1d" in words(views[2].text)
     assert to_ascii("naïve café – ok") == "naive cafe - ok"

@@ -69,7 +69,10 @@ def test_a_wrong_batchnorm_answer_shows_verdict_and_right_choice_and_scrolls_to_
     assert "✔ correct" in text and "✘ your choice" in text
     assert "q quit" in lines[-1] or "q quit" in shown.rstrip().splitlines()[-1]
     first, last, total = where(shown)
-    assert first == 1 and last < total  # the explanation scrolls, and says where it is
+    assert first > 1 and last < total  # it opens at the explanation, and says where it is
+    assert "Explanation" in shown and "Question" not in shown
+    assert "Batch Normalization is a popular technique" in shown
+    assert "Home question" in shown  # the question is one key away
     pages = 0
     while last < total:
         screen.send("PageDown")
@@ -88,7 +91,8 @@ def test_a_wrong_batchnorm_answer_shows_verdict_and_right_choice_and_scrolls_to_
     assert "end" in shown
     assert card.references[-1].url in screen.joined()  # whole, once wrapped lines are joined
     screen.send("Home")
-    assert where(screen.wait("lines 1-"))[0] == 1
+    top = screen.wait("lines 1-")
+    assert where(top)[0] == 1 and "Maria was taking her morning walk" in top
     screen.send("j")
     assert where(screen.wait("lines 2-"))[0] == 2
     screen.send("Enter")  # the wrong card comes back at the end of the session
@@ -164,3 +168,57 @@ def test_a_resize_redraws_the_answer_at_the_new_size(
     screen.wait("EXIT=0")
     (row,) = reviews(isolated_home)
     assert row["quality"] == 5
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=IDS)
+def test_a_dumb_terminal_gets_frames_that_fit_it(
+    isolated_home: Path, tmp_path: Path, width: int, height: int
+) -> None:
+    """TERM=dumb: frames are printed one after another, each with its line break, so each
+    is one line shorter than the terminal (whose size is asked of the tty: rich says 80x25
+    for every dumb terminal) and the verdict stays on the top line."""
+    import_deck(isolated_home, tmp_path, write(tmp_path / "toy.yaml", deck_yaml()))
+    screen = Tmux(
+        isolated_home, tmp_path, "review", "--no-shuffle", width=width, height=height,
+        prefix=("env", "TERM=dumb"),
+    )  # fmt: skip
+    try:
+        shown = screen.wait("Question c1?", "q quit")
+        assert shown.splitlines()[0].startswith("╭─ Toy")  # the box's top border
+        fits(shown, width, height)
+        screen.send("2")  # wrong
+        shown = screen.wait("Wrong", "Enter continue")
+        assert "✘ Wrong" in shown.splitlines()[0], shown
+        screen.send("q")
+        screen.wait("EXIT=0")
+    finally:
+        screen.close()
+
+
+@pytest.mark.parametrize(
+    "locale",
+    [("LANG=C",), ("LC_ALL=C", "LANG=C.UTF-8"), ("LANG=POSIX",), ("LANG=en_US.ISO-8859-1",)],
+)
+def test_a_locale_that_is_not_utf8_gets_the_ascii_screen(
+    tmux: Factory, isolated_home: Path, tmp_path: Path, locale: tuple[str, ...]
+) -> None:
+    """Python turns a C locale into C.UTF-8 for itself; the screen follows the locale the
+    learner set, as the README says: ASCII marks, ASCII boxes, and the summary too."""
+    import_deck(isolated_home, tmp_path, write(tmp_path / "toy.yaml", deck_yaml()))
+    unset = ("-u", "LC_ALL", "-u", "LC_CTYPE", "-u", "LANG", "-u", "PYTHONUTF8")
+    screen = Tmux(
+        isolated_home, tmp_path, "review", "--no-shuffle", width=80, height=24,
+        prefix=("env", *unset, *locale),
+    )  # fmt: skip
+    try:
+        shown = screen.wait("Question c1?", "q quit")
+        assert shown.splitlines()[0].startswith("+- Toy"), shown
+        assert shown.isascii(), shown
+        screen.send("2")
+        shown = screen.wait("Wrong", "Enter continue")
+        assert "x Wrong" in shown and "+ correct" in shown and shown.isascii(), shown
+        screen.send("q")
+        shown = screen.wait("EXIT=0")
+        assert "Session ended early" in shown and shown.isascii(), shown
+    finally:
+        screen.close()

@@ -192,3 +192,26 @@ def test_each_answer_records_the_state_before_it(store: Store, db_path: Path) ->
     )
     assert stored == derived
     assert (2, 6) in stored  # the lapse after two successes
+
+
+def test_a_flag_keeps_its_note_and_the_list_shows_it(store: Store, db_path: Path) -> None:
+    from mlcards.render.text import card_list
+
+    store.decks.import_decks([toy_deck(cards=("c1", "c2"))], at("2026-03-01"))
+    assert store.cards.flag("toy", "c1", True, "the key is \x1b[31mwrong")
+    assert store.cards.flag("toy", "c2", True, "")  # Enter: no note
+    listed = {c["card"]: c["note"] for c in store.cards.marked("flagged")}
+    assert listed == {"c1": "the key is \x1b[31mwrong", "c2": ""}
+    assert rows(db_path, "SELECT id, flag_note FROM cards ORDER BY id") == [
+        ("c1", "the key is \x1b[31mwrong"),
+        ("c2", None),
+    ]
+    text = "\n".join(card_list(store.cards.marked("flagged"), "none"))
+    assert "note: the key is \\x1b[31mwrong" in text  # data, never a control sequence
+    assert "\x1b" not in text
+    store.cards.flag("toy", "c1", False)
+    store.cards.flag("toy", "c1", True)  # an unflag undone: the note comes back with it
+    assert store.cards.marked("flagged")[0]["note"] == "the key is \x1b[31mwrong"
+    assert "note" not in store.cards.marked("suspended") and all(
+        "note" not in c for c in store.cards.marked("lapses", min_lapses=0)
+    )

@@ -23,6 +23,7 @@ from mlcards.terminal import (
     KeyDecoder,
     Terminal,
     hyperlinks_supported,
+    locale_is_utf8,
     supports_screen,
 )
 
@@ -38,7 +39,7 @@ def decode(*chunks: bytes) -> list[str]:
 def test_typeahead_keeps_every_key_in_order() -> None:
     assert decode(b"15") == ["1", "5"]
     assert decode(b"12\r") == ["1", "2", ENTER]
-    assert decode(b"abcQ") == ["a", "b", "c", "q"]
+    assert decode(b"abcQ") == ["a", "b", "c", "Q"]  # as typed: a flag's note keeps its case
 
 
 @pytest.mark.parametrize(
@@ -148,3 +149,40 @@ def test_dumb_terminals_get_no_full_screen() -> None:
     assert supports_screen({"TERM": "xterm-256color"})
     assert not supports_screen({"TERM": "dumb"})
     assert not supports_screen({})
+
+
+@pytest.mark.parametrize(
+    ("environ", "utf8_mode", "expected"),
+    [
+        ({"LANG": "C", "LC_CTYPE": "C.UTF-8"}, 1, False),  # Python's coercion of LANG=C
+        ({"LANG": "POSIX", "LC_CTYPE": "C.UTF-8"}, 1, False),
+        ({"LANG": "en_US.UTF-8", "LC_CTYPE": "C.UTF-8"}, 1, True),  # coerced, LANG says UTF-8
+        ({"LANG": "C", "LC_CTYPE": "C.UTF-8"}, 0, True),  # set so by the learner
+        ({"LC_ALL": "C", "LANG": "en_US.UTF-8"}, 0, False),  # LC_ALL wins
+        ({"LC_ALL": "de_DE.utf8"}, 0, True),
+        ({"LANG": "en_US.ISO-8859-1"}, 0, False),
+        ({"LC_CTYPE": "UTF-8"}, 0, True),  # macOS
+        ({}, 0, None),  # nothing set: the terminal's encoding decides
+    ],
+)
+def test_the_locale_the_learner_set_decides(
+    environ: dict[str, str], utf8_mode: int, expected: bool | None
+) -> None:
+    assert locale_is_utf8(environ, utf8_mode) is expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "expected"), [("C", False), ("C.UTF-8", True)])
+def test_python_coercing_the_c_locale_is_seen_through(lang: str, expected: bool) -> None:
+    import subprocess
+    import sys
+
+    code = "from mlcards.terminal import locale_is_utf8; print(locale_is_utf8())"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PATH": os.environ.get("PATH", ""), "LANG": lang},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == str(expected)

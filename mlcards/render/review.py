@@ -1,20 +1,22 @@
-"""The review screen's pieces as values: the question, the answer, the keys, the summary.
+"""The review screen's pieces as values: the question, the answer, the summary.
 
-``question_screen``, ``answer_screen`` and ``help_screen`` lay a card out to a width and a
-height (the terminal's) and return a ``Screenful``: fixed parts that stay in view (header,
-choices, verdict, key footer) and a region that scrolls. ``render_question`` and
-``render_answer`` are the same views at their natural height, for printing and tests.
-User text goes in as ``Text`` (choices, feedback, titles) or ``Markdown`` (question,
-explanation), never as markup.
+``question_screen`` and ``answer_screen`` lay out one ``CardView`` (a value: the card, the
+session's progress, the terminal's size, the scroll); each returns a ``Screenful``: fixed
+parts that stay in view (header, choices, verdict, key footer) and a region that scrolls.
+``render_card`` is the same view at its natural height, for printing and tests. Footer
+hints, the rating line and the help screen come from ``render.keys``, the table the loop
+dispatches on. User text goes in as ``Text`` (choices, feedback, titles) or ``Markdown``
+(question, explanation), never as markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
+from rich import box
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
@@ -23,6 +25,7 @@ from rich.text import Text
 
 from mlcards.clock import describe_due as describe_due
 from mlcards.models import Choice, ScheduledCard
+from mlcards.render.keys import ANSWER, CHOICE_KEYS, QUESTION, RATING, hints, rating_parts
 from mlcards.render.screen import (
     MIN_REGION,
     UNICODE,
@@ -34,6 +37,7 @@ from mlcards.render.screen import (
     box_line,
     boxed,
     compose,
+    is_blank,
     lines_of,
     rule_line,
     trim_blank,
@@ -41,9 +45,42 @@ from mlcards.render.screen import (
 )
 from mlcards.sanitize import terminal_safe
 
-CHOICE_KEYS = "1234567890"
-RATING_WORDS = {3: "hard", 4: "good", 5: "easy"}
-DEFAULT_RATING = 4
+
+@dataclass(frozen=True)
+class Answer:
+    """What was answered, for the answer screen."""
+
+    chosen: tuple[str, ...]
+    correct: bool
+    dont_know: bool = False
+    rating: Mapping[int, int] | None = None
+    """Given while a correct answer awaits its rating: the interval each rating key would
+    give (empty when the schedule does not change)."""
+
+
+@dataclass(frozen=True)
+class CardView:
+    """Everything one review screen shows: the card, where the session stands, the
+    terminal's size and where the scrolling part stands; with ``answer``, the answer screen.
+
+    ``height`` None lays the screen out at its natural height (printing, tests);
+    ``scroll`` None opens it where it opens (the top of the question; after an answer, the
+    explanation)."""
+
+    item: ScheduledCard
+    order: tuple[Choice, ...]
+    position: int = 0
+    total: int = 0
+    elapsed_s: float = 0.0
+    mode: str = "review"
+    message: str = ""
+    selected: frozenset[str] | None = None
+    answer: Answer | None = None
+    width: int = 80
+    height: int | None = None
+    scroll: int | None = None
+    glyphs: Glyphs = UNICODE
+    links: bool = False
 
 
 @dataclass
@@ -60,20 +97,15 @@ def _markdown(text: str) -> RenderableType:
     return Markdown(terminal_safe(text.strip()))
 
 
-def key_range(count: int) -> str:
-    """The keys of ``count`` choices: "1-4", or "1-0" for ten."""
-    return f"1-{CHOICE_KEYS[count - 1]}" if count > 1 else "1"
-
-
-def _status(
-    item: ScheduledCard, position: int, total: int, elapsed_s: float, mode: str, g: Glyphs
-) -> str:
-    minutes, seconds = divmod(int(elapsed_s), 60)
-    kind = "practice" if mode == "practice" else "new" if item.is_new else "review"
+def _status(view: CardView) -> str:
+    item, g = view.item, view.glyphs
+    minutes, seconds = divmod(int(view.elapsed_s), 60)
+    kind = "practice" if view.mode == "practice" else "new" if item.is_new else "review"
     flags = "".join(
         (f" {g.dot} flagged" if item.flagged else "", f" {g.dot} leech" if item.leech else "")
     )
-    return f"{kind}{flags} {g.dot} {position} of {total} {g.dot} {minutes}:{seconds:02d}"
+    where = f"{view.position} of {view.total}"
+    return f"{kind}{flags} {g.dot} {where} {g.dot} {minutes}:{seconds:02d}"
 
 
 def _title(item: ScheduledCard, g: Glyphs) -> str:
@@ -101,13 +133,13 @@ def _footer(parts: list[Text | str], width: int, g: Glyphs) -> list[Line]:
     return lines
 
 
-def _choice_label(key: str, choice: Choice, selected: set[str] | None) -> str:
+def _choice_label(key: str, choice: Choice, selected: Set[str] | None) -> str:
     if selected is None:
         return f"[{key}]"
     return f"[{'x' if choice.id in selected else ' '}]{key}"
 
 
-def _question_choices(order: list[Choice], selected: set[str] | None, g: Glyphs) -> Table:
+def _question_choices(order: Sequence[Choice], selected: Set[str] | None, g: Glyphs) -> Table:
     table = Table.grid(padding=(0, 1), expand=True)
     table.add_column(width=4, no_wrap=True)
     table.add_column(ratio=1)
@@ -125,78 +157,107 @@ def _question_lines(question: str, width: int, g: Glyphs) -> list[Line]:
     return trim_blank(lines_of(_markdown(g.text(question)), width, g))
 
 
-QUESTION_KEYS = ("d don't know", "u undo", "s suspend", "b bury", "f flag", "e edit", "? keys")
+def _message(view: CardView) -> list[Line]:
+    if not view.message:
+        return []
+    text = Text(view.glyphs.text(view.message), style="bold yellow")
+    return lines_of(Padding(text, (0, 1)), view.width, view.glyphs)
 
 
-def question_screen(
-    item: ScheduledCard,
-    order: list[Choice],
-    *,
-    position: int,
-    total: int,
-    elapsed_s: float = 0.0,
-    selected: set[str] | None = None,
-    mode: str = "review",
-    message: str = "",
-    width: int = 80,
-    height: int | None = None,
-    scroll: int = 0,
-    glyphs: Glyphs = UNICODE,
-) -> Screenful:
-    """The question in a box that scrolls when it is long ("more ↓"), then the choices, any
-    message and the keys, which stay in view."""
-    g = glyphs
+def _fit_question(lines: list[Line], room: int) -> tuple[list[Line], list[Line]]:
+    """The question for a box of ``room`` lines: (the part that scrolls, the part pinned
+    under it). All of it when it fits; else without its blank lines (Markdown's space around
+    code blocks and between paragraphs); else its last paragraph, the ask, pinned at the
+    bottom of the box, so the actual question is always in view, and the rest scrolling."""
+    if len(lines) <= room:
+        return lines, []
+    dense = [line for line in lines if not is_blank(line)]
+    if len(dense) <= room or room < 3:
+        return dense, []
+    gaps = [i for i, line in enumerate(lines) if is_blank(line)]
+    ask = lines[gaps[-1] + 1 if gaps else 0 :][-(room - 2) :]
+    body = [line for line in lines[: len(lines) - len(ask)] if not is_blank(line)]
+    return body, ask
+
+
+def question_screen(view: CardView) -> Screenful:
+    """The question in a box that scrolls when it is long ("more ↓"), its ask kept in view,
+    then the choices, any message and the keys, which stay in view."""
+    g, width, height, item = view.glyphs, view.width, view.height, view.item
     top: list[Line] = []
-    if mode == "practice":
+    if view.mode == "practice":
         banner = Text(" PRACTICE: answers are logged, your schedule is not changed", "bold")
         top += lines_of(banner, width, g)
     question = _question_lines(item.card.question, width - 4, g)
-    choices = lines_of(Padding(_question_choices(order, selected, g), (0, 0, 0, 1)), width, g)
+    choices = lines_of(
+        Padding(_question_choices(view.order, view.selected, g), (0, 0, 0, 1)), width, g
+    )
     select: list[Line] = []
     if item.card.multiple:
         select = lines_of(Text(" Select all that apply.", style="italic"), width, g)
-    notes: list[Line] = []
-    if message:
-        notes = lines_of(Padding(Text(g.text(message), style="bold yellow"), (0, 1)), width, g)
-    keys = [f"{key_range(len(order))} toggle", "Enter submit"] if item.card.multiple else []
-    keys = keys or [f"{key_range(len(order))} answer"]
-    footer = _footer([*keys, *QUESTION_KEYS, "q quit"], width, g)
-    region = Region(boxed(question, width, g))
+    notes = _message(view)
+    keys = hints(QUESTION, choices=len(view.order), multiple=item.card.multiple, ascii=g.ascii)
+    footer = _footer(list(keys), width, g)
+    body, pinned = question, list[Line]()
     bottom = [*select, *choices, *notes, *footer]
     if height is not None:
 
         def room(fixed: list[Line]) -> int:
             return height - len(top) - len(fixed) - 2
 
+        if room(bottom) < len(question):  # the essential keys; ? shows the others
+            keys = hints(QUESTION, choices=len(view.order), multiple=item.card.multiple,
+                         ascii=g.ascii, essential=True)  # fmt: skip
+            footer = _footer(list(keys), width, g)
+            bottom = [*select, *choices, *notes, *footer]
         if room(bottom) < min(len(question), MIN_REGION):
             bottom = [*choices, *notes, *footer]  # the key footer says "toggle" anyway
-        if room(bottom) < 1:
-            # the choices leave the question no line at all: they scroll with it
-            inner = lines_of(_question_choices(order, selected, g), width - 4, g)
-            region = Region(boxed([*question, blank(width - 4), *inner], width, g))
+        if room(bottom) < min(sum(not is_blank(line) for line in question), MIN_REGION):
+            # the choices leave the question too little room to end in view: they scroll
+            # with it, under it
+            inner = lines_of(_question_choices(view.order, view.selected, g), width - 4, g)
+            body = [*question, blank(width - 4), *inner]
             bottom = [*select, *notes, *footer]
-    status = Text(_status(item, position, total, elapsed_s, mode, g))
-    title = Text(_title(item, g), style="bold")
-    filler = boxed([blank(width - 4)], width, g)[0]
-    view = compose(
-        top, region, bottom, height=height, scroll=scroll, above=[], below=[], shrink=True
-    )
+        else:
+            body, pinned = _fit_question(question, room(bottom))
+    return _question_box(view, top, body, pinned, bottom)
+
+
+def _question_box(
+    view: CardView, top: list[Line], body: list[Line], pinned: list[Line], bottom: list[Line]
+) -> Screenful:
+    """The question screen put together: the box's ``body`` scrolls; ``pinned`` lines stay
+    at its bottom, under a rule that says whether there is more above them."""
+    g, width, height = view.glyphs, view.width, view.height
+    region = Region(boxed(body, width, g))
+    scroll = view.scroll or 0
+
+    def boxed_end(rule: Line, border: Line) -> list[Line]:
+        return [rule, *boxed(pinned, width, g), border] if pinned else [border]
+
+    spare = blank(width)
+    probe = compose(
+        top, region, [*boxed_end(spare, spare), *bottom], height=height, scroll=scroll,
+        shrink=True, above=[],
+    )  # fmt: skip
     hint = ""
-    if view.max_scroll:
-        hint = f"more {g.down}" if view.scroll < view.max_scroll else f"{g.up} top: Home"
-        if view.scroll and view.scroll < view.max_scroll:
+    if probe.max_scroll:
+        hint = f"more {g.down}" if probe.scroll < probe.max_scroll else f"{g.up} top: Home"
+        if probe.scroll and probe.scroll < probe.max_scroll:
             hint = f"{g.up} more {g.down}"
-    right = Text(f"{hint}  {status.plain}" if hint else status.plain)
-    above = box_line(width, g, True, title)
-    below = box_line(width, g, False, None, right)
+    status = _status(view)
+    right = Text(f"{hint}  {status}" if hint and not pinned else status)
+    above = box_line(width, g, True, Text(_title(view.item, g), style="bold"))
+    rule = boxed([rule_line(width - 4, g, Text(hint, style="bold"))], width, g)[0]
+    border = box_line(width, g, False, None, right)
+    filler = boxed([blank(width - 4)], width, g)[0]
     return compose(
         top,
         region,
-        bottom,
+        [*boxed_end(rule, border), *bottom],
         height=height,
         scroll=scroll,
         above=above,
-        below=below,
         filler=filler,
         shrink=True,
     )
@@ -224,7 +285,7 @@ def _mark(
 
 def _answer_choices(
     item: ScheduledCard,
-    order: list[Choice],
+    order: Sequence[Choice],
     chosen: tuple[str, ...],
     g: Glyphs,
     marked_only: bool,
@@ -272,34 +333,6 @@ def _verdict(
     return verdict
 
 
-def format_interval(days: int) -> str:
-    if days < 60:
-        return f"{days}d"
-    if days < 365:
-        return f"{days / 30:.0f}mo"
-    return f"{days / 365:.1f}y"
-
-
-def rating_parts(
-    previews: Mapping[int, int], g: Glyphs = UNICODE, mode: str = "review"
-) -> list[Text]:
-    """ "Rate it: 3 hard → 1d", "4 good → 6d (Enter)", "5 easy → 15d": the scheduler's own
-    intervals; without them (practice, a repeat today) it says the schedule stays."""
-    parts = []
-    for rating, word in RATING_WORDS.items():
-        part = Text(f"{rating} {word}", style="bold")
-        if rating in previews:
-            part.append(f" {g.arrow} {format_interval(previews[rating])}", style="bold")
-        if rating == DEFAULT_RATING:
-            part.append(" (Enter)", style="bold")
-        parts.append(part)
-    parts[0] = Text("Rate it: ", style="bold") + parts[0]
-    if not previews:
-        why = "practice" if mode == "practice" else "a repeat today"
-        parts.append(Text(f"{why}: the schedule stays", style="dim"))
-    return parts
-
-
 @lru_cache(maxsize=16)
 def _answer_region(
     item: ScheduledCard,
@@ -309,24 +342,27 @@ def _answer_region(
     glyphs: Glyphs,
     links: bool,
     with_marked: bool,
-) -> Region:
-    """The question, the other choices, the explanation and the references, laid out once
-    per card and width (scrolling only slices them)."""
+) -> tuple[Region, int]:
+    """The question and the other choices, then the explanation and the references, laid
+    out once per card and width (scrolling only slices them); and the line the screen
+    opens at: the explanation (or the marked choices, when they scroll), the question
+    above it, one key (Home) away."""
     g = glyphs
     region = Region()
     card = item.card
     pad = (0, 1)
-    if with_marked:
-        marked = _answer_choices(item, list(order), chosen, g, True)
-        region.add(lines_of(Padding(marked, (0, 0, 0, 1)), width, g))
-        region.add([blank(width)])
     region.add(lines_of(Padding(Text("Question", style="bold"), pad), width, g))
     region.add(trim_blank(lines_of(Padding(_markdown(g.text(card.question)), pad), width, g)))
-    others = _answer_choices(item, list(order), chosen, g, False)
+    others = _answer_choices(item, order, chosen, g, False)
     if others.row_count:
         region.add([blank(width)])
         region.add(lines_of(Padding(others, pad), width, g))
     region.add([blank(width)])
+    opens = len(region.lines)
+    if with_marked:
+        marked = _answer_choices(item, order, chosen, g, True)
+        region.add(lines_of(Padding(marked, (0, 0, 0, 1)), width, g))
+        region.add([blank(width)])
     region.add(lines_of(Padding(Text("Explanation", style="bold"), pad), width, g))
     region.add(trim_blank(lines_of(Padding(_markdown(g.text(card.explanation)), pad), width, g)))
     if card.references:
@@ -338,37 +374,16 @@ def _answer_region(
             region.add(lines_of(Padding(title, pad), width, g))
             url, continued = url_lines(g.text(ref.url), width, links=links)
             region.add(url, continued)
-    return region
+    return region, opens
 
 
-def answer_screen(
-    item: ScheduledCard,
-    order: list[Choice],
-    chosen: tuple[str, ...],
-    *,
-    correct: bool,
-    dont_know: bool,
-    rating: Mapping[int, int] | None = None,
-    message: str = "",
-    position: int = 0,
-    total: int = 0,
-    elapsed_s: float = 0.0,
-    mode: str = "review",
-    width: int = 80,
-    height: int | None = None,
-    scroll: int = 0,
-    glyphs: Glyphs = UNICODE,
-    links: bool = False,
-) -> Screenful:
+def answer_screen(view: CardView) -> Screenful:
     """Verdict and the marked choices at the top, the keys at the bottom, and between them
-    the question, explanation and references, scrolling, with where you are in them.
-
-    ``rating`` is given while a correct answer awaits its rating: the interval each rating
-    key would give (empty when the schedule does not change).
-    """
-    g = glyphs
-    verdict = _verdict(item, chosen, correct, dont_know, g)
-    status = _status(item, position, total, elapsed_s, mode, g) if total else ""
+    the question, explanation and references, scrolling, with where you are in them."""
+    assert view.answer is not None, "the answer screen needs an answer"
+    g, width, height, item, answer = view.glyphs, view.width, view.height, view.item, view.answer
+    verdict = _verdict(item, answer.chosen, answer.correct, answer.dont_know, g)
+    status = _status(view) if view.total else ""
     head = Table.grid(expand=True)
     head.add_column(ratio=1)
     head.add_column(justify="right", no_wrap=True)
@@ -379,27 +394,27 @@ def answer_screen(
         else lines_of(verdict, width, g)
     )
     marked = lines_of(
-        Padding(_answer_choices(item, order, chosen, g, True), (0, 0, 0, 1)), width, g
+        Padding(_answer_choices(item, view.order, answer.chosen, g, True), (0, 0, 0, 1)), width, g
     )
-    bottom: list[Line] = []
-    if message:
-        bottom += lines_of(Padding(Text(g.text(message), style="bold yellow"), (0, 1)), width, g)
-    scroll_keys = "j/k PgUp PgDn scroll" if g.ascii else f"{g.up}{g.down} PgUp PgDn scroll"
-    if rating is not None:
-        bottom += _footer(list(rating_parts(rating, g, mode)), width, g)
-        keys = [scroll_keys, "u choose again", "f flag", "e edit", "? keys", "q save+quit"]
-        bottom += _footer(list(keys), width, g)
+    bottom = _message(view)
+    if answer.rating is not None:
+        bottom += _footer(list(rating_parts(answer.rating, g, view.mode)), width, g)
+        bottom += _footer(list(hints(RATING, ascii=g.ascii)), width, g)
     else:
-        keys = [scroll_keys, "u undo", "f flag", "e edit", "? keys", "q quit"]
-        bottom += _footer([Text("Enter continue", style="bold"), *keys], width, g)
+        keys = hints(ANSWER, ascii=g.ascii)
+        bottom += _footer([Text(keys[0], style="bold"), *keys[1:]], width, g)
     with_marked = (
         height is not None and height - len(top) - len(marked) - len(bottom) - 2 < MIN_REGION + 1
     )
     if not with_marked:
         top += marked
-    region = _answer_region(item, tuple(order), chosen, width, g, links, with_marked)
+    region, opens = _answer_region(
+        item, view.order, answer.chosen, width, g, view.links, with_marked
+    )
+    scroll = opens if view.scroll is None else view.scroll
     probe = compose(top, region, bottom, height=height, scroll=scroll, above=[], below=[])
-    above = rule_line(width, g, Text(f"{g.up} more" if probe.scroll else "", style="bold"))
+    above_label = f"{g.up} question: Home" if probe.scroll else ""
+    above = rule_line(width, g, Text(above_label, style="bold"))
     first, last = probe.scroll + 1, min(probe.scroll + probe.page, len(region.lines))
     where = f"lines {first}-{last} of {len(region.lines)}"
     if probe.max_scroll:
@@ -410,108 +425,30 @@ def answer_screen(
     return compose(top, region, bottom, height=height, scroll=scroll, above=above, below=below)
 
 
-HELP_ROWS = [
-    ("1-9, 0", "pick that choice (select-all cards: toggle it)"),
-    ("Enter", "submit the selection; rate a correct answer good (4); go on"),
-    ("d", "I don't know: show the answer (quality 0)"),
-    ("3 / 4 / 5", "rate a correct answer: hard or guessed / good / easy (each shows its interval)"),
-    ("↑ ↓  j k", "scroll a line (a long question, the explanation)"),
-    ("PgUp PgDn space", "scroll a page"),
-    ("Home End", "to the top, to the end"),
-    (
-        "u",
-        "undo the last action: an answer, a suspend, a bury or a flag (again for the one before)",
-    ),
-    ("s", "suspend the card until `mlcards unsuspend`"),
-    ("b", "bury the card until the next study day"),
-    ("f", "flag the card for editing (`mlcards flagged`); again to unflag"),
-    ("e", "edit the card's deck file in $EDITOR, then re-import it"),
-    ("?", "show these keys"),
-    ("q", "end the session (answers given are saved; an unrated right answer as good, 4)"),
-]
-
-
-def help_screen(
-    width: int = 80, height: int | None = None, scroll: int = 0, glyphs: Glyphs = UNICODE
-) -> Screenful:
-    g = glyphs
-    table = Table(show_header=False, box=None, padding=(0, 1))
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
-    for key, meaning in HELP_ROWS:
-        if g.ascii:
-            key = key.replace("↑ ↓", "up down")
-        table.add_row(key, meaning)
-    region = Region(lines_of(table, width, g))
-    top = lines_of(Text(" Keys", style="bold"), width, g)
-    bottom = lines_of(Text(" any key to go back", style="dim"), width, g)
-    probe = compose(top, region, bottom, height=height, scroll=scroll, above=[], below=[])
-    more = ""
-    if probe.max_scroll:
-        more = f"more {g.down} (scroll keys)" if probe.scroll < probe.max_scroll else "end"
-    above = rule_line(width, g)
-    below = rule_line(width, g, Text(more, style="bold"))
-    return compose(top, region, bottom, height=height, scroll=scroll, above=above, below=below)
+def card_screen(view: CardView) -> Screenful:
+    """The question screen, or with an answer the answer screen."""
+    return question_screen(view) if view.answer is None else answer_screen(view)
 
 
 class _Natural:
     """A screen laid out at the width it is printed at, at its natural height."""
 
-    def __init__(self, build: Callable[[int], Screenful]) -> None:
-        self.build = build
+    def __init__(self, view: CardView) -> None:
+        self.view = view
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.build(options.max_width).__rich_console__(console, options)
+        view = replace(self.view, width=options.max_width, height=None)
+        yield from card_screen(view).__rich_console__(console, options)
 
 
-def render_question(
-    item: ScheduledCard,
-    order: list[Choice],
-    *,
-    position: int,
-    total: int,
-    elapsed_s: float = 0.0,
-    selected: set[str] | None = None,
-    mode: str = "review",
-    message: str = "",
-) -> _Natural:
-    """The question screen, all of it, at the width it is printed at."""
-    return _Natural(
-        lambda width: question_screen(
-            item,
-            order,
-            position=position,
-            total=total,
-            elapsed_s=elapsed_s,
-            selected=selected,
-            mode=mode,
-            message=message,
-            width=width,
-        )
-    )
+def render_card(view: CardView) -> _Natural:
+    """The question (or answer) screen, all of it, at the width it is printed at."""
+    return _Natural(view)
 
 
-def render_answer(
-    item: ScheduledCard,
-    order: list[Choice],
-    chosen: tuple[str, ...],
-    *,
-    correct: bool,
-    dont_know: bool,
-) -> _Natural:
-    """The answer screen, all of it, at the width it is printed at."""
-    return _Natural(
-        lambda width: answer_screen(
-            item, order, chosen, correct=correct, dont_know=dont_know, width=width
-        )
-    )
-
-
-def render_help() -> _Natural:
-    return _Natural(lambda width: help_screen(width))
-
-
-def render_summary(outcome: ReviewOutcome, next_due: date | None, today: date) -> Panel:
+def render_summary(
+    outcome: ReviewOutcome, next_due: date | None, today: date, glyphs: Glyphs = UNICODE
+) -> Panel:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
@@ -520,4 +457,7 @@ def render_summary(outcome: ReviewOutcome, next_due: date | None, today: date) -
     table.add_row("Correct", f"{outcome.correct} ({accuracy})")
     table.add_row("Next due", describe_due(next_due, today))
     title = "Session ended early" if outcome.quit_early else "Session complete"
-    return Panel(table, title=title, title_align="left", border_style="green", expand=False)
+    frame = box.ASCII if glyphs.ascii else box.ROUNDED
+    return Panel(
+        table, box=frame, title=title, title_align="left", border_style="green", expand=False
+    )

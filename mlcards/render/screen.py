@@ -223,16 +223,16 @@ def blank(width: int) -> Line:
     return [Segment(" " * width)]
 
 
+def is_blank(line: Line) -> bool:
+    return not "".join(s.text for s in line if not s.control).strip()
+
+
 def trim_blank(lines: list[Line]) -> list[Line]:
     """Without the empty lines at either end (Markdown adds them around blocks)."""
-
-    def empty(line: Line) -> bool:
-        return not "".join(s.text for s in line).strip()
-
     start, end = 0, len(lines)
-    while start < end and empty(lines[start]):
+    while start < end and is_blank(lines[start]):
         start += 1
-    while end > start and empty(lines[end - 1]):
+    while end > start and is_blank(lines[end - 1]):
         end -= 1
     return lines[start:end]
 

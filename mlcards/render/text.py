@@ -118,7 +118,8 @@ def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:
         where = f"{quote_path(str(c['path']))}:{c['line']}" if c["path"] else "(no file)"
         title = f"  {quote_path(str(c['title']))}" if c["title"] else ""
         key = quote_path(f"{c['deck']}/{c['card']}")
-        lines.append(f"{key}{title}\n    {where}  lapses: {c['lapses']}")
+        note = f"\n    note: {quote_path(str(c['note']))}" if c.get("note") else ""
+        lines.append(f"{key}{title}\n    {where}  lapses: {c['lapses']}{note}")
     return lines
 
 

@@ -204,9 +204,10 @@ class StoreActions:
         self.store.cards.bury(item.deck_id, item.card.id, self.today + timedelta(days=1))
         return f"Buried {item.key} until tomorrow."
 
-    def flag(self, item: ScheduledCard) -> tuple[ScheduledCard, str]:
+    def flag(self, item: ScheduledCard, note: str | None = None) -> tuple[ScheduledCard, str]:
+        """Toggle the flag; ``note`` (a flag's why, "" for none; None keeps the one it had)."""
         flagged = not item.flagged
-        self.store.cards.flag(item.deck_id, item.card.id, flagged)
+        self.store.cards.flag(item.deck_id, item.card.id, flagged, note if flagged else None)
         words = "Flagged for editing (`mlcards flagged`)." if flagged else "Flag removed."
         return replace(item, flagged=flagged), words
 

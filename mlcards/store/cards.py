@@ -253,8 +253,19 @@ class Cards:
         """Hide the card until the study day ``until`` (None un-buries it)."""
         return self._set("buried_until", until.isoformat() if until else None, deck_id, card_id)
 
-    def flag(self, deck_id: str, card_id: str, flagged: bool = True) -> bool:
-        return self._set("flagged", int(flagged), deck_id, card_id)
+    def flag(
+        self, deck_id: str, card_id: str, flagged: bool = True, note: str | None = None
+    ) -> bool:
+        """Flag or unflag a card; ``note`` (on a flag; "" for none) says why. Without a
+        note the one it had stays, so a flag taken back and given again keeps its note."""
+        if note is None:
+            return self._set("flagged", int(flagged), deck_id, card_id)
+        with self.database.write() as conn:
+            cursor = conn.execute(
+                "UPDATE cards SET flagged = ?, flag_note = ? WHERE deck_id = ? AND id = ?",
+                (int(flagged), note or None, deck_id, card_id),
+            )
+        return cursor.rowcount > 0
 
     def unsuspend_all(self) -> int:
         with self.database.write() as conn:
@@ -270,9 +281,15 @@ class Cards:
         else:
             raise ValueError(column)
         rows = self._rows(
-            f"{_SELECT} WHERE {where} AND c.retired = 0 ORDER BY d.position, c.position", params
+            f"{CARD_SELECT}, c.flag_note FROM cards c JOIN decks d ON d.id = c.deck_id "
+            f"WHERE {where} AND c.retired = 0 ORDER BY d.position, c.position",
+            params,
         )
-        return [_marked_entry(r) for r in rows]
+        found = [_marked_entry(r) for r in rows]
+        if column == "flagged":
+            for card, r in zip(found, rows, strict=True):
+                card["note"] = r["flag_note"] or ""
+        return found
 
     def next_due(self, deck_id: str | None = None) -> date | None:
         """The first day a card comes up: its due day, or later if it is buried till then.

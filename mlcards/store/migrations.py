@@ -289,6 +289,12 @@ def _m010_schedule_settings(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m011_flag_note(db: sqlite_utils.Database) -> None:
+    """Why a card was flagged, as the learner typed it at `f` (NULL: no note). It belongs
+    to the mark, not to the log: unflagging leaves it, so undoing an unflag restores it."""
+    db.execute("ALTER TABLE cards ADD COLUMN flag_note TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -300,6 +306,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "covering index for today's counts", _m008_daily_counts_index),
     Migration(9, "FSRS memory state", _m009_fsrs_state),
     Migration(10, "scheduling settings in the database", _m010_schedule_settings),
+    Migration(11, "a note on a flag", _m011_flag_note),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id
