@@ -13,7 +13,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from mlcards.deck import bundled_deck_files, load_deck, parse_deck
+from mlcards.bundled import bundled_deck_files
+from mlcards.deck import load_deck, parse_deck
 from mlcards.models import Deck, Quality, ScheduledCard, StatsQuery
 from mlcards.render.dashboard import render_dashboard
 from mlcards.render.review import Answer, CardView, card_screen
