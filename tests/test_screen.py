@@ -223,13 +223,17 @@ def test_preview_intervals_are_what_answering_gives() -> None:
         ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6)),
     ):
         preview = Session([item], TODAY).preview(item, RATINGS)
-        assert sorted(preview) == [3, 4, 5]
+        ranges = Session([item], TODAY).preview_range(item, RATINGS)
+        assert sorted(preview) == sorted(ranges) == [3, 4, 5]
         for rating, days in preview.items():
             session = Session([item], TODAY)
             record = session.answer(item, ("a",), Quality(rating), 1000, at("2026-03-01"))
-            assert record.due == TODAY + timedelta(days=days)
+            low, high = ranges[rating]
+            assert low <= days <= high  # the scheduler's interval, and the fuzz around it
+            assert TODAY + timedelta(days=low) <= record.due <= TODAY + timedelta(days=high)
     reviewed = ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6))
     assert Session([reviewed], TODAY).preview(reviewed, RATINGS)[4] == 15  # 6 days x easiness 2.5
+    assert Session([reviewed], TODAY).preview_range(reviewed, RATINGS)[4] == (13, 17)
     repeat = ScheduledCard("toy", "Toy", card, 1, 2.5, 1, TODAY, TODAY)
     assert Session([repeat], TODAY).preview(repeat) == {}  # a repeat today: schedule stays
     assert Session([reviewed], TODAY, mode="practice").preview(reviewed) == {}
