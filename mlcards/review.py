@@ -328,7 +328,7 @@ class _Reviewer:
         correct = not dont_know and item.card.is_correct(set(chosen))
         position = self.session.answered + 1
         total = self.session.answered + self.session.remaining
-        previews = self.session.preview(item, RATINGS) if correct else {}
+        previews = self.session.preview_range(item, RATINGS) if correct else {}
         pending = correct
         scroll = 0
 

@@ -280,16 +280,33 @@ def format_interval(days: int) -> str:
     return f"{days / 365:.1f}y"
 
 
+Preview = int | tuple[int, int]
+"""Days after a rating: one number, or the (fewest, most) a fuzzed deck may give."""
+
+
+def format_days(days: Preview) -> str:
+    """"6d", or a fuzz range "13–17d" (each end on its own scale when they differ)."""
+    if isinstance(days, int):
+        return format_interval(days)
+    low, high = format_interval(days[0]), format_interval(days[1])
+    if low == high:
+        return low
+    if low[-1] == high[-1] == "d":
+        return f"{low[:-1]}–{high}"
+    return f"{low}–{high}"
+
+
 def rating_parts(
-    previews: Mapping[int, int], g: Glyphs = UNICODE, mode: str = "review"
+    previews: Mapping[int, Preview], g: Glyphs = UNICODE, mode: str = "review"
 ) -> list[Text]:
-    """ "Rate it: 3 hard → 1d", "4 good → 6d (Enter)", "5 easy → 15d": the scheduler's own
-    intervals; without them (practice, a repeat today) it says the schedule stays."""
+    """ "Rate it: 3 hard → 1d", "4 good → 5–7d (Enter)", "5 easy → 13–17d": the scheduler's
+    own intervals, as ranges where the deck fuzzes them; without them (practice, a repeat
+    today) it says the schedule stays."""
     parts = []
     for rating, word in RATING_WORDS.items():
         part = Text(f"{rating} {word}", style="bold")
         if rating in previews:
-            part.append(f" {g.arrow} {format_interval(previews[rating])}", style="bold")
+            part.append(f" {g.arrow} {format_days(previews[rating])}", style="bold")
         if rating == DEFAULT_RATING:
             part.append(" (Enter)", style="bold")
         parts.append(part)
@@ -348,7 +365,7 @@ def answer_screen(
     *,
     correct: bool,
     dont_know: bool,
-    rating: Mapping[int, int] | None = None,
+    rating: Mapping[int, Preview] | None = None,
     message: str = "",
     position: int = 0,
     total: int = 0,
