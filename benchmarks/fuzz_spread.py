@@ -105,5 +105,6 @@ def main() -> None:
                 f"| {sum(tail) / len(tail):.1f} |"
             )
 
+
 if __name__ == "__main__":
     main()

@@ -270,3 +270,14 @@ def test_fuzz_spreads_a_crammed_deck_over_the_days() -> None:
     fuzzed = spread.daily_reviews(fuzz=True, first_day=200)
     assert spread.peak_to_mean(fuzzed) < 0.75 * spread.peak_to_mean(lumpy)
     assert spread.daily_reviews(fuzz=True, first_day=200) == fuzzed  # seeded: reproducible
+
+
+def test_the_rating_line_shows_the_range() -> None:
+    from mlcards.render.review import format_days, rating_parts
+
+    assert format_days((13, 17)) == "13–17d"
+    assert format_days((6, 6)) == "6d"
+    assert format_days(1) == "1d"
+    assert format_days((55, 65)) == "55d–2mo"
+    line = " ".join(part.plain for part in rating_parts({3: (5, 9), 4: (13, 17), 5: 40}))
+    assert "4 good → 13–17d (Enter)" in line and "3 hard → 5–9d" in line

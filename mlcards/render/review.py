@@ -285,7 +285,7 @@ Preview = int | tuple[int, int]
 
 
 def format_days(days: Preview) -> str:
-    """"6d", or a fuzz range "13–17d" (each end on its own scale when they differ)."""
+    """ "6d", or a fuzz range "13–17d" (each end on its own scale when they differ)."""
     if isinstance(days, int):
         return format_interval(days)
     low, high = format_interval(days[0]), format_interval(days[1])
