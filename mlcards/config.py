@@ -15,7 +15,9 @@ from mlcards.atomic import write_text
 from mlcards.errors import OutputError, UsageError
 from mlcards.rules import (
     DEFAULT_DESIRED_RETENTION,
+    DEFAULT_FUZZ,
     DEFAULT_LEECH_THRESHOLD,
+    DEFAULT_LOAD_BALANCE,
     DEFAULT_NEW_PER_DAY,
     DEFAULT_REVIEWS_PER_DAY,
     DEFAULT_ROLLOVER_HOUR,
@@ -76,8 +78,10 @@ PER_DECK = (
     "scheduler",
     "desired_retention",
     "fsrs_parameters",
+    "fuzz",
+    "load_balance",
 )
-SCHEDULING = ("scheduler", "desired_retention", "fsrs_parameters")
+SCHEDULING = ("scheduler", "desired_retention", "fsrs_parameters", "fuzz", "load_balance")
 """The settings a deck's cached schedule is computed with: changing one reschedules it."""
 
 
@@ -94,6 +98,8 @@ class Settings:
     desired_retention: float = DEFAULT_DESIRED_RETENTION
     fsrs_parameters: tuple[float, ...] | None = None
     """Fitted by ``mlcards optimize``; None means py-fsrs's defaults."""
+    fuzz: bool = DEFAULT_FUZZ
+    load_balance: bool = DEFAULT_LOAD_BALANCE
     decks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -147,6 +153,8 @@ class Settings:
                 own.get("scheduler", self.scheduler),
                 own.get("desired_retention", self.desired_retention),
                 own.get("fsrs_parameters", self.fsrs_parameters),
+                own.get("fuzz", self.fuzz),
+                own.get("load_balance", self.load_balance),
             ),
             own=deck_id is not None and deck_id in self.decks,
         )
@@ -184,7 +192,14 @@ def _known(key: str, where: str, deck: bool = False) -> None:
 
 def _scheduling_value(key: str, value: object, where: str) -> object:
     """``scheduler`` (a name), ``desired_retention`` (0.7 to 0.99), ``fsrs_parameters``
-    (21 numbers, or ``default``/null for py-fsrs's defaults)."""
+    (21 numbers, or ``default``/null for py-fsrs's defaults), ``fuzz`` and ``load_balance``
+    (true or false)."""
+    if key in ("fuzz", "load_balance"):
+        truth = {"true": True, "on": True, "yes": True, "false": False, "off": False, "no": False}
+        flag = value if isinstance(value, bool) else truth.get(str(value).strip().lower())
+        if flag is None:
+            raise UsageError(f"{where}: {key} must be true or false, not {_short(value)}")
+        return flag
     if key == "scheduler":
         if value not in SCHEDULERS:
             raise UsageError(

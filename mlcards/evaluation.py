@@ -27,7 +27,7 @@ from typing import Any
 from mlcards import rules
 from mlcards.errors import MissingExtraError, UsageError
 from mlcards.models import CardKey
-from mlcards.schedulers import Scheduler, SchedulerFor
+from mlcards.schedulers import Scheduler, SchedulerFor, grade_answer
 
 Rows = Iterable[Mapping[str, Any]]
 
@@ -374,8 +374,9 @@ def _start(
     graders: Mapping[str, Scheduler[Any]],
     today: date,
 ) -> tuple[list[list[Any]], list[str]]:
-    """Each reviewed card as [deck, memory state, policy state, due day, last day], from its
-    history; the decks of the new cards, in the order they are introduced."""
+    """Each reviewed card as [deck, memory state, policy state, due day, last day, key], from
+    its history (the key seeds a fuzzed policy's draws); the decks of the new cards, in the
+    order they are introduced."""
     known: list[list[Any]] = []
     new: list[str] = []
     for deck_id, history in cards:
@@ -385,11 +386,12 @@ def _start(
         memory, scheduler = memories[deck_id], graders[deck_id]
         m, s = memory.initial(), scheduler.initial()
         due = today
+        key = (deck_id, f"known-{len(known)}")
         for day, quality in history:
             m = memory.grade(m, quality, day).state
-            graded = scheduler.grade(s, quality, day)
+            graded = grade_answer(scheduler, s, quality, day, key)
             s, due = graded.state, graded.due
-        known.append([deck_id, m, s, due, history[-1][0]])
+        known.append([deck_id, m, s, due, history[-1][0], key])
     new.reverse()
     return known, new
 
@@ -420,7 +422,8 @@ def _simulate_one(
         while new and fresh < new_per_day:
             deck_id = new.pop()
             memory = memories[deck_id]
-            card = [deck_id, memory.initial(), graders[deck_id].initial(), day, day]
+            key = (deck_id, f"new-{offset}-{fresh}")
+            card = [deck_id, memory.initial(), graders[deck_id].initial(), day, day, key]
             recalled = rng.random() < answers.first_right
             _answer(card, answers.draw(rng, recalled), day, memory, graders[deck_id])
             known.append(card)
@@ -436,5 +439,5 @@ def _answer(
     card: list[Any], quality: int, day: date, memory: Scheduler[Any], grader: Scheduler[Any]
 ) -> None:
     card[1] = memory.grade(card[1], quality, day).state
-    graded = grader.grade(card[2], quality, day)
+    graded = grade_answer(grader, card[2], quality, day, card[5])  # fuzzed if the deck is
     card[2], card[3], card[4] = graded.state, graded.due, day

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from enum import IntEnum
@@ -187,6 +188,9 @@ class StoredCard:
     last started): another one is a same-day repeat."""
     spec: rules.SchedulerSpec | None = None
     """The deck's scheduling settings as stored at that moment (None: the caller's own)."""
+    due_counts: Mapping[date, int] | None = None
+    """With load balancing: how many of the deck's other cards are due on each coming day,
+    as stored at that moment (what a replay counts at the same point of the log)."""
 
 
 @dataclass(frozen=True)

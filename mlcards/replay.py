@@ -1,14 +1,21 @@
 """The log is the truth: rebuild every card's cached schedule from the review log alone,
-and say where the cache disagrees. ``mlcards check`` is built on these two functions."""
+and say where the cache disagrees. ``mlcards check`` is built on these two functions.
+
+Replay is in time (id) order and grades each answer as it was graded when given: fuzz is
+seeded from the card, and a load-balancing deck's draws see the deck's cards due on each day
+as of that answer (counted here as the replay goes, as the cards table counted them live).
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from mlcards.models import NEW_SCHEDULE, SCHEDULE_FIELDS, CachedSchedule, CardKey
-from mlcards.schedulers import Scheduler, SchedulerFor, default
+from mlcards.rules import SchedulerSpec
+from mlcards.schedulers import Scheduler, SchedulerFor, balances, build, grade_answer
 
 
 def replay(
@@ -18,15 +25,17 @@ def replay(
     scheduler_for: SchedulerFor | None = None,
 ) -> dict[CardKey, CachedSchedule]:
     """Every reviewed card's schedule from the log alone (graded rows in id order), each
-    deck's with ``scheduler_for(deck)`` when given, else with ``scheduler`` (SM-2).
+    deck's with ``scheduler_for(deck)`` when given, else with ``scheduler`` (the default spec's:
+    SM-2, fuzzed).
 
     Reviews at or before a card's ``schedule_from`` (set when its answer key changed) stay in
     the log but no longer count; same-day repeats are logged but leave the schedule alone.
     """
-    fixed = scheduler or default()
+    fixed = scheduler or build(SchedulerSpec())
     graders: dict[str, Scheduler[Any]] = {}
     states: dict[CardKey, tuple[Any, str | None, int]] = {}
     result: dict[CardKey, CachedSchedule] = {}
+    due_counts: dict[str, Counter[date]] = {}
     for row in reviews:
         key = (row["deck_id"], row["card_id"])
         if row["id"] <= schedule_from.get(key, 0):
@@ -36,7 +45,20 @@ def replay(
             grader = graders.get(key[0]) or graders.setdefault(key[0], scheduler_for(key[0]))
         state, due, lapses = states.get(key) or (grader.initial(), None, 0)
         if not row["same_day_repeat"]:
-            graded = grader.grade(state, row["quality"], date.fromisoformat(row["study_day"]))
+            day = date.fromisoformat(row["study_day"])
+            counts = due_counts.setdefault(key[0], Counter()) if balances(grader) else None
+            if counts is not None and due is not None:
+                counts[date.fromisoformat(due)] -= 1  # the card itself is not counted
+            graded = grade_answer(
+                grader,
+                state,
+                row["quality"],
+                day,
+                key,
+                None if counts is None else counts.__getitem__,
+            )
+            if counts is not None:
+                counts[graded.due] += 1
             state, due, lapses = graded.state, graded.due.isoformat(), lapses + graded.lapse
             states[key] = (state, due, lapses)
         else:

@@ -469,7 +469,7 @@ class _Answered:
         self.correct = not dont_know and item.card.is_correct(set(chosen))
         self.position = reviewer.session.answered + 1
         self.total = reviewer.session.answered + reviewer.session.remaining
-        self.previews = reviewer.session.preview(item, RATINGS) if self.correct else {}
+        self.previews = reviewer.session.preview_range(item, RATINGS) if self.correct else {}
         self.pending = self.correct
         self.reopen = False
 

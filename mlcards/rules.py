@@ -70,13 +70,32 @@ def stage(*, retired: bool, reviewed: bool, repetitions: int, interval: int) -> 
     return "mature" if interval >= MATURE_INTERVAL else "young"
 
 
+DEFAULT_FUZZ = True
+"""Graded intervals are spread over a small range (``mlcards.schedulers.fuzz``), as in Anki."""
+DEFAULT_LOAD_BALANCE = False
+"""Within the fuzz range, prefer days with fewer of the deck's cards due (off by default)."""
+
+
 class SchedulerSpec(NamedTuple):
     """What decides a deck's schedule: the scheduler, its desired retention, its FSRS
-    parameters (None: py-fsrs's defaults). Changing one reschedules the deck."""
+    parameters (None: py-fsrs's defaults), interval fuzz and load balancing. Changing one
+    reschedules the deck."""
 
     name: str = DEFAULT_SCHEDULER
     desired_retention: float = DEFAULT_DESIRED_RETENTION
     fsrs_parameters: tuple[float, ...] | None = None
+    fuzz: bool = DEFAULT_FUZZ
+    load_balance: bool = DEFAULT_LOAD_BALANCE
+
+    def effective(self) -> SchedulerSpec:
+        """The spec with what cannot change a schedule set aside: SM-2 has no retention
+        nor parameters, and without fuzz there is no range to balance within."""
+        spec = self
+        if spec.name != "fsrs":
+            spec = spec._replace(desired_retention=0.0, fsrs_parameters=None)
+        if not spec.fuzz:
+            spec = spec._replace(load_balance=False)
+        return spec
 
 
 @dataclass(frozen=True)

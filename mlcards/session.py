@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from mlcards import rules
 from mlcards.models import (
     CachedSchedule,
+    CardKey,
     Choice,
     Quality,
     ReviewRecord,
@@ -26,7 +27,15 @@ from mlcards.models import (
 )
 from mlcards.replay import replay
 from mlcards.rules import DeckRules, SchedulerSpec
-from mlcards.schedulers import Fields, RulesFor, Scheduler, build, scheduler_for
+from mlcards.schedulers import (
+    Fields,
+    RulesFor,
+    Scheduler,
+    build,
+    grade_answer,
+    scheduler_for,
+)
+from mlcards.schedulers.fuzz import Fuzzed, interval_range
 
 
 def build_queue(
@@ -73,7 +82,10 @@ class Journal(Protocol):
         self,
         review_id: int,
         session: str,
-        rebuild: Callable[[list[dict[str, Any]], int, SchedulerSpec], CachedSchedule | None],
+        rebuild: Callable[
+            [CardKey, list[dict[str, Any]], Mapping[CardKey, int], SchedulerSpec],
+            CachedSchedule | None,
+        ],
         *,
         clear_leech: bool = False,
         lift_suspension: bool = False,
@@ -261,6 +273,23 @@ class Session:
             for quality in qualities
         }
 
+    def preview_range(
+        self, item: ScheduledCard, qualities: Iterable[int] = PREVIEW_QUALITIES
+    ) -> dict[int, tuple[int, int]]:
+        """The days (fewest, most) the card may be due after each quality: ``preview``'s
+        interval spread by the deck's fuzz (low == high when the deck has none, or the
+        interval is too short to fuzz). What the rating keys show ("4 good -> 13-17d")."""
+        days = self.preview(item, qualities)
+        if not days:
+            return {}
+        scheduler = self.scheduler_for(item.deck_id)
+        if not isinstance(scheduler, Fuzzed):
+            return {quality: (n, n) for quality, n in days.items()}
+        before = scheduler.fields(scheduler.restore(fields_of(item), item.last_review_day))
+        return {
+            quality: interval_range(n, quality, before["interval"]) for quality, n in days.items()
+        }
+
     def _grader(self, deck_id: str, spec: SchedulerSpec | None) -> Scheduler[Any]:
         """The scheduler of the deck's settings as stored when the answer is written (read in
         its transaction: another terminal may have switched the deck since this session
@@ -272,12 +301,13 @@ class Session:
         return self._built[spec]
 
     def _rebuild_one(
-        self, rows: list[dict[str, Any]], schedule_from: int, spec: SchedulerSpec
+        self,
+        key: CardKey,
+        rows: list[dict[str, Any]],
+        starts: Mapping[CardKey, int],
+        spec: SchedulerSpec,
     ) -> CachedSchedule | None:
-        if not rows:
-            return None
-        key = (rows[0]["deck_id"], rows[0]["card_id"])
-        return replay(rows, {key: schedule_from}, self._grader(key[0], spec)).get(key)
+        return replay(rows, starts, self._grader(key[0], spec)).get(key)
 
     def _record(
         self,
@@ -288,9 +318,11 @@ class Session:
         now: datetime,
         answered_today: bool,
         spec: SchedulerSpec | None = None,
+        due_counts: Mapping[date, int] | None = None,
     ) -> ReviewRecord:
         """The review record of an answer to ``item`` as it is stored (pure); ``spec``: the
-        deck's scheduling settings as stored when it is written."""
+        deck's scheduling settings as stored when it is written, ``due_counts`` the deck's
+        cards due on each coming day then (for load balancing)."""
         repeat = self.mode == "review" and answered_today
         lapse = False
         fields = fields_of(item)
@@ -299,7 +331,10 @@ class Session:
         else:
             scheduler = self._grader(item.deck_id, spec)
             before = scheduler.restore(fields, item.last_review_day)
-            graded = scheduler.grade(before, quality, self.today)
+            due_on = None if due_counts is None else (lambda day: due_counts.get(day, 0))
+            graded = grade_answer(
+                scheduler, before, quality, self.today, (item.deck_id, item.card.id), due_on
+            )
             fields, due, lapse = scheduler.fields(graded.state), graded.due, graded.lapse
         leech_action = ""
         if lapse and self.rules(item.deck_id).becomes_leech(item.lapses):
@@ -360,6 +395,7 @@ class Session:
                 now,
                 stored.answered_today,
                 stored.spec,
+                stored.due_counts,
             )
 
         review_id: int | None = None

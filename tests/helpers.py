@@ -8,8 +8,10 @@ from pathlib import Path
 
 from mlcards.deck import parse_deck
 from mlcards.models import Deck, Quality, ScheduledCard
+from mlcards.rules import DeckRules
 from mlcards.session import Session, build_queue
 from mlcards.store import Store
+from mlcards.store.settings import spec_of, write_in
 
 
 def card_yaml(card_id: str, answer: str = "a", question: str = "", text_a: str = "Alpha") -> str:
@@ -154,7 +156,8 @@ def answer_card(
     item = next(i for i in candidates if (i.deck_id, i.card.id) == (deck_id, card_id))
     if chosen is None:
         chosen = item.card.answer if quality >= 3 else (() if quality == 0 else ("b",))
-    session = Session([item], today)
+    stored = store.settings.read()
+    session = Session([item], today, rules=lambda d: DeckRules(scheduler=spec_of(stored, d)))
     store.log.record(session.answer(item, chosen, Quality(quality), response_ms, at(day)))
 
 
@@ -219,6 +222,8 @@ def build_history(store: Store) -> None:
         [alpha, tagged_deck("beta", [("b1", ["eval"]), ("b2", ["eval"])])], start
     )
     store.decks.import_decks([tagged_deck("beta", [("b1", ["eval"])])], start)  # retires b2
+    with store.settings.database.write() as conn:  # textbook SM-2: the tests pin its exact days
+        write_in(conn, {"": {"fuzz": False}})
     for day, deck, card, quality, chosen, ms in HISTORY_EVENTS:
         answer_card(store, day, deck, card, quality, chosen, ms)
 

@@ -193,6 +193,8 @@ def test_config_show_and_set(capsys: pytest.CaptureFixture[str]) -> None:
         "scheduler": "sm2",
         "desired_retention": 0.9,
         "fsrs_parameters": None,
+        "fuzz": True,
+        "load_balance": False,
         "decks": {},
     }
     assert run(capsys, "config", "set", "--deck", "toy", "new_per_day", "2")[0] == 0

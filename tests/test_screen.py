@@ -284,13 +284,17 @@ def test_preview_intervals_are_what_answering_gives() -> None:
         ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6)),
     ):
         preview = Session([item], TODAY).preview(item, RATINGS)
-        assert sorted(preview) == [3, 4, 5]
+        ranges = Session([item], TODAY).preview_range(item, RATINGS)
+        assert sorted(preview) == sorted(ranges) == [3, 4, 5]
         for rating, days in preview.items():
             session = Session([item], TODAY)
             record = session.answer(item, ("a",), Quality(rating), 1000, at("2026-03-01"))
-            assert record.due == TODAY + timedelta(days=days)
+            low, high = ranges[rating]
+            assert low <= days <= high  # the scheduler's interval, and the fuzz around it
+            assert TODAY + timedelta(days=low) <= record.due <= TODAY + timedelta(days=high)
     reviewed = ScheduledCard("toy", "Toy", card, 2, 2.5, 6, TODAY, TODAY - timedelta(days=6))
     assert Session([reviewed], TODAY).preview(reviewed, RATINGS)[4] == 15  # 6 days x easiness 2.5
+    assert Session([reviewed], TODAY).preview_range(reviewed, RATINGS)[4] == (13, 17)
     repeat = ScheduledCard("toy", "Toy", card, 1, 2.5, 1, TODAY, TODAY)
     assert Session([repeat], TODAY).preview(repeat) == {}  # a repeat today: schedule stays
     assert Session([reviewed], TODAY, mode="practice").preview(reviewed) == {}
@@ -309,8 +313,13 @@ def test_the_rating_line_says_what_differs_under_sm2() -> None:
         " · 5 easy → 15d, longer after"
     )
     after: dict[int, int] = {}
+    from mlcards.rules import DeckRules, SchedulerSpec
+
+    def exact(deck_id: str | None) -> DeckRules:  # textbook SM-2: no fuzz
+        return DeckRules(scheduler=SchedulerSpec(fuzz=False))
+
     for rating in RATINGS:
-        session = Session([reviewed], TODAY)
+        session = Session([reviewed], TODAY, rules=exact)
         record = session.answer(reviewed, ("a",), Quality(rating), 1000, at("2026-03-01"))
         assert (session.next() is not None) == (rating == 3)  # 3: again today
         later = replace(
@@ -318,7 +327,7 @@ def test_the_rating_line_says_what_differs_under_sm2() -> None:
             interval=record.interval, due=record.due, last_review_day=TODAY,
         )  # fmt: skip
         assert record.due is not None
-        after[rating] = Session([later], record.due).preview(later, RATINGS)[4]
+        after[rating] = Session([later], record.due, rules=exact).preview(later, RATINGS)[4]
     assert after[3] < after[4] < after[5]  # 5: longer after (and 3 shorter)
     fsrs_like = {3: 2, 4: 9, 5: 30}
     assert " · ".join(p.plain for p in rating_parts(fsrs_like)) == (

@@ -219,8 +219,24 @@ def format_interval(days: int) -> str:
     return f"{days / 365:.1f}y"
 
 
+Preview = int | tuple[int, int]
+"""Days after a rating: one number, or the (fewest, most) a fuzzed deck may give."""
+
+
+def format_days(days: Preview) -> str:
+    """ "6d", or a fuzz range "13–17d" (each end on its own scale when they differ)."""
+    if isinstance(days, int):
+        return format_interval(days)
+    low, high = format_interval(days[0]), format_interval(days[1])
+    if low == high:
+        return low
+    if low[-1] == high[-1] == "d":
+        return f"{low[:-1]}–{high}"
+    return f"{low}–{high}"
+
+
 def rating_parts(
-    previews: Mapping[int, int], g: Glyphs = UNICODE, mode: str = "review"
+    previews: Mapping[int, Preview], g: Glyphs = UNICODE, mode: str = "review"
 ) -> list[Text]:
     """ "Rate it: 3 hard → again today, then 6d · 4 good → 6d (Enter) · 5 easy → 6d, longer
     after": the scheduler's own intervals, and what else differs. Under SM-2 the three
@@ -234,7 +250,7 @@ def rating_parts(
         part = Text(f"{rating} {word}", style="bold")
         said = ["again today"] if rules.comes_back_today(rating) else []
         if rating in previews:
-            days = format_interval(previews[rating])
+            days = format_days(previews[rating])
             said.append(f"then {days}" if said else days)
         if alike and rating == max(previews):
             said.append("longer after")

@@ -25,7 +25,15 @@ from rich.text import Text
 
 from mlcards.clock import describe_due as describe_due
 from mlcards.models import Choice, ScheduledCard
-from mlcards.render.keys import ANSWER, CHOICE_KEYS, QUESTION, RATING, hints, rating_parts
+from mlcards.render.keys import (
+    ANSWER,
+    CHOICE_KEYS,
+    QUESTION,
+    RATING,
+    Preview,
+    hints,
+    rating_parts,
+)
 from mlcards.render.screen import (
     MIN_REGION,
     UNICODE,
@@ -53,7 +61,7 @@ class Answer:
     chosen: tuple[str, ...]
     correct: bool
     dont_know: bool = False
-    rating: Mapping[int, int] | None = None
+    rating: Mapping[int, Preview] | None = None
     """Given while a correct answer awaits its rating: the interval each rating key would
     give (empty when the schedule does not change)."""
 

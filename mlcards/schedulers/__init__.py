@@ -9,7 +9,9 @@ row (``fields``/``restore``) and how likely it thinks a card is recalled after s
 (``retrievability``: what ``mlcards evaluate`` scores).
 
 ``scheduler_for`` is the one per-deck factory: every command that grades, replays or predicts
-asks it for a deck's scheduler, built from the deck's ``DeckRules`` once per distinct setting.
+asks it for a deck's scheduler, built from the deck's ``DeckRules`` once per distinct setting;
+with the ``fuzz`` setting it comes wrapped in ``mlcards.schedulers.fuzz.Fuzzed``, and
+``grade_answer`` is how an answer to a known card is graded (fuzzed when the deck says so).
 """
 
 from __future__ import annotations
@@ -123,11 +125,41 @@ RulesFor = Callable[[str], DeckRules]
 
 
 def build(spec: SchedulerSpec, where: str = "settings") -> Scheduler[Any]:
-    """The scheduler a spec names; a bad spec is a UsageError naming ``where`` it was set."""
+    """The scheduler a spec names (fuzzed when it says so); a bad spec is a UsageError
+    naming ``where`` it was set."""
     try:
-        return by_name(*spec)
+        inner = by_name(spec.name, spec.desired_retention, spec.fsrs_parameters)
     except ValueError as exc:
         raise UsageError(f"{where}: {' '.join(str(exc).split())}") from None
+    if not spec.fuzz:
+        return inner
+    from mlcards.schedulers.fuzz import Fuzzed
+
+    return Fuzzed(inner, load_balance=spec.load_balance)
+
+
+def grade_answer(
+    scheduler: Scheduler[Any],
+    state: Any,
+    quality: int,
+    day: date,
+    card: tuple[str, str],
+    due_on: Callable[[date], int] | None = None,
+) -> Graded[Any]:
+    """A graded answer to ``card`` as it is logged: fuzzed (and balanced by ``due_on``, the
+    deck's cards due on a day) when the deck's scheduler is, else exactly ``grade``."""
+    from mlcards.schedulers.fuzz import Fuzzed
+
+    if isinstance(scheduler, Fuzzed):
+        return scheduler.grade_card(state, quality, day, card, due_on)
+    return scheduler.grade(state, quality, day)
+
+
+def balances(scheduler: Scheduler[Any]) -> bool:
+    """Whether the scheduler's draws depend on the deck's due counts (load balancing)."""
+    from mlcards.schedulers.fuzz import Fuzzed
+
+    return isinstance(scheduler, Fuzzed) and scheduler.load_balance
 
 
 def scheduler_for(

@@ -2,10 +2,11 @@
 the settings changes that reschedule.
 
 A deck's cached schedule is a function of its log and of its scheduling settings
-(``scheduler``, ``desired_retention``, ``fsrs_parameters``), which the database keeps beside
-it: change one and the setting and the deck's recomputed cards are written in one
-transaction, after a backup. Since the log is untouched, switching back replays the same
-answers into the same cache (lossless). ``config.yaml`` keeps the other settings.
+(``scheduler``, ``desired_retention``, ``fsrs_parameters``, ``fuzz``, ``load_balance``),
+which the database keeps beside it: change one and the setting and the deck's recomputed
+cards are written in one transaction, after a backup. Since the log is untouched, switching
+back replays the same answers into the same cache (lossless). ``config.yaml`` keeps the
+other settings.
 """
 
 from __future__ import annotations
@@ -120,15 +121,11 @@ class Rescheduled:
 
 def changed_decks(old: Settings, new: Settings, deck_ids: Iterable[str]) -> list[str]:
     """The decks whose cached schedule ``new`` changes: another scheduler, or for FSRS decks
-    another retention or other parameters (SM-2 has no parameters)."""
+    another retention or other parameters (SM-2 has no parameters), fuzz turned on or off,
+    or load balancing (which only a fuzzed deck has)."""
 
     def effective(settings: Settings, deck_id: str) -> SchedulerSpec:
-        spec = settings.rules_for(deck_id).scheduler
-        return (
-            spec
-            if spec.name == "fsrs"
-            else spec._replace(desired_retention=0.0, fsrs_parameters=None)
-        )
+        return settings.rules_for(deck_id).scheduler.effective()
 
     return [d for d in deck_ids if effective(old, d) != effective(new, d)]
 

@@ -56,7 +56,7 @@ from mlcards.models import (
     StoredSchedule,
 )
 from mlcards.sanitize import quote_path
-from mlcards.schedulers import Fields, Scheduler, scheduler_for
+from mlcards.schedulers import Fields, Scheduler, balances, grade_answer, scheduler_for
 from mlcards.store import Scope, Store
 
 SESSION = "anki"
@@ -348,6 +348,11 @@ def import_answers(
     result.answers, result.cards = len(records), len(pending)
     if records and not dry_run:
         store.log.append(records)
+        balanced = sorted({k[0] for k in pending if balances(graders(k[0]))})
+        if balanced:  # their draws depend on the deck's due days: replay, as check does
+            from mlcards.services.admin import replay_with
+
+            store.cards.rebuild_decks(balanced, replay_with)
     return result
 
 
@@ -392,7 +397,7 @@ def _records(
         before = fields
         lapse = False
         if not repeat:
-            graded = grader.grade(grader.restore(fields, last_day), int(quality), day)
+            graded = grade_answer(grader, grader.restore(fields, last_day), int(quality), day, key)
             fields, due, lapse = grader.fields(graded.state), graded.due, graded.lapse
         assert due is not None or repeat
         crosses = rules.is_leech(lapses + 1, threshold) and not rules.is_leech(lapses, threshold)

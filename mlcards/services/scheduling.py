@@ -132,7 +132,7 @@ def simulate_next(
     cards = [(key[0], found.get(key, [])) for key in keys]
     memory = scheduler_for(settings.rules_for, name="fsrs")
     own = settings.rules_for(deck)
-    sm2 = by_name("sm2")
+    sm2 = build(SchedulerSpec("sm2", fuzz=own.scheduler.fuzz))  # fuzzed as the deck is
     policies = [Policy("SM-2", lambda _: sm2)]
     wanted = sorted(
         {*RETENTIONS, *(settings.rules_for(k[0]).scheduler.desired_retention for k in keys)}

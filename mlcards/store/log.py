@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -80,6 +80,24 @@ def _schedule_after(record: ReviewRecord, review_id: int, lapses: int) -> Cached
     }
 
 
+BALANCED_DAYS = 100
+"""How far ahead a load-balancing answer counts the deck's due cards (the widest fuzz range
+of a balanced interval, 90 days, ends at 97)."""
+
+
+def _due_counts(conn: sqlite3.Connection, shown: ScheduledCard, today: date) -> dict[date, int]:
+    """The deck's other cards due on each of the coming days, as the cache holds them now."""
+    end = date.fromordinal(today.toordinal() + BALANCED_DAYS)
+    return {
+        date.fromisoformat(due): count
+        for due, count in conn.execute(
+            "SELECT due, count(*) FROM cards WHERE deck_id = ? AND id != ? "
+            "AND due > ? AND due <= ? GROUP BY due",
+            (shown.deck_id, shown.card.id, today.isoformat(), end.isoformat()),
+        )
+    }
+
+
 class ReviewLog:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -125,7 +143,8 @@ class ReviewLog:
                 is not None
             )
             spec = spec_in(conn, shown.deck_id)
-            record = decide(StoredCard(row_to_scheduled(row), answered_today, spec))
+            counts = _due_counts(conn, shown, today) if spec.effective().load_balance else None
+            record = decide(StoredCard(row_to_scheduled(row), answered_today, spec, counts))
             review_id = self._append(conn, record, row["lapses"])
         return review_id, record
 
@@ -147,14 +166,18 @@ class ReviewLog:
         self,
         review_id: int,
         session: str,
-        rebuild: Callable[[list[dict[str, Any]], int, SchedulerSpec], CachedSchedule | None],
+        rebuild: Callable[
+            [CardKey, list[dict[str, Any]], Mapping[CardKey, int], SchedulerSpec],
+            CachedSchedule | None,
+        ],
         *,
         clear_leech: bool = False,
         lift_suspension: bool = False,
     ) -> None:
         """Take back an answer of this session: remove its row and rebuild the card's cached
-        schedule from what remains of its log (``rebuild(graded rows, schedule_from, the deck's
-        scheduling spec as stored now)``).
+        schedule from what remains of its log (``rebuild(card, graded rows, each card's
+        schedule_from, the deck's scheduling spec as stored now)``; with load balancing the
+        rows are the whole deck's, since each draw depended on the deck's due counts).
 
         The one exception to the append-only log, and only for the session that wrote it,
         and only while it is the card's latest answer: if another session answered the card
@@ -199,23 +222,35 @@ class ReviewLog:
             ).fetchone()[0]
             if schedule_from >= review_id:
                 return  # reset since: the card is new now, whatever this answer did
+            spec = spec_in(conn, key[0])
+            if spec.effective().load_balance:  # its draws saw the deck: replay the deck
+                starts = {
+                    (key[0], r[0]): int(r[1])
+                    for r in conn.execute(
+                        "SELECT id, schedule_from FROM cards WHERE deck_id = ?", (key[0],)
+                    )
+                }
+                where, args = "deck_id = ?", [key[0]]
+            else:
+                starts = {key: schedule_from}
+                where = "deck_id = ? AND card_id = ? AND id > ?"
+                args = [key[0], key[1], schedule_from]
             graded = [
                 {
                     "id": r[0],
                     "deck_id": key[0],
-                    "card_id": key[1],
-                    "study_day": r[1],
-                    "quality": r[2],
-                    "same_day_repeat": r[3],
+                    "card_id": r[1],
+                    "study_day": r[2],
+                    "quality": r[3],
+                    "same_day_repeat": r[4],
                 }
                 for r in conn.execute(
-                    "SELECT id, study_day, quality, same_day_repeat FROM reviews "
-                    "WHERE deck_id = ? AND card_id = ? AND mode = 'review' AND id > ? "
-                    "ORDER BY id",
-                    (*key, schedule_from),
+                    "SELECT id, card_id, study_day, quality, same_day_repeat FROM reviews "
+                    f"WHERE {where} AND mode = 'review' ORDER BY id",
+                    args,
                 )
             ]
-            rebuilt = rebuild(graded, schedule_from, spec_in(conn, key[0]))
+            rebuilt = rebuild(key, graded, starts, spec)
             write_schedules(conn, [(key, rebuilt or NEW_SCHEDULE)])
 
     def append(self, records: Iterable[ReviewRecord]) -> int:

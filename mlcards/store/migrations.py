@@ -295,6 +295,19 @@ def _m011_flag_note(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE cards ADD COLUMN flag_note TEXT")
 
 
+def _m012_no_fuzz_for_old_schedules(db: sqlite_utils.Database) -> None:
+    """Interval fuzz is on by default, but the schedules an existing log already produced
+    were computed without it: a database with reviews keeps ``fuzz: false`` (set explicitly,
+    so ``check`` replays as before and nothing moves) until the learner turns it on with
+    ``mlcards config set fuzz true``. A new database has no row: the default, fuzzed."""
+    if db.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is None:
+        return
+    db.execute(
+        "INSERT INTO schedule_settings (deck_id, key, value) VALUES ('', 'fuzz', 'false') "
+        "ON CONFLICT (deck_id, key) DO NOTHING"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -307,6 +320,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "FSRS memory state", _m009_fsrs_state),
     Migration(10, "scheduling settings in the database", _m010_schedule_settings),
     Migration(11, "a note on a flag", _m011_flag_note),
+    Migration(12, "no fuzz for schedules made before it", _m012_no_fuzz_for_old_schedules),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

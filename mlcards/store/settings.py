@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mlcards.store.db import Database
 
 GLOBAL = ""
-KEYS = ("scheduler", "desired_retention", "fsrs_parameters")
+KEYS = ("scheduler", "desired_retention", "fsrs_parameters", "fuzz", "load_balance")
 """The settings a deck's cached schedule is computed with (stored here, not in the file)."""
 ADOPTED = "_adopted"
 """A marker row: the values of an older ``config.yaml`` were taken over once."""
@@ -51,6 +51,8 @@ def spec_of(stored: Mapping[str, Mapping[str, Any]], deck_id: str) -> SchedulerS
         name=values.get("scheduler", spec.name),
         desired_retention=values.get("desired_retention", spec.desired_retention),
         fsrs_parameters=values.get("fsrs_parameters", spec.fsrs_parameters),
+        fuzz=values.get("fuzz", spec.fuzz),
+        load_balance=values.get("load_balance", spec.load_balance),
     )
 
 
@@ -89,8 +91,14 @@ class ScheduleSettings:
                 "SELECT 1 FROM schedule_settings WHERE deck_id = '' AND key = ?", (ADOPTED,)
             ).fetchone():
                 return False
-            if not read_in(conn):
-                write_in(conn, values)
+            stored = read_in(conn)  # (a migration may have set ``fuzz`` already)
+            write_in(
+                conn,
+                {
+                    deck_id: {k: v for k, v in own.items() if k not in stored.get(deck_id, {})}
+                    for deck_id, own in values.items()
+                },
+            )
             conn.execute(
                 "INSERT INTO schedule_settings (deck_id, key, value) VALUES ('', ?, 'true')",
                 (ADOPTED,),
