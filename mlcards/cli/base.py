@@ -185,6 +185,7 @@ def open_store(ctx: typer.Context, create: bool = False) -> Store:
     options = global_options(ctx)
     explicit = options.db is not None or bool(os.environ.get("MLCARDS_DB"))
     store = Store.open(options.db_path(), create=create or not explicit, daily_backup=True)
+    store.home = _data_dir()
     from mlcards.sanitize import terminal_safe
 
     for warning in store.warnings:
@@ -199,7 +200,19 @@ def open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
     from mlcards.store import Store
 
     path = global_options(ctx).db_path()
-    return Store.open(path, create=False) if path.exists() else Store.in_memory()
+    store = Store.open(path, create=False) if path.exists() else Store.in_memory()
+    store.home = _data_dir()
+    return store
+
+
+def _data_dir() -> Path | None:
+    """The data dir deck files are recorded relative to (None when there is none)."""
+    from mlcards.config import data_dir
+
+    try:
+        return data_dir()
+    except MlcardsError:
+        return None
 
 
 def settings_for(store: Store, settings: Settings | None = None) -> Settings:

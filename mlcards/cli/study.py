@@ -49,6 +49,22 @@ def _session(
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
+def _follow_files(store: Store, settings: Settings) -> None:
+    """Re-import the decks whose files changed since they were imported; say what changed."""
+    from mlcards.clock import now
+    from mlcards.services.decks import follow_deck_files
+
+    changed, warnings = follow_deck_files(store, now(), settings.max_deck_bytes)
+    if changed:
+        from rich.text import Text
+
+        console = new_console()
+        for line in changed:
+            console.print(Text(line))
+    for warning in warnings:
+        sys.stderr.write(f"mlcards: warning: {warning}\n")
+
+
 @app.command()
 def review(
     ctx: typer.Context,
@@ -81,6 +97,7 @@ def review(
         else:
             for warning in update_bundled(store, now(), copies):
                 sys.stderr.write(f"mlcards: warning: {warning}\n")
+            _follow_files(store, settings)
         check_deck(store, deck)
         check_tag(store, tag)
         today = study_today(settings)
@@ -125,6 +142,7 @@ def practice(
     settings = load_settings()
     with open_store(ctx, create=True) as store:
         settings = settings_for(store, settings)
+        _follow_files(store, settings)
         check_deck(store, deck)
         check_tag(store, tag)
         queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)

@@ -18,7 +18,7 @@ from typing import Any
 from mlcards.atomic import write_text
 from mlcards.bundled import bundled_deck_files, bundled_decks_dir
 from mlcards.errors import DeckError, MlcardsError, OutputError, UsageError
-from mlcards.models import Deck
+from mlcards.models import Deck, ImportSummary
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.store import Store
 
@@ -158,7 +158,7 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     bundled_ids = {
         deck_id
         for deck_id, path in paths.items()
-        if path.startswith(inside + os.sep) or Path(path).parent == copies
+        if path.startswith(inside + os.sep) or Path(path).resolve().parent == copies
     }
     if not bundled_ids:
         return []
@@ -184,6 +184,76 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
         store.decks.import_decks(wanted, now, replace=True)
     sync.save(failed)
     return sync.warnings
+
+
+def follow_deck_files(
+    store: Store, now: datetime, max_bytes: int | None = None
+) -> tuple[list[str], list[str]]:
+    """At the start of a session: re-import every deck whose file changed since it was
+    imported (size and mtime first, one ``stat`` a deck; then the SHA-256 of a file that
+    was touched), with an import's checks, all or nothing per file.
+
+    Returns (what changed, warnings): one line per re-imported deck, and one per file that
+    is missing or no longer loads (``FILE:LINE: problem``), whose deck keeps its cards as
+    they were. Nothing is recorded for those, so the next session says so again."""
+    from mlcards.deck import DEFAULT_MAX_BYTES, load_deck
+    from mlcards.store.decks import file_stamp
+
+    changed: list[str] = []
+    warnings: list[str] = []
+    for record in store.decks.files():
+        try:
+            info = os.stat(record.path)
+        except OSError:
+            warnings.append(
+                f"the file of deck {terminal_safe(record.deck_id)} is missing (looked at "
+                f"{quote_path(record.path)}); its cards stay as they were"
+            )
+            continue
+        if (info.st_size, info.st_mtime_ns) == (record.size, record.mtime_ns):
+            continue
+        stamp = file_stamp(record.path)
+        if stamp is not None and stamp[2] == record.sha256:
+            store.decks.restamp(record.deck_id, stamp[0], stamp[1])
+            continue
+        try:
+            deck = load_deck(Path(record.path), max_bytes or DEFAULT_MAX_BYTES)
+            if deck.id != record.deck_id:
+                raise DeckError(
+                    [
+                        f"{quote_path(record.path)}:1: its deck id is now {deck.id!r}, was "
+                        f"{record.deck_id!r}; import it with `mlcards import` to make a new deck"
+                    ]
+                )
+            [summary] = store.decks.import_decks([deck], now)
+        except MlcardsError as exc:
+            first = exc.problems[0] if isinstance(exc, DeckError) else str(exc)
+            warnings.append(
+                f"{terminal_safe(first)} (deck {terminal_safe(record.deck_id)} keeps its cards "
+                "as they were until the file loads)"
+            )
+            continue
+        if summary.changed or record.sha256 is not None:
+            changed.append(
+                f"{quote_path(Path(record.path).name)} changed: deck "
+                f"{terminal_safe(record.deck_id)} re-imported ({_counts(summary)})."
+            )
+    return changed, warnings
+
+
+def _counts(summary: ImportSummary) -> str:
+    parts = [
+        f"{len(ids)} {what}"
+        for ids, what in (
+            (summary.added, "added"),
+            (summary.updated, "updated"),
+            (summary.retired, "retired"),
+            (summary.restored, "restored"),
+            (summary.reset, "started over"),
+        )
+        if ids
+    ]
+    return ", ".join(parts) or "no card changed"
 
 
 def check_deck(store: Store, deck: str | None) -> None:

@@ -216,8 +216,11 @@ class StoreActions:
         from mlcards.deck import load_deck
 
         path = Path(item.path) if item.path else None
-        if path is None or not path.is_file():
-            return item, f"The deck file of {item.key} is not available to edit."
+        if path is None:
+            return item, f"{item.key} came from no file: there is nothing to edit."
+        if not path.is_file():
+            where = quote_path(path)
+            return item, f"The deck file of {item.key} is missing (looked at {where})."
         before = path.read_bytes()
         variable = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"

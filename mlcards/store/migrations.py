@@ -289,6 +289,15 @@ def _m010_schedule_settings(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m011_deck_file_stamps(db: sqlite_utils.Database) -> None:
+    """What each deck's file was when it was imported (size, mtime, SHA-256), so that
+    ``review`` notices an edit made outside mlcards with one ``stat`` per deck. NULL until
+    the deck is next imported (or checked)."""
+    db.execute("ALTER TABLE decks ADD COLUMN file_size INTEGER")
+    db.execute("ALTER TABLE decks ADD COLUMN file_mtime_ns INTEGER")
+    db.execute("ALTER TABLE decks ADD COLUMN file_sha256 TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -300,6 +309,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "covering index for today's counts", _m008_daily_counts_index),
     Migration(9, "FSRS memory state", _m009_fsrs_state),
     Migration(10, "scheduling settings in the database", _m010_schedule_settings),
+    Migration(11, "deck file stamps", _m011_deck_file_stamps),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id
