@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -19,19 +19,30 @@ from mlcards.cli.base import (
 )
 from mlcards.errors import UsageError
 
+if TYPE_CHECKING:
+    from mlcards.models import ImportSummary
+    from mlcards.services.decks import Loaded
+
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
     paths: Annotated[
-        list[Path],
+        Optional[list[Path]],  # noqa: UP045
         typer.Argument(
             help="Deck files or folders (*.yaml / *.yml), or question files to convert "
             "(.csv, .tsv, .gift).",
             metavar="PATH",
             show_default=False,
         ),
-    ],
+    ] = None,
+    bundled: Annotated[
+        bool,
+        typer.Option(
+            "--bundled",
+            help="Add the decks that ship with mlcards (copied to decks/ in the data dir).",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
@@ -51,9 +62,16 @@ def import_(
     same deck and keeps its history."""
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
-    from mlcards.render.text import import_summary
-    from mlcards.services.decks import keep_converted, load_for_import
+    from mlcards.services.decks import Loaded, add_bundled, keep_converted, load_for_import
 
+    if bundled == bool(paths):
+        raise UsageError("name deck files or folders (PATH...), or use --bundled")
+    if bundled:
+        with open_for_import(ctx, dry_run) as store:
+            summaries = add_bundled(store, now(), data_dir() / "decks", dry_run=dry_run)
+        _import_report(summaries, Loaded([], []), dry_run, as_json)
+        return
+    assert paths is not None
     loaded = load_for_import(
         paths,
         data_dir() / "converted",
@@ -70,6 +88,14 @@ def import_(
     with open_for_import(ctx, dry_run) as store:
         summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run, replace=replace)
     keep_converted(loaded)  # only once the import committed
+    _import_report(summaries, loaded, dry_run, as_json)
+
+
+def _import_report(
+    summaries: list[ImportSummary], loaded: Loaded, dry_run: bool, as_json: bool
+) -> None:
+    from mlcards.render.text import import_summary
+
     if as_json:
         echo_json(
             {

@@ -76,7 +76,8 @@ def status_table(
     if not decks:
         return Group(
             Text("No decks yet. Run `mlcards review` to start with the bundled decks, or"),
-            Text("`mlcards import PATH` to add your own."),
+            Text("`mlcards import PATH` to add your own (`mlcards import --bundled` adds the"),
+            Text("bundled decks at any time)."),
         )
     table = Table(
         title=f"Study day {today.isoformat()}",

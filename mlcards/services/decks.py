@@ -148,6 +148,34 @@ def import_bundled(store: Store, now: datetime, folder: Path) -> list[Deck]:
     return decks
 
 
+def add_bundled(
+    store: Store, now: datetime, folder: Path, dry_run: bool = False
+) -> list[ImportSummary]:
+    """``mlcards import --bundled``: the bundled decks, through the learner's copies in
+    ``folder``, into a database that started with other decks; checked and imported like
+    any import (a deck id another file owns is refused), those already there updated from
+    their copies. A dry run reads the shipped files and writes nothing, copies included."""
+    from mlcards.deck import load_decks
+
+    if dry_run:
+        decks = load_decks(bundled_deck_files())
+        return store.decks.import_decks(decks, now, dry_run=True)
+    sync = sync_bundled(folder)
+    summaries = store.decks.import_decks(load_decks(sync.copies), now)
+    sync.save()
+    return summaries
+
+
+def has_bundled(store: Store, folder: Path) -> bool:
+    """Whether any deck came from the bundled decks (from the copies in ``folder``)."""
+    inside = bundled_decks_dir().resolve()
+    copies = folder.resolve()
+    return any(
+        path and Path(path).resolve().parent in (copies, inside)
+        for path in store.decks.paths().values()
+    )
+
+
 def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     """On every review start: bring a newer mlcards's bundled cards into the decks that came
     from the bundle (and move decks imported from inside the package to their copies).

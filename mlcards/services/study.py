@@ -355,4 +355,9 @@ def why_nothing_to_review(
     from mlcards.clock import describe_due
 
     reasons.append(f"Next review: {describe_due(store.cards.next_due(deck), today)}.")
+    from mlcards.config import data_dir
+    from mlcards.services.decks import has_bundled
+
+    if deck is None and not has_bundled(store, data_dir() / "decks"):
+        reasons.append("Add the bundled decks with `mlcards import --bundled`.")
     return " ".join(reasons)
