@@ -117,6 +117,20 @@ class Deck:
     path: str = ""
 
 
+@dataclass(frozen=True)
+class LeftToday:
+    """What today's limits still hold after a session: new cards, due reviews, and cards
+    answered wrong today that come back today (repeats)."""
+
+    new: int = 0
+    reviews: int = 0
+    repeats: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.reviews + self.repeats
+
+
 @dataclass
 class ImportSummary:
     """What an import did (or would do) to one deck."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mlcards.config import Settings
 from mlcards.errors import MlcardsError, UsageError
-from mlcards.models import CardKey, DeckStatus, ScheduledCard
+from mlcards.models import CardKey, DeckStatus, LeftToday, ScheduledCard
 from mlcards.rules import Allowance, DeckCounts
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.session import Session, build_queue
@@ -86,6 +86,17 @@ def todays_queue(
     repeats = store.cards.repeats(today, deck, tag)
     queue = build_queue(due[: overall.reviews], new[: overall.new], repeats, limit)
     return with_leech_marks(queue, settings)
+
+
+def left_today(
+    store: Store, settings: Settings, today: date, deck: str | None = None, tag: str | None = None
+) -> LeftToday:
+    """What ``review`` would still show today (the session summary says so rather than
+    "Next due: tomorrow" while cards wait): counted from today's queue under the limits."""
+    queue = todays_queue(store, settings, today, deck, tag)
+    repeats = sum(1 for item in queue if item.last_review_day == today)
+    new = sum(1 for item in queue if item.is_new and item.last_review_day != today)
+    return LeftToday(new=new, reviews=len(queue) - new - repeats, repeats=repeats)
 
 
 def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[ScheduledCard]:
