@@ -54,16 +54,17 @@ SettingKey = Annotated[
 ]
 
 
-def _known_deck(ctx: typer.Context, deck: str) -> None:
-    """A per-deck setting names a deck of the database, when there is one."""
+def _known_deck(ctx: typer.Context, deck: str) -> str:
+    """A per-deck setting names a deck of the database (by id or name), when there is one:
+    its id."""
     path = global_options(ctx).db_path()
     if not path.exists():
-        return
+        return deck
     from mlcards.services.decks import check_deck
     from mlcards.store import Store
 
     with Store.open(path, create=False) as store:
-        check_deck(store, deck)
+        return check_deck(store, deck) or deck
 
 
 @config_app.command("set", context_settings={"ignore_unknown_options": True})
@@ -76,7 +77,11 @@ def config_set(
     deck: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--deck", "-d", metavar="ID", help="Set it for this deck only.", show_default=False
+            "--deck",
+            "-d",
+            metavar="DECK",
+            help="Set it for this deck only (id or name).",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
@@ -88,7 +93,7 @@ def config_set(
     if value.startswith("--"):  # an option typed after the value, not a number
         raise UsageError(f"config set: {key} must be a whole number, not {value!r}")
     if deck is not None:
-        _known_deck(ctx, deck)
+        deck = _known_deck(ctx, deck)
     from mlcards.sanitize import quote_path
 
     if key in SCHEDULING:

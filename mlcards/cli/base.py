@@ -243,7 +243,11 @@ def need_terminal(command: str) -> None:
 DeckOption = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time
     typer.Option(
-        "--deck", "-d", metavar="ID", help="Only cards of this deck (its id).", show_default=False
+        "--deck",
+        "-d",
+        metavar="DECK",
+        help="Only cards of this deck: its id (see `mlcards status`) or its name.",
+        show_default=False,
     ),
 ]
 

@@ -98,7 +98,7 @@ def review(
             for warning in update_bundled(store, now(), copies):
                 sys.stderr.write(f"mlcards: warning: {warning}\n")
             _follow_files(store, settings)
-        check_deck(store, deck)
+        deck = check_deck(store, deck)
         check_tag(store, tag)
         today = study_today(settings)
         queue = todays_queue(store, settings, today, deck, tag, new, limit)
@@ -143,7 +143,7 @@ def practice(
     with open_store(ctx, create=True) as store:
         settings = settings_for(store, settings)
         _follow_files(store, settings)
-        check_deck(store, deck)
+        deck = check_deck(store, deck)
         check_tag(store, tag)
         queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)
         if not queue:

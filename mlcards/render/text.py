@@ -88,16 +88,27 @@ def status_table(
         collapse_padding=True,
     )
     numbers = sum(len(name) + 2 for name, _ in STATUS_COLUMNS) + 2
-    table.add_column("Deck", no_wrap=True, overflow="ellipsis", max_width=max(12, width - numbers))
+    ids = min(max(len("Deck id"), *(len(d.id) for d in decks)), max(12, width - numbers))
+    room = width - numbers - ids - 2
+    with_names = room >= 12  # the id is what `--deck` takes: never cut; names are
+    table.add_column("Deck id", no_wrap=True, min_width=ids, max_width=ids)
+    if with_names:
+        table.add_column("Name", no_wrap=True, overflow="ellipsis", max_width=room)
     for name, _ in STATUS_COLUMNS:
         table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for d in decks:
+        named = [Text(terminal_safe(d.name))] if with_names else []
         table.add_row(
-            Text(terminal_safe(d.name or d.id)),
+            Text(wrap_id(terminal_safe(d.id), ids)),
+            *named,
             *(str(getattr(d, key)) for _, key in STATUS_COLUMNS),
         )
     table.add_section()
-    table.add_row("total", *(str(sum(getattr(d, key) for d in decks)) for _, key in STATUS_COLUMNS))
+    table.add_row(
+        "total",
+        *([""] if with_names else []),
+        *(str(sum(getattr(d, key) for d in decks)) for _, key in STATUS_COLUMNS),
+    )
     parts: list[RenderableType] = [table]
     retired = sum(d.retired for d in decks)
     legend = (
@@ -109,6 +120,21 @@ def status_table(
     when = f"{left} card(s) left today" if left else describe_due(next_due, today)
     parts.append(Text(f"Next review: {when}"))
     return Group(*parts)
+
+
+def wrap_id(text: str, width: int) -> str:
+    """An id too long for its column, broken after a ``-`` (never inside a word unless a
+    word alone is longer than the column): every character of it still shows."""
+    lines: list[str] = []
+    for part in text.replace("-", "-\n").splitlines():
+        while len(part) > width:  # one word longer than the column
+            lines.append(part[:width])
+            part = part[width:]
+        if lines and len(lines[-1]) + len(part) <= width:
+            lines[-1] += part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
 
 
 def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:

@@ -284,10 +284,26 @@ def _counts(summary: ImportSummary) -> str:
     return ", ".join(parts) or "no card changed"
 
 
-def check_deck(store: Store, deck: str | None) -> None:
-    if deck is not None and deck not in store.decks.ids():
-        decks = ", ".join(store.decks.ids()) or "none yet"
-        raise UsageError(f"no deck {deck!r}; decks: {decks}")
+def check_deck(store: Store, deck: str | None) -> str | None:
+    """The deck ``--deck`` names, by its id or its name (either case-insensitive): its id,
+    or a UsageError listing the ids. An exact id wins; a name two decks share is refused."""
+    if deck is None:
+        return None
+    names = store.decks.names()
+    if deck in names:
+        return deck
+    wanted = deck.casefold()
+    found = [i for i in names if i.casefold() == wanted] or [
+        i for i, name in names.items() if name.casefold() == wanted
+    ]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UsageError(
+            f"{deck!r} names {len(found)} decks; name one by its id: {', '.join(found)}"
+        )
+    decks = ", ".join(names) or "none yet"
+    raise UsageError(f"no deck {deck!r}; deck ids (see `mlcards status`): {decks}")
 
 
 def check_tag(store: Store, tag: str | None) -> None:

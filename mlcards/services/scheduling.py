@@ -39,7 +39,7 @@ def evaluate(store: Store, settings: Settings, deck: str | None = None) -> dict[
     """Both schedulers' predicted recall for every predictable first-of-day answer, scored
     (``mlcards evaluate``). FSRS uses each deck's parameters; when some deck has fitted ones,
     FSRS with the default parameters is scored too."""
-    check_deck(store, deck)
+    deck = check_deck(store, deck)
     from mlcards.schedulers.sm2 import RECALL_AT_INTERVAL
 
     found = histories(store, deck)
@@ -126,7 +126,7 @@ def simulate_next(
     """``mlcards simulate``: the learner's active cards over the next ``days`` under SM-2 and
     under FSRS at a few desired retentions; FSRS with each deck's parameters is the model of
     the learner's memory, their own answers the model of how they rate."""
-    check_deck(store, deck)
+    deck = check_deck(store, deck)
     found = histories(store, deck)
     keys = store.cards.active_keys(deck)
     cards = [(key[0], found.get(key, [])) for key in keys]
@@ -169,7 +169,7 @@ def optimize_and_save(
     """``mlcards optimize``: FSRS parameters fitted to the log (of one deck, or all), the
     decks they change rescheduled from their logs (after a backup), and then saved in the
     settings (for the deck, or globally)."""
-    check_deck(store, deck)
+    deck = check_deck(store, deck)
     result = optimize(store, settings, deck)
     parameters = tuple(float(f"{w:g}") for w in result.parameters)
     done = set_scheduling(store, settings, "fsrs_parameters", parameters, deck)

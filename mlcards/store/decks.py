@@ -122,6 +122,10 @@ class Decks:
                 (size, mtime_ns, deck_id),
             )
 
+    def names(self) -> dict[str, str]:
+        """Each deck's name by its id, in deck order."""
+        return dict(self.database.conn.execute("SELECT id, name FROM decks ORDER BY position"))
+
     def ids(self) -> list[str]:
         return [r[0] for r in self.database.conn.execute("SELECT id FROM decks ORDER BY position")]
 
