@@ -111,13 +111,19 @@ def config_unset(
     deck: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--deck", "-d", metavar="ID", help="Unset this deck's own value.", show_default=False
+            "--deck", "-d", metavar="DECK", help="Unset this deck's own value (id or name).", show_default=False
         ),
     ] = None,
 ) -> None:
     """Go back to the default for one setting (with --deck: to the global value)."""
     from mlcards.config import SCHEDULING, load_settings, unset_setting
     from mlcards.sanitize import quote_path
+
+    if deck is not None:
+        try:
+            deck = _known_deck(ctx, deck)
+        except UsageError:
+            pass  # a value left for a deck no longer in the database can still be unset
 
     if key in SCHEDULING:
         settings = _set_scheduling(ctx, key, None, deck)
