@@ -111,7 +111,11 @@ def config_unset(
     deck: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--deck", "-d", metavar="DECK", help="Unset this deck's own value (id or name).", show_default=False
+            "--deck",
+            "-d",
+            metavar="DECK",
+            help="Unset this deck's own value (id or name).",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
@@ -120,10 +124,10 @@ def config_unset(
     from mlcards.sanitize import quote_path
 
     if deck is not None:
-        try:
+        from contextlib import suppress
+
+        with suppress(UsageError):  # a deck no longer in the database can still be unset
             deck = _known_deck(ctx, deck)
-        except UsageError:
-            pass  # a value left for a deck no longer in the database can still be unset
 
     if key in SCHEDULING:
         settings = _set_scheduling(ctx, key, None, deck)
