@@ -57,13 +57,16 @@ def optimize(
     decks are rescheduled with them (after a backup)."""
     from mlcards.config import load_settings
     from mlcards.render.fsrs import optimize_view
-    from mlcards.services.scheduling import optimize_and_save
+    from mlcards.services.decks import check_deck
+    from mlcards.services.scheduling import fsrs_decks, optimize_and_save
 
     settings = load_settings()
     with open_store(ctx) as store:
         settings = settings_for(store, settings)
         result, done = optimize_and_save(store, settings, deck)
-    doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks}
+        deck = check_deck(store, deck)
+        users = fsrs_decks(store, settings, deck)
+    doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks, "used_by": users}
     if as_json:
         echo_json(doc)
         return
