@@ -91,7 +91,9 @@ def require_fsrs(command: str, *, optimizer: bool = False) -> None:
     the FSRS extra (exit 69, naming what to install), whatever the decks are set to."""
     import importlib
 
-    wanted = [("mlcards.schedulers.fsrs", ("fsrs", "typing_extensions"))]
+    wanted: list[tuple[str, tuple[str, ...]]] = [
+        ("mlcards.schedulers.fsrs", ("fsrs", "typing_extensions"))
+    ]
     if optimizer:
         wanted.append(("fsrs_rs_python", ("fsrs_rs_python",)))
     for module, packages in wanted:
