@@ -12,6 +12,7 @@ from helpers import at, deck_yaml, toy_deck, write
 
 from mlcards import __version__
 from mlcards.cli import main
+from mlcards.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -267,7 +268,7 @@ def test_status_says_what_is_left_today(
     assert (deck["learning"], deck["new_today"], deck["suspended"]) == (1, 1, 1)
     assert deck["left_today"] == 2 and deck["new"] == 2  # c2 new today; c3 unseen, suspended
     out = run(capsys, "status")[1]
-    assert "Next review: 2 card(s) left today" in out and "Toy toy" in out  # the name
+    assert "Next review: 2 cards left today" in out and "Toy toy" in out  # the name
 
 
 def test_a_non_utf8_terminal_gets_ascii_output_never_a_crash(tmp_path: Path) -> None:
@@ -326,3 +327,16 @@ def test_import_and_status_tables_keep_every_column_at_60_and_80(width: int) -> 
         header = next(line for line in lines if "Deck" in line)
         names = ("Reset", "Retired") if "Added" in header else ("Susp", "Cards")
         assert all(name in header for name in names), header
+
+
+def test_unflag_of_a_card_not_flagged_says_so(
+    capsys: pytest.CaptureFixture[str], db_path: Path
+) -> None:
+    """Issue 20, item 16: not "unflagged 1 card(s)" for a card that had no flag."""
+    with Store.open(db_path) as store:
+        store.decks.import_decks([toy_deck()], at("2026-03-01"))
+        store.cards.flag("toy", "c1")
+    code, out, _ = run(capsys, "unflag", "toy/c1", "toy/c2")
+    assert code == 0 and out.splitlines() == ["unflagged 1 card", "toy/c2 was not flagged"]
+    code, out, _ = run(capsys, "unflag", "toy/c1")
+    assert code == 0 and out.splitlines() == ["toy/c1 was not flagged"]

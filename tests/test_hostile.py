@@ -707,7 +707,10 @@ def test_unflag_checks_every_card_before_clearing_any(home: Path, db: Path) -> N
 
 def test_config_set_for_an_unknown_deck_is_refused(home: Path, db: Path) -> None:
     result = run(home, "config", "set", "--deck", "nosuchdeck", "new_per_day", "5")
-    assert result.code == 2 and "no deck 'nosuchdeck'; decks: toy" in result.err
+    assert (
+        result.code == 2
+        and "no deck 'nosuchdeck'; deck ids (see `mlcards status`): toy" in result.err
+    )
     assert not (home / "config.yaml").exists()
     assert run(home, "config", "set", "--deck", "toy", "new_per_day", "5").code == 0
 

@@ -151,8 +151,10 @@ def _set_scheduling(ctx: typer.Context, key: str, value: object, deck: str | Non
         done = set_scheduling(store, load_settings(), key, value, deck)
         settings = settings_for(store)
     if done.decks:
+        from mlcards.render.text import counted
+
         typer.echo(
-            f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log"
+            f"rescheduled {counted(done.cards, 'card')} of {', '.join(done.decks)} from the log"
             + (f" (backup: {done.backup.name})" if done.backup else "")
         )
     return settings

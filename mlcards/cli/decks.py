@@ -179,9 +179,13 @@ def convert(
     with open_output(output, global_options(ctx).db_path()) as stream:
         stream.write(conversion.yaml_text)
     if output is not None:
+        from mlcards.render.text import counted
+
         count = len(conversion.deck.cards)
         where = quote_path(output)
-        sys.stderr.write(f"wrote {count} card(s) of deck {conversion.deck.id} to {where}\n")
+        sys.stderr.write(
+            f"wrote {counted(count, 'card')} of deck {conversion.deck.id} to {where}\n"
+        )
 
 
 @app.command()

@@ -72,7 +72,11 @@ def optimize(
         return
     show(optimize_view(doc, f"for deck {deck}" if deck else "for every deck without its own"))
     if done.decks:
-        typer.echo(f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log")
+        from mlcards.render.text import counted
+
+        typer.echo(
+            f"rescheduled {counted(done.cards, 'card')} of {', '.join(done.decks)} from the log"
+        )
 
 
 @app.command()

@@ -201,16 +201,24 @@ def unsuspend(
 
     if not cards and not all_cards:
         raise UsageError("name the cards (DECK/CARD) or use --all")
+    from mlcards.render.text import counted
+
     with open_store(ctx) as store:
         count = bring_back(store, cards or [], every=all_cards)
-    typer.echo(f"unsuspended {count} card(s)")
+    typer.echo(f"unsuspended {counted(count, 'card')}")
 
 
 @app.command()
 def unflag(ctx: typer.Context, cards: CardRefs) -> None:
     """Clear the edit flag of cards."""
+    from mlcards.render.text import counted
+    from mlcards.sanitize import terminal_safe
     from mlcards.services.study import unflag as clear_flags
 
     with open_store(ctx) as store:
-        count = clear_flags(store, cards)
-    typer.echo(f"unflagged {count} card(s)")
+        done, not_flagged = clear_flags(store, cards)
+    if done or not not_flagged:
+        typer.echo(f"unflagged {counted(len(done), 'card')}")
+    if not_flagged:
+        names = terminal_safe(", ".join(not_flagged))
+        typer.echo(f"{names} {'was' if len(not_flagged) == 1 else 'were'} not flagged")

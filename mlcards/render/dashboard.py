@@ -289,7 +289,8 @@ def _retrievability_section(doc: dict[str, Any]) -> RenderableType:
         return Group()
     return Group(
         _title("FSRS cards: predicted recall today"),
-        f"{r['cards']} card(s) scheduled by FSRS · mean predicted recall {percent(r['mean'])}",
+        f"{r['cards']} {'card' if r['cards'] == 1 else 'cards'} scheduled by FSRS · "
+        f"mean predicted recall {percent(r['mean'])}",
         histogram_table("Recall", r["bins"]),
     )
 

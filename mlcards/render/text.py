@@ -117,9 +117,15 @@ def status_table(
     )
     parts.append(Text(legend + (f"; {retired} retired." if retired else "."), style="dim"))
     left = sum(d.left_today for d in decks)
-    when = f"{left} card(s) left today" if left else describe_due(next_due, today)
+    when = f"{counted(left, 'card')} left today" if left else describe_due(next_due, today)
     parts.append(Text(f"Next review: {when}"))
     return Group(*parts)
+
+
+def counted(count: int, noun: str, nouns: str = "") -> str:
+    """``1 card``, ``2 cards``: a count and its noun, singular or plural (``nouns`` when the
+    plural is not the noun plus ``s``)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def wrap_id(text: str, width: int) -> str:

@@ -333,17 +333,23 @@ def unsuspend(store: Store, refs: list[str], every: bool = False) -> int:
     return sum(store.cards.suspend(*key, suspended=False) for key in keys if key in suspended)
 
 
-def unflag(store: Store, refs: list[str]) -> int:
-    """Clear the flag of the named cards; an unknown card is an error, found before any
-    flag is cleared."""
+def unflag(store: Store, refs: list[str]) -> tuple[list[str], list[str]]:
+    """Clear the flag of the named cards: (the cards unflagged, those that were not
+    flagged). An unknown card is an error, found before any flag is cleared."""
     keys = parse_card_refs(refs)
     known = store.cards.states()
     for deck_id, card_id in keys:
         if (deck_id, card_id) not in known:
             raise UsageError(f"no card {deck_id}/{card_id}")
-    for deck_id, card_id in keys:
-        store.cards.flag(deck_id, card_id, flagged=False)
-    return len(keys)
+    flagged = {(str(c["deck"]), str(c["card"])) for c in store.cards.marked("flagged")}
+    done, not_flagged = [], []
+    for deck_id, card_id in dict.fromkeys(keys):
+        if (deck_id, card_id) in flagged:
+            store.cards.flag(deck_id, card_id, flagged=False)
+            done.append(f"{deck_id}/{card_id}")
+        else:
+            not_flagged.append(f"{deck_id}/{card_id}")
+    return done, not_flagged
 
 
 def why_nothing_to_review(
