@@ -533,7 +533,8 @@ def test_backup_list_columns_line_up(home: Path, db: Path) -> None:
         assert run(home, "backup", "create").code == 0
     assert run(home, "backup", "restore", "latest").code == 0  # adds a pre-restore copy
     lines = run(home, "backup", "list").out.splitlines()
-    assert lines[0].split() == ["name", "created", "reason", "size"]
+    assert lines[0].split() == ["name", "created", "(UTC)", "size"]
+    assert all(len(line) <= 80 for line in lines) and "-pre-restore.db" in lines[1]
     starts = {tuple(m.start() for m in re.finditer(r"(?<=  )\S", line)) for line in lines[1:]}
     assert len(starts) == 1, lines
     assert len({len(line) for line in lines}) == 1, lines

@@ -163,7 +163,7 @@ def _main(
         typer.Option(
             "--db",
             help="Database file (default: $MLCARDS_DB, else mlcards.db in $MLCARDS_HOME or "
-            "the user data dir).",
+            "the user data dir); before or after the command.",
             metavar="PATH",
             dir_okay=False,
             show_default=False,
@@ -323,6 +323,28 @@ def _crash_report() -> str:
     return str(path)
 
 
+def hoist_db(args: list[str]) -> list[str]:
+    """``--db PATH`` may follow the command (``mlcards status --db X``) as well as come
+    before it: it is moved to the front, where the global options are parsed. Nothing after
+    ``--`` is touched."""
+    end = args.index("--") if "--" in args else len(args)
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < end:
+        arg = args[index]
+        if index > 0 and arg == "--db" and index + 1 < end:
+            front += args[index : index + 2]
+            index += 2
+            continue
+        if index > 0 and arg.startswith("--db="):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest + args[end:]
+
+
 def _wants_json(args: list[str]) -> bool:
     """Whether ``--json`` was given to the command (not as a value after ``--``)."""
     end = args.index("--") if "--" in args else len(args)
@@ -368,7 +390,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal: "?" rather than a crash
         if not _utf8(stream) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = hoist_db(list(sys.argv[1:] if argv is None else argv))
     as_json = _wants_json(args)
     command = typer.main.get_command(app)
     try:

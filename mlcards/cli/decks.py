@@ -119,7 +119,7 @@ def _import_report(
 def convert(
     ctx: typer.Context,
     source: Annotated[
-        Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="SRC", show_default=False)
+        Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="FILE", show_default=False)
     ],
     output: Annotated[
         Optional[Path],  # noqa: UP045

@@ -47,6 +47,7 @@ def optimize(
         typer.Option(
             "--deck",
             "-d",
+            metavar="DECK",
             help="Fit this deck's reviews, for this deck (default: every deck's, for all).",
             show_default=False,
         ),
@@ -83,7 +84,10 @@ def optimize(
 def simulate(
     ctx: typer.Context,
     days: Annotated[
-        int, typer.Option("--days", min=1, max=3650, help="How many study days to simulate.")
+        int,
+        typer.Option(
+            "--days", min=1, max=3650, metavar="N", help="How many study days to simulate."
+        ),
     ] = 30,
     deck: DeckOption = None,
     as_json: JsonOption = False,

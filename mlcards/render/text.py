@@ -4,7 +4,7 @@ script may also read (card lists, backups, check findings). Nothing here prints.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -156,23 +156,24 @@ def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:
 
 
 def backup_lines(backups: Sequence[Backup]) -> list[str]:
-    """One aligned row per backup under a header: name, local time, reason, size."""
+    """One aligned row per backup under a header: name (what ``backup restore`` takes; it
+    holds the reason too), when it was made in UTC, size. Fits 80 columns for the default
+    database's names."""
     if not backups:
         return ["No backups yet."]
     rows = [
         (
             quote_path(b.path.name),
-            b.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
-            b.reason,
+            b.created.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             f"{b.size / 1024:,.0f} KiB",
         )
         for b in backups
     ]
-    header = ("name", "created", "reason", "size")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    header = ("name", "created (UTC)", "size")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
     return [
-        f"{name:<{widths[0]}}  {created:<{widths[1]}}  {reason:<{widths[2]}}  {size:>{widths[3]}}"
-        for name, created, reason, size in [header, *rows]
+        f"{name:<{widths[0]}}  {created:<{widths[1]}}  {size:>{widths[2]}}"
+        for name, created, size in [header, *rows]
     ]
 
 
