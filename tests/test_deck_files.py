@@ -212,3 +212,32 @@ def test_review_follows_edited_files_in_a_moved_data_dir(tmp_path: Path) -> None
     child.expect("don.t know")
     child.send("q")
     finish(child)
+
+
+def test_decks_imported_before_the_stamps_are_checked_without_a_backup_each(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    """After migration 11 no deck has a stamp: an unchanged file is stamped quietly (no
+    import, no pre-import backup); a file whose cards changed meanwhile is re-imported."""
+    from helpers import answer_card
+
+    same = write(tmp_path / "same.yaml", deck_yaml("same"))
+    edited = write(tmp_path / "edited.yaml", deck_yaml("edited"))
+    with _store(isolated_home) as store:
+        store.decks.import_decks([load_deck(same), load_deck(edited)], NOW)
+        answer_card(store, "2026-03-01", "same", "c1", 4)  # history: imports back up first
+        with store.write() as conn:
+            conn.execute(
+                "UPDATE decks SET file_size = NULL, file_mtime_ns = NULL, file_sha256 = NULL"
+            )
+        write(edited, deck_yaml("edited", ("c1",)))
+        backups = len(list((isolated_home / "backups").glob("*pre-import.db")))
+        changed, warnings = follow_deck_files(store, NOW)
+        assert warnings == []
+        assert changed == ["edited.yaml changed: deck edited re-imported (2 retired)."]
+        assert _active(store, "edited") == ["c1"]
+        assert len(list((isolated_home / "backups").glob("*pre-import.db"))) == backups + 1
+        assert (
+            store.conn.execute("SELECT count(*) FROM decks WHERE file_sha256 IS NULL").fetchone()[0]
+            == 0
+        )

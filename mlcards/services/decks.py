@@ -243,7 +243,7 @@ def follow_deck_files(
             continue
         stamp = file_stamp(record.path)
         if stamp is not None and stamp[2] == record.sha256:
-            store.decks.restamp(record.deck_id, stamp[0], stamp[1])
+            store.decks.restamp(record.deck_id, stamp)
             continue
         try:
             deck = load_deck(Path(record.path), max_bytes or DEFAULT_MAX_BYTES)
@@ -254,6 +254,11 @@ def follow_deck_files(
                         f"{record.deck_id!r}; import it with `mlcards import` to make a new deck"
                     ]
                 )
+            if record.sha256 is None and stamp is not None:  # first check since migration 11
+                [preview] = store.decks.import_decks([deck], now, dry_run=True)
+                if not preview.changed:  # as imported: no import, no pre-import backup
+                    store.decks.restamp(record.deck_id, stamp)
+                    continue
             [summary] = store.decks.import_decks([deck], now)
         except MlcardsError as exc:
             first = exc.problems[0] if isinstance(exc, DeckError) else str(exc)

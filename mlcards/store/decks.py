@@ -113,13 +113,13 @@ class Decks:
         )
         return [DeckFile(*row) for row in rows]
 
-    def restamp(self, deck_id: str, size: int, mtime_ns: int) -> None:
-        """A file touched but not changed (same SHA-256): remember its new size and mtime,
-        so the next check is a ``stat`` again."""
+    def restamp(self, deck_id: str, stamp: tuple[int, int, str]) -> None:
+        """A file touched but not changed (or first checked after migration 11, and found
+        as imported): remember its size, mtime and hash, so the next check is a ``stat``."""
         with self.database.write() as conn:
             conn.execute(
-                "UPDATE decks SET file_size = ?, file_mtime_ns = ? WHERE id = ?",
-                (size, mtime_ns, deck_id),
+                "UPDATE decks SET file_size = ?, file_mtime_ns = ?, file_sha256 = ? WHERE id = ?",
+                (*stamp, deck_id),
             )
 
     def names(self) -> dict[str, str]:
