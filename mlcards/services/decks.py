@@ -19,7 +19,6 @@ from mlcards.atomic import write_text
 from mlcards.bundled import bundled_deck_files, bundled_decks_dir
 from mlcards.errors import DeckError, MlcardsError, OutputError, UsageError
 from mlcards.models import Deck, ImportSummary
-from mlcards.render.text import counted
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.store import Store
 
@@ -118,7 +117,8 @@ def sync_bundled(folder: Path) -> BundledSync:
                     parse_deck(merged, str(copy))
                 except DeckError:
                     sync.warnings.append(
-                        f"{copy}: could not add {counted(len(added), 'new bundled card')} to your "
+                        f"{copy}: could not add {len(added)} new bundled "
+                        f"{'card' if len(added) == 1 else 'cards'} to your "
                         f"edited copy; they are in {source}"
                     )
                     continue
