@@ -241,3 +241,21 @@ def test_decks_imported_before_the_stamps_are_checked_without_a_backup_each(
             store.conn.execute("SELECT count(*) FROM decks WHERE file_sha256 IS NULL").fetchone()[0]
             == 0
         )
+
+
+def test_a_copied_data_dir_opens_its_own_files_not_the_old_ones(tmp_path: Path) -> None:
+    """`cp -r` of a data dir whose database recorded absolute paths (an older mlcards): the
+    copy's `e` and file check use the copy's files, never the original's."""
+    old, new = tmp_path / "old-home", tmp_path / "new-home"
+    (old / "decks").mkdir(parents=True)
+    write(old / "decks" / "mine.yaml", deck_yaml("mine"))
+    assert mlcards(old, "import", str(old / "decks" / "mine.yaml"))[0] == 0
+    conn = sqlite3.connect(old / "mlcards.db")
+    with conn:
+        conn.execute("UPDATE decks SET path = ?", (str(old / "decks" / "mine.yaml"),))
+    conn.close()
+    shutil.copytree(old, new)
+    with _store(new) as store:
+        assert store.decks.paths() == {"mine": str(new / "decks" / "mine.yaml")}
+        card = store.cards.one("mine", "c1")
+        assert card is not None and card.path == str(new / "decks" / "mine.yaml")

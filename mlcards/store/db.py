@@ -274,8 +274,9 @@ class Database:
 
     def deck_file(self, stored: str | None) -> str | None:
         """Where a recorded deck file is now: a relative record under the data dir; an
-        absolute one from before records were relative, which named a data dir since
-        moved, found again under ``decks/`` or ``converted/`` of this one."""
+        absolute one from before records were relative, which named a data dir since moved
+        (or copied: a copy must not open the old copy's files), found again under
+        ``decks/`` or ``converted/`` of this one."""
         if not stored:
             return stored
         path = Path(stored)
@@ -283,7 +284,10 @@ class Database:
             return str((self.home or Path.cwd()) / path)
         if self.home is not None and path.parent.name in ("decks", "converted"):
             here = self.home / path.parent.name / path.name
-            if not os.path.lexists(path) and os.path.lexists(here):
+            elsewhere = path.parent.parent
+            moved = not os.path.lexists(path)
+            copied = elsewhere != self.home and os.path.lexists(elsewhere / "mlcards.db")
+            if (moved or copied) and os.path.lexists(here):
                 return str(here)
         return stored
 
