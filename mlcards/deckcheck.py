@@ -78,6 +78,7 @@ class DeckChecker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[tuple[int, str]] = []
+        self.deck_shuffle = True
 
     def error(self, line: int, message: str) -> None:
         self.problems.append((line, message))
@@ -118,6 +119,17 @@ class DeckChecker:
             self.error(value.line, f"{where}: {key!r} must not be empty")
         return value.value
 
+    def flag(self, node: Mapping, key: str, where: str, *, default: bool) -> bool:
+        """A true/false key (YAML 1.2 booleans only); ``default`` when absent."""
+        if key not in node.items:
+            return default
+        _, value = node.items[key]
+        if isinstance(value, Scalar) and value.kind == "bool":
+            return value.value.lower() == "true"
+        shown = value.value if isinstance(value, Scalar) else _describe(value)
+        self.error(value.line, f"{where}: {key!r} must be true or false, not {shown!r}")
+        return default
+
     def slug(self, node: Mapping, key: str, where: str) -> str:
         value = self.text(node, key, where)
         if value and not _SLUG.fullmatch(value):
@@ -145,10 +157,11 @@ class DeckChecker:
             line = root.line if root is not None else 1
             self.error(line, "a deck file must be a mapping with id, name and cards")
             return None
-        self.keys(root, "deck", ("id", "name", "cards"), ("description",))
+        self.keys(root, "deck", ("id", "name", "cards"), ("description", "shuffle"))
         deck_id = self.slug(root, "id", "deck")
         name = self.text(root, "name", "deck")
         description = self.text(root, "description", "deck", required=False)
+        self.deck_shuffle = self.flag(root, "shuffle", "deck", default=True)
         cards: list[Card] = []
         seen: dict[str, int] = {}
         items = self.seq(root, "cards", "deck")
@@ -184,8 +197,9 @@ class DeckChecker:
             node,
             where,
             ("id", "question", "choices", "answer", "explanation"),
-            ("title", "references", "tags", "source"),
+            ("title", "references", "tags", "source", "shuffle"),
         )
+        shuffle = self.flag(node, "shuffle", where, default=self.deck_shuffle)
         title = self.text(node, "title", where, required=False)
         question = self.text(node, "question", where)
         explanation = self.text(node, "explanation", where)
@@ -208,6 +222,7 @@ class DeckChecker:
             tags=tuple(tags),
             source=tuple(sorted(source.items())),
             line=node.line,
+            shuffle=shuffle,
         )
 
     def choices(self, card: Mapping, where: str) -> list[Choice]:

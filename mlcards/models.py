@@ -52,6 +52,8 @@ class Card:
     source: tuple[tuple[str, str], ...] = ()
     line: int = 0
     """Line of the card in its deck file, for error messages and editors."""
+    shuffle: bool = True
+    """False when the card (or its deck) says ``shuffle: false``: choices in file order."""
 
     def is_correct(self, chosen: frozenset[str] | set[str]) -> bool:
         return frozenset(chosen) == frozenset(self.answer)
@@ -78,7 +80,7 @@ class Card:
             "refs": [{"title": r.title, "url": r.url} for r in self.references],
             "tags": list(self.tags),
             "source": dict(self.source),
-        }
+        } | ({} if self.shuffle else {"shuffle": False})
 
     @classmethod
     def from_content(cls, card_id: str, content: dict[str, Any]) -> Card:
@@ -95,6 +97,7 @@ class Card:
             references=tuple(Reference(r["title"], r["url"]) for r in content["refs"]),
             tags=tuple(content["tags"]),
             source=tuple(sorted(content["source"].items())),
+            shuffle=bool(content.get("shuffle", True)),
         )
 
 
@@ -113,6 +116,20 @@ class Deck:
     cards: tuple[Card, ...]
     description: str = ""
     path: str = ""
+
+
+@dataclass(frozen=True)
+class LeftToday:
+    """What today's limits still hold after a session: new cards, due reviews, and cards
+    answered wrong today that come back today (repeats)."""
+
+    new: int = 0
+    reviews: int = 0
+    repeats: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.reviews + self.repeats
 
 
 @dataclass

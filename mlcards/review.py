@@ -598,7 +598,7 @@ def run_session(
     from mlcards import clock
     from mlcards.render.review import render_summary
     from mlcards.render.screen import ASCII, glyphs_for
-    from mlcards.services.study import StoreActions, start_session
+    from mlcards.services.study import StoreActions, left_today, start_session
     from mlcards.terminal import (
         Hangup,
         hyperlinks_supported,
@@ -645,11 +645,19 @@ def run_session(
         _silence_output()
         raise SystemExit(EXIT_HANGUP)
     screen.print()
-    screen.print(render_summary(outcome, store.cards.next_due(options.deck), today, glyphs))
+    left = left_today(store, settings, today, options.deck)
+    next_due = store.cards.next_due(options.deck)
+    screen.print(render_summary(outcome, next_due, today, glyphs, left=left))
     for note in reviewer.notes:
         screen.print(glyphs.text(note))
     if session.out_of_time and session.remaining:
-        screen.print(f"Time is up: {session.remaining} card(s) left for later.")
+        left_over = session.remaining
+        screen.print(
+            f"Time is up: {left_over} {'card' if left_over == 1 else 'cards'} left for later."
+        )
     if interrupted:
-        screen.print(f"Interrupted: the {outcome.answered} answer(s) given were saved.")
+        given = outcome.answered
+        screen.print(
+            f"Interrupted: the {given} {'answer' if given == 1 else 'answers'} given were saved."
+        )
     return not interrupted

@@ -8,6 +8,8 @@ leech test and every daily-limit sum reads it, so no two places can disagree.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -74,6 +76,33 @@ DEFAULT_FUZZ = True
 """Graded intervals are spread over a small range (``mlcards.schedulers.fuzz``), as in Anki."""
 DEFAULT_LOAD_BALANCE = False
 """Within the fuzz range, prefer days with fewer of the deck's cards due (off by default)."""
+
+
+_LETTER = r"\(?(?:[a-e]|i{1,3}|iv)\)?"
+_NAMES_OTHERS = re.compile(
+    r"(?:all|none|any|neither|both|each)\s+of\s+(?:the\s+)?(?:above|these|them|those|preceding)\b"
+    r"|(?:all|none)\s+(?:the\s+)?above\b"
+    r"|(?:all|none|both|neither)$"
+    rf"|(?:only\s+)?{_LETTER}(?:\s*,\s*{_LETTER})*,?\s*(?:and|or|&|\+)\s*{_LETTER}"
+    r"(?:\s+(?:only|both))?$"
+    rf"|only\s+{_LETTER}$",
+    re.IGNORECASE,
+)
+_COMBINES = re.compile(r"(?:both\b[^,;:]*\band|neither\b[^,;:]*\bnor)\b[^,;:]*$", re.IGNORECASE)
+
+
+def pinned_choices(texts: Sequence[str]) -> list[bool]:
+    """Which choices stay where the author put them when the others are shuffled: those
+    that name other choices ("All of the above", "None of the above", "Both A and B",
+    "Neither", "A and C", a short "Both X and Y") lose their meaning anywhere but after
+    the choices they name. A True/False card pins both, so that True stays first."""
+    words = [text.strip().strip("*_`").rstrip(".!").strip() for text in texts]
+    if sorted(w.lower() for w in words) == ["false", "true"]:
+        return [True, True]
+    return [
+        bool(_NAMES_OTHERS.match(word) or (len(word) <= 60 and _COMBINES.match(word)))
+        for word in words
+    ]
 
 
 class SchedulerSpec(NamedTuple):

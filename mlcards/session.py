@@ -247,11 +247,17 @@ class Session:
         return None
 
     def choice_order(self, item: ScheduledCard) -> list[Choice]:
-        """Choices in the order to show them: shuffled when the session has a random source."""
+        """Choices in the order to show them: shuffled when the session has a random source
+        and the card allows it, except the choices ``rules.pinned_choices`` keeps in their
+        place (True before False; "All of the above" and the like after the rest)."""
         choices = list(item.card.choices)
-        if self.rng is not None:
-            self.rng.shuffle(choices)
-        return choices
+        if self.rng is None or not item.card.shuffle:
+            return choices
+        pinned = rules.pinned_choices([c.text for c in choices])
+        movable = [c for c, stays in zip(choices, pinned, strict=True) if not stays]
+        self.rng.shuffle(movable)
+        shuffled = iter(movable)
+        return [c if stays else next(shuffled) for c, stays in zip(choices, pinned, strict=True)]
 
     def scheduler_for(self, deck_id: str) -> Scheduler[Any]:
         """The scheduler that grades this deck's cards (its ``scheduler`` setting)."""

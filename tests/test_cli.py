@@ -12,6 +12,7 @@ from helpers import at, deck_yaml, toy_deck, write
 
 from mlcards import __version__
 from mlcards.cli import main
+from mlcards.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -269,7 +270,7 @@ def test_status_says_what_is_left_today(
     assert (deck["learning"], deck["new_today"], deck["suspended"]) == (1, 1, 1)
     assert deck["left_today"] == 2 and deck["new"] == 2  # c2 new today; c3 unseen, suspended
     out = run(capsys, "status")[1]
-    assert "Next review: 2 card(s) left today" in out and "Toy toy" in out  # the name
+    assert "Next review: 2 cards left today" in out and "Toy toy" in out  # the name
 
 
 def test_a_non_utf8_terminal_gets_ascii_output_never_a_crash(tmp_path: Path) -> None:
@@ -328,3 +329,76 @@ def test_import_and_status_tables_keep_every_column_at_60_and_80(width: int) -> 
         header = next(line for line in lines if "Deck" in line)
         names = ("Reset", "Retired") if "Added" in header else ("Susp", "Cards")
         assert all(name in header for name in names), header
+
+
+def test_unflag_of_a_card_not_flagged_says_so(
+    capsys: pytest.CaptureFixture[str], db_path: Path
+) -> None:
+    """Issue 20, item 16: not "unflagged 1 card(s)" for a card that had no flag."""
+    with Store.open(db_path) as store:
+        store.decks.import_decks([toy_deck()], at("2026-03-01"))
+        store.cards.flag("toy", "c1")
+    code, out, _ = run(capsys, "unflag", "toy/c1", "toy/c2")
+    assert code == 0 and out.splitlines() == ["unflagged 1 card", "toy/c2 was not flagged"]
+    code, out, _ = run(capsys, "unflag", "toy/c1")
+    assert code == 0 and out.splitlines() == ["toy/c1 was not flagged"]
+
+
+def test_db_is_accepted_after_the_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 20, item 16: `mlcards status --db X` as well as `mlcards --db X status`."""
+    other = tmp_path / "other.db"
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    assert run(capsys, "import", str(deck), "--db", str(other))[0] == 0
+    assert other.exists()
+    for args in (
+        ["status", "--json", "--db", str(other)],
+        ["status", f"--db={other}", "--json"],
+        ["--db", str(other), "status", "--json"],
+    ):
+        code, out, err = run(capsys, *args)
+        assert code == 0, err
+        assert [d["id"] for d in json.loads(out)["decks"]] == ["toy"]
+    assert run(capsys, "backup", "create", "--db", str(other))[0] == 0
+    code, out, _ = run(capsys, "backup", "list", "--db", str(other))
+    assert code == 0 and "created (UTC)" in out
+
+
+def test_hoist_db_leaves_what_follows_double_dash_alone() -> None:
+    from mlcards.cli.base import hoist_db
+
+    assert hoist_db(["status", "--db", "x"]) == ["--db", "x", "status"]
+    assert hoist_db(["--db", "x", "status"]) == ["--db", "x", "status"]
+    assert hoist_db(["lint", "--", "--db", "x"]) == ["lint", "--", "--db", "x"]
+
+
+def test_help_uses_one_placeholder_style(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 20, item 16: every option's placeholder is an upper-case word (`ID`, `N`,
+    `FILE`) or a list of the values it takes, never typer's `<str>`, `TEXT` or `INTEGER`."""
+    import re
+
+    import click
+    import typer
+
+    from mlcards.cli.base import app
+
+    def paths(group: click.Command, path: list[str]) -> list[list[str]]:
+        found = [path]
+        for name, sub in getattr(group, "commands", {}).items():
+            found += paths(sub, [*path, name])
+        return found
+
+    option = re.compile(r"^\s+(?:-\w, )?--[\w-]+ (\S+)")
+    allowed = re.compile(r"[A-Z][A-Z/.]*|[a-z0-9]+(\|[a-z0-9]+)+")
+    wrong, seen = [], 0
+    for path in paths(typer.main.get_command(app), []):
+        code, out, _ = run(capsys, *path, "--help")
+        assert code == 0
+        for line in out.splitlines():
+            match = option.match(line)
+            if match:
+                seen += 1
+                if not allowed.fullmatch(match.group(1)):
+                    wrong.append(f"mlcards {' '.join(path)}: {line.strip()}")
+    assert seen > 20 and wrong == []

@@ -30,7 +30,8 @@ def test_why_there_is_nothing_to_review(db_path: Path) -> None:
         why = why_nothing_to_review(store, settings, today)
         assert why.startswith("Today's 2 new cards are done (2 more wait)")
         assert "`mlcards review --new N` adds N more today" in why
-        assert why.endswith("Next review: tomorrow (2026-03-02).")
+        assert "Next review: tomorrow (2026-03-02)." in why
+        assert why.endswith("Add the bundled decks with `mlcards import --bundled`.")
         more = todays_queue(store, settings, today, new_limit=1)
         assert [item.card.id for item in more] == ["c3"]  # --new 1: one more, past the limit
 

@@ -159,6 +159,7 @@ def test_optimize_command_saves_and_reschedules_fsrs_decks(
     assert doc["before"]["parameters"] == "default"
     assert doc["after"]["log_loss"] < doc["before"]["log_loss"]
     assert doc["rescheduled"] == ["held"]  # train is on SM-2: its cache does not change
+    assert doc["used_by"] == ["held"]
     shown = json.loads(run(capsys, "config", "show", "--json")[1])  # kept in the database
     assert tuple(shown["fsrs_parameters"]) == tuple(doc["after"]["parameters"])
     assert run(capsys, "check")[0] == 0
@@ -166,6 +167,7 @@ def test_optimize_command_saves_and_reschedules_fsrs_decks(
     assert (
         code == 0 and "FSRS fitted to" in out and "Saved as fsrs_parameters for deck train" in out
     )
+    assert "They are not used yet: deck train is on SM-2" in " ".join(out.split())
     shown = json.loads(run(capsys, "config", "show", "--json")[1])
     assert shown["decks"]["train"]["fsrs_parameters"] is not None
     code, out, _ = run(capsys, "evaluate")
@@ -271,3 +273,25 @@ def test_optimize_without_the_optimiser_is_a_clear_error(
     code, _, err = run(capsys, "optimize")
     assert code == 69 and "pip install 'mlcards[optimize]'" in err
     assert load_settings().fsrs_parameters is None
+
+
+@pytest.mark.parametrize("command", ["optimize", "evaluate", "simulate"])
+def test_fsrs_commands_on_a_plain_install_name_the_install_command(
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """Without the `fsrs` package (simulated: it cannot be imported), each FSRS command exits
+    69 with what to install, and blames no setting (every deck is on SM-2 here)."""
+    import sys
+
+    with Store.open(db_path) as store:
+        simulated_history(store, "tiny", cards=10, days=6)
+    monkeypatch.setitem(sys.modules, "fsrs", None)
+    monkeypatch.delitem(sys.modules, "mlcards.schedulers.fsrs", raising=False)
+    code, out, err = run(capsys, command)
+    assert code == 69, err
+    extra = "mlcards[optimize]" if command == "optimize" else "mlcards[fsrs]"
+    assert f"`mlcards {command}` needs FSRS" in err and f"pip install '{extra}'" in err
+    assert "set to the FSRS scheduler" not in err and "Traceback" not in err

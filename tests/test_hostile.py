@@ -533,7 +533,8 @@ def test_backup_list_columns_line_up(home: Path, db: Path) -> None:
         assert run(home, "backup", "create").code == 0
     assert run(home, "backup", "restore", "latest").code == 0  # adds a pre-restore copy
     lines = run(home, "backup", "list").out.splitlines()
-    assert lines[0].split() == ["name", "created", "reason", "size"]
+    assert lines[0].split() == ["name", "created", "(UTC)", "size"]
+    assert all(len(line) <= 80 for line in lines) and "-pre-restore.db" in lines[1]
     starts = {tuple(m.start() for m in re.finditer(r"(?<=  )\S", line)) for line in lines[1:]}
     assert len(starts) == 1, lines
     assert len({len(line) for line in lines}) == 1, lines
@@ -707,7 +708,10 @@ def test_unflag_checks_every_card_before_clearing_any(home: Path, db: Path) -> N
 
 def test_config_set_for_an_unknown_deck_is_refused(home: Path, db: Path) -> None:
     result = run(home, "config", "set", "--deck", "nosuchdeck", "new_per_day", "5")
-    assert result.code == 2 and "no deck 'nosuchdeck'; decks: toy" in result.err
+    assert (
+        result.code == 2
+        and "no deck 'nosuchdeck'; deck ids (see `mlcards status`): toy" in result.err
+    )
     assert not (home / "config.yaml").exists()
     assert run(home, "config", "set", "--deck", "toy", "new_per_day", "5").code == 0
 

@@ -248,7 +248,7 @@ def test_unsuspend_checks_every_card_before_changing_any(tmp_path: Path) -> None
     with Store.open(db) as store:
         assert [c["card"] for c in store.cards.marked("suspended")] == ["c1"]
     code, out, _ = mlcards(home, "unsuspend", "toy/c1", "toy/c2")
-    assert code == 0 and "unsuspended 1 card(s)" in out
+    assert code == 0 and "unsuspended 1 card" in out
 
 
 def test_edit_with_no_change_imports_nothing_and_makes_no_backup(

@@ -113,7 +113,7 @@ def test_ctrl_c_keeps_answers_and_exits_130(isolated_home: Path, tmp_path: Path)
     code, text = finish(child)
     assert code == 130
     assert "Traceback" not in text
-    assert "Interrupted: the 1 answer(s) given were saved" in text
+    assert "Interrupted: the 1 answer given was saved" in text
     assert len(reviews(isolated_home)) == 1
 
 

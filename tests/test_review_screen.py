@@ -71,7 +71,7 @@ def test_ctrl_c_on_the_rating_screen_keeps_the_answer(
     child.sendintr()
     code, text = finish(child)
     assert code == 130 and "Traceback" not in text
-    assert "Interrupted: the 1 answer(s) given were saved" in text
+    assert "Interrupted: the 1 answer given was saved" in text
     assert [r["quality"] for r in reviews(isolated_home)] == [4]
 
 

@@ -387,3 +387,64 @@ def test_the_pager_shows_colours_not_escape_codes(
     child.expect(pexpect.EOF)
     shown = ANSI.sub("", seen.getvalue())  # what the terminal draws, styles taken out
     assert "mlcards stats" in shown and "ESC[" not in shown
+
+
+def _long_ids_doc(store: Store) -> dict[str, Any]:
+    """The history's document with the ids and titles of the bundled decks' length."""
+    doc = stats_of(store)
+    long = "optimization-conditioning-hpo"
+    for section in ("hardest", "distractors"):
+        for entry in doc[section]:
+            entry["deck"] = long
+            entry["card"] = "frozen-layer-still-passes-gradients-" + entry["card"]
+    for entry in doc["distractors"]:
+        for choice in entry["choices"]:
+            choice["text"] = "A long distractor text that cannot fit a narrow terminal " * 2
+    for entry in doc["stages"]["decks"]:
+        entry["deck"] = long + "-" + entry["deck"]
+    return doc
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_stats_keeps_its_numbers_and_headers_when_ids_are_long(store: Store, width: int) -> None:
+    """Issue 20, item 13: ids and titles are shortened, never the numbers or headers; an id
+    never wraps."""
+    doc = _long_ids_doc(store)
+    buffer = io.StringIO()
+    con = Console(file=buffer, width=width, color_system=None, legacy_windows=False)
+    con.print(render_dashboard(doc, width=width))
+    lines = buffer.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= width
+    hardest = lines[[i for i, line in enumerate(lines) if "Hardest cards" in line][0] + 1]
+    assert hardest.split() == ["Card", "Reviews", "Lapses", "EF", "Right"]
+    start = [i for i, line in enumerate(lines) if "Hardest cards" in line][0]
+    rows = [line for line in lines[start:] if line.startswith("optimization-con")]
+    assert len(rows) >= len(doc["hardest"])
+    for card, line in zip(doc["hardest"], rows, strict=False):
+        assert line.split()[-4:] == [
+            str(card["reviews"]),
+            str(card["lapses"]),
+            f"{card['easiness']:.2f}",
+            f"{100 * card['accuracy']:.0f}%",
+        ] or line.split()[-5:-1] == [
+            str(card["reviews"]),
+            str(card["lapses"]),
+            f"{card['easiness']:.2f}",
+            f"{100 * card['accuracy']:.0f}%",
+        ]
+    stages = lines[[i for i, line in enumerate(lines) if "Cards by stage" in line][0] + 1]
+    assert stages.split() == ["Deck", "New", "Learning", "Young", "Mature", "Retired"]
+    picks = [line.split() for line in lines if line.strip().startswith(("never", "8x"))]
+    assert picks and all(p[0] == "never" or p[1].endswith("%") for p in picks)
+    assert ["8x", "47%"] in [p[:2] for p in picks]  # counts, not "…"
+    assert all(" don't know" in line for line in lines if "answers," in line)
+    assert not any(line.startswith(("-", "gradients")) for line in lines)  # no id wrapped
+
+
+def test_the_forecast_leaves_suspended_cards_out(store: Store) -> None:
+    before = stats_of(store)["forecast"]
+    store.cards.suspend("beta", "b1")  # due 2026-03-21
+    after = stats_of(store)["forecast"]
+    shown = {d["day"]: d["due"] for d in after["days"]}
+    assert shown["2026-03-21"] == 0
+    assert sum(d["due"] for d in before["days"]) - sum(d["due"] for d in after["days"]) == 1

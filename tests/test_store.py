@@ -126,11 +126,11 @@ def test_failed_import_leaves_database_as_it_was(
     real = store_decks._import_deck
     calls = {"n": 0}
 
-    def flaky(conn: sqlite3.Connection, deck, stamp):  # type: ignore[no-untyped-def]
+    def flaky(conn: sqlite3.Connection, deck, stamp, path):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("simulated crash half-way through the import")
-        return real(conn, deck, stamp)
+        return real(conn, deck, stamp, path)
 
     monkeypatch.setattr(store_decks, "_import_deck", flaky)
     with pytest.raises(OSError):

@@ -54,16 +54,17 @@ SettingKey = Annotated[
 ]
 
 
-def _known_deck(ctx: typer.Context, deck: str) -> None:
-    """A per-deck setting names a deck of the database, when there is one."""
+def _known_deck(ctx: typer.Context, deck: str) -> str:
+    """A per-deck setting names a deck of the database (by id or name), when there is one:
+    its id."""
     path = global_options(ctx).db_path()
     if not path.exists():
-        return
+        return deck
     from mlcards.services.decks import check_deck
     from mlcards.store import Store
 
     with Store.open(path, create=False) as store:
-        check_deck(store, deck)
+        return check_deck(store, deck) or deck
 
 
 @config_app.command("set", context_settings={"ignore_unknown_options": True})
@@ -76,7 +77,11 @@ def config_set(
     deck: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--deck", "-d", metavar="ID", help="Set it for this deck only.", show_default=False
+            "--deck",
+            "-d",
+            metavar="DECK",
+            help="Set it for this deck only (id or name).",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
@@ -88,7 +93,7 @@ def config_set(
     if value.startswith("--"):  # an option typed after the value, not a number
         raise UsageError(f"config set: {key} must be a whole number, not {value!r}")
     if deck is not None:
-        _known_deck(ctx, deck)
+        deck = _known_deck(ctx, deck)
     from mlcards.sanitize import quote_path
 
     if key in SCHEDULING:
@@ -106,13 +111,23 @@ def config_unset(
     deck: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--deck", "-d", metavar="ID", help="Unset this deck's own value.", show_default=False
+            "--deck",
+            "-d",
+            metavar="DECK",
+            help="Unset this deck's own value (id or name).",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
     """Go back to the default for one setting (with --deck: to the global value)."""
     from mlcards.config import SCHEDULING, load_settings, unset_setting
     from mlcards.sanitize import quote_path
+
+    if deck is not None:
+        from contextlib import suppress
+
+        with suppress(UsageError):  # a deck no longer in the database can still be unset
+            deck = _known_deck(ctx, deck)
 
     if key in SCHEDULING:
         settings = _set_scheduling(ctx, key, None, deck)
@@ -136,8 +151,10 @@ def _set_scheduling(ctx: typer.Context, key: str, value: object, deck: str | Non
         done = set_scheduling(store, load_settings(), key, value, deck)
         settings = settings_for(store)
     if done.decks:
+        from mlcards.render.text import counted
+
         typer.echo(
-            f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log"
+            f"rescheduled {counted(done.cards, 'card')} of {', '.join(done.decks)} from the log"
             + (f" (backup: {done.backup.name})" if done.backup else "")
         )
     return settings

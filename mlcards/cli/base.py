@@ -163,7 +163,7 @@ def _main(
         typer.Option(
             "--db",
             help="Database file (default: $MLCARDS_DB, else mlcards.db in $MLCARDS_HOME or "
-            "the user data dir).",
+            "the user data dir); before or after the command.",
             metavar="PATH",
             dir_okay=False,
             show_default=False,
@@ -185,6 +185,7 @@ def open_store(ctx: typer.Context, create: bool = False) -> Store:
     options = global_options(ctx)
     explicit = options.db is not None or bool(os.environ.get("MLCARDS_DB"))
     store = Store.open(options.db_path(), create=create or not explicit, daily_backup=True)
+    store.home = _data_dir()
     from mlcards.sanitize import terminal_safe
 
     for warning in store.warnings:
@@ -199,7 +200,19 @@ def open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
     from mlcards.store import Store
 
     path = global_options(ctx).db_path()
-    return Store.open(path, create=False) if path.exists() else Store.in_memory()
+    store = Store.open(path, create=False) if path.exists() else Store.in_memory()
+    store.home = _data_dir()
+    return store
+
+
+def _data_dir() -> Path | None:
+    """The data dir deck files are recorded relative to (None when there is none)."""
+    from mlcards.config import data_dir
+
+    try:
+        return data_dir()
+    except MlcardsError:
+        return None
 
 
 def settings_for(store: Store, settings: Settings | None = None) -> Settings:
@@ -230,7 +243,11 @@ def need_terminal(command: str) -> None:
 DeckOption = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time
     typer.Option(
-        "--deck", "-d", metavar="ID", help="Only cards of this deck (its id).", show_default=False
+        "--deck",
+        "-d",
+        metavar="DECK",
+        help="Only cards of this deck: its id (see `mlcards status`) or its name.",
+        show_default=False,
     ),
 ]
 
@@ -306,6 +323,28 @@ def _crash_report() -> str:
     return str(path)
 
 
+def hoist_db(args: list[str]) -> list[str]:
+    """``--db PATH`` may follow the command (``mlcards status --db X``) as well as come
+    before it: it is moved to the front, where the global options are parsed. Nothing after
+    ``--`` is touched."""
+    end = args.index("--") if "--" in args else len(args)
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < end:
+        arg = args[index]
+        if index > 0 and arg == "--db" and index + 1 < end:
+            front += args[index : index + 2]
+            index += 2
+            continue
+        if index > 0 and arg.startswith("--db="):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest + args[end:]
+
+
 def _wants_json(args: list[str]) -> bool:
     """Whether ``--json`` was given to the command (not as a value after ``--``)."""
     end = args.index("--") if "--" in args else len(args)
@@ -351,7 +390,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal: "?" rather than a crash
         if not _utf8(stream) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = hoist_db(list(sys.argv[1:] if argv is None else argv))
     as_json = _wants_json(args)
     command = typer.main.get_command(app)
     try:

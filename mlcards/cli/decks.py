@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -20,19 +20,30 @@ from mlcards.cli.base import (
 )
 from mlcards.errors import UsageError
 
+if TYPE_CHECKING:
+    from mlcards.models import ImportSummary
+    from mlcards.services.decks import Loaded
+
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
     paths: Annotated[
-        list[Path],
+        Optional[list[Path]],  # noqa: UP045
         typer.Argument(
             help="Deck files or folders (*.yaml / *.yml), question files to convert "
             "(.csv, .tsv, .gift), or Anki packages (.apkg, .colpkg).",
             metavar="PATH",
             show_default=False,
         ),
-    ],
+    ] = None,
+    bundled: Annotated[
+        bool,
+        typer.Option(
+            "--bundled",
+            help="Add the decks that ship with mlcards (copied to decks/ in the data dir).",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
@@ -53,9 +64,16 @@ def import_(
     from mlcards join the log, and multiple-choice notes become decks (as CSV and GIFT)."""
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
-    from mlcards.render.text import import_summary
-    from mlcards.services.decks import keep_converted, load_for_import
+    from mlcards.services.decks import Loaded, add_bundled, keep_converted, load_for_import
 
+    if bundled == bool(paths):
+        raise UsageError("name deck files or folders (PATH...), or use --bundled")
+    if bundled:
+        with open_for_import(ctx, dry_run) as store:
+            summaries = add_bundled(store, now(), data_dir() / "decks", dry_run=dry_run)
+        _import_report(summaries, Loaded([], []), dry_run, as_json)
+        return
+    assert paths is not None
     packages = [p for p in paths if p.suffix.lower() in (".apkg", ".colpkg")]
     if packages:
         _import_packages(ctx, packages, dry_run=dry_run, replace=replace, as_json=as_json)
@@ -78,6 +96,14 @@ def import_(
     with open_for_import(ctx, dry_run) as store:
         summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run, replace=replace)
     keep_converted(loaded)  # only once the import committed
+    _import_report(summaries, loaded, dry_run, as_json)
+
+
+def _import_report(
+    summaries: list[ImportSummary], loaded: Loaded, dry_run: bool, as_json: bool
+) -> None:
+    from mlcards.render.text import import_summary
+
     if as_json:
         echo_json(
             {
@@ -132,7 +158,7 @@ def _import_packages(
 def convert(
     ctx: typer.Context,
     source: Annotated[
-        Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="SRC", show_default=False)
+        Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="FILE", show_default=False)
     ],
     output: Annotated[
         Optional[Path],  # noqa: UP045
@@ -192,9 +218,13 @@ def convert(
     with open_output(output, global_options(ctx).db_path()) as stream:
         stream.write(conversion.yaml_text)
     if output is not None:
+        from mlcards.render.text import counted
+
         count = len(conversion.deck.cards)
         where = quote_path(output)
-        sys.stderr.write(f"wrote {count} card(s) of deck {conversion.deck.id} to {where}\n")
+        sys.stderr.write(
+            f"wrote {counted(count, 'card')} of deck {conversion.deck.id} to {where}\n"
+        )
 
 
 @app.command()

@@ -128,6 +128,7 @@ def stats(
         show(render_no_reviews(doc))
         return
     console = new_console()
+    deck = doc["filter"]["deck"]  # the id, when --deck named a deck by its name
     dashboard = render_dashboard(doc, settings.rules_for(deck).leech_threshold, console.width)
     if no_pager or not sys.stdout.isatty():
         console.print(dashboard)

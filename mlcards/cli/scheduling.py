@@ -47,6 +47,7 @@ def optimize(
         typer.Option(
             "--deck",
             "-d",
+            metavar="DECK",
             help="Fit this deck's reviews, for this deck (default: every deck's, for all).",
             show_default=False,
         ),
@@ -57,26 +58,36 @@ def optimize(
     decks are rescheduled with them (after a backup)."""
     from mlcards.config import load_settings
     from mlcards.render.fsrs import optimize_view
-    from mlcards.services.scheduling import optimize_and_save
+    from mlcards.services.decks import check_deck
+    from mlcards.services.scheduling import fsrs_decks, optimize_and_save
 
     settings = load_settings()
     with open_store(ctx) as store:
         settings = settings_for(store, settings)
         result, done = optimize_and_save(store, settings, deck)
-    doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks}
+        deck = check_deck(store, deck)
+        users = fsrs_decks(store, settings, deck)
+    doc = result.to_dict() | {"deck": deck, "rescheduled": done.decks, "used_by": users}
     if as_json:
         echo_json(doc)
         return
     show(optimize_view(doc, f"for deck {deck}" if deck else "for every deck without its own"))
     if done.decks:
-        typer.echo(f"rescheduled {done.cards} card(s) of {', '.join(done.decks)} from the log")
+        from mlcards.render.text import counted
+
+        typer.echo(
+            f"rescheduled {counted(done.cards, 'card')} of {', '.join(done.decks)} from the log"
+        )
 
 
 @app.command()
 def simulate(
     ctx: typer.Context,
     days: Annotated[
-        int, typer.Option("--days", min=1, max=3650, help="How many study days to simulate.")
+        int,
+        typer.Option(
+            "--days", min=1, max=3650, metavar="N", help="How many study days to simulate."
+        ),
     ] = 30,
     deck: DeckOption = None,
     as_json: JsonOption = False,

@@ -49,6 +49,22 @@ def _session(
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
+def _follow_files(store: Store, settings: Settings) -> None:
+    """Re-import the decks whose files changed since they were imported; say what changed."""
+    from mlcards.clock import now
+    from mlcards.services.decks import follow_deck_files
+
+    changed, warnings = follow_deck_files(store, now(), settings.max_deck_bytes)
+    if changed:
+        from rich.text import Text
+
+        console = new_console()
+        for line in changed:
+            console.print(Text(line))
+    for warning in warnings:
+        sys.stderr.write(f"mlcards: warning: {warning}\n")
+
+
 @app.command()
 def review(
     ctx: typer.Context,
@@ -81,7 +97,8 @@ def review(
         else:
             for warning in update_bundled(store, now(), copies):
                 sys.stderr.write(f"mlcards: warning: {warning}\n")
-        check_deck(store, deck)
+            _follow_files(store, settings)
+        deck = check_deck(store, deck)
         check_tag(store, tag)
         today = study_today(settings)
         queue = todays_queue(store, settings, today, deck, tag, new, limit)
@@ -125,7 +142,8 @@ def practice(
     settings = load_settings()
     with open_store(ctx, create=True) as store:
         settings = settings_for(store, settings)
-        check_deck(store, deck)
+        _follow_files(store, settings)
+        deck = check_deck(store, deck)
         check_tag(store, tag)
         queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)
         if not queue:
@@ -183,16 +201,24 @@ def unsuspend(
 
     if not cards and not all_cards:
         raise UsageError("name the cards (DECK/CARD) or use --all")
+    from mlcards.render.text import counted
+
     with open_store(ctx) as store:
         count = bring_back(store, cards or [], every=all_cards)
-    typer.echo(f"unsuspended {count} card(s)")
+    typer.echo(f"unsuspended {counted(count, 'card')}")
 
 
 @app.command()
 def unflag(ctx: typer.Context, cards: CardRefs) -> None:
     """Clear the edit flag of cards."""
+    from mlcards.render.text import counted
+    from mlcards.sanitize import terminal_safe
     from mlcards.services.study import unflag as clear_flags
 
     with open_store(ctx) as store:
-        count = clear_flags(store, cards)
-    typer.echo(f"unflagged {count} card(s)")
+        done, not_flagged = clear_flags(store, cards)
+    if done or not not_flagged:
+        typer.echo(f"unflagged {counted(len(done), 'card')}")
+    if not_flagged:
+        names = terminal_safe(", ".join(not_flagged))
+        typer.echo(f"{names} {'was' if len(not_flagged) == 1 else 'were'} not flagged")

@@ -8,7 +8,7 @@ without colour: levels are shading characters, colour only adds to them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -46,6 +46,42 @@ def duration(ms: int) -> str:
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis: ids and titles give way, never
+    the numbers beside them."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _numbers_table(
+    label: str,
+    headers: tuple[str, ...],
+    rows: Sequence[tuple[str, tuple[str, ...]]],
+    width: int,
+    tail: Sequence[RenderableType] | None = None,
+    tail_width: int = 0,
+) -> Table:
+    """A table of one label column and number columns: every number column as wide as its
+    header and its widest value (never cut), the label column the rest (labels shortened,
+    never wrapped), then an optional ``tail`` column (a bar, a mark) of ``tail_width``."""
+    widths = [
+        max([len(header), *(len(values[i]) for _, values in rows)])
+        for i, header in enumerate(headers)
+    ]
+    labels = max([len(label), *(len(name) for name, _ in rows)])
+    used = sum(size + 2 for size in widths) + (tail_width + 2 if tail is not None else 0)
+    room = min(labels, max(width - used, 8))  # two spaces between columns
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column(label, no_wrap=True, width=room)
+    for header, size in zip(headers, widths, strict=True):
+        table.add_column(header, justify="right", no_wrap=True, width=size)
+    if tail is not None:
+        table.add_column("", no_wrap=True, width=tail_width)
+    for index, (name, values) in enumerate(rows):
+        extra = [tail[index]] if tail is not None else []
+        table.add_row(shorten(name, room), *values, *extra)
+    return table
 
 
 def _title(text: str) -> Rule:
@@ -144,20 +180,17 @@ def histogram_table(title: str, rows: list[dict[str, Any]], width: int = 16) -> 
     return table
 
 
-def _accuracy_table(label: str, rows: list[dict[str, Any]], key: str) -> Table:
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    table.add_column(label, overflow="fold")
-    table.add_column("Answers", justify="right")
-    table.add_column("Accuracy", justify="right")
-    table.add_column("", width=20, no_wrap=True)
-    for r in rows:
-        table.add_row(
-            str(r[key]),
-            str(r["answers"]),
-            percent(r["rate"]),
-            Text(_bar(int(r["correct"]), int(r["answers"]), 20), style="green"),
-        )
-    return table
+def _accuracy_table(label: str, rows: list[dict[str, Any]], key: str, width: int) -> Table:
+    """Answers and accuracy per deck or tag, and a bar when there is room for one."""
+    bar = 20 if width >= 70 else 10
+    return _numbers_table(
+        label,
+        ("Answers", "Accuracy"),
+        [(str(r[key]), (str(r["answers"]), percent(r["rate"]))) for r in rows],
+        width,
+        [Text(_bar(int(r["correct"]), int(r["answers"]), bar), style="green") for r in rows],
+        bar,
+    )
 
 
 def _header(doc: dict[str, Any]) -> RenderableType:
@@ -227,17 +260,15 @@ def _retention_section(doc: dict[str, Any]) -> RenderableType:
     )
 
 
-def _stages_section(doc: dict[str, Any]) -> RenderableType:
-    stages = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+def _stages_section(doc: dict[str, Any], width: int) -> RenderableType:
     keys = ("new", "learning", "young", "mature", "retired")
-    stages.add_column("Deck", no_wrap=True, overflow="ellipsis", ratio=1)
-    for key in keys:
-        stages.add_column("Learn" if key == "learning" else key.capitalize(), justify="right")
-    for d in doc["stages"]["decks"]:
-        stages.add_row(Text(d["deck"]), *(str(d[k]) for k in keys))
-    if len(doc["stages"]["decks"]) > 1:
-        stages.add_section()
-        stages.add_row("total", *(str(doc["stages"]["total"][k]) for k in keys))
+    headers = tuple("Learning" if key == "learning" else key.capitalize() for key in keys)
+    rows = [(str(d["deck"]), tuple(str(d[k]) for k in keys)) for d in doc["stages"]["decks"]]
+    if len(rows) > 1:
+        rows.append(("total", tuple(str(doc["stages"]["total"][k]) for k in keys)))
+    stages = _numbers_table("Deck", headers, rows, width)
+    if len(rows) > 1:
+        stages.rows[-2].end_section = True
     return Group(_title("Cards by stage"), stages)
 
 
@@ -258,82 +289,98 @@ def _retrievability_section(doc: dict[str, Any]) -> RenderableType:
         return Group()
     return Group(
         _title("FSRS cards: predicted recall today"),
-        f"{r['cards']} card(s) scheduled by FSRS · mean predicted recall {percent(r['mean'])}",
+        f"{r['cards']} {'card' if r['cards'] == 1 else 'cards'} scheduled by FSRS · "
+        f"mean predicted recall {percent(r['mean'])}",
         histogram_table("Recall", r["bins"]),
     )
 
 
-def _accuracy_section(doc: dict[str, Any]) -> RenderableType:
+def _accuracy_section(doc: dict[str, Any], width: int) -> RenderableType:
     tags = doc["accuracy_by_tag"]
     parts: list[RenderableType] = [
         _title("Accuracy by deck"),
-        _accuracy_table("Deck", doc["accuracy_by_deck"], "deck"),
+        _accuracy_table("Deck", doc["accuracy_by_deck"], "deck", width),
         _title("Accuracy by tag"),
-        _accuracy_table("Tag", tags[:TAG_LIMIT], "tag"),
+        _accuracy_table("Tag", tags[:TAG_LIMIT], "tag", width),
     ]
     if len(tags) > TAG_LIMIT:
         parts.append(Text(f"… and {len(tags) - TAG_LIMIT} more tags (see --json)", style="dim"))
     return Group(*parts)
 
 
-def _hardest_section(doc: dict[str, Any], leech_threshold: int) -> RenderableType:
+def _hardest_section(doc: dict[str, Any], leech_threshold: int, width: int) -> RenderableType:
     parts: list[RenderableType] = [_title("Hardest cards")]
     if doc["hardest"]:
-        hardest = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-        hardest.add_column("Card", no_wrap=True, overflow="ellipsis", ratio=1)
-        for name in ("Reviews", "Lapses", "EF", "Right"):
-            hardest.add_column(name, justify="right", no_wrap=True)
-        hardest.add_column("", no_wrap=True)
-        for c in doc["hardest"]:
-            hardest.add_row(
-                Text(f"{c['deck']}/{c['card']}"),
-                str(c["reviews"]),
-                str(c["lapses"]),
-                f"{c['easiness']:.2f}",
-                percent(c["accuracy"]),
-                Text("LEECH", style="bold red") if c["leech"] else "",
+        rows = [
+            (
+                f"{c['deck']}/{c['card']}",
+                (
+                    str(c["reviews"]),
+                    str(c["lapses"]),
+                    f"{c['easiness']:.2f}",
+                    percent(c["accuracy"]),
+                ),
             )
-        parts.append(hardest)
+            for c in doc["hardest"]
+        ]
+        marks: list[RenderableType] = [
+            Text("LEECH", style="bold red") if c["leech"] else Text("") for c in doc["hardest"]
+        ]
+        leeches = any(c["leech"] for c in doc["hardest"])
+        parts.append(
+            _numbers_table(
+                "Card",
+                ("Reviews", "Lapses", "EF", "Right"),
+                rows,
+                width,
+                marks if leeches else None,
+                5,
+            )
+        )
     else:
         parts.append(Text("No card has lapsed or lost easiness."))
     if doc["leeches"]:
+        count = len(doc["leeches"])
         parts.append(
             Text(
-                f"{len(doc['leeches'])} leech(es): forgotten {leech_threshold} or more times "
-                "after learning (the leech threshold). "
-                "Rewrite or split them.",
+                f"{count} {'leech' if count == 1 else 'leeches'}: forgotten {leech_threshold} or "
+                "more times after learning (the leech threshold). Rewrite or split them.",
                 style="red",
             )
         )
     return Group(*parts)
 
 
-def _distractor_picks(d: dict[str, Any]) -> RenderableType:
-    line = Text(f"{d['deck']}/{d['card']}", style="bold", no_wrap=True, overflow="ellipsis")
-    line.append(
-        f"  {d['answers']} answers, {d['correct']} right, {d['dont_know']} don't know",
-        style="dim",
-    )
-    picks = Table.grid(padding=(0, 1))
-    picks.add_column(justify="right", no_wrap=True, width=5)
-    picks.add_column(justify="right", no_wrap=True, width=4)
-    picks.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+def _distractor_picks(d: dict[str, Any], width: int) -> RenderableType:
+    counts = f"  {d['answers']} answers, {d['correct']} right, {d['dont_know']} don't know"
+    line = Text(shorten(f"{d['deck']}/{d['card']}", max(width - len(counts), 12)), style="bold")
+    line.append(counts, style="dim")
+    rows = []
     for choice in d["choices"]:
-        text = Text(" ".join(str(choice.get("text") or choice["id"]).split()))
+        text = " ".join(str(choice.get("text") or choice["id"]).split())
         if choice["picks"]:
             share = percent(choice["picks"] / d["answers"]) if d["answers"] else "-"
-            picks.add_row(f"{choice['picks']}x", share, text)
+            rows.append((f"{choice['picks']}x", share, text))
         else:
-            picks.add_row(Text("never", style="yellow"), "", text)
+            rows.append(("never", "", text))
+    picks = Table.grid(padding=(0, 1))
+    sizes = [max(len(row[i]) for row in rows) for i in (0, 1)]
+    picks.add_column(justify="right", no_wrap=True, width=sizes[0])
+    picks.add_column(justify="right", no_wrap=True, width=sizes[1])
+    room = max(width - 2 - sizes[0] - sizes[1] - 2, 8)
+    picks.add_column(no_wrap=True, width=room)
+    for times, share, text in rows:
+        style = "yellow" if times == "never" else ""
+        picks.add_row(Text(times, style=style), share, Text(shorten(text, room)))
     return Group(line, Padding(picks, (0, 0, 0, 2)))
 
 
-def _distractors_section(doc: dict[str, Any]) -> RenderableType:
+def _distractors_section(doc: dict[str, Any], width: int) -> RenderableType:
     shown = [d for d in doc["distractors"] if d["wrong_picks"]][:DISTRACTOR_LIMIT]
     parts: list[RenderableType] = [_title("Distractors: wrong choices picked (first answers)")]
     if not shown:
         parts.append(Text("No wrong choice has been picked yet."))
-    parts += [_distractor_picks(d) for d in shown]
+    parts += [_distractor_picks(d, width) for d in shown]
     return Group(*parts)
 
 
@@ -348,12 +395,12 @@ def render_dashboard(
         _calendar_section(doc),
         _forecast_section(doc, width),
         _retention_section(doc),
-        _stages_section(doc),
+        _stages_section(doc, width),
         _easiness_section(doc, width),
         _retrievability_section(doc),
-        _accuracy_section(doc),
-        _hardest_section(doc, leech_threshold),
-        _distractors_section(doc),
+        _accuracy_section(doc, width),
+        _hardest_section(doc, leech_threshold, width),
+        _distractors_section(doc, width),
     )
 
 

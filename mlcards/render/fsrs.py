@@ -10,6 +10,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from mlcards.sanitize import terminal_safe
+
 SPARK = "▁▂▃▄▅▆▇█"
 
 
@@ -73,7 +75,21 @@ def optimize_view(doc: dict[str, Any], saved_to: str) -> RenderableType:
         Text(""),
         Text(f"Parameters: {parameters}", overflow="fold"),
         Text(f"Saved as fsrs_parameters {saved_to}."),
+        *_unused_note(doc),
     )
+
+
+def _unused_note(doc: dict[str, Any]) -> list[Text]:
+    """Saved parameters no deck uses (the deck, or every deck, is on SM-2) say so."""
+    if doc.get("used_by", [None]):
+        return []
+    deck = doc.get("deck")
+    if deck:
+        switch = f"mlcards config set --deck {terminal_safe(str(deck))} scheduler fsrs"
+        who = f"deck {terminal_safe(str(deck))} is on SM-2"
+    else:
+        switch, who = "mlcards config set scheduler fsrs", "every deck is on SM-2"
+    return [Text(f"They are not used yet: {who}. `{switch}` makes FSRS schedule with them.")]
 
 
 def sparkline(values: list[float], width: int, low: float, high: float) -> str:

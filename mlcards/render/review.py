@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlcards.clock import describe_due as describe_due
-from mlcards.models import Choice, ScheduledCard
+from mlcards.models import Choice, LeftToday, ScheduledCard
 from mlcards.render.keys import (
     ANSWER,
     CHOICE_KEYS,
@@ -455,7 +455,11 @@ def render_card(view: CardView) -> _Natural:
 
 
 def render_summary(
-    outcome: ReviewOutcome, next_due: date | None, today: date, glyphs: Glyphs = UNICODE
+    outcome: ReviewOutcome,
+    next_due: date | None,
+    today: date,
+    glyphs: Glyphs = UNICODE,
+    left: LeftToday | None = None,
 ) -> Panel:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
@@ -463,9 +467,19 @@ def render_summary(
     table.add_row("Answered", str(outcome.answered))
     accuracy = f"{100 * outcome.correct / outcome.answered:.0f}%" if outcome.answered else "-"
     table.add_row("Correct", f"{outcome.correct} ({accuracy})")
-    table.add_row("Next due", describe_due(next_due, today))
+    if left is not None and left.total:
+        table.add_row("Left today", left_today_text(left))
+    else:
+        table.add_row("Next due", describe_due(next_due, today))
     title = "Session ended early" if outcome.quit_early else "Session complete"
     frame = box.ASCII if glyphs.ascii else box.ROUNDED
     return Panel(
         table, box=frame, title=title, title_align="left", border_style="green", expand=False
     )
+
+
+def left_today_text(left: LeftToday) -> str:
+    """``3 new, 2 reviews, 1 repeat`` (parts that are 0 left out)."""
+    parts = [(left.new, "new", "new"), (left.reviews, "review", "reviews")]
+    parts.append((left.repeats, "repeat", "repeats"))
+    return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)

@@ -4,7 +4,7 @@ script may also read (card lists, backups, check findings). Nothing here prints.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -76,7 +76,8 @@ def status_table(
     if not decks:
         return Group(
             Text("No decks yet. Run `mlcards review` to start with the bundled decks, or"),
-            Text("`mlcards import PATH` to add your own."),
+            Text("`mlcards import PATH` to add your own (`mlcards import --bundled` adds the"),
+            Text("bundled decks at any time)."),
         )
     table = Table(
         title=f"Study day {today.isoformat()}",
@@ -87,16 +88,27 @@ def status_table(
         collapse_padding=True,
     )
     numbers = sum(len(name) + 2 for name, _ in STATUS_COLUMNS) + 2
-    table.add_column("Deck", no_wrap=True, overflow="ellipsis", max_width=max(12, width - numbers))
+    ids = min(max(len("Deck id"), *(len(d.id) for d in decks)), max(12, width - numbers))
+    room = width - numbers - ids - 2
+    with_names = room >= 12  # the id is what `--deck` takes: never cut; names are
+    table.add_column("Deck id", no_wrap=True, min_width=ids, max_width=ids)
+    if with_names:
+        table.add_column("Name", no_wrap=True, overflow="ellipsis", max_width=room)
     for name, _ in STATUS_COLUMNS:
         table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for d in decks:
+        named = [Text(terminal_safe(d.name))] if with_names else []
         table.add_row(
-            Text(terminal_safe(d.name or d.id)),
+            Text(wrap_id(terminal_safe(d.id), ids)),
+            *named,
             *(str(getattr(d, key)) for _, key in STATUS_COLUMNS),
         )
     table.add_section()
-    table.add_row("total", *(str(sum(getattr(d, key) for d in decks)) for _, key in STATUS_COLUMNS))
+    table.add_row(
+        "total",
+        *([""] if with_names else []),
+        *(str(sum(getattr(d, key) for d in decks)) for _, key in STATUS_COLUMNS),
+    )
     parts: list[RenderableType] = [table]
     retired = sum(d.retired for d in decks)
     legend = (
@@ -105,9 +117,30 @@ def status_table(
     )
     parts.append(Text(legend + (f"; {retired} retired." if retired else "."), style="dim"))
     left = sum(d.left_today for d in decks)
-    when = f"{left} card(s) left today" if left else describe_due(next_due, today)
+    when = f"{counted(left, 'card')} left today" if left else describe_due(next_due, today)
     parts.append(Text(f"Next review: {when}"))
     return Group(*parts)
+
+
+def counted(count: int, noun: str, nouns: str = "") -> str:
+    """``1 card``, ``2 cards``: a count and its noun, singular or plural (``nouns`` when the
+    plural is not the noun plus ``s``)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def wrap_id(text: str, width: int) -> str:
+    """An id too long for its column, broken after a ``-`` (never inside a word unless a
+    word alone is longer than the column): every character of it still shows."""
+    lines: list[str] = []
+    for part in text.replace("-", "-\n").splitlines():
+        while len(part) > width:  # one word longer than the column
+            lines.append(part[:width])
+            part = part[width:]
+        if lines and len(lines[-1]) + len(part) <= width:
+            lines[-1] += part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
 
 
 def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:
@@ -124,23 +157,24 @@ def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:
 
 
 def backup_lines(backups: Sequence[Backup]) -> list[str]:
-    """One aligned row per backup under a header: name, local time, reason, size."""
+    """One aligned row per backup under a header: name (what ``backup restore`` takes; it
+    holds the reason too), when it was made in UTC, size. Fits 80 columns for the default
+    database's names."""
     if not backups:
         return ["No backups yet."]
     rows = [
         (
             quote_path(b.path.name),
-            b.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
-            b.reason,
+            b.created.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             f"{b.size / 1024:,.0f} KiB",
         )
         for b in backups
     ]
-    header = ("name", "created", "reason", "size")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    header = ("name", "created (UTC)", "size")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
     return [
-        f"{name:<{widths[0]}}  {created:<{widths[1]}}  {reason:<{widths[2]}}  {size:>{widths[3]}}"
-        for name, created, reason, size in [header, *rows]
+        f"{name:<{widths[0]}}  {created:<{widths[1]}}  {size:>{widths[2]}}"
+        for name, created, size in [header, *rows]
     ]
 
 

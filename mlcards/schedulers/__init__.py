@@ -88,6 +88,29 @@ def default() -> SM2:
 FSRS_EXTRA = "pip install 'mlcards[fsrs]'"
 
 
+def require_fsrs(command: str, *, optimizer: bool = False) -> None:
+    """Refuse ``evaluate``, ``simulate`` and ``optimize`` up front on an install without
+    the FSRS extra (exit 69, naming what to install), whatever the decks are set to."""
+    import importlib
+
+    wanted: list[tuple[str, tuple[str, ...]]] = [
+        ("mlcards.schedulers.fsrs", ("fsrs", "typing_extensions"))
+    ]
+    if optimizer:
+        wanted.append(("fsrs_rs_python", ("fsrs_rs_python",)))
+    for module, packages in wanted:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            if exc.name not in packages:
+                raise
+            extra = "pip install 'mlcards[optimize]'" if optimizer else FSRS_EXTRA
+            raise MissingExtraError(
+                f"`mlcards {command}` needs FSRS, which is an optional part of mlcards not "
+                f"installed here: {extra}"
+            ) from None
+
+
 def fsrs_scheduler(
     desired_retention: float = rules.DEFAULT_DESIRED_RETENTION,
     parameters: Sequence[float] | None = None,

@@ -18,7 +18,7 @@ from typing import Any
 from mlcards.atomic import write_text
 from mlcards.bundled import bundled_deck_files, bundled_decks_dir
 from mlcards.errors import DeckError, MlcardsError, OutputError, UsageError
-from mlcards.models import Deck
+from mlcards.models import Deck, ImportSummary
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.store import Store
 
@@ -117,7 +117,8 @@ def sync_bundled(folder: Path) -> BundledSync:
                     parse_deck(merged, str(copy))
                 except DeckError:
                     sync.warnings.append(
-                        f"{copy}: could not add {len(added)} new bundled card(s) to your "
+                        f"{copy}: could not add {len(added)} new bundled "
+                        f"{'card' if len(added) == 1 else 'cards'} to your "
                         f"edited copy; they are in {source}"
                     )
                     continue
@@ -148,6 +149,34 @@ def import_bundled(store: Store, now: datetime, folder: Path) -> list[Deck]:
     return decks
 
 
+def add_bundled(
+    store: Store, now: datetime, folder: Path, dry_run: bool = False
+) -> list[ImportSummary]:
+    """``mlcards import --bundled``: the bundled decks, through the learner's copies in
+    ``folder``, into a database that started with other decks; checked and imported like
+    any import (a deck id another file owns is refused), those already there updated from
+    their copies. A dry run reads the shipped files and writes nothing, copies included."""
+    from mlcards.deck import load_decks
+
+    if dry_run:
+        decks = load_decks(bundled_deck_files())
+        return store.decks.import_decks(decks, now, dry_run=True)
+    sync = sync_bundled(folder)
+    summaries = store.decks.import_decks(load_decks(sync.copies), now)
+    sync.save()
+    return summaries
+
+
+def has_bundled(store: Store, folder: Path) -> bool:
+    """Whether any deck came from the bundled decks (from the copies in ``folder``)."""
+    inside = bundled_decks_dir().resolve()
+    copies = folder.resolve()
+    return any(
+        path and Path(path).resolve().parent in (copies, inside)
+        for path in store.decks.paths().values()
+    )
+
+
 def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     """On every review start: bring a newer mlcards's bundled cards into the decks that came
     from the bundle (and move decks imported from inside the package to their copies).
@@ -158,7 +187,7 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     bundled_ids = {
         deck_id
         for deck_id, path in paths.items()
-        if path.startswith(inside + os.sep) or Path(path).parent == copies
+        if path.startswith(inside + os.sep) or Path(path).resolve().parent == copies
     }
     if not bundled_ids:
         return []
@@ -186,10 +215,101 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     return sync.warnings
 
 
-def check_deck(store: Store, deck: str | None) -> None:
-    if deck is not None and deck not in store.decks.ids():
-        decks = ", ".join(store.decks.ids()) or "none yet"
-        raise UsageError(f"no deck {deck!r}; decks: {decks}")
+def follow_deck_files(
+    store: Store, now: datetime, max_bytes: int | None = None
+) -> tuple[list[str], list[str]]:
+    """At the start of a session: re-import every deck whose file changed since it was
+    imported (size and mtime first, one ``stat`` a deck; then the SHA-256 of a file that
+    was touched), with an import's checks, all or nothing per file.
+
+    Returns (what changed, warnings): one line per re-imported deck, and one per file that
+    is missing or no longer loads (``FILE:LINE: problem``), whose deck keeps its cards as
+    they were. Nothing is recorded for those, so the next session says so again."""
+    from mlcards.deck import DEFAULT_MAX_BYTES, load_deck
+    from mlcards.store.decks import file_stamp
+
+    changed: list[str] = []
+    warnings: list[str] = []
+    for record in store.decks.files():
+        try:
+            info = os.stat(record.path)
+        except OSError:
+            warnings.append(
+                f"the file of deck {terminal_safe(record.deck_id)} is missing (looked at "
+                f"{quote_path(record.path)}); its cards stay as they were"
+            )
+            continue
+        if (info.st_size, info.st_mtime_ns) == (record.size, record.mtime_ns):
+            continue
+        stamp = file_stamp(record.path)
+        if stamp is not None and stamp[2] == record.sha256:
+            store.decks.restamp(record.deck_id, stamp)
+            continue
+        try:
+            deck = load_deck(Path(record.path), max_bytes or DEFAULT_MAX_BYTES)
+            if deck.id != record.deck_id:
+                raise DeckError(
+                    [
+                        f"{quote_path(record.path)}:1: its deck id is now {deck.id!r}, was "
+                        f"{record.deck_id!r}; import it with `mlcards import` to make a new deck"
+                    ]
+                )
+            if record.sha256 is None and stamp is not None:  # first check since migration 11
+                [preview] = store.decks.import_decks([deck], now, dry_run=True)
+                if not preview.changed:  # as imported: no import, no pre-import backup
+                    store.decks.restamp(record.deck_id, stamp)
+                    continue
+            [summary] = store.decks.import_decks([deck], now)
+        except MlcardsError as exc:
+            first = exc.problems[0] if isinstance(exc, DeckError) else str(exc)
+            warnings.append(
+                f"{terminal_safe(first)} (deck {terminal_safe(record.deck_id)} keeps its cards "
+                "as they were until the file loads)"
+            )
+            continue
+        if summary.changed or record.sha256 is not None:
+            changed.append(
+                f"{quote_path(Path(record.path).name)} changed: deck "
+                f"{terminal_safe(record.deck_id)} re-imported ({_counts(summary)})."
+            )
+    return changed, warnings
+
+
+def _counts(summary: ImportSummary) -> str:
+    parts = [
+        f"{len(ids)} {what}"
+        for ids, what in (
+            (summary.added, "added"),
+            (summary.updated, "updated"),
+            (summary.retired, "retired"),
+            (summary.restored, "restored"),
+            (summary.reset, "started over"),
+        )
+        if ids
+    ]
+    return ", ".join(parts) or "no card changed"
+
+
+def check_deck(store: Store, deck: str | None) -> str | None:
+    """The deck ``--deck`` names, by its id or its name (either case-insensitive): its id,
+    or a UsageError listing the ids. An exact id wins; a name two decks share is refused."""
+    if deck is None:
+        return None
+    names = store.decks.names()
+    if deck in names:
+        return deck
+    wanted = deck.casefold()
+    found = [i for i in names if i.casefold() == wanted] or [
+        i for i, name in names.items() if name.casefold() == wanted
+    ]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UsageError(
+            f"{deck!r} names {len(found)} decks; name one by its id: {', '.join(found)}"
+        )
+    decks = ", ".join(names) or "none yet"
+    raise UsageError(f"no deck {deck!r}; deck ids (see `mlcards status`): {decks}")
 
 
 def check_tag(store: Store, tag: str | None) -> None:

@@ -7,6 +7,7 @@ Nothing is printed here: the CLI shows or writes what these return.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any, TextIO
 
@@ -25,7 +26,7 @@ def stats_document(
     """The one ``stats`` document (``stats --json``, ``export stats``, the dashboard)."""
     from mlcards.stats import build_stats
 
-    check_deck(store, query.deck_id)
+    query = replace(query, deck_id=check_deck(store, query.deck_id))
     return build_stats(
         store.stats.data(query),
         query.today,
@@ -51,7 +52,7 @@ def export(
     a spreadsheet would run as formulas are escaped unless ``raw``."""
     from mlcards import exports as serialise
 
-    check_deck(store, scope.deck)
+    scope = replace(scope, deck=check_deck(store, scope.deck))
     if what == "reviews":
         rows: Iterable[Row] = store.log.export_rows(scope)
         if progress is not None:

@@ -22,7 +22,7 @@ from mlcards.evaluation import (
 )
 from mlcards.models import CardKey
 from mlcards.rules import SchedulerSpec
-from mlcards.schedulers import build, by_name, scheduler_for
+from mlcards.schedulers import build, by_name, require_fsrs, scheduler_for
 from mlcards.services.admin import Rescheduled, set_scheduling
 from mlcards.services.decks import check_deck
 from mlcards.store import Store
@@ -39,7 +39,8 @@ def evaluate(store: Store, settings: Settings, deck: str | None = None) -> dict[
     """Both schedulers' predicted recall for every predictable first-of-day answer, scored
     (``mlcards evaluate``). FSRS uses each deck's parameters; when some deck has fitted ones,
     FSRS with the default parameters is scored too."""
-    check_deck(store, deck)
+    require_fsrs("evaluate")
+    deck = check_deck(store, deck)
     from mlcards.schedulers.sm2 import RECALL_AT_INTERVAL
 
     found = histories(store, deck)
@@ -126,7 +127,8 @@ def simulate_next(
     """``mlcards simulate``: the learner's active cards over the next ``days`` under SM-2 and
     under FSRS at a few desired retentions; FSRS with each deck's parameters is the model of
     the learner's memory, their own answers the model of how they rate."""
-    check_deck(store, deck)
+    require_fsrs("simulate")
+    deck = check_deck(store, deck)
     found = histories(store, deck)
     keys = store.cards.active_keys(deck)
     cards = [(key[0], found.get(key, [])) for key in keys]
@@ -169,8 +171,16 @@ def optimize_and_save(
     """``mlcards optimize``: FSRS parameters fitted to the log (of one deck, or all), the
     decks they change rescheduled from their logs (after a backup), and then saved in the
     settings (for the deck, or globally)."""
-    check_deck(store, deck)
+    require_fsrs("optimize", optimizer=True)
+    deck = check_deck(store, deck)
     result = optimize(store, settings, deck)
     parameters = tuple(float(f"{w:g}") for w in result.parameters)
     done = set_scheduling(store, settings, "fsrs_parameters", parameters, deck)
     return result, done
+
+
+def fsrs_decks(store: Store, settings: Settings, deck: str | None = None) -> list[str]:
+    """The decks (of ``deck`` alone, when given) that FSRS schedules: those that would use
+    parameters ``optimize`` saves. Empty: they are saved, but nothing uses them yet."""
+    ids = [deck] if deck else store.decks.ids()
+    return [d for d in ids if settings.rules_for(d).scheduler.name == "fsrs"]

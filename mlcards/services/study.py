@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mlcards.config import Settings
 from mlcards.errors import MlcardsError, UsageError
-from mlcards.models import CardKey, DeckStatus, ScheduledCard
+from mlcards.models import CardKey, DeckStatus, LeftToday, ScheduledCard
 from mlcards.rules import Allowance, DeckCounts
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.session import Session, build_queue
@@ -86,6 +86,17 @@ def todays_queue(
     repeats = store.cards.repeats(today, deck, tag)
     queue = build_queue(due[: overall.reviews], new[: overall.new], repeats, limit)
     return with_leech_marks(queue, settings)
+
+
+def left_today(
+    store: Store, settings: Settings, today: date, deck: str | None = None, tag: str | None = None
+) -> LeftToday:
+    """What ``review`` would still show today (the session summary says so rather than
+    "Next due: tomorrow" while cards wait): counted from today's queue under the limits."""
+    queue = todays_queue(store, settings, today, deck, tag)
+    repeats = sum(1 for item in queue if item.last_review_day == today)
+    new = sum(1 for item in queue if item.is_new and item.last_review_day != today)
+    return LeftToday(new=new, reviews=len(queue) - new - repeats, repeats=repeats)
 
 
 def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[ScheduledCard]:
@@ -217,8 +228,11 @@ class StoreActions:
         from mlcards.deck import load_deck
 
         path = Path(item.path) if item.path else None
-        if path is None or not path.is_file():
-            return item, f"The deck file of {item.key} is not available to edit."
+        if path is None:
+            return item, f"{item.key} came from no file: there is nothing to edit."
+        if not path.is_file():
+            where = quote_path(path)
+            return item, f"The deck file of {item.key} is missing (looked at {where})."
         before = path.read_bytes()
         variable = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
@@ -320,17 +334,23 @@ def unsuspend(store: Store, refs: list[str], every: bool = False) -> int:
     return sum(store.cards.suspend(*key, suspended=False) for key in keys if key in suspended)
 
 
-def unflag(store: Store, refs: list[str]) -> int:
-    """Clear the flag of the named cards; an unknown card is an error, found before any
-    flag is cleared."""
+def unflag(store: Store, refs: list[str]) -> tuple[list[str], list[str]]:
+    """Clear the flag of the named cards: (the cards unflagged, those that were not
+    flagged). An unknown card is an error, found before any flag is cleared."""
     keys = parse_card_refs(refs)
     known = store.cards.states()
     for deck_id, card_id in keys:
         if (deck_id, card_id) not in known:
             raise UsageError(f"no card {deck_id}/{card_id}")
-    for deck_id, card_id in keys:
-        store.cards.flag(deck_id, card_id, flagged=False)
-    return len(keys)
+    flagged = {(str(c["deck"]), str(c["card"])) for c in store.cards.marked("flagged")}
+    done, not_flagged = [], []
+    for deck_id, card_id in dict.fromkeys(keys):
+        if (deck_id, card_id) in flagged:
+            store.cards.flag(deck_id, card_id, flagged=False)
+            done.append(f"{deck_id}/{card_id}")
+        else:
+            not_flagged.append(f"{deck_id}/{card_id}")
+    return done, not_flagged
 
 
 def why_nothing_to_review(
@@ -353,4 +373,9 @@ def why_nothing_to_review(
     from mlcards.clock import describe_due
 
     reasons.append(f"Next review: {describe_due(store.cards.next_due(deck), today)}.")
+    from mlcards.config import data_dir
+    from mlcards.services.decks import has_bundled
+
+    if deck is None and not has_bundled(store, data_dir() / "decks"):
+        reasons.append("Add the bundled decks with `mlcards import --bundled`.")
     return " ".join(reasons)

@@ -31,8 +31,8 @@ from mlcards.store.settings import write_in as write_settings
 
 CARD_SELECT = (
     "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
-    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, d.path, "
-    "c.stability, c.difficulty"
+    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, "
+    "deck_file(d.path) AS path, c.stability, c.difficulty"
 )
 _SELECT = f"{CARD_SELECT} FROM cards c JOIN decks d ON d.id = c.deck_id"
 """The one SELECT every queue query extends, read by ``row_to_scheduled``."""

@@ -256,6 +256,40 @@ class Database:
         self.path = path
         self._db: sqlite_utils.Database | None = None
         self.warnings: list[str] = []
+        self.home: Path | None = None
+        """The data dir: deck files inside it are recorded relative to it (see ``stored``)."""
+        conn.create_function("deck_file", 1, self.deck_file)
+
+    def stored(self, path: str) -> str:
+        """How a deck file is recorded: relative to the data dir when inside it (so that a
+        moved data dir, a restore on another machine or a new $HOME keeps it), else
+        resolved and absolute; "" for none."""
+        if not path:
+            return ""
+        resolved = Path(path).resolve()
+        if self.home is not None:
+            with suppress(ValueError, OSError):
+                return resolved.relative_to(self.home.resolve()).as_posix()
+        return str(resolved)
+
+    def deck_file(self, stored: str | None) -> str | None:
+        """Where a recorded deck file is now: a relative record under the data dir; an
+        absolute one from before records were relative, which named a data dir since moved
+        (or copied: a copy must not open the old copy's files), found again under
+        ``decks/`` or ``converted/`` of this one."""
+        if not stored:
+            return stored
+        path = Path(stored)
+        if not path.is_absolute():
+            return str((self.home or Path.cwd()) / path)
+        if self.home is not None and path.parent.name in ("decks", "converted"):
+            here = self.home / path.parent.name / path.name
+            elsewhere = path.parent.parent
+            moved = not os.path.lexists(path)
+            copied = elsewhere != self.home and os.path.lexists(elsewhere / "mlcards.db")
+            if (moved or copied) and os.path.lexists(here):
+                return str(here)
+        return stored
 
     @property
     def db(self) -> sqlite_utils.Database:

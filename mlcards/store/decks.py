@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,32 @@ def row_to_status(row: sqlite3.Row, learning: int = 0) -> DeckStatus:
     )
 
 
+@dataclass(frozen=True)
+class DeckFile:
+    """A deck's file and its stamp at the last import (None before migration 11)."""
+
+    deck_id: str
+    name: str
+    path: str
+    size: int | None
+    mtime_ns: int | None
+    sha256: str | None
+
+
+def file_stamp(path: str) -> tuple[int, int, str] | None:
+    """A file's size, mtime (ns) and SHA-256, or None when it cannot be read. The stat is
+    taken before the read: a write in between makes the next check look again."""
+    import hashlib
+
+    try:
+        info = os.stat(path)
+        with open(path, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, digest
+
+
 class _DryRun(Exception):
     """Raised inside the import transaction to roll it back after computing the summary."""
 
@@ -72,8 +100,31 @@ class Decks:
         return int(self.database.conn.execute("SELECT count(*) FROM decks").fetchone()[0])
 
     def paths(self) -> dict[str, str]:
-        """Each deck's source file, as imported (resolved; "" when it had none)."""
-        return dict(self.database.conn.execute("SELECT id, path FROM decks"))
+        """Each deck's source file where it is now (see ``Database.deck_file``; "" when it
+        had none)."""
+        return dict(self.database.conn.execute("SELECT id, deck_file(path) FROM decks"))
+
+    def files(self) -> list[DeckFile]:
+        """Each deck that came from a file: where the file is now, and what it was when the
+        deck was imported from it."""
+        rows = self.database.conn.execute(
+            "SELECT id, name, deck_file(path), file_size, file_mtime_ns, file_sha256 "
+            "FROM decks WHERE path != '' ORDER BY position"
+        )
+        return [DeckFile(*row) for row in rows]
+
+    def restamp(self, deck_id: str, stamp: tuple[int, int, str]) -> None:
+        """A file touched but not changed (or first checked after migration 11, and found
+        as imported): remember its size, mtime and hash, so the next check is a ``stat``."""
+        with self.database.write() as conn:
+            conn.execute(
+                "UPDATE decks SET file_size = ?, file_mtime_ns = ?, file_sha256 = ? WHERE id = ?",
+                (*stamp, deck_id),
+            )
+
+    def names(self) -> dict[str, str]:
+        """Each deck's name by its id, in deck order."""
+        return dict(self.database.conn.execute("SELECT id, name FROM decks ORDER BY position"))
 
     def ids(self) -> list[str]:
         return [r[0] for r in self.database.conn.execute("SELECT id FROM decks ORDER BY position")]
@@ -112,49 +163,50 @@ class Decks:
         try:
             with self.database.write() as conn:
                 if not replace:
-                    _refuse_other_sources(conn, decks)
+                    self._refuse_other_sources(conn, decks)
                 for deck in decks:
-                    summaries.append(_import_deck(conn, deck, stamp))
+                    path = self.database.stored(deck.path)
+                    summaries.append(_import_deck(conn, deck, stamp, path))
                 if dry_run:
                     raise _DryRun
         except _DryRun:
             pass
         return summaries
 
-
-def _source(deck: Deck) -> str:
-    return str(Path(deck.path).resolve()) if deck.path else ""
-
-
-def _refuse_other_sources(conn: sqlite3.Connection, decks: Sequence[Deck]) -> None:
-    problems = []
-    for deck in decks:
-        row = conn.execute("SELECT path FROM decks WHERE id = ?", (deck.id,)).fetchone()
-        if row is None or not row[0] or not deck.path or row[0] == _source(deck):
-            continue
-        problems.append(
-            f"{deck.path}:1: deck id {deck.id!r} belongs to {row[0]} (imported earlier); "
-            "importing this file would retire that deck's cards. Give this deck another id, "
-            "or use `mlcards import --replace` to make this file the deck's source"
-        )
-    if problems:
-        raise DeckError(problems)
+    def _refuse_other_sources(self, conn: sqlite3.Connection, decks: Sequence[Deck]) -> None:
+        problems = []
+        for deck in decks:
+            row = conn.execute("SELECT deck_file(path) FROM decks WHERE id = ?", (deck.id,))
+            found = row.fetchone()
+            if found is None or not found[0] or not deck.path:
+                continue
+            if Path(found[0]).resolve() == Path(deck.path).resolve():
+                continue
+            problems.append(
+                f"{deck.path}:1: deck id {deck.id!r} belongs to {found[0]} (imported earlier); "
+                "importing this file would retire that deck's cards. Give this deck another "
+                "id, or use `mlcards import --replace` to make this file the deck's source"
+            )
+        if problems:
+            raise DeckError(problems)
 
 
-def _import_deck(conn: sqlite3.Connection, deck: Deck, stamp: str) -> ImportSummary:
+def _import_deck(conn: sqlite3.Connection, deck: Deck, stamp: str, path: str) -> ImportSummary:
     summary = ImportSummary(deck.id, deck.path)
-    path = _source(deck)
+    size, mtime_ns, sha256 = (deck.path and file_stamp(deck.path)) or (None, None, None)
     if conn.execute("SELECT 1 FROM decks WHERE id = ?", (deck.id,)).fetchone() is None:
         summary.new_deck = True
         conn.execute(
-            "INSERT INTO decks (id, name, description, path, position, imported_at) "
-            "VALUES (?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM decks), ?)",
-            (deck.id, deck.name, deck.description, path, stamp),
+            "INSERT INTO decks (id, name, description, path, position, imported_at, "
+            "file_size, file_mtime_ns, file_sha256) "
+            "VALUES (?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM decks), ?, ?, ?, ?)",
+            (deck.id, deck.name, deck.description, path, stamp, size, mtime_ns, sha256),
         )
     else:
         conn.execute(
-            "UPDATE decks SET name = ?, description = ?, path = ?, imported_at = ? WHERE id = ?",
-            (deck.name, deck.description, path, stamp, deck.id),
+            "UPDATE decks SET name = ?, description = ?, path = ?, imported_at = ?, "
+            "file_size = ?, file_mtime_ns = ?, file_sha256 = ? WHERE id = ?",
+            (deck.name, deck.description, path, stamp, size, mtime_ns, sha256, deck.id),
         )
     stored = {
         r[0]: (r[1], r[2], r[3], r[4])

@@ -308,6 +308,15 @@ def _m012_no_fuzz_for_old_schedules(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m013_deck_file_stamps(db: sqlite_utils.Database) -> None:
+    """What each deck's file was when it was imported (size, mtime, SHA-256), so that
+    ``review`` notices an edit made outside mlcards with one ``stat`` per deck. NULL until
+    the deck is next imported (or checked)."""
+    db.execute("ALTER TABLE decks ADD COLUMN file_size INTEGER")
+    db.execute("ALTER TABLE decks ADD COLUMN file_mtime_ns INTEGER")
+    db.execute("ALTER TABLE decks ADD COLUMN file_sha256 TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -321,6 +330,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "scheduling settings in the database", _m010_schedule_settings),
     Migration(11, "a note on a flag", _m011_flag_note),
     Migration(12, "no fuzz for schedules made before it", _m012_no_fuzz_for_old_schedules),
+    Migration(13, "deck file stamps", _m013_deck_file_stamps),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

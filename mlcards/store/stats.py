@@ -140,8 +140,10 @@ class StatsQueries:
         due = [
             (date.fromisoformat(r[0]), int(r[1]))
             for r in self.conn.execute(
-                f"SELECT c.due, count(*) FROM cards c WHERE c.retired = 0 AND {card_where} "
-                "AND c.due IS NOT NULL AND c.due < ? GROUP BY c.due ORDER BY c.due",
+                # suspended cards are not coming; a buried one comes when it is unburied
+                "SELECT max(c.due, coalesce(c.buried_until, c.due)) AS day, count(*) "
+                f"FROM cards c WHERE c.retired = 0 AND c.suspended = 0 AND {card_where} "
+                "AND c.due IS NOT NULL AND day < ? GROUP BY day ORDER BY day",
                 [*card_params, horizon],
             )
         ]
