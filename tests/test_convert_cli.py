@@ -39,9 +39,9 @@ def test_convert_writes_a_deck_the_strict_loader_accepts(
     code, out, err = run(capsys, "convert", str(GIFT))
     assert code == 0
     deck = parse_deck(out, "converted.yaml")
-    assert deck.id == "gift-everything" and len(deck.cards) == 13
+    assert deck.id == "gift-everything" and len(deck.cards) == 14
     skipped = [line for line in err.splitlines() if ": skipped " in line]
-    assert len(skipped) == 7 and all(line.startswith(f"{GIFT}:") for line in skipped)
+    assert len(skipped) == 6 and all(line.startswith(f"{GIFT}:") for line in skipped)
 
 
 def test_convert_to_a_file_with_a_deck_id(
@@ -52,7 +52,7 @@ def test_convert_to_a_file_with_a_deck_id(
         capsys, "convert", str(DATA / "csv-mmlu.csv"), "-o", str(target), "--deck-id", "quiz"
     )
     assert code == 0 and out == ""
-    assert "wrote 6 card(s) of deck quiz" in err
+    assert "wrote 5 card(s) of deck quiz" in err
     assert load_deck(target).id == "quiz"
 
 
@@ -60,7 +60,7 @@ def test_convert_refuses_a_yaml_file_and_reports_broken_input(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, _, err = run(capsys, "convert", str(DATA / "deck-feedback.yaml"))
-    assert code == 2 and "not a .csv, .tsv or .gift file" in err
+    assert code == 2 and "not a .csv, .tsv, .gift, .jsonl or .json file" in err
     code, _, err = run(capsys, "convert", str(DATA / "gift-broken.gift"))
     assert code == 65 and f"{DATA / 'gift-broken.gift'}:" in err
 
@@ -73,7 +73,7 @@ def test_import_takes_csv_and_gift_directly_and_keeps_history(
     assert code == 0, err
     doc = json.loads(out)
     assert [d["deck"] for d in doc["decks"]] == ["mmlu-ml", "gift-everything"]
-    assert len(doc["decks"][0]["added"]) == 120 and len(doc["skipped"]) == 7
+    assert len(doc["decks"][0]["added"]) == 120 and len(doc["skipped"]) == 6
     kept = isolated_home / "converted" / "mmlu-ml.yaml"
     assert doc["converted"][0] == str(kept) and kept.is_file()
     db = sqlite3.connect(isolated_home / "mlcards.db")

@@ -300,6 +300,12 @@ def rows_of(conversion: Conversion) -> list[CardRow]:
     ]
 
 
+def document_of(conversion: Conversion) -> dict[str, DeckValue]:
+    document = yaml.safe_load(conversion.yaml_text)
+    assert isinstance(document, dict)
+    return document
+
+
 def convert_problems(path: Path, fmt: str | None = None) -> list[str]:
     with pytest.raises(DeckError) as excinfo:
         convert_file(path, fmt)
@@ -323,10 +329,10 @@ def check_valid(conversion: Conversion, tmp_path: Path) -> None:
     assert [replace(c, line=0) for c in loaded.cards] == [
         replace(c, line=0) for c in conversion.deck.cards
     ]
-    assert yaml.safe_load(conversion.yaml_text) == conversion.document
+    assert yaml.safe_load(conversion.yaml_text) == document_of(conversion)
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator(schema).validate(conversion.document)
+    jsonschema.Draft202012Validator(schema).validate(document_of(conversion))
 
 
 def abcd(*texts: str) -> tuple[tuple[str, str, str], ...]:
@@ -342,9 +348,9 @@ def test_csv_headerless_mmlu_layout(tmp_path: Path) -> None:
     path = fixture("csv-mmlu.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     conversion = convert_file(path)
-    assert conversion.document["id"] == "csv-mmlu"
-    assert conversion.document["name"] == "Csv mmlu"
-    assert conversion.document["description"] == "Converted from csv-mmlu.csv (CSV)."
+    assert document_of(conversion)["id"] == "csv-mmlu"
+    assert document_of(conversion)["name"] == "Csv mmlu"
+    assert document_of(conversion)["description"] == "Converted from csv-mmlu.csv (CSV)."
     assert conversion.skipped == ()
     assert rows_of(conversion) == [
         (
@@ -403,19 +409,11 @@ def test_csv_headerless_mmlu_layout(tmp_path: Path) -> None:
             NO_EXPLANATION + "No",
             (),
         ),
-        (
-            7,
-            "ten-choices-which-letter-is-the-last-bddc20dd",
-            "",
-            "Ten choices: which letter is the last?",
-            abcd(*"ABCDEFGHIJ"),
-            ("j",),
-            False,
-            NO_EXPLANATION + "J",
-            (),
-        ),
     ]
     check_valid(conversion, tmp_path)
+    (ten, _) = convert_file(fixture("csv-ten-choices.csv")).deck.cards
+    assert ten.id == "ten-choices-which-letter-is-the-last-bddc20dd"
+    assert [c.text for c in ten.choices] == list("ABCDEFGHIJ") and ten.answer == ("j",)
 
 
 def test_csv_with_named_columns(tmp_path: Path) -> None:
@@ -588,20 +586,26 @@ def test_escape_markdown_property(text: str) -> None:
     assert visible(escape_markdown(text), width=1000) == " ".join(text.split())
 
 
+WIDER = "where the other rows have 4: a cell holding a comma must be in double quotes (or give the file a header row)"
+
+
 def test_csv_problems_are_all_reported_with_lines() -> None:
     path = fixture("csv-broken.csv")
     assert convert_problems(path) == [
         f"{path}:1: answer C names no choice: the row has choices A, B",
         f"{path}:2: answer '0': numbers count from 1 (1 is the first choice), not from 0",
         f"{path}:3: choice B is empty",
+        f"{path}:3: 5 cells {WIDER}",
         f"{path}:4: found 3 cells; a row without a header holds the question, 2 to 10 "
         "choices and the answer",
         f"{path}:5: answer 'A,A' names A twice",
+        f"{path}:5: 5 cells {WIDER}",
         f"{path}:6: the question (first cell) is empty",
         f"{path}:7: answer 'first' must be a letter A-J or a number 1-10; several answers "
         "are separated by commas, as in A,C",
         f"{path}:8: found 13 cells; a row without a header holds the question, 2 to 10 "
         "choices and the answer",
+        f"{path}:8: 13 cells {WIDER}",
     ]
 
 
@@ -674,7 +678,7 @@ def tf(true_feedback: str = "", false_feedback: str = "") -> tuple[tuple[str, st
 def test_gift_multiple_choice(tmp_path: Path) -> None:
     conversion = convert_file(fixture("gift-multiple-choice.gift"))
     assert conversion.skipped == ()
-    assert conversion.document["description"] == (
+    assert document_of(conversion)["description"] == (
         "Converted from gift-multiple-choice.gift (Moodle GIFT)."
     )
     assert rows_of(conversion) == [
@@ -848,13 +852,13 @@ def test_gift_category_becomes_a_tag() -> None:
         (6, "Tagged optimization?", ("optimization",)),
         (10, "Tagged evaluation?", ("evaluation",)),
     ]
-    assert conversion.document["name"] == "Gift category"
+    assert document_of(conversion)["name"] == "Gift category"
 
 
 def test_gift_skipped_questions_are_each_reported() -> None:
     path = fixture("gift-skipped.gift")
     conversion = convert_file(path)
-    assert [(r[0], r[1]) for r in rows_of(conversion)] == [(20, "kept")]
+    assert [(r[0], r[1]) for r in rows_of(conversion)] == [(14, "partial"), (20, "kept")]
     assert conversion.skipped == (
         f"{path}:2: skipped short answer question",
         f"{path}:4: skipped numerical question",
@@ -863,8 +867,6 @@ def test_gift_skipped_questions_are_each_reported() -> None:
         f"{path}:10: skipped description question",
         f"{path}:12: skipped multiple choice question: 2 answers are right ('Adam', "
         "'RMSprop'); GIFT accepts any one of them, a card has one right answer",
-        f"{path}:14: skipped multiple choice question: partial credit for 'AdamW' (50%) "
-        "would be dropped; a card's answer is right or wrong",
         f"{path}:16: skipped multiple choice question: the positive weights add up to 75%, "
         "not 100%, so which answers make a right selection is unclear",
         f"{path}:18: skipped multiple choice question: 11 answers; a card has at most 10",
@@ -1089,6 +1091,17 @@ def test_gift_file_with_every_construct(tmp_path: Path) -> None:
             NO_EXPLANATION + "precision",
             ev,
         ),
+        (
+            59,
+            "partial",
+            "partial",
+            "Which first optimizer to try?",
+            (("a", "Adam", ""), ("b", "AdamW", "(50% credit in the source)"), ("c", "SGD", "")),
+            ("a",),
+            False,
+            NO_EXPLANATION + "Adam",
+            ev,
+        ),
     ]
     assert conversion.skipped == (
         f"{path}:47: skipped short answer question",
@@ -1098,8 +1111,6 @@ def test_gift_file_with_every_construct(tmp_path: Path) -> None:
         f"{path}:55: skipped description question",
         f"{path}:57: skipped multiple choice question: 2 answers are right ('Adam', "
         "'Adagrad'); GIFT accepts any one of them, a card has one right answer",
-        f"{path}:59: skipped multiple choice question: partial credit for 'AdamW' (50%) "
-        "would be dropped; a card's answer is right or wrong",
     )
     check_valid(conversion, tmp_path)
     assert "<" not in "".join(
@@ -1224,12 +1235,13 @@ _TOPICS = [
 
 def _mmlu_rows(count: int) -> list[tuple[list[str], str]]:
     """Deterministic MMLU-style rows (cells, answer letter), with commas, quotes, newlines,
-    Markdown characters and 2 to 10 choices."""
+    Markdown characters and 2 to 4 choices (a headerless row may not have more cells than
+    most rows)."""
     rng = random.Random(16)
     rows: list[tuple[list[str], str]] = []
     for number in range(count):
         topic, right, *wrong = _TOPICS[number % len(_TOPICS)]
-        n_choices = 4 if number % 5 else rng.randint(2, 10)
+        n_choices = 4 if number % 5 else rng.randint(2, 4)
         distractors = [*wrong, *(f"distractor {k}, *not* {topic}" for k in range(10))]
         choices = distractors[: n_choices - 1]
         position = rng.randrange(n_choices)
@@ -1276,7 +1288,10 @@ def test_a_hundred_and_twenty_mmlu_rows_convert_with_every_key_right(tmp_path: P
         ("q.txt", None, "gift"),
         ("q.yaml", None, None),
         ("q.yml", None, None),
-        ("q.json", None, None),
+        ("q.json", None, "json"),
+        ("q.jsonl", None, "jsonl"),
+        ("q.NDJSON", None, "jsonl"),
+        ("q.yml", None, None),
         ("q.txt", "csv", "csv"),
         ("q.csv", "TSV", "tsv"),
         ("q.csv", "yaml", None),
@@ -1287,8 +1302,8 @@ def test_detect_format(name: str, override: str | None, expected: str | None) ->
 
 
 def test_detect_format_refuses_unknown_names() -> None:
-    assert FORMATS == ("csv", "tsv", "gift")
-    with pytest.raises(UsageError, match="unknown format 'xls'; choose one of csv, tsv, gift"):
+    assert FORMATS == ("csv", "tsv", "gift", "jsonl", "json")
+    with pytest.raises(UsageError, match="unknown format 'xls'; choose one of csv, tsv, gift, js"):
         detect_format(Path("q.csv"), "xls")
 
 

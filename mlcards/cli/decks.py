@@ -31,7 +31,7 @@ def import_(
         list[Path],
         typer.Argument(
             help="Deck files or folders (*.yaml / *.yml), or question files to convert "
-            "(.csv, .tsv, .gift).",
+            "(.csv, .tsv, .gift, .jsonl, .json).",
             metavar="PATH",
             show_default=False,
         ),
@@ -50,9 +50,9 @@ def import_(
 ) -> None:
     """Import or update decks. All files are checked first; then all land, or none.
 
-    CSV, TSV and Moodle GIFT files are converted to YAML decks kept in the data dir
-    (converted/DECK-ID.yaml, the copy to edit); importing the same file again updates the
-    same deck and keeps its history."""
+    CSV, TSV, Moodle GIFT, JSON Lines and JSON files are converted to YAML decks kept in the
+    data dir (converted/DECK-ID.yaml, the copy to edit); importing the same file again updates
+    the same deck and keeps its history."""
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
     from mlcards.render.text import import_summary
@@ -91,7 +91,10 @@ def import_(
 @app.command()
 def convert(
     source: Annotated[
-        Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="SRC", show_default=False)
+        Path,
+        typer.Argument(
+            help="A .csv, .tsv, .gift, .jsonl or .json file.", metavar="SRC", show_default=False
+        ),
     ],
     output: Annotated[
         Optional[Path],  # noqa: UP045
@@ -109,7 +112,7 @@ def convert(
         typer.Option(
             "--format",
             "-f",
-            metavar="csv|tsv|gift",
+            metavar="csv|tsv|gift|jsonl|json",
             help="The source's format (default: by extension).",
             show_default=False,
         ),
@@ -132,28 +135,55 @@ def convert(
             show_default=False,
         ),
     ] = None,
+    field_map: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--map",
+            metavar="KEY=FIELD",
+            help="JSON/JSONL: the field holding question, choices (one list field, or several "
+            "fields: choices=opa,opb), answer, explanation or id; repeat or quote several.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Convert MMLU-style CSV/TSV or Moodle GIFT questions into an mlcards YAML deck."""
+    """Convert question sets into an mlcards YAML deck: MMLU-style CSV/TSV, Moodle GIFT, and
+    the JSON Lines / JSON layouts of the public data sets (MMLU, MMLU-Pro, ARC, RACE, ...)."""
     from mlcards.config import load_settings
-    from mlcards.formats import convert_file, detect_format
+    from mlcards.formats import convert_stream, detect_format, parse_map
     from mlcards.output import open_output
+    from mlcards.sanitize import quote_path, terminal_safe
 
     kind = detect_format(source, fmt)
     if kind is None:
-        raise UsageError(f"{source}: not a .csv, .tsv or .gift file; name one with --format")
-    conversion = convert_file(
-        source, kind, deck_id=deck_id, name=name, max_bytes=load_settings().max_deck_bytes
-    )
-    from mlcards.sanitize import quote_path, terminal_safe
+        raise UsageError(
+            f"{quote_path(source)}: not a .csv, .tsv, .gift, .jsonl or .json file; "
+            "name one with --format"
+        )
+    mapping = parse_map(field_map or [])
 
-    for line in conversion.skipped:
+    def note(line: str) -> None:
         sys.stderr.write(terminal_safe(line) + "\n")
+
     with open_output(output) as stream:
-        stream.write(conversion.yaml_text)
+        written, layout = convert_stream(
+            source,
+            stream,
+            kind,
+            deck_id=deck_id,
+            name=name,
+            max_bytes=load_settings().max_deck_bytes,
+            mapping=mapping,
+            note=note,
+        )
+    if layout:
+        note(f"{quote_path(source)}: read as {layout}")
+    if written.skipped:
+        note(f"skipped {written.skipped:,} record(s) or question(s); see the lines above")
+    if written.pinned:
+        note(f"{written.pinned:,} card(s) have a choice kept last (see the lines above)")
     if output is not None:
-        count = len(conversion.deck.cards)
         where = quote_path(output)
-        sys.stderr.write(f"wrote {count} card(s) of deck {conversion.deck.id} to {where}\n")
+        note(f"wrote {written.cards:,} card(s) of deck {written.deck_id} to {where}")
 
 
 @app.command()
