@@ -583,7 +583,8 @@ def write_deck(
             pinned += 1
             shown = "; ".join(repr(text) for text in moved)
             note(
-                f"{path}:{draft.line}: card {card_id}: {shown} kept last (it depends on the order)"
+                f"{path}:{draft.line}: card {card_id}: {shown} kept last "
+                "(its meaning depends on its place)"
             )
         if keep_lines:
             lines[card_id] = draft.line

@@ -124,13 +124,13 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_int=_bounded_int, parse_constant=_no_constant
+)
+
+
 def _loads(text: str) -> JsonValue:
-    return json.loads(
-        text,
-        object_pairs_hook=_no_duplicates,
-        parse_int=_bounded_int,
-        parse_constant=_no_constant,
-    )
+    return _DECODER.decode(text)
 
 
 def _parse(text: str, line: int) -> tuple[int, JsonValue] | Issue:
@@ -150,6 +150,9 @@ def read_lines(lines: Iterable[str]) -> Iterator[tuple[int, JsonValue] | Issue]:
     """JSON Lines: (line, value) for every non-blank line, or an Issue for one that fails."""
     for number, text in enumerate(lines, start=1):
         if not text.strip():
+            continue
+        if text.count("[") + text.count("{") <= MAX_DEPTH:  # cannot be too deep: no scan
+            yield _parse(text, number)
             continue
         nesting = _Nesting()
         for _ in nesting.feed(text):
@@ -672,6 +675,8 @@ def rows(
     (unless ``mapping`` names the fields); its name is appended to ``found``."""
     reader: Reader | None = mapping.read if mapping is not None else None
     label = "fields named by --map" if mapping is not None else ""
+    if mapping is not None and found is not None:
+        found.append(label)
     for item in records:
         if isinstance(item, Issue):
             yield item
