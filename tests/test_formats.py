@@ -586,7 +586,10 @@ def test_escape_markdown_property(text: str) -> None:
     assert visible(escape_markdown(text), width=1000) == " ".join(text.split())
 
 
-WIDER = "where the other rows have 4: a cell holding a comma must be in double quotes (or give the file a header row)"
+WIDER = (
+    "where the other rows have 4: a cell holding a comma must be in double quotes "
+    "(or give the file a header row)"
+)
 
 
 def test_csv_problems_are_all_reported_with_lines() -> None:

@@ -137,7 +137,8 @@ def _parse(text: str, line: int) -> tuple[int, JsonValue] | Issue:
     try:
         return line, _loads(text)
     except json.JSONDecodeError as exc:
-        return Issue(line + exc.lineno - 1, f"not valid JSON: {exc.msg} (column {exc.colno})")
+        within = min(exc.lineno, text.rstrip("\r\n").count("\n") + 1)  # not past its end
+        return Issue(line + within - 1, f"not valid JSON: {exc.msg} (column {exc.colno})")
     except (ValueError, RecursionError) as exc:
         return Issue(line, f"not valid JSON: {exc}")
 
