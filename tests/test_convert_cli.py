@@ -108,3 +108,34 @@ def test_converted_round_trip_convert_import_export(
     assert code == 0
     exported = json.loads(out)
     assert len(exported) == 12 and {c["deck_id"] for c in exported} == {"mmlu-ml"}
+
+
+def test_import_of_a_huge_answer_cell_is_a_clean_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("Which?,yes,no," + "9" * 5000 + "\n", encoding="utf-8")
+    for command in ("convert", "import"):
+        code, _, err = run(capsys, command, str(path))
+        assert code == 65, err
+        assert f"{path}:1: answer '999" in err and "is not an answer" in err
+        assert "Traceback" not in err and len(err) < 1000
+    from mlcards.config import data_dir
+
+    assert not list(data_dir().glob("*.db")), "nothing was written"
+
+
+def test_convert_streams_and_reports_the_layout_and_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = DATA / "jsonl-hellaswag.jsonl"
+    target = tmp_path / "hs.yaml"
+    code, out, err = run(capsys, "convert", str(source), "-o", str(target))
+    assert code == 0 and out == ""
+    assert err.splitlines() == [
+        f"{source}:2: skipped a record without an answer (empty or -1)",
+        f"{source}: read as HellaSwag",
+        "skipped 1 record(s) or question(s); see the lines above",
+        f"wrote 1 card(s) of deck jsonl-hellaswag to {target}",
+    ]
+    assert load_deck(target).cards[0].id == "24"

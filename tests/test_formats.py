@@ -1383,3 +1383,59 @@ def test_any_source_gives_a_valid_deck_or_a_deck_error(text: str, fmt: str) -> N
     else:
         assert conversion.deck.cards
         assert parse_deck(conversion.yaml_text).id == "d"
+
+
+# -- strict CSV, huge answer cells, GIFT partial credit ---------------------------------------
+
+
+def test_a_csv_row_with_more_cells_than_the_others_is_an_error(tmp_path: Path) -> None:
+    """An unquoted comma in a question: once a silent card whose choices and key were
+    fragments of the question."""
+    path = tmp_path / "comma.csv"
+    rows = [f"Question {n}?,w,x,y,z,A" for n in range(5)]
+    rows.insert(2, "Which is right, then?,w,x,y,z,A")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert convert_problems(path) == [
+        f"{path}:3: 7 cells where the other rows have 6: a cell holding a comma must be in "
+        "double quotes (or give the file a header row)"
+    ]
+    path.write_text("\n".join([*rows[:2], *rows[3:], "Fewer choices?,x,y,B"]), encoding="utf-8")
+    assert len(convert_file(path).deck.cards) == 6, "a row with fewer choices is fine"
+    tsv = tmp_path / "tab.tsv"
+    tsv.write_text("Q1?\tx\ty\tA\nQ2?\tx\ty\tA\nQ3\textra?\tx\ty\tA\n", encoding="utf-8")
+    (problem,) = convert_problems(tsv)
+    assert problem.startswith(f"{tsv}:3: 5 cells where the other rows have 4: a cell holding a tab")
+
+
+@pytest.mark.parametrize("cell", ["7" * 5000, "1" * 5000 + ",A"])
+def test_a_huge_answer_number_is_not_an_answer(tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text(f'Which?,yes,no,"{cell}"\n', encoding="utf-8")
+    (problem,) = convert_problems(path)
+    assert problem == (
+        f"{path}:1: answer '{cell[:39]}…' is not an answer: a letter A-J or a number 1-10; "
+        "several answers are separated by commas, as in A,C"
+    )
+
+
+def test_gift_partial_credit_next_to_a_full_answer_goes_into_the_feedback() -> None:
+    conversion = convert_text(
+        "::p::Best first optimizer? {=Adam ~%50%AdamW#Close. ~%25%SGD ~%-50%none}\n\n"
+        "::q::No full credit? {=%50%half ~%50%other}\n",
+        "gift",
+        path="p.gift",
+        deck_id="p",
+        name="P",
+    )
+    (card,) = conversion.deck.cards
+    assert card.answer == ("a",)
+    assert [(c.text, c.feedback) for c in card.choices] == [
+        ("Adam", ""),
+        ("AdamW", "Close. (50% credit in the source)"),
+        ("SGD", "(25% credit in the source)"),
+        ("none", ""),
+    ]
+    assert conversion.skipped == (
+        "p.gift:3: skipped multiple choice question: no answer has full credit, only 'half' "
+        "(50%), 'other' (50%); a card's answer is right or wrong",
+    )

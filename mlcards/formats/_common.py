@@ -493,6 +493,25 @@ class _Checks:
 
 
 _BATCH_PROBLEM = re.compile(r"batch:(\d+): (.*)", re.DOTALL)
+_SAMPLE_CARD: dict[str, DeckValue] = {
+    "id": "c",
+    "question": "Q",
+    "choices": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}],
+    "answer": "a",
+    "explanation": "E",
+}
+
+
+def _check_head(head: str, path: str) -> None:
+    """The deck's own fields (a ``--name`` given, the description) checked once, not with
+    every batch: their problems are the whole file's (line 1)."""
+    try:
+        parse_deck(head + dump_card(_SAMPLE_CARD), "batch")
+    except DeckError as exc:
+        messages = [m.group(2) if (m := _BATCH_PROBLEM.match(p)) else p for p in exc.problems]
+        raise DeckError([f"{path}:1: {message}" for message in messages]) from None
+
+
 _VALIDATION_ID = re.compile(r"card 'v\d+'")
 
 
@@ -522,6 +541,7 @@ def write_deck(
     if description:
         document["description"] = description
     head = dump_deck_head(document)
+    _check_head(head, path)
     checks = _Checks(path, deck_id, name)
     bases = array("Q")
     explicit = array("Q")
