@@ -27,7 +27,7 @@ from typing import BinaryIO, TextIO
 from mlcards.deck import DEFAULT_MAX_BYTES, parse_deck
 from mlcards.deckfiles import read_regular_file
 from mlcards.deckwriter import DeckValue, dump_card, dump_deck_head
-from mlcards.errors import DeckError, InputNotFoundError, UsageError
+from mlcards.errors import DeckError, UsageError
 from mlcards.models import Deck
 from mlcards.sanitize import describe_char, first_unsafe, quote_path
 
@@ -218,13 +218,12 @@ def _open_regular(path: Path, max_bytes: int) -> BinaryIO:
     folder, a file over the cap), but read by the caller a line at a time."""
     shown = quote_path(path)
     try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise InputNotFoundError(f"{shown}: no such file") from None
-    except OSError as exc:
-        raise DeckError([f"{shown}:1: cannot read: {exc.strerror or exc}"]) from None
-    if not stat.S_ISREG(info.st_mode):
-        read_regular_file(path, max_bytes)  # raises the deck files' message for its kind
+        info: os.stat_result | None = os.stat(path)
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
+        read_regular_file(path, max_bytes)  # raises the deck files' message for what it is
+        raise DeckError([f"{shown}:1: cannot read: not a regular file"])  # pragma: no cover
     if info.st_size > max_bytes:
         raise DeckError(
             [
