@@ -11,6 +11,10 @@ answer key. A headerless row always ends with an answer key (a letter or a numbe
 question that happens to offer "question" and "answer" as choices is still read as data,
 while a header with a misspelt column is still read as a header and its mistake reported.
 
+Rows are read as the lines come (``rows``), so memory stays flat. Without a header a row may
+have fewer choices than the others but never more cells than most rows: that is what an
+unquoted comma in a question looks like, and reading on would key a card on a fragment of it.
+
 Answers are a letter A-J or a 1-based number; several of them (``A,C``, ``1;3``, ``B D``)
 make a select-all card. Quoting follows RFC 4180 (TSV files too); fields may hold newlines.
 All text is plain text. Questions and explanations are escaped so they show as written when
@@ -21,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import re
 from collections.abc import Iterable, Iterator
 from itertools import chain
@@ -67,18 +70,6 @@ def read_rows(lines: Iterable[str], path: str, delimiter: str) -> Iterator[tuple
         elif "expected after" in str(exc):
             hint = ': a " inside a quoted field must be doubled ("")'
         raise _FileError(f"{start}: CSV syntax error: {exc}{hint}") from None
-
-
-def convert(text: str, path: str, delimiter: str) -> tuple[list[Draft], list[str]]:
-    """Drafts of every row, or every problem found (``FILE:LINE: message``)."""
-    drafts: list[Draft] = []
-    problems: list[str] = []
-    for item in rows(io.StringIO(text, newline=""), path, delimiter):
-        if isinstance(item, Draft):
-            drafts.append(item)
-        else:
-            problems.append(f"{path}:{item.line}: {item.message}")
-    return drafts, problems
 
 
 def rows(lines: Iterable[str], path: str, delimiter: str) -> Iterator[Draft | Issue]:

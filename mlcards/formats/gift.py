@@ -181,30 +181,6 @@ def rows(text: str, path: str) -> list[Draft | Issue]:
     return items
 
 
-def convert(text: str, path: str) -> tuple[list[Draft], list[str], list[str]]:
-    """(drafts, skipped lines, problems) for a GIFT file; problems are ``FILE:LINE: ...``."""
-    blocks, early = _blocks(text)
-    problems = list(early)
-    drafts: list[Draft] = []
-    skipped: list[str] = []
-    tag = ""
-    for block in blocks:
-        try:
-            result = _question(block, tag)
-        except _Problem as problem:
-            problems.append((problem.line, problem.message))
-            continue
-        if isinstance(result, _Category):
-            tag = result.tag
-        elif isinstance(result, _Skip):
-            reason = f": {result.reason}" if result.reason else ""
-            skipped.append(f"{path}:{result.line}: skipped {result.kind} question{reason}")
-        else:
-            drafts.append(result)
-    problems.sort(key=lambda p: p[0])
-    return drafts, skipped, [f"{path}:{line}: {message}" for line, message in problems]
-
-
 def _category(block: _Block) -> _Category:
     if len(block.numbers) > 1:
         raise _Problem(
