@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import heapq
 import io
 import os
 import re
@@ -303,11 +304,21 @@ def _base_id(draft: Draft) -> tuple[str, str]:
     return "content", content_id(draft.key)
 
 
+_RUN = 1 << 16
+
+
+def _sorted(values: array[int]) -> array[int]:
+    """``values`` sorted into a new array, in runs merged lazily: ``sorted()`` of the whole
+    array would hold a Python int for every card (about 40 bytes each, not 8)."""
+    runs = [array("Q", sorted(values[i : i + _RUN])) for i in range(0, len(values), _RUN)]
+    return array("Q", heapq.merge(*runs))
+
+
 class _SortedHashes:
     """64-bit hashes in a sorted array: membership by bisection, 8 bytes a card."""
 
     def __init__(self, values: array[int]) -> None:
-        self.values = array("Q", sorted(values))
+        self.values = _sorted(values)
 
     def __contains__(self, value: int) -> bool:
         index = bisect.bisect_left(self.values, value)
