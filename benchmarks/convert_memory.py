@@ -51,8 +51,9 @@ def generate(folder: Path, fmt: str, rows: int) -> Path:
     return path
 
 
-def measure(source: Path, home: Path) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MiB, exit code) of one conversion in a child process."""
+def measure(source: Path, home: Path) -> tuple[float, float, int, int]:
+    """(seconds, peak RSS in MiB, exit code, YAML bytes) of one conversion in a child
+    process."""
     out = source.with_suffix(".yaml")
     env = dict(os.environ, MLCARDS_HOME=str(home), PYTHONPATH=str(ROOT))
     command = [sys.executable, "-m", "mlcards", "convert", str(source), "-o", str(out)]
@@ -68,16 +69,16 @@ def measure(source: Path, home: Path) -> tuple[float, float, int]:
         print(error, file=sys.stderr)
     out_size = out.stat().st_size if out.exists() else 0
     out.unlink(missing_ok=True)
-    measure.out_bytes = out_size  # type: ignore[attr-defined]
-    return seconds, usage.ru_maxrss / 1024, code
+    return seconds, usage.ru_maxrss / 1024, code, out_size
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--formats", nargs="+", default=["jsonl", "csv"])
+    parser.add_argument("--work", type=Path, help="folder for the files (default: a temp one)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="mlcards-convert-bench-") as temp:
+    with tempfile.TemporaryDirectory(prefix="mlcards-convert-bench-", dir=args.work) as temp:
         folder = Path(temp)
         home = folder / "home"
         home.mkdir()
@@ -87,9 +88,9 @@ def main() -> None:
         for fmt in args.formats:
             for rows in [10, *args.rows]:
                 source = generate(folder, fmt, rows)
-                seconds, rss, code = measure(source, home)
+                seconds, rss, code, out_bytes = measure(source, home)
                 size = source.stat().st_size / 1e6
-                out_mb = measure.out_bytes / 1e6  # type: ignore[attr-defined]
+                out_mb = out_bytes / 1e6
                 print(
                     f"| {fmt} | {rows:,} | {size:.1f} | {out_mb:.1f} | {seconds:.1f} "
                     f"| {rss:.0f} | {code} |",

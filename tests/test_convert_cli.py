@@ -139,3 +139,25 @@ def test_convert_streams_and_reports_the_layout_and_counts(
         f"wrote 1 card(s) of deck jsonl-hellaswag to {target}",
     ]
     assert load_deck(target).cards[0].id == "24"
+
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "convert_memory.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BENCH.exists(), reason="benchmarks/ is not shipped in the sdist")
+def test_the_convert_memory_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--rows", "50", "--work", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| jsonl |")]
+    rows += [line for line in done.stdout.splitlines() if line.startswith("| csv |")]
+    assert [row.split("|")[2].strip() for row in rows] == ["10", "50", "10", "50"]
+    assert all(row.rstrip(" |").endswith("| 0") for row in rows), done.stdout
