@@ -40,8 +40,8 @@ def generate(folder: Path, fmt: str, rows: int) -> Path:
         if fmt == "jsonl":
             for number in range(rows):
                 question, choices, answer = _row(number)
-                record = {"question": question, "subject": "machine_learning"}
-                record |= {"choices": choices, "answer": answer}
+                record: dict[str, object] = {"question": question, "choices": choices}
+                record |= {"answer": answer, "subject": "machine_learning"}
                 handle.write(json.dumps(record) + "\n")
         else:
             writer = csv.writer(handle)
