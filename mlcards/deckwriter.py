@@ -1,6 +1,10 @@
 """Deck documents (plain dicts, lists and strings) written as YAML that the strict loader in
 ``mlcards.deck`` reads back to the same values: ``|`` block scalars where a block keeps the
-text exactly, quoted scalars otherwise. Used by the converters (``mlcards.formats``)."""
+text exactly, quoted scalars otherwise. Used by the converters (``mlcards.formats``).
+
+A deck can also be written a card at a time (``dump_deck_head``, then ``dump_card`` for each
+card): the two give exactly the text ``dump_deck`` gives for the whole document, so a
+converter streaming a million rows never holds the document in memory."""
 
 from __future__ import annotations
 
@@ -33,6 +37,22 @@ def dump_deck(document: dict[str, DeckValue]) -> str:
     """
     lines: list[str] = []
     _dump_mapping(document, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def dump_deck_head(document: dict[str, DeckValue]) -> str:
+    """The deck's keys (without ``cards``) and the ``cards:`` line that ``dump_card`` items
+    follow."""
+    lines: list[str] = []
+    _dump_mapping({k: v for k, v in document.items() if k != "cards"}, 0, lines)
+    lines.append("cards:")
+    return "\n".join(lines) + "\n"
+
+
+def dump_card(card: dict[str, DeckValue]) -> str:
+    """One item of the ``cards:`` list, as ``dump_deck`` writes it inside the document."""
+    lines: list[str] = []
+    _dump_sequence([card], 2, lines)
     return "\n".join(lines) + "\n"
 
 

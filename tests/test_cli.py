@@ -390,7 +390,7 @@ def test_help_uses_one_placeholder_style(capsys: pytest.CaptureFixture[str]) -> 
         return found
 
     option = re.compile(r"^\s+(?:-\w, )?--[\w-]+ (\S+)")
-    allowed = re.compile(r"[A-Z][A-Z/.]*|[a-z0-9]+(\|[a-z0-9]+)+")
+    allowed = re.compile(r"[A-Z][A-Z/.=]*|[a-z0-9]+(\|[a-z0-9]+)+")  # KEY=FIELD too
     wrong, seen = [], 0
     for path in paths(typer.main.get_command(app), []):
         code, out, _ = run(capsys, *path, "--help")

@@ -39,9 +39,9 @@ def test_convert_writes_a_deck_the_strict_loader_accepts(
     code, out, err = run(capsys, "convert", str(GIFT))
     assert code == 0
     deck = parse_deck(out, "converted.yaml")
-    assert deck.id == "gift-everything" and len(deck.cards) == 13
+    assert deck.id == "gift-everything" and len(deck.cards) == 14
     skipped = [line for line in err.splitlines() if ": skipped " in line]
-    assert len(skipped) == 7 and all(line.startswith(f"{GIFT}:") for line in skipped)
+    assert len(skipped) == 6 and all(line.startswith(f"{GIFT}:") for line in skipped)
 
 
 def test_convert_to_a_file_with_a_deck_id(
@@ -52,7 +52,7 @@ def test_convert_to_a_file_with_a_deck_id(
         capsys, "convert", str(DATA / "csv-mmlu.csv"), "-o", str(target), "--deck-id", "quiz"
     )
     assert code == 0 and out == ""
-    assert "wrote 6 cards of deck quiz" in err
+    assert "wrote 5 cards of deck quiz" in err
     assert load_deck(target).id == "quiz"
 
 
@@ -60,7 +60,7 @@ def test_convert_refuses_a_yaml_file_and_reports_broken_input(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, _, err = run(capsys, "convert", str(DATA / "deck-feedback.yaml"))
-    assert code == 2 and "not a .csv, .tsv or .gift file" in err
+    assert code == 2 and "not a .csv, .tsv, .gift, .jsonl or .json file" in err
     code, _, err = run(capsys, "convert", str(DATA / "gift-broken.gift"))
     assert code == 65 and f"{DATA / 'gift-broken.gift'}:" in err
 
@@ -73,7 +73,7 @@ def test_import_takes_csv_and_gift_directly_and_keeps_history(
     assert code == 0, err
     doc = json.loads(out)
     assert [d["deck"] for d in doc["decks"]] == ["mmlu-ml", "gift-everything"]
-    assert len(doc["decks"][0]["added"]) == 120 and len(doc["skipped"]) == 7
+    assert len(doc["decks"][0]["added"]) == 120 and len(doc["skipped"]) == 6
     kept = isolated_home / "converted" / "mmlu-ml.yaml"
     assert doc["converted"][0] == str(kept) and kept.is_file()
     db = sqlite3.connect(isolated_home / "mlcards.db")
@@ -108,3 +108,56 @@ def test_converted_round_trip_convert_import_export(
     assert code == 0
     exported = json.loads(out)
     assert len(exported) == 12 and {c["deck_id"] for c in exported} == {"mmlu-ml"}
+
+
+def test_import_of_a_huge_answer_cell_is_a_clean_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("Which?,yes,no," + "9" * 5000 + "\n", encoding="utf-8")
+    for command in ("convert", "import"):
+        code, _, err = run(capsys, command, str(path))
+        assert code == 65, err
+        assert f"{path}:1: answer '999" in err and "is not an answer" in err
+        assert "Traceback" not in err and len(err) < 1000
+    from mlcards.config import data_dir
+
+    assert not list(data_dir().glob("*.db")), "nothing was written"
+
+
+def test_convert_streams_and_reports_the_layout_and_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = DATA / "jsonl-hellaswag.jsonl"
+    target = tmp_path / "hs.yaml"
+    code, out, err = run(capsys, "convert", str(source), "-o", str(target))
+    assert code == 0 and out == ""
+    assert err.splitlines() == [
+        f"{source}:2: skipped a record without an answer (empty or -1)",
+        f"{source}: read as HellaSwag",
+        "skipped 1 record or question; see the lines above",
+        f"wrote 1 card of deck jsonl-hellaswag to {target}",
+    ]
+    assert load_deck(target).cards[0].id == "24"
+
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "convert_memory.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BENCH.exists(), reason="benchmarks/ is not shipped in the sdist")
+def test_the_convert_memory_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--rows", "50", "--work", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| jsonl |")]
+    rows += [line for line in done.stdout.splitlines() if line.startswith("| csv |")]
+    assert [row.split("|")[2].strip() for row in rows] == ["10", "50", "10", "50"]
+    assert all(row.rstrip(" |").endswith("| 0") for row in rows), done.stdout

@@ -301,6 +301,12 @@ def rows_of(conversion: Conversion) -> list[CardRow]:
     ]
 
 
+def document_of(conversion: Conversion) -> dict[str, DeckValue]:
+    document = yaml.safe_load(conversion.yaml_text)
+    assert isinstance(document, dict)
+    return document
+
+
 def convert_problems(path: Path, fmt: str | None = None) -> list[str]:
     with pytest.raises(DeckError) as excinfo:
         convert_file(path, fmt)
@@ -324,10 +330,10 @@ def check_valid(conversion: Conversion, tmp_path: Path) -> None:
     assert [replace(c, line=0) for c in loaded.cards] == [
         replace(c, line=0) for c in conversion.deck.cards
     ]
-    assert yaml.safe_load(conversion.yaml_text) == conversion.document
+    assert yaml.safe_load(conversion.yaml_text) == document_of(conversion)
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator(schema).validate(conversion.document)
+    jsonschema.Draft202012Validator(schema).validate(document_of(conversion))
 
 
 def abcd(*texts: str) -> tuple[tuple[str, str, str], ...]:
@@ -343,9 +349,9 @@ def test_csv_headerless_mmlu_layout(tmp_path: Path) -> None:
     path = fixture("csv-mmlu.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     conversion = convert_file(path)
-    assert conversion.document["id"] == "csv-mmlu"
-    assert conversion.document["name"] == "Csv mmlu"
-    assert conversion.document["description"] == "Converted from csv-mmlu.csv (CSV)."
+    assert document_of(conversion)["id"] == "csv-mmlu"
+    assert document_of(conversion)["name"] == "Csv mmlu"
+    assert document_of(conversion)["description"] == "Converted from csv-mmlu.csv (CSV)."
     assert conversion.skipped == ()
     assert rows_of(conversion) == [
         (
@@ -404,19 +410,11 @@ def test_csv_headerless_mmlu_layout(tmp_path: Path) -> None:
             NO_EXPLANATION + "No",
             (),
         ),
-        (
-            7,
-            "ten-choices-which-letter-is-the-last-bddc20dd",
-            "",
-            "Ten choices: which letter is the last?",
-            abcd(*"ABCDEFGHIJ"),
-            ("j",),
-            False,
-            NO_EXPLANATION + "J",
-            (),
-        ),
     ]
     check_valid(conversion, tmp_path)
+    (ten, _) = convert_file(fixture("csv-ten-choices.csv")).deck.cards
+    assert ten.id == "ten-choices-which-letter-is-the-last-bddc20dd"
+    assert [c.text for c in ten.choices] == list("ABCDEFGHIJ") and ten.answer == ("j",)
 
 
 def test_csv_with_named_columns(tmp_path: Path) -> None:
@@ -589,20 +587,29 @@ def test_escape_markdown_property(text: str) -> None:
     assert visible(escape_markdown(text), width=1000) == " ".join(text.split())
 
 
+WIDER = (
+    "where the other rows have 4: a cell holding a comma must be in double quotes "
+    "(or give the file a header row)"
+)
+
+
 def test_csv_problems_are_all_reported_with_lines() -> None:
     path = fixture("csv-broken.csv")
     assert convert_problems(path) == [
         f"{path}:1: answer C names no choice: the row has choices A, B",
         f"{path}:2: answer '0': numbers count from 1 (1 is the first choice), not from 0",
         f"{path}:3: choice B is empty",
+        f"{path}:3: 5 cells {WIDER}",
         f"{path}:4: found 3 cells; a row without a header holds the question, 2 to 10 "
         "choices and the answer",
         f"{path}:5: answer 'A,A' names A twice",
+        f"{path}:5: 5 cells {WIDER}",
         f"{path}:6: the question (first cell) is empty",
         f"{path}:7: answer 'first' must be a letter A-J or a number 1-10; several answers "
         "are separated by commas, as in A,C",
         f"{path}:8: found 13 cells; a row without a header holds the question, 2 to 10 "
         "choices and the answer",
+        f"{path}:8: 13 cells {WIDER}",
     ]
 
 
@@ -675,7 +682,7 @@ def tf(true_feedback: str = "", false_feedback: str = "") -> tuple[tuple[str, st
 def test_gift_multiple_choice(tmp_path: Path) -> None:
     conversion = convert_file(fixture("gift-multiple-choice.gift"))
     assert conversion.skipped == ()
-    assert conversion.document["description"] == (
+    assert document_of(conversion)["description"] == (
         "Converted from gift-multiple-choice.gift (Moodle GIFT)."
     )
     assert rows_of(conversion) == [
@@ -849,13 +856,13 @@ def test_gift_category_becomes_a_tag() -> None:
         (6, "Tagged optimization?", ("optimization",)),
         (10, "Tagged evaluation?", ("evaluation",)),
     ]
-    assert conversion.document["name"] == "Gift category"
+    assert document_of(conversion)["name"] == "Gift category"
 
 
 def test_gift_skipped_questions_are_each_reported() -> None:
     path = fixture("gift-skipped.gift")
     conversion = convert_file(path)
-    assert [(r[0], r[1]) for r in rows_of(conversion)] == [(20, "kept")]
+    assert [(r[0], r[1]) for r in rows_of(conversion)] == [(14, "partial"), (20, "kept")]
     assert conversion.skipped == (
         f"{path}:2: skipped short answer question",
         f"{path}:4: skipped numerical question",
@@ -864,8 +871,6 @@ def test_gift_skipped_questions_are_each_reported() -> None:
         f"{path}:10: skipped description question",
         f"{path}:12: skipped multiple choice question: 2 answers are right ('Adam', "
         "'RMSprop'); GIFT accepts any one of them, a card has one right answer",
-        f"{path}:14: skipped multiple choice question: partial credit for 'AdamW' (50%) "
-        "would be dropped; a card's answer is right or wrong",
         f"{path}:16: skipped multiple choice question: the positive weights add up to 75%, "
         "not 100%, so which answers make a right selection is unclear",
         f"{path}:18: skipped multiple choice question: 11 answers; a card has at most 10",
@@ -1090,6 +1095,17 @@ def test_gift_file_with_every_construct(tmp_path: Path) -> None:
             NO_EXPLANATION + "precision",
             ev,
         ),
+        (
+            59,
+            "partial",
+            "partial",
+            "Which first optimizer to try?",
+            (("a", "Adam", ""), ("b", "AdamW", "(50% credit in the source)"), ("c", "SGD", "")),
+            ("a",),
+            False,
+            NO_EXPLANATION + "Adam",
+            ev,
+        ),
     ]
     assert conversion.skipped == (
         f"{path}:47: skipped short answer question",
@@ -1099,8 +1115,6 @@ def test_gift_file_with_every_construct(tmp_path: Path) -> None:
         f"{path}:55: skipped description question",
         f"{path}:57: skipped multiple choice question: 2 answers are right ('Adam', "
         "'Adagrad'); GIFT accepts any one of them, a card has one right answer",
-        f"{path}:59: skipped multiple choice question: partial credit for 'AdamW' (50%) "
-        "would be dropped; a card's answer is right or wrong",
     )
     check_valid(conversion, tmp_path)
     assert "<" not in "".join(
@@ -1225,12 +1239,13 @@ _TOPICS = [
 
 def _mmlu_rows(count: int) -> list[tuple[list[str], str]]:
     """Deterministic MMLU-style rows (cells, answer letter), with commas, quotes, newlines,
-    Markdown characters and 2 to 10 choices."""
+    Markdown characters and 2 to 4 choices (a headerless row may not have more cells than
+    most rows)."""
     rng = random.Random(16)
     rows: list[tuple[list[str], str]] = []
     for number in range(count):
         topic, right, *wrong = _TOPICS[number % len(_TOPICS)]
-        n_choices = 4 if number % 5 else rng.randint(2, 10)
+        n_choices = 4 if number % 5 else rng.randint(2, 4)
         distractors = [*wrong, *(f"distractor {k}, *not* {topic}" for k in range(10))]
         choices = distractors[: n_choices - 1]
         position = rng.randrange(n_choices)
@@ -1277,7 +1292,10 @@ def test_a_hundred_and_twenty_mmlu_rows_convert_with_every_key_right(tmp_path: P
         ("q.txt", None, "gift"),
         ("q.yaml", None, None),
         ("q.yml", None, None),
-        ("q.json", None, None),
+        ("q.json", None, "json"),
+        ("q.jsonl", None, "jsonl"),
+        ("q.NDJSON", None, "jsonl"),
+        ("q.yml", None, None),
         ("q.txt", "csv", "csv"),
         ("q.csv", "TSV", "tsv"),
         ("q.csv", "yaml", None),
@@ -1288,8 +1306,8 @@ def test_detect_format(name: str, override: str | None, expected: str | None) ->
 
 
 def test_detect_format_refuses_unknown_names() -> None:
-    assert FORMATS == ("csv", "tsv", "gift")
-    with pytest.raises(UsageError, match="unknown format 'xls'; choose one of csv, tsv, gift"):
+    assert FORMATS == ("csv", "tsv", "gift", "jsonl", "json")
+    with pytest.raises(UsageError, match="unknown format 'xls'; choose one of csv, tsv, gift, js"):
         detect_format(Path("q.csv"), "xls")
 
 
@@ -1366,3 +1384,59 @@ def test_any_source_gives_a_valid_deck_or_a_deck_error(text: str, fmt: str) -> N
     else:
         assert conversion.deck.cards
         assert parse_deck(conversion.yaml_text).id == "d"
+
+
+# -- strict CSV, huge answer cells, GIFT partial credit ---------------------------------------
+
+
+def test_a_csv_row_with_more_cells_than_the_others_is_an_error(tmp_path: Path) -> None:
+    """An unquoted comma in a question: once a silent card whose choices and key were
+    fragments of the question."""
+    path = tmp_path / "comma.csv"
+    rows = [f"Question {n}?,w,x,y,z,A" for n in range(5)]
+    rows.insert(2, "Which is right, then?,w,x,y,z,A")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert convert_problems(path) == [
+        f"{path}:3: 7 cells where the other rows have 6: a cell holding a comma must be in "
+        "double quotes (or give the file a header row)"
+    ]
+    path.write_text("\n".join([*rows[:2], *rows[3:], "Fewer choices?,x,y,B"]), encoding="utf-8")
+    assert len(convert_file(path).deck.cards) == 6, "a row with fewer choices is fine"
+    tsv = tmp_path / "tab.tsv"
+    tsv.write_text("Q1?\tx\ty\tA\nQ2?\tx\ty\tA\nQ3\textra?\tx\ty\tA\n", encoding="utf-8")
+    (problem,) = convert_problems(tsv)
+    assert problem.startswith(f"{tsv}:3: 5 cells where the other rows have 4: a cell holding a tab")
+
+
+@pytest.mark.parametrize("cell", ["7" * 5000, "1" * 5000 + ",A"])
+def test_a_huge_answer_number_is_not_an_answer(tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text(f'Which?,yes,no,"{cell}"\n', encoding="utf-8")
+    (problem,) = convert_problems(path)
+    assert problem == (
+        f"{path}:1: answer '{cell[:39]}…' is not an answer: a letter A-J or a number 1-10; "
+        "several answers are separated by commas, as in A,C"
+    )
+
+
+def test_gift_partial_credit_next_to_a_full_answer_goes_into_the_feedback() -> None:
+    conversion = convert_text(
+        "::p::Best first optimizer? {=Adam ~%50%AdamW#Close. ~%25%SGD ~%-50%none}\n\n"
+        "::q::No full credit? {=%50%half ~%50%other}\n",
+        "gift",
+        path="p.gift",
+        deck_id="p",
+        name="P",
+    )
+    (card,) = conversion.deck.cards
+    assert card.answer == ("a",)
+    assert [(c.text, c.feedback) for c in card.choices] == [
+        ("Adam", ""),
+        ("AdamW", "Close. (50% credit in the source)"),
+        ("SGD", "(25% credit in the source)"),
+        ("none", ""),
+    ]
+    assert conversion.skipped == (
+        "p.gift:3: skipped multiple choice question: no answer has full credit, only 'half' "
+        "(50%), 'other' (50%); a card's answer is right or wrong",
+    )

@@ -288,7 +288,6 @@ def _build(
                 deck_id=deck_id,
                 name=name,
                 description=f"Converted from the Anki package {shown}.",
-                skipped=[],
             )
         )
     except DeckError as exc:

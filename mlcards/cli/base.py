@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 
 EXIT_INTERRUPTED = 130
+EXIT_NO_MEMORY = 71
 
 
 def _conventional_help() -> None:
@@ -419,6 +420,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail("aborted (end of input)", 1, as_json)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED, as_json, label="")
+    except MemoryError:
+        _fail(
+            "out of memory; nothing was left half written (a database change is rolled back, "
+            "an output file is replaced only when whole)",
+            EXIT_NO_MEMORY,
+            as_json,
+        )
     except Exception as exc:
         from mlcards.store import as_store_error
 

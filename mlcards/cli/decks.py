@@ -32,7 +32,7 @@ def import_(
         Optional[list[Path]],  # noqa: UP045
         typer.Argument(
             help="Deck files or folders (*.yaml / *.yml), question files to convert "
-            "(.csv, .tsv, .gift), or Anki packages (.apkg, .colpkg).",
+            "(.csv, .tsv, .gift, .jsonl, .json), or Anki packages (.apkg, .colpkg).",
             metavar="PATH",
             show_default=False,
         ),
@@ -58,9 +58,9 @@ def import_(
 ) -> None:
     """Import or update decks. All files are checked first; then all land, or none.
 
-    CSV, TSV and Moodle GIFT files are converted to YAML decks kept in the data dir
-    (converted/DECK-ID.yaml, the copy to edit); importing the same file again updates the
-    same deck and keeps its history. From an Anki package, the reviews of cards that came
+    CSV, TSV, Moodle GIFT, JSON Lines and JSON files are converted to YAML decks kept in the
+    data dir (converted/DECK-ID.yaml, the copy to edit); importing the same file again updates
+    the same deck and keeps its history. From an Anki package, the reviews of cards that came
     from mlcards join the log, and multiple-choice notes become decks (as CSV and GIFT)."""
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
@@ -158,7 +158,10 @@ def _import_packages(
 def convert(
     ctx: typer.Context,
     source: Annotated[
-        Path, typer.Argument(help="A .csv, .tsv or .gift file.", metavar="FILE", show_default=False)
+        Path,
+        typer.Argument(
+            help="A .csv, .tsv, .gift, .jsonl or .json file.", metavar="FILE", show_default=False
+        ),
     ],
     output: Annotated[
         Optional[Path],  # noqa: UP045
@@ -176,7 +179,7 @@ def convert(
         typer.Option(
             "--format",
             "-f",
-            metavar="csv|tsv|gift",
+            metavar="csv|tsv|gift|jsonl|json",
             help="The source's format (default: by extension).",
             show_default=False,
         ),
@@ -199,32 +202,58 @@ def convert(
             show_default=False,
         ),
     ] = None,
+    field_map: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--map",
+            metavar="KEY=FIELD",
+            help="JSON/JSONL: the field holding question, choices (one list field, or several "
+            "fields: choices=opa,opb), answer, explanation or id; repeat or quote several.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Convert MMLU-style CSV/TSV or Moodle GIFT questions into an mlcards YAML deck."""
+    """Convert question sets into an mlcards YAML deck: MMLU-style CSV/TSV, Moodle GIFT, and
+    the JSON Lines / JSON layouts of the public data sets (MMLU, MMLU-Pro, ARC, RACE, ...)."""
     from mlcards.config import load_settings
-    from mlcards.formats import convert_file, detect_format
+    from mlcards.formats import convert_stream, detect_format, parse_map
     from mlcards.output import open_output
+    from mlcards.sanitize import quote_path, terminal_safe
 
     kind = detect_format(source, fmt)
     if kind is None:
-        raise UsageError(f"{source}: not a .csv, .tsv or .gift file; name one with --format")
-    conversion = convert_file(
-        source, kind, deck_id=deck_id, name=name, max_bytes=load_settings().max_deck_bytes
-    )
-    from mlcards.sanitize import quote_path, terminal_safe
-
-    for line in conversion.skipped:
-        sys.stderr.write(terminal_safe(line) + "\n")
-    with open_output(output, global_options(ctx).db_path()) as stream:
-        stream.write(conversion.yaml_text)
-    if output is not None:
-        from mlcards.render.text import counted
-
-        count = len(conversion.deck.cards)
-        where = quote_path(output)
-        sys.stderr.write(
-            f"wrote {counted(count, 'card')} of deck {conversion.deck.id} to {where}\n"
+        raise UsageError(
+            f"{quote_path(source)}: not a .csv, .tsv, .gift, .jsonl or .json file; "
+            "name one with --format"
         )
+    mapping = parse_map(field_map or [])
+
+    def note(line: str) -> None:
+        sys.stderr.write(terminal_safe(line) + "\n")
+
+    from mlcards.render.text import counted
+
+    with open_output(output, global_options(ctx).db_path()) as stream:
+        written, layout = convert_stream(
+            source,
+            stream,
+            kind,
+            deck_id=deck_id,
+            name=name,
+            max_bytes=load_settings().max_deck_bytes,
+            mapping=mapping,
+            note=note,
+        )
+    if layout:
+        note(f"{quote_path(source)}: read as {layout}")
+    if written.skipped:
+        skipped = counted(written.skipped, "record or question", "records or questions")
+        note(f"skipped {skipped}; see the lines above")
+    if written.pinned:
+        note(f"{counted(written.pinned, 'card')} with a choice kept last (see the lines above)")
+    if output is not None:
+        where = quote_path(output)
+        note(f"wrote {counted(written.cards, 'card')} of deck {written.deck_id} to {where}")
 
 
 @app.command()

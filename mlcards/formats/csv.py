@@ -11,6 +11,10 @@ answer key. A headerless row always ends with an answer key (a letter or a numbe
 question that happens to offer "question" and "answer" as choices is still read as data,
 while a header with a misspelt column is still read as a header and its mistake reported.
 
+Rows are read as the lines come (``rows``), so memory stays flat. Without a header a row may
+have fewer choices than the others but never more cells than most rows: that is what an
+unquoted comma in a question looks like, and reading on would key a card on a fragment of it.
+
 Answers are a letter A-J or a 1-based number; several of them (``A,C``, ``1;3``, ``B D``)
 make a select-all card. Quoting follows RFC 4180 (TSV files too); fields may hold newlines.
 All text is plain text. Questions and explanations are escaped so they show as written when
@@ -21,10 +25,11 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import re
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
-from mlcards.formats._common import CHOICE_IDS, Draft, DraftChoice, slugify
+from mlcards.formats._common import CHOICE_IDS, MAX_PROBLEMS, Draft, DraftChoice, Issue, slugify
 from mlcards.formats.markdown import escape_markdown
 
 MIN_CHOICES, MAX_CHOICES = 2, 10
@@ -48,15 +53,15 @@ class _FileError(Exception):
     """A problem that stops reading the file: the rows after it cannot be trusted."""
 
 
-def read_rows(text: str, path: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    """(first line, cells) of every non-blank row; a quoting error stops the file."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[tuple[int, list[str]]] = []
+def read_rows(lines: Iterable[str], path: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of every non-blank row, read as the lines come; a quoting error
+    stops the file (_FileError)."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     start = 1
     try:
         for cells in reader:
             if any(cell.strip() for cell in cells):
-                rows.append((start, cells))
+                yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
         hint = ""
@@ -64,40 +69,88 @@ def read_rows(text: str, path: str, delimiter: str) -> list[tuple[int, list[str]
             hint = ': a quoted field opened on this row is never closed (a " is missing)'
         elif "expected after" in str(exc):
             hint = ': a " inside a quoted field must be doubled ("")'
-        raise _FileError(f"{path}:{start}: CSV syntax error: {exc}{hint}") from None
-    return rows
+        raise _FileError(f"{start}: CSV syntax error: {exc}{hint}") from None
 
 
-def convert(text: str, path: str, delimiter: str) -> tuple[list[Draft], list[str]]:
-    """Drafts of every row, or every problem found (``FILE:LINE: message``)."""
+def rows(lines: Iterable[str], path: str, delimiter: str) -> Iterator[Draft | Issue]:
+    """A draft or a problem for every row, as the lines come: memory stays flat.
+
+    Problems that need the whole file are given at the end: a header column with values but
+    no name, and (without a header) rows with more cells than most rows have, which is what
+    an unquoted comma in a question looks like.
+    """
+    found = read_rows(lines, path, delimiter)
     try:
-        rows = read_rows(text, path, delimiter)
+        first = next(found, None)
+        if first is None:
+            yield Issue(1, "no questions: the file has no rows")
+            return
+        header = _header(first[1])
+        columns: dict[str, int] | None = None
+        if header is not None:
+            columns, header_problems = _columns(header)
+            if header_problems:
+                for problem in header_problems:
+                    yield Issue(first[0], problem)
+                return
+            yield from _named_rows(first[0], found, columns, header)
+        else:
+            yield from _headerless_rows(chain([first], found), delimiter)
     except _FileError as exc:
-        return [], [str(exc)]
-    if not rows:
-        return [], [f"{path}:1: no questions: the file has no rows"]
-    header = _header(rows[0][1])
-    problems: list[str] = []
-    if header is not None:
-        columns, header_problems = _columns(header, rows[1:])
-        if header_problems:
-            return [], [f"{path}:{rows[0][0]}: {p}" for p in header_problems]
-        body = rows[1:]
-        if not body:
-            return [], [f"{path}:{rows[0][0]}: no questions: the file has only a header row"]
-    else:
-        columns = None
-        body = rows
-    drafts: list[Draft] = []
-    for line, cells in body:
+        line, _, message = str(exc).partition(": ")
+        yield Issue(int(line), message)
+
+
+def _named_rows(
+    header_line: int,
+    found: Iterator[tuple[int, list[str]]],
+    columns: dict[str, int],
+    names: list[str],
+) -> Iterator[Draft | Issue]:
+    unnamed = {i for i, name in enumerate(names) if not name}
+    with_values: set[int] = set()
+    count = 0
+    for line, cells in found:
+        count += 1
+        with_values |= {i for i in unnamed if i < len(cells) and cells[i].strip()}
         try:
-            if columns is None:
-                drafts.append(_headerless_row(line, cells))
-            else:
-                drafts.append(_named_row(line, cells, columns))
+            yield _named_row(line, cells, columns, len(names))
         except _RowError as exc:
-            problems.append(f"{path}:{line}: {exc.message}")
-    return drafts, problems
+            yield Issue(line, exc.message)
+    for index in sorted(with_values):
+        yield Issue(header_line, f"header: column {index + 1} has values but no name")
+    if not count:
+        yield Issue(header_line, "no questions: the file has only a header row")
+
+
+def _headerless_rows(
+    found: Iterator[tuple[int, list[str]]], delimiter: str
+) -> Iterator[Draft | Issue]:
+    widths: dict[int, int] = {}
+    lines_of: dict[int, list[int]] = {}
+    for line, cells in found:
+        width = len(cells)
+        while width and not cells[width - 1].strip():
+            width -= 1
+        widths[width] = widths.get(width, 0) + 1
+        kept = lines_of.setdefault(width, [])
+        if len(kept) < MAX_PROBLEMS:
+            kept.append(line)
+        try:
+            yield _headerless_row(line, cells)
+        except _RowError as exc:
+            yield Issue(line, exc.message)
+    if len(widths) < 2:
+        return
+    usual = max(widths, key=lambda w: (widths[w], -w))
+    separator = "comma" if delimiter == "," else "tab"
+    for width in sorted(w for w in widths if w > usual):
+        for line in lines_of[width]:
+            yield Issue(
+                line,
+                f"{width} cells where the other rows have {usual}: a cell holding a "
+                f"{separator} must be in double quotes (or give the file a header row)",
+            )
 
 
 def _header(cells: list[str]) -> list[str] | None:
@@ -118,15 +171,11 @@ def _is_answer_key(cell: str) -> bool:
     )
 
 
-def _columns(
-    names: list[str], rows: list[tuple[int, list[str]]]
-) -> tuple[dict[str, int], list[str]]:
+def _columns(names: list[str]) -> tuple[dict[str, int], list[str]]:
     columns: dict[str, int] = {}
     problems: list[str] = []
     for index, name in enumerate(names):
         if not name:
-            if any(index < len(cells) and cells[index].strip() for _, cells in rows):
-                problems.append(f"header: column {index + 1} has values but no name")
             continue
         if name not in KNOWN_COLUMNS:
             hint = difflib.get_close_matches(name, KNOWN_COLUMNS, n=1)
@@ -160,8 +209,7 @@ def _cell(cells: list[str], index: int | None) -> str:
     return cells[index].strip()
 
 
-def _named_row(line: int, cells: list[str], columns: dict[str, int]) -> Draft:
-    width = max(columns.values()) + 1
+def _named_row(line: int, cells: list[str], columns: dict[str, int], width: int) -> Draft:
     extra = [c for c in cells[width:] if c.strip()]
     if extra:
         raise _RowError(f"the row has {len(cells)} cells; the header names {width} columns")
@@ -237,16 +285,15 @@ def _answer(raw: str, slots: list[tuple[str, str]]) -> tuple[str, ...]:
         if len(token) == 1 and token.isascii() and token.isalpha():
             index = ord(token.lower()) - ord("a")
         elif token.isascii() and token.isdigit():
+            if len(token) > 3:  # never int() it: Python refuses 4,300+ digits (ValueError)
+                raise _RowError(f"answer {_shorten(raw)!r} is not an answer: {_ANSWER_RULE}")
             index = int(token) - 1
             if index < 0:
                 raise _RowError(
                     f"answer {raw!r}: numbers count from 1 (1 is the first choice), not from 0"
                 )
         else:
-            raise _RowError(
-                f"answer {raw!r} must be a letter A-J or a number 1-10; several answers "
-                "are separated by commas, as in A,C"
-            )
+            raise _RowError(f"answer {_shorten(raw)!r} must be {_ANSWER_RULE}")
         if index >= len(slots) or not slots[index][1]:
             label = token.upper()
             raise _RowError(f"answer {label} names no choice: the row has {_describe(slots)}")
@@ -254,6 +301,13 @@ def _answer(raw: str, slots: list[tuple[str, str]]) -> tuple[str, ...]:
             raise _RowError(f"answer {raw!r} names {token.upper()} twice")
         chosen.append(index)
     return tuple(slots[i][0] for i in sorted(chosen))
+
+
+_ANSWER_RULE = "a letter A-J or a number 1-10; several answers are separated by commas, as in A,C"
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _describe(slots: list[tuple[str, str]]) -> str:

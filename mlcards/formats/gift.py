@@ -9,21 +9,22 @@ no braces is a description, ``{}`` an essay, ``{#`` numerical, a ``~`` multiple 
 ``=`` with ``->`` matching, ``T``/``TRUE``/``F``/``FALSE`` true/false, anything else short answer.
 
 mlcards keeps multiple choice and true/false. Multiple choice with one ``=`` answer is a
-single-answer card (``~%-N%`` penalties are dropped: a wrong answer is wrong); without any
-``=``, answers with a positive ``%weight%`` are the right ones of a select-all card. Skipped,
-each reported as ``FILE:LINE: skipped <type> question``: the other types, and questions whose
-meaning a card cannot keep: several ``=`` answers (GIFT accepts any one of them), partial
-credit in a single-answer question, select-all weights that do not add up to 100%, more
-than 10 answers.
+single-answer card (``~%-N%`` penalties are dropped: a wrong answer is wrong; ``~%50%``
+partial credit next to it is kept as that choice's feedback, "(50% credit in the source)");
+without any ``=``, answers with a positive ``%weight%`` are the right ones of a select-all
+card. Skipped, each reported as ``FILE:LINE: skipped <type> question``: the other types, and
+questions whose meaning a card cannot keep: several ``=`` answers (GIFT accepts any one of
+them), no answer with full credit, select-all weights that do not add up to 100%, more than
+10 answers.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from mlcards.formats._common import CHOICE_IDS, Draft, DraftChoice, slugify
+from mlcards.formats._common import CHOICE_IDS, Draft, DraftChoice, Issue, slugify
 from mlcards.formats.markdown import escape_markdown, html_to_markdown
 
 MAX_CHOICES = 10
@@ -103,7 +104,7 @@ def _plain_text(raw: str, fmt: str) -> str:
     if fmt in ("html", "moodle"):
         import html
 
-        text = html.unescape(re.sub(r"<[^>]*>", " ", text))
+        text = html.unescape(re.sub(r"<[^<>]*>", " ", text))  # [^<>]: linear on a lone "<"
     return " ".join(text.replace(_BLANK_MARK, "_____").split())
 
 
@@ -158,28 +159,26 @@ def _blocks(text: str) -> tuple[list[_Block], list[tuple[int, str]]]:
     return blocks, problems
 
 
-def convert(text: str, path: str) -> tuple[list[Draft], list[str], list[str]]:
-    """(drafts, skipped lines, problems) for a GIFT file; problems are ``FILE:LINE: ...``."""
+def rows(text: str, path: str) -> list[Draft | Issue]:
+    """Every question's draft, skip or problem, in line order, for ``write_deck``."""
     blocks, early = _blocks(text)
-    problems = list(early)
-    drafts: list[Draft] = []
-    skipped: list[str] = []
+    items: list[Draft | Issue] = [Issue(line, message) for line, message in early]
     tag = ""
     for block in blocks:
         try:
             result = _question(block, tag)
         except _Problem as problem:
-            problems.append((problem.line, problem.message))
+            items.append(Issue(problem.line, problem.message))
             continue
         if isinstance(result, _Category):
             tag = result.tag
         elif isinstance(result, _Skip):
             reason = f": {result.reason}" if result.reason else ""
-            skipped.append(f"{path}:{result.line}: skipped {result.kind} question{reason}")
+            items.append(Issue(result.line, f"skipped {result.kind} question{reason}", False))
         else:
-            drafts.append(result)
-    problems.sort(key=lambda p: p[0])
-    return drafts, skipped, [f"{path}:{line}: {message}" for line, message in problems]
+            items.append(result)
+    items.sort(key=lambda item: item.line)
+    return items
 
 
 def _category(block: _Block) -> _Category:
@@ -361,6 +360,12 @@ def _percent(weight: float) -> str:
     return f"{weight:g}%"
 
 
+def _credit_note(feedback: str, weight: float) -> str:
+    """Partial credit kept where the learner sees it: in the choice's feedback."""
+    note = f"({_percent(weight)} credit in the source)"
+    return f"{feedback} {note}" if feedback else note
+
+
 def _multiple_choice(
     block: _Block, body: str, offset: int, fmt: str
 ) -> tuple[tuple[DraftChoice, ...], tuple[str, ...], bool, str]:
@@ -375,18 +380,24 @@ def _multiple_choice(
     choices = tuple(DraftChoice(CHOICE_IDS[i], a.text, a.feedback) for i, a in enumerate(answers))
     if any(a.right for a in answers):
         full = [i for i, a in enumerate(answers) if a.weight >= _FULL]
-        partial = [a for a in answers if 0 < a.weight < _FULL]
         if len(full) > 1:
             shown = ", ".join(repr(answers[i].source) for i in full)
             raise _Unkept(
                 f"{len(full)} answers are right ({shown}); GIFT accepts any one of them, "
                 "a card has one right answer"
             )
-        if partial or not full:
+        if not full:
+            partial = [a for a in answers if 0 < a.weight < _FULL]
             shown = ", ".join(f"{a.source!r} ({_percent(a.weight)})" for a in partial)
             raise _Unkept(
-                f"partial credit for {shown} would be dropped; a card's answer is right or wrong"
+                f"no answer has full credit, only {shown}; a card's answer is right or wrong"
             )
+        choices = tuple(
+            replace(choice, feedback=_credit_note(choice.feedback, answer.weight))
+            if 0 < answer.weight < _FULL
+            else choice
+            for choice, answer in zip(choices, answers, strict=True)
+        )
         return choices, (CHOICE_IDS[full[0]],), False, key
     correct = [i for i, a in enumerate(answers) if a.weight > 0]
     if not correct:

@@ -25,7 +25,8 @@ _LOOSE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # not between lette
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _TILDES = re.compile(r"~(?=~)|(?<=~)~")
-_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-*:?[ \t]*)*$")
+_RULE_FIRST = re.compile(r":?-+:?")
+_RULE_CELL = re.compile(r":?-*:?")
 # What makes a line a block: a heading, a quote, a list item, a setext underline or rule.
 _LINE_START = re.compile(r"^(?:#{1,6}(?=\s|$)|>|[-+](?=\s|$)|[-=][-=\s]*$|(\d{1,9})[.)](?=\s|$))")
 
@@ -50,8 +51,19 @@ def _escape_line_start(text: str) -> str:
     return "\\" + text
 
 
+def _is_table_rule(line: str) -> bool:
+    """``|---|:--:|``: a line that makes the line above a table header. Cell by cell, not one
+    regex: nested quantifiers over runs of spaces backtrack exponentially."""
+    body = line.strip(" \t")
+    body = body[1:] if body.startswith("|") else body
+    cells = [cell.strip(" \t") for cell in body.split("|")]
+    return bool(_RULE_FIRST.fullmatch(cells[0])) and all(
+        _RULE_CELL.fullmatch(cell) for cell in cells[1:]
+    )
+
+
 def _has_table_rule(lines: list[str]) -> bool:
-    return any("|" in line and "-" in line and _TABLE_RULE.match(line) for line in lines)
+    return any("|" in line and "-" in line and _is_table_rule(line) for line in lines)
 
 
 def escape_markdown(text: str) -> str:
@@ -87,6 +99,9 @@ def _join_lines(lines: list[str]) -> str:
 
 
 # -- HTML ---------------------------------------------------------------------------------
+
+MAX_LIST_DEPTH = 8
+"""Lists nested deeper are written at this depth: output stays linear in the input."""
 
 _BREAK = "\uffff"  # a hard line break, resolved when the text is finished (a noncharacter)
 _BLOCK_TAGS = frozenset(
@@ -230,7 +245,8 @@ class _MarkdownWriter(HTMLParser):
         bullet = "- " if counter[0] < 0 else f"{counter[0]}. "
         if counter[0] > 0:
             counter[0] += 1
-        self._emit("   " * (len(self.lists) - 1) + bullet)
+        depth = min(len(self.lists), MAX_LIST_DEPTH) - 1  # deeper lists stay at this indent
+        self._emit("   " * depth + bullet)
         self.line_start = True  # the item's text still starts a line for escaping
         self.space = False
 
@@ -306,12 +322,34 @@ class _MarkdownWriter(HTMLParser):
             self._close_code()
         text = "".join(self.out)
         text = re.sub(f"(^|\n\n)[\\s{_BREAK}]+", r"\1", text)  # no break opens a paragraph
-        text = re.sub(f"(?:[ ]*{_BREAK}[ ]*){{2,}}", "\n\n", text)
-        text = re.sub(f"[ ]*{_BREAK}[ ]*(?=\n|$)", "", text)
-        text = re.sub(f"[ ]*{_BREAK}[ ]*", "\\\\\n", text)
-        text = re.sub(r"[ \t]+\n", "\n", text)
+        text = _resolve_breaks(text)
+        text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
         text = re.sub(r"\n{3,}", "\n\n", text)
         return text.strip()
+
+
+def _resolve_breaks(text: str) -> str:
+    """Hard breaks: two or more in a row end the paragraph, one at the end of a line is
+    dropped, any other becomes Markdown's ``\\``; spaces around them go. Done by splitting,
+    in one pass: a regex with ``[ ]*`` on both sides is quadratic on a long run of spaces."""
+    parts = text.split(_BREAK)
+    out = [parts[0].rstrip(" ")]
+    index, last = 1, len(parts) - 1
+    while index <= last:
+        count = 1
+        while index < last and not parts[index].strip(" "):
+            count += 1
+            index += 1
+        rest = parts[index].lstrip(" ")
+        if index < last:
+            rest = rest.rstrip(" ")
+        if count >= 2:
+            out.append("\n\n")
+        elif rest and not rest.startswith("\n"):
+            out.append("\\\n")
+        out.append(rest)
+        index += 1
+    return "".join(out)
 
 
 def _longest_run(text: str, char: str) -> int:
