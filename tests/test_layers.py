@@ -31,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "bundled": set(),
     "config": {"errors", "rules"},
     "stats": {"models", "rules"},
+    "search": {"errors"},
     "session": {"models", "rules", "schedulers", "replay"},
     "replay": {"models", "rules", "schedulers"},
     "scheduling": {
