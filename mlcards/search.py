@@ -76,7 +76,7 @@ class DeckIs:
 
 @dataclass(frozen=True)
 class TagIs:
-    """A tag (or a child ``TAG::...``), ``*`` for any run; None for ``tag:none``."""
+    """A tag, case-insensitive, ``*`` for any run of characters; None for ``tag:none``."""
 
     pattern: str | None
 

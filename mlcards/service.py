@@ -320,15 +320,18 @@ class CheckResult:
     cards: int
     repaired: bool = False
     backup: Path | None = None
+    index: list[str] = field(default_factory=list)
+    """Where the full-text search index disagrees with the cards' text."""
 
     @property
     def ok(self) -> bool:
-        return not self.integrity and (not self.differences or self.repaired)
+        return not self.integrity and (not (self.differences or self.index) or self.repaired)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "integrity": self.integrity,
             "schedule_differences": self.differences,
+            "search_index": self.index,
             "repaired": self.repaired,
             "backup": str(self.backup) if self.backup else None,
             "ok": self.ok,
@@ -354,8 +357,13 @@ def check(
             store.log.replay_rows(), schedule_from, scheduler_for=scheduler_for
         )
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
-    if result.differences and repair:
+    result.index = store.search.index_problems()
+    if result.index and repair:
         result.backup = store.backups.create("pre-repair")
+        store.search.rebuild_index()
+        result.repaired = True
+    if result.differences and repair:
+        result.backup = result.backup or store.backups.create("pre-repair")
 
         def compute(
             rows: Iterator[dict[str, Any]], starts: Mapping[CardKey, int]

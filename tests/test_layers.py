@@ -45,7 +45,7 @@ ALLOWED: dict[str, set[str]] = {
         "store",
     },
     "evaluation": {"errors", "models", "replay", "rules", "schedulers"},
-    "store": {"models", "rules", "errors"},
+    "store": {"models", "rules", "errors", "search"},
     "render": {"models", "rules", "sanitize", "clock"},
     "terminal": set(),
     "review": {

@@ -1,6 +1,7 @@
 """The only package that talks SQL. ``Store`` owns the connection; each concept has its
 own part with its own SQL: ``decks``, ``cards`` (queues, marks, the schedule cache),
-``log`` (the review log), ``stats`` (aggregates) and ``backups``.
+``log`` (the review log), ``stats`` (aggregates), ``search`` (queries and the full-text
+index) and ``backups``.
 
 The review log is append-only and the source of truth; the schedule columns of ``cards``
 are a cache that replaying the log rebuilds exactly (``mlcards check``).
@@ -27,6 +28,7 @@ from mlcards.store.db import Database, as_store_error, busy_timeout_s, connect, 
 from mlcards.store.decks import Decks
 from mlcards.store.log import ReviewLog
 from mlcards.store.scope import Scope
+from mlcards.store.search import CardSearch
 from mlcards.store.stats import StatsQueries
 
 
@@ -40,6 +42,7 @@ class Store(Database):
         self.cards = Cards(self)
         self.log = ReviewLog(self)
         self.stats = StatsQueries(self)
+        self.search = CardSearch(self)
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:

@@ -275,6 +275,67 @@ def _m009_fsrs_state(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN difficulty REAL")
 
 
+def card_text_sql(alias: str) -> str:
+    """The searchable text of the ``cards`` row ``alias``: title, question, each choice and
+    the explanation, one per line (a phrase never spans two of them). The triggers, the
+    backfill, ``check`` and its repair all use this one expression."""
+    content = f"{alias}.content"
+    return (
+        f"coalesce(json_extract({content}, '$.title'), '') || char(10) || "
+        f"coalesce(json_extract({content}, '$.question'), '') || char(10) || "
+        "coalesce((SELECT group_concat(json_extract(ch.value, '$.text'), char(10)) "
+        f"FROM json_each({content}, '$.choices') ch), '') || char(10) || "
+        f"coalesce(json_extract({content}, '$.explanation'), '')"
+    )
+
+
+FILL_CARD_TEXT = (
+    "INSERT INTO card_text_keys (deck_id, card_id) SELECT deck_id, id FROM cards ORDER BY rowid",
+    f"INSERT INTO card_text (rowid, text) SELECT k.id, {card_text_sql('c')} FROM cards c "
+    "JOIN card_text_keys k ON k.deck_id = c.deck_id AND k.card_id = c.id",
+)
+"""Fill the (empty) search index from every card: the migration, and ``check --repair``."""
+
+
+def _m010_card_text_search(db: sqlite_utils.Database) -> None:
+    """A full-text index of every card's text (FTS5, trigram tokens: any substring of three
+    characters or more is found from the index, case-insensitively, as Anki's search finds
+    text). A cache of ``cards.content`` kept in step by triggers, so every import, edit and
+    retirement updates it in its own transaction; ``check`` verifies it. Its rows are keyed
+    by ``card_text_keys.id``, an INTEGER PRIMARY KEY, which (unlike the rowid of ``cards``)
+    VACUUM never renumbers."""
+    db.execute(
+        "CREATE TABLE card_text_keys (id INTEGER PRIMARY KEY, deck_id TEXT NOT NULL, "
+        "card_id TEXT NOT NULL, UNIQUE (deck_id, card_id))"
+    )
+    db.execute("CREATE VIRTUAL TABLE card_text USING fts5(text, tokenize = 'trigram')")
+    key = "(SELECT id FROM card_text_keys WHERE deck_id = new.deck_id AND card_id = new.id)"
+    db.execute(
+        f"""
+        CREATE TRIGGER card_text_insert AFTER INSERT ON cards BEGIN
+            INSERT INTO card_text_keys (deck_id, card_id) VALUES (new.deck_id, new.id);
+            INSERT INTO card_text (rowid, text) VALUES ({key}, {card_text_sql("new")});
+        END"""
+    )
+    db.execute(
+        f"""
+        CREATE TRIGGER card_text_update AFTER UPDATE OF content ON cards
+        WHEN new.content IS NOT old.content BEGIN
+            UPDATE card_text SET text = {card_text_sql("new")} WHERE rowid = {key};
+        END"""
+    )
+    db.execute(
+        """
+        CREATE TRIGGER card_text_delete AFTER DELETE ON cards BEGIN
+            DELETE FROM card_text WHERE rowid = (SELECT id FROM card_text_keys
+                WHERE deck_id = old.deck_id AND card_id = old.id);
+            DELETE FROM card_text_keys WHERE deck_id = old.deck_id AND card_id = old.id;
+        END"""
+    )
+    for statement in FILL_CARD_TEXT:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -285,6 +346,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "review ids are never reused", _m007_review_ids_never_reused),
     Migration(8, "covering index for today's counts", _m008_daily_counts_index),
     Migration(9, "FSRS memory state", _m009_fsrs_state),
+    Migration(10, "full-text index of card text", _m010_card_text_search),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id
