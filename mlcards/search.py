@@ -18,7 +18,7 @@ makes the next character literal (``\\*``, ``\\_``, ``\\:``, ``\\"``, ``\\(``, `
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from mlcards.errors import UsageError
@@ -136,16 +136,24 @@ def unescape(pattern: str) -> str:
     return "".join(out)
 
 
+def walk(node: Node) -> Iterator[Node]:
+    """The node and every node under it."""
+    yield node
+    if isinstance(node, Not):
+        yield from walk(node.node)
+    elif isinstance(node, And | Or):
+        for child in node.nodes:
+            yield from walk(child)
+
+
 def mentions_state(node: Node, name: str) -> bool:
     """Whether the query names ``is:NAME`` anywhere (``is:retired`` shows retired cards,
     which are hidden otherwise)."""
-    if isinstance(node, StateIs):
-        return node.name == name
-    if isinstance(node, Not):
-        return mentions_state(node.node, name)
-    if isinstance(node, And | Or):
-        return any(mentions_state(child, name) for child in node.nodes)
-    return False
+    return any(isinstance(n, StateIs) and n.name == name for n in walk(node))
+
+
+def mentions_prop(node: Node, name: str) -> bool:
+    return any(isinstance(n, Prop) and n.name == name for n in walk(node))
 
 
 # -- lexing ---------------------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Browsing: ``cards`` (Anki's search language over every card) and ``show`` (one card's
+whole story). Declarations and wiring only: ``mlcards.services.browse`` does the work,
+``mlcards.render.browse`` draws it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from typing import Annotated, Optional
+
+import typer
+
+from mlcards.cli.base import JsonOption, _console, _echo_json, _open_store, _today, app
+
+
+class Sort(StrEnum):
+    deck = "deck"
+    due = "due"
+    interval = "interval"
+    lapses = "lapses"
+    ease = "ease"
+    reviewed = "reviewed"
+    added = "added"
+
+
+NoPagerOption = Annotated[bool, typer.Option("--no-pager", help="Print without a pager.")]
+
+
+def _page(renderable: object, no_pager: bool) -> None:
+    """Through a pager on a terminal, as ``stats`` does (less -FRX unless $LESS says)."""
+    console = _console()
+    if no_pager or not sys.stdout.isatty():
+        console.print(renderable)
+        return
+    if not os.environ.get("LESS"):
+        os.environ["LESS"] = "FRX"
+    with console.pager(styles=not console.no_color):
+        console.print(renderable)
+
+
+@app.command()
+def cards(
+    ctx: typer.Context,
+    query: Annotated[
+        Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time
+        typer.Argument(
+            help="A search in Anki's language (words joined with spaces); a query that "
+            "starts with '-' goes after '--': mlcards cards -- -is:new",
+            metavar="QUERY",
+            show_default=False,
+        ),
+    ] = None,
+    sort: Annotated[
+        Sort,
+        typer.Option(
+            "--sort",
+            "-s",
+            metavar="KEY",
+            help="deck (file order), due, interval, lapses, ease, reviewed or added.",
+        ),
+    ] = Sort.deck,
+    reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Reverse the order.")] = False,
+    limit: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--limit", "-n", min=1, max=10**7, metavar="N", help="At most N cards."),
+    ] = None,
+    as_json: JsonOption = False,
+    no_pager: NoPagerOption = False,
+) -> None:
+    """List the cards a search names: deck:ID tag:TAG is:due prop:ivl>10 rated:7 "a phrase"
+    word -word (a or b); see README, Searching cards."""
+    from mlcards.config import load_settings
+    from mlcards.services.browse import card_json, find_cards
+
+    settings = load_settings()
+    today = _today(settings)
+    text = " ".join(query or [])
+    with _open_store(ctx) as store:
+        found, search = find_cards(
+            store, settings, today, text, sort.value, reverse, None if limit is None else limit + 1
+        )
+    more = limit is not None and len(found) > limit
+    found = found[:limit] if limit is not None else found
+    if as_json:
+        _echo_json([card_json(card, search) for card in found])
+        return
+    from mlcards.render.browse import cards_table
+
+    width = _console().width
+    _page(cards_table(found, today, search.fsrs_decks, width, more), no_pager)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    card: Annotated[
+        str,
+        typer.Argument(
+            help="DECK/CARD, or the card id alone where one deck has it.", metavar="DECK/CARD"
+        ),
+    ],
+    as_json: JsonOption = False,
+    no_pager: NoPagerOption = False,
+) -> None:
+    """One card: as the learner sees it, its state, and every answer given to it."""
+    from mlcards.config import load_settings
+    from mlcards.services.browse import card_story, story_json
+
+    settings = load_settings()
+    today = _today(settings)
+    with _open_store(ctx) as store:
+        story = card_story(store, settings, card)
+    if as_json:
+        _echo_json(story_json(story))
+        return
+    from mlcards.render.browse import card_story as render_story
+
+    width = _console().width
+    _page(
+        render_story(story.card, story.scheduler, story.leech, story.history, today, width),
+        no_pager,
+    )

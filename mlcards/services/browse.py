@@ -1,0 +1,212 @@
+"""Card search and one card's story: ``mlcards cards QUERY`` and ``mlcards show DECK/CARD``.
+
+The query text is parsed once (``mlcards.search``); what its words mean beyond the database
+(today's study day, which decks FSRS schedules, the leech thresholds, when a study day
+starts, each FSRS deck's forgetting curve) is gathered here into one ``SearchContext`` and
+handed to the store, which turns the query into SQL. The JSON documents are built here, so
+``--json`` and the screens show the same fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from mlcards import rules
+from mlcards.config import Settings
+from mlcards.errors import UsageError
+from mlcards.models import BrowsedCard, CardKey, HistoryEntry, utc_iso
+from mlcards.scheduling import scheduler_for, uses_fsrs
+from mlcards.search import Node, mentions_prop, parse
+from mlcards.store import Store
+from mlcards.store.search import SORTS, SearchContext
+
+__all__ = ["SORTS", "CardStory", "card_story", "find_cards", "resolve_ref"]
+
+
+def study_day_start(day: date, rollover_hour: int) -> str:
+    """The UTC ISO 8601 time a study day starts: its rollover hour, local time."""
+    return utc_iso(datetime.combine(day, time(rollover_hour)).astimezone())
+
+
+def search_context(store: Store, settings: Settings, today: date, node: Node) -> SearchContext:
+    deck_ids = store.decks.ids()
+    fsrs = frozenset(uses_fsrs(settings, deck_ids))
+    curves: dict[str, tuple[float, float]] = {}
+    if fsrs and mentions_prop(node, "r"):  # only then is py-fsrs imported
+        grader = scheduler_for(settings, sorted(fsrs))
+        for deck_id in fsrs:
+            scheduler = grader(deck_id)
+            curves[deck_id] = (
+                float(getattr(scheduler, "_factor")),  # noqa: B009 - FSRS's curve constants
+                float(getattr(scheduler, "_decay")),  # noqa: B009
+            )
+    return SearchContext(
+        today=today,
+        fsrs_decks=fsrs,
+        leech_threshold=settings.leech_threshold,
+        deck_leech_thresholds=settings.leech_thresholds(),
+        day_start=lambda day: study_day_start(day, settings.rollover_hour),
+        curves=curves,
+    )
+
+
+def find_cards(
+    store: Store,
+    settings: Settings,
+    today: date,
+    query: str,
+    sort: str = "deck",
+    reverse: bool = False,
+    limit: int | None = None,
+) -> tuple[list[BrowsedCard], SearchContext]:
+    """The cards a query names (a malformed query: ``QueryError``, a usage error)."""
+    node = parse(query)
+    ctx = search_context(store, settings, today, node)
+    return store.search.find(node, ctx, sort, reverse, limit), ctx
+
+
+def matching_keys(store: Store, settings: Settings, today: date, query: str) -> list[CardKey]:
+    node = parse(query)
+    return store.search.keys(node, search_context(store, settings, today, node))
+
+
+def resolve_ref(store: Store, ref: str) -> CardKey:
+    """A card named as DECK/CARD, or by its bare id when one deck alone has it."""
+    deck_id, sep, card_id = ref.partition("/")
+    if sep:
+        if not deck_id or not card_id:
+            raise UsageError(f"{ref!r}: name a card as DECK/CARD, or by its id alone")
+        if store.search.card(deck_id, card_id) is None:
+            raise UsageError(f"no card {ref} (`mlcards cards` lists them)")
+        return deck_id, card_id
+    decks = store.search.decks_with_card(ref)
+    if not decks:
+        raise UsageError(f"no card with the id {ref!r} (`mlcards cards` lists them)")
+    if len(decks) > 1:
+        raise UsageError(
+            f"the id {ref!r} is in several decks; name one: "
+            + ", ".join(f"{d}/{ref}" for d in decks)
+        )
+    return decks[0], ref
+
+
+@dataclass(frozen=True)
+class CardStory:
+    """Everything ``show`` tells about one card."""
+
+    card: BrowsedCard
+    scheduler: str
+    leech: bool
+    history: list[HistoryEntry]
+
+
+def card_story(store: Store, settings: Settings, ref: str) -> CardStory:
+    deck_id, card_id = resolve_ref(store, ref)
+    with store.read():  # the card and its history as of one moment
+        card = store.search.card(deck_id, card_id)
+        history = store.search.history(deck_id, card_id)
+    assert card is not None  # resolved above; cards are never deleted
+    threshold = settings.leech_threshold_for(deck_id)
+    return CardStory(
+        card=card,
+        scheduler=settings.scheduling_for(deck_id)[0],
+        leech=rules.is_leech(card.lapses, threshold),
+        history=history,
+    )
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def card_json(card: BrowsedCard, ctx: SearchContext) -> dict[str, Any]:
+    """One row of ``cards --json``."""
+    threshold = ctx.deck_leech_thresholds.get(card.deck_id, ctx.leech_threshold)
+    fsrs = card.deck_id in ctx.fsrs_decks
+    return {
+        "deck": card.deck_id,
+        "card": card.card.id,
+        "title": card.card.title,
+        "question": card.card.question,
+        "stage": card.stage,
+        "due": _day(card.due),
+        "interval": card.interval,
+        "scheduler": "fsrs" if fsrs else "sm2",
+        "easiness": None if fsrs or not card.reviewed else card.easiness,
+        "stability": card.stability,
+        "difficulty": card.difficulty,
+        "lapses": card.lapses,
+        "leech": rules.is_leech(card.lapses, threshold),
+        "suspended": card.suspended,
+        "buried_until": _day(card.buried_until),
+        "flagged": card.flagged,
+        "retired": card.retired,
+        "tags": list(card.card.tags),
+        "added": card.added_at,
+        "last_answer": None
+        if card.last_answered is None
+        else {"correct": card.last_correct, "at": card.last_answered},
+    }
+
+
+def story_json(story: CardStory) -> dict[str, Any]:
+    """``show --json``: the card, its state and its history (``reviews``)."""
+    card = story.card
+    texts = {choice.id: choice.text for choice in card.card.choices}
+    return {
+        "deck": card.deck_id,
+        "deck_name": card.deck_name,
+        "card": card.card.id,
+        "title": card.card.title,
+        "question": card.card.question,
+        "choices": [
+            {"id": c.id, "text": c.text, "correct": c.id in card.card.answer}
+            for c in card.card.choices
+        ],
+        "answer": list(card.card.answer),
+        "multiple": card.card.multiple,
+        "explanation": card.card.explanation,
+        "references": [{"title": r.title, "url": r.url} for r in card.card.references],
+        "tags": list(card.card.tags),
+        "path": card.path,
+        "line": card.card.line,
+        "state": {
+            "stage": card.stage,
+            "scheduler": story.scheduler,
+            "due": _day(card.due),
+            "interval": card.interval,
+            "repetitions": card.repetitions,
+            "easiness": card.easiness if story.scheduler == "sm2" and card.reviewed else None,
+            "stability": card.stability,
+            "difficulty": card.difficulty,
+            "lapses": card.lapses,
+            "leech": story.leech,
+            "flagged": card.flagged,
+            "suspended": card.suspended,
+            "buried_until": _day(card.buried_until),
+            "retired": card.retired,
+            "added": card.added_at,
+        },
+        "reviews": [
+            {
+                "id": r.id,
+                "reviewed_at": r.reviewed_at,
+                "study_day": r.study_day.isoformat(),
+                "mode": r.mode,
+                "chosen": [{"id": c, "text": texts.get(c)} for c in r.chosen],
+                "correct": r.correct,
+                "quality": r.quality,
+                "interval": r.interval,
+                "due": r.due.isoformat(),
+                "response_ms": r.response_ms,
+                "same_day_repeat": r.same_day_repeat,
+                "counted": r.counted,
+            }
+            for r in story.history
+        ],
+    }
