@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from datetime import date
+from pathlib import Path
 
 import pytest
 from helpers import at, build_history
@@ -64,15 +65,15 @@ def words_deck(extra: str = "", explanation: str = "Scaled dot-product.") -> Dec
 
 
 @pytest.fixture
-def words() -> Store:
-    store = Store.in_memory()
+def words(db_path: Path) -> Store:
+    store = Store.open(db_path)
     store.decks.import_decks([words_deck()], at("2026-03-01"))
     return store
 
 
 @pytest.fixture
-def history() -> Store:
-    store = Store.in_memory()
+def history(db_path: Path) -> Store:
+    store = Store.open(db_path)
     build_history(store)
     return store
 
