@@ -4,6 +4,7 @@ the full-text index kept right through imports, edits and retirements (``check``
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -78,6 +79,21 @@ def history(db_path: Path) -> Store:
     return store
 
 
+@pytest.fixture(scope="module")
+def shared_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One history for the read-only tests (building it costs a second)."""
+    with Store.open(tmp_path_factory.mktemp("history") / "mlcards.db") as store:
+        build_history(store)
+        yield store
+
+
+@pytest.fixture(scope="module")
+def shared_words(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    with Store.open(tmp_path_factory.mktemp("words") / "mlcards.db") as store:
+        store.decks.import_decks([words_deck()], at("2026-03-01"))
+        yield store
+
+
 def found(store: Store, query: str) -> list[str]:
     return [c.card.id for c in store.search.find(parse(query), CTX)]
 
@@ -114,8 +130,8 @@ TEXT = [
 
 
 @pytest.mark.parametrize(("query", "expected"), TEXT)
-def test_text_decks_and_tags(words: Store, query: str, expected: list[str]) -> None:
-    assert found(words, query) == expected
+def test_text_decks_and_tags(shared_words: Store, query: str, expected: list[str]) -> None:
+    assert found(shared_words, query) == expected
 
 
 STATES = [
@@ -152,8 +168,8 @@ STATES = [
 
 
 @pytest.mark.parametrize(("query", "expected"), STATES)
-def test_states_properties_and_days(history: Store, query: str, expected: list[str]) -> None:
-    assert found(history, query) == expected
+def test_states_properties_and_days(shared_history: Store, query: str, expected: list[str]) -> None:
+    assert found(shared_history, query) == expected
 
 
 def test_marks_are_found(history: Store) -> None:
