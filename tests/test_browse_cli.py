@@ -124,3 +124,64 @@ def test_show_an_unknown_card(capsys: pytest.CaptureFixture[str], history: Path)
     assert code == 2 and "no card alpha/nope" in err
     code, _, err = run(capsys, "show", "nope")
     assert code == 2 and "no card with the id 'nope'" in err
+
+
+def keys_of(capsys: pytest.CaptureFixture[str], query: str) -> list[str]:
+    code, out, _ = run(capsys, "cards", "--json", "--", query)
+    assert code == 0
+    return [f"{r['deck']}/{r['card']}" for r in json.loads(out)]
+
+
+def test_suspend_flag_and_bury_by_ref_and_by_query(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(capsys, "suspend", "alpha/m1")[:2] == (0, "suspended 1 card(s)\n")
+    assert keys_of(capsys, "is:suspended") == ["alpha/m1"]
+    assert run(capsys, "flag", "--yes", "tag:lr")[:2] == (0, "flagged 1 card(s)\n")
+    assert keys_of(capsys, "is:flagged") == ["alpha/a1"]
+    assert run(capsys, "bury", "-y", "deck:beta")[:2] == (0, "buried 1 card(s)\n")
+    assert keys_of(capsys, "is:buried") == ["beta/b1"]
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    code, out, err = run(capsys, "suspend", "tag:optim")
+    assert code == 1 and "6 card(s) match" in err and "Nothing was changed" in out
+    assert keys_of(capsys, "is:suspended") == ["alpha/m1"]
+    code, _, err = run(capsys, "suspend", "alpha/nope")
+    assert code == 2 and "no card alpha/nope" in err
+
+
+def test_forget_makes_a_card_new_and_the_log_agrees(
+    capsys: pytest.CaptureFixture[str], history: Path
+) -> None:
+    assert run(capsys, "forget", "alpha/leech")[:2] == (0, "forgot 1 card(s)\n")
+    code, out, _ = run(capsys, "show", "--json", "alpha/leech")
+    doc = json.loads(out)
+    assert doc["state"]["stage"] == "new" and doc["state"]["lapses"] == 0
+    assert len(doc["reviews"]) == 17 and not any(r["counted"] for r in doc["reviews"])
+    code, out, _ = run(capsys, "check", "--json")
+    assert code == 0 and json.loads(out)["ok"] is True
+
+
+def test_edit_reimports_and_the_index_follows(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from helpers import deck_yaml, write
+
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    assert run(capsys, "import", str(deck))[0] == 0
+    editor = write(
+        tmp_path / "editor.py",
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[-1])\n"
+        "p.write_text(p.read_text().replace('Question c2?', 'Why does dropout help?'))\n",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    code, out, _ = run(capsys, "edit", "c2")
+    assert code == 0 and "Re-imported" in out
+    assert keys_of(capsys, "dropout") == ["toy/c2"]
+    code, out, _ = run(capsys, "check", "--json")
+    assert json.loads(out)["search_index"] == []

@@ -80,6 +80,7 @@ ALLOWED: dict[str, set[str]] = {
         "store",
     },
     "services": {
+        "service",
         "bundled",
         "clock",
         "config",

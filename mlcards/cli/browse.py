@@ -121,3 +121,81 @@ def show(
         render_story(story.card, story.scheduler, story.leech, story.history, today, width),
         no_pager,
     )
+
+
+Targets = Annotated[
+    list[str],
+    typer.Argument(
+        help="Cards as DECK/CARD, or a search query (a query starting with '-' goes after '--').",
+        metavar="DECK/CARD...|QUERY",
+        show_default=False,
+    ),
+]
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Act on the cards a query finds without asking.")
+]
+
+
+def _act(ctx: typer.Context, action: str, words: list[str], yes: bool) -> None:
+    from mlcards.config import load_settings
+    from mlcards.services.browse import names_cards, action_targets, apply_action
+
+    settings = load_settings()
+    today = _today(settings)
+    with _open_store(ctx) as store:
+        keys = action_targets(store, settings, today, words)
+        if not keys:
+            typer.echo("No cards match; nothing was changed.")
+            return
+        if not yes and not names_cards(words):
+            sys.stderr.write(f"{action}: {len(keys)} card(s) match.\n")
+            if not typer.confirm(f"{action.capitalize()} {len(keys)} card(s)?", err=True):
+                typer.echo("Nothing was changed.")
+                raise typer.Exit(1)
+        changed = apply_action(store, action, keys, today)
+    past = {"bury": "buried", "forget": "forgot", "flag": "flagged", "suspend": "suspended"}
+    typer.echo(
+        f"{past[action]} {changed} card(s)" + (f" of {len(keys)}" if changed != len(keys) else "")
+    )
+
+
+@app.command()
+def suspend(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
+    """Suspend cards (they stop coming up until `mlcards unsuspend`)."""
+    _act(ctx, "suspend", cards, yes)
+
+
+@app.command()
+def bury(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
+    """Hide cards until tomorrow."""
+    _act(ctx, "bury", cards, yes)
+
+
+@app.command()
+def flag(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
+    """Flag cards for editing (`mlcards flagged` lists them)."""
+    _act(ctx, "flag", cards, yes)
+
+
+@app.command()
+def forget(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
+    """Make cards new again; their answers stay in the log but no longer count."""
+    _act(ctx, "forget", cards, yes)
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    card: Annotated[
+        str,
+        typer.Argument(help="DECK/CARD, or the card id alone.", metavar="DECK/CARD"),
+    ],
+) -> None:
+    """Open a card's deck file at its line in $VISUAL/$EDITOR, then re-import it."""
+    from mlcards.config import load_settings
+    from mlcards.sanitize import terminal_safe
+    from mlcards.services.browse import edit_card
+
+    settings = load_settings()
+    with _open_store(ctx) as store:
+        typer.echo(terminal_safe(edit_card(store, card, _today(settings))))

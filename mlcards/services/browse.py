@@ -10,7 +10,7 @@ handed to the store, which turns the query into SQL. The JSON documents are buil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from mlcards import rules
@@ -210,3 +210,62 @@ def story_json(story: CardStory) -> dict[str, Any]:
             for r in story.history
         ],
     }
+
+
+# -- card actions from the command line ---------------------------------------------------------
+
+ACTIONS = ("suspend", "bury", "flag", "unflag", "unsuspend", "forget")
+
+
+def names_cards(words: list[str]) -> bool:
+    """DECK/CARD words (no spaces, no search key, one slash) name cards; anything else is a
+    query. A bare id is read as search text, as Anki reads it."""
+    return bool(words) and all(
+        word.count("/") == 1 and ":" not in word and not any(ch.isspace() for ch in word)
+        for word in words
+    )
+
+
+def action_targets(
+    store: Store, settings: Settings, today: date, words: list[str]
+) -> list[CardKey]:
+    """The cards an action names: DECK/CARD refs (each must exist, or nothing is done), or
+    the cards a query finds."""
+    if not words:
+        raise UsageError("name the cards (DECK/CARD...) or give a search query")
+    if names_cards(words):
+        return [resolve_ref(store, word) for word in words]
+    return matching_keys(store, settings, today, " ".join(words))
+
+
+def apply_action(store: Store, action: str, keys: list[CardKey], today: date) -> int:
+    """Do one action to every card, in one transaction; how many cards it changed."""
+    if action == "suspend":
+        return store.cards.mark_many("suspended", 1, keys)
+    if action == "unsuspend":
+        return store.cards.mark_many("suspended", 0, keys)
+    if action == "bury":
+        return store.cards.mark_many("buried_until", (today + timedelta(days=1)).isoformat(), keys)
+    if action == "flag":
+        return store.cards.mark_many("flagged", 1, keys)
+    if action == "unflag":
+        return store.cards.mark_many("flagged", 0, keys)
+    if action == "forget":
+        return store.cards.forget(keys)
+    raise ValueError(action)
+
+
+def edit_card(store: Store, ref: str, today: date) -> str:
+    """Open the card's deck file in $VISUAL/$EDITOR at its line and re-import it if it
+    changed, as the review screen's ``e`` does; the message to show."""
+    from contextlib import nullcontext
+
+    from mlcards.clock import now
+    from mlcards.service import StoreActions  # moves with service.py into services/
+
+    deck_id, card_id = resolve_ref(store, ref)
+    item = store.cards.one(deck_id, card_id)
+    if item is None:
+        raise UsageError(f"{deck_id}/{card_id} is suspended or retired; `mlcards show` it")
+    actions = StoreActions(store, today, pause=nullcontext, now=now)
+    return actions.edit_if_changed(item)[1]

@@ -216,6 +216,41 @@ class Cards:
     def flag(self, deck_id: str, card_id: str, flagged: bool = True) -> bool:
         return self._set("flagged", int(flagged), deck_id, card_id)
 
+    def mark_many(self, column: str, value: object, keys: Sequence[CardKey]) -> int:
+        """Suspend, bury or flag many cards in one transaction; how many rows changed."""
+        if column not in ("suspended", "buried_until", "flagged"):
+            raise ValueError(column)
+        with self.database.write() as conn:
+            cursor = conn.executemany(
+                f"UPDATE cards SET {column} = ? WHERE deck_id = ? AND id = ? AND {column} IS NOT ?",
+                [(value, d, c, value) for d, c in keys],
+            )
+        return int(cursor.rowcount)
+
+    def forget(self, keys: Sequence[CardKey]) -> int:
+        """Back to new, in one transaction: the history stays in the log but stops counting
+        (``schedule_from`` moves past it, as when a card's answer changes), so a replay of
+        the log gives the same new card. Cards never answered are left as they are."""
+        with self.database.write() as conn:
+            answered = [
+                (key, row[0])
+                for key in keys
+                if (
+                    row := conn.execute(
+                        "SELECT last_review_id FROM cards WHERE deck_id = ? AND id = ? "
+                        "AND last_review_id IS NOT NULL",
+                        key,
+                    ).fetchone()
+                )
+                is not None
+            ]
+            write_schedules(conn, ((key, NEW_SCHEDULE) for key, _ in answered))
+            conn.executemany(
+                "UPDATE cards SET schedule_from = ?, leech = 0 WHERE deck_id = ? AND id = ?",
+                [(last, *key) for key, last in answered],
+            )
+        return len(answered)
+
     def unsuspend_all(self) -> int:
         with self.database.write() as conn:
             return conn.execute("UPDATE cards SET suspended = 0 WHERE suspended = 1").rowcount
