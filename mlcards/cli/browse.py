@@ -138,7 +138,7 @@ YesOption = Annotated[
 
 def _act(ctx: typer.Context, action: str, words: list[str], yes: bool) -> None:
     from mlcards.config import load_settings
-    from mlcards.services.browse import names_cards, action_targets, apply_action
+    from mlcards.services.browse import action_targets, apply_action, names_cards
 
     settings = load_settings()
     today = _today(settings)
