@@ -9,16 +9,17 @@ handed to the store, which turns the query into SQL. The JSON documents are buil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from mlcards import rules
 from mlcards.config import Settings
 from mlcards.errors import UsageError
-from mlcards.models import BrowsedCard, CardKey, HistoryEntry, utc_iso
+from mlcards.models import BrowsedCard, CardKey, HistoryEntry, ScheduledCard, utc_iso
 from mlcards.scheduling import scheduler_for, uses_fsrs
 from mlcards.search import Node, mentions_prop, parse
+from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
 from mlcards.store import Store
 from mlcards.store.search import SORTS, SearchContext
 
@@ -269,3 +270,72 @@ def edit_card(store: Store, ref: str, today: date) -> str:
         raise UsageError(f"{deck_id}/{card_id} is suspended or retired; `mlcards show` it")
     actions = StoreActions(store, today, pause=nullcontext, now=now)
     return actions.edit_if_changed(item)[1]
+
+
+# -- custom study from a query --------------------------------------------------------------------
+
+
+def query_queue(
+    store: Store,
+    settings: Settings,
+    today: date,
+    query: str,
+    new_limit: int | None = None,
+    limit: int | None = None,
+) -> list[ScheduledCard]:
+    """``review QUERY``: today's queue (due cards, new ones, today's repeats) of the cards a
+    query finds, under the same daily limits as ``review``, counted after the query has
+    chosen (so the limits go to the cards asked for)."""
+    from mlcards.service import with_leech_marks
+
+    wanted = set(matching_keys(store, settings, today, query))
+
+    def chosen(items: list[ScheduledCard]) -> list[ScheduledCard]:
+        return [item for item in items if (item.deck_id, item.card.id) in wanted]
+
+    overall = allowance(
+        settings.new_per_day, settings.reviews_per_day, DeckCounts(*store.log.counts_today(today))
+    )
+    if new_limit is not None:
+        overall = replace(overall, new=new_limit)
+    due: list[ScheduledCard] = []
+    new: list[ScheduledCard] = []
+    order = store.decks.ids()
+    for deck_id in sorted({deck for deck, _ in wanted}, key=order.index):
+        own = settings.for_deck(deck_id)
+        done = DeckCounts(*store.log.counts_today(today, deck_id))
+        room = deck_allowance(overall, allowance(own.new_per_day, own.reviews_per_day, done))
+        if new_limit is not None:
+            room = replace(room, new=overall.new)
+        due += chosen(store.cards.due(today, -1, deck_id))[: room.reviews]
+        new += chosen(store.cards.new(-1, deck_id, None, today))[: room.new]
+    due.sort(key=lambda item: item.due or today)
+    queue = build_queue(
+        due[: overall.reviews], new[: overall.new], chosen(store.cards.repeats(today)), limit
+    )
+    return with_leech_marks(queue, settings)
+
+
+def query_practice(
+    store: Store,
+    settings: Settings,
+    today: date,
+    query: str,
+    limit: int,
+    wrong_only: bool = False,
+) -> list[ScheduledCard]:
+    """``practice QUERY``: the cards a query finds that can come up (not suspended or
+    retired), lowest EF first as ``practice`` orders them, at most ``limit``; with
+    ``wrong_only``, only those whose last answer was wrong."""
+    from mlcards.service import with_leech_marks
+
+    found, _ = find_cards(store, settings, today, query, sort="ease")
+    items: list[ScheduledCard] = []
+    for card in found:
+        if len(items) >= limit:
+            break
+        if card.suspended or (wrong_only and card.last_correct is not False):
+            continue
+        if item := store.cards.one(card.deck_id, card.card.id):
+            items.append(item)
+    return with_leech_marks(items, settings)
