@@ -185,3 +185,18 @@ def test_edit_reimports_and_the_index_follows(
     assert keys_of(capsys, "dropout") == ["toy/c2"]
     code, out, _ = run(capsys, "check", "--json")
     assert json.loads(out)["search_index"] == []
+
+
+def test_status_counts_tomorrow_and_the_next_seven_days(
+    capsys: pytest.CaptureFixture[str], history: Path
+) -> None:
+    code, out, _ = run(capsys, "status", "--json")
+    doc = json.loads(out)
+    assert (doc["due_tomorrow"], doc["due_next_7_days"]) == (1, 3)  # b1; and a1, m1
+    with Store.open(history) as store:
+        from datetime import date
+
+        store.cards.bury("alpha", "m2", date(2026, 3, 22))  # overdue, comes up in two days
+        store.cards.suspend("alpha", "m1")
+    code, out, _ = run(capsys, "status")
+    assert "Due tomorrow: 1; over the next 7 days: 3" in out

@@ -43,15 +43,16 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     with _open_store(ctx) as store:
         decks = deck_status(store, settings, today)
         next_due = store.cards.next_due()
+        ahead = store.cards.due_ahead(today)
     if as_json:
         from mlcards.stats import status_json
 
-        _echo_json(status_json(decks, today, next_due))
+        _echo_json(status_json(decks, today, next_due, ahead))
         return
     from mlcards.render.text import status_table
 
     console = _console()
-    console.print(status_table(decks, today, next_due, console.width))
+    console.print(status_table(decks, today, next_due, console.width, ahead))
 
 
 def _stats_document(

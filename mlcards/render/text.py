@@ -71,7 +71,11 @@ STATUS_COLUMNS = (
 
 
 def status_table(
-    decks: Sequence[DeckStatus], today: date, next_due: date | None, width: int = 80
+    decks: Sequence[DeckStatus],
+    today: date,
+    next_due: date | None,
+    width: int = 80,
+    ahead: tuple[int, int] | None = None,
 ) -> Group:
     if not decks:
         return Group(
@@ -104,6 +108,8 @@ def status_table(
     left = sum(d.left_today for d in decks)
     when = f"{left} card(s) left today" if left else describe_due(next_due, today)
     parts.append(Text(f"Next review: {when}"))
+    if ahead is not None:
+        parts.append(Text(f"Due tomorrow: {ahead[0]}; over the next 7 days: {ahead[1]}"))
     return Group(*parts)
 
 

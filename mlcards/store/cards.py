@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from mlcards import rules
@@ -300,6 +300,21 @@ class Cards:
             comes_up = max(due, buried_until or due)
             best = comes_up if best is None else min(best, comes_up)
         return date.fromisoformat(best) if best else None
+
+    def due_ahead(self, today: date, days: int = 7) -> tuple[int, int]:
+        """How many cards come up tomorrow, and over the next ``days`` days (tomorrow
+        included): by their due day, or the day a burial ends when that is later. Suspended
+        and retired cards do not come up."""
+        end = (today + timedelta(days=days)).isoformat()
+        tomorrow = (today + timedelta(days=1)).isoformat()
+        row = self.database.conn.execute(
+            "SELECT count(*) FILTER (WHERE comes_up = ?), "
+            "count(*) FILTER (WHERE comes_up BETWEEN ? AND ?) FROM ("
+            "SELECT max(due, coalesce(buried_until, due)) AS comes_up FROM cards "
+            "WHERE retired = 0 AND suspended = 0 AND due IS NOT NULL AND due <= ?)",
+            (tomorrow, tomorrow, end, end),
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
     # -- the schedule cache -------------------------------------------------------------------
 
