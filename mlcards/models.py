@@ -486,6 +486,8 @@ class BrowsedCard:
     """Whether the latest answer was right (None: never answered)."""
     last_answered: str | None
     """UTC ISO 8601 time of the latest answer."""
+    last_day: date | None
+    """The study day of the latest answer."""
     reviewed: bool
     """Answered since its schedule last started (not new)."""
 

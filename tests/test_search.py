@@ -3,7 +3,11 @@ manual that apply to mlcards, every key, and malformed queries with the column n
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlcards.errors import UsageError
 from mlcards.search import (
@@ -151,3 +155,48 @@ def test_literal_text_resolves_its_escapes() -> None:
 def test_mentions_finds_a_state_under_negation_and_groups() -> None:
     assert mentions_state(parse("a (b or -is:retired)"), "retired")
     assert not mentions_state(parse("a (b or -is:due)"), "retired")
+
+
+ALPHABET = 'ab -()"\\:*_orAND' + "deck:tag:is:prop:<=>!1.é\t"
+
+
+@given(st.text(alphabet=ALPHABET, max_size=40) | st.text(max_size=20))
+def test_any_text_parses_or_is_a_query_error(query: str) -> None:
+    """Whatever is typed, the parser gives a value or a QueryError naming a column inside
+    the query (or just past its end), never another exception."""
+    try:
+        parse(query)
+    except QueryError as exc:
+        assert 0 <= exc.position <= len(query)
+
+
+@settings(deadline=None)  # the first example builds the schema
+@given(st.text(alphabet=ALPHABET, max_size=30))
+def test_every_query_value_becomes_sql_that_runs(query: str) -> None:
+    """Whatever parses also compiles to SQL SQLite accepts, with one parameter per mark."""
+    from datetime import date
+
+    from mlcards.store.search import SearchContext, compile_query
+
+    try:
+        node = parse(query)
+    except QueryError:
+        return
+    sql, params = compile_query(node, SearchContext(date(2026, 1, 1)))
+    assert sql.count("?") == len(params)
+    conn = _schema()
+    conn.execute(
+        f"SELECT count(*) FROM cards c JOIN decks d ON d.id = c.deck_id WHERE {sql}", params
+    )
+
+
+_CONN: list[sqlite3.Connection] = []
+
+
+def _schema() -> sqlite3.Connection:
+    """An empty migrated database, made once (nothing is written to it)."""
+    if not _CONN:
+        from mlcards.store import Store
+
+        _CONN.append(Store.in_memory().conn)
+    return _CONN[0]

@@ -9,7 +9,7 @@ when room runs short, and long keys and titles end in an ellipsis rather than wr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from rich import box
 from rich.console import Group, JustifyMethod, RenderableType
@@ -49,10 +49,9 @@ def _memory(card: BrowsedCard, fsrs: bool) -> str:
 
 
 def _last(card: BrowsedCard, today: date) -> Text:
-    if card.last_answered is None:
+    if card.last_day is None:
         return Text("-")
-    answered = datetime.fromisoformat(card.last_answered.replace("Z", "+00:00"))
-    delta = (today - answered.astimezone().date()).days
+    delta = (today - card.last_day).days
     when = "today" if delta <= 0 else f"{delta}d ago"
     mark = Text(RIGHT, style="green") if card.last_correct else Text(WRONG, style="red")
     return mark + Text(f" {when}")

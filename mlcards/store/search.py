@@ -264,7 +264,7 @@ _BROWSE_SELECT = """
 """
 
 
-def _browsed(row: sqlite3.Row, last: tuple[int, str] | None) -> BrowsedCard:
+def _browsed(row: sqlite3.Row, last: tuple[int, str, str] | None) -> BrowsedCard:
     card = replace(Card.from_content(row["id"], json.loads(row["content"])), line=row["line"])
     return BrowsedCard(
         deck_id=row["deck_id"],
@@ -285,6 +285,7 @@ def _browsed(row: sqlite3.Row, last: tuple[int, str] | None) -> BrowsedCard:
         added_at=row["added_at"],
         last_correct=bool(last[0]) if last else None,
         last_answered=last[1] if last else None,
+        last_day=date.fromisoformat(last[2]) if last else None,
         reviewed=bool(row["reviewed"]),
     )
 
@@ -319,15 +320,16 @@ class CardSearch:
         last = self._answers([r["last_id"] for r in rows if r["last_id"] is not None])
         return [_browsed(r, last.get(r["last_id"])) for r in rows]
 
-    def _answers(self, ids: list[int]) -> dict[int, tuple[int, str]]:
-        found: dict[int, tuple[int, str]] = {}
+    def _answers(self, ids: list[int]) -> dict[int, tuple[int, str, str]]:
+        found: dict[int, tuple[int, str, str]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
-            for review_id, correct, at in self.database.conn.execute(
-                f"SELECT id, correct, reviewed_at FROM reviews WHERE id IN ({marks})", chunk
+            for review_id, correct, at, day in self.database.conn.execute(
+                f"SELECT id, correct, reviewed_at, study_day FROM reviews WHERE id IN ({marks})",
+                chunk,
             ):
-                found[review_id] = (correct, at)
+                found[review_id] = (correct, at, day)
         return found
 
     def keys(self, node: q.Node, ctx: SearchContext) -> list[CardKey]:
