@@ -474,6 +474,7 @@ class BrowsedCard:
     suspended: bool
     buried_until: date | None
     flagged: bool
+    flag_note: str | None
     lapses: int
     repetitions: int
     easiness: float

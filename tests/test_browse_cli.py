@@ -200,3 +200,14 @@ def test_status_counts_tomorrow_and_the_next_seven_days(
         store.cards.suspend("alpha", "m1")
     code, out, _ = run(capsys, "status")
     assert "Due tomorrow: 1; over the next 7 days: 3" in out
+
+
+def test_a_flag_keeps_its_note(capsys: pytest.CaptureFixture[str], history: Path) -> None:
+    assert run(capsys, "flag", "--note", "key is wrong", "alpha/a1")[0] == 0
+    code, out, _ = run(capsys, "show", "--json", "alpha/a1")
+    assert json.loads(out)["state"]["flag_note"] == "key is wrong"
+    code, out, _ = run(capsys, "show", "alpha/a1")
+    assert "flagged: key is wrong" in out
+    run(capsys, "flag", "alpha/a1")  # flagged again without a note: the old one goes
+    code, out, _ = run(capsys, "cards", "--json", "is:flagged")
+    assert [(r["card"], r["flag_note"]) for r in json.loads(out)] == [("a1", None)]

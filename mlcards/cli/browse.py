@@ -136,7 +136,9 @@ YesOption = Annotated[
 ]
 
 
-def _act(ctx: typer.Context, action: str, words: list[str], yes: bool) -> None:
+def _act(
+    ctx: typer.Context, action: str, words: list[str], yes: bool, note: str | None = None
+) -> None:
     from mlcards.config import load_settings
     from mlcards.services.browse import action_targets, apply_action, names_cards
 
@@ -152,7 +154,7 @@ def _act(ctx: typer.Context, action: str, words: list[str], yes: bool) -> None:
             if not typer.confirm(f"{action.capitalize()} {len(keys)} card(s)?", err=True):
                 typer.echo("Nothing was changed.")
                 raise typer.Exit(1)
-        changed = apply_action(store, action, keys, today)
+        changed = apply_action(store, action, keys, today, note)
     past = {"bury": "buried", "forget": "forgot", "flag": "flagged", "suspend": "suspended"}
     typer.echo(
         f"{past[action]} {changed} card(s)" + (f" of {len(keys)}" if changed != len(keys) else "")
@@ -172,9 +174,17 @@ def bury(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
 
 
 @app.command()
-def flag(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
+def flag(
+    ctx: typer.Context,
+    cards: Targets,
+    yes: YesOption = False,
+    note: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--note", metavar="TEXT", help="Why (shown by `mlcards show`)."),
+    ] = None,
+) -> None:
     """Flag cards for editing (`mlcards flagged` lists them)."""
-    _act(ctx, "flag", cards, yes)
+    _act(ctx, "flag", cards, yes, note)
 
 
 @app.command()

@@ -130,7 +130,7 @@ def _state_lines(card: BrowsedCard, scheduler: str, leech: bool, today: date) ->
     lines.append(Text(f"Lapses: {card.lapses}" + ("   leech" if leech else "")))
     marks = []
     if card.flagged:
-        marks.append("flagged")
+        marks.append("flagged" + (f": {terminal_safe(card.flag_note)}" if card.flag_note else ""))
     if card.suspended:
         marks.append("suspended")
     if card.buried_until and card.buried_until > today:

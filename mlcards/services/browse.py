@@ -146,6 +146,7 @@ def card_json(card: BrowsedCard, ctx: SearchContext) -> dict[str, Any]:
         "suspended": card.suspended,
         "buried_until": _day(card.buried_until),
         "flagged": card.flagged,
+        "flag_note": card.flag_note,
         "retired": card.retired,
         "tags": list(card.card.tags),
         "added": card.added_at,
@@ -188,6 +189,7 @@ def story_json(story: CardStory) -> dict[str, Any]:
             "lapses": card.lapses,
             "leech": story.leech,
             "flagged": card.flagged,
+            "flag_note": card.flag_note,
             "suspended": card.suspended,
             "buried_until": _day(card.buried_until),
             "retired": card.retired,
@@ -239,8 +241,11 @@ def action_targets(
     return matching_keys(store, settings, today, " ".join(words))
 
 
-def apply_action(store: Store, action: str, keys: list[CardKey], today: date) -> int:
-    """Do one action to every card, in one transaction; how many cards it changed."""
+def apply_action(
+    store: Store, action: str, keys: list[CardKey], today: date, note: str | None = None
+) -> int:
+    """Do one action to every card, in one transaction; how many cards it changed
+    (``note``: why they were flagged)."""
     if action == "suspend":
         return store.cards.mark_many("suspended", 1, keys)
     if action == "unsuspend":
@@ -248,7 +253,7 @@ def apply_action(store: Store, action: str, keys: list[CardKey], today: date) ->
     if action == "bury":
         return store.cards.mark_many("buried_until", (today + timedelta(days=1)).isoformat(), keys)
     if action == "flag":
-        return store.cards.mark_many("flagged", 1, keys)
+        return store.cards.flag_many(keys, note)
     if action == "unflag":
         return store.cards.mark_many("flagged", 0, keys)
     if action == "forget":

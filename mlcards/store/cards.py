@@ -227,6 +227,15 @@ class Cards:
             )
         return int(cursor.rowcount)
 
+    def flag_many(self, keys: Sequence[CardKey], note: str | None) -> int:
+        """Flag many cards with one note (None: no note), in one transaction."""
+        with self.database.write() as conn:
+            cursor = conn.executemany(
+                "UPDATE cards SET flagged = 1, flag_note = ? WHERE deck_id = ? AND id = ?",
+                [(note, d, c) for d, c in keys],
+            )
+        return int(cursor.rowcount)
+
     def forget(self, keys: Sequence[CardKey]) -> int:
         """Back to new, in one transaction: the history stays in the log but stops counting
         (``schedule_from`` moves past it, as when a card's answer changes), so a replay of

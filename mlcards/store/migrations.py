@@ -334,6 +334,8 @@ def _m010_card_text_search(db: sqlite_utils.Database) -> None:
     )
     for statement in FILL_CARD_TEXT:
         db.execute(statement)
+    # Why a card was flagged (``mlcards flag --note``), shown by ``mlcards show``.
+    db.execute("ALTER TABLE cards ADD COLUMN flag_note TEXT")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -346,7 +348,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "review ids are never reused", _m007_review_ids_never_reused),
     Migration(8, "covering index for today's counts", _m008_daily_counts_index),
     Migration(9, "FSRS memory state", _m009_fsrs_state),
-    Migration(10, "full-text index of card text", _m010_card_text_search),
+    Migration(10, "full-text index of card text; flag notes", _m010_card_text_search),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

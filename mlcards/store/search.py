@@ -255,7 +255,7 @@ def _recall(node: q.Prop, ctx: SearchContext) -> tuple[str, Params]:
 
 _BROWSE_SELECT = """
     SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.line, d.path, c.retired,
-           c.suspended, c.buried_until, c.flagged, c.lapses, c.repetitions, c.easiness,
+           c.suspended, c.buried_until, c.flagged, c.flag_note, c.lapses, c.repetitions, c.easiness,
            c.interval, c.due, c.stability, c.difficulty, c.added_at,
            c.last_review_id IS NOT NULL AS reviewed,
            (SELECT max(r.id) FROM reviews r WHERE r.deck_id = c.deck_id AND r.card_id = c.id)
@@ -275,6 +275,7 @@ def _browsed(row: sqlite3.Row, last: tuple[int, str, str] | None) -> BrowsedCard
         suspended=bool(row["suspended"]),
         buried_until=date.fromisoformat(row["buried_until"]) if row["buried_until"] else None,
         flagged=bool(row["flagged"]),
+        flag_note=row["flag_note"] if row["flagged"] else None,
         lapses=row["lapses"],
         repetitions=row["repetitions"],
         easiness=row["easiness"],
