@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlcards.errors import BusyError, MlcardsError, StoreError
 from mlcards.models import Backup, DeckStatus
@@ -28,8 +29,10 @@ from mlcards.store.db import Database, as_store_error, busy_timeout_s, connect, 
 from mlcards.store.decks import Decks
 from mlcards.store.log import ReviewLog
 from mlcards.store.scope import Scope
-from mlcards.store.search import CardSearch
 from mlcards.store.stats import StatsQueries
+
+if TYPE_CHECKING:
+    from mlcards.store.search import CardSearch
 
 
 class Store(Database):
@@ -42,7 +45,17 @@ class Store(Database):
         self.cards = Cards(self)
         self.log = ReviewLog(self)
         self.stats = StatsQueries(self)
-        self.search = CardSearch(self)
+        self._search: CardSearch | None = None
+
+    @property
+    def search(self) -> CardSearch:
+        """Searches and the full-text index; built on first use, so that the commands that
+        never search (``status``, the review) do not import the query language."""
+        if self._search is None:
+            from mlcards.store.search import CardSearch
+
+            self._search = CardSearch(self)
+        return self._search
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:
