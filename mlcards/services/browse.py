@@ -17,9 +17,7 @@ from mlcards import rules
 from mlcards.config import Settings
 from mlcards.errors import UsageError
 from mlcards.models import BrowsedCard, CardKey, HistoryEntry, ScheduledCard, utc_iso
-from mlcards.scheduling import scheduler_for, uses_fsrs
 from mlcards.search import Node, mentions_prop, parse
-from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
 from mlcards.store import Store
 from mlcards.store.search import SORTS, SearchContext
 
@@ -33,9 +31,11 @@ def study_day_start(day: date, rollover_hour: int) -> str:
 
 def search_context(store: Store, settings: Settings, today: date, node: Node) -> SearchContext:
     deck_ids = store.decks.ids()
-    fsrs = frozenset(uses_fsrs(settings, deck_ids))
+    fsrs = frozenset(d for d in deck_ids if settings.scheduling_for(d)[0] == "fsrs")
     curves: dict[str, tuple[float, float]] = {}
-    if fsrs and mentions_prop(node, "r"):  # only then is py-fsrs imported
+    if fsrs and mentions_prop(node, "r"):  # only then are the schedulers (py-fsrs) imported
+        from mlcards.scheduling import scheduler_for
+
         grader = scheduler_for(settings, sorted(fsrs))
         for deck_id in fsrs:
             scheduler = grader(deck_id)
@@ -292,6 +292,7 @@ def query_queue(
     query finds, under the same daily limits as ``review``, counted after the query has
     chosen (so the limits go to the cards asked for)."""
     from mlcards.service import with_leech_marks
+    from mlcards.session import DeckCounts, allowance, build_queue, deck_allowance
 
     wanted = set(matching_keys(store, settings, today, query))
 
