@@ -2,12 +2,12 @@
 history.
 
 Every value of a query reaches SQLite as a parameter; the SQL text is built only from this
-module's own fragments. Text is found through ``card_text`` (FTS5, trigram tokens): a word
-or phrase of three characters or more by ``MATCH``, which is exact substring search; what
-trigrams cannot express (shorter text, Anki's ``*`` and ``_`` wildcards) by ``LIKE`` over
-the same table, which FTS5 still answers from the index when the pattern holds a run of
-three characters. The index is a cache of ``cards.content`` kept by triggers;
-``index_problems`` verifies it and ``rebuild_index`` rebuilds it.
+module's own fragments. Text is found through ``card_text`` (FTS5, trigram tokens) with
+``LIKE '%...%'``: exact substring search, Anki's ``*`` and ``_`` wildcards included, which
+FTS5 answers from the index whenever the pattern holds three characters in a row (shorter
+text, or a pattern that needs ESCAPE, reads the indexed text instead: slower, as right).
+The index is a cache of ``cards.content`` kept by triggers; ``index_problems`` verifies it
+and ``rebuild_index`` rebuilds it.
 """
 
 from __future__ import annotations
@@ -112,21 +112,27 @@ def _in_decks(decks: frozenset[str]) -> tuple[str, Params]:
 _KEY_IN = "(c.deck_id, c.id) IN "
 
 
+def _case_variants(pattern: str) -> list[str]:
+    """SQLite's LIKE folds the case of ASCII letters only: a pattern with other letters is
+    tried as typed, in lower case and in upper case (so "élan" finds "Élan" and "ÉLAN")."""
+    if pattern.isascii():
+        return [pattern]
+    return list(dict.fromkeys((pattern, pattern.lower(), pattern.upper())))
+
+
 def text_terms(node: q.Text) -> tuple[str, Params]:
-    literal = node.literal
-    if not node.wildcard and len(literal) >= 3:
-        phrase = '"' + literal.replace('"', '""') + '"'
-        return (
-            f"{_KEY_IN}(SELECT k.deck_id, k.card_id FROM card_text_keys k WHERE k.id IN "
-            "(SELECT rowid FROM card_text WHERE card_text MATCH ?))",
-            [phrase],
-        )
+    """Card text containing the node's text: ``LIKE`` over the trigram index, which FTS5
+    answers from the index when the pattern holds three characters in a row (and needs no
+    ESCAPE); otherwise it reads the indexed text, still without touching ``cards``."""
     pattern, escaped = _like(node.pattern, "*_")
     escape = " ESCAPE '\\'" if escaped else ""
+    variants = _case_variants(f"%{pattern}%")
+    found = " UNION ".join(
+        f"SELECT rowid FROM card_text WHERE text LIKE ?{escape}" for _ in variants
+    )
     return (
-        f"{_KEY_IN}(SELECT k.deck_id, k.card_id FROM card_text_keys k WHERE k.id IN "
-        f"(SELECT rowid FROM card_text WHERE text LIKE ?{escape}))",
-        [f"%{pattern}%"],
+        f"{_KEY_IN}(SELECT k.deck_id, k.card_id FROM card_text_keys k WHERE k.id IN ({found}))",
+        list(variants),
     )
 
 
