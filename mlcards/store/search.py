@@ -426,6 +426,9 @@ class CardSearch:
                 problems.append(f"{key[0]}/{key[1]}: in the search index but not a card")
             elif stored[key] != expected[key]:
                 problems.append(f"{key[0]}/{key[1]}: the search index holds other text")
+        pending = conn.execute("SELECT count(*) FROM card_text_pending").fetchone()[0]
+        if pending:
+            problems.append(f"{pending} card(s) wait to be indexed")
         orphans = conn.execute(
             "SELECT count(*) FROM card_text WHERE rowid NOT IN (SELECT id FROM card_text_keys)"
         ).fetchone()[0]
@@ -440,5 +443,6 @@ class CardSearch:
         with self.database.write() as conn:
             conn.execute("DELETE FROM card_text")
             conn.execute("DELETE FROM card_text_keys")
+            conn.execute("DELETE FROM card_text_pending")
             for statement in FILL_CARD_TEXT:
                 conn.execute(statement)
