@@ -39,6 +39,18 @@ def _page(renderable: object, no_pager: bool) -> None:
         console.print(renderable)
 
 
+def _echo_json_lines(rows: list[dict[str, object]]) -> None:
+    """A JSON array with one object per line: as readable as indented JSON for a list, and
+    written by json's C encoder (indenting falls back to Python's: a third of a second for
+    3,000 cards)."""
+    import json
+
+    if not rows:
+        _echo_json([])
+        return
+    typer.echo("[\n" + ",\n".join(json.dumps(row) for row in rows) + "\n]")
+
+
 @app.command()
 def cards(
     ctx: typer.Context,
@@ -83,7 +95,7 @@ def cards(
     more = limit is not None and len(found) > limit
     found = found[:limit] if limit is not None else found
     if as_json:
-        _echo_json([card_json(card, search) for card in found])
+        _echo_json_lines([card_json(card, search) for card in found])
         return
     from mlcards.render.browse import cards_table
 

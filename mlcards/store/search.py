@@ -2,10 +2,11 @@
 history.
 
 Every value of a query reaches SQLite as a parameter; the SQL text is built only from this
-module's own fragments. Text is found through ``card_text`` (FTS5, trigram tokens) with
-``LIKE '%...%'``: exact substring search, Anki's ``*`` and ``_`` wildcards included, which
-FTS5 answers from the index whenever the pattern holds three characters in a row (shorter
-text, or a pattern that needs ESCAPE, reads the indexed text instead: slower, as right).
+module's own fragments. Text is found through ``card_text`` (FTS5, trigram tokens): text of
+three characters or more by ``MATCH``, which trigrams make exact substring search; what
+``MATCH`` cannot express (shorter text, Anki's ``*`` and ``_`` wildcards) by ``LIKE`` over
+the same table, which FTS5 still answers from the index when the pattern holds three
+characters in a row (otherwise it reads the indexed text: slower, as right).
 The index is a cache of ``cards.content`` kept by triggers; ``index_problems`` verifies it
 and ``rebuild_index`` rebuilds it.
 """
@@ -121,9 +122,18 @@ def _case_variants(pattern: str) -> list[str]:
 
 
 def text_terms(node: q.Text) -> tuple[str, Params]:
-    """Card text containing the node's text: ``LIKE`` over the trigram index, which FTS5
+    """Card text containing the node's text. Three characters or more without wildcards:
+    ``MATCH`` of the text as one FTS5 string, which trigrams answer from the index alone,
+    folding case as Unicode does. Otherwise ``LIKE`` over the same table, which FTS5 still
     answers from the index when the pattern holds three characters in a row (and needs no
-    ESCAPE); otherwise it reads the indexed text, still without touching ``cards``."""
+    ESCAPE), else by reading the indexed text; never touching ``cards``."""
+    literal = node.literal
+    if not node.wildcard and len(literal) >= 3:
+        return (
+            f"{_KEY_IN}(SELECT k.deck_id, k.card_id FROM card_text_keys k WHERE k.id IN "
+            "(SELECT rowid FROM card_text WHERE card_text MATCH ?))",
+            ['"' + literal.replace('"', '""') + '"'],
+        )
     pattern, escaped = _like(node.pattern, "*_")
     escape = " ESCAPE '\\'" if escaped else ""
     variants = _case_variants(f"%{pattern}%")
