@@ -80,9 +80,10 @@ class Card:
         }
 
     @classmethod
-    def from_content(cls, card_id: str, content: dict[str, Any]) -> Card:
+    def from_content(cls, card_id: str, content: dict[str, Any], line: int = 0) -> Card:
         return cls(
             id=card_id,
+            line=line,
             title=content["title"],
             question=content["question"],
             choices=tuple(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from mlcards import rules
@@ -281,7 +281,7 @@ _BROWSE_SELECT = """
 
 
 def _browsed(row: sqlite3.Row, last: tuple[int, str, str] | None) -> BrowsedCard:
-    card = replace(Card.from_content(row["id"], json.loads(row["content"])), line=row["line"])
+    card = Card.from_content(row["id"], json.loads(row["content"]), row["line"])
     return BrowsedCard(
         deck_id=row["deck_id"],
         deck_name=row["deck_name"],
