@@ -46,16 +46,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--out", type=Path, default=HERE / "SEARCH.md")
     parser.add_argument("--no-anki", action="store_true")
+    parser.add_argument(
+        "--no-generate", action="store_true", help="use the work folder's databases as they are"
+    )
+    parser.add_argument("--anki-collection", type=Path, help="another Anki collection to search")
     args = parser.parse_args(argv)
     anki = run.anki_available() and not args.no_anki
     work: Path = args.work
-    subprocess.run(
-        [run.PY, str(HERE / "generate.py"), "--cards", str(args.cards)]
-        + ["--reviews", str(args.reviews), "--out", str(work)]
-        + ([] if anki else ["--no-anki"]),
-        check=True,
-    )
-    db, col = work / "mlcards.db", work / "collection.anki2"
+    if not args.no_generate:
+        subprocess.run(
+            [run.PY, str(HERE / "generate.py"), "--cards", str(args.cards)]
+            + ["--reviews", str(args.reviews), "--out", str(work)]
+            + ([] if anki else ["--no-anki"]),
+            check=True,
+        )
+    db, col = work / "mlcards.db", args.anki_collection or work / "collection.anki2"
     home = work / "scratch" / "search-home"
     home.mkdir(parents=True, exist_ok=True)
     env = {

@@ -146,11 +146,28 @@ def text_terms(node: q.Text) -> tuple[str, Params]:
     )
 
 
+def _text_absent(node: q.Text) -> tuple[str, Params]:
+    """``-word``: checked card by card on the indexed text (looked up by its key), so that
+    the cards the rest of the query chose are tested, never a list of every card that has a
+    common word (which the index would build first, slowly)."""
+    pattern, escaped = _like(node.pattern, "*_")
+    escape = " ESCAPE '\\'" if escaped else ""
+    variants = _case_variants(f"%{pattern}%")
+    text = (
+        "(SELECT t.text FROM card_text_keys k JOIN card_text t ON t.rowid = k.id "
+        "WHERE k.deck_id = c.deck_id AND k.card_id = c.id)"
+    )
+    tests = " OR ".join(f"{text} LIKE ?{escape}" for _ in variants)
+    return f"NOT coalesce({tests}, 0)", list(variants)
+
+
 def compile_query(node: q.Node, ctx: SearchContext) -> tuple[str, Params]:
     """SQL terms over ``cards c JOIN decks d`` that hold exactly for the cards the query
     names (retired cards are left to the caller)."""
     if isinstance(node, q.Everything):
         return "1", []
+    if isinstance(node, q.Not) and isinstance(node.node, q.Text):
+        return _text_absent(node.node)
     if isinstance(node, q.Not):
         inner, params = compile_query(node.node, ctx)
         return f"NOT ({inner})", params
