@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from rich import box
-from rich.console import Group, JustifyMethod, RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -93,23 +93,37 @@ def cards_table(
     room = max(12, width - 1 - sum(widths) - 2 * (columns - 1))
     longest = max(max(k.cell_len for k in keys), len("Card"))
     key_width = min(longest, room if not show_title else max(12, room * 9 // 20))
-    table = Table(
-        box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True, show_edge=False
-    )
-    table.add_column("Card", no_wrap=True, overflow="ellipsis", width=key_width)
-    if show_title:
-        table.add_column("Title", no_wrap=True, overflow="ellipsis", width=room - key_width)
-    for head, size in zip(heads, widths, strict=True):
-        justify: JustifyMethod = "left" if head in ("Stage", "Last") else "right"
-        table.add_column(head, no_wrap=True, width=size, justify=justify)
+    sizes = [key_width, *([room - key_width] if show_title else []), *widths]
+    right = [False, *([False] if show_title else []), *(h not in ("Stage", "Last") for h in heads)]
+    names = ["Card", *(["Title"] if show_title else []), *heads]
+    lines = [_line([Text(n, style="bold") for n in names], sizes, right)]
+    lines.append(Text("─" * (sum(sizes) + 2 * (len(sizes) - 1))))
     for card, key, row in zip(cards, keys, rows, strict=True):
         title = [Text(_first_words(card))] if show_title else []
-        table.add_row(key, *title, *row)
+        lines.append(_line([key, *title, *row], sizes, right))
     count = f"{len(cards)} card{'s' if len(cards) != 1 else ''}"
     if more:
         count += " shown (--limit); more match"
     legend = "! suspended, * flagged. Due and Last in days from today."
-    return Group(table, Text(count), Text(legend, style="dim"))
+    body = Text("\n", no_wrap=True, overflow="crop").join(lines)  # one renderable: quick
+    return Group(body, Text(count), Text(legend, style="dim"))
+
+
+def _line(cells: Sequence[Text], sizes: Sequence[int], right: Sequence[bool]) -> Text:
+    """One row of the card list, each cell cut (with an ellipsis) or padded to its width.
+    Rows are plain lines rather than a rich Table: a table lays out every row, which took
+    seconds for a few thousand cards."""
+    line = Text(no_wrap=True, overflow="crop")
+    for index, (cell, size, to_right) in enumerate(zip(cells, sizes, right, strict=True)):
+        if index:
+            line.append("  ")
+        if cell.cell_len > size:
+            cell = cell.copy()
+            cell.truncate(size, overflow="ellipsis")
+        pad = " " * (size - cell.cell_len)
+        line.append_text(Text(pad) + cell if to_right else cell + Text(pad))
+    line.rstrip()
+    return line
 
 
 def _section(title: str) -> Text:
