@@ -109,6 +109,11 @@ def translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
             f"{path}: cannot write: disk full (or the file size limit was reached); "
             "nothing of this step was saved, earlier data is intact"
         )
+    if code == "SQLITE_IOERR":  # bare: FTS5 reports a failed write without the detail
+        return StoreError(
+            f"{path}: cannot write: disk I/O error (disk full, the file size limit reached, "
+            "or a failing disk); nothing of this step was saved, earlier data is intact"
+        )
     if "locked" in lowered or "busy" in lowered:
         return BusyError(f"{path}: the database is busy (another mlcards is writing); try again")
     if "full" in lowered:
