@@ -4,6 +4,7 @@
     python benchmarks/anki_ops.py stats COLLECTION
     python benchmarks/anki_ops.py import COLLECTION DECK.yaml...
     python benchmarks/anki_ops.py answer COLLECTION N     (prints latencies as JSON)
+    python benchmarks/anki_ops.py find COLLECTION QUERY   (prints the number of cards found)
 
 Each starts from nothing (``import anki`` is part of the cost, as ``import mlcards`` is for
 mlcards) and closes the collection before exiting.
@@ -99,6 +100,14 @@ def answer(path: str, count: int) -> None:
     print(json.dumps({"first_card_ms": first_ms, "latencies_ms": latencies}))
 
 
+def find(path: str, query: str) -> None:
+    from anki.collection import Collection
+
+    col = Collection(path)
+    print(len(col.find_cards(query)))
+    col.close()
+
+
 def main(argv: list[str]) -> None:
     op, path, *rest = argv
     if op == "counts":
@@ -109,6 +118,8 @@ def main(argv: list[str]) -> None:
         import_(path, rest)
     elif op == "answer":
         answer(path, int(rest[0]))
+    elif op == "find":
+        find(path, rest[0])
     else:
         raise SystemExit(f"unknown operation {op!r}")
 

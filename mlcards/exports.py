@@ -137,8 +137,14 @@ def write_json_array(stream: TextIO, objects: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def status_json(decks: Sequence[DeckStatus], today: date, next_due: date | None) -> dict[str, Any]:
-    """The ``status --json`` document."""
+def status_json(
+    decks: Sequence[DeckStatus],
+    today: date,
+    next_due: date | None,
+    ahead: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    """The ``status --json`` document; ``ahead``: the cards due tomorrow and over the next
+    7 days."""
     keys = (
         "cards",
         "new",
@@ -155,4 +161,5 @@ def status_json(decks: Sequence[DeckStatus], today: date, next_due: date | None)
         "decks": [d.to_dict() for d in decks],
         "totals": {key: sum(getattr(d, key) for d in decks) for key in keys},
         "next_due": next_due.isoformat() if next_due else None,
+        **({"due_tomorrow": ahead[0], "due_next_7_days": ahead[1]} if ahead is not None else {}),
     }

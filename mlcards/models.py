@@ -83,9 +83,10 @@ class Card:
         } | ({} if self.shuffle else {"shuffle": False})
 
     @classmethod
-    def from_content(cls, card_id: str, content: dict[str, Any]) -> Card:
+    def from_content(cls, card_id: str, content: dict[str, Any], line: int = 0) -> Card:
         return cls(
             id=card_id,
+            line=line,
             title=content["title"],
             question=content["question"],
             choices=tuple(
@@ -481,3 +482,70 @@ class FsrsCardState:
     deck_id: str
     stability: float
     last_review_day: date
+
+
+# -- browsing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrowsedCard:
+    """One card as ``mlcards cards`` lists it and ``mlcards show`` heads it: where it is,
+    its marks, its cached schedule and its latest answer (of any mode)."""
+
+    deck_id: str
+    deck_name: str
+    card: Card
+    path: str
+    retired: bool
+    suspended: bool
+    buried_until: date | None
+    flagged: bool
+    flag_note: str | None
+    lapses: int
+    repetitions: int
+    easiness: float
+    interval: int
+    due: date | None
+    stability: float | None
+    difficulty: float | None
+    added_at: str
+    last_correct: bool | None
+    """Whether the latest answer was right (None: never answered)."""
+    last_answered: str | None
+    """UTC ISO 8601 time of the latest answer."""
+    last_day: date | None
+    """The study day of the latest answer."""
+    reviewed: bool
+    """Answered since its schedule last started (not new)."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.deck_id}/{self.card.id}"
+
+    @property
+    def stage(self) -> str:
+        return rules.stage(
+            retired=self.retired,
+            reviewed=self.reviewed,
+            repetitions=self.repetitions,
+            interval=self.interval,
+        )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One row of a card's review log, as ``mlcards show`` tells it."""
+
+    id: int
+    reviewed_at: str
+    study_day: date
+    mode: str
+    chosen: tuple[str, ...]
+    correct: bool
+    quality: int
+    interval: int
+    due: date
+    response_ms: int
+    same_day_repeat: bool
+    counted: bool
+    """False for an answer given before the card's answer changed (its schedule restarted)."""

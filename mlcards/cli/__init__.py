@@ -9,6 +9,7 @@ from mlcards.cli import decks  # noqa: F401
 from mlcards.cli import progress  # noqa: F401
 from mlcards.cli import admin  # noqa: F401
 from mlcards.cli import scheduling  # noqa: F401
+from mlcards.cli import browse  # noqa: F401
 from mlcards.cli.base import app, main
 
 __all__ = ["app", "main"]

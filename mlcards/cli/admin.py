@@ -164,11 +164,15 @@ def _set_scheduling(ctx: typer.Context, key: str, value: object, deck: str | Non
 def check(
     ctx: typer.Context,
     repair: Annotated[
-        bool, typer.Option("--repair", help="Rebuild the schedule from the log (after a backup).")
+        bool,
+        typer.Option(
+            "--repair", help="Rebuild the schedule and the search index (after a backup)."
+        ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
-    """Check the database: SQLite integrity, foreign keys, and the schedule against the log."""
+    """Check the database: SQLite integrity, foreign keys, the schedule against the log, and
+    the search index against the cards."""
     from mlcards.config import load_settings
     from mlcards.errors import StoreError
     from mlcards.render.text import check_lines
@@ -186,7 +190,12 @@ def check(
     else:
         echo_lines(
             check_lines(
-                result.integrity, result.differences, result.cards, result.repaired, result.backup
+                result.integrity,
+                result.differences,
+                result.cards,
+                result.repaired,
+                result.backup,
+                result.index,
             )
         )
     if result.integrity:

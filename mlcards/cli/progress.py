@@ -46,15 +46,16 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         settings = settings_for(store, settings)
         decks = deck_status(store, settings, today)
         next_due = store.cards.next_due()
+        ahead = store.cards.due_ahead(today)
     if as_json:
         from mlcards.exports import status_json
 
-        echo_json(status_json(decks, today, next_due))
+        echo_json(status_json(decks, today, next_due, ahead))
         return
     from mlcards.render.text import status_table
 
     console = new_console()
-    console.print(status_table(decks, today, next_due, console.width))
+    console.print(status_table(decks, today, next_due, console.width, ahead))
 
 
 def _stats_document(

@@ -65,9 +65,21 @@ def _follow_files(store: Store, settings: Settings) -> None:
         sys.stderr.write(f"mlcards: warning: {warning}\n")
 
 
+QueryArgument = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Argument(
+        help="Only the cards this search finds (as `mlcards cards QUERY`; after '--' if it "
+        "starts with '-').",
+        metavar="[QUERY]",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def review(
     ctx: typer.Context,
+    query: QueryArgument = None,
     deck: DeckOption = None,
     tag: TagOption = None,
     limit: LimitOption = None,
@@ -101,7 +113,17 @@ def review(
         deck = check_deck(store, deck)
         check_tag(store, tag)
         today = study_today(settings)
-        queue = todays_queue(store, settings, today, deck, tag, new, limit)
+        if query:
+            from mlcards.services.browse import query_queue
+
+            text = " ".join([*query, *([f'"deck:{deck}"'] if deck else [])])
+            text += f' "tag:{tag}"' if tag else ""
+            queue = query_queue(store, settings, today, text, new, limit)
+        else:
+            queue = todays_queue(store, settings, today, deck, tag, new, limit)
+        if not queue and query:
+            new_console().print(Text("Nothing to review now among the cards this search finds."))
+            return
         if not queue:
             why = why_nothing_to_review(store, settings, today, deck)
             new_console().print(Text(f"Nothing to review now. {why}"))
@@ -122,6 +144,7 @@ def review(
 @app.command()
 def practice(
     ctx: typer.Context,
+    query: QueryArgument = None,
     deck: DeckOption = None,
     tag: TagOption = None,
     wrong_only: Annotated[
@@ -145,7 +168,17 @@ def practice(
         _follow_files(store, settings)
         deck = check_deck(store, deck)
         check_tag(store, tag)
-        queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)
+        if query:
+            from mlcards.services.browse import query_practice
+
+            text = " ".join(query) + (f' "deck:{deck}"' if deck else "")
+            text += f' "tag:{tag}"' if tag else ""
+            queue = query_practice(store, settings, study_today(settings), text, limit, wrong_only)
+        else:
+            queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)
+        if not queue and query:
+            new_console().print("No cards this search finds can be practised now.")
+            return
         if not queue:
             what = "answered wrong last time" if wrong_only else "reviewed yet"
             new_console().print(f"No cards {what} to practise. Try `mlcards review`.")

@@ -71,7 +71,11 @@ STATUS_COLUMNS = (
 
 
 def status_table(
-    decks: Sequence[DeckStatus], today: date, next_due: date | None, width: int = 80
+    decks: Sequence[DeckStatus],
+    today: date,
+    next_due: date | None,
+    width: int = 80,
+    ahead: tuple[int, int] | None = None,
 ) -> Group:
     if not decks:
         return Group(
@@ -119,6 +123,8 @@ def status_table(
     left = sum(d.left_today for d in decks)
     when = f"{counted(left, 'card')} left today" if left else describe_due(next_due, today)
     parts.append(Text(f"Next review: {when}"))
+    if ahead is not None:
+        parts.append(Text(f"Due tomorrow: {ahead[0]}; over the next 7 days: {ahead[1]}"))
     return Group(*parts)
 
 
@@ -184,17 +190,24 @@ def check_lines(
     cards: int,
     repaired: bool,
     backup: object,
+    index: Sequence[str] = (),
 ) -> list[str]:
     lines = [f"integrity: {terminal_safe(line)}" for line in integrity]
     lines += [f"schedule: {terminal_safe(line)}" for line in differences[:CHECK_SHOWN]]
     if len(differences) > CHECK_SHOWN:
         lines.append(f"... and {len(differences) - CHECK_SHOWN} more")
-    if not integrity and not differences:
-        lines.append(f"ok: integrity checked, {cards} cards' schedules match the log")
-    if repaired:
+    lines += [f"search index: {terminal_safe(line)}" for line in index]
+    if not integrity and not differences and not index:
+        lines.append(
+            f"ok: integrity checked, {cards} cards' schedules match the log, "
+            "the search index matches the cards"
+        )
+    if repaired and differences:
         lines.append(f"repaired: rebuilt the schedule from the log (backup first: {backup})")
-    if differences and not repaired:
-        lines.append("run `mlcards check --repair` to rebuild the schedule from the log")
+    if repaired and index:
+        lines.append(f"repaired: rebuilt the search index (backup first: {backup})")
+    if (differences or index) and not repaired:
+        lines.append("run `mlcards check --repair` to rebuild them from the log and the cards")
     return lines
 
 

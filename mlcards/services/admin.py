@@ -12,7 +12,7 @@ other settings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +34,18 @@ class CheckResult:
     cards: int
     repaired: bool = False
     backup: Path | None = None
+    index: list[str] = field(default_factory=list)
+    """Where the full-text search index disagrees with the cards' text."""
 
     @property
     def ok(self) -> bool:
-        return not self.integrity and (not self.differences or self.repaired)
+        return not self.integrity and (not (self.differences or self.index) or self.repaired)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "integrity": self.integrity,
             "schedule_differences": self.differences,
+            "search_index": self.index,
             "repaired": self.repaired,
             "backup": str(self.backup) if self.backup else None,
             "ok": self.ok,
@@ -77,8 +80,13 @@ def check(store: Store, repair: bool = False) -> CheckResult:
             store.log.replay_rows(), schedule_from, lambda deck_id: spec_of(stored, deck_id)
         )
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
-    if result.differences and repair:
+    result.index = store.search.index_problems()
+    if result.index and repair:
         result.backup = store.backups.create("pre-repair")
+        store.search.rebuild_index()
+        result.repaired = True
+    if result.differences and repair:
+        result.backup = result.backup or store.backups.create("pre-repair")
         # replayed again inside the write: an answer given since the check is not undone
         store.cards.rebuild_decks(store.decks.ids(), replay_with)
         result.repaired = True

@@ -1,6 +1,7 @@
 """The only package that talks SQL. ``Store`` owns the connection; each concept has its
 own part with its own SQL: ``decks``, ``cards`` (queues, marks, the schedule cache),
-``log`` (the review log), ``stats`` (aggregates) and ``backups``.
+``log`` (the review log), ``stats`` (aggregates), ``search`` (queries and the full-text
+index) and ``backups``.
 
 The review log is append-only and the source of truth; the schedule columns of ``cards``
 are a cache that replaying the log rebuilds exactly (``mlcards check``).
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlcards.errors import BusyError, MlcardsError, StoreError
 from mlcards.models import Backup, DeckStatus
@@ -40,6 +42,9 @@ from mlcards.store.scope import Scope
 from mlcards.store.settings import ScheduleSettings
 from mlcards.store.stats import StatsQueries
 
+if TYPE_CHECKING:
+    from mlcards.store.search import CardSearch
+
 
 class Store(Database):
     """A database holding decks, cards and the review log; migrates on open."""
@@ -52,6 +57,17 @@ class Store(Database):
         self.log = ReviewLog(self)
         self.stats = StatsQueries(self)
         self.settings = ScheduleSettings(self)
+        self._search: CardSearch | None = None
+
+    @property
+    def search(self) -> CardSearch:
+        """Searches and the full-text index; built on first use, so that the commands that
+        never search (``status``, the review) do not import the query language."""
+        if self._search is None:
+            from mlcards.store.search import CardSearch
+
+            self._search = CardSearch(self)
+        return self._search
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:

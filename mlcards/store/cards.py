@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
 from mlcards import rules
@@ -267,6 +267,50 @@ class Cards:
             )
         return cursor.rowcount > 0
 
+    def mark_many(self, column: str, value: object, keys: Sequence[CardKey]) -> int:
+        """Suspend, bury or flag many cards in one transaction; how many rows changed."""
+        if column not in ("suspended", "buried_until", "flagged"):
+            raise ValueError(column)
+        with self.database.write() as conn:
+            cursor = conn.executemany(
+                f"UPDATE cards SET {column} = ? WHERE deck_id = ? AND id = ? AND {column} IS NOT ?",
+                [(value, d, c, value) for d, c in keys],
+            )
+        return int(cursor.rowcount)
+
+    def flag_many(self, keys: Sequence[CardKey], note: str | None) -> int:
+        """Flag many cards with one note (None: no note), in one transaction."""
+        with self.database.write() as conn:
+            cursor = conn.executemany(
+                "UPDATE cards SET flagged = 1, flag_note = ? WHERE deck_id = ? AND id = ?",
+                [(note, d, c) for d, c in keys],
+            )
+        return int(cursor.rowcount)
+
+    def forget(self, keys: Sequence[CardKey]) -> int:
+        """Back to new, in one transaction: the history stays in the log but stops counting
+        (``schedule_from`` moves past it, as when a card's answer changes), so a replay of
+        the log gives the same new card. Cards never answered are left as they are."""
+        with self.database.write() as conn:
+            answered = [
+                (key, row[0])
+                for key in keys
+                if (
+                    row := conn.execute(
+                        "SELECT last_review_id FROM cards WHERE deck_id = ? AND id = ? "
+                        "AND last_review_id IS NOT NULL",
+                        key,
+                    ).fetchone()
+                )
+                is not None
+            ]
+            write_schedules(conn, ((key, NEW_SCHEDULE) for key, _ in answered))
+            conn.executemany(
+                "UPDATE cards SET schedule_from = ?, leech = 0 WHERE deck_id = ? AND id = ?",
+                [(last, *key) for key, last in answered],
+            )
+        return len(answered)
+
     def unsuspend_all(self) -> int:
         with self.database.write() as conn:
             return conn.execute("UPDATE cards SET suspended = 0 WHERE suspended = 1").rowcount
@@ -312,6 +356,21 @@ class Cards:
             comes_up = max(due, buried_until or due)
             best = comes_up if best is None else min(best, comes_up)
         return date.fromisoformat(best) if best else None
+
+    def due_ahead(self, today: date, days: int = 7) -> tuple[int, int]:
+        """How many cards come up tomorrow, and over the next ``days`` days (tomorrow
+        included): by their due day, or the day a burial ends when that is later. Suspended
+        and retired cards do not come up."""
+        end = (today + timedelta(days=days)).isoformat()
+        tomorrow = (today + timedelta(days=1)).isoformat()
+        row = self.database.conn.execute(
+            "SELECT count(*) FILTER (WHERE comes_up = ?), "
+            "count(*) FILTER (WHERE comes_up BETWEEN ? AND ?) FROM ("
+            "SELECT max(due, coalesce(buried_until, due)) AS comes_up FROM cards "
+            "WHERE retired = 0 AND suspended = 0 AND due IS NOT NULL AND due <= ?)",
+            (tomorrow, tomorrow, end, end),
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
     # -- the schedule cache -------------------------------------------------------------------
 

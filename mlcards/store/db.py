@@ -27,7 +27,12 @@ from mlcards.errors import (
     UsageError,
 )
 from mlcards.sanitize import quote_path
-from mlcards.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
+from mlcards.store.migrations import (
+    FLUSH_CARD_TEXT,
+    MIGRATIONS,
+    MIGRATIONS_TABLE,
+    SCHEMA_VERSION,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -116,6 +121,12 @@ def translate(exc: sqlite3.Error, path: Path) -> MlcardsError:
         return StoreError(
             f"{quote_path(path)}: cannot write: disk full (or the file size limit was reached); "
             "nothing of this step was saved, earlier data is intact"
+        )
+    if code == "SQLITE_IOERR":  # bare: FTS5 reports a failed write without the detail
+        return StoreError(
+            f"{quote_path(path)}: cannot write: disk I/O error (disk full, the file size limit "
+            "reached, "
+            "or a failing disk); nothing of this step was saved, earlier data is intact"
         )
     if "locked" in lowered or "busy" in lowered:
         return BusyError(
@@ -321,6 +332,7 @@ class Database:
             raise translate(exc, self.path) from None
         try:
             yield self.conn
+            self._flush_card_text()
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if self.conn.in_transaction:
@@ -330,6 +342,25 @@ class Database:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+
+    _card_text = False
+    """Whether this database has the search index (migration 10); found once, then kept."""
+
+    def _flush_card_text(self) -> None:
+        """Index the cards whose text this transaction changed (``FLUSH_CARD_TEXT``)."""
+        if not self._card_text:
+            self._card_text = (
+                self.conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'card_text_pending'"
+                ).fetchone()
+                is not None
+            )
+            if not self._card_text:
+                return
+        if self.conn.execute("SELECT 1 FROM card_text_pending LIMIT 1").fetchone() is None:
+            return
+        for statement in FLUSH_CARD_TEXT:
+            self.conn.execute(statement)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

@@ -317,6 +317,85 @@ def _m013_deck_file_stamps(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE decks ADD COLUMN file_sha256 TEXT")
 
 
+def card_text_sql(alias: str) -> str:
+    """The searchable text of the ``cards`` row ``alias``: title, question, each choice and
+    the explanation, one per line (a phrase never spans two of them). The triggers, the
+    backfill, ``check`` and its repair all use this one expression."""
+    content = f"{alias}.content"
+    return (
+        f"coalesce(json_extract({content}, '$.title'), '') || char(10) || "
+        f"coalesce(json_extract({content}, '$.question'), '') || char(10) || "
+        "coalesce((SELECT group_concat(json_extract(ch.value, '$.text'), char(10)) "
+        f"FROM json_each({content}, '$.choices') ch), '') || char(10) || "
+        f"coalesce(json_extract({content}, '$.explanation'), '')"
+    )
+
+
+FILL_CARD_TEXT = (
+    "INSERT INTO card_text_keys (deck_id, card_id) SELECT deck_id, id FROM cards ORDER BY rowid",
+    f"INSERT INTO card_text (rowid, text) SELECT k.id, {card_text_sql('c')} FROM cards c "
+    "JOIN card_text_keys k ON k.deck_id = c.deck_id AND k.card_id = c.id",
+)
+"""Fill the (empty) search index from every card: the migration, and ``check --repair``."""
+
+FLUSH_CARD_TEXT = (
+    "DELETE FROM card_text WHERE rowid IN (SELECT id FROM card_text_pending)",
+    f"INSERT INTO card_text (rowid, text) SELECT p.id, {card_text_sql('c')} "
+    "FROM card_text_pending p JOIN card_text_keys k ON k.id = p.id "
+    "JOIN cards c ON c.deck_id = k.deck_id AND c.id = k.card_id",
+    "DELETE FROM card_text_pending",
+)
+"""Bring the search index up to date with the cards whose text changed in this transaction
+(``Database.write`` runs it before every COMMIT that left cards pending)."""
+
+
+def _m014_card_text_search(db: sqlite_utils.Database) -> None:
+    """A full-text index of every card's text (FTS5, trigram tokens: any text of three
+    characters or more is found from the index, case-insensitively, as Anki's search finds
+    text anywhere in a word). Token positions are kept (``detail=full``): a phrase is then
+    answered by the index alone, four times as fast at 100,000 cards as ``detail=none``,
+    which must read each candidate's text, for an index six times the size. Its rows are
+    keyed by ``card_text_keys.id``, an INTEGER PRIMARY KEY, which (unlike the rowid of
+    ``cards``) VACUUM never renumbers.
+
+    A cache of ``cards.content``, kept in step in the same transaction as every import,
+    edit and retirement: triggers on ``cards`` note each card whose text changed in
+    ``card_text_pending``, and the write transaction indexes them all at once before it
+    commits (FTS5 written row by row from a trigger flushes its buffer at every row, which
+    made an import five times slower). ``check`` verifies the index."""
+    db.execute(
+        "CREATE TABLE card_text_keys (id INTEGER PRIMARY KEY, deck_id TEXT NOT NULL, "
+        "card_id TEXT NOT NULL, UNIQUE (deck_id, card_id))"
+    )
+    db.execute("CREATE VIRTUAL TABLE card_text USING fts5(text, tokenize = 'trigram')")
+    db.execute("CREATE TABLE card_text_pending (id INTEGER PRIMARY KEY)")
+    key = "(SELECT id FROM card_text_keys WHERE deck_id = new.deck_id AND card_id = new.id)"
+    db.execute(
+        f"""
+        CREATE TRIGGER card_text_insert AFTER INSERT ON cards BEGIN
+            INSERT INTO card_text_keys (deck_id, card_id) VALUES (new.deck_id, new.id);
+            INSERT OR IGNORE INTO card_text_pending (id) VALUES ({key});
+        END"""
+    )
+    db.execute(
+        f"""
+        CREATE TRIGGER card_text_update AFTER UPDATE OF content ON cards
+        WHEN new.content IS NOT old.content BEGIN
+            INSERT OR IGNORE INTO card_text_pending (id) VALUES ({key});
+        END"""
+    )
+    db.execute(
+        """
+        CREATE TRIGGER card_text_delete AFTER DELETE ON cards BEGIN
+            INSERT OR IGNORE INTO card_text_pending (id) SELECT id FROM card_text_keys
+                WHERE deck_id = old.deck_id AND card_id = old.id;
+            DELETE FROM card_text_keys WHERE deck_id = old.deck_id AND card_id = old.id;
+        END"""
+    )
+    for statement in FILL_CARD_TEXT:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -331,6 +410,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "a note on a flag", _m011_flag_note),
     Migration(12, "no fuzz for schedules made before it", _m012_no_fuzz_for_old_schedules),
     Migration(13, "deck file stamps", _m013_deck_file_stamps),
+    Migration(14, "full-text index of card text", _m014_card_text_search),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -1,0 +1,230 @@
+"""``mlcards cards`` (a table of cards) and ``mlcards show`` (one card's whole story), as
+renderables. Nothing here prints.
+
+Every text from a deck reaches rich as ``Text`` after ``terminal_safe``: a deck is data. The
+table fits the width it is given (80 and 60 columns are tested): the title column goes first
+when room runs short, and long keys and titles end in an ellipsis rather than wrap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from mlcards.models import BrowsedCard, HistoryEntry
+from mlcards.render.keys import format_interval
+from mlcards.sanitize import terminal_safe
+
+TITLE_FROM = 72
+"""The narrowest width that still shows the title column."""
+
+RIGHT, WRONG = "✓", "✗"
+
+
+def _days(day: date | None, today: date) -> str:
+    """A day relative to today, short: today, +3d, -12d."""
+    if day is None:
+        return "-"
+    delta = (day - today).days
+    return "today" if delta == 0 else f"{delta:+d}d"
+
+
+def _first_words(card: BrowsedCard) -> str:
+    text = card.card.title or card.card.question
+    return terminal_safe(" ".join(text.split()))
+
+
+def _memory(card: BrowsedCard, fsrs: bool) -> str:
+    """EF on SM-2 decks, stability/difficulty on FSRS decks; "-" for a new card."""
+    if fsrs:
+        if card.stability is None or card.difficulty is None:
+            return "-"
+        return f"{card.stability:.0f}/{card.difficulty:.1f}"
+    return f"{card.easiness:.2f}" if card.reviewed else "-"
+
+
+def _last(card: BrowsedCard, today: date) -> Text:
+    if card.last_day is None:
+        return Text("-")
+    delta = (today - card.last_day).days
+    when = "today" if delta <= 0 else f"{delta}d ago"
+    mark = Text(RIGHT, style="green") if card.last_correct else Text(WRONG, style="red")
+    return mark + Text(f" {when}")
+
+
+def cards_table(
+    cards: Sequence[BrowsedCard],
+    today: date,
+    fsrs_decks: frozenset[str] = frozenset(),
+    width: int = 80,
+    more: bool = False,
+) -> RenderableType:
+    """One row per card: key, title (or the question's first words), stage, due, interval,
+    EF (S/D on FSRS decks), lapses, the last answer; and a count under it."""
+    if not cards:
+        return Text("No cards match.")
+    any_fsrs = any(c.deck_id in fsrs_decks for c in cards)
+    all_fsrs = all(c.deck_id in fsrs_decks for c in cards)
+    memory = "S/D" if all_fsrs else "EF|S/D" if any_fsrs else "EF"
+    heads = ["Stage", "Due", "Ivl", memory, "Lps", "Last"]
+    keys: list[Text] = []
+    rows: list[list[Text]] = []
+    for card in cards:
+        marks = ("!" if card.suspended else "") + ("*" if card.flagged else "")
+        keys.append(Text(terminal_safe(card.key) + marks))
+        rows.append(
+            [
+                Text(card.stage),
+                Text(_days(card.due, today)),
+                Text(format_interval(card.interval) if card.reviewed else "-"),
+                Text(_memory(card, card.deck_id in fsrs_decks)),
+                Text(str(card.lapses)),
+                _last(card, today),
+            ]
+        )
+    widths = [max(len(h), *(r[i].cell_len for r in rows)) for i, h in enumerate(heads)]
+    show_title = width >= TITLE_FROM
+    columns = len(heads) + (2 if show_title else 1)
+    room = max(12, width - 1 - sum(widths) - 2 * (columns - 1))
+    longest = max(max(k.cell_len for k in keys), len("Card"))
+    key_width = min(longest, room if not show_title else max(12, room * 9 // 20))
+    sizes = [key_width, *([room - key_width] if show_title else []), *widths]
+    right = [False, *([False] if show_title else []), *(h not in ("Stage", "Last") for h in heads)]
+    names = ["Card", *(["Title"] if show_title else []), *heads]
+    lines = [_line([Text(n, style="bold") for n in names], sizes, right)]
+    lines.append(Text("─" * (sum(sizes) + 2 * (len(sizes) - 1))))
+    for card, key, row in zip(cards, keys, rows, strict=True):
+        title = [Text(_first_words(card))] if show_title else []
+        lines.append(_line([key, *title, *row], sizes, right))
+    count = f"{len(cards)} card{'s' if len(cards) != 1 else ''}"
+    if more:
+        count += " shown (--limit); more match"
+    legend = "! suspended, * flagged. Due and Last in days from today."
+    body = Text("\n", no_wrap=True, overflow="crop").join(lines)  # one renderable: quick
+    return Group(body, Text(count), Text(legend, style="dim"))
+
+
+def _line(cells: Sequence[Text], sizes: Sequence[int], right: Sequence[bool]) -> Text:
+    """One row of the card list, each cell cut (with an ellipsis) or padded to its width.
+    Rows are plain lines rather than a rich Table: a table lays out every row, which took
+    seconds for a few thousand cards."""
+    line = Text(no_wrap=True, overflow="crop")
+    for index, (cell, size, to_right) in enumerate(zip(cells, sizes, right, strict=True)):
+        if index:
+            line.append("  ")
+        if cell.cell_len > size:
+            cell = cell.copy()
+            cell.truncate(size, overflow="ellipsis")
+        pad = " " * (size - cell.cell_len)
+        line.append_text(Text(pad) + cell if to_right else cell + Text(pad))
+    line.rstrip()
+    return line
+
+
+def _section(title: str) -> Text:
+    return Text(title, style="bold")
+
+
+def _state_lines(card: BrowsedCard, scheduler: str, leech: bool, today: date) -> list[Text]:
+    lines = [Text(f"Stage: {card.stage}   Scheduler: {scheduler}")]
+    if card.reviewed:
+        due = card.due.isoformat() if card.due else "-"
+        lines.append(Text(f"Due: {due} ({_days(card.due, today)})   Interval: {card.interval}d"))
+        if scheduler == "fsrs" and card.stability is not None and card.difficulty is not None:
+            lines.append(
+                Text(f"Stability: {card.stability:.1f}d   Difficulty: {card.difficulty:.2f}")
+            )
+        else:
+            lines.append(Text(f"EF: {card.easiness:.2f}   Repetitions: {card.repetitions}"))
+    lines.append(Text(f"Lapses: {card.lapses}" + ("   leech" if leech else "")))
+    marks = []
+    if card.flagged:
+        marks.append("flagged" + (f": {terminal_safe(card.flag_note)}" if card.flag_note else ""))
+    if card.suspended:
+        marks.append("suspended")
+    if card.buried_until and card.buried_until > today:
+        marks.append(f"buried until {card.buried_until.isoformat()}")
+    if card.retired:
+        marks.append("retired (gone from its file; history kept)")
+    if marks:
+        lines.append(Text(", ".join(marks)))
+    lines.append(Text(f"Added: {card.added_at[:10]}"))
+    return lines
+
+
+def _chosen(entry: HistoryEntry, texts: dict[str, str]) -> str:
+    if not entry.chosen:
+        return "(I don't know)"
+    return "; ".join(terminal_safe(" ".join(texts.get(c, c).split())) for c in entry.chosen)
+
+
+def _history(history: Sequence[HistoryEntry], texts: dict[str, str], width: int) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
+    table.add_column("Day", no_wrap=True)
+    table.add_column("Mode", no_wrap=True)
+    table.add_column("Chosen", overflow="fold", min_width=10)
+    table.add_column("", no_wrap=True)
+    table.add_column("Q", no_wrap=True, justify="right")
+    table.add_column("Ivl", no_wrap=True, justify="right")
+    table.add_column("Time", no_wrap=True, justify="right")
+    for entry in history:
+        mode = "repeat" if entry.same_day_repeat else entry.mode
+        if not entry.counted and entry.mode == "review":
+            mode = "old"  # before the card's answer changed: no longer counts
+        mark = Text(RIGHT, style="green") if entry.correct else Text(WRONG, style="red")
+        table.add_row(
+            entry.study_day.isoformat(),
+            mode,
+            Text(_chosen(entry, texts)),
+            mark,
+            str(entry.quality),
+            format_interval(entry.interval) if entry.mode == "review" else "-",
+            f"{entry.response_ms / 1000:.1f}s",
+        )
+    return table
+
+
+def card_story(
+    card: BrowsedCard,
+    scheduler: str,
+    leech: bool,
+    history: Sequence[HistoryEntry],
+    today: date,
+    width: int = 80,
+) -> Group:
+    """The card as the learner sees it (right choices marked), its state, its history."""
+    parts: list[RenderableType] = []
+    heading = Text(terminal_safe(card.key), style="bold")
+    if card.card.title:
+        heading += Text("  " + terminal_safe(card.card.title))
+    parts.append(heading)
+    where = f"{card.path}:{card.card.line}" if card.path else "(no file)"
+    parts.append(Text(terminal_safe(f"{card.deck_name} — {where}"), style="dim"))
+    parts += [Text(""), Text(terminal_safe(card.card.question.strip())), Text("")]
+    for index, choice in enumerate(card.card.choices, start=1):
+        right = choice.id in card.card.answer
+        mark = Text(f"{RIGHT} " if right else "  ", style="green" if right else "")
+        parts.append(mark + Text(f"{index}. {terminal_safe(choice.text)}"))
+    if card.card.explanation.strip():
+        parts += [Text(""), _section("Explanation"), Text(terminal_safe(card.card.explanation))]
+    if card.card.references:
+        parts += [Text(""), _section("References")]
+        parts += [
+            Text(terminal_safe(f"- {r.title}: {r.url}" if r.title else f"- {r.url}"))
+            for r in card.card.references
+        ]
+    if card.card.tags:
+        parts.append(Text(terminal_safe("Tags: " + ", ".join(card.card.tags)), style="dim"))
+    parts += [Text(""), _section("State"), *_state_lines(card, scheduler, leech, today)]
+    parts += [Text(""), _section(f"History ({len(history)} answers)")]
+    if history:
+        texts = {c.id: c.text for c in card.card.choices}
+        parts.append(_history(history, texts, width))
+    else:
+        parts.append(Text("Never answered."))
+    return Group(*parts)

@@ -1,0 +1,213 @@
+"""``mlcards cards`` and ``mlcards show`` as a user and a script see them: the JSON shapes,
+60 and 80 columns, malformed queries (exit 2), a query that starts with '-'."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import build_history
+
+from mlcards.cli import main
+from mlcards.store import Store
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+@pytest.fixture
+def history(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    with Store.open(db_path) as store:
+        build_history(store)
+    monkeypatch.setenv("MLCARDS_NOW", "2026-03-20T12:00:00+00:00")
+    return db_path
+
+
+def test_cards_json_shape(capsys: pytest.CaptureFixture[str], history: Path) -> None:
+    code, out, _ = run(capsys, "cards", "--json", "deck:alpha", "--sort", "lapses", "-r")
+    assert code == 0
+    rows = json.loads(out)
+    assert [(r["deck"], r["card"]) for r in rows][:2] == [("alpha", "leech"), ("alpha", "m1")]
+    leech = rows[0]
+    assert set(leech) >= {
+        "deck", "card", "title", "stage", "due", "interval", "easiness", "stability",
+        "difficulty", "lapses", "leech", "suspended", "flagged", "last_answer", "scheduler",
+    }  # fmt: skip
+    assert leech["lapses"] == 8 and leech["leech"] is True and leech["scheduler"] == "sm2"
+    assert leech["last_answer"]["correct"] is True
+    assert leech["last_answer"]["at"].startswith("2026-03-17")
+    new = next(r for r in rows if r["card"] == "a3")
+    assert new["stage"] == "new" and new["last_answer"] is None and new["easiness"] is None
+
+
+def test_cards_limit(capsys: pytest.CaptureFixture[str], history: Path) -> None:
+    code, out, _ = run(capsys, "cards", "--limit", "2")
+    assert code == 0
+    assert "2 cards shown (--limit); more match" in out
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_cards_fit_the_terminal(
+    capsys: pytest.CaptureFixture[str],
+    history: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, _ = run(capsys, "cards")
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert "alpha/leech" in out and "7 cards" in out
+    assert ("Title" in out) is (width >= 72)
+    assert "Last" in out and "✓ 3d ago" in out
+
+
+def test_a_malformed_query_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mlcards.cli.base._JSON_PRINTED", False)  # earlier tests printed JSON
+    code, out, err = run(capsys, "cards", "(tag:optim")
+    assert code == 2
+    assert "column 1" in err and "never closed" in err
+    code, out, _ = run(capsys, "cards", "--json", "is:nonsense")
+    assert code == 2 and json.loads(out)["error"]["exit_code"] == 2
+
+
+def test_a_query_starting_with_a_dash_goes_after_double_dash(
+    capsys: pytest.CaptureFixture[str], history: Path
+) -> None:
+    code, out, _ = run(capsys, "cards", "--json", "--", "-is:review", "-is:new")
+    assert code == 0
+    assert [r["card"] for r in json.loads(out)] == ["a2", "leech", "b1"]
+
+
+def test_words_join_into_one_query(capsys: pytest.CaptureFixture[str], history: Path) -> None:
+    code, out, _ = run(capsys, "cards", "--json", "question", "a1")
+    assert [r["card"] for r in json.loads(out)] == ["a1"]
+
+
+def test_show_json_has_the_history_with_choice_texts(
+    capsys: pytest.CaptureFixture[str], history: Path
+) -> None:
+    code, out, _ = run(capsys, "show", "--json", "alpha/a2")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["deck"] == "alpha" and doc["card"] == "a2"
+    assert [c["correct"] for c in doc["choices"]] == [True, False, False]
+    assert doc["state"]["stage"] == "learning"
+    first, repeat, third = doc["reviews"]
+    assert first["chosen"] == [{"id": "b", "text": "Beta"}] and first["correct"] is False
+    assert repeat["same_day_repeat"] is True and repeat["chosen"][0]["text"] == "Alpha"
+    assert third["chosen"] == [] and third["quality"] == 0
+
+
+def test_show_by_bare_id_and_on_screen(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run(capsys, "show", "a2")
+    assert code == 0
+    assert "alpha/a2" in out and "Question a2?" in out
+    assert "✓ 1. Alpha" in out and "History (3 answers)" in out
+    assert "Beta" in out and "(I don't know)" in out and "repeat" in out
+    assert max(len(line) for line in out.splitlines()) <= 60
+
+
+def test_show_an_unknown_card(capsys: pytest.CaptureFixture[str], history: Path) -> None:
+    code, _, err = run(capsys, "show", "alpha/nope")
+    assert code == 2 and "no card alpha/nope" in err
+    code, _, err = run(capsys, "show", "nope")
+    assert code == 2 and "no card with the id 'nope'" in err
+
+
+def keys_of(capsys: pytest.CaptureFixture[str], query: str) -> list[str]:
+    code, out, _ = run(capsys, "cards", "--json", "--", query)
+    assert code == 0
+    return [f"{r['deck']}/{r['card']}" for r in json.loads(out)]
+
+
+def test_suspend_flag_and_bury_by_ref_and_by_query(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(capsys, "suspend", "alpha/m1")[:2] == (0, "suspended 1 card(s)\n")
+    assert keys_of(capsys, "is:suspended") == ["alpha/m1"]
+    assert run(capsys, "flag", "--yes", "tag:lr")[:2] == (0, "flagged 1 card(s)\n")
+    assert keys_of(capsys, "is:flagged") == ["alpha/a1"]
+    assert run(capsys, "bury", "-y", "deck:beta")[:2] == (0, "buried 1 card(s)\n")
+    assert keys_of(capsys, "is:buried") == ["beta/b1"]
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    code, out, err = run(capsys, "suspend", "tag:optim")
+    assert code == 1 and "6 card(s) match" in err and "Nothing was changed" in out
+    assert keys_of(capsys, "is:suspended") == ["alpha/m1"]
+    code, _, err = run(capsys, "suspend", "alpha/nope")
+    assert code == 2 and "no card alpha/nope" in err
+
+
+def test_forget_makes_a_card_new_and_the_log_agrees(
+    capsys: pytest.CaptureFixture[str], history: Path
+) -> None:
+    assert run(capsys, "forget", "alpha/leech")[:2] == (0, "forgot 1 card(s)\n")
+    code, out, _ = run(capsys, "show", "--json", "alpha/leech")
+    doc = json.loads(out)
+    assert doc["state"]["stage"] == "new" and doc["state"]["lapses"] == 0
+    assert len(doc["reviews"]) == 17 and not any(r["counted"] for r in doc["reviews"])
+    code, out, _ = run(capsys, "check", "--json")
+    assert code == 0 and json.loads(out)["ok"] is True
+
+
+def test_edit_reimports_and_the_index_follows(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from helpers import deck_yaml, write
+
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    assert run(capsys, "import", str(deck))[0] == 0
+    editor = write(
+        tmp_path / "editor.py",
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[-1])\n"
+        "p.write_text(p.read_text().replace('Question c2?', 'Why does dropout help?'))\n",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    code, out, _ = run(capsys, "edit", "c2")
+    assert code == 0 and "Re-imported" in out
+    assert keys_of(capsys, "dropout") == ["toy/c2"]
+    code, out, _ = run(capsys, "check", "--json")
+    assert json.loads(out)["search_index"] == []
+
+
+def test_status_counts_tomorrow_and_the_next_seven_days(
+    capsys: pytest.CaptureFixture[str], history: Path
+) -> None:
+    code, out, _ = run(capsys, "status", "--json")
+    doc = json.loads(out)
+    assert (doc["due_tomorrow"], doc["due_next_7_days"]) == (1, 3)  # b1; and a1, m1
+    with Store.open(history) as store:
+        from datetime import date
+
+        store.cards.bury("alpha", "m2", date(2026, 3, 22))  # overdue, comes up in two days
+        store.cards.suspend("alpha", "m1")
+    code, out, _ = run(capsys, "status")
+    assert "Due tomorrow: 1; over the next 7 days: 3" in out
+
+
+def test_a_flag_keeps_its_note(capsys: pytest.CaptureFixture[str], history: Path) -> None:
+    assert run(capsys, "flag", "--note", "key is wrong", "alpha/a1")[0] == 0
+    code, out, _ = run(capsys, "show", "--json", "alpha/a1")
+    assert json.loads(out)["state"]["flag_note"] == "key is wrong"
+    code, out, _ = run(capsys, "show", "alpha/a1")
+    assert "flagged: key is wrong" in out
+    run(capsys, "flag", "alpha/a1")  # flagged again without a note: the old one goes
+    code, out, _ = run(capsys, "cards", "--json", "is:flagged")
+    assert [(r["card"], r["flag_note"]) for r in json.loads(out)] == [("a1", None)]
