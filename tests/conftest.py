@@ -38,3 +38,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 @pytest.fixture
 def db_path(isolated_home: Path) -> Path:
     return isolated_home / "mlcards.db"
+
+
+@pytest.fixture
+def toy(isolated_home: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """tmp_path/toy.yaml, imported by the real program: cards c1 c2 c3, or the test
+    module's ``TOY_CARDS``."""
+    from helpers import deck_yaml, write
+    from pty_helpers import import_deck
+
+    cards = getattr(request.module, "TOY_CARDS", ("c1", "c2", "c3"))
+    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=cards))
+    import_deck(isolated_home, tmp_path, deck)
+    return deck

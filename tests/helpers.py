@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import subprocess
+import sys
 import textwrap
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from mlcards.cli import main
 from mlcards.deck import parse_deck
 from mlcards.models import Deck, Quality, ScheduledCard
 from mlcards.session import Session, build_queue
@@ -66,6 +73,28 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The CLI in this process (fast): returns (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+def mlcards_argv(*args: str) -> list[str]:
+    """The command line that starts the real program in a child process."""
+    return [sys.executable, "-m", "mlcards", *args]
+
+
+def start(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None, **kw: Any
+) -> subprocess.CompletedProcess[Any]:
+    """The one way tests run `python -m mlcards ARGS` to completion in a child process
+    (output captured; ``kw`` as for subprocess.run)."""
+    return subprocess.run(mlcards_argv(*args), env=env, cwd=cwd, capture_output=True, **kw)
+
+
 def subprocess_env(home: Path, **extra: str) -> dict[str, str]:
     import os
 
@@ -77,17 +106,7 @@ def subprocess_env(home: Path, **extra: str) -> dict[str, str]:
 
 def mlcards(home: Path, *args: str, **extra: str) -> tuple[int, str, str]:
     """Run the real command in a child process; returns (exit code, stdout, stderr)."""
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-m", "mlcards", *args],
-        env=subprocess_env(home, **extra),
-        cwd=home.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = start(list(args), subprocess_env(home, **extra), home.parent, text=True, timeout=120)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -234,3 +253,37 @@ class Refreshing:
 
     def may_show(self, item: ScheduledCard) -> bool:
         return True
+
+
+# -- rows for the CSV converter -----------------------------------------------------------
+
+_TOPICS = [
+    ("learning rate", "step size of each update", "number of layers", "batch size", "seed"),
+    ("dropout", "randomly zeroes activations", "adds noise to labels", "prunes weights", "clips"),
+    ("weight decay", "shrinks weights towards zero", "raises the lr", "adds layers", "sorts"),
+    ("batch norm", "normalizes activations per batch", "normalizes labels", "drops units", "x"),
+    ("ReLU", "max(0, x)", "1 / (1 + e^-x)", "tanh(x)", "x^2"),
+    ("softmax", "exp(x_i) / sum_j exp(x_j)", "max(x)", "x / |x|", "log(x)"),
+    ("L1 penalty", "sum of |w_i|", "sum of w_i^2", "max |w_i|", "count of w"),
+    ("cross-entropy", "-sum y log p", "(y - p)^2", "|y - p|", "y * p"),
+]
+
+
+def mmlu_rows(count: int) -> list[tuple[list[str], str]]:
+    """Deterministic MMLU-style rows (cells, answer letter), with commas, quotes, newlines,
+    Markdown characters and 2 to 10 choices."""
+    rng = random.Random(16)
+    rows: list[tuple[list[str], str]] = []
+    for number in range(count):
+        topic, right, *wrong = _TOPICS[number % len(_TOPICS)]
+        n_choices = 4 if number % 5 else rng.randint(2, 10)
+        distractors = [*wrong, *(f"distractor {k}, *not* {topic}" for k in range(10))]
+        choices = distractors[: n_choices - 1]
+        position = rng.randrange(n_choices)
+        choices.insert(position, right)
+        question = f'Q{number}: which describes "{topic}" best? (P(H) * P(W), _ blank, O(N^2))'
+        if number % 7 == 0:
+            question += "\nSecond line, with a # and 1. inside"
+        answer = "ABCDEFGHIJ"[position] if number % 3 else str(position + 1)
+        rows.append(([question, *choices, answer], "abcdefghij"[position]))
+    return rows

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import deck_yaml, mlcards, subprocess_env, write
+from helpers import deck_yaml, mlcards, mlcards_argv, subprocess_env, write
 
 from mlcards.store import Store
 from mlcards.store.db import create_whole
@@ -78,7 +78,7 @@ def test_sigkill_while_the_first_import_creates_the_database(tmp_path: Path) -> 
     for run in range(KILL_RUNS):
         db = tmp_path / f"run-{run}" / "mlcards.db"
         child = subprocess.Popen(
-            [sys.executable, "-m", "mlcards", "--db", str(db), "import", str(deck)],
+            mlcards_argv("--db", str(db), "import", str(deck)),
             env=subprocess_env(home),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -24,7 +23,8 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from helpers import deck_yaml, subprocess_env, toy_deck, write
+from helpers import deck_yaml, start, subprocess_env, toy_deck, write
+from pty_helpers import spawn_mlcards
 
 from mlcards.deck import load_decks
 from mlcards.deckfiles import read_regular_file
@@ -47,13 +47,7 @@ class Run:
 def run(home: Path, *args: str, cwd: Path | None = None, timeout: int = 60, **extra: str) -> Run:
     """The real command in a child process (no terminal, NO_COLOR): any control byte in its
     output came from user data, so every run asserts there is none."""
-    done = subprocess.run(
-        [sys.executable, "-m", "mlcards", *args],
-        env=subprocess_env(home, **extra),
-        cwd=cwd or home.parent,
-        capture_output=True,
-        timeout=timeout,
-    )
+    done = start(list(args), subprocess_env(home, **extra), cwd or home.parent, timeout=timeout)
     result = Run(
         done.returncode,
         done.stdout.decode("utf-8", "surrogateescape"),
@@ -352,9 +346,8 @@ def test_import_and_review_refuse_a_zero_byte_database(home: Path, tmp_path: Pat
     empty.touch()
     result = run(home, "import", str(write(tmp_path / "t.yaml", deck_yaml())))
     assert result.code == 74 and NOT_MLCARDS in result.err
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "mlcards", "review"],
+    child = spawn_mlcards(
+        "review",
         env=subprocess_env(home),
         dimensions=(40, 80),
         encoding="utf-8",
@@ -813,9 +806,10 @@ def spawn_bytes(
 ) -> tuple[pexpect.spawn, io.BytesIO]:
     from pty_helpers import env
 
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "mlcards", "review", "--no-shuffle", *args],
+    child = spawn_mlcards(
+        "review",
+        "--no-shuffle",
+        *args,
         cwd=str(cwd),
         env=env(home, **extra),
         dimensions=(50, 100),

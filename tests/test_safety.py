@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import big_deck_yaml, deck_yaml, mlcards, subprocess_env, write
+from helpers import big_deck_yaml, deck_yaml, mlcards, mlcards_argv, start, subprocess_env, write
 
 KILL_RUNS = int(os.environ.get("MLCARDS_KILL_RUNS", "30"))
 
@@ -67,7 +67,7 @@ def test_two_processes_importing_at_once_both_land(isolated_home: Path, tmp_path
     files = [write(tmp_path / f"d{i}.yaml", big_deck_yaml(f"d{i}", 400)) for i in range(2)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "mlcards", "import", str(f)],
+            mlcards_argv("import", str(f)),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -171,7 +171,7 @@ def test_sigkill_during_a_large_import_is_all_or_nothing(tmp_path: Path) -> None
         db = tmp_path / f"import-{run}.db"
         db.write_bytes(seed_db.read_bytes())
         child = subprocess.Popen(
-            [sys.executable, "-m", "mlcards", "--db", str(db), "import", str(new)],
+            mlcards_argv("--db", str(db), "import", str(new)),
             env=subprocess_env(home),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -200,10 +200,9 @@ def test_disk_full_is_reported_and_earlier_reviews_survive(tmp_path: Path) -> No
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     big = write(tmp_path / "big.yaml", big_deck_yaml("huge", 3000))
-    done = subprocess.run(
-        [sys.executable, "-m", "mlcards", "--db", str(db), "import", str(big)],
-        env=subprocess_env(home),
-        capture_output=True,
+    done = start(
+        ["--db", str(db), "import", str(big)],
+        subprocess_env(home),
         text=True,
         preexec_fn=small_disk,
     )
