@@ -51,3 +51,23 @@ def toy(isolated_home: Path, tmp_path: Path, request: pytest.FixtureRequest) -> 
     deck = write(tmp_path / "toy.yaml", deck_yaml(cards=cards))
     import_deck(isolated_home, tmp_path, deck)
     return deck
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A data dir for child processes (helpers.run_child), made by the first command."""
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def db(home: Path, tmp_path: Path) -> Path:
+    """A database holding the toy deck and one review; ``home/mlcards.db``."""
+    from helpers import add_review, deck_yaml, run_child, write
+
+    path = home / "mlcards.db"
+    assert (
+        run_child(home, "import", str(write(tmp_path / "toy.yaml", deck_yaml())), "--json").code
+        == 0
+    )
+    add_review(path)
+    return path

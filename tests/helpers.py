@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
+import sqlite3
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -287,3 +290,56 @@ def mmlu_rows(count: int) -> list[tuple[list[str], str]]:
         answer = "ABCDEFGHIJ"[position] if number % 3 else str(position + 1)
         rows.append(([question, *choices, answer], "abcdefghij"[position]))
     return rows
+
+
+# -- the real command in a child process, its output checked for control bytes ------------
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+# What a terminal would act on, in decoded text: ESC and other C0 controls (not tab and
+# newline), DEL, C1, bidi overrides; and undecodable bytes (surrogate escapes).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_child(
+    home: Path, *args: str, cwd: Path | None = None, timeout: int = 60, **extra: str
+) -> Run:
+    """The real command in a child process (no terminal, NO_COLOR): any control byte in its
+    output came from user data, so every run asserts there is none."""
+    done = start(list(args), subprocess_env(home, **extra), cwd or home.parent, timeout=timeout)
+    result = Run(
+        done.returncode,
+        done.stdout.decode("utf-8", "surrogateescape"),
+        done.stderr.decode("utf-8", "surrogateescape"),
+    )
+    for name, text in (("stdout", result.out), ("stderr", result.err)):
+        found = CONTROL.search(text.replace("\r\n", "\n"))  # CSV lines end in CRLF
+        assert found is None, f"{name} holds {found.group()!r}: {text!r}"
+    return result
+
+
+def no_traceback(result: Run) -> None:
+    assert "Traceback" not in result.err and "internal error" not in result.err, result.err
+
+
+def add_review(path: Path, when: str = "2026-03-01") -> None:
+    from mlcards.models import Quality
+
+    with Store.open(path) as store:
+        answer_all(store, when, Quality.GOOD, limit=1)
+
+
+def review_count(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
+    finally:
+        conn.close()

@@ -3,22 +3,25 @@ appear whole and never let a review id be used twice (reliability issues 22 and 
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
+import re
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import at, mlcards, toy_deck
+from helpers import add_review, at, deck_yaml, mlcards, no_traceback, review_count, toy_deck, write
+from helpers import run_child as run
 
-from mlcards.errors import UndoRefused
+from mlcards.errors import StoreError, UndoRefused
 from mlcards.models import Quality
 from mlcards.session import Session
-from mlcards.store import Store, backups, list_backups, restore_backup
+from mlcards.store import Store, backups, list_backups, prune_backups, restore_backup
 
 
 def _answer(store: Store, session: Session, day: str = "2026-03-01") -> None:
@@ -158,3 +161,170 @@ def test_a_restore_with_no_database_to_copy_into_appears_whole(
     restore_backup(db_path, manual)
     with Store.open(db_path, create=False) as restored:
         assert restored.conn.execute("SELECT count(*) FROM cards").fetchone()[0] == 1
+
+
+def test_mlcards_now_does_not_name_order_or_rotate_backups(home: Path, db: Path) -> None:
+    """The issue's story: one `MLCARDS_NOW=2026-09-01... status`, then more work, then
+    `restore latest` must bring back the newest work, not the copy dated by the fake clock."""
+    future = "2031-09-01T10:00:00+00:00"
+    assert run(home, "status", MLCARDS_NOW=future).code == 0  # the daily backup: 1 review
+    add_review(db, "2026-03-02")
+    add_review(db, "2026-03-03")
+    assert review_count(db) == 3
+    assert run(home, "backup", "create").code == 0  # 3 reviews
+    names = [b.path.name for b in list_backups(db)]
+    assert len(names) == 2 and not any("2031" in name for name in names)
+    assert names[0].endswith("-manual.db") and names[1].endswith("-daily.db")
+    add_review(db, "2026-03-04")
+    result = run(home, "backup", "restore", "latest")
+    assert result.code == 0 and names[0] in result.out
+    assert review_count(db) == 3
+    assert run(home, "status", MLCARDS_NOW="2040-01-01T10:00:00+00:00").code == 0
+    assert {b.path.name for b in list_backups(db)} >= set(names)  # nothing pruned
+
+
+def test_backups_belong_to_their_exact_database_file(home: Path, tmp_path: Path) -> None:
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    old, current = home / "mlcards.old", home / "mlcards.db"
+    for path in (old, current):
+        assert run(home, "--db", str(path), "import", str(deck)).code == 0
+    add_review(old)
+    assert run(home, "--db", str(old), "backup", "create").code == 0
+    before = current.read_bytes()
+    result = run(home, "backup", "restore", "latest")
+    assert result.code == 66 and "no backups of" in result.err
+    assert current.read_bytes() == before
+    assert json.loads(run(home, "backup", "list", "--json").out) == []
+    assert [b.reason for b in list_backups(old)] == ["manual", "daily"]
+    assert all(b.path.name.startswith("mlcards.old-") for b in list_backups(old))
+
+
+def break_an_index(path: Path) -> None:
+    """An index that no longer matches its table: quick_check passes, integrity_check not."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute(
+        "UPDATE sqlite_master SET sql = 'CREATE INDEX reviews_day ON reviews(quality)' "
+        "WHERE name = 'reviews_day'"
+    )
+    conn.commit()
+    conn.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    assert conn.execute("PRAGMA integrity_check").fetchone() != ("ok",)
+    conn.close()
+
+
+def test_no_daily_backup_of_a_database_that_fails_its_check(home: Path, db: Path) -> None:
+    break_an_index(db)
+    result = run(home, "status")
+    assert result.code == 0
+    assert "daily backup skipped" in result.err and "fails SQLite's integrity check" in result.err
+    assert list_backups(db) == []
+
+
+def test_restore_latest_falls_back_past_a_backup_with_a_broken_index(home: Path, db: Path) -> None:
+    assert run(home, "backup", "create").code == 0
+    sound = list_backups(db)[0]
+    break_an_index(db)
+    result = run(home, "backup", "create")  # a manual copy is kept, and marked unsound
+    assert result.code == 0 and "fails its integrity check" in result.err
+    newest = list_backups(db)[0]
+    assert newest.sound is False and sound.sound is True
+    result = run(home, "backup", "restore", "latest")
+    assert result.code == 0, result.err
+    assert f"from {sound.path.name}" in result.out
+
+
+def test_rotation_never_drops_the_newest_sound_copy(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store.open(db_path)
+    store.decks.import_decks([toy_deck()], datetime(2026, 1, 1, tzinfo=UTC))
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    for day in range(0, 300, 10):
+        when = start + timedelta(days=day)
+        monkeypatch.setattr(backups, "real_now", lambda when=when: when)
+        if day:  # every copy after the first fails its check when it is made
+            monkeypatch.setattr(backups, "_problems", lambda conn: ["row 1 missing from index"])
+        store.backups.create("daily")
+    store.close()
+    prune_backups(db_path)
+    kept = list_backups(db_path)
+    assert len(kept) <= 7 + 4 + 6 + 1
+    assert kept[-1].created == start and kept[-1].sound is True  # ten months old, kept
+
+
+ODD_NAMES = [
+    "mlcards.db-99999999T999999Z-manual.db",
+    "mlcards.db-.db",
+    "mlcards.db-20260101T000000Z-UPPER.db",
+    "mlcards-20260101T000000Z-manual.db",  # the old naming: another database's, maybe
+    "notes.txt",
+    "mlcards.db-20260101T000000Z-manual.db.json",  # a record without its backup
+]
+
+
+def test_oddly_named_files_in_the_backup_folder_are_passed_over(home: Path, db: Path) -> None:
+    folder = home / "backups"
+    assert run(home, "backup", "create").code == 0
+    for name in ODD_NAMES:
+        write(folder / name, "junk")
+    (folder / "mlcards.db-20260101T000000Z-daily.db").mkdir()
+    (folder / "mlcards.db-20260102T000000Z-daily.db").symlink_to("nowhere")
+    (folder / "mlcards.db-20260103T000000Z-daily.db").write_bytes(b"not sqlite")
+    (folder / "mlcards.db-20260103T000000Z-daily.db.json").write_text("{not json")
+    if sys.platform == "linux":
+        (folder / os.fsdecode(b"mlcards.db-\xff\xfe.db")).write_text("x")
+    for command in (["status"], ["backup", "list"], ["backup", "list", "--json"]):
+        result = run(home, *command)
+        assert result.code == 0, result.err
+        no_traceback(result)
+    listed = json.loads(run(home, "backup", "list", "--json").out)
+    # the real manual and daily backups, after two junk files named like backups (by mtime)
+    assert [(b["reason"], b["sound"]) for b in listed] == [
+        ("daily", None),
+        ("manual", None),
+        ("manual", True),
+        ("daily", True),
+    ]
+    result = run(home, "backup", "restore", "latest")
+    assert result.code == 0, result.err
+    assert "-manual.db" in result.out
+
+
+def test_backup_list_columns_line_up(home: Path, db: Path) -> None:
+    for _ in range(3):
+        assert run(home, "backup", "create").code == 0
+    assert run(home, "backup", "restore", "latest").code == 0  # adds a pre-restore copy
+    lines = run(home, "backup", "list").out.splitlines()
+    assert lines[0].split() == ["name", "created", "reason", "size"]
+    starts = {tuple(m.start() for m in re.finditer(r"(?<=  )\S", line)) for line in lines[1:]}
+    assert len(starts) == 1, lines
+    assert len({len(line) for line in lines}) == 1, lines
+
+
+def test_restore_refuses_to_call_a_newer_database_damaged(home: Path, db: Path) -> None:
+    assert run(home, "backup", "create").code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO migrations VALUES (99, 'from the future', 'then', '9.0.0')")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    result = run(home, "backup", "restore", "latest")
+    assert result.code == 78
+    assert "needs mlcards >= 9.0.0" in result.err and "not restored" in result.err
+    assert db.read_bytes() == before
+    assert not list(home.glob("*.damaged-*"))
+
+
+def test_restore_refuses_a_database_it_cannot_read(
+    db: Path, monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    assert run(home, "backup", "create").code == 0
+    backup = list_backups(db)[0]
+    before = db.read_bytes()
+    monkeypatch.setattr(backups.os, "access", lambda path, mode: Path(path) != db)
+    with pytest.raises(StoreError, match="permission denied"):
+        backups.restore_backup(db, backup)
+    assert db.read_bytes() == before and not list(home.glob("*.damaged-*"))
