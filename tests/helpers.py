@@ -245,6 +245,11 @@ def build_history(store: Store) -> None:
         answer_card(store, day, deck, card, quality, chosen, ms)
 
 
+def session_for(store: Store, day: date = date(2026, 3, 1), **kw: object) -> Session:
+    queue = build_queue(store.cards.due(day, 100), store.cards.new(100), [])
+    return Session(queue, day, journal=store.log, session_id="s1", **kw)
+
+
 class Refreshing:
     """A session's card source that re-reads each card when drawn and sets no daily limit."""
 

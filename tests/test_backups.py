@@ -1,5 +1,7 @@
-"""Backup files: unique names under races, no half-written copy left behind, restores that
-appear whole and never let a review id be used twice (reliability issues 22 and 30)."""
+"""Backups: unique names under races, no half-written copy left behind, restores that appear
+whole and never let a review id be used twice (reliability issues 22 and 30); named, ordered
+and rotated by real time, belonging to their exact database file, the newest sound copy kept
+and restored; odd files in the backup folder passed over."""
 
 from __future__ import annotations
 
@@ -328,3 +330,48 @@ def test_restore_refuses_a_database_it_cannot_read(
     with pytest.raises(StoreError, match="permission denied"):
         backups.restore_backup(db, backup)
     assert db.read_bytes() == before and not list(home.glob("*.damaged-*"))
+
+
+def test_rotation_keeps_a_same_day_pre_restore_copy(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlcards.store import backups
+
+    store = Store.open(db_path)
+    store.decks.import_decks([toy_deck()], at("2026-03-01"))
+    for when, reason in [
+        ("2026-03-02T18:00:00+00:00", "pre-restore"),
+        ("2026-03-02T18:05:00+00:00", "pre-import"),
+        ("2026-03-20T09:00:00+00:00", "daily"),
+    ]:  # real time, as backups see it
+        monkeypatch.setattr(backups, "real_now", lambda when=when: datetime.fromisoformat(when))
+        store.backups.create(reason)
+    store.close()
+    reasons = [b.reason for b in list_backups(db_path)]
+    assert "pre-restore" in reasons  # a safety copy outlives same-day rotation
+
+
+def test_backups_of_a_similarly_named_database_are_not_ours(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    work = tmp_path / "mlcards-work.db"
+    main = tmp_path / "mlcards.db"
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    for db in (work, main):
+        assert mlcards(home, "--db", str(db), "import", str(deck))[0] == 0
+    assert mlcards(home, "--db", str(work), "backup", "create")[0] == 0
+    code, out, _ = mlcards(home, "--db", str(main), "backup", "list", "--json")
+    assert json.loads(out) == []
+    assert len(list_backups(work)) == 1
+
+
+def test_latest_skips_a_backup_that_is_not_sound(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    assert mlcards(home, "import", str(deck))[0] == 0
+    assert mlcards(home, "backup", "create")[0] == 0
+    assert mlcards(home, "backup", "create")[0] == 0
+    newest, older = list_backups(home / "mlcards.db")
+    newest.path.write_bytes(b"not a database at all" * 100)
+    code, out, err = mlcards(home, "backup", "restore", "latest")
+    assert code == 0, err
+    assert older.path.name in out

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import HOSTILE
+from helpers import HOSTILE, mlcards
 from helpers import run_child as run
 
 
@@ -109,3 +109,11 @@ def test_help_shows_placeholders_not_python_types(home: Path, command: list[str]
     assert "{" not in result.out.splitlines()[0], result.out  # {paths}... in the usage line
     placeholders = re.findall(r"--[a-z-]+ ([A-Za-z/|]+)  ", result.out)
     assert all(p == p.upper() or "|" in p for p in placeholders), placeholders
+
+
+@pytest.mark.parametrize(
+    "args", [["stats", "--days", "1000000"], ["practice", "--limit", "99999999999999999999"]]
+)
+def test_huge_numbers_are_usage_errors(tmp_path: Path, args: list[str]) -> None:
+    code, _, err = mlcards(tmp_path / "home", *args)
+    assert code == 2 and "Traceback" not in err and "internal error" not in err

@@ -4,14 +4,25 @@ another program's, a malformed row): refused with exit 74 and a way out, never c
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
 import pexpect
 import pytest
-from helpers import HOSTILE, deck_yaml, review_count, subprocess_env, write
+from helpers import (
+    HOSTILE,
+    big_deck_yaml,
+    deck_yaml,
+    mlcards,
+    review_count,
+    subprocess_env,
+    write,
+)
 from helpers import run_child as run
 from pty_helpers import spawn_mlcards
+
+from mlcards.store import list_backups
 
 NOT_MLCARDS = "not an mlcards database"
 
@@ -106,3 +117,45 @@ def test_a_malformed_study_day_is_reported_by_check(home: Path, db: Path) -> Non
         "the trigger reviews_append_only_update is missing",
         "reviews 1: study_day is not a date",
     ]
+
+
+def test_a_damaged_page_gives_exit_74_and_restore_by_name_works(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    db = home / "mlcards.db"
+    deck = write(tmp_path / "big.yaml", big_deck_yaml("big", 400))
+    assert mlcards(home, "import", str(deck))[0] == 0
+    assert mlcards(home, "backup", "create")[0] == 0
+    size = db.stat().st_size
+    assert size > 40_000
+    with open(db, "r+b") as f:
+        f.seek(20480)
+        f.write(os.urandom(min(12288, size - 20480)))
+    for command in (["status", "--json"], ["stats", "--json"], ["export", "reviews"]):
+        code, _, err = mlcards(home, *command)
+        assert code in (0, 74), err  # depends on which pages the command reads
+        assert "internal error" not in err and "Traceback" not in err
+    code, out, err = mlcards(home, "check")
+    assert code == 74, out + err
+    assert "internal error" not in err and "backup restore latest" in err
+    code, out, err = mlcards(home, "check", "--json")
+    assert code == 74, out + err
+    assert json.loads(out)["ok"] is False and json.loads(out)["integrity"]
+    name = list_backups(db)[0].path.name
+    code, out, err = mlcards(home, "backup", "restore", name)
+    assert code == 0, err
+    assert "damaged database was kept" in out
+    code, out, _ = mlcards(home, "status", "--json")
+    assert code == 0 and json.loads(out)["totals"]["cards"] == 400
+
+
+def test_another_programs_sqlite_file_is_refused_unchanged(tmp_path: Path) -> None:
+    other = tmp_path / "notes.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.execute("INSERT INTO notes VALUES ('keep me')")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    code, _, err = mlcards(tmp_path / "home", "--db", str(other), "status")
+    assert code == 74 and "another program" in err
+    assert other.read_bytes() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -11,9 +12,18 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import deck_yaml, mlcards, mlcards_argv, subprocess_env, write
+from helpers import (
+    at,
+    deck_yaml,
+    mlcards,
+    mlcards_argv,
+    session_for,
+    subprocess_env,
+    write,
+)
 
-from mlcards.store import Store
+from mlcards.models import Quality
+from mlcards.store import Store, list_backups
 from mlcards.store.db import create_whole
 
 KILL_RUNS = int(os.environ.get("MLCARDS_KILL_RUNS", "30"))
@@ -100,3 +110,23 @@ def test_sigkill_while_the_first_import_creates_the_database(tmp_path: Path) -> 
         assert code == 0, f"run {run}: {out}{err}"
         outcomes["whole"] += 1
     assert outcomes["none"] > 0 and outcomes["whole"] > 0, outcomes
+
+
+def test_dry_run_creates_no_database_and_no_backup(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    target = tmp_path / "sub" / "new.db"
+    code, out, _ = mlcards(home, "--db", str(target), "import", "--dry-run", "--json", str(deck))
+    assert code == 0 and json.loads(out)["decks"][0]["added"] == ["c1", "c2", "c3"]
+    assert not target.exists() and not target.parent.exists()
+    db = tmp_path / "real.db"
+    assert mlcards(home, "--db", str(db), "import", str(deck))[0] == 0
+    with Store.open(db) as store:
+        session = session_for(store)
+        item = session.next()
+        assert item is not None
+        session.answer(item, item.card.answer, Quality.GOOD, 10, at("2026-03-01"))
+    code, _, _ = mlcards(
+        home, "--db", str(db), "import", "--dry-run", str(deck), MLCARDS_NOW="2026-04-01T10:00"
+    )
+    assert code == 0 and list_backups(db) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,16 @@ from helpers import answer_card, at, toy_deck
 from rich.console import Console
 
 from mlcards.cli import main
-from mlcards.config import load_settings, save_setting
-from mlcards.models import StatsQuery
+from mlcards.config import Settings, load_settings, save_setting
+from mlcards.models import Quality, StatsQuery
 from mlcards.render.dashboard import render_dashboard
 from mlcards.render.review import render_question
 from mlcards.services.study import leeches, todays_queue
+from mlcards.session import Session
 from mlcards.stats import build_stats
 from mlcards.store import Store
+
+DAY = date(2026, 3, 1)
 
 DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"]
 TODAY = "2026-03-07"
@@ -103,3 +107,27 @@ def test_every_view_agrees_on_the_leech_threshold(
             save_setting(key, value)
     views = seen_as_leech(store, capsys)
     assert views == dict.fromkeys(views, leech)
+
+
+def test_a_per_deck_leech_threshold_applies_without_deck_option(db_path: Path) -> None:
+    from dataclasses import replace
+
+    item = Session([], DAY).next()
+    assert item is None
+    card = toy_deck(cards=("c1",)).cards[0]
+    from mlcards.models import ScheduledCard
+
+    learned = ScheduledCard("toy", "Toy", card, 3, 2.5, 10, date(2026, 2, 28), None, lapses=2)
+    session = Session(
+        [learned], DAY, rules=Settings(decks={"toy": {"leech_threshold": 3}}).rules_for
+    )
+    record = session.answer(learned, ("b",), Quality.WRONG, 10, at("2026-03-01"))
+    assert record.leech_action == "tag"
+    other = Session(
+        [replace(learned, deck_id="other")],
+        DAY,
+        rules=Settings(decks={"toy": {"leech_threshold": 3}}).rules_for,
+    )
+    assert (
+        other.answer(other.next(), ("b",), Quality.WRONG, 10, at("2026-03-01")).leech_action == ""
+    )  # type: ignore[arg-type]
