@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from mlcards.cli import main
+from mlcards.config import Settings
 from mlcards.deck import parse_deck
 from mlcards.models import Deck, Quality, ScheduledCard
+from mlcards.services.study import StoreSource, todays_queue
 from mlcards.session import Session, build_queue
 from mlcards.store import Store
 
@@ -248,6 +250,34 @@ def build_history(store: Store) -> None:
 def session_for(store: Store, day: date = date(2026, 3, 1), **kw: object) -> Session:
     queue = build_queue(store.cards.due(day, 100), store.cards.new(100), [])
     return Session(queue, day, journal=store.log, session_id="s1", **kw)
+
+
+# -- a session over the store, as the review screen runs one (the log contract tests) ------
+
+
+def session(store: Store, day: str, **kw: object) -> Session:
+    today = date.fromisoformat(day)
+    queue = todays_queue(store, Settings(), today)
+    return Session(
+        queue,
+        today,
+        journal=store.log,
+        session_id="s1",
+        source=StoreSource(store, Settings(), today),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def answer(s: Session, day: str, quality: int) -> str:
+    item = s.next()
+    assert item is not None
+    chosen = item.card.answer if quality >= 3 else ("b",)
+    s.answer(item, chosen, Quality(quality), 1000, at(day))
+    return item.card.id
+
+
+def flags(store: Store) -> tuple[int, int, int]:
+    return store.conn.execute("SELECT leech, suspended, lapses FROM cards").fetchone()
 
 
 class Refreshing:
