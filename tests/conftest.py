@@ -62,12 +62,10 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def db(home: Path, tmp_path: Path) -> Path:
     """A database holding the toy deck and one review; ``home/mlcards.db``."""
-    from helpers import add_review, deck_yaml, run_child, write
+    from helpers import add_review, deck_yaml, run_here, write
 
     path = home / "mlcards.db"
-    assert (
-        run_child(home, "import", str(write(tmp_path / "toy.yaml", deck_yaml())), "--json").code
-        == 0
-    )
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    assert run_here(home, "import", str(deck), "--json").code == 0
     add_review(path)
     return path

@@ -1,4 +1,5 @@
-"""Builders shared by tests: small decks as YAML text, and answering cards through the API."""
+"""Builders and runners shared by tests: small decks as YAML text, answering cards through
+the API, and the one way to run the command (in this process, or as a child process)."""
 
 from __future__ import annotations
 
@@ -354,6 +355,53 @@ def run_child(
         done.returncode,
         done.stdout.decode("utf-8", "surrogateescape"),
         done.stderr.decode("utf-8", "surrogateescape"),
+    )
+    for name, text in (("stdout", result.out), ("stderr", result.err)):
+        found = CONTROL.search(text.replace("\r\n", "\n"))  # CSV lines end in CRLF
+        assert found is None, f"{name} holds {found.group()!r}: {text!r}"
+    return result
+
+
+def run_here(
+    home: Path, *args: str, cwd: Path | None = None, timeout: int = 60, **extra: str
+) -> Run:
+    """run_child's twin in this process, many times faster: the same environment, working
+    folder, exit code and control-byte check, for commands whose output is all a test reads
+    (not for terminals, signals, FIFOs or what the bytes on a real stdout are)."""
+    import io
+    import os
+    import time
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from mlcards.cli import base
+
+    base._JSON_PRINTED = False  # as in a fresh process (main does not reset it)
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    # UTF-8 streams over bytes, as a child's stdout and stderr are when piped
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    code: object = 0
+    os.environ.clear()
+    os.environ.update(subprocess_env(home, **extra))
+    time.tzset()
+    os.chdir(cwd or home.parent)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as done:
+                code = done.code
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        time.tzset()
+        os.chdir(saved_cwd)
+    out.flush()
+    err.flush()
+    result = Run(
+        code if isinstance(code, int) else int(code is not None),
+        out.buffer.getvalue().decode("utf-8", "surrogateescape"),
+        err.buffer.getvalue().decode("utf-8", "surrogateescape"),
     )
     for name, text in (("stdout", result.out), ("stderr", result.err)):
         found = CONTROL.search(text.replace("\r\n", "\n"))  # CSV lines end in CRLF

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from helpers import add_review, at, deck_yaml, mlcards, no_traceback, review_count, toy_deck, write
-from helpers import run_child as run
+from helpers import run_here as run
 
 from mlcards.errors import StoreError, UndoRefused
 from mlcards.models import Quality

@@ -15,7 +15,7 @@ from helpers import (
     toy_deck,
     write,
 )
-from helpers import run_child as run
+from helpers import run_here as run
 
 from mlcards.models import Quality
 from mlcards.store import Store

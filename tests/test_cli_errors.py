@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import HOSTILE, mlcards
-from helpers import run_child as run
+from helpers import run_here as run
 
 
 def test_stats_with_markup_in_the_tag_or_deck(home: Path, db: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers import no_traceback, write
-from helpers import run_child as run
+from helpers import run_here as run
 
 
 @pytest.mark.parametrize(

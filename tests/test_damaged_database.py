@@ -24,6 +24,8 @@ from pty_helpers import spawn_mlcards
 
 from mlcards.store import list_backups
 
+pytestmark = pytest.mark.slow  # the real command in child processes
+
 NOT_MLCARDS = "not an mlcards database"
 
 

@@ -17,6 +17,7 @@ from mlcards.deckfiles import read_regular_file
 from mlcards.errors import DeckError
 
 
+@pytest.mark.slow
 def test_cr_only_line_endings_report_the_right_lines(home: Path) -> None:
     result = run(home, "import", str(HOSTILE / "cr-only-line-endings.yaml"))
     assert result.code == 65
@@ -32,6 +33,7 @@ def deck_folder(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_symlink_to_dev_zero_is_refused_not_read(home: Path, db: Path, deck_folder: Path) -> None:
     (deck_folder / "zero.yaml").symlink_to("/dev/zero")
     before = db.read_bytes()
@@ -41,6 +43,7 @@ def test_a_symlink_to_dev_zero_is_refused_not_read(home: Path, db: Path, deck_fo
     assert db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_fifo_in_a_deck_folder_is_refused_without_hanging(
     home: Path, db: Path, deck_folder: Path
 ) -> None:
@@ -54,6 +57,7 @@ def test_a_fifo_in_a_deck_folder_is_refused_without_hanging(
     assert db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_self_referencing_symlink_is_a_clear_problem(
     home: Path, db: Path, deck_folder: Path
 ) -> None:
@@ -67,6 +71,7 @@ def test_a_self_referencing_symlink_is_a_clear_problem(
     assert db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_symlink_loop_between_folders_reads_each_folder_once(
     home: Path, deck_folder: Path, tmp_path: Path
 ) -> None:
@@ -103,6 +108,7 @@ def test_an_unreadable_subfolder_is_reported(
     ]
 
 
+@pytest.mark.slow
 def test_import_of_the_root_folder_stops_with_a_clear_message(home: Path) -> None:
     result = run(home, "import", "/", timeout=120)
     assert result.code == 2

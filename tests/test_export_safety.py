@@ -9,8 +9,11 @@ import os
 import threading
 from pathlib import Path
 
+import pytest
 from helpers import run_child as run
 from helpers import write
+
+pytestmark = pytest.mark.slow  # the real command in child processes (FIFOs, /dev/stdout)
 
 
 def test_export_writes_through_a_symlink(home: Path, db: Path, tmp_path: Path) -> None:

@@ -1212,7 +1212,7 @@ def test_explicit_id_column_wins(tmp_path: Path) -> None:
 # -- a large MMLU-style file ----------------------------------------------------------------
 
 
-def test_a_hundred_and_twentymmlu_rows_convert_with_every_key_right(tmp_path: Path) -> None:
+def test_a_hundred_and_twenty_mmlu_rows_convert_with_every_key_right(tmp_path: Path) -> None:
     rows = mmlu_rows(120)
     path = tmp_path / "mmlu_machine_learning_test.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:

@@ -19,6 +19,7 @@ from mlcards.store import Store
 DAY = date(2026, 3, 1)
 
 
+@pytest.mark.slow
 def test_an_editor_with_an_unbalanced_quote_keeps_the_session(home: Path, tmp_path: Path) -> None:
     from pty_helpers import finish, spawn
 
@@ -32,6 +33,7 @@ def test_an_editor_with_an_unbalanced_quote_keeps_the_session(home: Path, tmp_pa
     assert code == 0 and "Traceback" not in text
 
 
+@pytest.mark.slow
 def test_sigterm_reaches_the_editor_before_anything_harsher(home: Path, tmp_path: Path) -> None:
     from pty_helpers import spawn
 

@@ -24,6 +24,8 @@ from pty_helpers import (
     spawn,
 )
 
+pytestmark = pytest.mark.slow  # every test drives `mlcards review` in a pseudo-terminal
+
 DAY1 = "2026-03-01T09:00:00+00:00"
 DAY2 = "2026-03-02T09:00:00+00:00"
 DAY3 = "2026-03-03T09:00:00+00:00"

@@ -20,6 +20,8 @@ from pty_helpers import spawn_mlcards
 
 from mlcards.store import Store
 
+pytestmark = pytest.mark.slow  # the real command in child processes: what reaches a terminal
+
 
 @pytest.mark.parametrize(
     ("fixture", "line", "char"),
