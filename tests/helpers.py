@@ -409,6 +409,12 @@ def run_here(
     return result
 
 
+def mlcards_here(home: Path, *args: str, **extra: str) -> tuple[int, str, str]:
+    """``mlcards()`` in this process (run_here): (exit code, stdout, stderr)."""
+    done = run_here(home, *args, **extra)
+    return done.code, done.out, done.err
+
+
 def no_traceback(result: Run) -> None:
     assert "Traceback" not in result.err and "internal error" not in result.err, result.err
 

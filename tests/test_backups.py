@@ -351,6 +351,7 @@ def test_rotation_keeps_a_same_day_pre_restore_copy(
     assert "pre-restore" in reasons  # a safety copy outlives same-day rotation
 
 
+@pytest.mark.slow
 def test_backups_of_a_similarly_named_database_are_not_ours(tmp_path: Path) -> None:
     home = tmp_path / "home"
     work = tmp_path / "mlcards-work.db"
@@ -364,6 +365,7 @@ def test_backups_of_a_similarly_named_database_are_not_ours(tmp_path: Path) -> N
     assert len(list_backups(work)) == 1
 
 
+@pytest.mark.slow
 def test_latest_skips_a_backup_that_is_not_sound(tmp_path: Path) -> None:
     home = tmp_path / "home"
     deck = write(tmp_path / "toy.yaml", deck_yaml())

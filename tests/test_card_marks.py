@@ -6,15 +6,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from helpers import (
-    at,
-    deck_yaml,
-    mlcards,
-    review_count,
-    session_for,
-    toy_deck,
-    write,
-)
+import pytest
+from helpers import at, deck_yaml, mlcards, review_count, session_for, toy_deck, write
 from helpers import run_here as run
 
 from mlcards.models import Quality
@@ -49,6 +42,7 @@ def test_status_does_not_count_suspended_or_buried_cards_as_due(db_path: Path) -
     store.close()
 
 
+@pytest.mark.slow
 def test_unsuspend_checks_every_card_before_changing_any(tmp_path: Path) -> None:
     home = tmp_path / "home"
     db = home / "mlcards.db"

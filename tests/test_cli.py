@@ -217,6 +217,7 @@ def test_deck_size_cap_is_configurable(capsys: pytest.CaptureFixture[str], tmp_p
     assert code == 65 and "decks are limited to 1,024 bytes" in err
 
 
+@pytest.mark.slow
 def test_status_imports_no_pydantic(tmp_path: Path) -> None:
     """typer 0.29 imports pydantic (60-70 ms) to coerce options; mlcards pins a typer that
     does not, and nothing of ours brings it back."""
@@ -261,6 +262,7 @@ def test_status_says_what_is_left_today(
     assert "Next review: 2 card(s) left today" in out and "Toy toy" in out  # the name
 
 
+@pytest.mark.slow
 def test_a_non_utf8_terminal_gets_ascii_output_never_a_crash(tmp_path: Path) -> None:
     """LANG=en_US.ISO-8859-1: the stats dashboard (shades, bars), status and lint print ASCII
     and exit 0; before, `stats` died on the first shade character."""

@@ -111,6 +111,7 @@ def test_help_shows_placeholders_not_python_types(home: Path, command: list[str]
     assert all(p == p.upper() or "|" in p for p in placeholders), placeholders
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args", [["stats", "--days", "1000000"], ["practice", "--limit", "99999999999999999999"]]
 )

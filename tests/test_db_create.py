@@ -112,6 +112,7 @@ def test_sigkill_while_the_first_import_creates_the_database(tmp_path: Path) -> 
     assert outcomes["none"] > 0 and outcomes["whole"] > 0, outcomes
 
 
+@pytest.mark.slow
 def test_dry_run_creates_no_database_and_no_backup(tmp_path: Path) -> None:
     home = tmp_path / "home"
     deck = write(tmp_path / "toy.yaml", deck_yaml())
