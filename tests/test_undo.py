@@ -4,7 +4,6 @@ again, and the log and the cache stay one."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from helpers import answer, answer_card, at, flags, session, session_for, toy_deck
@@ -33,6 +32,7 @@ def test_flag_then_undo_leaves_no_stale_copy(db_path: Path) -> None:
     session.answer(second, ("a",), Quality.GOOD, 10, at("2026-03-01"))
     repeat = session.next()
     assert repeat is not None and repeat.card.id == "c1"
+    from dataclasses import replace
 
     session.replace_current(replace(repeat, flagged=True))
     session.undo()
