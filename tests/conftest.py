@@ -38,3 +38,34 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 @pytest.fixture
 def db_path(isolated_home: Path) -> Path:
     return isolated_home / "mlcards.db"
+
+
+@pytest.fixture
+def toy(isolated_home: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """tmp_path/toy.yaml, imported by the real program: cards c1 c2 c3, or the test
+    module's ``TOY_CARDS``."""
+    from helpers import deck_yaml, write
+    from pty_helpers import import_deck
+
+    cards = getattr(request.module, "TOY_CARDS", ("c1", "c2", "c3"))
+    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=cards))
+    import_deck(isolated_home, tmp_path, deck)
+    return deck
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A data dir for child processes (helpers.run_child), made by the first command."""
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def db(home: Path, tmp_path: Path) -> Path:
+    """A database holding the toy deck and one review; ``home/mlcards.db``."""
+    from helpers import add_review, deck_yaml, run_here, write
+
+    path = home / "mlcards.db"
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    assert run_here(home, "import", str(deck), "--json").code == 0
+    add_review(path)
+    return path

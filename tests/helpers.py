@@ -1,14 +1,27 @@
-"""Builders shared by tests: small decks as YAML text, and answering cards through the API."""
+"""Builders and runners shared by tests: small decks as YAML text, answering cards through
+the API, and the one way to run the command (in this process, or as a child process)."""
 
 from __future__ import annotations
 
+import random
+import re
+import sqlite3
+import subprocess
+import sys
 import textwrap
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from mlcards.cli import main
+from mlcards.config import Settings
 from mlcards.deck import parse_deck
 from mlcards.models import Deck, Quality, ScheduledCard
 from mlcards.rules import DeckRules
+from mlcards.services.study import StoreSource, todays_queue
 from mlcards.session import Session, build_queue
 from mlcards.store import Store
 from mlcards.store.settings import spec_of, write_in
@@ -68,6 +81,28 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The CLI in this process (fast): returns (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+def mlcards_argv(*args: str) -> list[str]:
+    """The command line that starts the real program in a child process."""
+    return [sys.executable, "-m", "mlcards", *args]
+
+
+def start(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None, **kw: Any
+) -> subprocess.CompletedProcess[Any]:
+    """The one way tests run `python -m mlcards ARGS` to completion in a child process
+    (output captured; ``kw`` as for subprocess.run)."""
+    return subprocess.run(mlcards_argv(*args), env=env, cwd=cwd, capture_output=True, **kw)
+
+
 def subprocess_env(home: Path, **extra: str) -> dict[str, str]:
     import os
 
@@ -79,17 +114,7 @@ def subprocess_env(home: Path, **extra: str) -> dict[str, str]:
 
 def mlcards(home: Path, *args: str, **extra: str) -> tuple[int, str, str]:
     """Run the real command in a child process; returns (exit code, stdout, stderr)."""
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-m", "mlcards", *args],
-        env=subprocess_env(home, **extra),
-        cwd=home.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = start(list(args), subprocess_env(home, **extra), home.parent, text=True, timeout=120)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -228,6 +253,39 @@ def build_history(store: Store) -> None:
         answer_card(store, day, deck, card, quality, chosen, ms)
 
 
+def session_for(store: Store, day: date = date(2026, 3, 1), **kw: object) -> Session:
+    queue = build_queue(store.cards.due(day, 100), store.cards.new(100), [])
+    return Session(queue, day, journal=store.log, session_id="s1", **kw)
+
+
+# -- a session over the store, as the review screen runs one (the log contract tests) ------
+
+
+def session(store: Store, day: str, **kw: object) -> Session:
+    today = date.fromisoformat(day)
+    queue = todays_queue(store, Settings(), today)
+    return Session(
+        queue,
+        today,
+        journal=store.log,
+        session_id="s1",
+        source=StoreSource(store, Settings(), today),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def answer(s: Session, day: str, quality: int) -> str:
+    item = s.next()
+    assert item is not None
+    chosen = item.card.answer if quality >= 3 else ("b",)
+    s.answer(item, chosen, Quality(quality), 1000, at(day))
+    return item.card.id
+
+
+def flags(store: Store) -> tuple[int, int, int]:
+    return store.conn.execute("SELECT leech, suspended, lapses FROM cards").fetchone()
+
+
 class Refreshing:
     """A session's card source that re-reads each card when drawn and sets no daily limit."""
 
@@ -239,3 +297,144 @@ class Refreshing:
 
     def may_show(self, item: ScheduledCard) -> bool:
         return True
+
+
+# -- rows for the CSV converter -----------------------------------------------------------
+
+_TOPICS = [
+    ("learning rate", "step size of each update", "number of layers", "batch size", "seed"),
+    ("dropout", "randomly zeroes activations", "adds noise to labels", "prunes weights", "clips"),
+    ("weight decay", "shrinks weights towards zero", "raises the lr", "adds layers", "sorts"),
+    ("batch norm", "normalizes activations per batch", "normalizes labels", "drops units", "x"),
+    ("ReLU", "max(0, x)", "1 / (1 + e^-x)", "tanh(x)", "x^2"),
+    ("softmax", "exp(x_i) / sum_j exp(x_j)", "max(x)", "x / |x|", "log(x)"),
+    ("L1 penalty", "sum of |w_i|", "sum of w_i^2", "max |w_i|", "count of w"),
+    ("cross-entropy", "-sum y log p", "(y - p)^2", "|y - p|", "y * p"),
+]
+
+
+def mmlu_rows(count: int) -> list[tuple[list[str], str]]:
+    """Deterministic MMLU-style rows (cells, answer letter), with commas, quotes, newlines,
+    Markdown characters and 2 to 4 choices (a headerless row may not have more cells than
+    most rows)."""
+    rng = random.Random(16)
+    rows: list[tuple[list[str], str]] = []
+    for number in range(count):
+        topic, right, *wrong = _TOPICS[number % len(_TOPICS)]
+        n_choices = 4 if number % 5 else rng.randint(2, 4)
+        distractors = [*wrong, *(f"distractor {k}, *not* {topic}" for k in range(10))]
+        choices = distractors[: n_choices - 1]
+        position = rng.randrange(n_choices)
+        choices.insert(position, right)
+        question = f'Q{number}: which describes "{topic}" best? (P(H) * P(W), _ blank, O(N^2))'
+        if number % 7 == 0:
+            question += "\nSecond line, with a # and 1. inside"
+        answer = "ABCDEFGHIJ"[position] if number % 3 else str(position + 1)
+        rows.append(([question, *choices, answer], "abcdefghij"[position]))
+    return rows
+
+
+# -- the real command in a child process, its output checked for control bytes ------------
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+# What a terminal would act on, in decoded text: ESC and other C0 controls (not tab and
+# newline), DEL, C1, bidi overrides; and undecodable bytes (surrogate escapes).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_child(
+    home: Path, *args: str, cwd: Path | None = None, timeout: int = 60, **extra: str
+) -> Run:
+    """The real command in a child process (no terminal, NO_COLOR): any control byte in its
+    output came from user data, so every run asserts there is none."""
+    done = start(list(args), subprocess_env(home, **extra), cwd or home.parent, timeout=timeout)
+    result = Run(
+        done.returncode,
+        done.stdout.decode("utf-8", "surrogateescape"),
+        done.stderr.decode("utf-8", "surrogateescape"),
+    )
+    for name, text in (("stdout", result.out), ("stderr", result.err)):
+        found = CONTROL.search(text.replace("\r\n", "\n"))  # CSV lines end in CRLF
+        assert found is None, f"{name} holds {found.group()!r}: {text!r}"
+    return result
+
+
+def run_here(
+    home: Path, *args: str, cwd: Path | None = None, timeout: int = 60, **extra: str
+) -> Run:
+    """run_child's twin in this process, many times faster: the same environment, working
+    folder, exit code and control-byte check, for commands whose output is all a test reads
+    (not for terminals, signals, FIFOs or what the bytes on a real stdout are)."""
+    import io
+    import os
+    import time
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from mlcards.cli import base
+
+    base._JSON_PRINTED = False  # as in a fresh process (main does not reset it)
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    # UTF-8 streams over bytes, as a child's stdout and stderr are when piped
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    code: object = 0
+    os.environ.clear()
+    os.environ.update(subprocess_env(home, **extra))
+    time.tzset()
+    os.chdir(cwd or home.parent)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as done:
+                code = done.code
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        time.tzset()
+        os.chdir(saved_cwd)
+    out.flush()
+    err.flush()
+    result = Run(
+        code if isinstance(code, int) else int(code is not None),
+        out.buffer.getvalue().decode("utf-8", "surrogateescape"),
+        err.buffer.getvalue().decode("utf-8", "surrogateescape"),
+    )
+    for name, text in (("stdout", result.out), ("stderr", result.err)):
+        found = CONTROL.search(text.replace("\r\n", "\n"))  # CSV lines end in CRLF
+        assert found is None, f"{name} holds {found.group()!r}: {text!r}"
+    return result
+
+
+def mlcards_here(home: Path, *args: str, **extra: str) -> tuple[int, str, str]:
+    """``mlcards()`` in this process (run_here): (exit code, stdout, stderr)."""
+    done = run_here(home, *args, **extra)
+    return done.code, done.out, done.err
+
+
+def no_traceback(result: Run) -> None:
+    assert "Traceback" not in result.err and "internal error" not in result.err, result.err
+
+
+def add_review(path: Path, when: str = "2026-03-01") -> None:
+    from mlcards.models import Quality
+
+    with Store.open(path) as store:
+        answer_all(store, when, Quality.GOOD, limit=1)
+
+
+def review_count(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
+    finally:
+        conn.close()

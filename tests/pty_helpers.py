@@ -7,11 +7,12 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pexpect
+from helpers import mlcards_argv, start
 
 NOW = "2026-03-01T09:00:00+00:00"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
@@ -28,12 +29,18 @@ def env(home: Path, **extra: str) -> dict[str, str]:
     return base
 
 
+def spawn_mlcards(*args: str, **kw: Any) -> pexpect.spawn:
+    """`python -m mlcards ARGS` in a pseudo-terminal (pexpect.spawn's keywords)."""
+    executable, *argv = mlcards_argv(*args)
+    return pexpect.spawn(executable, argv, **kw)
+
+
 def spawn(
     home: Path, cwd: Path, *args: str, command: str = "review", **extra: str
 ) -> pexpect.spawn:
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "mlcards", command, *args],
+    child = spawn_mlcards(
+        command,
+        *args,
         cwd=str(cwd),
         env=env(home, **extra),
         dimensions=(60, 80),
@@ -41,6 +48,22 @@ def spawn(
         timeout=20,
     )
     return child
+
+
+def review(
+    home: Path, cwd: Path, *args: str, now: str = NOW, rows: int | None = None, **extra: str
+) -> pexpect.spawn:
+    """`mlcards review --no-shuffle ARGS` at ``now``; ``rows`` resizes the terminal after."""
+    child = spawn(home, cwd, "--no-shuffle", *args, MLCARDS_NOW=now, **extra)
+    if rows is not None:
+        child.setwinsize(rows, 80)
+    return child
+
+
+def question(child: pexpect.spawn) -> str:
+    """Wait for a question screen and return which card it shows."""
+    child.expect(r"Question (c\d)\?")
+    return str(child.match.group(1))
 
 
 def screen(child: pexpect.spawn) -> str:
@@ -71,35 +94,16 @@ def finish(child: pexpect.spawn) -> tuple[int, str]:
 
 
 def status_json(home: Path, cwd: Path, now: str) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-m", "mlcards", "status", "--json"],
-        cwd=cwd,
-        env=env(home, MLCARDS_NOW=now),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = start(["status", "--json"], env(home, MLCARDS_NOW=now), cwd, text=True, check=True).stdout
     return json.loads(out)
 
 
 def import_deck(home: Path, cwd: Path, deck: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "mlcards", "import", str(deck)],
-        cwd=cwd,
-        env=env(home),
-        check=True,
-        capture_output=True,
-    )
+    start(["import", str(deck)], env(home), cwd, check=True)
 
 
 def run_cli(home: Path, cwd: Path, *args: str, now: str = NOW) -> tuple[int, str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "mlcards", *args],
-        cwd=cwd,
-        env=env(home, MLCARDS_NOW=now, NO_COLOR="1"),
-        capture_output=True,
-        text=True,
-    )
+    done = start(list(args), env(home, MLCARDS_NOW=now, NO_COLOR="1"), cwd, text=True)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -140,7 +144,7 @@ class Tmux:
         self.socket = f"mlcards-test-{uuid.uuid4().hex[:12]}"
         config = cwd / "tmux.conf"
         config.write_text("set -g status off\nset -g remain-on-exit off\n")
-        command = shlex.join([*prefix, sys.executable, "-m", "mlcards", *args])
+        command = shlex.join([*prefix, *mlcards_argv(*args)])
         script = f"{command}; echo EXIT=$?; sleep 600"
         self.env = env(home, **extra)
         self.env.pop("TMUX", None)

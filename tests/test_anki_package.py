@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from helpers import deck_yaml, toy_deck, write
+from helpers import deck_yaml, run, toy_deck, write
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,16 +17,7 @@ from mlcards.anki import package
 from mlcards.anki.html import _MARKDOWN, _parser, markdown_to_html
 from mlcards.anki.notetype import FIELDS, MARK, card_note, note_guid
 from mlcards.anki.package import decode_meta
-from mlcards.cli import main
 from mlcards.config import data_dir
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def test_meta_versions_are_read_from_the_varint_field() -> None:

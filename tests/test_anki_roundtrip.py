@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import deck_yaml, write
-
-from mlcards.cli import main
+from helpers import deck_yaml, run, write
 
 anki = pytest.importorskip("anki")
 from anki.collection import (  # noqa: E402
@@ -25,14 +23,6 @@ from anki.collection import (  # noqa: E402
 from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition  # noqa: E402
 
 NOW = "2026-03-02T12:00:00+00:00"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def fresh_collection(folder: Path, name: str = "collection.anki2") -> Any:

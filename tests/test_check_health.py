@@ -9,7 +9,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import deck_yaml, mlcards, write
+from helpers import deck_yaml, write
+from helpers import mlcards_here as mlcards  # in this process: fast
 
 
 @pytest.fixture

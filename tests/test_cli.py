@@ -8,21 +8,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import at, deck_yaml, toy_deck, write
+from helpers import at, deck_yaml, run, start, toy_deck, write
 
 from mlcards import __version__
-from mlcards.cli import main
 from mlcards.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -229,6 +220,7 @@ def test_deck_size_cap_is_configurable(capsys: pytest.CaptureFixture[str], tmp_p
     assert code == 65 and "decks are limited to 1,024 bytes" in err
 
 
+@pytest.mark.slow
 def test_status_imports_no_pydantic(tmp_path: Path) -> None:
     """typer 0.29 imports pydantic (60-70 ms) to coerce options; mlcards pins a typer that
     does not, and nothing of ours brings it back."""
@@ -273,11 +265,10 @@ def test_status_says_what_is_left_today(
     assert "Next review: 2 cards left today" in out and "Toy toy" in out  # the name
 
 
+@pytest.mark.slow
 def test_a_non_utf8_terminal_gets_ascii_output_never_a_crash(tmp_path: Path) -> None:
     """LANG=en_US.ISO-8859-1: the stats dashboard (shades, bars), status and lint print ASCII
     and exit 0; before, `stats` died on the first shade character."""
-    import subprocess
-    import sys
 
     from helpers import answer_card
 
@@ -294,14 +285,10 @@ def test_a_non_utf8_terminal_gets_ascii_output_never_a_crash(tmp_path: Path) -> 
         for card, quality in (("c1", 4), ("c2", 1)):
             answer_card(store, "2026-03-01", "toy", card, quality)
     for args in (["stats"], ["status"], ["lint", str(tmp_path)]):
-        done = subprocess.run(
-            [sys.executable, "-m", "mlcards", *args], env=env, capture_output=True, check=False
-        )
+        done = start(list(args), env, check=False)
         assert done.returncode == 0, (args, done.stderr)
         assert done.stdout.isascii() and done.stderr.isascii(), args
-    dashboard = subprocess.run(
-        [sys.executable, "-m", "mlcards", "stats"], env=env, capture_output=True, check=True
-    ).stdout.decode("ascii")
+    dashboard = start(["stats"], env, check=True).stdout.decode("ascii")
     assert "Reviews per day" in dashboard and "#" in dashboard  # the busiest day, in ASCII
 
 

@@ -13,13 +13,12 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
-import pexpect
 import pytest
 from helpers import deck_yaml, write
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from pty_helpers import cards, finish, import_deck, reviews, run_cli, spawn
+from pty_helpers import cards, finish, import_deck, question, review, reviews, run_cli
 
 from mlcards.config import Settings
 from mlcards.deck import parse_deck
@@ -34,15 +33,6 @@ DAY1 = "2026-03-01T09:00:00+00:00"
 DAY2 = "2026-03-02T09:00:00+00:00"
 
 pytestmark = pytest.mark.slow
-
-
-def review(home: Path, cwd: Path, now: str = DAY1, **extra: str) -> pexpect.spawn:
-    return spawn(home, cwd, "--no-shuffle", MLCARDS_NOW=now, **extra)
-
-
-def question(child: pexpect.spawn) -> str:
-    child.expect(r"Question (c\d)\?")
-    return str(child.match.group(1))
 
 
 def check_is_clean(home: Path, cwd: Path) -> None:
@@ -105,13 +95,13 @@ def test_an_answer_changed_mid_session_is_not_graded_against_the_old_key(
 ) -> None:
     deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1",)))
     import_deck(isolated_home, tmp_path, deck)
-    first = review(isolated_home, tmp_path, DAY1)
+    first = review(isolated_home, tmp_path, now=DAY1)
     assert question(first) == "c1"
     first.send("1")
     first.expect("Rate it")
     first.send("4")
     assert finish(first)[0] == 0  # learned yesterday, due today
-    today = review(isolated_home, tmp_path, DAY2)
+    today = review(isolated_home, tmp_path, now=DAY2)
     assert question(today) == "c1"
     write(deck, deck_yaml(cards=("c1",), answer="b"))  # meanwhile the key changes
     import_deck(isolated_home, tmp_path, deck)

@@ -8,25 +8,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_formats import _mmlu_rows
+from helpers import mmlu_rows, run
 
-from mlcards.cli import main
 from mlcards.deck import load_deck, parse_deck
 
 DATA = Path(__file__).resolve().parent / "data" / "formats"
 GIFT = DATA / "gift-everything.gift"
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
-
-
 def mmlu_file(folder: Path, count: int = 120) -> tuple[Path, list[str]]:
-    rows = _mmlu_rows(count)
+    rows = mmlu_rows(count)
     path = folder / "mmlu_ml.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(cells for cells, _ in rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -11,9 +12,18 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import deck_yaml, mlcards, subprocess_env, write
+from helpers import (
+    at,
+    deck_yaml,
+    mlcards,
+    mlcards_argv,
+    session_for,
+    subprocess_env,
+    write,
+)
 
-from mlcards.store import Store
+from mlcards.models import Quality
+from mlcards.store import Store, list_backups
 from mlcards.store.db import create_whole
 
 KILL_RUNS = int(os.environ.get("MLCARDS_KILL_RUNS", "30"))
@@ -64,6 +74,12 @@ def test_a_killed_processs_temporary_database_is_removed(tmp_path: Path) -> None
     assert sorted(os.listdir(tmp_path)) == sorted([alive.name, "mlcards.db"])
 
 
+def _appeared(db: Path, run: int) -> bool:
+    if run % 2:
+        return db.exists()
+    return db.parent.exists() and bool(os.listdir(db.parent))
+
+
 @pytest.mark.slow
 def test_sigkill_while_the_first_import_creates_the_database(tmp_path: Path) -> None:
     """Killed at random moments of its first command, mlcards leaves no database or a whole
@@ -78,19 +94,21 @@ def test_sigkill_while_the_first_import_creates_the_database(tmp_path: Path) -> 
     for run in range(KILL_RUNS):
         db = tmp_path / f"run-{run}" / "mlcards.db"
         child = subprocess.Popen(
-            [sys.executable, "-m", "mlcards", "--db", str(db), "import", str(deck)],
+            mlcards_argv("--db", str(db), "import", str(deck)),
             env=subprocess_env(home),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # Even runs: the moment any file appears beside the database's path (the temporary
+        # database being built); odd runs: a random moment after the database itself appears
+        # (or after the calibrated time). Waits are bounded by the child's own end, so a
+        # loaded machine (another test worker) shifts them without emptying either outcome.
+        deadline = time.monotonic() + 10 * full
+
+        while time.monotonic() < deadline and child.poll() is None and not _appeared(db, run):
+            time.sleep(0.0005)
         if run % 2:
-            time.sleep(rng.uniform(0, full))
-        else:  # the moment a file appears at the database's path (or beside it)
-            deadline = time.monotonic() + full
-            while time.monotonic() < deadline and not (
-                db.parent.exists() and os.listdir(db.parent)
-            ):
-                time.sleep(0.0005)
+            time.sleep(rng.uniform(0, full / 4))
         child.send_signal(signal.SIGKILL)
         child.wait()
         if not db.exists():
@@ -100,3 +118,24 @@ def test_sigkill_while_the_first_import_creates_the_database(tmp_path: Path) -> 
         assert code == 0, f"run {run}: {out}{err}"
         outcomes["whole"] += 1
     assert outcomes["none"] > 0 and outcomes["whole"] > 0, outcomes
+
+
+@pytest.mark.slow
+def test_dry_run_creates_no_database_and_no_backup(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    target = tmp_path / "sub" / "new.db"
+    code, out, _ = mlcards(home, "--db", str(target), "import", "--dry-run", "--json", str(deck))
+    assert code == 0 and json.loads(out)["decks"][0]["added"] == ["c1", "c2", "c3"]
+    assert not target.exists() and not target.parent.exists()
+    db = tmp_path / "real.db"
+    assert mlcards(home, "--db", str(db), "import", str(deck))[0] == 0
+    with Store.open(db) as store:
+        session = session_for(store)
+        item = session.next()
+        assert item is not None
+        session.answer(item, item.card.answer, Quality.GOOD, 10, at("2026-03-01"))
+    code, _, _ = mlcards(
+        home, "--db", str(db), "import", "--dry-run", str(deck), MLCARDS_NOW="2026-04-01T10:00"
+    )
+    assert code == 0 and list_backups(db) == []

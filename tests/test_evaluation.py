@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from fsrs_helpers import TRUE_PARAMETERS, simulated_history
+from helpers import run
 from rich.console import Console
-from test_fsrs import run
 
 from mlcards.config import load_settings, save_setting
 from mlcards.evaluation import (

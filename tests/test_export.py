@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import HISTORY_TODAY, build_history, tagged_deck
-from test_cli import run
+from helpers import HISTORY_TODAY, build_history, run, tagged_deck
 
 from mlcards import exports as serialise
 from mlcards.models import REVIEW_COLUMNS

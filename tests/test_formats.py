@@ -11,12 +11,12 @@ import csv as csv_module
 import io
 import json
 import os
-import random
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers import mmlu_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -1225,41 +1225,9 @@ def test_explicit_id_column_wins(tmp_path: Path) -> None:
 
 # -- a large MMLU-style file ----------------------------------------------------------------
 
-_TOPICS = [
-    ("learning rate", "step size of each update", "number of layers", "batch size", "seed"),
-    ("dropout", "randomly zeroes activations", "adds noise to labels", "prunes weights", "clips"),
-    ("weight decay", "shrinks weights towards zero", "raises the lr", "adds layers", "sorts"),
-    ("batch norm", "normalizes activations per batch", "normalizes labels", "drops units", "x"),
-    ("ReLU", "max(0, x)", "1 / (1 + e^-x)", "tanh(x)", "x^2"),
-    ("softmax", "exp(x_i) / sum_j exp(x_j)", "max(x)", "x / |x|", "log(x)"),
-    ("L1 penalty", "sum of |w_i|", "sum of w_i^2", "max |w_i|", "count of w"),
-    ("cross-entropy", "-sum y log p", "(y - p)^2", "|y - p|", "y * p"),
-]
-
-
-def _mmlu_rows(count: int) -> list[tuple[list[str], str]]:
-    """Deterministic MMLU-style rows (cells, answer letter), with commas, quotes, newlines,
-    Markdown characters and 2 to 4 choices (a headerless row may not have more cells than
-    most rows)."""
-    rng = random.Random(16)
-    rows: list[tuple[list[str], str]] = []
-    for number in range(count):
-        topic, right, *wrong = _TOPICS[number % len(_TOPICS)]
-        n_choices = 4 if number % 5 else rng.randint(2, 4)
-        distractors = [*wrong, *(f"distractor {k}, *not* {topic}" for k in range(10))]
-        choices = distractors[: n_choices - 1]
-        position = rng.randrange(n_choices)
-        choices.insert(position, right)
-        question = f'Q{number}: which describes "{topic}" best? (P(H) * P(W), _ blank, O(N^2))'
-        if number % 7 == 0:
-            question += "\nSecond line, with a # and 1. inside"
-        answer = "ABCDEFGHIJ"[position] if number % 3 else str(position + 1)
-        rows.append(([question, *choices, answer], "abcdefghij"[position]))
-    return rows
-
 
 def test_a_hundred_and_twenty_mmlu_rows_convert_with_every_key_right(tmp_path: Path) -> None:
-    rows = _mmlu_rows(120)
+    rows = mmlu_rows(120)
     path = tmp_path / "mmlu_machine_learning_test.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv_module.writer(handle).writerows(cells for cells, _ in rows)

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import fsrs as pyfsrs
 import pytest
-from helpers import Refreshing, at, deck_yaml, subprocess_env, write
+from helpers import Refreshing, at, deck_yaml, run, subprocess_env, write
 
-from mlcards.cli import main
 from mlcards.config import load_settings
 from mlcards.models import Quality, ScheduledCard
 from mlcards.replay import replay
@@ -25,14 +24,6 @@ from mlcards.session import Session
 from mlcards.store import Store
 
 W = pyfsrs.scheduler.DEFAULT_PARAMETERS
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 # -- the mapping ------------------------------------------------------------------------------

@@ -8,18 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from mlcards.cli import main
+from helpers import run
 
 DATA = Path(__file__).parent / "data" / "formats"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @pytest.fixture

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import answer_card, at, toy_deck
+from helpers import answer_card, at, flags, toy_deck
 from rich.console import Console
 
 from mlcards.cli import main
-from mlcards.config import load_settings, save_setting
-from mlcards.models import StatsQuery
+from mlcards.config import Settings, load_settings, save_setting
+from mlcards.models import Quality, StatsQuery
 from mlcards.render.dashboard import render_dashboard
 from mlcards.render.review import CardView, render_card
 from mlcards.services.study import leeches, todays_queue
+from mlcards.session import Session
 from mlcards.stats import build_stats
 from mlcards.store import Store
+
+DAY = date(2026, 3, 1)
 
 DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"]
 TODAY = "2026-03-07"
@@ -104,3 +109,80 @@ def test_every_view_agrees_on_the_leech_threshold(
             save_setting(key, value)
     views = seen_as_leech(store, capsys)
     assert views == dict.fromkeys(views, leech)
+
+
+def test_a_per_deck_leech_threshold_applies_without_deck_option(db_path: Path) -> None:
+    from dataclasses import replace
+
+    item = Session([], DAY).next()
+    assert item is None
+    card = toy_deck(cards=("c1",)).cards[0]
+    from mlcards.models import ScheduledCard
+
+    learned = ScheduledCard("toy", "Toy", card, 3, 2.5, 10, date(2026, 2, 28), None, lapses=2)
+    session = Session(
+        [learned], DAY, rules=Settings(decks={"toy": {"leech_threshold": 3}}).rules_for
+    )
+    record = session.answer(learned, ("b",), Quality.WRONG, 10, at("2026-03-01"))
+    assert record.leech_action == "tag"
+    other = Session(
+        [replace(learned, deck_id="other")],
+        DAY,
+        rules=Settings(decks={"toy": {"leech_threshold": 3}}).rules_for,
+    )
+    assert (
+        other.answer(other.next(), ("b",), Quality.WRONG, 10, at("2026-03-01")).leech_action == ""
+    )  # type: ignore[arg-type]
+
+
+def test_a_leech_is_decided_by_todays_threshold_not_an_old_flag(db_path: Path) -> None:
+    """Tagged at 2 lapses under threshold 2, then the threshold is raised to 4: the 4th lapse
+    crosses it and, with --suspend-leeches, suspends the card."""
+    store = Store.open(db_path)
+    store.decks.import_decks([toy_deck(cards=("c1",))], at("2026-01-01"))
+    day = date(2026, 1, 1)
+    actions = []
+    for lapse in range(4):
+        threshold = 2 if lapse < 2 else 4
+        for quality in (4, 1):
+            today = date.fromordinal(day.toordinal())
+            item = store.cards.one("toy", "c1")
+            assert item is not None
+            s = Session(
+                [item],
+                today,
+                rules=Settings(leech_threshold=threshold).rules_for,
+                suspend_leeches=threshold == 4,  # tagged first, suspension asked for later
+                journal=store.log,
+            )
+            chosen = item.card.answer if quality >= 3 else ("b",)
+            record = s.answer(s.next() or item, chosen, Quality(quality), 1000, at(str(today)))
+            if quality == 1:
+                actions.append(record.leech_action)
+            day = date.fromordinal(day.toordinal() + 1)
+    assert actions == ["", "tag", "", "suspend"]
+    assert flags(store) == (1, 1, 4)
+    store.close()
+
+
+def test_the_bulk_load_marks_leeches_as_one_answer_at_a_time_does(tmp_path: Path) -> None:
+    one, bulk = Store.open(tmp_path / "one.db"), Store.open(tmp_path / "bulk.db")
+    for store in (one, bulk):
+        store.decks.import_decks([toy_deck(cards=("c1",))], at("2026-01-01"))
+    item = one.cards.one("toy", "c1")
+    assert item is not None
+    records = []
+    for day, quality in (("2026-01-01", 4), ("2026-01-02", 1)):
+        today = date.fromisoformat(day)
+        s = Session(
+            [item], today, rules=Settings(leech_threshold=1).rules_for, suspend_leeches=True
+        )
+        chosen = item.card.answer if quality >= 3 else ("b",)
+        record = s.answer(item, chosen, Quality(quality), 1000, at(day))
+        one.log.record(record)
+        records.append(record)
+        item = replace(one.cards.one("toy", "c1") or item)
+    bulk.log.append(records)
+    assert flags(one) == flags(bulk) == (1, 1, 1)
+    one.close()
+    bulk.close()

@@ -12,12 +12,11 @@ select-all-balanced.yaml do not. The bundled decks are linted by the last test o
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from helpers import start
 
 from mlcards.deck import load_deck
 from mlcards.lint import (
@@ -481,14 +480,7 @@ def test_main_lints_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_the_installed_command_runs() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mlcards", "lint", "--strict", str(CUES)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = start(["lint", "--strict", str(CUES)], cwd=ROOT, text=True, timeout=60, check=False)
     assert result.returncode == 1
     assert "[substring-choice]" in result.stdout
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import deck_yaml, mlcards, write
+from helpers import deck_yaml, write
+from helpers import mlcards_here as mlcards  # in this process: fast
 
 
 def _mount(point: Path, *options: str) -> bool:

@@ -3,35 +3,35 @@
 from __future__ import annotations
 
 import re
+import shlex
 import sqlite3
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
-from helpers import deck_yaml, write
-from pty_helpers import cards, env, finish, import_deck, reviews, run_cli, screen, spawn
+from helpers import deck_yaml, mlcards_argv, write
+from pty_helpers import (
+    cards,
+    env,
+    finish,
+    import_deck,
+    question,
+    review,
+    reviews,
+    run_cli,
+    screen,
+    spawn,
+)
+
+pytestmark = pytest.mark.slow  # every test drives `mlcards review` in a pseudo-terminal
 
 DAY1 = "2026-03-01T09:00:00+00:00"
 DAY2 = "2026-03-02T09:00:00+00:00"
 DAY3 = "2026-03-03T09:00:00+00:00"
 
 
-@pytest.fixture
-def toy(isolated_home: Path, tmp_path: Path) -> Path:
-    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2", "c3", "c4")))
-    import_deck(isolated_home, tmp_path, deck)
-    return deck
-
-
-def question(child: pexpect.spawn) -> str:
-    """Wait for a question screen and return which card it shows."""
-    child.expect(r"Question (c\d)\?")
-    return str(child.match.group(1))
-
-
-def review(home: Path, cwd: Path, *args: str, now: str = DAY1, **extra: str) -> pexpect.spawn:
-    return spawn(home, cwd, "--no-shuffle", *args, MLCARDS_NOW=now, **extra)
+TOY_CARDS = ("c1", "c2", "c3", "c4")  # the ``toy`` fixture's cards (tests/conftest.py)
 
 
 def test_undo_takes_back_answers_one_by_one(isolated_home: Path, tmp_path: Path, toy: Path) -> None:
@@ -302,7 +302,7 @@ def test_resize_redraws_at_the_new_width(isolated_home: Path, tmp_path: Path, to
 @pytest.mark.parametrize("how", ["q", "ctrl-c", "sigterm"])
 def test_the_terminal_is_restored(isolated_home: Path, tmp_path: Path, toy: Path, how: str) -> None:
     script = (
-        f"{sys.executable} -m mlcards review --no-shuffle; "
+        f"{shlex.join(mlcards_argv('review', '--no-shuffle'))}; "
         "echo; stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo END"
     )
     child = pexpect.spawn(

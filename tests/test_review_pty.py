@@ -22,6 +22,8 @@ from pty_helpers import (
     status_json,
 )
 
+pytestmark = pytest.mark.slow  # every test drives `mlcards review` in a pseudo-terminal
+
 
 def test_newcomer_answers_batchnorm_right_and_it_is_due_tomorrow(
     isolated_home: Path, tmp_path: Path

@@ -3,31 +3,18 @@ every way out, a closed terminal, Ctrl-Z, non-UTF-8 locales, undo of any action,
 
 from __future__ import annotations
 
+import shlex
 import signal
-import sys
 import time
 from pathlib import Path
 
 import pexpect
 import pytest
-from helpers import deck_yaml, write
-from pty_helpers import cards, env, finish, import_deck, reviews, spawn
+from helpers import mlcards_argv
+from pty_helpers import cards, env, finish, review, reviews, spawn, spawn_mlcards
 
 pytestmark = pytest.mark.slow
 DAY1 = "2026-03-01T09:00:00+00:00"
-
-
-@pytest.fixture
-def toy(isolated_home: Path, tmp_path: Path) -> Path:
-    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2", "c3")))
-    import_deck(isolated_home, tmp_path, deck)
-    return deck
-
-
-def review(home: Path, cwd: Path, *args: str, **extra: str) -> pexpect.spawn:
-    child = spawn(home, cwd, "--no-shuffle", *args, **extra)
-    child.setwinsize(24, 80)
-    return child
 
 
 def crash_reports(home: Path) -> list[Path]:
@@ -35,7 +22,7 @@ def crash_reports(home: Path) -> list[Path]:
 
 
 def test_typeahead_15_answers_then_rates_5(isolated_home: Path, tmp_path: Path, toy: Path) -> None:
-    child = review(isolated_home, tmp_path)
+    child = review(isolated_home, tmp_path, rows=24)
     child.expect(r"Question c1\?")
     child.expect("q quit")
     child.send("15")  # one write: the rating must not be dropped
@@ -49,7 +36,7 @@ def test_typeahead_15_answers_then_rates_5(isolated_home: Path, tmp_path: Path, 
 def test_q_on_the_rating_screen_saves_the_answer_as_good(
     isolated_home: Path, tmp_path: Path, toy: Path
 ) -> None:
-    child = review(isolated_home, tmp_path)
+    child = review(isolated_home, tmp_path, rows=24)
     child.expect(r"Question c1\?")
     child.send("1")
     child.expect("Rate it")
@@ -64,7 +51,7 @@ def test_q_on_the_rating_screen_saves_the_answer_as_good(
 def test_ctrl_c_on_the_rating_screen_keeps_the_answer(
     isolated_home: Path, tmp_path: Path, toy: Path
 ) -> None:
-    child = review(isolated_home, tmp_path)
+    child = review(isolated_home, tmp_path, rows=24)
     child.expect(r"Question c1\?")
     child.send("1")
     child.expect("Rate it")
@@ -79,7 +66,7 @@ def test_ctrl_c_on_the_rating_screen_keeps_the_answer(
 def test_a_closed_terminal_ends_quietly_with_the_answers_saved(
     isolated_home: Path, tmp_path: Path, toy: Path, how: str
 ) -> None:
-    child = review(isolated_home, tmp_path)
+    child = review(isolated_home, tmp_path, rows=24)
     child.expect(r"Question c1\?")
     child.send("2")  # wrong: saved at once
     child.expect("Enter continue")
@@ -118,7 +105,7 @@ def test_ctrl_z_and_fg_give_back_single_key_mode(
         timeout=20,
     )
     shell.expect(r"\$ ")
-    shell.sendline(f"{sys.executable} -m mlcards review --no-shuffle")
+    shell.sendline(shlex.join(mlcards_argv("review", "--no-shuffle")))
     shell.expect(r"Question c1\?")
     shell.expect("q quit")
     shell.sendcontrol("z")
@@ -154,9 +141,11 @@ def test_ctrl_z_and_fg_give_back_single_key_mode(
 def test_a_non_utf8_terminal_gets_an_ascii_screen(
     isolated_home: Path, tmp_path: Path, locale: dict[str, str]
 ) -> None:
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "mlcards", "review", "--deck", "batchnorm", "--no-shuffle"],
+    child = spawn_mlcards(
+        "review",
+        "--deck",
+        "batchnorm",
+        "--no-shuffle",
         cwd=str(tmp_path),
         env={**env(isolated_home), **locale},
         dimensions=(24, 80),
@@ -183,7 +172,7 @@ def test_a_non_utf8_terminal_gets_an_ascii_screen(
 def test_u_takes_back_a_suspend_a_bury_and_a_flag(
     isolated_home: Path, tmp_path: Path, toy: Path
 ) -> None:
-    child = review(isolated_home, tmp_path)
+    child = review(isolated_home, tmp_path, rows=24)
     child.expect(r"Question c1\?")
     child.send("s")
     child.expect(r"Question c2\?")
@@ -216,7 +205,7 @@ def test_u_takes_back_a_suspend_a_bury_and_a_flag(
 def test_edit_without_a_change_does_not_claim_a_reimport(
     isolated_home: Path, tmp_path: Path, toy: Path
 ) -> None:
-    child = review(isolated_home, tmp_path, EDITOR="true")
+    child = review(isolated_home, tmp_path, rows=24, EDITOR="true")
     child.expect(r"Question c1\?")
     child.send("e")
     child.expect("No changes: toy.yaml is as it was")
@@ -245,7 +234,7 @@ def test_references_are_osc8_links_only_when_the_terminal_shows_them(
 
 
 def test_a_lone_escape_is_a_key(isolated_home: Path, tmp_path: Path, toy: Path) -> None:
-    child = review(isolated_home, tmp_path)
+    child = review(isolated_home, tmp_path, rows=24)
     child.expect(r"Question c1\?")
     child.send("?")
     child.expect("any key to go back")

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import big_deck_yaml, deck_yaml, mlcards, subprocess_env, write
+from helpers import big_deck_yaml, deck_yaml, mlcards, mlcards_argv, start, subprocess_env, write
 
 KILL_RUNS = int(os.environ.get("MLCARDS_KILL_RUNS", "30"))
 
@@ -38,6 +38,7 @@ def cards_digest(db: Path) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+@pytest.mark.slow
 def test_a_writer_that_waits_too_long_says_busy_and_readers_still_work(
     isolated_home: Path, tmp_path: Path, db_path: Path
 ) -> None:
@@ -61,13 +62,14 @@ def test_a_writer_that_waits_too_long_says_busy_and_readers_still_work(
         holder.close()
 
 
+@pytest.mark.slow
 def test_two_processes_importing_at_once_both_land(isolated_home: Path, tmp_path: Path) -> None:
     mlcards(isolated_home, "status")
     env = subprocess_env(isolated_home)
     files = [write(tmp_path / f"d{i}.yaml", big_deck_yaml(f"d{i}", 400)) for i in range(2)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "mlcards", "import", str(f)],
+            mlcards_argv("import", str(f)),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -171,7 +173,7 @@ def test_sigkill_during_a_large_import_is_all_or_nothing(tmp_path: Path) -> None
         db = tmp_path / f"import-{run}.db"
         db.write_bytes(seed_db.read_bytes())
         child = subprocess.Popen(
-            [sys.executable, "-m", "mlcards", "--db", str(db), "import", str(new)],
+            mlcards_argv("--db", str(db), "import", str(new)),
             env=subprocess_env(home),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -186,6 +188,7 @@ def test_sigkill_during_a_large_import_is_all_or_nothing(tmp_path: Path) -> None
     assert outcomes["old"] > 0, outcomes  # the kills did land before the commit
 
 
+@pytest.mark.slow
 def test_disk_full_is_reported_and_earlier_reviews_survive(tmp_path: Path) -> None:
     home = tmp_path / "home"
     db = tmp_path / "full.db"
@@ -200,10 +203,9 @@ def test_disk_full_is_reported_and_earlier_reviews_survive(tmp_path: Path) -> No
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     big = write(tmp_path / "big.yaml", big_deck_yaml("huge", 3000))
-    done = subprocess.run(
-        [sys.executable, "-m", "mlcards", "--db", str(db), "import", str(big)],
-        env=subprocess_env(home),
-        capture_output=True,
+    done = start(
+        ["--db", str(db), "import", str(big)],
+        subprocess_env(home),
         text=True,
         preexec_fn=small_disk,
     )
@@ -214,6 +216,7 @@ def test_disk_full_is_reported_and_earlier_reviews_survive(tmp_path: Path) -> No
     assert query(db, "SELECT count(*) FROM cards WHERE deck_id = 'huge'") == [(0,)]
 
 
+@pytest.mark.slow
 def test_missing_database_is_not_created_by_a_read_only_command(tmp_path: Path) -> None:
     home = tmp_path / "home"
     missing = tmp_path / "typo.db"
@@ -225,6 +228,7 @@ def test_missing_database_is_not_created_by_a_read_only_command(tmp_path: Path) 
     assert missing.exists()
 
 
+@pytest.mark.slow
 def test_corrupt_database_points_to_check_and_the_latest_backup(tmp_path: Path) -> None:
     home = tmp_path / "home"
     db = home / "mlcards.db"
@@ -247,6 +251,7 @@ def test_corrupt_database_points_to_check_and_the_latest_backup(tmp_path: Path) 
     assert kept and kept[0].read_bytes()[:128] == smashed[:128]
 
 
+@pytest.mark.slow
 def test_check_finds_a_wrong_cache_and_repair_rebuilds_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
@@ -269,6 +274,7 @@ def test_check_finds_a_wrong_cache_and_repair_rebuilds_it(tmp_path: Path) -> Non
     assert any(p.name.endswith("-pre-repair.db") for p in (home / "backups").iterdir())
 
 
+@pytest.mark.slow
 def test_daily_backups_rotate_7_daily_4_weekly_6_monthly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -298,6 +304,7 @@ def test_daily_backups_rotate_7_daily_4_weekly_6_monthly(
     assert [b["name"] for b in json.loads(out)] == [b.path.name for b in backups]
 
 
+@pytest.mark.slow
 def test_restore_brings_back_the_reviews_of_the_backup(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
@@ -399,6 +406,7 @@ def test_an_unexpected_error_prints_one_line_and_writes_a_report(
     assert "Traceback" in report.read_text() and report.parent == isolated_home
 
 
+@pytest.mark.slow
 def test_a_backup_that_cannot_be_written_does_not_block_studying(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

@@ -9,9 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import Refreshing, at, deck_yaml, write
+from helpers import Refreshing, at, deck_yaml, run, write
 
-from mlcards.cli import main
 from mlcards.config import load_settings
 from mlcards.models import Quality
 from mlcards.services.admin import check, effective_settings, set_scheduling
@@ -20,14 +19,6 @@ from mlcards.session import Session
 from mlcards.store import Store
 
 DAY = date(2026, 2, 1)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @pytest.fixture
