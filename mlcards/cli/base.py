@@ -388,6 +388,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """
     from mlcards.sanitize import terminal_safe
 
+    global _JSON_PRINTED
+    _JSON_PRINTED = False  # per command (a second main() in one process starts afresh)
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal: "?" rather than a crash
         if not _utf8(stream) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
