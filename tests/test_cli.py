@@ -389,3 +389,26 @@ def test_help_uses_one_placeholder_style(capsys: pytest.CaptureFixture[str]) -> 
                 if not allowed.fullmatch(match.group(1)):
                     wrong.append(f"mlcards {' '.join(path)}: {line.strip()}")
     assert seen > 20 and wrong == []
+
+
+@pytest.mark.slow
+def test_a_c_locale_terminal_gets_ascii_tables(tmp_path: Path) -> None:
+    """Issue 20, item 14: under LANG=C Python coerces its streams to UTF-8, but the learner's
+    terminal is ASCII: status on a terminal draws no box-drawing characters."""
+    import pexpect
+    from helpers import deck_yaml, mlcards_argv, subprocess_env, write
+
+    home = tmp_path / "home"
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    env = {k: v for k, v in subprocess_env(home).items() if not k.startswith("LC_")}
+    env.update(LANG="C", TERM="xterm")
+    env.pop("NO_COLOR", None)
+    argv = mlcards_argv("import", str(deck))
+    child = pexpect.spawn(argv[0], argv[1:], env=env, encoding="utf-8", timeout=60)
+    child.expect(pexpect.EOF)
+    argv = mlcards_argv("status")
+    child = pexpect.spawn(argv[0], argv[1:], env=env, encoding="utf-8", timeout=60)
+    child.expect(pexpect.EOF)
+    shown = child.before
+    assert "toy" in shown
+    assert not any("\u2500" <= ch <= "\u257f" for ch in shown), shown

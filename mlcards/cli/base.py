@@ -113,6 +113,16 @@ class _Transliterating:
 
 
 def _utf8(stream: TextIO) -> bool:
+    """Whether to write UTF-8 to ``stream``. On a terminal the locale the learner set
+    decides (``LANG=C`` means ASCII, though Python coerces its own streams to UTF-8);
+    elsewhere the stream's encoding."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is not None and isatty():
+        from mlcards.terminal import locale_is_utf8
+
+        chosen = locale_is_utf8()
+        if chosen is not None:
+            return chosen
     return (getattr(stream, "encoding", "") or "").lower().replace("_", "-").startswith("utf")
 
 
