@@ -340,6 +340,20 @@ def test_map_names_the_fields_of_any_layout(
     assert cards[0].explanation == "The test set stays untouched until the end."
 
 
+def test_import_takes_map_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--map on import as on convert (the data-set issue: "names the fields of any other
+    layout" for convert/import)."""
+    path = fixture("jsonl-mapped.jsonl")
+    code, out, err = run(
+        capsys, "import", "--json", str(path),
+        "--map", "question=query.text choices=A,B,C answer=key", "--map", "id=uid",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["decks"][0]["added"] == ["m-1", "m-2"]
+    code, _, err = run(capsys, "import", str(path))  # without it: no layout fits
+    assert code == 2 and "--map question=FIELD" in err
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [

@@ -25,6 +25,18 @@ if TYPE_CHECKING:
     from mlcards.services.decks import Loaded
 
 
+MapOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--map",
+        metavar="KEY=FIELD",
+        help="JSON/JSONL: the field holding question, choices (one list field, or several "
+        "fields: choices=opa,opb), answer, explanation or id; repeat or quote several.",
+        show_default=False,
+    ),
+]
+
+
 @app.command("import")
 def import_(
     ctx: typer.Context,
@@ -55,6 +67,7 @@ def import_(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    field_map: MapOption = None,
 ) -> None:
     """Import or update decks. All files are checked first; then all land, or none.
 
@@ -64,6 +77,7 @@ def import_(
     from mlcards join the log, and multiple-choice notes become decks (as CSV and GIFT)."""
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
+    from mlcards.formats import parse_map
     from mlcards.services.decks import Loaded, add_bundled, keep_converted, load_for_import
 
     if bundled == bool(paths):
@@ -86,6 +100,7 @@ def import_(
         load_settings().max_deck_bytes,
         dry_run=dry_run,
         replace=replace,
+        mapping=parse_map(field_map or []),
     )
     from mlcards.sanitize import terminal_safe
 
@@ -202,16 +217,7 @@ def convert(
             show_default=False,
         ),
     ] = None,
-    field_map: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--map",
-            metavar="KEY=FIELD",
-            help="JSON/JSONL: the field holding question, choices (one list field, or several "
-            "fields: choices=opa,opb), answer, explanation or id; repeat or quote several.",
-            show_default=False,
-        ),
-    ] = None,
+    field_map: MapOption = None,
 ) -> None:
     """Convert question sets into an mlcards YAML deck: MMLU-style CSV/TSV, Moodle GIFT, and
     the JSON Lines / JSON layouts of the public data sets (MMLU, MMLU-Pro, ARC, RACE, ...)."""

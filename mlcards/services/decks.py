@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlcards.atomic import write_text
 from mlcards.bundled import bundled_deck_files, bundled_decks_dir
@@ -21,6 +21,9 @@ from mlcards.errors import DeckError, MlcardsError, OutputError, UsageError
 from mlcards.models import Deck, ImportSummary
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.store import Store
+
+if TYPE_CHECKING:
+    from mlcards.formats import FieldMap
 
 MANIFEST = ".bundled.json"
 
@@ -417,6 +420,7 @@ def load_for_import(
     max_bytes: int,
     dry_run: bool = False,
     replace: bool = False,
+    mapping: FieldMap | None = None,
 ) -> Loaded:
     """YAML decks (files or folders) as they are; CSV, TSV and GIFT files converted first
     (their YAML is kept in ``converted_dir`` as the one editable copy by ``keep_converted``,
@@ -430,7 +434,7 @@ def load_for_import(
     for path in paths:
         if path.is_file() and detect_format(path) is not None:
             try:
-                conversion = convert_file(path, max_bytes=max_bytes)
+                conversion = convert_file(path, max_bytes=max_bytes, mapping=mapping)
                 loaded.skipped.extend(conversion.skipped)
                 if dry_run:
                     loaded.decks.append(conversion.deck)
