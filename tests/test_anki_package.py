@@ -168,3 +168,21 @@ def test_export_apkg_refuses_options_of_other_exports(
     assert run(capsys, "export", "apkg", "--format", "csv", "-o", str(target))[0] == 2
     assert run(capsys, "export", "reviews", "--history")[0] == 2
     assert not target.exists()
+
+
+def test_export_apkg_takes_a_search(
+    tmp_path: Path, isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`mlcards export apkg QUERY`: only the cards the search finds go to the phone."""
+    from helpers import deck_yaml, run, write
+
+    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2", "c3")))
+    assert run(capsys, "import", str(deck))[0] == 0
+    target = tmp_path / "some.apkg"
+    code, _, err = run(capsys, "export", "apkg", "-o", str(target), '"Question c2"')
+    assert code == 0, err
+    assert "wrote 1 card in 1 deck" in err and target.is_file()
+    code, _, err = run(capsys, "export", "apkg", "-o", str(target), "is:suspended")
+    assert code == 0 and "wrote 0 cards" in err
+    code, _, err = run(capsys, "export", "reviews", "c2")
+    assert code == 2 and "a search (QUERY) is for export apkg" in err

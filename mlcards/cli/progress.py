@@ -166,6 +166,14 @@ def export(
             show_default=False,
         ),
     ],
+    query: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            help="apkg: only the cards this search finds (as `mlcards cards QUERY`).",
+            metavar="[QUERY]",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[
         Optional[ExportFormat],  # noqa: UP045
         typer.Option(
@@ -227,8 +235,10 @@ def export(
     if what is ExportKind.apkg:
         if fmt is not None or since is not None or raw:
             raise UsageError("export apkg takes -o, --deck and --history only")
-        _export_apkg(ctx, output or Path("mlcards.apkg"), deck, history)
+        _export_apkg(ctx, output or Path("mlcards.apkg"), deck, history, " ".join(query or []))
         return
+    if query:
+        raise UsageError("a search (QUERY) is for export apkg; use --deck for the others")
     if history:
         raise UsageError("--history is for export apkg")
     fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
@@ -264,7 +274,9 @@ def _progress_bar() -> (
     return progress
 
 
-def _export_apkg(ctx: typer.Context, output: Path, deck: str | None, history: bool) -> None:
+def _export_apkg(
+    ctx: typer.Context, output: Path, deck: str | None, history: bool, query: str = ""
+) -> None:
     from mlcards.clock import now
     from mlcards.config import load_settings
     from mlcards.sanitize import quote_path, terminal_safe
@@ -272,11 +284,18 @@ def _export_apkg(ctx: typer.Context, output: Path, deck: str | None, history: bo
 
     with open_store(ctx) as store:
         settings = settings_for(store, load_settings())
-        result = export_apkg(store, output, settings, now(), deck, history)
+        keys = None
+        if query:
+            from mlcards.services.browse import matching_keys
+
+            keys = set(matching_keys(store, settings, study_today(settings), query))
+        result = export_apkg(store, output, settings, now(), deck, history, keys)
     for line in result.skipped:
         sys.stderr.write(terminal_safe(line) + "\n")
-    reviews = f" and {result.reviews} review(s)" if history else ""
+    from mlcards.render.text import counted
+
+    reviews = f" and {counted(result.reviews, 'review')}" if history else ""
     sys.stderr.write(
-        f"wrote {result.cards} card(s){reviews} in {len(result.decks)} deck(s) to "
-        f"{quote_path(output)}\n"
+        f"wrote {counted(result.cards, 'card')}{reviews} in {counted(len(result.decks), 'deck')}"
+        f" to {quote_path(output)}\n"
     )

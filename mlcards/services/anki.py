@@ -95,16 +95,22 @@ def export_apkg(
     now: datetime,
     deck_id: str | None = None,
     history: bool = False,
+    keys: set[CardKey] | None = None,
 ) -> Exported:
-    """Write every active card (of ``deck_id``, or of all decks) as an .apkg at ``target``;
-    with ``history`` also each card's schedule and its graded review log."""
+    """Write every active card (of ``deck_id``, or of all decks; of ``keys`` only, the cards
+    a search found, when given) as an .apkg at ``target``; with ``history`` also each card's
+    schedule and its graded review log."""
     if deck_id is not None and deck_id not in store.decks.ids():
         raise UsageError(f"no deck {deck_id!r}; `mlcards status` lists them")
     result = Exported(target)
     start = _day_start(now, settings.rollover_hour)
     with store.read():  # the cards and their log as of one moment
         scheduled = store.cards.active(deck_id)
+        if keys is not None:
+            scheduled = [item for item in scheduled if (item.deck_id, item.card.id) in keys]
         revlog_rows = store.log.export_rows(Scope(deck=deck_id)) if history else iter(())
+        if keys is not None:
+            revlog_rows = (r for r in revlog_rows if (r[1], r[2]) in keys)
         return _write(target, result, scheduled, revlog_rows, start, now, history)
 
 
