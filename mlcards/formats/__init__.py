@@ -34,6 +34,7 @@ from mlcards.formats._common import (
     Written,
     build,
     check_deck_id,
+    conversion_of,
     default_deck_id,
     default_name,
     read_source,
@@ -200,21 +201,7 @@ def convert_file(
         source=source,
         keep_lines=True,
     )
-    return _conversion(out.getvalue(), names["path"], written, notes)
-
-
-def _conversion(yaml_text: str, path: str, written: Written, notes: list[str]) -> Conversion:
-    from dataclasses import replace
-
-    from mlcards.deck import parse_deck
-
-    deck = parse_deck(yaml_text, path)
-    deck = replace(
-        deck, cards=tuple(replace(c, line=written.lines.get(c.id, c.line)) for c in deck.cards)
-    )
-    skipped = tuple(n for n in notes if ": skipped " in n)
-    pinned = tuple(n for n in notes if ": skipped " not in n)
-    return Conversion(yaml_text, deck, skipped, pinned)
+    return conversion_of(out.getvalue(), names["path"], written, notes)
 
 
 def convert_stream(

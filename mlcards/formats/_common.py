@@ -639,7 +639,12 @@ def build(
         note=notes.append,
         keep_lines=True,
     )
-    yaml_text = out.getvalue()
+    return conversion_of(out.getvalue(), path, written, notes)
+
+
+def conversion_of(yaml_text: str, path: str, written: Written, notes: list[str]) -> Conversion:
+    """A conversion held in memory: the deck the strict loader reads from ``yaml_text``,
+    each card at its line in the source, and the notes split into skipped and kept last."""
     deck = parse_deck(yaml_text, path)
     deck = replace(
         deck, cards=tuple(replace(c, line=written.lines.get(c.id, c.line)) for c in deck.cards)
