@@ -651,13 +651,13 @@ def run_session(
     for note in reviewer.notes:
         screen.print(glyphs.text(note))
     if session.out_of_time and session.remaining:
-        left_over = session.remaining
-        screen.print(
-            f"Time is up: {left_over} {'card' if left_over == 1 else 'cards'} left for later."
-        )
+        cards = "1 card" if session.remaining == 1 else f"{session.remaining} cards"
+        screen.print(f"Time is up: {cards} left for later.")
     if interrupted:
-        given = outcome.answered
-        screen.print(
-            f"Interrupted: the {given} {'answer' if given == 1 else 'answers'} given were saved."
+        given = (
+            "the 1 answer given was"
+            if outcome.answered == 1
+            else f"the {outcome.answered} answers given were"
         )
+        screen.print(f"Interrupted: {given} saved.")
     return not interrupted
