@@ -151,7 +151,8 @@ def check(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
-    """Check the database: SQLite integrity, foreign keys, and the schedule against the log."""
+    """Check the database: SQLite integrity, foreign keys, the schedule and the stats totals
+    against the log."""
     from mlcards.config import load_settings
     from mlcards.errors import StoreError
     from mlcards.render.text import check_lines
@@ -169,7 +170,12 @@ def check(
     else:
         echo_lines(
             check_lines(
-                result.integrity, result.differences, result.cards, result.repaired, result.backup
+                result.integrity,
+                result.differences,
+                result.cards,
+                result.repaired,
+                result.backup,
+                result.totals_differences,
             )
         )
     if result.integrity:

@@ -149,12 +149,16 @@ def check_lines(
     cards: int,
     repaired: bool,
     backup: object,
+    totals: Sequence[str] = (),
 ) -> list[str]:
     lines = [f"integrity: {terminal_safe(line)}" for line in integrity]
     lines += [f"schedule: {terminal_safe(line)}" for line in differences[:CHECK_SHOWN]]
     if len(differences) > CHECK_SHOWN:
         lines.append(f"... and {len(differences) - CHECK_SHOWN} more")
-    if not integrity and not differences:
+    lines += [f"stats totals: {terminal_safe(line)}" for line in totals]
+    if totals and not repaired:
+        lines.append("run `mlcards check --repair` to rebuild the stats totals from the log")
+    if not integrity and not differences and not totals:
         lines.append(f"ok: integrity checked, {cards} cards' schedules match the log")
     if repaired:
         lines.append(f"repaired: rebuilt the schedule from the log (backup first: {backup})")

@@ -11,7 +11,7 @@ answers into the same cache (lossless). ``config.yaml`` keeps the other settings
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +33,19 @@ class CheckResult:
     cards: int
     repaired: bool = False
     backup: Path | None = None
+    totals_differences: list[str] = field(default_factory=list)
+    """Where the running totals behind ``stats`` differ from the log."""
 
     @property
     def ok(self) -> bool:
-        return not self.integrity and (not self.differences or self.repaired)
+        found = self.differences or self.totals_differences
+        return not self.integrity and (not found or self.repaired)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "integrity": self.integrity,
             "schedule_differences": self.differences,
+            "totals_differences": self.totals_differences,
             "repaired": self.repaired,
             "backup": str(self.backup) if self.backup else None,
             "ok": self.ok,
@@ -63,8 +67,9 @@ def _by_spec(spec_for: Callable[[str], SchedulerSpec]) -> SchedulerFor:
 
 def check(store: Store, repair: bool = False) -> CheckResult:
     """SQLite's own checks, the schema and values, then the schedule cache against a replay
-    of the log, each deck with the scheduling settings stored beside it; with ``repair``, a
-    backup and then the cache rebuilt from the log."""
+    of the log, each deck with the scheduling settings stored beside it, and the running
+    totals against an aggregation of the log; with ``repair``, a backup and then both caches
+    rebuilt from the log."""
     integrity = store.integrity_problems() or store.health_problems()
     if integrity:  # a damaged file, schema or log is not read further: replay would guess
         return CheckResult(integrity, [], 0)
@@ -75,10 +80,13 @@ def check(store: Store, repair: bool = False) -> CheckResult:
         replayed = replay_with(
             store.log.replay_rows(), schedule_from, lambda deck_id: spec_of(stored, deck_id)
         )
+        totals = store.totals.differences()
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
-    if result.differences and repair:
+    result.totals_differences = totals
+    if (result.differences or totals) and repair:
         result.backup = store.backups.create("pre-repair")
-        # replayed again inside the write: an answer given since the check is not undone
+        # replayed again inside the write: an answer given since the check is not undone;
+        # the running totals are rebuilt in the same transaction
         store.cards.rebuild_decks(store.decks.ids(), replay_with)
         result.repaired = True
     return result

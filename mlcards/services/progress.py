@@ -7,6 +7,7 @@ Nothing is printed here: the CLI shows or writes what these return.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any, TextIO
 
@@ -23,9 +24,11 @@ def stats_document(
     store: Store, settings: Settings, query: StatsQuery, since: date | None
 ) -> dict[str, Any]:
     """The one ``stats`` document (``stats --json``, ``export stats``, the dashboard)."""
-    from mlcards.stats import build_stats
+    from mlcards.stats import HARDEST_LIMIT, build_stats
 
     check_deck(store, query.deck_id)
+    thresholds = [settings.rules_for(d).leech_threshold for d in store.decks.ids()]
+    query = replace(query, hardest=HARDEST_LIMIT, leech_from=min(thresholds, default=0))
     return build_stats(
         store.stats.data(query),
         query.today,

@@ -39,6 +39,7 @@ from mlcards.store.log import ReviewLog
 from mlcards.store.scope import Scope
 from mlcards.store.settings import ScheduleSettings
 from mlcards.store.stats import StatsQueries
+from mlcards.store.totals import RunningTotals
 
 
 class Store(Database):
@@ -52,6 +53,7 @@ class Store(Database):
         self.log = ReviewLog(self)
         self.stats = StatsQueries(self)
         self.settings = ScheduleSettings(self)
+        self.totals = RunningTotals(self)
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:

@@ -27,6 +27,7 @@ from mlcards.store.scope import Params, Scope
 from mlcards.store.settings import Compute, spec_of
 from mlcards.store.settings import read_in as read_settings
 from mlcards.store.settings import write_in as write_settings
+from mlcards.store.totals import rebuild as rebuild_totals
 
 CARD_SELECT = (
     "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
@@ -345,6 +346,7 @@ class Cards:
             )
             states = compute(rows, schedule_from, lambda deck_id: spec_of(stored, deck_id))
             write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in schedule_from))
+            rebuild_totals(conn, decks)
         return len(schedule_from)
 
     def active_keys(self, deck_id: str | None = None) -> list[CardKey]:

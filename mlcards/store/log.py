@@ -32,6 +32,7 @@ from mlcards.store.db import Database
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Scope
 from mlcards.store.settings import spec_in
+from mlcards.store.totals import add_from, take_back
 
 _INSERT = (
     "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
@@ -131,6 +132,7 @@ class ReviewLog:
 
     def _append(self, conn: sqlite3.Connection, record: ReviewRecord, lapses: int) -> int:
         review_id = int(conn.execute(_INSERT, record_to_row(record)).lastrowid or 0)
+        add_from(conn, review_id)
         if record.mode == "review":
             key = (record.deck_id, record.card_id)
             after = _schedule_after(record, review_id, lapses + int(record.lapse))
@@ -183,6 +185,7 @@ class ReviewLog:
                     f"{key[0]}/{key[1]} was answered again since (another session?); "
                     "both answers are kept"
                 )
+            take_back(conn, review_id)
             conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
             conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
@@ -255,6 +258,7 @@ class ReviewLog:
                 return record_to_row(replace(record, prev_repetitions=reps, prev_interval=interval))
 
             cursor = conn.executemany(_INSERT, map(with_state_before, records))
+            add_from(conn, start + 1)
             last_ids = conn.execute(
                 "SELECT deck_id, card_id, max(id) FROM reviews WHERE id > ? AND mode = 'review' "
                 "GROUP BY deck_id, card_id",

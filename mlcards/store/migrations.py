@@ -289,6 +289,17 @@ def _m010_schedule_settings(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m011_running_totals(db: sqlite_utils.Database) -> None:
+    """Running totals of the log for ``stats`` (``store/totals.py``): per card, per study day
+    and deck, per study day, deck and tag. A cache of the log like the schedule columns,
+    filled from the log here."""
+    from mlcards.store.totals import SCHEMA, rebuild
+
+    for statement in SCHEMA:
+        db.execute(statement)
+    rebuild(db.conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -300,6 +311,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "covering index for today's counts", _m008_daily_counts_index),
     Migration(9, "FSRS memory state", _m009_fsrs_state),
     Migration(10, "scheduling settings in the database", _m010_schedule_settings),
+    Migration(11, "running totals for stats", _m011_running_totals),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

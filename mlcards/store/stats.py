@@ -25,6 +25,10 @@ from mlcards.models import (
 from mlcards.store.db import Database
 from mlcards.store.scope import Params, Scope
 
+CardState = tuple[
+    list[StageCounts], list[tuple[float, int]], list[tuple[int, int]], list[tuple[date, int]]
+]
+
 _LAPSE = f"h.quality < {rules.LAPSE_BELOW} AND h.reps_before >= {rules.LEARNED_REPETITIONS}"
 
 
@@ -102,7 +106,15 @@ class StatsQueries:
         return self.database.conn
 
     def data(self, query: StatsQuery) -> StatsData:
-        """Every aggregate the stats dashboard shows, for one window and filter."""
+        """Every aggregate the stats dashboard shows, for one window and filter, read from
+        the running totals (``store/stats_totals.py``)."""
+        from mlcards.store.stats_totals import data_from_totals
+
+        return data_from_totals(self, query)
+
+    def data_from_log(self, query: StatsQuery) -> StatsData:
+        """The same aggregates summed from the log itself: the reference the totals are
+        tested against, linear in the log."""
         today = query.today
         scope = self._window(Scope(query.deck_id, query.tag, query.since, today))
         reviews_where, reviews_params = scope.reviews("r")
@@ -127,6 +139,26 @@ class StatsQueries:
                 history_params + h_day_params,
             )
         ]
+        stages, easiness, intervals, due = self.card_state(query, scope)
+        cards = list(self.card_summaries(scope, reviewed_in_window=True))
+        by_deck, by_tag = self._accuracy_groups(cards)
+        return StatsData(
+            activity=activity,
+            retention=retention,
+            by_deck=by_deck,
+            by_tag=by_tag,
+            stages=stages,
+            easiness=easiness,
+            intervals=intervals,
+            due=due,
+            cards=cards,
+            distractors=self._distractors(cards, scope, query.distractor_cards),
+        )
+
+    def card_state(self, query: StatsQuery, scope: Scope) -> CardState:
+        """What the cards table says (stages, easiness, intervals, due days): in the
+        number of cards, whatever the log."""
+        today = query.today
         card_where, card_params = scope.cards("c")
         deck_where = "d.id = ?" if query.deck_id else "1"
         learned = f"c.last_review_id IS NOT NULL AND c.repetitions >= {rules.YOUNG_REPETITIONS}"
@@ -176,20 +208,7 @@ class StatsQueries:
                 [*card_params, horizon],
             )
         ]
-        cards = list(self.card_summaries(scope, reviewed_in_window=True))
-        by_deck, by_tag = self._accuracy_groups(cards)
-        return StatsData(
-            activity=activity,
-            retention=retention,
-            by_deck=by_deck,
-            by_tag=by_tag,
-            stages=stages,
-            easiness=easiness,
-            intervals=intervals,
-            due=due,
-            cards=cards,
-            distractors=self._distractors(cards, scope, query.distractor_cards),
-        )
+        return stages, easiness, intervals, due
 
     def _window(self, scope: Scope) -> Scope:
         """The scope without its day bounds when they hold the whole log anyway: the same
@@ -210,6 +229,9 @@ class StatsQueries:
         and counts over the window's reviews (lapses by ``rules.is_lapse``)."""
         history, params = _history(scope)
         days, day_params = scope.days("h")
+        # unary plus: the day bounds are no index term, so SQLite walks the covering history
+        # index in card order (the GROUP BY's order) rather than the day index and the table
+        days = days.replace("h.study_day", "+h.study_day")
         card_where, card_params = scope.cards("c")
         sql = _SUMMARY.format(
             history=history,
