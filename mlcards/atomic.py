@@ -10,7 +10,6 @@ the step that failed: each caller says in its own words what could not be writte
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -32,6 +31,8 @@ def atomic_writer(path: Path, mode: int | None = None) -> Iterator[TextIO]:
     """A UTF-8 text stream whose content replaces ``path`` once the block ends without an
     error (written as given: no newline translation). ``mode``: the new file's permissions
     (default: the replaced file's, else the umask's)."""
+    import tempfile  # (here: its import costs every command start-up time)
+
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temp = Path(name)
     try:

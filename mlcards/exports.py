@@ -8,7 +8,6 @@ escaped unless asked otherwise.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -117,6 +116,8 @@ def write_csv(
 
     Text cells that a spreadsheet would run as a formula are escaped (``spreadsheet_safe``)
     unless ``escape_formulas`` is off."""
+    import csv
+
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0

@@ -4,6 +4,7 @@
 ``mlcards`` / ``mlcards GROUP`` (which show help as a usage error) are answered from text that
 typer itself generated (``mlcards/_help.py``, written by ``python -m mlcards.cli.helptext``),
 byte for byte, with the same stream and exit code; everything else goes to the typer app.
+``status`` and ``status --json`` are tried first through ``cli/quick.py`` (no typer either).
 The invariant: a served answer is exactly typer's. ``tests/test_launch.py`` compares the two
 for every command served, so they cannot drift; when a command's help changes, that test
 fails until the cache is regenerated. Served only where typer's output does not depend on
@@ -18,6 +19,9 @@ import sys
 from typing import NoReturn
 
 HELP_FLAGS = ("--help", "-h")
+QUICK = False
+"""True while ``cli/quick.py`` is tried: importing ``mlcards.cli`` then registers no typer
+command (``mlcards.cli.load`` does, if typer is needed after all)."""
 MIN_COLUMNS = 80
 
 
@@ -64,6 +68,17 @@ def main() -> NoReturn:
             stream.write(text)
             stream.flush()
             raise SystemExit(code)
+    if args and args[0] == "status":
+        global QUICK
+        QUICK = True
+        try:
+            from mlcards.cli.quick import status
+        finally:
+            QUICK = False
+        done = status(args)
+        if done is not None:
+            raise SystemExit(done)
     from mlcards.cli import main as typer_main
 
     typer_main()
+    raise SystemExit(0)  # (typer_main never returns)

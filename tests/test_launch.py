@@ -84,3 +84,62 @@ def test_the_console_entry_serves_help_without_typer(tmp_path: Path) -> None:
         [sys.executable, "-m", "mlcards"], env=env, capture_output=True, text=True
     )
     assert (bare.returncode, bare.stdout, bare.stderr) == (2, "", BARE[()])
+
+
+# -- status without typer (cli/quick.py) ----------------------------------------------------
+
+
+@pytest.fixture
+def with_decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from helpers import deck_yaml, write
+
+    monkeypatch.setenv("COLUMNS", "100")
+    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2", "c3")))
+    assert typer_output(["import", str(deck)])[2] == 0
+    return tmp_path
+
+
+def _quick(args: list[str]) -> tuple[str, str, int | None]:
+    import contextlib
+    import io
+
+    from mlcards.cli.quick import status
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = status(args)
+    return out.getvalue(), err.getvalue(), code
+
+
+@pytest.mark.parametrize("args", [["status"], ["status", "--json"]])
+def test_quick_status_equals_typers(with_decks: Path, args: list[str]) -> None:
+    expected = typer_output(args)
+    assert expected[2] == 0 and "toy" in expected[0]
+    assert _quick(args) == expected
+
+
+def test_quick_status_leaves_failures_to_typer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLCARDS_DB", str(tmp_path / "missing.db"))
+    assert _quick(["status", "--json"]) == ("", "", None)
+    out, err, code = typer_output(["status", "--json"])
+    assert code != 0 and "missing.db" in err
+    assert _quick(["status", "--deck", "x"]) == ("", "", None)
+
+
+def test_the_console_entry_answers_status_without_typer(with_decks: Path) -> None:
+    env = {**os.environ, "COLUMNS": "100"}
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mlcards", "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0
+    assert done.stdout == typer_output(["status", "--json"])[0]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "mlcards.cli.quick" in imported
+    assert not {m for m in imported if m.split(".")[0] in ("typer", "rich", "sqlite_utils")}
+    assert not {"subprocess", "tempfile", "secrets", "csv"} & imported
