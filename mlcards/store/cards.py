@@ -370,7 +370,7 @@ class Cards:
         """Active cards with an FSRS memory state, for today's retrievability."""
         where, params = Scope(deck_id, tag).cards("c")
         rows = self.database.conn.execute(
-            "SELECT c.deck_id, c.stability, c.last_review_day FROM cards c "
+            "SELECT c.deck_id, c.stability, c.last_review_day FROM cards c INDEXED BY cards_stats "
             f"WHERE c.retired = 0 AND c.suspended = 0 AND c.stability IS NOT NULL AND {where}",
             params,
         )

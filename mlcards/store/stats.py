@@ -174,7 +174,8 @@ class StatsQueries:
                     count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND NOT {mature}),
                     count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND {mature}),
                     count(c.id) FILTER (WHERE c.retired = 1)
-                FROM decks d LEFT JOIN cards c ON c.deck_id = d.id AND {card_where}
+                FROM decks d LEFT JOIN cards c INDEXED BY cards_stats
+                    ON c.deck_id = d.id AND {card_where}
                 WHERE {deck_where} GROUP BY d.id ORDER BY d.position
                 """,
                 card_params + ([query.deck_id] if query.deck_id else []),
@@ -185,7 +186,7 @@ class StatsQueries:
             (float(r[0]), int(r[1]))
             for r in self.conn.execute(
                 # SM-2 cards only: an FSRS card's easiness is not its measure (difficulty is)
-                f"SELECT c.easiness, count(*) FROM cards c WHERE {reviewed} "
+                f"SELECT c.easiness, count(*) FROM cards c INDEXED BY cards_stats WHERE {reviewed} "
                 "AND c.stability IS NULL "
                 "GROUP BY c.easiness ORDER BY c.easiness",
                 card_params,
@@ -194,7 +195,7 @@ class StatsQueries:
         intervals = [
             (int(r[0]), int(r[1]))
             for r in self.conn.execute(
-                f"SELECT c.interval, count(*) FROM cards c WHERE {reviewed} "
+                f"SELECT c.interval, count(*) FROM cards c INDEXED BY cards_stats WHERE {reviewed} "
                 "GROUP BY c.interval ORDER BY c.interval",
                 card_params,
             )

@@ -90,7 +90,8 @@ def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
         else:
             day_where, day_where_params = where.replace("t.", "g."), params
             tag_rows = conn.execute(
-                "SELECT g.tag, sum(g.graded), sum(g.graded_correct) FROM day_tag_totals g "
+                "SELECT g.tag, sum(g.graded), sum(g.graded_correct) "
+                "FROM day_tag_totals g INDEXED BY day_tag_by_tag "
                 f"WHERE {day_where} GROUP BY g.tag HAVING sum(g.graded) > 0",
                 day_where_params,
             ).fetchall()
@@ -184,12 +185,14 @@ def _fill_window(conn: sqlite3.Connection, scope: Scope) -> None:
         )
         source_params = [*deck_params, *days_params]
     conn.execute(f"DROP TABLE IF EXISTS {_WINDOW}")
+    # the cards themselves only for a tag (the deck is in the totals' key)
+    cards = "JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id" if scope.tag else ""
     conn.execute(
         f"CREATE TABLE {_WINDOW} AS SELECT w.deck_id, w.card_id, "
         + ", ".join(f"w.{c}" for c in CARD_COLUMNS)
-        + f" FROM ({source}) w JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id "
-        f"WHERE w.reviews > 0 AND {card_where}",
-        [*source_params, *card_params],
+        + f" FROM ({source}) w {cards} "
+        f"WHERE w.reviews > 0 AND {card_where if scope.tag else '1'}",
+        [*source_params, *(card_params if scope.tag else [])],
     )
 
 

@@ -43,6 +43,12 @@ SCHEMA = (
         mature INTEGER NOT NULL, mature_correct INTEGER NOT NULL,
         PRIMARY KEY (study_day, tag, deck_id)
     ) WITHOUT ROWID""",
+    # accuracy by tag over a window walks the tags in order, reading only this index
+    "CREATE INDEX day_tag_by_tag ON day_tag_totals(tag, study_day, graded, graded_correct)",
+    # the stats' card-state counts (stages, easiness, intervals) read this, not the cards'
+    # content: in the number of cards, but a tenth of the bytes
+    "CREATE INDEX cards_stats ON cards(deck_id, retired, suspended, last_review_id, "
+    "repetitions, interval, easiness, stability, last_review_day, due, lapses, id)",
 )
 
 _FIRST = "r.same_day_repeat = 0"
