@@ -84,7 +84,8 @@ def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
         if query.tag:  # every tag of the cards carrying this one: from the cards themselves
             tag_rows = conn.execute(
                 "SELECT j.value, sum(w.reviews), sum(w.correct) "
-                f"FROM {_WINDOW} w JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id, "
+                f"FROM {_WINDOW} w CROSS JOIN cards c "
+                "ON c.deck_id = w.deck_id AND c.id = w.card_id, "
                 "json_each(c.content, '$.tags') j GROUP BY j.value"
             ).fetchall()
         else:
@@ -104,9 +105,9 @@ def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
         hardest = _summaries(
             conn,
             f"w.lapses > 0 OR c.easiness < {rules.NEW_EASINESS}",
-            "w.lapses DESC, c.easiness, CAST(w.correct AS REAL) / w.reviews, "
-            "c.deck_id, c.id LIMIT ?",
-            [query.hardest],
+            "w.lapses DESC, c.easiness, CAST(w.correct AS REAL) / w.reviews, c.deck_id, c.id",
+            [],
+            query.hardest,
         )
         leeches = _summaries(conn, "c.lapses >= ?", "d.position, c.position", [query.leech_from])
         if query.distractor_cards is None:
@@ -114,7 +115,8 @@ def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
         else:
             top = (  # the most missed first, ties in deck order; then listed in deck order
                 "(w.deck_id, w.card_id) IN (SELECT w.deck_id, w.card_id "
-                f"FROM {_WINDOW} w JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id "
+                f"FROM {_WINDOW} w CROSS JOIN cards c "
+                "ON c.deck_id = w.deck_id AND c.id = w.card_id "
                 "JOIN decks d ON d.id = c.deck_id WHERE w.first_answers > w.first_correct "
                 "ORDER BY w.first_correct - w.first_answers, d.position, c.position LIMIT ?)"
             )
@@ -165,10 +167,10 @@ def _fill_window(conn: sqlite3.Connection, scope: Scope) -> None:
     ).fetchone()
     card_where, card_params = scope.cards("c")
     sums = ", ".join(f"{s} AS {c}" for s, c in zip(CARD_SUMS, CARD_COLUMNS, strict=True))
-    if outside_n <= inside_n:  # the totals less the few answers outside the window
+    if outside_n <= inside_n:  # the totals less the few answers outside the window, found by day
         less = ", ".join(f"t.{c} - coalesce(x.{c}, 0) AS {c}" for c in CARD_COLUMNS)
         source = (
-            f"WITH x AS (SELECT r.deck_id, r.card_id, {sums} FROM reviews r "
+            f"WITH x AS (SELECT r.deck_id, r.card_id, {sums} FROM reviews r INDEXED BY reviews_day "
             f"WHERE r.mode = 'review' AND {outside} AND {deck_term} "
             "GROUP BY r.deck_id, r.card_id) "
             f"SELECT t.deck_id, t.card_id, {less} FROM card_totals t "
@@ -197,9 +199,10 @@ def _fill_window(conn: sqlite3.Connection, scope: Scope) -> None:
 
 
 def _summaries(
-    conn: sqlite3.Connection, where: str, order: str, params: Params
+    conn: sqlite3.Connection, where: str, order: str, params: Params, limit: int = -1
 ) -> list[CardSummary]:
-    """Card summaries of the window's cards matching ``where``, in ``order``."""
+    """Card summaries of the window's cards matching ``where``, in ``order``, the first
+    ``limit`` (CROSS JOIN: the window table, which has no index, drives the join)."""
     cursor = conn.cursor()
     cursor.row_factory = sqlite3.Row
     sql = (
@@ -208,7 +211,7 @@ def _summaries(
         "c.interval, c.due, w.reviews, w.correct, w.lapses, NULL AS last_review, "
         "w.first_answers, w.first_correct, w.dont_know, c.lapses AS total_lapses, "
         f"c.stability, c.difficulty FROM {_WINDOW} w "
-        "JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id "
-        f"JOIN decks d ON d.id = c.deck_id WHERE {where} ORDER BY {order}"
+        "CROSS JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id "
+        f"JOIN decks d ON d.id = c.deck_id WHERE {where} ORDER BY {order} LIMIT ?"
     )
-    return [row_to_summary(r) for r in cursor.execute(sql, params)]
+    return [row_to_summary(r) for r in cursor.execute(sql, [*params, limit])]

@@ -48,7 +48,7 @@ SCHEMA = (
     # the stats' card-state counts (stages, easiness, intervals) read this, not the cards'
     # content: in the number of cards, but a tenth of the bytes
     "CREATE INDEX cards_stats ON cards(deck_id, retired, suspended, last_review_id, "
-    "repetitions, interval, easiness, stability, last_review_day, due, lapses, id)",
+    "repetitions, interval, easiness, stability, last_review_day, due, lapses, position, id)",
 )
 
 _FIRST = "r.same_day_repeat = 0"
