@@ -111,18 +111,21 @@ def _select(table: str, where: str, sign: int = 1) -> tuple[str, tuple[str, ...]
     if table == "card_totals":
         keys: tuple[str, ...] = ("deck_id", "card_id")
         values, sums, group = CARD_COLUMNS, CARD_SUMS, "r.deck_id, r.card_id"
-        source = f"reviews r WHERE {_GRADED} AND {where}"
+        source = f"reviews r NOT INDEXED WHERE {_GRADED} AND {where}"
     elif table == "day_totals":
         keys, values, sums = ("study_day", "deck_id"), DAY_COLUMNS, DAY_SUMS
         group = "r.study_day, r.deck_id"
-        source = f"reviews r WHERE {where}"
+        source = f"reviews r NOT INDEXED WHERE {where}"
     else:
         keys, values, sums = ("study_day", "tag", "deck_id"), DAY_COLUMNS, DAY_SUMS
         group = "r.study_day, t.value, r.deck_id"
         source = (
-            "reviews r JOIN cards c ON c.deck_id = r.deck_id AND c.id = r.card_id, "
+            "reviews r NOT INDEXED CROSS JOIN cards c "
+            "ON c.deck_id = r.deck_id AND c.id = r.card_id, "
             f"json_each(c.content, '$.tags') t WHERE {where}"
         )
+    # NOT INDEXED: an answer's rows are found by id (a rowid range), never by walking an index
+    # in GROUP BY order; a rebuild reads the table once
     factor = "" if sign == 1 else f"{sign} * "
     columns = ", ".join([group] + [f"{factor}{s}" for s in sums])
     return f"SELECT {columns} FROM {source} GROUP BY {group}", keys, values
