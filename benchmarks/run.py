@@ -274,26 +274,36 @@ def verdict(t: Target) -> str:
 REVIEW_CARDS = 1000
 
 WHY_MISSED = [
-    "Why a target can be missed, and what would close it:",
+    "Why a target is missed, and what would close it (3 runs after a warm-up, not 5: the "
+    "machine is shared by several engineers; the ratios are medians measured side by side):",
     "",
-    "- **status time**: typer is pinned below 0.29 (0.29 imports pydantic, 60-70 ms on every "
-    "command; a test keeps it out of `status`), which took status from 0.76x to about 0.6x. "
-    "What is left is mostly import time: typer and its vendored click (about 60 ms: "
-    "`import typer` alone is 4.6x `python -c pass`), rich is "
-    "not imported by `status --json`, our own modules about 25 ms; the queries about 30 ms at "
-    "100,000 cards. 0.35x needs a start-up path without typer for the everyday commands.",
-    "- **stats time**: from 3.7x to about 2x, by listing distractor picks for the 20 most "
-    "missed cards instead of every card (the document fell from 17.5 MB to 0.2 MB) and by "
-    "walking the covering history index when the window holds the whole log. The rest is one "
-    "aggregation over the whole log per card (about 1.2 s at 1M reviews), the retention and "
-    "activity scans and shaping 70,000 card summaries. 0.5x needs per-card counters and "
-    "per-day aggregates kept as caches written with each answer and verified by "
-    "`mlcards check`, like the schedule cache.",
-    "- **`mlcards --help`** and **review start-up**: `import typer` alone is 4.6x `python -c "
-    "pass`; the review adds rich, its Markdown parser and the full-screen renderer before the "
-    "first card is drawn. Meeting 5x and 120 ms needs typer out of the start-up path (a small "
-    "hand-written dispatcher in front of it) and the first question drawn before rich's "
-    "Markdown is imported.",
+    "- **status time** (`--json` 0.33x, the table 0.44x): typer is off the path "
+    "(`cli/quick.py`), and so are subprocess, tempfile, secrets, csv and html. What is left"
+    " is Python's own start (about 12 ms), our modules (about 40 ms of imports: `models.py`"
+    " alone builds 31 dataclasses, plus pathlib, sqlite3, the store) and the queries (about"
+    " 30 ms at 100,000 cards). 0.3x needs about 10 ms less: a status path that imports only"
+    " the store's connection and one SQL count (no models, session or services modules); "
+    "the table also imports rich (about 40 ms more), which a plain-text table would avoid.",
+    "- **stats time** (0.32x) and **flatness** (2.6x between 100,000 and 1,000,000 reviews "
+    "on the same cards): the log is no longer read (running totals), but the work still "
+    "grows with the cards *reviewed* in the window (about 74,000 at 1M reviews, far fewer "
+    "at 100,000): the per-card window table, the leeches list (2,600 cards at 1M) and the "
+    "card-state scans. `stats` also still goes through typer (about 60 ms). Closing both: "
+    "the top-N lists straight from `card_totals` with the answers outside the window "
+    "applied only to the few cards that have any (no 74,000-row table), the leeches from an"
+    " index on the cards' lapses, and `stats` on the typer-free path like `status`.",
+    "- **export reviews CSV** (1.16x): the rows now go to `csv.writer.writerows` whole, "
+    "formula cells escaped in SQL; what is left is that escape (a CASE per text column per "
+    "row). Escaping only the columns that can hold arbitrary text (deck and card ids; "
+    "`check` guarantees the dates, JSON and mode columns) would bring it to the floor.",
+    "- **answer to next card** (3.9x Anki; 2.8 ms, of which `ReviewLog.answer` 0.9 ms with "
+    "the running totals): drawing the next card (re-reading the queue and today's counts "
+    "from the store) and rendering it with rich dominate; not worked on in this round "
+    "(measure-only).",
+    "- **review start** (11x the pty floor at 1,000 cards; not measured at 100,000): typer,"
+    " rich and its Markdown parser are imported before the first card; the typer-free path "
+    "of `launch.py` could take `review` too, and the first question be drawn before "
+    "Markdown is imported. Not worked on in this round (measure-only).",
     "",
 ]
 
