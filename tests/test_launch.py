@@ -143,3 +143,22 @@ def test_the_console_entry_answers_status_without_typer(with_decks: Path) -> Non
     assert "mlcards.cli.quick" in imported
     assert not {m for m in imported if m.split(".")[0] in ("typer", "rich", "sqlite_utils")}
     assert not {"subprocess", "tempfile", "secrets", "csv"} & imported
+
+
+def test_the_console_entry_reports_a_status_failure_as_typer_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick path fails (no database): typer runs the command again and reports it."""
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("MLCARDS_DB", str(tmp_path / "missing.db"))
+    env = dict(os.environ)
+    done = subprocess.run(
+        [sys.executable, "-m", "mlcards", "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    out, err, code = typer_output(["status", "--json"])
+    assert code == 66
+    assert (done.returncode, done.stdout, done.stderr) == (code, out, err)
+    assert "missing.db" in err and not (tmp_path / "missing.db").exists()
