@@ -1,3 +1,3 @@
-from mlcards.cli import main
+from mlcards.launch import main
 
 main()

@@ -373,6 +373,10 @@ class StatsQuery:
     tag: str | None = None
     distractor_cards: int | None = 20
     """Distractor picks for this many cards, those most often answered wrong (None: all)."""
+    hardest: int = 10
+    """How many struggling cards the stats list."""
+    leech_from: int = 0
+    """The lowest leech threshold of any deck: cards with fewer lapses are never leeches."""
 
 
 @dataclass(frozen=True)
@@ -472,7 +476,17 @@ class StatsData:
     intervals: list[tuple[int, int]]
     due: list[tuple[date, int]]
     cards: list[CardSummary]
+    """Every card reviewed in the window, in deck order (empty when read from the running
+    totals, which hand over only the three lists below)."""
     distractors: list[DistractorCard]
+    cards_reviewed: int | None = None
+    """How many cards were reviewed in the window (None: ``len(cards)``)."""
+    hardest: list[CardSummary] | None = None
+    """The struggling cards, hardest first, already cut to the list's length (None: from
+    ``cards``)."""
+    leech_candidates: list[CardSummary] | None = None
+    """In deck order, every card reviewed in the window that has lapsed at least as often as
+    the lowest leech threshold (None: ``cards``)."""
 
 
 @dataclass(frozen=True)

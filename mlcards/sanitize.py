@@ -11,7 +11,6 @@ reaches rich only as ``Text`` (never parsed as markup), which this module does n
 
 from __future__ import annotations
 
-import html
 import os
 import re
 
@@ -44,6 +43,8 @@ def first_unsafe(text: str) -> str | None:
     screen."""
     match = UNSAFE.search(text)
     if match is None and "&" in text:
+        import html
+
         match = UNSAFE.search(html.unescape(text))
     return match.group() if match else None
 
@@ -52,6 +53,8 @@ _REFERENCE = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
 
 
 def _defuse(match: re.Match[str]) -> str:
+    import html
+
     decoded = html.unescape(match.group())
     return "&amp;" + match.group()[1:] if UNSAFE.search(decoded) else match.group()
 

@@ -216,7 +216,9 @@ def build_stats(
             "accuracy": rate(correct, answers),
             "time_ms": sum(a.time_ms for a in activity),
             "study_days": sum(1 for a in activity if a.answers),
-            "cards_reviewed": len(data.cards),
+            "cards_reviewed": len(data.cards)
+            if data.cards_reviewed is None
+            else data.cards_reviewed,
         },
         "today_activity": {
             "answers": today_answers,
@@ -238,10 +240,13 @@ def build_stats(
         "intervals": histogram(INTERVAL_BINS, data.intervals),
         "accuracy_by_deck": [{"deck": g.key, **_share(g.answers, g.correct)} for g in data.by_deck],
         "accuracy_by_tag": [{"tag": g.key, **_share(g.answers, g.correct)} for g in data.by_tag],
-        "hardest": [_card_entry(c, leech(c)) for c in _struggling(data)[:HARDEST_LIMIT]],
+        "hardest": [
+            _card_entry(c, leech(c))
+            for c in (_struggling(data) if data.hardest is None else data.hardest)[:HARDEST_LIMIT]
+        ],
         "leeches": [
             {"deck": c.deck_id, "card": c.card_id, "lapses": c.total_lapses}
-            for c in data.cards
+            for c in (data.cards if data.leech_candidates is None else data.leech_candidates)
             if leech(c)
         ],
         "distractors": distractors,

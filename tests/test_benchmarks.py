@@ -29,7 +29,8 @@ def test_harness_writes_a_results_table(tmp_path: Path) -> None:
     for heading in ("## 4. Exporting 2,000 reviews", "## 5. Answering", "## 6. Start-up"):
         assert heading in text
     assert "## 7. `mlcards review`: start to the first card drawn" in text
-    assert "| review start to first card |" in text
+    assert "| review start to first card (absolute) |" in text
+    assert "| stats flat in the log |" in text and "bytecode compiled by the harness" in text
     assert "| `mlcards status --json` |" in text
     assert "200 cards in 10 decks and 2,000 reviews" in text
 

@@ -304,3 +304,41 @@ def test_stats_with_no_reviews_says_so_plainly(capsys: pytest.CaptureFixture[str
     assert code == 0 and json.loads(out) == []
     code, out, _ = run(capsys, "export", "reviews")
     assert code == 0 and out == ",".join(REVIEW_COLUMNS) + "\r\n"
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_review_csv_escaped_in_sql_equals_the_cell_by_cell_escape(history: Path, raw: bool) -> None:
+    """The review export escapes formula cells in SQL (so rows reach the csv writer whole):
+    the bytes must be what ``spreadsheet_safe`` on every cell gives."""
+    from mlcards.services.progress import export
+    from mlcards.store import Scope
+
+    hostile = ["=HYPERLINK(1)", "+1", "-1", "@SUM(A1)", "\tx", "\ry", "plain", "'q", "-"]
+    with Store.open(history) as store:
+        conn = store.conn
+        conn.execute(
+            "INSERT INTO decks (id, name, position, imported_at) VALUES ('=d', 'D', 9, 'x')"
+        )
+        for i, card in enumerate(hostile):
+            conn.execute(
+                "INSERT INTO cards (deck_id, id, position, content, added_at, updated_at) "
+                "VALUES ('=d', ?, ?, '{}', 'x', 'x')",
+                (card, i),
+            )
+            conn.execute(
+                "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, "
+                "correct, quality, response_ms, same_day_repeat, was_new, repetitions, "
+                "easiness, interval, due, mode) "
+                "VALUES ('=d', ?, '2026-03-20T12:00:00Z', '2026-03-20', '[]', 0, 1, 5, 0, 1, "
+                "0, 2.5, 1, '2026-03-21', 'review')",
+                (card,),
+            )
+        expected = io.StringIO(newline="")
+        serialise.write_csv(
+            expected, REVIEW_COLUMNS, store.log.export_rows(Scope()), escape_formulas=not raw
+        )
+        got = io.StringIO(newline="")
+        export(store, got, "reviews", "csv", Scope(), raw=raw)
+    assert got.getvalue() == expected.getvalue()
+    assert ("'=HYPERLINK(1)" in got.getvalue()) is not raw
+    assert got.getvalue().count("'=d") == (0 if raw else len(hostile))

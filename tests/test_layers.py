@@ -78,7 +78,9 @@ ALLOWED: dict[str, set[str]] = {
     },
     "anki": {"formats", "models", "errors", "sanitize"},
     "cli": {"*"},
-    "__main__": {"cli"},
+    "__main__": {"launch"},
+    "launch": {"_help", "cli"},
+    "_help": set(),
     "__init__": set(),
 }
 

@@ -171,8 +171,8 @@ def check(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
-    """Check the database: SQLite integrity, foreign keys, the schedule against the log, and
-    the search index against the cards."""
+    """Check the database: SQLite integrity, foreign keys, the schedule and the stats totals
+    against the log, and the search index against the cards."""
     from mlcards.config import load_settings
     from mlcards.errors import StoreError
     from mlcards.render.text import check_lines
@@ -196,6 +196,7 @@ def check(
                 result.repaired,
                 result.backup,
                 result.index,
+                result.totals_differences,
             )
         )
     if result.integrity:

@@ -13,17 +13,19 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from mlcards import __version__
+from mlcards.cli.console import new_console as new_console
+from mlcards.cli.console import utf8 as _utf8
 from mlcards.errors import DeckError, MlcardsError, NotATerminalError
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from rich.console import Console, RenderableType
+    from rich.console import RenderableType
 
     from mlcards.config import Settings
     from mlcards.store import Store
@@ -93,48 +95,6 @@ class Options:
 
 def global_options(ctx: typer.Context) -> Options:
     return ctx.obj if isinstance(ctx.obj, Options) else Options()
-
-
-class _Transliterating:
-    """A text stream that spells what it is given in ASCII before writing it (``→`` as
-    ``->``, a shade as ``:``), for a terminal whose encoding cannot show more."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.encoding = stream.encoding
-
-    def write(self, text: str) -> int:
-        from mlcards.render.screen import to_ascii
-
-        return self.stream.write(to_ascii(text))
-
-    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno... of the real stream
-        return getattr(self.stream, name)
-
-
-def _utf8(stream: TextIO) -> bool:
-    """Whether to write UTF-8 to ``stream``. On a terminal the locale the learner set
-    decides (``LANG=C`` means ASCII, though Python coerces its own streams to UTF-8);
-    elsewhere the stream's encoding."""
-    isatty = getattr(stream, "isatty", None)
-    if isatty is not None and isatty():
-        from mlcards.terminal import locale_is_utf8
-
-        chosen = locale_is_utf8()
-        if chosen is not None:
-            return chosen
-    return (getattr(stream, "encoding", "") or "").lower().replace("_", "-").startswith("utf")
-
-
-def new_console(stderr: bool = False) -> Console:
-    """Where rich output goes: the terminal as it is, or spelt in ASCII when its encoding
-    is not UTF-8 (LANG=en_US.ISO-8859-1: charts and marks become ASCII, never a crash)."""
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    if _utf8(stream):
-        return Console(stderr=stderr, highlight=False)
-    return Console(file=_Transliterating(stream), highlight=False)  # type: ignore[arg-type]
 
 
 def show(renderable: RenderableType) -> None:

@@ -191,22 +191,24 @@ def check_lines(
     repaired: bool,
     backup: object,
     index: Sequence[str] = (),
+    totals: Sequence[str] = (),
 ) -> list[str]:
     lines = [f"integrity: {terminal_safe(line)}" for line in integrity]
     lines += [f"schedule: {terminal_safe(line)}" for line in differences[:CHECK_SHOWN]]
     if len(differences) > CHECK_SHOWN:
         lines.append(f"... and {len(differences) - CHECK_SHOWN} more")
     lines += [f"search index: {terminal_safe(line)}" for line in index]
-    if not integrity and not differences and not index:
+    lines += [f"stats totals: {terminal_safe(line)}" for line in totals]
+    if not integrity and not differences and not index and not totals:
         lines.append(
             f"ok: integrity checked, {cards} cards' schedules match the log, "
             "the search index matches the cards"
         )
-    if repaired and differences:
+    if repaired and (differences or totals):
         lines.append(f"repaired: rebuilt the schedule from the log (backup first: {backup})")
     if repaired and index:
         lines.append(f"repaired: rebuilt the search index (backup first: {backup})")
-    if (differences or index) and not repaired:
+    if (differences or index or totals) and not repaired:
         lines.append("run `mlcards check --repair` to rebuild them from the log and the cards")
     return lines
 

@@ -36,16 +36,20 @@ class CheckResult:
     backup: Path | None = None
     index: list[str] = field(default_factory=list)
     """Where the full-text search index disagrees with the cards' text."""
+    totals_differences: list[str] = field(default_factory=list)
+    """Where the running totals behind ``stats`` differ from the log."""
 
     @property
     def ok(self) -> bool:
-        return not self.integrity and (not (self.differences or self.index) or self.repaired)
+        found = self.differences or self.totals_differences or self.index
+        return not self.integrity and (not found or self.repaired)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "integrity": self.integrity,
             "schedule_differences": self.differences,
             "search_index": self.index,
+            "totals_differences": self.totals_differences,
             "repaired": self.repaired,
             "backup": str(self.backup) if self.backup else None,
             "ok": self.ok,
@@ -67,8 +71,9 @@ def _by_spec(spec_for: Callable[[str], SchedulerSpec]) -> SchedulerFor:
 
 def check(store: Store, repair: bool = False) -> CheckResult:
     """SQLite's own checks, the schema and values, then the schedule cache against a replay
-    of the log, each deck with the scheduling settings stored beside it; with ``repair``, a
-    backup and then the cache rebuilt from the log."""
+    of the log, each deck with the scheduling settings stored beside it, and the running
+    totals against an aggregation of the log; with ``repair``, a backup and then both caches
+    rebuilt from the log."""
     integrity = store.integrity_problems() or store.health_problems()
     if integrity:  # a damaged file, schema or log is not read further: replay would guess
         return CheckResult(integrity, [], 0)
@@ -79,15 +84,18 @@ def check(store: Store, repair: bool = False) -> CheckResult:
         replayed = replay_with(
             store.log.replay_rows(), schedule_from, lambda deck_id: spec_of(stored, deck_id)
         )
+        totals = store.totals.differences()
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
+    result.totals_differences = totals
     result.index = store.search.index_problems()
     if result.index and repair:
         result.backup = store.backups.create("pre-repair")
         store.search.rebuild_index()
         result.repaired = True
-    if result.differences and repair:
+    if (result.differences or totals) and repair:
         result.backup = result.backup or store.backups.create("pre-repair")
-        # replayed again inside the write: an answer given since the check is not undone
+        # replayed again inside the write: an answer given since the check is not undone;
+        # the running totals are rebuilt in the same transaction
         store.cards.rebuild_decks(store.decks.ids(), replay_with)
         result.repaired = True
     return result

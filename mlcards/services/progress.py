@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
+from itertools import chain
 from typing import Any, TextIO
 
 from mlcards.config import Settings
@@ -24,9 +25,11 @@ def stats_document(
     store: Store, settings: Settings, query: StatsQuery, since: date | None
 ) -> dict[str, Any]:
     """The one ``stats`` document (``stats --json``, ``export stats``, the dashboard)."""
-    from mlcards.stats import build_stats
+    from mlcards.stats import HARDEST_LIMIT, build_stats
 
     query = replace(query, deck_id=check_deck(store, query.deck_id))
+    thresholds = [settings.rules_for(d).leech_threshold for d in store.decks.ids()]
+    query = replace(query, hardest=HARDEST_LIMIT, leech_from=min(thresholds, default=0))
     return build_stats(
         store.stats.data(query),
         query.today,
@@ -54,13 +57,19 @@ def export(
 
     scope = replace(scope, deck=check_deck(store, scope.deck))
     if what == "reviews":
-        rows: Iterable[Row] = store.log.export_rows(scope)
+        if fmt == "csv":  # escaped in SQL; the rows go to the csv writer as they come
+            escape = () if raw else serialise.FORMULA_STARTS
+            rows: Iterable[Row] = (
+                chain.from_iterable(store.log.export_chunks(scope, escape))
+                if progress is None
+                else progress(store.log.export_rows(scope, escape), store.log.count(scope))
+            )
+            serialise.write_csv(stream, REVIEW_COLUMNS, rows, escape_formulas=False)
+            return
+        rows = store.log.export_rows(scope)
         if progress is not None:
             rows = progress(rows, store.log.count(scope))
-        if fmt == "csv":
-            serialise.write_csv(stream, REVIEW_COLUMNS, rows, escape_formulas=not raw)
-        else:
-            serialise.write_json_array(stream, (serialise.review_json(r) for r in rows))
+        serialise.write_json_array(stream, (serialise.review_json(r) for r in rows))
         return
     cards = store.stats.card_summaries(scope)
     if fmt == "csv":

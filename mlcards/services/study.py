@@ -11,8 +11,6 @@ status table and a running session all ask it.
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
@@ -237,6 +235,8 @@ class StoreActions:
         variable = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         try:
+            import shlex  # (here: only an edit needs it, and it costs start-up time)
+
             command = shlex.split(editor)
         except ValueError as exc:  # e.g. an unbalanced quote
             return item, f"Could not start the editor: ${variable} is not a command line ({exc})."
@@ -290,6 +290,7 @@ def run_editor(command: list[str]) -> int:
     exit before it is killed: unsaved work gets its chance.
     """
     import signal
+    import subprocess  # (here: only an edit runs the editor)
 
     process = subprocess.Popen(command)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -41,6 +41,7 @@ from mlcards.store.log import ReviewLog
 from mlcards.store.scope import Scope
 from mlcards.store.settings import ScheduleSettings
 from mlcards.store.stats import StatsQueries
+from mlcards.store.totals import RunningTotals
 
 if TYPE_CHECKING:
     from mlcards.store.search import CardSearch
@@ -57,6 +58,7 @@ class Store(Database):
         self.log = ReviewLog(self)
         self.stats = StatsQueries(self)
         self.settings = ScheduleSettings(self)
+        self.totals = RunningTotals(self)
         self._search: CardSearch | None = None
 
     @property

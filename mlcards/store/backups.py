@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import sqlite3
 import stat
 from collections.abc import Callable
@@ -88,7 +87,7 @@ class Backups:
             ) from None
         created = real_now()
         sweep_partials(path)
-        partial = folder / f".{path.name}-{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
+        partial = folder / f".{path.name}-{os.getpid()}-{os.urandom(4).hex()}{PARTIAL_SUFFIX}"
         try:
             copy = sqlite3.connect(str(partial))
             try:
@@ -155,7 +154,7 @@ def _claim_name(
     replace one another mlcards made in the same second (an "exists?" test would race); so
     a listed backup always has its record. Then the copy is linked to the name."""
     record_partial = folder / (
-        f".{name}-{os.getpid()}-{secrets.token_hex(4)}{SIDECAR_SUFFIX}{PARTIAL_SUFFIX}"
+        f".{name}-{os.getpid()}-{os.urandom(4).hex()}{SIDECAR_SUFFIX}{PARTIAL_SUFFIX}"
     )
     try:
         record_partial.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

@@ -28,6 +28,7 @@ from mlcards.store.scope import Params, Scope
 from mlcards.store.settings import Compute, spec_of
 from mlcards.store.settings import read_in as read_settings
 from mlcards.store.settings import write_in as write_settings
+from mlcards.store.totals import rebuild as rebuild_totals
 
 CARD_SELECT = (
     "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
@@ -414,6 +415,7 @@ class Cards:
             )
             states = compute(rows, schedule_from, lambda deck_id: spec_of(stored, deck_id))
             write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in schedule_from))
+            rebuild_totals(conn, decks)
         return len(schedule_from)
 
     def active_keys(self, deck_id: str | None = None) -> list[CardKey]:
@@ -437,7 +439,7 @@ class Cards:
         """Active cards with an FSRS memory state, for today's retrievability."""
         where, params = Scope(deck_id, tag).cards("c")
         rows = self.database.conn.execute(
-            "SELECT c.deck_id, c.stability, c.last_review_day FROM cards c "
+            "SELECT c.deck_id, c.stability, c.last_review_day FROM cards c INDEXED BY cards_stats "
             f"WHERE c.retired = 0 AND c.suspended = 0 AND c.stability IS NOT NULL AND {where}",
             params,
         )

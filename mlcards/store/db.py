@@ -9,7 +9,6 @@ writes.
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
@@ -230,7 +229,7 @@ def create_whole(path: Path, build: Callable[[Path], None]) -> None:
     for leftover in _leftovers(path):
         for suffix in ("", "-wal", "-shm", "-journal"):
             discard(Path(str(leftover) + suffix))
-    temp = path.parent / f".{path.name}{_NEW_SUFFIX}-{os.getpid()}-{secrets.token_hex(4)}"
+    temp = path.parent / f".{path.name}{_NEW_SUFFIX}-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         build(temp)
         _fsync(temp)

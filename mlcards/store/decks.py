@@ -17,6 +17,7 @@ from mlcards.models import NEW_SCHEDULE, Deck, DeckStatus, ImportSummary, utc_is
 from mlcards.store.backups import Backups
 from mlcards.store.cards import write_schedules
 from mlcards.store.db import Database
+from mlcards.store.totals import rebuild_tags
 
 
 def canonical(content: dict[str, Any]) -> str:
@@ -248,6 +249,8 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, stamp: str, path: str) ->
                 summary.reset.append(card.id)
         elif not retired:
             summary.unchanged.append(card.id)  # only its place in the file moved
+    if summary.updated:  # their tags may have changed: the per-tag totals follow
+        rebuild_tags(conn, deck.id)
     for card_id, (_, retired, _, _) in stored.items():
         if not retired:
             conn.execute(

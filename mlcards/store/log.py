@@ -32,6 +32,7 @@ from mlcards.store.db import Database
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Scope
 from mlcards.store.settings import spec_in
+from mlcards.store.totals import add_from, take_back
 
 _INSERT = (
     "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
@@ -150,6 +151,7 @@ class ReviewLog:
 
     def _append(self, conn: sqlite3.Connection, record: ReviewRecord, lapses: int) -> int:
         review_id = int(conn.execute(_INSERT, record_to_row(record)).lastrowid or 0)
+        add_from(conn, review_id)
         if record.mode == "review":
             key = (record.deck_id, record.card_id)
             after = _schedule_after(record, review_id, lapses + int(record.lapse))
@@ -206,6 +208,7 @@ class ReviewLog:
                     f"{key[0]}/{key[1]} was answered again since (another session?); "
                     "both answers are kept"
                 )
+            take_back(conn, review_id)
             conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
             conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
@@ -290,6 +293,7 @@ class ReviewLog:
                 return record_to_row(replace(record, prev_repetitions=reps, prev_interval=interval))
 
             cursor = conn.executemany(_INSERT, map(with_state_before, records))
+            add_from(conn, start + 1)
             last_ids = conn.execute(
                 "SELECT deck_id, card_id, max(id) FROM reviews WHERE id > ? AND mode = 'review' "
                 "GROUP BY deck_id, card_id",
@@ -348,15 +352,34 @@ class ReviewLog:
             ).fetchone()[0]
         )
 
-    def export_rows(self, scope: Scope) -> Iterator[tuple[Any, ...]]:
+    def export_rows(self, scope: Scope, escape: tuple[str, ...] = ()) -> Iterator[tuple[Any, ...]]:
         """The review log in id order, one tuple per row (``REVIEW_COLUMNS``), streamed from
-        the cursor so a million rows never sit in memory at once."""
+        the cursor so a million rows never sit in memory at once. ``escape``: text cells
+        starting with one of these characters get a ``'`` in front (a spreadsheet would run
+        them as formulas), done in SQL so the rows can go to the csv writer untouched."""
+        for chunk in self.export_chunks(scope, escape):
+            yield from chunk
+
+    def export_chunks(
+        self, scope: Scope, escape: tuple[str, ...] = ()
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """``export_rows`` a thousand rows at a time (what the CSV export iterates)."""
         where, params = scope.reviews("r")
-        columns = ", ".join(f"r.{c}" for c in REVIEW_COLUMNS)
-        cursor = self.database.conn.execute(
-            f"SELECT {columns} FROM reviews r WHERE {where} ORDER BY r.id", params
+        marks = ", ".join("?" for _ in escape)
+        columns = ", ".join(
+            (
+                f"CASE WHEN typeof(r.{c}) = 'text' AND substr(r.{c}, 1, 1) IN ({marks}) "
+                f"THEN '''' || r.{c} ELSE r.{c} END"
+            )
+            if escape
+            else f"r.{c}"
+            for c in REVIEW_COLUMNS
         )
-        # Not `yield from`: closing the generator late (after the store) would close the cursor
-        # of a closed connection and raise.
-        for row in cursor:  # noqa: UP028
-            yield row
+        values = [*escape * len(REVIEW_COLUMNS), *params] if escape else params
+        cursor = self.database.conn.execute(
+            f"SELECT {columns} FROM reviews r WHERE {where} ORDER BY r.id", values
+        )
+        # Not `yield from` the cursor: closing the generator late (after the store) would close
+        # the cursor of a closed connection and raise.
+        while chunk := cursor.fetchmany(1000):
+            yield chunk

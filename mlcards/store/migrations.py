@@ -396,6 +396,17 @@ def _m014_card_text_search(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _m015_running_totals(db: sqlite_utils.Database) -> None:
+    """Running totals of the log for ``stats`` (``store/totals.py``): per card, per study day
+    and deck, per study day, deck and tag. A cache of the log like the schedule columns,
+    filled from the log here."""
+    from mlcards.store.totals import SCHEMA, rebuild
+
+    for statement in SCHEMA:
+        db.execute(statement)
+    rebuild(db.conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -411,6 +422,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "no fuzz for schedules made before it", _m012_no_fuzz_for_old_schedules),
     Migration(13, "deck file stamps", _m013_deck_file_stamps),
     Migration(14, "full-text index of card text", _m014_card_text_search),
+    Migration(15, "running totals for stats", _m015_running_totals),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

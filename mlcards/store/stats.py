@@ -25,6 +25,10 @@ from mlcards.models import (
 from mlcards.store.db import Database
 from mlcards.store.scope import Params, Scope
 
+CardState = tuple[
+    list[StageCounts], list[tuple[float, int]], list[tuple[int, int]], list[tuple[date, int]]
+]
+
 _LAPSE = f"h.quality < {rules.LAPSE_BELOW} AND h.reps_before >= {rules.LEARNED_REPETITIONS}"
 
 
@@ -102,7 +106,15 @@ class StatsQueries:
         return self.database.conn
 
     def data(self, query: StatsQuery) -> StatsData:
-        """Every aggregate the stats dashboard shows, for one window and filter."""
+        """Every aggregate the stats dashboard shows, for one window and filter, read from
+        the running totals (``store/stats_totals.py``)."""
+        from mlcards.store.stats_totals import data_from_totals
+
+        return data_from_totals(self, query)
+
+    def data_from_log(self, query: StatsQuery) -> StatsData:
+        """The same aggregates summed from the log itself: the reference the totals are
+        tested against, linear in the log."""
         today = query.today
         scope = self._window(Scope(query.deck_id, query.tag, query.since, today))
         reviews_where, reviews_params = scope.reviews("r")
@@ -114,15 +126,67 @@ class StatsQueries:
                 reviews_params,
             )
         ]
-        retention = self._retention(scope)
-        stages = self._stages(scope, query.deck_id)
+        history, history_params = _history(scope)
+        h_days, h_day_params = scope.days("h")
+        retention = [
+            RetentionDay(date.fromisoformat(r[0]), bool(r[1]), r[2], r[3])
+            for r in self.conn.execute(
+                f"{history} SELECT h.study_day, "
+                f"h.interval_before >= {rules.MATURE_INTERVAL} AS mature, "
+                "count(*), sum(h.correct) FROM h "
+                f"WHERE h.same_day_repeat = 0 AND {h_days} "
+                "GROUP BY h.study_day, mature ORDER BY h.study_day, mature",
+                history_params + h_day_params,
+            )
+        ]
+        stages, easiness, intervals, due = self.card_state(query, scope)
+        cards = list(self.card_summaries(scope, reviewed_in_window=True))
+        by_deck, by_tag = self._accuracy_groups(cards)
+        return StatsData(
+            activity=activity,
+            retention=retention,
+            by_deck=by_deck,
+            by_tag=by_tag,
+            stages=stages,
+            easiness=easiness,
+            intervals=intervals,
+            due=due,
+            cards=cards,
+            distractors=self._distractors(cards, scope, query.distractor_cards),
+        )
+
+    def card_state(self, query: StatsQuery, scope: Scope) -> CardState:
+        """What the cards table says (stages, easiness, intervals, due days): in the
+        number of cards, whatever the log."""
+        today = query.today
         card_where, card_params = scope.cards("c")
+        deck_where = "d.id = ?" if query.deck_id else "1"
+        learned = f"c.last_review_id IS NOT NULL AND c.repetitions >= {rules.YOUNG_REPETITIONS}"
+        mature = f"c.interval >= {rules.MATURE_INTERVAL}"
+        stages = [
+            StageCounts(*r)
+            for r in self.conn.execute(
+                f"""
+                SELECT d.id,
+                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL),
+                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NOT NULL
+                                        AND c.repetitions < {rules.YOUNG_REPETITIONS}),
+                    count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND NOT {mature}),
+                    count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND {mature}),
+                    count(c.id) FILTER (WHERE c.retired = 1)
+                FROM decks d LEFT JOIN cards c INDEXED BY cards_stats
+                    ON c.deck_id = d.id AND {card_where}
+                WHERE {deck_where} GROUP BY d.id ORDER BY d.position
+                """,
+                card_params + ([query.deck_id] if query.deck_id else []),
+            )
+        ]
         reviewed = f"c.retired = 0 AND c.last_review_id IS NOT NULL AND {card_where}"
         easiness = [
             (float(r[0]), int(r[1]))
             for r in self.conn.execute(
                 # SM-2 cards only: an FSRS card's easiness is not its measure (difficulty is)
-                f"SELECT c.easiness, count(*) FROM cards c WHERE {reviewed} "
+                f"SELECT c.easiness, count(*) FROM cards c INDEXED BY cards_stats WHERE {reviewed} "
                 "AND c.stability IS NULL "
                 "GROUP BY c.easiness ORDER BY c.easiness",
                 card_params,
@@ -131,7 +195,7 @@ class StatsQueries:
         intervals = [
             (int(r[0]), int(r[1]))
             for r in self.conn.execute(
-                f"SELECT c.interval, count(*) FROM cards c WHERE {reviewed} "
+                f"SELECT c.interval, count(*) FROM cards c INDEXED BY cards_stats WHERE {reviewed} "
                 "GROUP BY c.interval ORDER BY c.interval",
                 card_params,
             )
@@ -147,20 +211,7 @@ class StatsQueries:
                 [*card_params, horizon],
             )
         ]
-        cards = list(self.card_summaries(scope, reviewed_in_window=True))
-        by_deck, by_tag = self._accuracy_groups(cards)
-        return StatsData(
-            activity=activity,
-            retention=retention,
-            by_deck=by_deck,
-            by_tag=by_tag,
-            stages=stages,
-            easiness=easiness,
-            intervals=intervals,
-            due=due,
-            cards=cards,
-            distractors=self._distractors(cards, scope, query.distractor_cards),
-        )
+        return stages, easiness, intervals, due
 
     def _retention(self, scope: Scope) -> list[RetentionDay]:
         """First answers of each day, right or not, young and mature cards apart."""
@@ -221,6 +272,9 @@ class StatsQueries:
         and counts over the window's reviews (lapses by ``rules.is_lapse``)."""
         history, params = _history(scope)
         days, day_params = scope.days("h")
+        # unary plus: the day bounds are no index term, so SQLite walks the covering history
+        # index in card order (the GROUP BY's order) rather than the day index and the table
+        days = days.replace("h.study_day", "+h.study_day")
         card_where, card_params = scope.cards("c")
         sql = _SUMMARY.format(
             history=history,

@@ -1,0 +1,52 @@
+"""Where rich output goes (a terminal as it is, or ASCII when its encoding cannot show
+more), without typer: shared by the typer commands and the quick paths of ``cli/quick.py``."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _Transliterating:
+    """A text stream that spells what it is given in ASCII before writing it (``→`` as
+    ``->``, a shade as ``:``), for a terminal whose encoding cannot show more."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.encoding = stream.encoding
+
+    def write(self, text: str) -> int:
+        from mlcards.render.screen import to_ascii
+
+        return self.stream.write(to_ascii(text))
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno... of the real stream
+        return getattr(self.stream, name)
+
+
+def utf8(stream: TextIO) -> bool:
+    """Whether to write UTF-8 to ``stream``. On a terminal the locale the learner set
+    decides (``LANG=C`` means ASCII, though Python coerces its own streams to UTF-8);
+    elsewhere the stream's encoding."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is not None and isatty():
+        from mlcards.terminal import locale_is_utf8
+
+        chosen = locale_is_utf8()
+        if chosen is not None:
+            return chosen
+    return (getattr(stream, "encoding", "") or "").lower().replace("_", "-").startswith("utf")
+
+
+def new_console(stderr: bool = False) -> Console:
+    """Where rich output goes: the terminal as it is, or spelt in ASCII when its encoding
+    is not UTF-8 (LANG=en_US.ISO-8859-1: charts and marks become ASCII, never a crash)."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    if utf8(stream):
+        return Console(stderr=stderr, highlight=False)
+    return Console(file=_Transliterating(stream), highlight=False)  # type: ignore[arg-type]

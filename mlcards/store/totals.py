@@ -1,0 +1,231 @@
+"""Running totals of the review log, the cache ``stats`` reads instead of the log.
+
+Three tables, each a pure function of the log (and, for tags, of the cards' current tags):
+``card_totals`` (graded answers per card), ``day_totals`` (answers per study day and deck)
+and ``day_tag_totals`` (the same per study day, tag and deck). Like the schedule columns of
+``cards`` they are written in the transaction that changes the log (an answer adds its row,
+an undo takes it back, a bulk load adds its rows), rebuilt whole where the log or the tags
+change under them (a replay, an import that edits cards, ``check --repair``), and compared
+with a fresh aggregation of the log by ``mlcards check``. A total that reaches zero is
+deleted, so the stored tables always equal that aggregation, row for row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from mlcards import rules
+from mlcards.store.db import Database
+from mlcards.store.scope import Params
+
+SCHEMA = (
+    """CREATE TABLE card_totals (
+        deck_id TEXT NOT NULL, card_id TEXT NOT NULL,
+        reviews INTEGER NOT NULL, correct INTEGER NOT NULL, lapses INTEGER NOT NULL,
+        first_answers INTEGER NOT NULL, first_correct INTEGER NOT NULL,
+        dont_know INTEGER NOT NULL,
+        PRIMARY KEY (deck_id, card_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE day_totals (
+        study_day TEXT NOT NULL, deck_id TEXT NOT NULL,
+        answers INTEGER NOT NULL, correct INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+        graded INTEGER NOT NULL, graded_correct INTEGER NOT NULL,
+        young INTEGER NOT NULL, young_correct INTEGER NOT NULL,
+        mature INTEGER NOT NULL, mature_correct INTEGER NOT NULL,
+        PRIMARY KEY (study_day, deck_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE day_tag_totals (
+        study_day TEXT NOT NULL, tag TEXT NOT NULL, deck_id TEXT NOT NULL,
+        answers INTEGER NOT NULL, correct INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+        graded INTEGER NOT NULL, graded_correct INTEGER NOT NULL,
+        young INTEGER NOT NULL, young_correct INTEGER NOT NULL,
+        mature INTEGER NOT NULL, mature_correct INTEGER NOT NULL,
+        PRIMARY KEY (study_day, tag, deck_id)
+    ) WITHOUT ROWID""",
+    # accuracy by tag over a window walks the tags in order, reading only this index
+    "CREATE INDEX day_tag_by_tag ON day_tag_totals(tag, study_day, graded, graded_correct)",
+    # the stats' card-state counts (stages, easiness, intervals) read this, not the cards'
+    # content: in the number of cards, but a tenth of the bytes
+    "CREATE INDEX cards_stats ON cards(deck_id, retired, suspended, last_review_id, "
+    "repetitions, interval, easiness, stability, last_review_day, due, lapses, position, id)",
+)
+
+_FIRST = "r.same_day_repeat = 0"
+_LAPSE = (
+    f"{_FIRST} AND r.quality < {rules.LAPSE_BELOW} "
+    f"AND r.prev_repetitions >= {rules.LEARNED_REPETITIONS}"
+)
+CARD_COLUMNS: tuple[str, ...] = (
+    "reviews",
+    "correct",
+    "lapses",
+    "first_answers",
+    "first_correct",
+    "dont_know",
+)
+CARD_SUMS: tuple[str, ...] = (
+    "count(*)",
+    "sum(r.correct)",
+    f"sum({_LAPSE})",
+    f"sum({_FIRST})",
+    f"sum({_FIRST} AND r.correct)",
+    f"sum({_FIRST} AND r.quality = 0)",
+)
+"""Over graded (``mode = 'review'``) rows: what ``stats`` counts per card (lapses by
+``rules.is_lapse``, from the repetitions each row records as before it)."""
+
+_GRADED = "r.mode = 'review'"
+_RETAINED = f"{_GRADED} AND {_FIRST}"
+_MATURE = f"r.prev_interval >= {rules.MATURE_INTERVAL}"
+DAY_COLUMNS: tuple[str, ...] = (
+    "answers",
+    "correct",
+    "time_ms",
+    "graded",
+    "graded_correct",
+    "young",
+    "young_correct",
+    "mature",
+    "mature_correct",
+)
+DAY_SUMS: tuple[str, ...] = (
+    "count(*)",
+    "sum(r.correct)",
+    "sum(r.response_ms)",
+    f"sum({_GRADED})",
+    f"sum({_GRADED} AND r.correct)",
+    f"sum({_RETAINED} AND NOT {_MATURE})",
+    f"sum({_RETAINED} AND NOT {_MATURE} AND r.correct)",
+    f"sum({_RETAINED} AND {_MATURE})",
+    f"sum({_RETAINED} AND {_MATURE} AND r.correct)",
+)
+"""Over every row (practice too, as the activity calendar counts): activity, the graded
+answers (accuracy by deck and tag) and first-of-day graded answers, young and mature
+(retention)."""
+
+
+def _select(table: str, where: str, sign: int = 1) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The aggregation of the log rows matching ``where`` for ``table``, each sum times
+    ``sign``: (SQL, key columns, value columns)."""
+    if table == "card_totals":
+        keys: tuple[str, ...] = ("deck_id", "card_id")
+        values, sums, group = CARD_COLUMNS, CARD_SUMS, "r.deck_id, r.card_id"
+        source = f"reviews r NOT INDEXED WHERE {_GRADED} AND {where}"
+    elif table == "day_totals":
+        keys, values, sums = ("study_day", "deck_id"), DAY_COLUMNS, DAY_SUMS
+        group = "r.study_day, r.deck_id"
+        source = f"reviews r NOT INDEXED WHERE {where}"
+    else:
+        keys, values, sums = ("study_day", "tag", "deck_id"), DAY_COLUMNS, DAY_SUMS
+        group = "r.study_day, t.value, r.deck_id"
+        source = (
+            "reviews r NOT INDEXED CROSS JOIN cards c "
+            "ON c.deck_id = r.deck_id AND c.id = r.card_id, "
+            f"json_each(c.content, '$.tags') t WHERE {where}"
+        )
+    # NOT INDEXED: an answer's rows are found by id (a rowid range), never by walking an index
+    # in GROUP BY order; a rebuild reads the table once
+    factor = "" if sign == 1 else f"{sign} * "
+    columns = ", ".join([group] + [f"{factor}{s}" for s in sums])
+    return f"SELECT {columns} FROM {source} GROUP BY {group}", keys, values
+
+
+TABLES = ("card_totals", "day_totals", "day_tag_totals")
+
+
+def _apply(conn: sqlite3.Connection, where: str, params: Params, sign: int) -> None:
+    """Add (``sign`` 1) or take back (-1) the log rows matching ``where``."""
+    for table in TABLES:
+        select, keys, values = _select(table, where, sign)
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(keys + values)}) {select} "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            + ", ".join(f"{v} = {v} + excluded.{v}" for v in values),
+            params,
+        )
+
+
+def add_from(conn: sqlite3.Connection, first_id: int) -> None:
+    """Add the log rows from id ``first_id`` on (an answer, a bulk load), in the caller's
+    transaction."""
+    _apply(conn, "r.id >= ?", [first_id], 1)
+
+
+def take_back(conn: sqlite3.Connection, review_id: int) -> None:
+    """Take back one row before an undo deletes it, in the undo's transaction."""
+    row = conn.execute(
+        "SELECT deck_id, card_id, study_day FROM reviews WHERE id = ?", (review_id,)
+    ).fetchone()
+    if row is None:
+        return
+    deck_id, card_id, day = row
+    _apply(conn, "r.id = ?", [review_id], -1)
+    conn.execute(
+        "DELETE FROM card_totals WHERE deck_id = ? AND card_id = ? AND reviews = 0",
+        (deck_id, card_id),
+    )
+    conn.execute(
+        "DELETE FROM day_totals WHERE study_day = ? AND deck_id = ? AND answers = 0", (day, deck_id)
+    )
+    conn.execute(
+        "DELETE FROM day_tag_totals WHERE study_day = ? AND deck_id = ? AND answers = 0",
+        (day, deck_id),
+    )
+
+
+def rebuild(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None) -> None:
+    """Recompute the totals (of these decks, or all) from the log, in the caller's
+    transaction."""
+    if deck_ids is None:
+        where, params = "1", []
+    else:
+        where = f"deck_id IN ({', '.join('?' for _ in deck_ids)})"
+        params = list(deck_ids)
+    for table in TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE {where}", params)
+    _apply(conn, where.replace("deck_id", "r.deck_id"), list(params), 1)
+
+
+def rebuild_tags(conn: sqlite3.Connection, deck_id: str) -> None:
+    """Recompute one deck's per-tag totals (its cards' tags changed), in the caller's
+    transaction."""
+    conn.execute("DELETE FROM day_tag_totals WHERE deck_id = ?", (deck_id,))
+    select, keys, values = _select("day_tag_totals", "r.deck_id = ?")
+    conn.execute(f"INSERT INTO day_tag_totals ({', '.join(keys + values)}) {select}", (deck_id,))
+
+
+def differences(conn: sqlite3.Connection, shown: int = 5) -> list[str]:
+    """Where the stored totals differ from a fresh aggregation of the log (each table: how
+    many rows, and the first few keys)."""
+    found = []
+    for table in TABLES:
+        select, keys, values = _select(table, "1")
+        columns = ", ".join(keys + values)
+        key_list = ", ".join(keys)
+        rows = conn.execute(
+            f"WITH fresh ({columns}) AS ({select}), "
+            f"stored AS (SELECT {columns} FROM {table}), "
+            "diff AS (SELECT * FROM fresh EXCEPT SELECT * FROM stored "
+            "UNION ALL SELECT * FROM (SELECT * FROM stored EXCEPT SELECT * FROM fresh)) "
+            f"SELECT {key_list} FROM diff GROUP BY {key_list} ORDER BY {key_list}"
+        ).fetchall()
+        if rows:
+            names = ", ".join("/".join(str(part) for part in row) for row in rows[:shown])
+            more = ", ..." if len(rows) > shown else ""
+            found.append(f"{table}: {len(rows)} rows differ from the log ({names}{more})")
+    return found
+
+
+class RunningTotals:
+    """The totals as ``check`` sees them: compared with the log, rebuilt from it."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def differences(self) -> list[str]:
+        return differences(self.database.conn)
+
+    def rebuild(self) -> None:
+        with self.database.write() as conn:
+            rebuild(conn)

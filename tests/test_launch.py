@@ -1,0 +1,164 @@
+"""``mlcards.launch`` answers help without typer: every text it serves must be typer's own,
+byte for byte, on the same stream with the same exit code (for every command it serves), and
+what it does not serve goes to typer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlcards import launch
+from mlcards._help import BARE, HELP
+from mlcards.cli.helptext import invocations, typer_output
+
+
+def test_the_cache_holds_every_command_and_group() -> None:
+    helps, bare = invocations()
+    assert sorted(HELP) == sorted(helps)
+    assert sorted(BARE) == sorted(bare)
+    assert len(HELP) > 20 and ("config", "set") in HELP
+
+
+@pytest.mark.parametrize("path", sorted(HELP), ids=lambda p: " ".join(p) or "mlcards")
+@pytest.mark.parametrize("flag", launch.HELP_FLAGS)
+def test_help_served_equals_typers(
+    path: tuple[str, ...], flag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    out, err, code = typer_output([*path, flag])
+    assert launch.cached([*path, flag]) == (out, code)
+    assert code == 0 and err == ""
+
+
+@pytest.mark.parametrize("path", sorted(BARE), ids=lambda p: " ".join(p) or "mlcards")
+def test_bare_help_served_equals_typers(
+    path: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    out, err, code = typer_output(list(path))
+    assert launch.cached(list(path)) == (err, code)
+    assert code == 2 and out == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status"],
+        ["status", "--json"],
+        ["--db", "x.db", "--help"],
+        ["nope", "--help"],
+        ["--version"],
+    ],
+)
+def test_everything_else_goes_to_typer(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    assert launch.cached(args) is None
+
+
+def test_a_narrow_terminal_goes_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    assert launch.cached(["--help"]) is None
+    monkeypatch.setenv("COLUMNS", "80")
+    assert launch.cached(["--help"]) == (HELP[()], 0)
+
+
+def test_the_console_entry_serves_help_without_typer(tmp_path: Path) -> None:
+    env = {**os.environ, "MLCARDS_HOME": str(tmp_path), "COLUMNS": "100"}
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mlcards", "status", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0
+    assert done.stdout == HELP[("status",)]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "mlcards.launch" in imported
+    assert not {m for m in imported if m.split(".")[0] in ("typer", "click", "rich", "sqlite3")}
+    bare = subprocess.run(
+        [sys.executable, "-m", "mlcards"], env=env, capture_output=True, text=True
+    )
+    assert (bare.returncode, bare.stdout, bare.stderr) == (2, "", BARE[()])
+
+
+# -- status without typer (cli/quick.py) ----------------------------------------------------
+
+
+@pytest.fixture
+def with_decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from helpers import deck_yaml, write
+
+    monkeypatch.setenv("COLUMNS", "100")
+    deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2", "c3")))
+    assert typer_output(["import", str(deck)])[2] == 0
+    return tmp_path
+
+
+def _quick(args: list[str]) -> tuple[str, str, int | None]:
+    import contextlib
+    import io
+
+    from mlcards.cli.quick import status
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = status(args)
+    return out.getvalue(), err.getvalue(), code
+
+
+@pytest.mark.parametrize("args", [["status"], ["status", "--json"]])
+def test_quick_status_equals_typers(with_decks: Path, args: list[str]) -> None:
+    expected = typer_output(args)
+    assert expected[2] == 0 and "toy" in expected[0]
+    assert _quick(args) == expected
+
+
+def test_quick_status_leaves_failures_to_typer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLCARDS_DB", str(tmp_path / "missing.db"))
+    assert _quick(["status", "--json"]) == ("", "", None)
+    out, err, code = typer_output(["status", "--json"])
+    assert code != 0 and "missing.db" in err
+    assert _quick(["status", "--deck", "x"]) == ("", "", None)
+
+
+def test_the_console_entry_answers_status_without_typer(with_decks: Path) -> None:
+    env = {**os.environ, "COLUMNS": "100"}
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mlcards", "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0
+    assert done.stdout == typer_output(["status", "--json"])[0]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "mlcards.cli.quick" in imported
+    assert not {m for m in imported if m.split(".")[0] in ("typer", "rich", "sqlite_utils")}
+    assert not {"subprocess", "tempfile", "secrets", "csv"} & imported
+
+
+def test_the_console_entry_reports_a_status_failure_as_typer_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick path fails (no database): typer runs the command again and reports it."""
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("MLCARDS_DB", str(tmp_path / "missing.db"))
+    env = dict(os.environ)
+    done = subprocess.run(
+        [sys.executable, "-m", "mlcards", "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    out, err, code = typer_output(["status", "--json"])
+    assert code == 66
+    assert (done.returncode, done.stdout, done.stderr) == (code, out, err)
+    assert "missing.db" in err and not (tmp_path / "missing.db").exists()

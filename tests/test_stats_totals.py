@@ -1,0 +1,166 @@
+"""The running totals behind ``stats`` (store/totals.py, store/stats_totals.py).
+
+The stats document read from the totals must be byte-identical to the one summed from the
+log itself (``StatsQueries.data_from_log``, the way stats were computed before the totals),
+on a generated log, for every scope; and the totals must equal a fresh aggregation of the log
+after answers, undo, bulk loads, imports that change tags, and a repair.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from helpers import tagged_deck
+
+from mlcards.config import Settings
+from mlcards.models import Quality, ReviewRecord, StatsQuery
+from mlcards.services.admin import check
+from mlcards.services.progress import stats_document
+from mlcards.stats import HARDEST_LIMIT, build_stats
+from mlcards.store import Store
+from mlcards.store import totals as totals_module
+
+TODAY = date(2026, 3, 20)
+NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
+TAGS = ["cnn", "rnn", "optim", "prob", "rl"]
+
+
+def _decks(seed: int, tags_shift: int = 0) -> list:  # type: ignore[type-arg]
+    rng = random.Random(seed)
+    decks = []
+    for d in range(3):
+        cards = [
+            (f"c{i}", sorted(rng.sample(TAGS, rng.randint(0, 3))) if (i + tags_shift) % 5 else [])
+            for i in range(25)
+        ]
+        decks.append(tagged_deck(f"deck{d}", cards, title=f"Title {d}"))
+    return decks
+
+
+def _records(seed: int, count: int, first_day: date) -> Iterator[ReviewRecord]:
+    rng = random.Random(seed)
+    days = (TODAY - first_day).days + 1
+    for _ in range(count):
+        day = first_day + timedelta(days=rng.randrange(days))
+        quality = rng.choice([0, 1, 2, 3, 4, 5])
+        correct = quality >= 3
+        yield ReviewRecord(
+            deck_id=f"deck{rng.randrange(3)}",
+            card_id=f"c{rng.randrange(25)}",
+            reviewed_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
+            study_day=day,
+            chosen=("a",) if correct else rng.choice([(), ("b",), ("c",), ("b", "c")]),
+            correct=correct,
+            quality=Quality(quality),
+            response_ms=rng.randrange(200, 20000),
+            same_day_repeat=rng.random() < 0.2,
+            was_new=rng.random() < 0.1,
+            repetitions=rng.randrange(0, 6),
+            easiness=round(1.3 + 0.02 * rng.randrange(0, 80), 2),
+            interval=rng.randrange(0, 60),
+            due=day + timedelta(days=rng.randrange(0, 60)),
+            mode="practice" if rng.random() < 0.1 else "review",
+        )
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    s = Store.open(db_path)
+    s.decks.import_decks(_decks(1), NOW)
+    s.log.append(list(_records(2, 3000, date(2025, 1, 1))))
+    yield s
+    s.close()
+
+
+def _both(store: Store, query: StatsQuery, since: date | None) -> tuple[str, str]:
+    settings = Settings()
+    new = stats_document(store, settings, query, since)
+    full = replace(query, hardest=HARDEST_LIMIT)
+    old = build_stats(
+        store.stats.data_from_log(full),
+        query.today,
+        since,
+        query.deck_id,
+        query.tag,
+        rules_for=settings.rules_for,
+    )
+    return json.dumps(old, sort_keys=False), json.dumps(new, sort_keys=False)
+
+
+SCOPES = [
+    {},
+    {"since": TODAY - timedelta(days=364)},  # most of the log: totals less what is outside
+    {"since": TODAY - timedelta(days=29)},  # a small part: summed from the window
+    {"since": TODAY},
+    {"deck_id": "deck1", "since": TODAY - timedelta(days=364)},
+    {"tag": "cnn", "since": TODAY - timedelta(days=364)},
+    {"tag": "rl", "deck_id": "deck2"},
+    {"tag": "optim", "since": TODAY - timedelta(days=40)},
+    {"since": TODAY - timedelta(days=364), "distractor_cards": None},
+    {"since": TODAY - timedelta(days=364), "distractor_cards": 3},
+]
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()))
+def test_document_from_totals_is_byte_identical(store: Store, scope: dict) -> None:  # type: ignore[type-arg]
+    query = StatsQuery(today=TODAY, **scope)
+    old, new = _both(store, query, scope.get("since"))
+    assert json.loads(new)["totals"]["answers"] > 0
+    assert new == old
+
+
+def test_a_future_window_end_and_an_empty_scope(store: Store) -> None:
+    query = StatsQuery(today=date(2025, 6, 1), since=date(2025, 5, 1))
+    old, new = _both(store, query, date(2025, 5, 1))
+    assert new == old
+    query = StatsQuery(today=TODAY, tag="no-such-tag")
+    old, new = _both(store, query, None)
+    assert new == old
+
+
+def test_totals_follow_answers_undo_imports_and_repair(store: Store) -> None:
+    conn = store.conn
+    assert totals_module.differences(conn) == []
+    # one answer, then its undo
+    record = next(_records(7, 1, TODAY))
+    record = replace(record, session="s1", mode="review")
+    review_id = store.log.record(record)
+    assert totals_module.differences(conn) == []
+    store.log.undo(review_id, "s1", lambda key, rows, starts, spec: None)
+    assert totals_module.differences(conn) == []
+    # a re-import that changes the cards' tags
+    store.decks.import_decks(_decks(1, tags_shift=2), NOW)
+    assert totals_module.differences(conn) == []
+    old, new = _both(store, StatsQuery(today=TODAY, tag="cnn"), None)
+    assert new == old
+    # a damaged total is a finding of check, and repair rebuilds it
+    conn.execute(
+        "UPDATE card_totals SET reviews = reviews + 1 "
+        "WHERE (deck_id, card_id) = (SELECT deck_id, card_id FROM card_totals LIMIT 1)"
+    )
+    conn.execute("DELETE FROM day_tag_totals WHERE tag = 'rl'")
+    found = check(store)
+    assert not found.ok
+    assert any("card_totals" in d for d in found.totals_differences)
+    assert any("day_tag_totals" in d for d in found.totals_differences)
+    repaired = check(store, repair=True)
+    assert repaired.repaired and repaired.ok
+    assert totals_module.differences(conn) == []
+    assert check(store).ok
+
+
+def test_the_migration_fills_the_totals_from_an_existing_log(store: Store) -> None:
+    conn = store.conn
+    for table in totals_module.TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    assert totals_module.differences(conn)
+    conn.execute("BEGIN")
+    totals_module.rebuild(conn)
+    conn.execute("COMMIT")
+    assert totals_module.differences(conn) == []
