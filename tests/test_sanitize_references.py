@@ -38,3 +38,24 @@ def test_markdown_shows_a_dangerous_reference_as_written() -> None:
         console.print(Markdown(markdown_safe("right-to-left &#x202e;here")))
     shown = captured.get()
     assert "\u202e" not in shown and "&#x202e;here" in shown
+
+
+def test_the_review_screen_shows_a_reference_as_written() -> None:
+    """The screen's Markdown goes through markdown_safe: a bidi override written as a
+    character reference (in text that reached the database some other way) is shown as
+    written, never decoded onto the screen."""
+    from dataclasses import replace
+
+    from helpers import toy_deck
+    from rich.console import Console
+
+    from mlcards.models import ScheduledCard
+    from mlcards.render.review import CardView, render_card
+
+    card = replace(toy_deck(cards=("c1",)).cards[0], question="Which &#x202e;way?")
+    item = ScheduledCard("toy", "Toy", card, 0, 2.5, 0, None, None)
+    console = Console(width=80, force_terminal=False)
+    with console.capture() as captured:
+        console.print(render_card(CardView(item, list(card.choices))))
+    shown = captured.get()
+    assert "\u202e" not in shown and "&#x202e;way?" in shown

@@ -51,7 +51,7 @@ from mlcards.render.screen import (
     trim_blank,
     url_lines,
 )
-from mlcards.sanitize import terminal_safe
+from mlcards.sanitize import markdown_safe
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def _markdown(text: str) -> RenderableType:
     """Deck Markdown, with every control character made visible first: a deck is data."""
     from rich.markdown import Markdown  # imported here: it costs ~30 ms; `status` needs none
 
-    return Markdown(terminal_safe(text.strip()))
+    return Markdown(markdown_safe(text.strip()))
 
 
 def _status(view: CardView) -> str:
