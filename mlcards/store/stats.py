@@ -126,19 +126,7 @@ class StatsQueries:
                 reviews_params,
             )
         ]
-        history, history_params = _history(scope)
-        h_days, h_day_params = scope.days("h")
-        retention = [
-            RetentionDay(date.fromisoformat(r[0]), bool(r[1]), r[2], r[3])
-            for r in self.conn.execute(
-                f"{history} SELECT h.study_day, "
-                f"h.interval_before >= {rules.MATURE_INTERVAL} AS mature, "
-                "count(*), sum(h.correct) FROM h "
-                f"WHERE h.same_day_repeat = 0 AND {h_days} "
-                "GROUP BY h.study_day, mature ORDER BY h.study_day, mature",
-                history_params + h_day_params,
-            )
-        ]
+        retention = self._retention(scope)
         stages, easiness, intervals, due = self.card_state(query, scope)
         cards = list(self.card_summaries(scope, reviewed_in_window=True))
         by_deck, by_tag = self._accuracy_groups(cards)
@@ -226,30 +214,6 @@ class StatsQueries:
                 f"WHERE h.same_day_repeat = 0 AND {h_days} "
                 "GROUP BY h.study_day, mature ORDER BY h.study_day, mature",
                 history_params + h_day_params,
-            )
-        ]
-
-    def _stages(self, scope: Scope, deck_id: str | None) -> list[StageCounts]:
-        """Each deck's cards by stage (new, learning, young, mature, retired)."""
-        card_where, card_params = scope.cards("c")
-        deck_where = "d.id = ?" if deck_id else "1"
-        learned = f"c.last_review_id IS NOT NULL AND c.repetitions >= {rules.YOUNG_REPETITIONS}"
-        mature = f"c.interval >= {rules.MATURE_INTERVAL}"
-        return [
-            StageCounts(*r)
-            for r in self.conn.execute(
-                f"""
-                SELECT d.id,
-                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL),
-                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NOT NULL
-                                        AND c.repetitions < {rules.YOUNG_REPETITIONS}),
-                    count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND NOT {mature}),
-                    count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND {mature}),
-                    count(c.id) FILTER (WHERE c.retired = 1)
-                FROM decks d LEFT JOIN cards c ON c.deck_id = d.id AND {card_where}
-                WHERE {deck_where} GROUP BY d.id ORDER BY d.position
-                """,
-                card_params + ([deck_id] if deck_id else []),
             )
         ]
 
