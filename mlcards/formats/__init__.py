@@ -186,22 +186,12 @@ def convert_file(
 ) -> Conversion:
     """Convert one source file in memory (what ``import`` needs: the deck itself). The deck
     id defaults to a slug of the file name, the name to the file name in words."""
-    _, rows, source, names, _ = _prepare(path, fmt, deck_id, name, max_bytes, mapping)
     out = io.StringIO()
     notes: list[str] = []
-    written = write_deck(
-        rows,
-        out,
-        path=names["path"],
-        deck_id=names["deck_id"],
-        name=names["name"],
-        description=names["description"],
-        max_bytes=max_bytes,
-        note=notes.append,
-        source=source,
-        keep_lines=True,
+    written, _, shown = _write(
+        path, out, fmt, deck_id, name, max_bytes, mapping, notes.append, keep_lines=True
     )
-    return conversion_of(out.getvalue(), names["path"], written, notes)
+    return conversion_of(out.getvalue(), shown, written, notes)
 
 
 def convert_stream(
@@ -218,6 +208,23 @@ def convert_stream(
     """Convert one source file to ``out`` a card at a time, in memory that stays flat
     however long the file is (``mlcards convert``). Returns what was written, and the
     layout found in a JSON file ("" for other formats)."""
+    written, found, _ = _write(path, out, fmt, deck_id, name, max_bytes, mapping, note)
+    return written, found
+
+
+def _write(
+    path: Path,
+    out: TextIO,
+    fmt: str | None,
+    deck_id: str | None,
+    name: str | None,
+    max_bytes: int,
+    mapping: FieldMap | None,
+    note: Callable[[str], None],
+    keep_lines: bool = False,
+) -> tuple[Written, str, str]:
+    """The one conversion both entries share: what was written, the JSON layout found
+    ("" for other formats), and the source's name as messages show it."""
     _, rows, source, names, found = _prepare(path, fmt, deck_id, name, max_bytes, mapping)
     written = write_deck(
         rows,
@@ -229,8 +236,9 @@ def convert_stream(
         max_bytes=max_bytes,
         note=note,
         source=source,
+        keep_lines=keep_lines,
     )
-    return written, found[0] if found else ""
+    return written, found[0] if found else "", names["path"]
 
 
 def write_converted(conversion: Conversion, folder: Path) -> Path:
