@@ -211,3 +211,21 @@ def test_a_flag_keeps_its_note(capsys: pytest.CaptureFixture[str], history: Path
     run(capsys, "flag", "alpha/a1")  # flagged again without a note: the old one goes
     code, out, _ = run(capsys, "cards", "--json", "is:flagged")
     assert [(r["card"], r["flag_note"]) for r in json.loads(out)] == [("a1", None)]
+
+
+def test_long_card_keys_are_shown_whole_before_any_title(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is what `mlcards show` takes: at 80 columns a long deck and card id is shown
+    whole (the title column gives way), never cut with an ellipsis."""
+    from helpers import deck_yaml, write
+
+    deck_id = "interpretability-fairness"  # 40 characters with the card id: it fits whole
+    text = deck_yaml(deck_id, ("saliency-sanity",))
+    deck = write(isolated_home.parent / "long.yaml", text)
+    assert run(capsys, "import", str(deck))[0] == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, "cards", "--no-pager")
+    assert code == 0
+    assert f"{deck_id}/saliency-sanity" in out and "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80

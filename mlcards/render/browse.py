@@ -3,7 +3,8 @@ renderables. Nothing here prints.
 
 Every text from a deck reaches rich as ``Text`` after ``terminal_safe``: a deck is data. The
 table fits the width it is given (80 and 60 columns are tested): the title column goes first
-when room runs short, and long keys and titles end in an ellipsis rather than wrap.
+when room runs short, so that keys stay whole; only what still does not fit ends in an
+ellipsis rather than wrap.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from mlcards.sanitize import terminal_safe
 
 TITLE_FROM = 72
 """The narrowest width that still shows the title column."""
+MIN_TITLE = 16
+"""A title column narrower than this is left out, so the keys keep their room."""
 
 RIGHT, WRONG = "✓", "✗"
 
@@ -88,12 +91,17 @@ def cards_table(
             ]
         )
     widths = [max(len(h), *(r[i].cell_len for r in rows)) for i, h in enumerate(heads)]
-    show_title = width >= TITLE_FROM
-    columns = len(heads) + (2 if show_title else 1)
-    room = max(12, width - 1 - sum(widths) - 2 * (columns - 1))
     longest = max(max(k.cell_len for k in keys), len("Card"))
-    key_width = min(longest, room if not show_title else max(12, room * 9 // 20))
-    sizes = [key_width, *([room - key_width] if show_title else []), *widths]
+
+    def room(columns: int) -> int:
+        return max(12, width - 1 - sum(widths) - 2 * (columns - 1))
+
+    # A card's key is what `mlcards show` and the card actions take: it is shown whole when it
+    # fits, before any title; only a key wider than the whole row is cut.
+    show_title = width >= TITLE_FROM and room(len(heads) + 2) - longest >= MIN_TITLE
+    free = room(len(heads) + (2 if show_title else 1))
+    key_width = min(longest, free)
+    sizes = [key_width, *([free - key_width] if show_title else []), *widths]
     right = [False, *([False] if show_title else []), *(h not in ("Stage", "Last") for h in heads)]
     names = ["Card", *(["Title"] if show_title else []), *heads]
     lines = [_line([Text(n, style="bold") for n in names], sizes, right)]
