@@ -16,7 +16,7 @@ from helpers import Refreshing, at, big_deck_yaml, write
 
 from mlcards.cli import main
 from mlcards.config import checked_value, load_settings
-from mlcards.errors import UsageError
+from mlcards.errors import UndoRefused, UsageError
 from mlcards.models import Quality
 from mlcards.replay import replay
 from mlcards.rules import SchedulerSpec
@@ -285,3 +285,35 @@ def test_the_rating_line_shows_the_range() -> None:
     assert format_days((55, 65)) == "55d–2mo"
     line = " ".join(part.plain for part in rating_parts({3: (5, 9), 4: (13, 17), 5: 40}))
     assert "4 good → 13–17d (Enter)" in line and "3 hard → again today, then 5–9d" in line
+
+
+def test_a_balanced_undo_after_another_sessions_answer_is_refused(
+    deck: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a load-balanced deck another card's draw saw this answer's due day: taking it back
+    once the deck was answered since would leave that card's cache off the replay, so the
+    undo is refused (both answers kept) and check stays clean."""
+    assert run(capsys, "config", "set", "load_balance", "true")[0] == 0
+    with Store.open(deck) as store:
+        study(store, 12)
+        today = START + timedelta(days=12)
+        settings = effective_settings(store, load_settings())
+        due = [c for c in todays_queue(store, settings, today) if not c.is_new][:2]
+        assert len(due) == 2
+        first = Session(
+            [due[0]], today, journal=store.log, session_id="A", rules=settings.rules_for
+        )
+        second = Session(
+            [due[1]], today, journal=store.log, session_id="B", rules=settings.rules_for
+        )
+        item = first.next()
+        assert item is not None
+        first.answer(item, item.card.answer, Quality.GOOD, 900, at(today.isoformat()))
+        other = second.next()
+        assert other is not None
+        second.answer(other, other.card.answer, Quality.GOOD, 900, at(today.isoformat()))
+        with pytest.raises(UndoRefused, match="balances its due days"):
+            first.undo()
+        assert check(store).ok
+        second.undo()  # the deck's latest answer: taken back as before
+        assert check(store).ok

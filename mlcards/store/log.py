@@ -137,8 +137,8 @@ class ReviewLog:
                 raise StoreError(f"card {shown.key} is not in the database")
             answered_today = (
                 conn.execute(
-                    "SELECT 1 FROM reviews WHERE deck_id = ? AND card_id = ? AND mode = 'review' "
-                    "AND study_day = ? AND id > ? LIMIT 1",
+                    "SELECT 1 FROM reviews INDEXED BY reviews_card WHERE deck_id = ? "
+                    "AND card_id = ? AND mode = 'review' AND study_day = ? AND id > ? LIMIT 1",
                     (shown.deck_id, shown.card.id, today.isoformat(), row["schedule_from"]),
                 ).fetchone()
                 is not None
@@ -208,6 +208,20 @@ class ReviewLog:
                     f"{key[0]}/{key[1]} was answered again since (another session?); "
                     "both answers are kept"
                 )
+            spec = spec_in(conn, key[0])
+            if (
+                mode == "review"
+                and spec.effective().load_balance
+                and conn.execute(
+                    "SELECT 1 FROM reviews WHERE deck_id = ? AND id > ? AND mode = 'review' "
+                    "LIMIT 1",
+                    (key[0], review_id),
+                ).fetchone()
+            ):  # a later answer's draw saw this one's due day: taking it back would move it
+                raise UndoRefused(
+                    f"deck {key[0]} balances its due days, and another of its cards was "
+                    "answered since; both answers are kept"
+                )
             take_back(conn, review_id)
             conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
             conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
@@ -225,7 +239,6 @@ class ReviewLog:
             ).fetchone()[0]
             if schedule_from >= review_id:
                 return  # reset since: the card is new now, whatever this answer did
-            spec = spec_in(conn, key[0])
             if spec.effective().load_balance:  # its draws saw the deck: replay the deck
                 starts = {
                     (key[0], r[0]): int(r[1])

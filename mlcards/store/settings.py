@@ -31,11 +31,18 @@ Stored = dict[str, dict[str, Any]]
 """Scheduling values by deck id ('' for the global ones): only what was set."""
 
 
-def read_in(conn: sqlite3.Connection) -> Stored:
+def read_in(conn: sqlite3.Connection, deck_id: str | None = None) -> Stored:
+    """The stored values (only the global ones and ``deck_id``'s, when one is named)."""
     stored: Stored = {}
-    for deck_id, key, value in conn.execute("SELECT deck_id, key, value FROM schedule_settings"):
+    sql, args = (
+        "SELECT deck_id, key, value FROM schedule_settings",
+        [] if deck_id is None else [deck_id],
+    )
+    if deck_id is not None:
+        sql += " WHERE deck_id IN ('', ?)"
+    for owner, key, value in conn.execute(sql, args):
         if key in KEYS:
-            stored.setdefault(str(deck_id), {})[str(key)] = _decoded(key, json.loads(value))
+            stored.setdefault(str(owner), {})[str(key)] = _decoded(key, json.loads(value))
     return stored
 
 
@@ -58,7 +65,7 @@ def spec_of(stored: Mapping[str, Mapping[str, Any]], deck_id: str) -> SchedulerS
 
 def spec_in(conn: sqlite3.Connection, deck_id: str) -> SchedulerSpec:
     """A deck's spec as stored now (read inside the caller's transaction)."""
-    return spec_of(read_in(conn), deck_id)
+    return spec_of(read_in(conn, deck_id), deck_id)
 
 
 Compute = Callable[
