@@ -85,9 +85,10 @@ def check(store: Store, repair: bool = False) -> CheckResult:
             store.log.replay_rows(), schedule_from, lambda deck_id: spec_of(stored, deck_id)
         )
         totals = store.totals.differences()
+        index = store.search.index_problems()
     result = CheckResult([], schedule_differences(cached, replayed), len(cached))
     result.totals_differences = totals
-    result.index = store.search.index_problems()
+    result.index = index
     if result.index and repair:
         result.backup = store.backups.create("pre-repair")
         store.search.rebuild_index()
