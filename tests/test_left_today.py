@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 from helpers import answer_card, at, toy_deck
 from rich.console import Console
@@ -45,3 +46,28 @@ def test_the_summary_says_what_is_left_rather_than_next_due() -> None:
     assert "Next due" not in left
     done = _text(render_summary(outcome, date(2026, 3, 2), TODAY, left=LeftToday()))
     assert "Next due" in done and "Left today" not in done
+
+
+def test_status_counts_what_review_would_show_under_a_global_limit(tmp_path: Path) -> None:
+    """With the global review limit binding, status's per-deck counts are the cards review
+    takes (the most overdue first across decks), not a deck-by-deck share of the limit."""
+    from dataclasses import replace as with_values
+
+    from mlcards.services.study import deck_status, todays_queue
+
+    with Store.open(tmp_path / "m.db") as store:
+        store.decks.import_decks(
+            [toy_deck("first", cards=("f1", "f2")), toy_deck("second", cards=("s1", "s2"))],
+            at("2026-02-01"),
+        )
+        for card in ("s1", "s2"):  # the second deck's cards fall due first (more overdue)
+            answer_card(store, "2026-02-01", "second", card, 4)
+        for card in ("f1", "f2"):
+            answer_card(store, "2026-02-02", "first", card, 4)
+        day = date(2026, 2, 10)
+        settings = with_values(Settings(), reviews_per_day=2, new_per_day=0)
+        queue = todays_queue(store, settings, day)
+        shown = {s.id: s.reviews_today for s in deck_status(store, settings, day)}
+    taken = {deck: sum(1 for item in queue if item.deck_id == deck) for deck in shown}
+    assert taken == {"first": 0, "second": 2}
+    assert shown == taken

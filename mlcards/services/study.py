@@ -11,6 +11,7 @@ status table and a running session all ask it.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
@@ -72,6 +73,23 @@ def todays_queue(
     """Today's queue under the daily limits (each deck's own and the global ones), then the
     session's ``--limit``. ``new_limit`` (``--new N``) replaces today's new-card allowance:
     N more new cards now, past the daily limits or below them."""
+    due, new = _todays_cards(store, settings, today, deck, tag, new_limit)
+    repeats = store.cards.repeats(today, deck, tag)
+    queue = build_queue(due, new, repeats, limit)
+    return with_leech_marks(queue, settings)
+
+
+def _todays_cards(
+    store: Store,
+    settings: Settings,
+    today: date,
+    deck: str | None = None,
+    tag: str | None = None,
+    new_limit: int | None = None,
+) -> tuple[list[ScheduledCard], list[ScheduledCard]]:
+    """The due and new cards today's limits let ``review`` show: each deck's own room, then
+    the global limits over all of them (the most overdue first, new cards in deck order).
+    ``review`` and ``status`` both count from this, so they never disagree."""
     limits = TodaysLimits(store, settings, today, new_limit)
     overall = limits.overall()
     due: list[ScheduledCard] = []
@@ -81,9 +99,7 @@ def todays_queue(
         due += store.cards.due(today, room.reviews, deck_id, tag)
         new += store.cards.new(room.new, deck_id, tag, today)
     due.sort(key=lambda item: item.due or today)  # stable: deck order within a day
-    repeats = store.cards.repeats(today, deck, tag)
-    queue = build_queue(due[: overall.reviews], new[: overall.new], repeats, limit)
-    return with_leech_marks(queue, settings)
+    return due[: overall.reviews], new[: overall.new]
 
 
 def left_today(
@@ -107,19 +123,15 @@ def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[Sch
 
 
 def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatus]:
-    """Every deck's counts, with today's new cards and reviews cut to what the daily limits
-    (global and per deck, counted from the log) still let ``review`` show, deck by deck in
-    the order ``review`` takes them."""
-    limits = TodaysLimits(store, settings, today)
-    left = limits.overall()
-    shown = []
-    for status in store.decks.status(today):
-        room = limits.deck(status.id, left)
-        new = min(status.new_today, room.new)
-        reviews = min(status.reviews_today, room.reviews)
-        left = Allowance(new=left.new - new, reviews=left.reviews - reviews)
-        shown.append(replace(status, new_today=new, reviews_today=reviews))
-    return shown
+    """Every deck's counts, with today's new cards and reviews the ones ``review`` would
+    show now: counted from the same cut of the cards (``_todays_cards``)."""
+    due, new = _todays_cards(store, settings, today)
+    due_by = Counter(item.deck_id for item in due)
+    new_by = Counter(item.deck_id for item in new)
+    return [
+        replace(status, new_today=new_by[status.id], reviews_today=due_by[status.id])
+        for status in store.decks.status(today)
+    ]
 
 
 class StoreSource:
