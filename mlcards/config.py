@@ -317,29 +317,6 @@ def save_setting(
         return _write(path, *_with_setting(key, value, deck, path))
 
 
-def with_setting(
-    key: str, value: str, deck: str | None = None, path: Path | None = None
-) -> Settings:
-    """The settings ``save_setting`` would write, without writing them (checked the same way:
-    a bad value raises UsageError)."""
-    path = path or config_path()
-    return _parse(_plain(_changed(*_with_setting(key, value, deck, path))), str(path))
-
-
-def without_setting(key: str, deck: str | None = None, path: Path | None = None) -> Settings:
-    """The settings ``unset_setting`` would leave, without writing them."""
-    path = path or config_path()
-    settings = load_settings(path)
-    document = {k: v for k, v in settings.to_dict().items() if k != "decks"}
-    decks = {d: dict(o) for d, o in settings.decks.items()}
-    _known(key, "config unset --deck" if deck else "config unset", deck=deck is not None)
-    if deck is None:
-        document[key] = Settings().to_dict()[key]
-    else:
-        decks.get(deck, {}).pop(key, None)
-    return _parse(_plain(_changed(document, decks)), str(path))
-
-
 def _with_setting(
     key: str, value: str, deck: str | None, path: Path
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:

@@ -7,18 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import build_history
+from helpers import build_history, run
 
-from mlcards.cli import main
 from mlcards.store import Store
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import run
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlcards.cli import main
 from mlcards.deck import MAX_DEPTH, parse_deck
 from mlcards.deckwriter import dump_card, dump_deck, dump_deck_head
 from mlcards.errors import DeckError, UsageError
@@ -51,14 +51,6 @@ def problems(path: Path, **options: object) -> list[str]:
 
 def text_of(card: object, choice_id: str) -> str:
     return next(c.text for c in card.choices if c.id == choice_id)  # type: ignore[attr-defined]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 # -- every layout ---------------------------------------------------------------------------

@@ -12,9 +12,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from helpers import Refreshing, at, big_deck_yaml, write
+from helpers import Refreshing, at, big_deck_yaml, run, write
 
-from mlcards.cli import main
 from mlcards.config import checked_value, load_settings
 from mlcards.errors import UndoRefused, UsageError
 from mlcards.models import Quality
@@ -122,14 +121,6 @@ def test_load_balancing_prefers_emptier_days() -> None:
     for n in range(50):
         graded = grade_answer(balanced, state, 4, START, ("toy", f"c{n}"), lambda d: busy.get(d, 0))
         assert graded.due == START + timedelta(days=40)  # the one free day
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @pytest.fixture

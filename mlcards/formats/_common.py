@@ -360,20 +360,6 @@ class _Ids:
         return self._claim(content_id(draft.key, draft.choice_key))
 
 
-def assign_ids(drafts: list[Draft], path: str) -> list[str]:
-    """Card ids for drafts held in a list (see ``_Ids``); duplicate explicit ids are an error."""
-    bases = array("Q")
-    explicit = array("Q")
-    kinds = [_base_id(d) for d in drafts]
-    for kind, base in kinds:
-        bases.append(_hash64(base))
-        if kind == "explicit":
-            explicit.append(_hash64(base))
-    _check_explicit(explicit, lambda: iter(drafts), path)
-    ids = _Ids(bases, explicit)
-    return [ids.next(d, kind, base) for d, (kind, base) in zip(drafts, kinds, strict=True)]
-
-
 def _check_explicit(
     explicit: array[int], drafts: Callable[[], Iterator[Draft | Issue]], path: str
 ) -> None:

@@ -23,7 +23,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlcards.clock import describe_due as describe_due
+from mlcards.clock import describe_due
 from mlcards.models import Choice, LeftToday, ScheduledCard
 from mlcards.render.keys import (
     ANSWER,

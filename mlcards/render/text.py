@@ -11,8 +11,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from mlcards.clock import describe_due
 from mlcards.models import Backup, DeckStatus, ImportSummary
-from mlcards.render.review import describe_due
 from mlcards.sanitize import quote_path, terminal_safe
 
 CHECK_SHOWN = 50

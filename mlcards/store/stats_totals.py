@@ -6,7 +6,7 @@ or, when the window holds less than half of the log, summed from the window thro
 covering history index. The top-N lists (hardest cards, leeches, the most missed cards for
 distractors) are ``ORDER BY ... LIMIT`` in SQL. The result equals
 ``StatsQueries.data_from_log`` for the same log, field by field that the document uses
-(tests/store/test_stats_totals.py builds the document both ways).
+(tests/test_stats_totals.py builds the document both ways).
 """
 
 from __future__ import annotations
