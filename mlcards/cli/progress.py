@@ -38,24 +38,21 @@ from mlcards.cli.base import (
 def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Cards per deck: how many, how many new, due today and retired; the next review."""
     from mlcards.config import load_settings
-    from mlcards.services.study import deck_status
+    from mlcards.services.study import status_of
 
-    today = study_today()
     settings = load_settings()
+    today = study_today(settings)
     with open_store(ctx) as store:
-        settings = settings_for(store, settings)
-        decks = deck_status(store, settings, today)
-        next_due = store.cards.next_due()
-        ahead = store.cards.due_ahead(today)
+        shown = status_of(store, settings_for(store, settings), today)
     if as_json:
         from mlcards.exports import status_json
 
-        echo_json(status_json(decks, today, next_due, ahead))
+        echo_json(status_json(shown.decks, today, shown.next_due, shown.ahead))
         return
     from mlcards.render.text import status_table
 
     console = new_console()
-    console.print(status_table(decks, today, next_due, console.width, ahead))
+    console.print(status_table(shown.decks, today, shown.next_due, console.width, shown.ahead))
 
 
 def _stats_document(

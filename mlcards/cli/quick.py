@@ -30,7 +30,7 @@ def status(args: list[str]) -> int | None:
         from mlcards.config import db_path, load_settings
         from mlcards.sanitize import terminal_safe
         from mlcards.services.admin import effective_settings
-        from mlcards.services.study import deck_status
+        from mlcards.services.study import status_of
         from mlcards.store import Store
 
         settings = load_settings()
@@ -38,10 +38,7 @@ def status(args: list[str]) -> int | None:
         explicit = bool(os.environ.get("MLCARDS_DB"))
         with Store.open(db_path(None), create=not explicit, daily_backup=True) as store:
             warnings = [terminal_safe(w) for w in store.warnings]
-            settings = effective_settings(store, load_settings())
-            decks = deck_status(store, settings, today)
-            next_due = store.cards.next_due()
-            ahead = store.cards.due_ahead(today)
+            shown = status_of(store, effective_settings(store, settings), today)
     except KeyboardInterrupt:
         sys.stderr.write("mlcards: interrupted\n")
         if as_json:
@@ -56,11 +53,14 @@ def status(args: list[str]) -> int | None:
 
         from mlcards.exports import status_json
 
-        sys.stdout.write(json.dumps(status_json(decks, today, next_due, ahead), indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(status_json(shown.decks, today, shown.next_due, shown.ahead), indent=2)
+            + "\n"
+        )
         sys.stdout.flush()
         return 0
     from mlcards.render.text import status_table
 
     console = new_console()
-    console.print(status_table(decks, today, next_due, console.width, ahead))
+    console.print(status_table(shown.decks, today, shown.next_due, console.width, shown.ahead))
     return 0

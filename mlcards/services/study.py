@@ -134,6 +134,23 @@ def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatu
     ]
 
 
+@dataclass(frozen=True)
+class Status:
+    """What ``status`` shows: each deck's counts, the next review day, and the cards due
+    tomorrow and over the next 7 days."""
+
+    decks: list[DeckStatus]
+    next_due: date | None
+    ahead: tuple[int, int]
+
+
+def status_of(store: Store, settings: Settings, today: date) -> Status:
+    """``status``, for both its entries (typer's and the quick one): one query of each."""
+    return Status(
+        deck_status(store, settings, today), store.cards.next_due(), store.cards.due_ahead(today)
+    )
+
+
 class StoreSource:
     """What a session asks the store when it draws a card (``session.CardSource``): the
     card as stored now, and whether today's limits still allow it."""
