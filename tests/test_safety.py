@@ -392,7 +392,7 @@ def test_an_unexpected_error_prints_one_line_and_writes_a_report(
     from mlcards import cli
     from mlcards.cli import progress  # where `status` is declared
 
-    def boom() -> None:
+    def boom(*args: object) -> None:
         raise RuntimeError("something nobody expected")
 
     monkeypatch.setattr(progress, "study_today", boom)
