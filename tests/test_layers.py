@@ -53,6 +53,7 @@ ALLOWED: dict[str, set[str]] = {
         "errors",
     },
     "output": {"atomic", "errors", "sanitize"},
+    "syncfolder": {"atomic", "errors", "sanitize"},
     "lint": {"models", "errors"},
     "formats": {"atomic", "deck", "deckfiles", "deckwriter", "models", "errors", "sanitize"},
     "services": {
@@ -75,6 +76,7 @@ ALLOWED: dict[str, set[str]] = {
         "session",
         "stats",
         "store",
+        "syncfolder",
     },
     "anki": {"formats", "models", "errors", "sanitize"},
     "cli": {"*"},
