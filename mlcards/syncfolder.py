@@ -45,7 +45,7 @@ from typing import Any
 
 from mlcards.atomic import write_text
 from mlcards.errors import MlcardsError
-from mlcards.sanitize import quote_path, terminal_safe
+from mlcards.sanitize import UNSAFE, quote_path, terminal_safe
 
 VERSION = 1
 """The event version this mlcards reads and writes; a file with a larger one is refused."""
@@ -88,6 +88,7 @@ _DROPBOX = re.compile(
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_INT = (1 << 63) - 1
+_MIN_INT = -(1 << 63)
 
 
 class SyncFolderError(MlcardsError):
@@ -154,36 +155,39 @@ def _name(event: dict[str, Any], key: str, *, empty: bool = False) -> str:
         raise _Invalid(f'"{key}" is empty')
     if len(value) > MAX_NAME:
         raise _Invalid(f'"{key}" is longer than {MAX_NAME} characters')
-    if quote_path(value) != value:
+    if UNSAFE.search(value) or "\n" in value or "\t" in value:
         raise _Invalid(f'"{key}" holds a control character: {_shown(value)}')
     return value
 
 
-def _check_value(value: object, where: str, surrogates: bool, depth: int = 0) -> None:
-    """A JSON value from a file: finite numbers, 64-bit integers, bounded nesting and, when
-    the line has a ``\\u`` escape, no lone surrogate (they cannot be stored as UTF-8)."""
-    if isinstance(value, str):
-        if surrogates and _SURROGATE.search(value):
-            raise _Invalid(f"{where}: a lone surrogate (\\ud800-\\udfff)")
-    elif value is None or isinstance(value, bool):
-        return
-    elif isinstance(value, int):
-        if not -_MAX_INT - 1 <= value <= _MAX_INT:
-            raise _Invalid(f"{where}: an integer out of range")
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise _Invalid(f"{where}: a number out of range")
-    elif depth >= MAX_DEPTH:
-        raise _Invalid(f"{where}: nested deeper than {MAX_DEPTH}")
-    elif isinstance(value, list):
-        for item in value:
-            _check_value(item, where, surrogates, depth + 1)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_value(key, where, surrogates, depth + 1)
-            _check_value(item, where, surrogates, depth + 1)
-    else:
-        raise _Invalid(f"{where}: not a JSON value")
+def _check_values(values: Iterable[object], key: object, surrogates: bool, depth: int) -> None:
+    """JSON values from a file (of the event's field ``key``): finite numbers, 64-bit
+    integers, bounded nesting and, when the line has a ``\\u`` escape, no lone surrogate
+    (it cannot be stored as UTF-8)."""
+    for value in values:
+        if isinstance(value, str):
+            if surrogates and _SURROGATE.search(value):
+                raise _Invalid(f'"{_shown(key)}": a lone surrogate (\\ud800-\\udfff)')
+        elif value is None or isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if not _MIN_INT <= value <= _MAX_INT:
+                raise _Invalid(f'"{_shown(key)}": an integer out of range')
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise _Invalid(f'"{_shown(key)}": a number out of range')
+        elif isinstance(value, list | dict):
+            if depth >= MAX_DEPTH:
+                raise _Invalid(f'"{_shown(key)}": nested deeper than {MAX_DEPTH}')
+            if isinstance(value, dict):
+                if surrogates:  # keys read from JSON are strings; a caller's may not be
+                    if not all(isinstance(name, str) for name in value):
+                        raise _Invalid(f'"{_shown(key)}": a key that is not a string')
+                    _check_values(value, key, surrogates, depth + 1)
+                value = value.values()
+            _check_values(value, key, surrogates, depth + 1)
+        else:
+            raise _Invalid(f'"{_shown(key)}": not a JSON value')
 
 
 def check_event(
@@ -219,9 +223,12 @@ def check_event(
     kind = _name(event, "type")
     if kind not in TYPES:
         raise _Invalid(f"an unknown event type {_shown(kind)}")
+    if surrogates:
+        _check_values(event, "a key", surrogates, 0)
     for key, item in event.items():
-        _check_value(key, "a key", surrogates)
-        _check_value(item, f'"{_shown(key)}"', surrogates)
+        if isinstance(item, str) and not surrogates:
+            continue
+        _check_values((item,), key, surrogates, 0)
     if kind == "answer":
         _name(event, "deck")
         _name(event, "card")
@@ -543,8 +550,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _line_of(event: object, device: str) -> bytes:
     shown = _shown(event.get("id") if isinstance(event, dict) else None)
-    try:
-        check_event(event, device)
+    try:  # a lone surrogate fails the encoding, a key or value JSON lacks the dumping
+        check_event(event, device, surrogates=False)
         text = json.dumps(event, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         data = text.encode("utf-8")
     except (_Invalid, ValueError, TypeError) as exc:
