@@ -82,8 +82,10 @@ def step(name: str, folder: Path, data: Path, total: int) -> dict[str, Any]:
             for device, n in zip(DEVICES, share, strict=True)
         )
     elif name == "append 1":
-        count = sum(1 for _ in (folder / f"mlcards-{DEVICES[0]}.jsonl").open("rb"))
-        result["events"] = append_events(folder, DEVICES[0], generated(DEVICES[0], 1, count + 1), data)
+        after = total // 3 + (total % 3 > 0)
+        result["events"] = append_events(
+            folder, DEVICES[0], generated(DEVICES[0], 1, after + 1), data
+        )
     else:
         marks = {} if name == "read" else json.loads(marks_file.read_text())
         read = read_folder(folder, "0" * 16, marks)
@@ -117,8 +119,8 @@ def main() -> None:
              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-        print(f"{args.events:,} events, 3 device files; "
-              f"python + mlcards.syncfolder alone: {float(baseline.stdout):.1f} MiB RSS")  # fmt: skip
+        alone = float(baseline.stdout)
+        print(f"{args.events:,} events, 3 files; python + mlcards.syncfolder: {alone:.1f} MiB RSS")
         for name in ("append", "read", "no-op", "append 1", "read 1"):
             out = subprocess.run(
                 [sys.executable, __file__, "--step", name, "--dir", str(root),

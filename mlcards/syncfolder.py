@@ -86,6 +86,7 @@ _SYNCTHING = re.compile(
 _DROPBOX = re.compile(
     r"mlcards-([0-9a-f]{16}) \([^()/]*conflicted copy[^()/]*\)( \([0-9]+\))?\.jsonl"
 )
+_COPY = re.compile(r"mlcards-([0-9a-f]{16})(?![0-9a-f])[^/]*\.jsonl")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_INT = (1 << 63) - 1
 _MIN_INT = -(1 << 63)
@@ -276,12 +277,15 @@ def _parse(line: bytes, device: str) -> dict[str, Any]:
 
 
 def _classify(name: str) -> tuple[str, bool] | None:
-    """(device, is a conflict copy) for a file of ours, else None."""
+    """(device, is a conflict copy to tidy) for a file to read, else None. A device's file
+    under another name than these (another tool's copy, ``mlcards-<device> (1).jsonl``) is
+    read as more events too, but never removed."""
     for pattern, conflict in ((_MAIN, False), (_SYNCTHING, True), (_DROPBOX, True)):
         match = pattern.fullmatch(name)
         if match:
             return match.group(1), conflict
-    return None
+    match = _COPY.fullmatch(name)
+    return (match.group(1), False) if match else None
 
 
 def _files(folder: Path) -> list[_File]:
@@ -669,7 +673,7 @@ def tidy_conflicts(paths: Iterable[Path], known: Callable[[str], bool]) -> list[
     removed = []
     for path in paths:
         kind = _classify(path.name)
-        if kind is None or not kind[1]:
+        if kind is None or not kind[1] or path.name == f"mlcards-{kind[0]}.jsonl":
             continue
         try:
             if not _redundant(path, kind[0], known):

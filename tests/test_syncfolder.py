@@ -168,12 +168,24 @@ def test_files_not_ours_are_not_read(folder: Path) -> None:
     for name in (
         "mlcards-ABCDEFABCDEF0000.jsonl",
         "mlcards-abc.jsonl",
+        f"mlcards-{B}0.jsonl",
         "notes.jsonl",
         f".syncthing.mlcards-{B}.jsonl.tmp",
         f"mlcards-{B}.jsonl~",
+        f"mlcards-{B}.jsonl.partial",
     ):
         (folder / name).write_text("garbage\n")
     assert ids(read_all(folder)[0]) == [f"{B}-1"]
+
+
+def test_another_tools_copy_is_read_but_never_tidied(folder: Path) -> None:
+    write_file(file_of(folder, B), events(B, 1, 1))
+    copy = write_file(folder / f"mlcards-{B}-DESKTOP-7Q2.jsonl", events(B, 1, 2))
+    got, _, copies = read_all(folder)
+    assert sorted(ids(got)) == [f"{B}-1", f"{B}-1", f"{B}-2"] and copies == []
+    write_file(file_of(folder, B), events(B, 1, 2))
+    assert tidy_conflicts([copy, file_of(folder, B)], lambda _: True) == []
+    assert copy.exists()
 
 
 def test_a_missing_folder_and_a_file_that_is_not_regular(folder: Path) -> None:
@@ -476,11 +488,9 @@ def test_conflict_copy_names() -> None:
     twice = f"mlcards-{B}.sync-conflict-20261206-101010-ABCDEF7"
     twice += ".sync-conflict-20261207-101010-XYZ1234.jsonl"
     assert classify(twice) == (B, True)
-    for name in (
-        f"mlcards-{B} (1).jsonl",
-        f"mlcards-{B}.sync-conflict-2026.jsonl",
-        "mlcards-.jsonl",
-    ):
+    for name in (f"mlcards-{B} (1).jsonl", f"mlcards-{B}.sync-conflict-2026.jsonl"):
+        assert classify(name) == (B, False)  # read, never tidied
+    for name in ("mlcards-.jsonl", f"mlcards-{B}f.jsonl", f"mlcards-{B}.json"):
         assert classify(name) is None
 
 
