@@ -498,16 +498,17 @@ def _locked(lock_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _last_newline(fd: int, size: int) -> int:
-    """The offset just after the last newline before ``size`` (0 if none)."""
-    end = size
-    while end > 0:
-        start = max(0, end - CHUNK)
+def _last_newline(fd: int, end: int) -> int | None:
+    """The offset just after the last newline before ``end`` (0 if none), or None when there
+    is none in the ``MAX_LINE`` + 1 bytes before ``end`` (a line too long)."""
+    stop = max(0, end - MAX_LINE - 1)
+    while end > stop:
+        start = max(stop, end - CHUNK)
         found = os.pread(fd, end - start, start).rfind(b"\n")
         if found >= 0:
             return start + found + 1
         end = start
-    return 0
+    return 0 if stop == 0 else None
 
 
 def _count_lines(fd: int, end: int) -> int:
@@ -521,17 +522,21 @@ def _count_lines(fd: int, end: int) -> int:
     return count
 
 
-def _last_seq(fd: int, path: Path, device: str) -> int:
-    """Cut a torn last line (this device's write cut short), and return the seq of the last
-    event in the file (0 when it holds none)."""
+def _last_seq(fd: int, path: Path, device: str, *, repair: bool) -> int:
+    """The seq of the last event in the file (0 when it holds none); with ``repair``, a torn
+    last line (this device's write cut short) is cut off first."""
     size = os.fstat(fd).st_size
     end = _last_newline(fd, size)
-    if end < size:
+    if end is None:
+        raise SyncFolderError(
+            f"{quote_path(path)}:{_count_lines(fd, size) + 1}: a line longer than {MAX_LINE} bytes"
+        )
+    if end < size and repair:
         os.ftruncate(fd, end)
         os.fsync(fd)
     while end > 0:
         start = _last_newline(fd, end - 1)
-        if end - 1 - start > MAX_LINE:
+        if start is None:
             line = _count_lines(fd, end)
             raise SyncFolderError(f"{quote_path(path)}:{line}: a line longer than {MAX_LINE} bytes")
         raw = os.pread(fd, end - 1 - start, start)
@@ -543,6 +548,23 @@ def _last_seq(fd: int, path: Path, device: str) -> int:
                 raise SyncFolderError(f"{quote_path(path)}:{line}: {exc}", exc.exit_code) from None
         end = start
     return 0
+
+
+def last_seq(folder: Path, device: str) -> int:
+    """The seq of the last whole event in ``device``'s own file (0 if none or no file); a
+    few KiB read, no lock. For the caller to pass ``append_events`` only the events after
+    it, so that an own file deleted or cut short by a sync tool is written again."""
+    _check_device(device)
+    path = folder / f"mlcards-{device}.jsonl"
+    fd = _open_regular(path, os.O_RDONLY)
+    if fd is None:
+        return 0
+    try:
+        return _last_seq(fd, path, device, repair=False)
+    except OSError as exc:
+        raise _io_error(path, exc, "cannot be read") from None
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -584,7 +606,7 @@ def append_events(
         try:
             if not existed:
                 _fsync_dir(folder)
-            in_file = last = _last_seq(fd, path, device)
+            in_file = last = _last_seq(fd, path, device, repair=True)
             written, pending, size = 0, [], 0
             for event in events:
                 seq = event.get("seq") if isinstance(event, dict) else None
@@ -729,6 +751,7 @@ __all__ = [
     "append_events",
     "check_event",
     "ensure_layout",
+    "last_seq",
     "read_folder",
     "tidy_conflicts",
 ]

@@ -26,6 +26,7 @@ from mlcards.syncfolder import (
     SyncFolderError,
     append_events,
     ensure_layout,
+    last_seq,
     read_folder,
     tidy_conflicts,
 )
@@ -240,6 +241,21 @@ def test_a_torn_own_last_line_is_cut_before_the_next_append(folder: Path, lock_d
     path.write_bytes(path.read_bytes() + b'{"v":1,"id')
     assert append_events(folder, A, [], lock_dir) == 0
     assert path.read_bytes().endswith(b"\n")
+
+
+def test_last_seq_reads_the_end_of_the_own_file_only(folder: Path, lock_dir: Path) -> None:
+    assert last_seq(folder, A) == 0
+    path = write_file(file_of(folder, A), events(A, 1, 3), tail=b"\n\n" + line(event(A, 4))[:9])
+    before = path.read_bytes()
+    assert last_seq(folder, A) == 3 and path.read_bytes() == before
+    path.unlink()  # a sync tool lost the file: the caller writes every event again
+    assert append_events(folder, A, events(A, last_seq(folder, A) + 1, 4), lock_dir) == 4
+    path.write_bytes(path.read_bytes() + b"x" * (MAX_LINE + 5))
+    with pytest.raises(SyncFolderError, match=r"mlcards-a+\.jsonl:5: a line longer"):
+        last_seq(folder, A)
+    path.write_bytes(b"y" * (MAX_LINE + 5) + b"\n")
+    with pytest.raises(SyncFolderError, match=r"mlcards-a+\.jsonl:1: a line longer"):
+        append_events(folder, A, [], lock_dir)
 
 
 def test_a_torn_line_longer_than_the_cap_is_an_error(folder: Path) -> None:
