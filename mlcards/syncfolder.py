@@ -191,7 +191,7 @@ def _check_values(values: Iterable[object], key: object, surrogates: bool, depth
             raise _Invalid(f'"{_shown(key)}": not a JSON value')
 
 
-def check_event(
+def _check_event(
     event: object, device: str | None = None, *, surrogates: bool = True
 ) -> dict[str, Any]:
     """``event`` if it is a valid version-1 event (of ``device``, when given), else
@@ -270,7 +270,7 @@ def _parse(line: bytes, device: str) -> dict[str, Any]:
         raise _Invalid(f"not JSON ({exc.msg} at column {exc.colno})") from None
     except (RecursionError, ValueError):
         raise _Invalid("not JSON (nested too deep, or a number too long)") from None
-    return check_event(event, device, surrogates="\\u" in text)
+    return _check_event(event, device, surrogates="\\u" in text)
 
 
 # ---------------------------------------------------------------------------- the folder
@@ -577,7 +577,7 @@ def _write_all(fd: int, data: bytes) -> None:
 def _line_of(event: object, device: str) -> bytes:
     shown = _shown(event.get("id") if isinstance(event, dict) else None)
     try:  # a lone surrogate fails the encoding, a key or value JSON lacks the dumping
-        check_event(event, device, surrogates=False)
+        _check_event(event, device, surrogates=False)
         text = json.dumps(event, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         data = text.encode("utf-8")
     except (_Invalid, ValueError, TypeError) as exc:
@@ -749,7 +749,6 @@ __all__ = [
     "FolderRead",
     "SyncFolderError",
     "append_events",
-    "check_event",
     "ensure_layout",
     "last_seq",
     "read_folder",

@@ -234,6 +234,85 @@ def test_a_file_arriving_in_any_pieces_gives_every_event_once(
     assert seen == [f"{B}-{n}" for n in range(1, 13)]
 
 
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.integers(0, 2), st.integers(1, 4)),
+        st.tuples(
+            st.just("copy"),
+            st.integers(0, 2),
+            st.integers(0, 2),
+            st.integers(0, 2),
+            st.floats(0, 1),
+            st.booleans(),
+        ),
+        st.tuples(st.just("read"), st.integers(0, 2)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ops=OPS)
+def test_replicas_moved_by_a_sync_tool_learn_every_event(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[Any, ...]]
+) -> None:
+    """Three devices, each with its own copy of the folder; a sync tool copies a device's
+    file to another copy either whole by a rename (Syncthing) or in place, cut anywhere (a
+    transfer in progress). Reading with marks after any step, then once everything arrived,
+    every copy has given every event, and no line was ever handed on half."""
+    root = tmp_path_factory.mktemp("replicas")
+    devices = (A, B, C)
+    replicas = [root / f"r{n}" for n in range(3)]
+    for replica in replicas:
+        replica.mkdir()
+    written: list[str] = []
+    seen: list[set[str]] = [set(), set(), set()]
+    marks: list[dict[str, dict[str, Any]]] = [{}, {}, {}]
+    next_seq = [1, 1, 1]
+
+    def read(n: int) -> None:
+        got, marks[n], _ = read_all(replicas[n], marks[n], devices[n])
+        seen[n].update(ids(got))
+
+    def copy(src: int, dst: int, owner: int, fraction: float, rename: bool) -> None:
+        source, target = (
+            file_of(replicas[src], devices[owner]),
+            file_of(replicas[dst], devices[owner]),
+        )
+        if owner == dst or not source.exists():
+            return
+        data = source.read_bytes()
+        have = target.read_bytes() if target.exists() else b""
+        if len(data) <= len(have):
+            return
+        if rename:
+            temp = replicas[dst] / ".syncthing.tmp"
+            temp.write_bytes(data)
+            temp.replace(target)
+        else:
+            with target.open("ab") as handle:
+                handle.write(data[len(have) : max(len(have) + 1, int(fraction * len(data)))])
+
+    for op in ops:
+        if op[0] == "append":
+            _, n, count = op
+            new = events(devices[n], next_seq[n], next_seq[n] + count - 1)
+            append_events(replicas[n], devices[n], new, root / f"lock{n}")
+            next_seq[n] += count
+            written += ids(new)
+        elif op[0] == "copy":
+            copy(*op[1:])
+        else:
+            read(op[1])
+    for _ in range(2):
+        for src in range(3):
+            for dst in range(3):
+                copy(src, dst, src, 1.0, True)
+    for n in range(3):
+        read(n)
+        assert seen[n] == set(written)
+
+
 def test_a_torn_own_last_line_is_cut_before_the_next_append(folder: Path, lock_dir: Path) -> None:
     path = write_file(file_of(folder, A), events(A, 1, 2), tail=line(event(A, 3))[:-9])
     assert append_events(folder, A, events(A, 1, 4), lock_dir) == 2
