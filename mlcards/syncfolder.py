@@ -20,8 +20,10 @@ Invariants this module keeps:
   last whole line read, hashes of the 4 KiB at each end of what was read) lets a sync that
   finds nothing new read no file contents at all, an appended file be read from its offset,
   and a file changed before that offset (git rewrites files on a merge) be read whole again.
-- A sync tool's conflict copy is read as more events, and removed by ``tidy_conflicts`` only
-  when every line of it is in its device's own file too and the caller knows every event.
+- A sync tool's conflict copy (Syncthing's ``.sync-conflict-``, Dropbox's "conflicted copy")
+  is read as more events, and removed by ``tidy_conflicts`` only when every line of it is in
+  its device's own file too and the caller knows every event. A device's file under any other
+  name (``mlcards-<device> (1).jsonl``, ``mlcards-<device>-HOST.jsonl``) is read, never removed.
 
 The same event can be handed on more than once (from a conflict copy and its device's file,
 or again after a file is read whole): the caller keeps events by id.

@@ -647,13 +647,16 @@ def test_a_git_merge_of_two_clones_keeps_every_event_once(tmp_path: Path, attrib
         assert git(clone, "add", "-A").returncode == 0
         assert git(clone, "commit", "-m", "answers").returncode == 0
     assert git(one, "push", "origin", "HEAD").returncode == 0
+    before, marks, _ = read_all(two, device=C)
     merged = git(two, "pull", "origin", "main")
     if not attributes:
         assert merged.returncode != 0 and "CONFLICT" in merged.stdout
         return
     assert merged.returncode == 0, merged.stdout + merged.stderr
-    got, marks, _ = read_all(two, device=C)
+    after, _, _ = read_all(two, marks, device=C)  # from the marks taken before the merge
     expected = {f"{A}-{n}" for n in range(1, 7)} | {f"{C}-{n}" for n in range(1, 4)}
+    assert set(ids(before + after)) == expected
+    got = read_all(two, device=C)[0]
     assert sorted(ids(got)) == sorted(expected)
     assert git(two, "push", "origin", "HEAD").returncode == 0
     assert git(one, "pull", "origin", "main").returncode == 0
