@@ -40,7 +40,7 @@ from mlcards.formats._common import (
     read_source,
     write_deck,
 )
-from mlcards.formats.jsonl import FieldMap, parse_map
+from mlcards.formats.layouts import FieldMap, parse_map
 from mlcards.sanitize import quote_path
 
 __all__ = [
