@@ -22,9 +22,10 @@ from mlcards.deck import MAX_DEPTH, parse_deck
 from mlcards.deckwriter import dump_card, dump_deck, dump_deck_head
 from mlcards.errors import DeckError, UsageError
 from mlcards.formats import convert_file, convert_stream, parse_map
-from mlcards.formats._common import Draft, DraftChoice, Issue, is_pinned, write_deck
+from mlcards.formats._common import Draft, DraftChoice, Issue, is_pinned
 from mlcards.formats.layouts import KNOWN_FIELDS, LAYOUTS, detect, guess
 from mlcards.formats.markdown import escape_markdown, html_to_markdown
+from mlcards.formats.writer import write_deck
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "formats"
 
