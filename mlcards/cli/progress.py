@@ -64,9 +64,9 @@ def _stats_document(
     every_card: bool = False,
 ) -> tuple[dict[str, Any], Settings]:
     from mlcards.config import load_settings
-    from mlcards.models import StatsQuery
     from mlcards.services.progress import stats_document
     from mlcards.stats import DISTRACTOR_CARDS
+    from mlcards.statsdata import StatsQuery
 
     settings = load_settings()
     query = StatsQuery(
