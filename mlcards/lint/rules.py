@@ -36,45 +36,65 @@ from mlcards.lint.report import (
     LintReport,
     LintWarning,
 )
-from mlcards.models import Card, Deck
+from mlcards.models import Card, Choice, Deck
 
 # -- the rules --------------------------------------------------------------------------------
 
 
-def _card_findings(card: Card) -> list[tuple[str, str]]:
+Finding = tuple[str, str]
+"""(code, message)."""
+
+
+def _card_findings(card: Card) -> list[Finding]:
     """(code, message) pairs for one card, in the order of CODES."""
-    findings: list[tuple[str, str]] = []
     correct = [c for c in card.choices if c.id in card.answer]
     distractors = [c for c in card.choices if c.id not in card.answer]
+    findings = _key_longest(card, correct, distractors)
+    findings += _absolute_words(correct, distractors)
+    findings += _same_choices(card)
+    if not card.explanation.strip():
+        findings.append(("no-explanation", "the explanation is empty"))
+    if not card.references:
+        findings.append(("no-reference", "the card has no reference"))
+    findings += _single_key_cues(card, correct, distractors)
+    findings += _statement_longest(card, correct, distractors)
+    return findings
 
-    if not card.multiple and len(correct) == 1 and distractors:
-        key = correct[0]
-        longest = max(distractors, key=_length)
-        key_len, longest_len = _length(key), _length(longest)
-        if key_len > KEY_LENGTH_RATIO * longest_len:
-            ratio = f"{key_len / longest_len:.2f}x" if longest_len else "infinitely"
-            findings.append(
-                (
-                    "key-longest",
-                    f"the key ({key.id}, {key_len} characters) is {ratio} as long as the longest "
-                    f"distractor ({longest.id}, {longest_len}); the limit is "
-                    f"{float(KEY_LENGTH_RATIO):g}x",
-                )
-            )
 
-    if not any(absolute_words(c.text) for c in correct):
-        flagged = [(c.id, absolute_words(c.text)) for c in distractors]
-        flagged = [(cid, words) for cid, words in flagged if words]
-        if flagged:
-            where = ", ".join(f"{cid} ({', '.join(words)})" for cid, words in flagged)
-            noun = "distractor" if len(flagged) == 1 else "distractors"
-            findings.append(
-                (
-                    "absolute-words",
-                    f"absolute words in {noun} {where} but in no correct choice",
-                )
-            )
+def _key_longest(card: Card, correct: list[Choice], distractors: list[Choice]) -> list[Finding]:
+    if card.multiple or len(correct) != 1 or not distractors:
+        return []
+    key = correct[0]
+    longest = max(distractors, key=_length)
+    key_len, longest_len = _length(key), _length(longest)
+    if key_len <= KEY_LENGTH_RATIO * longest_len:
+        return []
+    ratio = f"{key_len / longest_len:.2f}x" if longest_len else "infinitely"
+    return [
+        (
+            "key-longest",
+            f"the key ({key.id}, {key_len} characters) is {ratio} as long as the longest "
+            f"distractor ({longest.id}, {longest_len}); the limit is "
+            f"{float(KEY_LENGTH_RATIO):g}x",
+        )
+    ]
 
+
+def _absolute_words(correct: list[Choice], distractors: list[Choice]) -> list[Finding]:
+    if any(absolute_words(c.text) for c in correct):
+        return []
+    flagged = [(c.id, absolute_words(c.text)) for c in distractors]
+    flagged = [(cid, words) for cid, words in flagged if words]
+    if not flagged:
+        return []
+    where = ", ".join(f"{cid} ({', '.join(words)})" for cid, words in flagged)
+    noun = "distractor" if len(flagged) == 1 else "distractors"
+    return [("absolute-words", f"absolute words in {noun} {where} but in no correct choice")]
+
+
+def _same_choices(card: Card) -> list[Finding]:
+    """Choices equal once normalised, then choices whose words another one contains."""
+    findings: list[Finding] = []
     normal = [(c.id, normalise(c.text)) for c in card.choices]
     for i, (id_i, text_i) in enumerate(normal):
         for id_j, text_j in normal[i + 1 :]:
@@ -94,46 +114,53 @@ def _card_findings(card: Card) -> list[tuple[str, str]]:
                         f"choice {id_i} ({text_i!r}) is contained in choice {id_j} ({text_j!r})",
                     )
                 )
-
-    if not card.explanation.strip():
-        findings.append(("no-explanation", "the explanation is empty"))
-    if not card.references:
-        findings.append(("no-reference", "the card has no reference"))
-
-    if not card.multiple and len(correct) == 1 and distractors:
-        hedges = hedge_words(correct[0].text)
-        if hedges and not any(hedge_words(c.text) for c in distractors):
-            findings.append(
-                (
-                    "hedge-only-key",
-                    f"only the key ({correct[0].id}) is hedged ({', '.join(hedges)}); "
-                    "no distractor carries a qualifier",
-                )
-            )
-        scores = part_convergence(card)
-        if scores is not None:
-            listed = ", ".join(f"{cid} {n}" for cid, n in scores.items())
-            findings.append(
-                (
-                    "convergence",
-                    f"the key ({correct[0].id}) shares the most parts with the other choices "
-                    f"({listed}); balance the parts so each appears equally often",
-                )
-            )
-
-    if card.multiple and correct and distractors:
-        right = max(correct, key=_length)
-        wrong = max(distractors, key=_length)
-        if _length(right) > KEY_LENGTH_RATIO * _length(wrong):
-            findings.append(
-                (
-                    "statement-longest",
-                    f"the longest right statement ({right.id}, {_length(right)} characters) is "
-                    f"more than {float(KEY_LENGTH_RATIO):g}x as long as the longest wrong one "
-                    f"({wrong.id}, {_length(wrong)})",
-                )
-            )
     return findings
+
+
+def _single_key_cues(card: Card, correct: list[Choice], distractors: list[Choice]) -> list[Finding]:
+    """``hedge-only-key`` and ``convergence``, for a card with one right choice."""
+    if card.multiple or len(correct) != 1 or not distractors:
+        return []
+    findings: list[Finding] = []
+    hedges = hedge_words(correct[0].text)
+    if hedges and not any(hedge_words(c.text) for c in distractors):
+        findings.append(
+            (
+                "hedge-only-key",
+                f"only the key ({correct[0].id}) is hedged ({', '.join(hedges)}); "
+                "no distractor carries a qualifier",
+            )
+        )
+    scores = part_convergence(card)
+    if scores is not None:
+        listed = ", ".join(f"{cid} {n}" for cid, n in scores.items())
+        findings.append(
+            (
+                "convergence",
+                f"the key ({correct[0].id}) shares the most parts with the other choices "
+                f"({listed}); balance the parts so each appears equally often",
+            )
+        )
+    return findings
+
+
+def _statement_longest(
+    card: Card, correct: list[Choice], distractors: list[Choice]
+) -> list[Finding]:
+    if not (card.multiple and correct and distractors):
+        return []
+    right = max(correct, key=_length)
+    wrong = max(distractors, key=_length)
+    if _length(right) <= KEY_LENGTH_RATIO * _length(wrong):
+        return []
+    return [
+        (
+            "statement-longest",
+            f"the longest right statement ({right.id}, {_length(right)} characters) is "
+            f"more than {float(KEY_LENGTH_RATIO):g}x as long as the longest wrong one "
+            f"({wrong.id}, {_length(wrong)})",
+        )
+    ]
 
 
 def _select_all_finding(deck: Deck) -> str | None:
