@@ -13,7 +13,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -209,6 +209,19 @@ def need_terminal(command: str) -> None:
             f"mlcards {command} needs an interactive terminal (stdin and stdout must be a "
             "TTY); for scripts use `mlcards status --json`"
         )
+
+
+def valued(*names: str, metavar: str, text: str) -> Any:
+    """A typer option that takes a value (``metavar``), with no default shown: the default is
+    the parameter's own, None. For an ``Annotated`` parameter: ``Annotated[T, valued(...)]``."""
+    return typer.Option(*names, metavar=metavar, help=text, show_default=False)
+
+
+def output_option(text: str) -> Any:
+    """``--output``/``-o FILE``: where a command writes instead of stdout (``text`` says how)."""
+    return typer.Option(
+        "--output", "-o", help=text, metavar="FILE", dir_okay=False, show_default=False
+    )
 
 
 DeckOption = Annotated[
