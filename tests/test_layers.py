@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "rules": set(),
     "sanitize": set(),
     "atomic": set(),
+    "wording": set(),
     "statsdata": set(),
     "models": {"rules", "statsdata"},
     "clock": {"errors", "models", "rules"},
@@ -40,7 +41,7 @@ ALLOWED: dict[str, set[str]] = {
     "replay": {"models", "rules", "schedulers"},
     "evaluation": {"errors", "models", "replay", "rules", "schedulers"},
     "store": {"atomic", "models", "rules", "errors", "sanitize", "search", "statsdata"},
-    "render": {"models", "rules", "sanitize", "clock", "terminal"},
+    "render": {"models", "rules", "sanitize", "clock", "terminal", "wording"},
     "terminal": set(),
     "review": {
         "models",
@@ -54,7 +55,7 @@ ALLOWED: dict[str, set[str]] = {
         "errors",
     },
     "output": {"atomic", "errors", "sanitize"},
-    "lint": {"models", "errors"},
+    "lint": {"models", "errors", "wording"},
     "formats": {"atomic", "deck", "deckfiles", "deckwriter", "models", "errors", "sanitize"},
     "services": {
         "anki",
@@ -77,6 +78,7 @@ ALLOWED: dict[str, set[str]] = {
         "stats",
         "statsdata",
         "store",
+        "wording",
     },
     "anki": {"formats", "models", "errors", "sanitize"},
     "cli": {"*"},

@@ -151,7 +151,7 @@ def _set_scheduling(ctx: typer.Context, key: str, value: object, deck: str | Non
         done = set_scheduling(store, load_settings(), key, value, deck)
         settings = settings_for(store)
     if done.decks:
-        from mlcards.render.text import counted
+        from mlcards.wording import counted
 
         typer.echo(
             f"rescheduled {counted(done.cards, 'card')} of {', '.join(done.decks)} from the log"

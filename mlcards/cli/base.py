@@ -21,6 +21,7 @@ from mlcards import __version__
 from mlcards.cli.console import new_console as new_console
 from mlcards.cli.console import utf8 as _utf8
 from mlcards.errors import DeckError, MlcardsError, NotATerminalError
+from mlcards.wording import counted
 
 if TYPE_CHECKING:
     from datetime import date
@@ -386,7 +387,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
             sys.stderr.write(terminal_safe(problem) + "\n")
         count = len(exc.problems)
         _fail(
-            f"{count} problem{'s' if count != 1 else ''} in deck files; nothing was written",
+            f"{counted(count, 'problem')} in deck files; nothing was written",
             65,
             as_json,
             label="",

@@ -239,8 +239,8 @@ def _note(line: str) -> None:
 
 def _report_conversion(source: Path, output: Path | None, written: Written, layout: str) -> None:
     """On stderr: how the source was read, what was left out or kept last, what was written."""
-    from mlcards.render.text import counted
     from mlcards.sanitize import quote_path
+    from mlcards.wording import counted
 
     if layout:
         _note(f"{quote_path(source)}: read as {layout}")

@@ -276,7 +276,7 @@ def _export_apkg(
         result = export_apkg(store, output, settings, now(), deck, history, keys)
     for line in result.skipped:
         sys.stderr.write(terminal_safe(line) + "\n")
-    from mlcards.render.text import counted
+    from mlcards.wording import counted
 
     reviews = f" and {counted(result.reviews, 'review')}" if history else ""
     sys.stderr.write(

@@ -73,7 +73,7 @@ def optimize(
         return
     show(optimize_view(doc, f"for deck {deck}" if deck else "for every deck without its own"))
     if done.decks:
-        from mlcards.render.text import counted
+        from mlcards.wording import counted
 
         typer.echo(
             f"rescheduled {counted(done.cards, 'card')} of {', '.join(done.decks)} from the log"

@@ -37,6 +37,7 @@ from mlcards.lint.report import (
     LintWarning,
 )
 from mlcards.models import Card, Choice, Deck
+from mlcards.wording import counted, plural
 
 # -- the rules --------------------------------------------------------------------------------
 
@@ -88,7 +89,7 @@ def _absolute_words(correct: list[Choice], distractors: list[Choice]) -> list[Fi
     if not flagged:
         return []
     where = ", ".join(f"{cid} ({', '.join(words)})" for cid, words in flagged)
-    noun = "distractor" if len(flagged) == 1 else "distractors"
+    noun = plural(len(flagged), "distractor")
     return [("absolute-words", f"absolute words in {noun} {where} but in no correct choice")]
 
 
@@ -168,7 +169,7 @@ def _select_all_finding(deck: Deck) -> str | None:
     if len(counts) >= 2 and len(set(counts)) == 1:
         return (
             f"all {len(counts)} select-all cards have {counts[0]} correct "
-            f"choice{'s' if counts[0] != 1 else ''}; vary the number so it gives nothing away"
+            f"{plural(counts[0], 'choice')}; vary the number so it gives nothing away"
         )
     return None
 
@@ -351,10 +352,6 @@ def _select_all_summary(right: int, measured: int, expected: float) -> str:
     )
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def format_report(report: LintReport) -> list[str]:
     """The report as plain text lines: the warnings, a line per deck, a total line."""
     lines = [format_warning(w) for w in report.warnings]
@@ -364,8 +361,8 @@ def format_report(report: LintReport) -> list[str]:
             deck.select_all_longest_right, deck.select_all, deck.select_all_expected_share
         )
         lines.append(
-            f"{deck.path}: {deck.deck_id}: {_plural(deck.cards, 'card')}, "
-            f"{_plural(per_deck[deck.deck_id], 'warning')}; "
+            f"{deck.path}: {deck.deck_id}: {counted(deck.cards, 'card')}, "
+            f"{counted(per_deck[deck.deck_id], 'warning')}; "
             f"{_longest_summary(deck.longest_wins, deck.single_answer)}"
             f"{select_all}"
         )
@@ -373,8 +370,8 @@ def format_report(report: LintReport) -> list[str]:
     measured = report.select_all
     expected = float(report.select_all_expected) / measured if measured else 0.0
     lines.append(
-        f"total: {_plural(len(report.decks), 'deck')}, {_plural(report.cards, 'card')}, "
-        f"{_plural(len(report.warnings), 'warning')}{f' ({codes})' if codes else ''}; "
+        f"total: {counted(len(report.decks), 'deck')}, {counted(report.cards, 'card')}, "
+        f"{counted(len(report.warnings), 'warning')}{f' ({codes})' if codes else ''}; "
         f"{_longest_summary(report.longest_wins, report.single_answer)}"
         f"{_select_all_summary(report.select_all_longest_right, report.select_all, expected)}"
     )
