@@ -221,11 +221,9 @@ def _cross_card_warnings(decks: Sequence[Deck]) -> list[LintWarning]:
                 similarity = jaccard(stems[i], stems[j])
                 if similarity >= STEM_JACCARD_LIMIT:
                     warnings.append(
-                        LintWarning(
-                            deck_j.path,
-                            card_j.line,
-                            deck_j.id,
-                            card_j.id,
+                        _on_card(
+                            deck_j,
+                            card_j,
                             "duplicate-stem",
                             f"the stem and key share {float(similarity):.0%} of their words with "
                             f"{deck_i.id}/{card_i.id} ({deck_i.path}:{card_i.line}); merge the "
@@ -235,11 +233,9 @@ def _cross_card_warnings(decks: Sequence[Deck]) -> list[LintWarning]:
             given = next((run for run in keys[i] if f" {' '.join(run)} " in runs[j]), None)
             if given is not None:
                 warnings.append(
-                    LintWarning(
-                        deck_j.path,
-                        card_j.line,
-                        deck_j.id,
-                        card_j.id,
+                    _on_card(
+                        deck_j,
+                        card_j,
                         "giveaway",
                         f"the stem contains {' '.join(given)!r}, the answer of "
                         f"{deck_i.id}/{card_i.id} ({deck_i.path}:{card_i.line})",
@@ -255,7 +251,7 @@ def lint_deck(deck: Deck) -> tuple[list[LintWarning], DeckLint]:
         warnings.append(LintWarning(deck.path, 1, deck.id, "", "select-all-count", message))
     for card in deck.cards:
         for code, text in _card_findings(card):
-            warnings.append(LintWarning(deck.path, card.line, deck.id, card.id, code, text))
+            warnings.append(_on_card(deck, card, code, text))
     single = [c for c in deck.cards if not c.multiple]
     measured = [(c, select_all_longest(c)) for c in deck.cards if c.multiple]
     measured = [(c, right) for c, right in measured if right is not None]
@@ -284,8 +280,8 @@ def lint_decks(decks: Sequence[Deck]) -> LintReport:
         warnings.extend(deck_warnings)
         summaries.append(summary)
     warnings.extend(_cross_card_warnings(decks))
-    report = LintReport((), tuple(summaries))
-    wins, single = report.longest_wins, report.single_answer
+    total = LintReport((), tuple(summaries)).total
+    wins, single = total.longest_wins, total.single_answer
     if single and Fraction(wins, single) > LONGEST_WINS_LIMIT:
         warnings.append(
             _overall(
@@ -294,7 +290,7 @@ def lint_decks(decks: Sequence[Deck]) -> LintReport:
                 f"({wins / single:.1%}), above the {float(LONGEST_WINS_LIMIT):.0%} limit",
             )
         )
-    converging = report.convergence_wins
+    converging = total.convergence_wins
     if single and Fraction(converging, single) > CONVERGENCE_WINS_LIMIT:
         warnings.append(
             _overall(
@@ -304,8 +300,8 @@ def lint_decks(decks: Sequence[Deck]) -> LintReport:
                 f"{float(CONVERGENCE_WINS_LIMIT):.0%} limit",
             )
         )
-    measured, right = report.select_all, report.select_all_longest_right
-    expected = report.select_all_expected
+    measured, right = total.select_all, total.select_all_longest_right
+    expected = total.select_all_expected
     if (
         measured >= SELECT_ALL_LONGEST_MIN_CARDS
         and Fraction(right, measured) > expected / measured + SELECT_ALL_LONGEST_MARGIN
@@ -320,6 +316,10 @@ def lint_decks(decks: Sequence[Deck]) -> LintReport:
             )
         )
     return LintReport(tuple(warnings), tuple(summaries))
+
+
+def _on_card(deck: Deck, card: Card, code: str, message: str) -> LintWarning:
+    return LintWarning(deck.path, card.line, deck.id, card.id, code, message)
 
 
 def _overall(code: str, message: str) -> LintWarning:
@@ -352,28 +352,29 @@ def _select_all_summary(right: int, measured: int, expected: float) -> str:
     )
 
 
+def _wins_summary(counts: DeckLint) -> str:
+    """How often "pick the longest" wins, and the select-all cards' longest statements."""
+    select_all = _select_all_summary(
+        counts.select_all_longest_right, counts.select_all, counts.select_all_expected_share
+    )
+    return _longest_summary(counts.longest_wins, counts.single_answer) + select_all
+
+
 def format_report(report: LintReport) -> list[str]:
     """The report as plain text lines: the warnings, a line per deck, a total line."""
     lines = [format_warning(w) for w in report.warnings]
     per_deck = Counter(w.deck_id for w in report.warnings)
     for deck in report.decks:
-        select_all = _select_all_summary(
-            deck.select_all_longest_right, deck.select_all, deck.select_all_expected_share
-        )
         lines.append(
             f"{deck.path}: {deck.deck_id}: {counted(deck.cards, 'card')}, "
-            f"{counted(per_deck[deck.deck_id], 'warning')}; "
-            f"{_longest_summary(deck.longest_wins, deck.single_answer)}"
-            f"{select_all}"
+            f"{counted(per_deck[deck.deck_id], 'warning')}; {_wins_summary(deck)}"
         )
     codes = ", ".join(f"{code} {n}" for code, n in report.by_code.items())
-    measured = report.select_all
-    expected = float(report.select_all_expected) / measured if measured else 0.0
+    total = report.total
     lines.append(
-        f"total: {counted(len(report.decks), 'deck')}, {counted(report.cards, 'card')}, "
+        f"total: {counted(len(report.decks), 'deck')}, {counted(total.cards, 'card')}, "
         f"{counted(len(report.warnings), 'warning')}{f' ({codes})' if codes else ''}; "
-        f"{_longest_summary(report.longest_wins, report.single_answer)}"
-        f"{_select_all_summary(report.select_all_longest_right, report.select_all, expected)}"
+        f"{_wins_summary(total)}"
     )
     return lines
 
