@@ -225,15 +225,14 @@ def output_option(text: str) -> Any:
     )
 
 
+def deck_option(text: str) -> Any:
+    """``--deck``/``-d DECK``, saying (``text``) what the deck is for."""
+    return valued("--deck", "-d", metavar="DECK", text=text)
+
+
 DeckOption = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time
-    typer.Option(
-        "--deck",
-        "-d",
-        metavar="DECK",
-        help="Only cards of this deck: its id (see `mlcards status`) or its name.",
-        show_default=False,
-    ),
+    deck_option("Only cards of this deck: its id (see `mlcards status`) or its name."),
 ]
 
 
