@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import run
+from helpers import DATA, run
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,7 +27,7 @@ from mlcards.formats.layouts import KNOWN_FIELDS, LAYOUTS, detect, guess
 from mlcards.formats.markdown import escape_markdown, html_to_markdown
 from mlcards.formats.writer import write_deck
 
-FIXTURES = Path(__file__).resolve().parent / "data" / "formats"
+FIXTURES = DATA / "formats"
 
 
 def fixture(name: str) -> Path:

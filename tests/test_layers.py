@@ -11,6 +11,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 import mlcards
 
@@ -158,7 +159,7 @@ def test_the_check_catches_an_import_the_wrong_way() -> None:
 
 
 def test_the_readme_module_table_names_every_room() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Modules", 1)[1].split("\n## ", 1)[0]
     missing = [name for name in ALLOWED if name not in ("__init__", "__main__")]
     missing = [name for name in missing if f"`{name}" not in section]

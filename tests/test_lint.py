@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from helpers import start
+from helpers import DATA, ROOT, start
 
 from mlcards.deck import load_deck
 from mlcards.lint import (
@@ -42,8 +42,7 @@ from mlcards.lint import (
 )
 from mlcards.models import Card, Choice, Deck, Reference
 
-ROOT = Path(__file__).resolve().parents[1]
-LINT_DATA = Path(__file__).resolve().parent / "data" / "lint"
+LINT_DATA = DATA / "lint"
 CLEAN = LINT_DATA / "clean.yaml"
 CUES = LINT_DATA / "cues.yaml"
 BROKEN = LINT_DATA / "broken.yaml"
