@@ -140,7 +140,7 @@ def big_deck_yaml(deck_id: str, count: int, variant: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-# -- a small review history whose stats are worked out by hand in tests/test_stats.py ----------
+# -- a small review history whose stats are worked out by hand in tests/store/test_stats.py ----
 
 HISTORY_TODAY = "2026-03-20"
 
