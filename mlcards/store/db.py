@@ -322,13 +322,16 @@ class Database:
             self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
 
+    def _begin(self, statement: str) -> None:
+        try:
+            self.conn.execute(statement)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction: all of it lands, or none of it."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise translate(exc, self.path) from None
+        self._begin("BEGIN IMMEDIATE")
         try:
             yield self.conn
             self._flush_card_text()
@@ -365,10 +368,7 @@ class Database:
     def read(self) -> Iterator[sqlite3.Connection]:
         """One read transaction: every query in it sees the same snapshot of the database
         (WAL), whatever another mlcards commits meanwhile."""
-        try:
-            self.conn.execute("BEGIN")
-        except sqlite3.Error as exc:
-            raise translate(exc, self.path) from None
+        self._begin("BEGIN")
         try:
             yield self.conn
         finally:
