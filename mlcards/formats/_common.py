@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -21,6 +21,7 @@ from typing import BinaryIO
 from mlcards.deck import DEFAULT_MAX_BYTES
 from mlcards.deckfiles import read_regular_file, read_text
 from mlcards.errors import DeckError
+from mlcards.formats.markdown import escape_markdown
 from mlcards.models import Deck
 from mlcards.sanitize import describe_char, first_unsafe, quote_path
 
@@ -61,6 +62,36 @@ class Draft:
     title: str = ""
     tags: tuple[str, ...] = ()
     references: tuple[tuple[str, str], ...] = ()
+
+
+def plain_draft(
+    line: int,
+    question: str,
+    choices: Sequence[tuple[str, str]],
+    answer: tuple[str, ...],
+    *,
+    explanation: str = "",
+    explicit_id: str = "",
+    title: str = "",
+    tags: tuple[str, ...] = (),
+    references: tuple[tuple[str, str], ...] = (),
+) -> Draft:
+    """A draft from plain text (CSV cells, JSON fields): the text escaped for Markdown, and
+    the question and ``(id, text)`` choices as written kept for content ids."""
+    return Draft(
+        line=line,
+        question=escape_markdown(question),
+        choices=tuple(DraftChoice(i, t) for i, t in choices),
+        answer=answer,
+        multiple=len(answer) > 1,
+        explanation=escape_markdown(explanation) if explanation else "",
+        key=question,
+        choice_key="\n".join(t for _, t in choices),
+        explicit_id=explicit_id,
+        title=title,
+        tags=tags,
+        references=references,
+    )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from mlcards.deck import MAX_DEPTH
 from mlcards.errors import DeckError, UsageError
-from mlcards.formats._common import CHOICE_IDS, Draft, DraftChoice, Issue, slugify
+from mlcards.formats._common import CHOICE_IDS, Draft, Issue, plain_draft, slugify
 from mlcards.formats.layouts import (
     FieldMap,
     JsonValue,
@@ -35,7 +35,6 @@ from mlcards.formats.layouts import (
     kind,
     shorten,
 )
-from mlcards.formats.markdown import escape_markdown
 
 MIN_CHOICES, MAX_CHOICES = 2, 10
 MAX_DIGITS = 20
@@ -210,15 +209,13 @@ def _draft(line: int, card: Record) -> Draft:
     explicit = slugify(card.explicit) if card.explicit else ""
     if card.explicit and not explicit:
         raise RowError(f"id {shorten(card.explicit)!r} has no letters or digits to make an id")
-    return Draft(
-        line=line,
-        question=escape_markdown(question),
-        choices=tuple(DraftChoice(i, t) for i, t in present),
-        answer=(CHOICE_IDS[card.answer],),
-        multiple=False,
-        explanation=escape_markdown(card.explanation) if card.explanation else "",
-        key=question,
-        choice_key="\n".join(t for _, t in present),
+    answer = (CHOICE_IDS[card.answer],)
+    return plain_draft(
+        line,
+        question,
+        present,
+        answer,
+        explanation=card.explanation,
         explicit_id=explicit,
         tags=card.tags,
     )
