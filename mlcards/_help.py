@@ -2,7 +2,7 @@
 
 ``HELP``: what ``mlcards [COMMAND...] --help`` prints (stdout, exit 0); ``BARE``: what a
 bare ``mlcards`` or group prints (stderr, exit 2). Served by ``mlcards.launch``;
-tests/test_launch.py keeps them equal to typer's."""
+tests/cli/test_launch.py keeps them equal to typer's."""
 
 # ruff: noqa: E501
 

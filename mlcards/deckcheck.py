@@ -72,13 +72,12 @@ def _id_of(node: Node) -> str:
     return ""
 
 
-class DeckChecker:
-    """Walks the composed tree against the deck format, collecting every problem."""
+class _Fields:
+    """Reads one mapping's keys as the deck format's kinds of value (text, true/false, a
+    slug, a list), noting every problem with its line instead of stopping at the first."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self) -> None:
         self.problems: list[tuple[int, str]] = []
-        self.deck_shuffle = True
 
     def error(self, line: int, message: str) -> None:
         self.problems.append((line, message))
@@ -151,6 +150,15 @@ class DeckChecker:
             self.error(value.line, f"{where}: {key!r} must be a list, not {_describe(value)}")
             return []
         return value.items
+
+
+class DeckChecker(_Fields):
+    """Walks the composed tree against the deck format, collecting every problem."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self.deck_shuffle = True
 
     def deck(self, root: Node | None) -> Deck | None:
         if not isinstance(root, Mapping):

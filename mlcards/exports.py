@@ -14,8 +14,9 @@ from datetime import date
 from typing import Any, TextIO
 
 from mlcards import rules
-from mlcards.models import REVIEW_COLUMNS, CardSummary, DeckStatus
+from mlcards.models import DeckStatus
 from mlcards.stats import rate
+from mlcards.statsdata import REVIEW_COLUMNS, CardSummary
 
 
 def dumps(document: dict[str, Any]) -> str:

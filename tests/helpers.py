@@ -26,6 +26,13 @@ from mlcards.session import Session, build_queue
 from mlcards.store import Store
 from mlcards.store.settings import spec_of, write_in
 
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+"""The repository: what tests may read (the README, decks/, benchmarks/), wherever a test
+file sits below tests/."""
+DATA = TESTS / "data"
+"""The tests' own fixture files."""
+
 
 def card_yaml(card_id: str, answer: str = "a", question: str = "", text_a: str = "Alpha") -> str:
     question = question or f"Question {card_id}?"
@@ -133,7 +140,7 @@ def big_deck_yaml(deck_id: str, count: int, variant: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-# -- a small review history whose stats are worked out by hand in tests/test_stats.py ----------
+# -- a small review history whose stats are worked out by hand in tests/store/test_stats.py ----
 
 HISTORY_TODAY = "2026-03-20"
 
@@ -336,7 +343,7 @@ def mmlu_rows(count: int) -> list[tuple[list[str], str]]:
 
 # -- the real command in a child process, its output checked for control bytes ------------
 
-HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+HOSTILE = DATA / "hostile"
 
 
 # What a terminal would act on, in decoded text: ESC and other C0 controls (not tab and

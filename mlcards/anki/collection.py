@@ -210,43 +210,7 @@ def write_collection(
                 json.dumps({"1": _DECK_CONFIG}),
             ),
         )
-        rows = list(cards)
-        conn.executemany(
-            "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, ?, 0, '')",
-            (
-                (
-                    row.note.note_id,
-                    row.note.guid,
-                    NOTETYPE_ID,
-                    now_s,
-                    f" {' '.join(row.note.tags)} ",
-                    "\x1f".join(row.note.fields),
-                    _strip_html(row.note.fields[0]),
-                    _checksum(row.note.fields[0]),
-                )
-                for row in rows
-            ),
-        )
-        conn.executemany(
-            "INSERT INTO cards VALUES (?, ?, ?, 0, ?, -1, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?)",
-            (
-                (
-                    row.card_id,
-                    row.note.note_id,
-                    row.deck_id,
-                    now_s,
-                    row.type,
-                    row.queue,
-                    row.due,
-                    row.ivl,
-                    row.factor,
-                    row.reps,
-                    row.lapses,
-                    row.data,
-                )
-                for row in rows
-            ),
-        )
+        _insert_cards(conn, list(cards), now_s)
         conn.executemany(
             "INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)",
             ((r.id, r.cid, r.ease, r.ivl, r.last_ivl, r.factor, r.time, r.type) for r in revlog),
@@ -255,6 +219,46 @@ def write_collection(
         conn.executescript(_INDEXES)
     finally:
         conn.close()
+
+
+def _insert_cards(conn: sqlite3.Connection, rows: list[CardRow], now_s: int) -> None:
+    """Each card and its note (one note a card: our note type has one template)."""
+    conn.executemany(
+        "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, ?, 0, '')",
+        (
+            (
+                row.note.note_id,
+                row.note.guid,
+                NOTETYPE_ID,
+                now_s,
+                f" {' '.join(row.note.tags)} ",
+                "\x1f".join(row.note.fields),
+                _strip_html(row.note.fields[0]),
+                _checksum(row.note.fields[0]),
+            )
+            for row in rows
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO cards VALUES (?, ?, ?, 0, ?, -1, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?)",
+        (
+            (
+                row.card_id,
+                row.note.note_id,
+                row.deck_id,
+                now_s,
+                row.type,
+                row.queue,
+                row.due,
+                row.ivl,
+                row.factor,
+                row.reps,
+                row.lapses,
+                row.data,
+            )
+            for row in rows
+        ),
+    )
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from mlcards.anki.collection import Collection, NoteType, ReadNote
 from mlcards.anki.notetype import CHOICE_FIELDS, CORRECT_FIELDS, DECK_PREFIX, FIELDS, NOTETYPE_ID
 from mlcards.errors import DeckError
-from mlcards.formats._common import CHOICE_IDS, Conversion, Draft, DraftChoice, build, is_slug
+from mlcards.formats._common import CHOICE_IDS, Conversion, Draft, DraftChoice, is_slug
 from mlcards.formats.markdown import html_to_markdown
+from mlcards.formats.writer import build
 from mlcards.sanitize import UNSAFE
 
 _QUESTION_NAMES = ("question", "front", "stem", "q", "text")

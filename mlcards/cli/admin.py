@@ -18,6 +18,7 @@ from mlcards.cli.base import (
     app,
     backup_app,
     config_app,
+    deck_option,
     echo_json,
     echo_lines,
     global_options,
@@ -76,13 +77,7 @@ def config_set(
     ],
     deck: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(
-            "--deck",
-            "-d",
-            metavar="DECK",
-            help="Set it for this deck only (id or name).",
-            show_default=False,
-        ),
+        deck_option("Set it for this deck only (id or name)."),
     ] = None,
 ) -> None:
     """Change one setting, globally or for one deck (a deck of the database). A scheduling
@@ -110,13 +105,7 @@ def config_unset(
     key: SettingKey,
     deck: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(
-            "--deck",
-            "-d",
-            metavar="DECK",
-            help="Unset this deck's own value (id or name).",
-            show_default=False,
-        ),
+        deck_option("Unset this deck's own value (id or name)."),
     ] = None,
 ) -> None:
     """Go back to the default for one setting (with --deck: to the global value)."""
@@ -151,7 +140,7 @@ def _set_scheduling(ctx: typer.Context, key: str, value: object, deck: str | Non
         done = set_scheduling(store, load_settings(), key, value, deck)
         settings = settings_for(store)
     if done.decks:
-        from mlcards.render.text import counted
+        from mlcards.wording import counted
 
         typer.echo(
             f"rescheduled {counted(done.cards, 'card')} of {', '.join(done.decks)} from the log"

@@ -13,7 +13,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -21,6 +21,7 @@ from mlcards import __version__
 from mlcards.cli.console import new_console as new_console
 from mlcards.cli.console import utf8 as _utf8
 from mlcards.errors import DeckError, MlcardsError, NotATerminalError
+from mlcards.wording import counted
 
 if TYPE_CHECKING:
     from datetime import date
@@ -211,15 +212,27 @@ def need_terminal(command: str) -> None:
         )
 
 
+def valued(*names: str, metavar: str, text: str) -> Any:
+    """A typer option that takes a value (``metavar``), with no default shown: the default is
+    the parameter's own, None. For an ``Annotated`` parameter: ``Annotated[T, valued(...)]``."""
+    return typer.Option(*names, metavar=metavar, help=text, show_default=False)
+
+
+def output_option(text: str) -> Any:
+    """``--output``/``-o FILE``: where a command writes instead of stdout (``text`` says how)."""
+    return typer.Option(
+        "--output", "-o", help=text, metavar="FILE", dir_okay=False, show_default=False
+    )
+
+
+def deck_option(text: str) -> Any:
+    """``--deck``/``-d DECK``, saying (``text``) what the deck is for."""
+    return valued("--deck", "-d", metavar="DECK", text=text)
+
+
 DeckOption = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time
-    typer.Option(
-        "--deck",
-        "-d",
-        metavar="DECK",
-        help="Only cards of this deck: its id (see `mlcards status`) or its name.",
-        show_default=False,
-    ),
+    deck_option("Only cards of this deck: its id (see `mlcards status`) or its name."),
 ]
 
 
@@ -373,7 +386,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
             sys.stderr.write(terminal_safe(problem) + "\n")
         count = len(exc.problems)
         _fail(
-            f"{count} problem{'s' if count != 1 else ''} in deck files; nothing was written",
+            f"{counted(count, 'problem')} in deck files; nothing was written",
             65,
             as_json,
             label="",

@@ -3,6 +3,7 @@ more), without typer: shared by the typer commands and the quick paths of ``cli/
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -50,3 +51,19 @@ def new_console(stderr: bool = False) -> Console:
     if utf8(stream):
         return Console(stderr=stderr, highlight=False)
     return Console(file=_Transliterating(stream), highlight=False)  # type: ignore[arg-type]
+
+
+def page(renderable: object, no_pager: bool, console: Console | None = None) -> None:
+    """``renderable`` through a pager when stdout is a terminal (and not ``no_pager``).
+
+    As git does: $PAGER, else less, told (unless $LESS says otherwise) to show colours
+    rather than their escape codes, to quit at once when it all fits, and to leave the
+    screen as it was."""
+    console = console or new_console()
+    if no_pager or not sys.stdout.isatty():
+        console.print(renderable)
+        return
+    if not os.environ.get("LESS"):
+        os.environ["LESS"] = "FRX"
+    with console.pager(styles=not console.no_color):
+        console.print(renderable)

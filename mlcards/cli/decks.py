@@ -16,23 +16,25 @@ from mlcards.cli.base import (
     global_options,
     new_console,
     open_for_import,
+    output_option,
     settings_for,
+    valued,
 )
 from mlcards.errors import UsageError
 
 if TYPE_CHECKING:
+    from mlcards.formats import Written
     from mlcards.models import ImportSummary
     from mlcards.services.decks import Loaded
 
 
 MapOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option(
+    valued(
         "--map",
         metavar="KEY=FIELD",
-        help="JSON/JSONL: the field holding question, choices (one list field, or several "
+        text="JSON/JSONL: the field holding question, choices (one list field, or several "
         "fields: choices=opa,opb), answer, explanation or id; repeat or quote several.",
-        show_default=False,
     ),
 ]
 
@@ -180,42 +182,24 @@ def convert(
     ],
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write the YAML deck here (default: stdout).",
-            metavar="FILE",
-            dir_okay=False,
-            show_default=False,
-        ),
+        output_option("Write the YAML deck here (default: stdout)."),
     ] = None,
     fmt: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(
+        valued(
             "--format",
             "-f",
             metavar="csv|tsv|gift|jsonl|json",
-            help="The source's format (default: by extension).",
-            show_default=False,
+            text="The source's format (default: by extension).",
         ),
     ] = None,
     deck_id: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(
-            "--deck-id",
-            metavar="ID",
-            help="The deck id (default: from the file name).",
-            show_default=False,
-        ),
+        valued("--deck-id", metavar="ID", text="The deck id (default: from the file name)."),
     ] = None,
     name: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(
-            "--name",
-            metavar="NAME",
-            help="The deck name (default: from the file name).",
-            show_default=False,
-        ),
+        valued("--name", metavar="NAME", text="The deck name (default: from the file name)."),
     ] = None,
     field_map: MapOption = None,
 ) -> None:
@@ -224,7 +208,7 @@ def convert(
     from mlcards.config import load_settings
     from mlcards.formats import convert_stream, detect_format, parse_map
     from mlcards.output import open_output
-    from mlcards.sanitize import quote_path, terminal_safe
+    from mlcards.sanitize import quote_path
 
     kind = detect_format(source, fmt)
     if kind is None:
@@ -233,12 +217,6 @@ def convert(
             "name one with --format"
         )
     mapping = parse_map(field_map or [])
-
-    def note(line: str) -> None:
-        sys.stderr.write(terminal_safe(line) + "\n")
-
-    from mlcards.render.text import counted
-
     with open_output(output, global_options(ctx).db_path()) as stream:
         written, layout = convert_stream(
             source,
@@ -248,18 +226,32 @@ def convert(
             name=name,
             max_bytes=load_settings().max_deck_bytes,
             mapping=mapping,
-            note=note,
+            note=_note,
         )
+    _report_conversion(source, output, written, layout)
+
+
+def _note(line: str) -> None:
+    from mlcards.sanitize import terminal_safe
+
+    sys.stderr.write(terminal_safe(line) + "\n")
+
+
+def _report_conversion(source: Path, output: Path | None, written: Written, layout: str) -> None:
+    """On stderr: how the source was read, what was left out or kept last, what was written."""
+    from mlcards.sanitize import quote_path
+    from mlcards.wording import counted
+
     if layout:
-        note(f"{quote_path(source)}: read as {layout}")
+        _note(f"{quote_path(source)}: read as {layout}")
     if written.skipped:
         skipped = counted(written.skipped, "record or question", "records or questions")
-        note(f"skipped {skipped}; see the lines above")
+        _note(f"skipped {skipped}; see the lines above")
     if written.pinned:
-        note(f"{counted(written.pinned, 'card')} with a choice kept last (see the lines above)")
+        _note(f"{counted(written.pinned, 'card')} with a choice kept last (see the lines above)")
     if output is not None:
         where = quote_path(output)
-        note(f"wrote {counted(written.cards, 'card')} of deck {written.deck_id} to {where}")
+        _note(f"wrote {counted(written.cards, 'card')} of deck {written.deck_id} to {where}")
 
 
 @app.command()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -28,10 +27,13 @@ from mlcards.cli.base import (
     global_options,
     new_console,
     open_store,
+    output_option,
     settings_for,
     show,
     study_today,
+    valued,
 )
+from mlcards.cli.console import page
 
 
 @app.command()
@@ -64,9 +66,9 @@ def _stats_document(
     every_card: bool = False,
 ) -> tuple[dict[str, Any], Settings]:
     from mlcards.config import load_settings
-    from mlcards.models import StatsQuery
     from mlcards.services.progress import stats_document
     from mlcards.stats import DISTRACTOR_CARDS
+    from mlcards.statsdata import StatsQuery
 
     settings = load_settings()
     query = StatsQuery(
@@ -128,16 +130,7 @@ def stats(
     console = new_console()
     deck = doc["filter"]["deck"]  # the id, when --deck named a deck by its name
     dashboard = render_dashboard(doc, settings.rules_for(deck).leech_threshold, console.width)
-    if no_pager or not sys.stdout.isatty():
-        console.print(dashboard)
-        return
-    # As git does: $PAGER, else less, told (unless $LESS says otherwise) to show colours
-    # rather than their escape codes, to quit at once when it all fits, and to leave the
-    # screen as it was.
-    if not os.environ.get("LESS"):
-        os.environ["LESS"] = "FRX"
-    with console.pager(styles=not console.no_color):
-        console.print(dashboard)
+    page(dashboard, no_pager, console)
 
 
 class ExportKind(StrEnum):
@@ -173,34 +166,18 @@ def export(
     ] = None,
     fmt: Annotated[
         Optional[ExportFormat],  # noqa: UP045
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="csv|json",
-            help="The format (default: csv; json for stats).",
-            show_default=False,
+        valued(
+            "--format", "-f", metavar="csv|json", text="The format (default: csv; json for stats)."
         ),
     ] = None,
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write to this file (atomically) instead of stdout.",
-            metavar="FILE",
-            dir_okay=False,
-            show_default=False,
-        ),
+        output_option("Write to this file (atomically) instead of stdout."),
     ] = None,
     deck: DeckOption = None,
     since: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(
-            "--since",
-            metavar="DATE",
-            help="Only reviews from this study day on (YYYY-MM-DD).",
-            show_default=False,
-        ),
+        valued("--since", metavar="DATE", text="Only reviews from this study day on (YYYY-MM-DD)."),
     ] = None,
     raw: Annotated[
         bool,
@@ -221,7 +198,7 @@ def export(
 ) -> None:
     """Export the review log, the cards or the stats document as CSV or JSON, or the cards
     as an Anki package (.apkg, default mlcards.apkg) to study on a phone."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from mlcards.exports import dumps
     from mlcards.output import open_output
@@ -234,17 +211,7 @@ def export(
             raise UsageError("export apkg takes -o, --deck and --history only")
         _export_apkg(ctx, output or Path("mlcards.apkg"), deck, history, " ".join(query or []))
         return
-    if query:
-        raise UsageError("a search (QUERY) is for export apkg; use --deck for the others")
-    if history:
-        raise UsageError("--history is for export apkg")
-    fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
-    if what is ExportKind.stats and fmt is ExportFormat.csv:
-        raise UsageError("export stats is a JSON document: use --format json")
-    try:
-        since_day = date.fromisoformat(since) if since is not None else None
-    except ValueError:
-        raise UsageError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
+    fmt, since_day = _export_options(what, fmt, since, bool(query), history)
     if what is ExportKind.stats:
         today = study_today()
         window = since_day or today - timedelta(days=DEFAULT_DAYS - 1)
@@ -255,6 +222,26 @@ def export(
     with open_store(ctx) as store, open_output(output, global_options(ctx).db_path()) as stream:
         scope = Scope(deck=deck, since=since_day)
         write_export(store, stream, what.value, fmt.value, scope, _progress_bar(), raw=raw)
+
+
+def _export_options(
+    what: ExportKind, fmt: ExportFormat | None, since: str | None, query: bool, history: bool
+) -> tuple[ExportFormat, date | None]:
+    """The format and the first day of an export other than apkg, or a UsageError for an
+    option that is apkg's or does not fit ``what``."""
+    from datetime import date
+
+    if query:
+        raise UsageError("a search (QUERY) is for export apkg; use --deck for the others")
+    if history:
+        raise UsageError("--history is for export apkg")
+    fmt = fmt or (ExportFormat.json if what is ExportKind.stats else ExportFormat.csv)
+    if what is ExportKind.stats and fmt is ExportFormat.csv:
+        raise UsageError("export stats is a JSON document: use --format json")
+    try:
+        return fmt, date.fromisoformat(since) if since is not None else None
+    except ValueError:
+        raise UsageError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _progress_bar() -> (
@@ -289,7 +276,7 @@ def _export_apkg(
         result = export_apkg(store, output, settings, now(), deck, history, keys)
     for line in result.skipped:
         sys.stderr.write(terminal_safe(line) + "\n")
-    from mlcards.render.text import counted
+    from mlcards.wording import counted
 
     reviews = f" and {counted(result.reviews, 'review')}" if history else ""
     sys.stderr.write(

@@ -10,6 +10,7 @@ from mlcards.cli.base import (
     DeckOption,
     JsonOption,
     app,
+    deck_option,
     echo_json,
     new_console,
     open_store,
@@ -44,13 +45,7 @@ def optimize(
     ctx: typer.Context,
     deck: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(
-            "--deck",
-            "-d",
-            metavar="DECK",
-            help="Fit this deck's reviews, for this deck (default: every deck's, for all).",
-            show_default=False,
-        ),
+        deck_option("Fit this deck's reviews, for this deck (default: every deck's, for all)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -73,7 +68,7 @@ def optimize(
         return
     show(optimize_view(doc, f"for deck {deck}" if deck else "for every deck without its own"))
     if done.decks:
-        from mlcards.render.text import counted
+        from mlcards.wording import counted
 
         typer.echo(
             f"rescheduled {counted(done.cards, 'card')} of {', '.join(done.decks)} from the log"

@@ -31,16 +31,12 @@ from mlcards.formats._common import (
     Draft,
     Issue,
     SourceLines,
-    Written,
-    build,
-    check_deck_id,
-    conversion_of,
     default_deck_id,
     default_name,
     read_source,
-    write_deck,
 )
-from mlcards.formats.jsonl import FieldMap, parse_map
+from mlcards.formats.layouts import FieldMap, parse_map
+from mlcards.formats.writer import Written, build, check_deck_id, conversion_of, write_deck
 from mlcards.sanitize import quote_path
 
 __all__ = [

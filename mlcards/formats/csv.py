@@ -29,8 +29,7 @@ import re
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
-from mlcards.formats._common import CHOICE_IDS, MAX_PROBLEMS, Draft, DraftChoice, Issue, slugify
-from mlcards.formats.markdown import escape_markdown
+from mlcards.formats._common import CHOICE_IDS, MAX_PROBLEMS, Draft, Issue, plain_draft, slugify
 
 MIN_CHOICES, MAX_CHOICES = 2, 10
 OPTIONAL_COLUMNS = ("id", "title", "explanation", "tags", "reference")
@@ -229,15 +228,12 @@ def _named_row(line: int, cells: list[str], columns: dict[str, int], width: int)
     references, notes = _references(_cell(cells, columns.get("reference")))
     if notes:
         explanation = "\n\n".join(part for part in (explanation, f"Reference: {notes}") if part)
-    return Draft(
-        line=line,
-        question=escape_markdown(question),
-        choices=tuple(DraftChoice(i, t) for i, t in present),
-        answer=answer,
-        multiple=len(answer) > 1,
-        explanation=escape_markdown(explanation) if explanation else "",
-        key=question,
-        choice_key="\n".join(t for _, t in present),
+    return plain_draft(
+        line,
+        question,
+        present,
+        answer,
+        explanation=explanation,
         explicit_id=explicit_id,
         title=" ".join(_cell(cells, columns.get("title")).split()),
         tags=_tags(_cell(cells, columns.get("tags"))),
@@ -265,15 +261,7 @@ def _headerless_row(line: int, cells: list[str]) -> Draft:
     if empty:
         raise _RowError(f"choice {', '.join(empty)} is empty")
     answer = _answer(cells[-1].strip(), slots)
-    return Draft(
-        line=line,
-        question=escape_markdown(question),
-        choices=tuple(DraftChoice(i, t) for i, t in slots),
-        answer=answer,
-        multiple=len(answer) > 1,
-        key=question,
-        choice_key="\n".join(t for _, t in slots),
-    )
+    return plain_draft(line, question, slots, answer)
 
 
 def _answer(raw: str, slots: list[tuple[str, str]]) -> tuple[str, ...]:

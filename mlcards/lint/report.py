@@ -26,33 +26,26 @@ class WarningDict(TypedDict):
     message: str
 
 
-class DeckDict(TypedDict):
+class CountsDict(TypedDict):
+    cards: int
+    single_answer: int
+    longest_wins: int
+    longest_wins_share: float
+    convergence_wins: int
+    convergence_wins_share: float
+    select_all: int
+    select_all_longest_right: int
+    select_all_longest_right_share: float
+    select_all_expected_share: float
+
+
+class DeckDict(CountsDict):
     deck_id: str
     path: str
-    cards: int
-    single_answer: int
-    longest_wins: int
-    longest_wins_share: float
-    convergence_wins: int
-    convergence_wins_share: float
-    select_all: int
-    select_all_longest_right: int
-    select_all_longest_right_share: float
-    select_all_expected_share: float
 
 
-class TotalsDict(TypedDict):
+class TotalsDict(CountsDict):
     decks: int
-    cards: int
-    single_answer: int
-    longest_wins: int
-    longest_wins_share: float
-    convergence_wins: int
-    convergence_wins_share: float
-    select_all: int
-    select_all_longest_right: int
-    select_all_longest_right_share: float
-    select_all_expected_share: float
     warnings: int
 
 
@@ -132,9 +125,10 @@ class DeckLint:
         return float(self.select_all_expected) / self.select_all if self.select_all else 0.0
 
     def to_dict(self) -> DeckDict:
+        return {"deck_id": self.deck_id, "path": self.path, **self.counts()}
+
+    def counts(self) -> CountsDict:
         return {
-            "deck_id": self.deck_id,
-            "path": self.path,
             "cards": self.cards,
             "single_answer": self.single_answer,
             "longest_wins": self.longest_wins,
@@ -154,36 +148,20 @@ class LintReport:
     decks: tuple[DeckLint, ...]
 
     @property
-    def cards(self) -> int:
-        return sum(d.cards for d in self.decks)
-
-    @property
-    def single_answer(self) -> int:
-        return sum(d.single_answer for d in self.decks)
-
-    @property
-    def longest_wins(self) -> int:
-        return sum(d.longest_wins for d in self.decks)
-
-    @property
-    def longest_wins_share(self) -> float:
-        return _share(self.longest_wins, self.single_answer)
-
-    @property
-    def convergence_wins(self) -> int:
-        return sum(d.convergence_wins for d in self.decks)
-
-    @property
-    def select_all(self) -> int:
-        return sum(d.select_all for d in self.decks)
-
-    @property
-    def select_all_longest_right(self) -> int:
-        return sum(d.select_all_longest_right for d in self.decks)
-
-    @property
-    def select_all_expected(self) -> Fraction:
-        return sum((d.select_all_expected for d in self.decks), Fraction(0))
+    def total(self) -> DeckLint:
+        """Every deck's counts added up, as one deck's."""
+        decks = self.decks
+        return DeckLint(
+            "",
+            "",
+            cards=sum(d.cards for d in decks),
+            single_answer=sum(d.single_answer for d in decks),
+            longest_wins=sum(d.longest_wins for d in decks),
+            convergence_wins=sum(d.convergence_wins for d in decks),
+            select_all=sum(d.select_all for d in decks),
+            select_all_longest_right=sum(d.select_all_longest_right for d in decks),
+            select_all_expected=sum((d.select_all_expected for d in decks), Fraction(0)),
+        )
 
     @property
     def by_code(self) -> dict[str, int]:
@@ -197,20 +175,7 @@ class LintReport:
             "decks": [d.to_dict() for d in self.decks],
             "totals": {
                 "decks": len(self.decks),
-                "cards": self.cards,
-                "single_answer": self.single_answer,
-                "longest_wins": self.longest_wins,
-                "longest_wins_share": self.longest_wins_share,
-                "convergence_wins": self.convergence_wins,
-                "convergence_wins_share": _share(self.convergence_wins, self.single_answer),
-                "select_all": self.select_all,
-                "select_all_longest_right": self.select_all_longest_right,
-                "select_all_longest_right_share": _share(
-                    self.select_all_longest_right, self.select_all
-                ),
-                "select_all_expected_share": (
-                    float(self.select_all_expected) / self.select_all if self.select_all else 0.0
-                ),
+                **self.total.counts(),
                 "warnings": len(self.warnings),
             },
             "by_code": self.by_code,

@@ -36,45 +36,66 @@ from mlcards.lint.report import (
     LintReport,
     LintWarning,
 )
-from mlcards.models import Card, Deck
+from mlcards.models import Card, Choice, Deck
+from mlcards.wording import counted, plural
 
 # -- the rules --------------------------------------------------------------------------------
 
 
-def _card_findings(card: Card) -> list[tuple[str, str]]:
+Finding = tuple[str, str]
+"""(code, message)."""
+
+
+def _card_findings(card: Card) -> list[Finding]:
     """(code, message) pairs for one card, in the order of CODES."""
-    findings: list[tuple[str, str]] = []
     correct = [c for c in card.choices if c.id in card.answer]
     distractors = [c for c in card.choices if c.id not in card.answer]
+    findings = _key_longest(card, correct, distractors)
+    findings += _absolute_words(correct, distractors)
+    findings += _same_choices(card)
+    if not card.explanation.strip():
+        findings.append(("no-explanation", "the explanation is empty"))
+    if not card.references:
+        findings.append(("no-reference", "the card has no reference"))
+    findings += _single_key_cues(card, correct, distractors)
+    findings += _statement_longest(card, correct, distractors)
+    return findings
 
-    if not card.multiple and len(correct) == 1 and distractors:
-        key = correct[0]
-        longest = max(distractors, key=_length)
-        key_len, longest_len = _length(key), _length(longest)
-        if key_len > KEY_LENGTH_RATIO * longest_len:
-            ratio = f"{key_len / longest_len:.2f}x" if longest_len else "infinitely"
-            findings.append(
-                (
-                    "key-longest",
-                    f"the key ({key.id}, {key_len} characters) is {ratio} as long as the longest "
-                    f"distractor ({longest.id}, {longest_len}); the limit is "
-                    f"{float(KEY_LENGTH_RATIO):g}x",
-                )
-            )
 
-    if not any(absolute_words(c.text) for c in correct):
-        flagged = [(c.id, absolute_words(c.text)) for c in distractors]
-        flagged = [(cid, words) for cid, words in flagged if words]
-        if flagged:
-            where = ", ".join(f"{cid} ({', '.join(words)})" for cid, words in flagged)
-            noun = "distractor" if len(flagged) == 1 else "distractors"
-            findings.append(
-                (
-                    "absolute-words",
-                    f"absolute words in {noun} {where} but in no correct choice",
-                )
-            )
+def _key_longest(card: Card, correct: list[Choice], distractors: list[Choice]) -> list[Finding]:
+    if card.multiple or len(correct) != 1 or not distractors:
+        return []
+    key = correct[0]
+    longest = max(distractors, key=_length)
+    key_len, longest_len = _length(key), _length(longest)
+    if key_len <= KEY_LENGTH_RATIO * longest_len:
+        return []
+    ratio = f"{key_len / longest_len:.2f}x" if longest_len else "infinitely"
+    return [
+        (
+            "key-longest",
+            f"the key ({key.id}, {key_len} characters) is {ratio} as long as the longest "
+            f"distractor ({longest.id}, {longest_len}); the limit is "
+            f"{float(KEY_LENGTH_RATIO):g}x",
+        )
+    ]
 
+
+def _absolute_words(correct: list[Choice], distractors: list[Choice]) -> list[Finding]:
+    if any(absolute_words(c.text) for c in correct):
+        return []
+    flagged = [(c.id, absolute_words(c.text)) for c in distractors]
+    flagged = [(cid, words) for cid, words in flagged if words]
+    if not flagged:
+        return []
+    where = ", ".join(f"{cid} ({', '.join(words)})" for cid, words in flagged)
+    noun = plural(len(flagged), "distractor")
+    return [("absolute-words", f"absolute words in {noun} {where} but in no correct choice")]
+
+
+def _same_choices(card: Card) -> list[Finding]:
+    """Choices equal once normalised, then choices whose words another one contains."""
+    findings: list[Finding] = []
     normal = [(c.id, normalise(c.text)) for c in card.choices]
     for i, (id_i, text_i) in enumerate(normal):
         for id_j, text_j in normal[i + 1 :]:
@@ -94,46 +115,53 @@ def _card_findings(card: Card) -> list[tuple[str, str]]:
                         f"choice {id_i} ({text_i!r}) is contained in choice {id_j} ({text_j!r})",
                     )
                 )
-
-    if not card.explanation.strip():
-        findings.append(("no-explanation", "the explanation is empty"))
-    if not card.references:
-        findings.append(("no-reference", "the card has no reference"))
-
-    if not card.multiple and len(correct) == 1 and distractors:
-        hedges = hedge_words(correct[0].text)
-        if hedges and not any(hedge_words(c.text) for c in distractors):
-            findings.append(
-                (
-                    "hedge-only-key",
-                    f"only the key ({correct[0].id}) is hedged ({', '.join(hedges)}); "
-                    "no distractor carries a qualifier",
-                )
-            )
-        scores = part_convergence(card)
-        if scores is not None:
-            listed = ", ".join(f"{cid} {n}" for cid, n in scores.items())
-            findings.append(
-                (
-                    "convergence",
-                    f"the key ({correct[0].id}) shares the most parts with the other choices "
-                    f"({listed}); balance the parts so each appears equally often",
-                )
-            )
-
-    if card.multiple and correct and distractors:
-        right = max(correct, key=_length)
-        wrong = max(distractors, key=_length)
-        if _length(right) > KEY_LENGTH_RATIO * _length(wrong):
-            findings.append(
-                (
-                    "statement-longest",
-                    f"the longest right statement ({right.id}, {_length(right)} characters) is "
-                    f"more than {float(KEY_LENGTH_RATIO):g}x as long as the longest wrong one "
-                    f"({wrong.id}, {_length(wrong)})",
-                )
-            )
     return findings
+
+
+def _single_key_cues(card: Card, correct: list[Choice], distractors: list[Choice]) -> list[Finding]:
+    """``hedge-only-key`` and ``convergence``, for a card with one right choice."""
+    if card.multiple or len(correct) != 1 or not distractors:
+        return []
+    findings: list[Finding] = []
+    hedges = hedge_words(correct[0].text)
+    if hedges and not any(hedge_words(c.text) for c in distractors):
+        findings.append(
+            (
+                "hedge-only-key",
+                f"only the key ({correct[0].id}) is hedged ({', '.join(hedges)}); "
+                "no distractor carries a qualifier",
+            )
+        )
+    scores = part_convergence(card)
+    if scores is not None:
+        listed = ", ".join(f"{cid} {n}" for cid, n in scores.items())
+        findings.append(
+            (
+                "convergence",
+                f"the key ({correct[0].id}) shares the most parts with the other choices "
+                f"({listed}); balance the parts so each appears equally often",
+            )
+        )
+    return findings
+
+
+def _statement_longest(
+    card: Card, correct: list[Choice], distractors: list[Choice]
+) -> list[Finding]:
+    if not (card.multiple and correct and distractors):
+        return []
+    right = max(correct, key=_length)
+    wrong = max(distractors, key=_length)
+    if _length(right) <= KEY_LENGTH_RATIO * _length(wrong):
+        return []
+    return [
+        (
+            "statement-longest",
+            f"the longest right statement ({right.id}, {_length(right)} characters) is "
+            f"more than {float(KEY_LENGTH_RATIO):g}x as long as the longest wrong one "
+            f"({wrong.id}, {_length(wrong)})",
+        )
+    ]
 
 
 def _select_all_finding(deck: Deck) -> str | None:
@@ -141,7 +169,7 @@ def _select_all_finding(deck: Deck) -> str | None:
     if len(counts) >= 2 and len(set(counts)) == 1:
         return (
             f"all {len(counts)} select-all cards have {counts[0]} correct "
-            f"choice{'s' if counts[0] != 1 else ''}; vary the number so it gives nothing away"
+            f"{plural(counts[0], 'choice')}; vary the number so it gives nothing away"
         )
     return None
 
@@ -193,11 +221,9 @@ def _cross_card_warnings(decks: Sequence[Deck]) -> list[LintWarning]:
                 similarity = jaccard(stems[i], stems[j])
                 if similarity >= STEM_JACCARD_LIMIT:
                     warnings.append(
-                        LintWarning(
-                            deck_j.path,
-                            card_j.line,
-                            deck_j.id,
-                            card_j.id,
+                        _on_card(
+                            deck_j,
+                            card_j,
                             "duplicate-stem",
                             f"the stem and key share {float(similarity):.0%} of their words with "
                             f"{deck_i.id}/{card_i.id} ({deck_i.path}:{card_i.line}); merge the "
@@ -207,11 +233,9 @@ def _cross_card_warnings(decks: Sequence[Deck]) -> list[LintWarning]:
             given = next((run for run in keys[i] if f" {' '.join(run)} " in runs[j]), None)
             if given is not None:
                 warnings.append(
-                    LintWarning(
-                        deck_j.path,
-                        card_j.line,
-                        deck_j.id,
-                        card_j.id,
+                    _on_card(
+                        deck_j,
+                        card_j,
                         "giveaway",
                         f"the stem contains {' '.join(given)!r}, the answer of "
                         f"{deck_i.id}/{card_i.id} ({deck_i.path}:{card_i.line})",
@@ -227,7 +251,7 @@ def lint_deck(deck: Deck) -> tuple[list[LintWarning], DeckLint]:
         warnings.append(LintWarning(deck.path, 1, deck.id, "", "select-all-count", message))
     for card in deck.cards:
         for code, text in _card_findings(card):
-            warnings.append(LintWarning(deck.path, card.line, deck.id, card.id, code, text))
+            warnings.append(_on_card(deck, card, code, text))
     single = [c for c in deck.cards if not c.multiple]
     measured = [(c, select_all_longest(c)) for c in deck.cards if c.multiple]
     measured = [(c, right) for c, right in measured if right is not None]
@@ -256,8 +280,8 @@ def lint_decks(decks: Sequence[Deck]) -> LintReport:
         warnings.extend(deck_warnings)
         summaries.append(summary)
     warnings.extend(_cross_card_warnings(decks))
-    report = LintReport((), tuple(summaries))
-    wins, single = report.longest_wins, report.single_answer
+    total = LintReport((), tuple(summaries)).total
+    wins, single = total.longest_wins, total.single_answer
     if single and Fraction(wins, single) > LONGEST_WINS_LIMIT:
         warnings.append(
             _overall(
@@ -266,7 +290,7 @@ def lint_decks(decks: Sequence[Deck]) -> LintReport:
                 f"({wins / single:.1%}), above the {float(LONGEST_WINS_LIMIT):.0%} limit",
             )
         )
-    converging = report.convergence_wins
+    converging = total.convergence_wins
     if single and Fraction(converging, single) > CONVERGENCE_WINS_LIMIT:
         warnings.append(
             _overall(
@@ -276,8 +300,8 @@ def lint_decks(decks: Sequence[Deck]) -> LintReport:
                 f"{float(CONVERGENCE_WINS_LIMIT):.0%} limit",
             )
         )
-    measured, right = report.select_all, report.select_all_longest_right
-    expected = report.select_all_expected
+    measured, right = total.select_all, total.select_all_longest_right
+    expected = total.select_all_expected
     if (
         measured >= SELECT_ALL_LONGEST_MIN_CARDS
         and Fraction(right, measured) > expected / measured + SELECT_ALL_LONGEST_MARGIN
@@ -292,6 +316,10 @@ def lint_decks(decks: Sequence[Deck]) -> LintReport:
             )
         )
     return LintReport(tuple(warnings), tuple(summaries))
+
+
+def _on_card(deck: Deck, card: Card, code: str, message: str) -> LintWarning:
+    return LintWarning(deck.path, card.line, deck.id, card.id, code, message)
 
 
 def _overall(code: str, message: str) -> LintWarning:
@@ -324,8 +352,12 @@ def _select_all_summary(right: int, measured: int, expected: float) -> str:
     )
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def _wins_summary(counts: DeckLint) -> str:
+    """How often "pick the longest" wins, and the select-all cards' longest statements."""
+    select_all = _select_all_summary(
+        counts.select_all_longest_right, counts.select_all, counts.select_all_expected_share
+    )
+    return _longest_summary(counts.longest_wins, counts.single_answer) + select_all
 
 
 def format_report(report: LintReport) -> list[str]:
@@ -333,23 +365,16 @@ def format_report(report: LintReport) -> list[str]:
     lines = [format_warning(w) for w in report.warnings]
     per_deck = Counter(w.deck_id for w in report.warnings)
     for deck in report.decks:
-        select_all = _select_all_summary(
-            deck.select_all_longest_right, deck.select_all, deck.select_all_expected_share
-        )
         lines.append(
-            f"{deck.path}: {deck.deck_id}: {_plural(deck.cards, 'card')}, "
-            f"{_plural(per_deck[deck.deck_id], 'warning')}; "
-            f"{_longest_summary(deck.longest_wins, deck.single_answer)}"
-            f"{select_all}"
+            f"{deck.path}: {deck.deck_id}: {counted(deck.cards, 'card')}, "
+            f"{counted(per_deck[deck.deck_id], 'warning')}; {_wins_summary(deck)}"
         )
     codes = ", ".join(f"{code} {n}" for code, n in report.by_code.items())
-    measured = report.select_all
-    expected = float(report.select_all_expected) / measured if measured else 0.0
+    total = report.total
     lines.append(
-        f"total: {_plural(len(report.decks), 'deck')}, {_plural(report.cards, 'card')}, "
-        f"{_plural(len(report.warnings), 'warning')}{f' ({codes})' if codes else ''}; "
-        f"{_longest_summary(report.longest_wins, report.single_answer)}"
-        f"{_select_all_summary(report.select_all_longest_right, report.select_all, expected)}"
+        f"total: {counted(len(report.decks), 'deck')}, {counted(total.cards, 'card')}, "
+        f"{counted(len(report.warnings), 'warning')}{f' ({codes})' if codes else ''}; "
+        f"{_wins_summary(total)}"
     )
     return lines
 

@@ -20,6 +20,7 @@ from rich.text import Text
 from mlcards.models import BrowsedCard, HistoryEntry
 from mlcards.render.keys import format_interval
 from mlcards.sanitize import terminal_safe
+from mlcards.wording import counted
 
 TITLE_FROM = 72
 """The narrowest width that still shows the title column."""
@@ -109,7 +110,7 @@ def cards_table(
     for card, key, row in zip(cards, keys, rows, strict=True):
         title = [Text(_first_words(card))] if show_title else []
         lines.append(_line([key, *title, *row], sizes, right))
-    count = f"{len(cards)} card{'s' if len(cards) != 1 else ''}"
+    count = counted(len(cards), "card")
     if more:
         count += " shown (--limit); more match"
     legend = "! suspended, * flagged. Due and Last in days from today."

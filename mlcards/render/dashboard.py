@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlcards import rules
+from mlcards.wording import counted
 
 SHADES = "·░▒▓█"
 """Heatmap levels: no answers, then quarters of the busiest day."""
@@ -214,8 +215,7 @@ def _today_section(doc: dict[str, Any]) -> RenderableType:
     )
     grid.add_row(
         "Streak",
-        f"{streak['current']} day{'s' if streak['current'] != 1 else ''} "
-        f"(longest {streak['longest']})",
+        f"{counted(streak['current'], 'day')} (longest {streak['longest']})",
     )
     grid.add_row(
         "Window",
@@ -289,7 +289,7 @@ def _retrievability_section(doc: dict[str, Any]) -> RenderableType:
         return Group()
     return Group(
         _title("FSRS cards: predicted recall today"),
-        f"{r['cards']} {'card' if r['cards'] == 1 else 'cards'} scheduled by FSRS · "
+        f"{counted(r['cards'], 'card')} scheduled by FSRS · "
         f"mean predicted recall {percent(r['mean'])}",
         histogram_table("Recall", r["bins"]),
     )
@@ -343,7 +343,7 @@ def _hardest_section(doc: dict[str, Any], leech_threshold: int, width: int) -> R
         count = len(doc["leeches"])
         parts.append(
             Text(
-                f"{count} {'leech' if count == 1 else 'leeches'}: forgotten {leech_threshold} or "
+                f"{counted(count, 'leech', 'leeches')}: forgotten {leech_threshold} or "
                 "more times after learning (the leech threshold). Rewrite or split them.",
                 style="red",
             )

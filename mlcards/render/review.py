@@ -52,6 +52,7 @@ from mlcards.render.screen import (
     url_lines,
 )
 from mlcards.sanitize import markdown_safe
+from mlcards.wording import counted
 
 
 @dataclass(frozen=True)
@@ -482,4 +483,4 @@ def left_today_text(left: LeftToday) -> str:
     """``3 new, 2 reviews, 1 repeat`` (parts that are 0 left out)."""
     parts = [(left.new, "new", "new"), (left.reviews, "review", "reviews")]
     parts.append((left.repeats, "repeat", "repeats"))
-    return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
+    return ", ".join(counted(n, one, many) for n, one, many in parts if n)

@@ -15,6 +15,10 @@ from mlcards.clock import describe_due
 from mlcards.models import Backup, DeckStatus, ImportSummary
 from mlcards.sanitize import quote_path, terminal_safe
 
+# cli/study.py (changed on another branch) imports counted from here until the lead points
+# it at mlcards.wording.
+from mlcards.wording import counted as counted
+
 CHECK_SHOWN = 50
 
 
@@ -126,12 +130,6 @@ def status_table(
     if ahead is not None:
         parts.append(Text(f"Due tomorrow: {ahead[0]}; over the next 7 days: {ahead[1]}"))
     return Group(*parts)
-
-
-def counted(count: int, noun: str, nouns: str = "") -> str:
-    """``1 card``, ``2 cards``: a count and its noun, singular or plural (``nouns`` when the
-    plural is not the noun plus ``s``)."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def wrap_id(text: str, width: int) -> str:

@@ -21,6 +21,7 @@ from mlcards.errors import DeckError, MlcardsError, OutputError, UsageError
 from mlcards.models import Deck, ImportSummary
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.store import Store
+from mlcards.wording import plural
 
 if TYPE_CHECKING:
     from mlcards.formats import FieldMap
@@ -121,7 +122,7 @@ def sync_bundled(folder: Path) -> BundledSync:
                 except DeckError:
                     sync.warnings.append(
                         f"{copy}: could not add {len(added)} new bundled "
-                        f"{'card' if len(added) == 1 else 'cards'} to your "
+                        f"{plural(len(added), 'card')} to your "
                         f"edited copy; they are in {source}"
                     )
                     continue

@@ -13,9 +13,9 @@ from itertools import chain
 from typing import Any, TextIO
 
 from mlcards.config import Settings
-from mlcards.models import REVIEW_COLUMNS, StatsQuery
 from mlcards.schedulers import scheduler_for
 from mlcards.services.decks import check_deck
+from mlcards.statsdata import REVIEW_COLUMNS, StatsQuery
 from mlcards.store import Scope, Store
 
 Row = tuple[object, ...]

@@ -162,12 +162,7 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
                 f"{quote_path(path)}: no database here "
                 "(`mlcards review` or `mlcards import` creates it)"
             )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"{quote_path(path.parent)}: cannot create the data folder: {exc.strerror}"
-            ) from None
+        _make_data_folder(path)
     elif not os.access(path, os.R_OK):
         raise StoreError(f"{quote_path(path)}: cannot read the database (permission denied)")
     else:
@@ -176,6 +171,16 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         return sqlite3.connect(str(path), timeout=busy_timeout_s(), isolation_level=None)
     except sqlite3.Error as exc:
         raise translate(exc, path) from None
+
+
+def _make_data_folder(path: Path) -> None:
+    """The folder ``path`` goes in, made if it is not there."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"{quote_path(path.parent)}: cannot create the data folder: {exc.strerror}"
+        ) from None
 
 
 _NEW_SUFFIX = ".new"
@@ -220,12 +225,7 @@ def create_whole(path: Path, build: Callable[[Path], None]) -> None:
     is atomic); it is synced and then hard-linked into place, which never replaces a file
     that appeared meanwhile (another mlcards won the race: its database is kept and this one
     dropped). Temporary databases of killed processes are removed first."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(
-            f"{quote_path(path.parent)}: cannot create the data folder: {exc.strerror}"
-        ) from None
+    _make_data_folder(path)
     for leftover in _leftovers(path):
         for suffix in ("", "-wal", "-shm", "-journal"):
             discard(Path(str(leftover) + suffix))
@@ -322,13 +322,16 @@ class Database:
             self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
 
+    def _begin(self, statement: str) -> None:
+        try:
+            self.conn.execute(statement)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction: all of it lands, or none of it."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise translate(exc, self.path) from None
+        self._begin("BEGIN IMMEDIATE")
         try:
             yield self.conn
             self._flush_card_text()
@@ -365,10 +368,7 @@ class Database:
     def read(self) -> Iterator[sqlite3.Connection]:
         """One read transaction: every query in it sees the same snapshot of the database
         (WAL), whatever another mlcards commits meanwhile."""
-        try:
-            self.conn.execute("BEGIN")
-        except sqlite3.Error as exc:
-            raise translate(exc, self.path) from None
+        self._begin("BEGIN")
         try:
             yield self.conn
         finally:

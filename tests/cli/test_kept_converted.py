@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import run
+from helpers import TESTS, run
 
-DATA = Path(__file__).parent / "data" / "formats"
+DATA = TESTS / "data" / "formats"
 
 
 @pytest.fixture

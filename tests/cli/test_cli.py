@@ -8,12 +8,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import at, deck_yaml, run, start, toy_deck, write
+from helpers import ROOT, at, deck_yaml, run, start, toy_deck, write
 
 from mlcards import __version__
 from mlcards.store import Store
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from helpers import Refreshing, at, big_deck_yaml, run, write
+from helpers import ROOT, Refreshing, at, big_deck_yaml, run, write
 
 from mlcards.config import checked_value, load_settings
 from mlcards.errors import UndoRefused, UsageError
@@ -249,7 +249,7 @@ def test_fuzz_takes_true_or_false(value: str) -> None:
 
 
 def _spread() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz_spread.py"
+    path = ROOT / "benchmarks" / "fuzz_spread.py"
     if not path.exists():
         pytest.skip("benchmarks/ is not shipped in the sdist")
     spec = importlib.util.spec_from_file_location("fuzz_spread", path)

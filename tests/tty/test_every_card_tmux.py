@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from pty_helpers import Tmux
-from test_screen import CARDS, bundled, explanation, wrong_pick
+from screen_helpers import CARDS, bundled, explanation, wrong_pick
 
 from mlcards.models import ScheduledCard
 from mlcards.render.review import CardView, question_screen

@@ -4,23 +4,29 @@ card at 80x24 and 60x20, marks, feedback, intervals, links and the ASCII screen.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from helpers import at, deck_yaml, toy_deck
 from rich.console import Console
+from screen_helpers import (
+    CARDS,
+    RULE,
+    answer_screen,
+    bundled,
+    explanation,
+    question_screen,
+    scheduled,
+    wrong_pick,
+)
 
 from mlcards.bundled import bundled_deck_files
-from mlcards.deck import load_deck, parse_deck
+from mlcards.deck import parse_deck
 from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
-from mlcards.render import review as render
 from mlcards.render.keys import help_screen, rating_parts
-from mlcards.render.review import Answer, CardView
 from mlcards.render.screen import ASCII, Screenful, to_ascii
 from mlcards.review import scrolled
 from mlcards.session import RATINGS, Session
@@ -28,35 +34,6 @@ from mlcards.terminal import END, PAGE_DOWN
 
 TODAY = date(2026, 3, 1)
 SIZES = [(80, 24), (60, 20)]
-CARDS = [(path, i) for path in bundled_deck_files() for i in range(len(load_deck(path).cards))]
-RULE = re.compile(r"^[─╭╰]")
-
-
-def question_screen(item: ScheduledCard, order: list[Choice], **shown: Any) -> Screenful:
-    return render.question_screen(CardView(item, tuple(order), **shown))
-
-
-def answer_screen(
-    item: ScheduledCard,
-    order: list[Choice],
-    chosen: tuple[str, ...],
-    *,
-    correct: bool,
-    dont_know: bool,
-    rating: dict[int, int] | None = None,
-    **shown: Any,
-) -> Screenful:
-    answer = Answer(chosen, correct, dont_know, rating)
-    return render.answer_screen(CardView(item, tuple(order), answer=answer, **shown))
-
-
-def scheduled(card: Card, deck_id: str = "toy", name: str = "Toy") -> ScheduledCard:
-    return ScheduledCard(deck_id, name, card, 0, 2.5, 0, None, None)
-
-
-def bundled(path: Path, index: int) -> ScheduledCard:
-    deck = load_deck(path)
-    return scheduled(deck.cards[index], deck.id, deck.name)
 
 
 def pages(build: Callable[[int], Screenful]) -> list[Screenful]:  # from the top
@@ -79,11 +56,6 @@ def assert_fills(view: Screenful, width: int, height: int) -> None:
 
 def seen_lines(views: list[Screenful]) -> set[str]:
     return {line.rstrip() for view in views for line in view.text.splitlines()}
-
-
-def wrong_pick(card: Card) -> tuple[str, ...]:
-    """A wrong answer: the first wrong choice (on select-all cards, with no right one)."""
-    return tuple(c.id for c in card.choices if c.id not in card.answer)[:1]
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=["80x24", "60x20"])
@@ -161,16 +133,6 @@ def test_every_bundled_answer_fits_and_scrolls_to_its_end(
         assert item.card.references[-1].url in joined.replace(" ", "")
     end = build(scrolled(END, views[0]) or 0)
     assert end.scroll == views[-1].scroll
-
-
-def explanation(item: ScheduledCard, width: int) -> list[str]:
-    """The explanation's lines as the answer screen lays them out at ``width``."""
-    order = list(item.card.choices)
-    whole = answer_screen(item, order, (), correct=False, dont_know=True, width=width)
-    lines = [line.rstrip() for line in whole.text.splitlines()]
-    start = lines.index(" Explanation") + 1
-    end = lines.index(" References", start) if " References" in lines[start:] else len(lines)
-    return [line for line in lines[start:end] if line.strip() and not RULE.match(line)]
 
 
 TARGETS = [(80, 24, 2, 1.0), (60, 20, 1, 0.9)]

@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from helpers import start
+from helpers import DATA, ROOT, start
 
 from mlcards.deck import load_deck
 from mlcards.lint import (
@@ -42,8 +42,7 @@ from mlcards.lint import (
 )
 from mlcards.models import Card, Choice, Deck, Reference
 
-ROOT = Path(__file__).resolve().parents[1]
-LINT_DATA = Path(__file__).resolve().parent / "data" / "lint"
+LINT_DATA = DATA / "lint"
 CLEAN = LINT_DATA / "clean.yaml"
 CUES = LINT_DATA / "cues.yaml"
 BROKEN = LINT_DATA / "broken.yaml"
@@ -99,7 +98,11 @@ def codes(*cards: Card) -> list[str]:
 def test_clean_deck_draws_no_warning() -> None:
     report = lint_decks([load_deck(CLEAN)])
     assert report.warnings == ()
-    assert (report.single_answer, report.longest_wins, report.convergence_wins) == (3, 0, 0)
+    assert (
+        report.total.single_answer,
+        report.total.longest_wins,
+        report.total.convergence_wins,
+    ) == (3, 0, 0)
 
 
 CARD_RULES = ["key-longest", "absolute-words", "duplicate-choice", "substring-choice"]
@@ -312,8 +315,8 @@ def test_share_arithmetic_per_deck_and_in_total() -> None:
         (1, 0, 0),
     ]
     assert [d.longest_wins_share for d in report.decks] == [0.5, 0.25, 0.0]
-    assert (report.cards, report.single_answer, report.longest_wins) == (10, 8, 3)
-    assert report.longest_wins_share == 3 / 8
+    assert (report.total.cards, report.total.single_answer, report.total.longest_wins) == (10, 8, 3)
+    assert report.total.longest_wins_share == 3 / 8
     assert report.warnings[-1] == LintWarning(
         "",
         0,
@@ -336,7 +339,7 @@ def test_longest_wins_limit_is_exact(wins: int, warns: bool) -> None:
 
 def test_empty_report() -> None:
     report = lint_decks([])
-    assert (report.warnings, report.decks, report.longest_wins_share) == ((), (), 0.0)
+    assert (report.warnings, report.decks, report.total.longest_wins_share) == ((), (), 0.0)
     assert format_report(report) == ["total: 0 decks, 0 cards, 0 warnings; no single-answer cards"]
 
 
@@ -570,7 +573,7 @@ def test_select_all_longest_fixture_trips_and_balanced_does_not() -> None:
     )
     balanced = lint_decks([load_deck(SELECT_ALL_BALANCED)])
     assert balanced.warnings == ()
-    assert (balanced.select_all, balanced.select_all_longest_right) == (10, 4)
+    assert (balanced.total.select_all, balanced.total.select_all_longest_right) == (10, 4)
 
 
 # -- the newer rules: edges ------------------------------------------------------------------
@@ -662,15 +665,15 @@ def test_select_all_longest_margin_is_exact(right: int, warns: bool) -> None:
     assert float(SELECT_ALL_LONGEST_MARGIN) == 0.10
     cards = [select_all_card(i, i < right) for i in range(20)]
     report = lint_decks([deck(*cards)])
-    assert (report.select_all, report.select_all_longest_right) == (20, right)
-    assert report.select_all_expected == Fraction(5)
+    assert (report.total.select_all, report.total.select_all_longest_right) == (20, right)
+    assert report.total.select_all_expected == Fraction(5)
     found = [w.code for w in report.warnings if w.code in REPORT_LEVEL]
     assert found == (["select-all-longest"] if warns else [])
 
 
 def test_select_all_longest_needs_ten_cards() -> None:
     report = lint_decks([deck(*[select_all_card(i, True) for i in range(9)])])
-    assert report.select_all_longest_right == 9
+    assert report.total.select_all_longest_right == 9
     assert [w.code for w in report.warnings if w.code in REPORT_LEVEL] == []
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import run
+from helpers import DATA, run
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,11 +22,12 @@ from mlcards.deck import MAX_DEPTH, parse_deck
 from mlcards.deckwriter import dump_card, dump_deck, dump_deck_head
 from mlcards.errors import DeckError, UsageError
 from mlcards.formats import convert_file, convert_stream, parse_map
-from mlcards.formats._common import Draft, DraftChoice, Issue, is_pinned, write_deck
-from mlcards.formats.jsonl import KNOWN_FIELDS, LAYOUTS, detect, guess
+from mlcards.formats._common import Draft, DraftChoice, Issue, is_pinned
+from mlcards.formats.layouts import KNOWN_FIELDS, LAYOUTS, detect, guess
 from mlcards.formats.markdown import escape_markdown, html_to_markdown
+from mlcards.formats.writer import write_deck
 
-FIXTURES = Path(__file__).resolve().parent / "data" / "formats"
+FIXTURES = DATA / "formats"
 
 
 def fixture(name: str) -> Path:

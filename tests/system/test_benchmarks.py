@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+RUN = ROOT / "benchmarks" / "run.py"
 
 
 @pytest.mark.slow

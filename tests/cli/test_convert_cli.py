@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import mmlu_rows, run
+from helpers import ROOT, TESTS, mmlu_rows, run
 
 from mlcards.deck import load_deck, parse_deck
 
-DATA = Path(__file__).resolve().parent / "data" / "formats"
+DATA = TESTS / "data" / "formats"
 GIFT = DATA / "gift-everything.gift"
 
 
@@ -132,7 +132,7 @@ def test_convert_streams_and_reports_the_layout_and_counts(
     assert load_deck(target).cards[0].id == "24"
 
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "convert_memory.py"
+BENCH = ROOT / "benchmarks" / "convert_memory.py"
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import DATA, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,8 +31,7 @@ from mlcards.deckfiles import find_deck_files
 from mlcards.errors import DeckError, InputNotFoundError
 from mlcards.models import Card, Choice, Deck, Reference
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "data" / "decks"
+FIXTURES = DATA / "decks"
 HAVE_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 
 SLUG_MESSAGE = "must be a slug: lowercase letters, digits, '-' or '_', at most 64 characters"

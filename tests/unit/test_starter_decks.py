@@ -27,12 +27,13 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import DATA, ROOT
 
-DECKS_DIR = Path(__file__).resolve().parents[1] / "decks"
+DECKS_DIR = ROOT / "decks"
 TAGS_FILE = DECKS_DIR / "TAGS.md"
 SCHEMA_FILE = DECKS_DIR / "deck.schema.json"
 # The published question behind decks/batchnorm.yaml, copied byte for byte into the repository.
-BATCHNORM_SOURCE = Path(__file__).resolve().parent / "data" / "batchnorm-question.txt"
+BATCHNORM_SOURCE = DATA / "batchnorm-question.txt"
 BATCHNORM_CARD = ("batchnorm.yaml", "batchnorm-placement")
 
 AREA_TAGS = (

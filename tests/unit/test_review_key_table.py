@@ -71,7 +71,7 @@ def test_the_help_screen_lists_every_labelled_binding() -> None:
 def test_keys_do_what_the_table_says() -> None:
     """A key the table does not give a screen does nothing there: 3 on the answer screen
     of a wrong answer is no rating, s after an answer is no suspend."""
-    from test_ui import NoActions, drive_screens
+    from screen_helpers import NoActions, drive_screens
 
     frames, journal = drive_screens(["2", "3", "s", "enter", "q"], [item()], NoActions())
     assert len(journal.records) == 1 and not journal.records[0].correct

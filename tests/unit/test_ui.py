@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 from helpers import at, toy_deck
 from rich.console import Console
+from screen_helpers import FakeJournal, NoActions, Recorder, drive_screens
 
 from mlcards.bundled import bundled_deck_files
 from mlcards.deck import load_deck
-from mlcards.models import Quality, ReviewRecord, ScheduledCard, StoredCard
+from mlcards.models import Quality, ScheduledCard
 from mlcards.render.review import (
     Answer,
     CardView,
@@ -21,7 +21,6 @@ from mlcards.render.review import (
     render_card,
     render_summary,
 )
-from mlcards.render.screen import Screenful
 from mlcards.review import run_review
 from mlcards.session import Session
 
@@ -90,47 +89,6 @@ def test_summary_names_answered_accuracy_and_next_due() -> None:
     assert "Answered  4" in out and "3 (75%)" in out and "in 6 days (2026-03-07)" in out
 
 
-class FakeJournal:
-    """Keeps answers in a list; the card "as stored" is the one shown."""
-
-    def __init__(self) -> None:
-        self.records: list[ReviewRecord] = []
-
-    def answer(
-        self,
-        shown: ScheduledCard,
-        today: date,
-        decide: Callable[[StoredCard], ReviewRecord],
-    ) -> tuple[int, ReviewRecord]:
-        record = decide(StoredCard(shown, shown.last_review_day == today))
-        self.records.append(record)
-        return len(self.records), record
-
-    def undo(self, review_id: int, session: str, rebuild: object, **flags: bool) -> None:
-        assert review_id == len(self.records)
-        self.records.pop()
-
-
-class NoActions:
-    def suspend(self, item: ScheduledCard) -> str:
-        return "suspended"
-
-    def bury(self, item: ScheduledCard) -> str:
-        return "buried"
-
-    def flag(self, item: ScheduledCard, note: str | None = None) -> tuple[ScheduledCard, str]:
-        return item, "flagged"
-
-    def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
-        return item, "edited"
-
-    def unsuspend(self, item: ScheduledCard) -> str:
-        return "unsuspended"
-
-    def unbury(self, item: ScheduledCard) -> str:
-        return "unburied"
-
-
 def drive(keys: list[str], items: list[ScheduledCard]) -> tuple[ReviewOutcome, FakeJournal]:
     journal = FakeJournal()
     session = Session(items, TODAY, journal=journal)
@@ -195,32 +153,6 @@ class FlagActions(NoActions):
 
         self.notes.append(note)
         return replace(item, flagged=not item.flagged), "flag toggled"
-
-
-def drive_screens(
-    keys: list[str], items: list[ScheduledCard], actions: object = None
-) -> tuple[list[str], FakeJournal]:
-    """Drive the loop at 80x24; returns every screen drawn, as text."""
-    journal = FakeJournal()
-    session = Session(items, TODAY, journal=journal)
-    pressed = iter(keys)
-    screen = Recorder()
-    now = lambda: at("2026-03-01")  # noqa: E731
-    run_review(screen, session, actions or NoActions(), lambda: next(pressed), now)  # type: ignore[arg-type]
-    return [view.text for view in screen.frames], journal
-
-
-class Recorder:
-    """A screen of 80x24 that keeps what was drawn on it."""
-
-    size = (80, 24)
-    encoding = "utf-8"
-
-    def __init__(self) -> None:
-        self.frames: list[Screenful] = []
-
-    def print(self, *objects: object, end: str = "\n", crop: bool = True) -> None:
-        self.frames += [o for o in objects if isinstance(o, Screenful)]
 
 
 def test_the_flagged_marker_stays_after_undo() -> None:

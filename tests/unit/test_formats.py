@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import mmlu_rows
+from helpers import DATA, ROOT, mmlu_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -37,8 +37,7 @@ from mlcards.formats.markdown import escape_markdown, html_to_markdown
 from mlcards.models import Card, Choice, Reference
 from mlcards.sanitize import UNSAFE
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "data" / "formats"
+FIXTURES = DATA / "formats"
 SCHEMA_FILE = ROOT / "decks" / "deck.schema.json"
 
 

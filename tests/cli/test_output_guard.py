@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from helpers import deck_yaml, write
+from helpers import DATA, deck_yaml, write
 from helpers import mlcards_here as mlcards  # in this process: fast
 
 
@@ -41,7 +41,7 @@ def test_output_over_the_database_is_refused(
     backup = next((home_with_db / "backups").glob("*.db"))
     link = tmp_path / "innocent.csv"
     link.symlink_to(db)  # through a link, too
-    csv = Path(__file__).parent / "data" / "formats" / "csv-mmlu.csv"
+    csv = DATA / "formats" / "csv-mmlu.csv"
     before = {p: digest(p) for p in (db, backup)}
     filled = [a.format(db=db, backup=backup, csv=csv) for a in args]
     code, out, err = mlcards(home_with_db, *filled)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +35,6 @@ from mlcards.syncfolder import (
 A = "a" * 16
 B = "b" * 16
 C = "c0ffee" + "0" * 10
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def event(device: str, seq: int, kind: str = "answer", **extra: Any) -> dict[str, Any]:
