@@ -20,7 +20,6 @@ from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcards import syncfolder
 from mlcards.syncfolder import (
     BATCH,
     MAX_LINE,
@@ -29,8 +28,11 @@ from mlcards.syncfolder import (
     ensure_layout,
     last_seq,
     read_folder,
+    reading,
     tidy_conflicts,
+    writing,
 )
+from mlcards.syncfolder import events as folder_events
 
 A = "a" * 16
 B = "b" * 16
@@ -221,7 +223,7 @@ def test_a_file_arriving_in_any_pieces_gives_every_event_once(
     tmp_path_factory: pytest.TempPathFactory, cuts: list[int]
 ) -> None:
     folder = tmp_path_factory.mktemp("pieces")
-    data = b"".join(line(event(B, n, kind)) for n, kind in enumerate(syncfolder.TYPES, 1))
+    data = b"".join(line(event(B, n, kind)) for n, kind in enumerate(folder_events.TYPES, 1))
     data += b"".join(line(ev) for ev in events(B, 5, 12))
     path, pos, seen, marks = file_of(folder, B), 0, [], {}
     path.write_bytes(b"")
@@ -456,7 +458,7 @@ def test_a_no_op_read_only_stats(folder: Path, monkeypatch: pytest.MonkeyPatch) 
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("a file was opened")
 
-    monkeypatch.setattr(syncfolder.os, "open", forbidden)
+    monkeypatch.setattr(reading.os, "open", forbidden)
     got, again, _ = read_all(folder, marks)
     assert got == [] and again == marks
 
@@ -476,12 +478,12 @@ def test_an_appended_file_is_read_from_its_mark(
         reads.append((size, at))
         return real(fd, size, at)
 
-    monkeypatch.setattr(syncfolder.os, "pread", pread)
+    monkeypatch.setattr(reading.os, "pread", pread)
     got, marks, _ = read_all(folder, marks)
     assert ids(got) == [f"{B}-{n}" for n in (501, 502, 503)]
-    window = syncfolder.WINDOW  # the mark's hashed ends: the first 4 KiB and the last read
+    window = folder_events.WINDOW  # the mark's hashed ends: the first 4 KiB and the last read
     assert all(at >= offset - window or (at == 0 and size <= window) for size, at in reads)
-    assert sum(size for size, _ in reads) < 4 * syncfolder.WINDOW + 3 * 400
+    assert sum(size for size, _ in reads) < 4 * folder_events.WINDOW + 3 * 400
     assert marks[path.name]["line"] == 503
 
 
@@ -574,7 +576,7 @@ def test_a_torn_tail_of_a_copy_does_not_keep_it(folder: Path) -> None:
 
 
 def test_conflict_copy_names() -> None:
-    classify = syncfolder._classify
+    classify = reading._classify
     assert classify(f"mlcards-{B}.jsonl") == (B, False)
     assert classify(SYNCTHING) == (B, True)
     assert classify(DROPBOX) == (B, True)
@@ -693,9 +695,9 @@ def test_a_held_lock_makes_the_append_busy(
 ) -> None:
     import fcntl
 
-    monkeypatch.setattr(syncfolder, "LOCK_TIMEOUT", 0.1)
+    monkeypatch.setattr(writing, "LOCK_TIMEOUT", 0.1)
     lock_dir.mkdir()
-    with open(lock_dir / syncfolder.LOCK_NAME, "w") as held:
+    with open(lock_dir / folder_events.LOCK_NAME, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(SyncFolderError, match="another mlcards") as caught:
             append_events(folder, A, events(A, 1, 1), lock_dir)
