@@ -67,11 +67,11 @@ def test_every_part_fits_the_width(
     assert "8 (leech)" in text and "check the key" in text
     assert "History (17 answers)" in text and "Chosen" in text
     assert "Gamma" in text.split("History")[1] and "✗" in text
+
+
 def test_deck_text_reaches_the_terminal_escaped(
     leech: tuple[BrowsedCard, list[HistoryEntry]],
 ) -> None:
-
-def test_deck_text_reaches_the_terminal_escaped(leech: tuple[BrowsedCard, list]) -> None:  # type: ignore[type-arg]
     card, history = leech
     evil = replace(
         card.card,
