@@ -4,10 +4,9 @@ whole story). Declarations and wiring only: ``mlcards.services.browse`` does the
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -20,6 +19,9 @@ from mlcards.cli.base import (
     study_today,
 )
 from mlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 
 class Sort(StrEnum):
@@ -35,16 +37,11 @@ class Sort(StrEnum):
 NoPagerOption = Annotated[bool, typer.Option("--no-pager", help="Print without a pager.")]
 
 
-def _page(renderable: object, no_pager: bool) -> None:
+def _page(renderable: RenderableType, no_pager: bool) -> None:
     """Through a pager on a terminal, as ``stats`` does (less -FRX unless $LESS says)."""
-    console = new_console()
-    if no_pager or not sys.stdout.isatty():
-        console.print(renderable)
-        return
-    if not os.environ.get("LESS"):
-        os.environ["LESS"] = "FRX"
-    with console.pager(styles=not console.no_color):
-        console.print(renderable)
+    from mlcards.cli.console import page
+
+    page(new_console(), renderable, pager=not no_pager and sys.stdout.isatty())
 
 
 def _echo_json_lines(rows: list[dict[str, object]]) -> None:

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
 
 class _Transliterating:
@@ -50,3 +50,25 @@ def new_console(stderr: bool = False) -> Console:
     if utf8(stream):
         return Console(stderr=stderr, highlight=False)
     return Console(file=_Transliterating(stream), highlight=False)  # type: ignore[arg-type]
+
+
+def page(
+    console: Console, renderable: RenderableType, *, pager: bool, when_longer: bool = False
+) -> None:
+    """Print through a pager when ``pager`` (stdout a terminal, no ``--no-pager``), as git
+    does: $PAGER, else less, told (unless $LESS says otherwise) to show colours rather than
+    their escape codes, to quit at once when it all fits, and to leave the screen as it was.
+    ``when_longer``: only when the output has as many lines as the screen or more (so a
+    short ``status`` starts no pager at all)."""
+    import os
+
+    if pager and when_longer:
+        lines = console.render_lines(renderable, console.options, pad=False)
+        pager = len(lines) >= console.height
+    if not pager:
+        console.print(renderable)
+        return
+    if not os.environ.get("LESS"):
+        os.environ["LESS"] = "FRX"
+    with console.pager(styles=not console.no_color):
+        console.print(renderable)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from mlcards.cli.console import new_console, utf8
+from mlcards.cli.console import new_console, page, utf8
 
 
 def status(args: list[str]) -> int | None:
@@ -62,5 +62,6 @@ def status(args: list[str]) -> int | None:
     from mlcards.render.text import status_table
 
     console = new_console()
-    console.print(status_table(shown.decks, today, shown.next_due, console.width, shown.ahead))
+    table = status_table(shown.decks, today, shown.next_due, console.width, shown.ahead)
+    page(console, table, pager=sys.stdout.isatty(), when_longer=True)
     return 0
