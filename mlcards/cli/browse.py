@@ -44,18 +44,6 @@ def _page(renderable: RenderableType, no_pager: bool) -> None:
     page(new_console(), renderable, pager=not no_pager and sys.stdout.isatty())
 
 
-def _echo_json_lines(rows: list[dict[str, object]]) -> None:
-    """A JSON array with one object per line: as readable as indented JSON for a list, and
-    written by json's C encoder (indenting falls back to Python's: a third of a second for
-    3,000 cards)."""
-    import json
-
-    if not rows:
-        echo_json([])
-        return
-    typer.echo("[\n" + ",\n".join(json.dumps(row) for row in rows) + "\n]")
-
-
 @app.command()
 def cards(
     ctx: typer.Context,
@@ -88,7 +76,7 @@ def cards(
     """List the cards a search names: deck:ID tag:TAG is:due prop:ivl>10 rated:7 "a phrase"
     word -word (a or b); see README, Searching cards."""
     from mlcards.config import load_settings
-    from mlcards.services.browse import card_json, find_cards
+    from mlcards.services.browse import find_cards
 
     settings = load_settings()
     today = study_today(settings)
@@ -98,14 +86,11 @@ def cards(
             store, settings, today, text, sort.value, reverse, None if limit is None else limit + 1
         )
     more = limit is not None and len(found) > limit
-    found = found[:limit] if limit is not None else found
-    if as_json:
-        _echo_json_lines([card_json(card, search) for card in found])
-        return
-    from mlcards.render.browse import cards_table
+    from mlcards.cli.quick import print_cards
 
-    width = new_console().width
-    _page(cards_table(found, today, search.fsrs_decks, width, more), no_pager)
+    print_cards(
+        found[:limit] if limit is not None else found, search, today, more, as_json, no_pager
+    )
 
 
 @app.command()
