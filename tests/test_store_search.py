@@ -269,3 +269,11 @@ def test_a_list_reads_the_text_it_shows_and_one_card_reads_it_whole(words: Store
         assert getattr(listed.card, field) == getattr(whole.card, field)
     assert listed.card.tags == ("attention", "transformers")
     assert replace(listed, card=whole.card) == whole
+
+
+def test_the_index_gathers_8_mb_before_writing(words: Store) -> None:
+    """Migration 16: FTS5's in-memory batch raised from 1 MB (imports write fewer segments)."""
+    from mlcards.store.migrations import CARD_TEXT_HASHSIZE
+
+    config = dict(words.search.database.conn.execute("SELECT k, v FROM card_text_config"))
+    assert config["hashsize"] == CARD_TEXT_HASHSIZE == 8 << 20
