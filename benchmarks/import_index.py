@@ -52,13 +52,15 @@ def database_work(files: list[str], runs: int) -> tuple[float, float]:
     totals, index = [], []
     try:
         for _ in range(runs):
-            with tempfile.TemporaryDirectory() as folder:
-                with Store.open(Path(folder) / "m.db") as store:
-                    spent[0] = 0.0
-                    start = time.perf_counter()
-                    store.decks.import_decks(decks, datetime(2026, 11, 25, tzinfo=UTC))
-                    totals.append(time.perf_counter() - start)
-                    index.append(spent[0])
+            with (
+                tempfile.TemporaryDirectory() as folder,
+                Store.open(Path(folder) / "m.db") as store,
+            ):
+                spent[0] = 0.0
+                start = time.perf_counter()
+                store.decks.import_decks(decks, datetime(2026, 11, 25, tzinfo=UTC))
+                totals.append(time.perf_counter() - start)
+                index.append(spent[0])
     finally:
         Database._flush_card_text = flush  # type: ignore[method-assign]
     return statistics.median(totals), statistics.median(index)
