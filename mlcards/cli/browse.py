@@ -188,10 +188,13 @@ def _act(
     with open_store(ctx) as store:
         targets = action_targets(store, settings, today, words or [], action)
         if targets.by_query and targets.keys and not yes:
+            import shutil
+
+            room = max(20, shutil.get_terminal_size().columns - 3)
             shown = [
                 terminal_safe(
                     f"{card.key}  {' '.join((card.card.title or card.card.question).split())}"
-                )[:76]
+                )[:room]
                 for card in preview(store, targets.keys)
             ]
             if not _ask(action, len(targets.keys), shown):
