@@ -283,11 +283,6 @@ SuspendLeechesOption = Annotated[
 ]
 
 
-CardRefs = Annotated[
-    list[str], typer.Argument(help="Cards as DECK/CARD.", metavar="DECK/CARD", show_default=False)
-]
-
-
 def _crash_report() -> str:
     import tempfile
     import time

@@ -4,10 +4,9 @@ whole story). Declarations and wiring only: ``mlcards.services.browse`` does the
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -19,6 +18,10 @@ from mlcards.cli.base import (
     open_store,
     study_today,
 )
+from mlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 
 class Sort(StrEnum):
@@ -34,28 +37,11 @@ class Sort(StrEnum):
 NoPagerOption = Annotated[bool, typer.Option("--no-pager", help="Print without a pager.")]
 
 
-def _page(renderable: object, no_pager: bool) -> None:
+def _page(renderable: RenderableType, no_pager: bool) -> None:
     """Through a pager on a terminal, as ``stats`` does (less -FRX unless $LESS says)."""
-    console = new_console()
-    if no_pager or not sys.stdout.isatty():
-        console.print(renderable)
-        return
-    if not os.environ.get("LESS"):
-        os.environ["LESS"] = "FRX"
-    with console.pager(styles=not console.no_color):
-        console.print(renderable)
+    from mlcards.cli.console import page
 
-
-def _echo_json_lines(rows: list[dict[str, object]]) -> None:
-    """A JSON array with one object per line: as readable as indented JSON for a list, and
-    written by json's C encoder (indenting falls back to Python's: a third of a second for
-    3,000 cards)."""
-    import json
-
-    if not rows:
-        echo_json([])
-        return
-    typer.echo("[\n" + ",\n".join(json.dumps(row) for row in rows) + "\n]")
+    page(new_console(), renderable, pager=not no_pager and sys.stdout.isatty())
 
 
 @app.command()
@@ -90,7 +76,7 @@ def cards(
     """List the cards a search names: deck:ID tag:TAG is:due prop:ivl>10 rated:7 "a phrase"
     word -word (a or b); see README, Searching cards."""
     from mlcards.config import load_settings
-    from mlcards.services.browse import card_json, find_cards
+    from mlcards.services.browse import find_cards
 
     settings = load_settings()
     today = study_today(settings)
@@ -100,14 +86,11 @@ def cards(
             store, settings, today, text, sort.value, reverse, None if limit is None else limit + 1
         )
     more = limit is not None and len(found) > limit
-    found = found[:limit] if limit is not None else found
-    if as_json:
-        _echo_json_lines([card_json(card, search) for card in found])
-        return
-    from mlcards.render.browse import cards_table
+    from mlcards.cli.quick import print_cards
 
-    width = new_console().width
-    _page(cards_table(found, today, search.fsrs_decks, width, more), no_pager)
+    print_cards(
+        found[:limit] if limit is not None else found, search, today, more, as_json, no_pager
+    )
 
 
 @app.command()
@@ -143,7 +126,7 @@ def show(
 
 
 Targets = Annotated[
-    list[str],
+    Optional[list[str]],  # noqa: UP045
     typer.Argument(
         help="Cards as DECK/CARD, or a search query (a query starting with '-' goes after '--').",
         metavar="DECK/CARD...|QUERY",
@@ -153,63 +136,167 @@ Targets = Annotated[
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Act on the cards a query finds without asking.")
 ]
+PAST = {
+    "suspend": ("suspended", "was already suspended"),
+    "unsuspend": ("unsuspended", "was not suspended"),
+    "bury": ("buried", "was already buried until tomorrow"),
+    "unbury": ("unburied", "was not buried"),
+    "flag": ("flagged", "was already flagged"),
+    "unflag": ("unflagged", "was not flagged"),
+    "forget": ("forgot", "was new already"),
+}
+"""Each action's past tense, and what a named card it left as it was already was."""
+
+
+def _ask(action: str, count: int, shown: list[str]) -> bool:
+    """Name the first cards a query found and ask on the terminal whether to act on them.
+    Without a terminal to ask on, a usage error: a script says --yes, it never hangs."""
+    from mlcards.render.text import counted
+
+    noun = counted(count, "card")
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"{action}: {noun} match; add --yes to {action} them without asking "
+            "(there is no terminal to ask on)"
+        )
+    sys.stderr.write(f"{action}: {noun} match:\n")
+    for line in shown:
+        sys.stderr.write(f"  {line}\n")
+    if count > len(shown):
+        sys.stderr.write(f"  ... and {count - len(shown)} more\n")
+    sys.stderr.write(f"{action.capitalize()} {noun}? [y/N] ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def _act(
-    ctx: typer.Context, action: str, words: list[str], yes: bool, note: str | None = None
+    ctx: typer.Context,
+    action: str,
+    words: list[str] | None,
+    yes: bool,
+    as_json: bool,
+    note: str | None = None,
 ) -> None:
+    """One card action on refs (done at once) or on what a query finds (shown, asked)."""
     from mlcards.config import load_settings
-    from mlcards.services.browse import action_targets, apply_action, names_cards
+    from mlcards.render.text import counted
+    from mlcards.sanitize import terminal_safe
+    from mlcards.services.browse import action_targets, apply_action, preview
 
     settings = load_settings()
     today = study_today(settings)
     with open_store(ctx) as store:
-        keys = action_targets(store, settings, today, words)
-        if not keys:
-            typer.echo("No cards match; nothing was changed.")
-            return
-        if not yes and not names_cards(words):
-            sys.stderr.write(f"{action}: {len(keys)} card(s) match.\n")
-            if not typer.confirm(f"{action.capitalize()} {len(keys)} card(s)?", err=True):
+        targets = action_targets(store, settings, today, words or [], action)
+        if targets.by_query and targets.keys and not yes:
+            import shutil
+
+            room = max(20, shutil.get_terminal_size().columns - 3)
+            shown = [
+                terminal_safe(
+                    f"{card.key}  {' '.join((card.card.title or card.card.question).split())}"
+                )[:room]
+                for card in preview(store, targets.keys)
+            ]
+            if not _ask(action, len(targets.keys), shown):
                 typer.echo("Nothing was changed.")
                 raise typer.Exit(1)
-        changed = apply_action(store, action, keys, today, note)
-    past = {"bury": "buried", "forget": "forgot", "flag": "flagged", "suspend": "suspended"}
-    typer.echo(
-        f"{past[action]} {changed} card(s)" + (f" of {len(keys)}" if changed != len(keys) else "")
-    )
+        unchanged = set(targets.unchanged)
+        keys = [key for key in targets.keys if key not in unchanged]
+        changed = apply_action(store, action, keys, today, note) if keys else 0
+    past, was = PAST[action]
+    if as_json:
+        echo_json(
+            {
+                "action": action,
+                "query": targets.by_query,
+                "matched": len(targets.keys),
+                "changed": changed,
+                "cards": [{"deck": d, "card": c} for d, c in keys],
+                "unchanged": [{"deck": d, "card": c} for d, c in targets.unchanged],
+            }
+        )
+        return
+    if not targets.keys:
+        typer.echo("No cards match; nothing was changed.")
+        return
+    line = f"{past} {counted(changed, 'card')}"
+    if targets.by_query and changed != len(targets.keys):
+        line += f" of {len(targets.keys)} (the others {was.removeprefix('was ')})"
+    if changed or not targets.unchanged:
+        typer.echo(line)
+    for deck_id, card_id in targets.unchanged:
+        typer.echo(terminal_safe(f"{deck_id}/{card_id} {was}"))
 
 
 @app.command()
-def suspend(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
+def suspend(
+    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
+) -> None:
     """Suspend cards (they stop coming up until `mlcards unsuspend`)."""
-    _act(ctx, "suspend", cards, yes)
+    _act(ctx, "suspend", cards, yes, as_json)
 
 
 @app.command()
-def bury(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
+def unsuspend(
+    ctx: typer.Context,
+    cards: Targets = None,
+    yes: YesOption = False,
+    all_cards: Annotated[
+        bool, typer.Option("--all", help="Every suspended card (the search is:suspended).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring suspended cards back into reviews."""
+    if all_cards and cards:
+        raise UsageError("--all or cards, not both")
+    _act(ctx, "unsuspend", ["is:suspended"] if all_cards else cards, yes or all_cards, as_json)
+
+
+@app.command()
+def bury(
+    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
+) -> None:
     """Hide cards until tomorrow."""
-    _act(ctx, "bury", cards, yes)
+    _act(ctx, "bury", cards, yes, as_json)
+
+
+@app.command()
+def unbury(
+    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
+) -> None:
+    """Bring buried cards back today."""
+    _act(ctx, "unbury", cards, yes, as_json)
 
 
 @app.command()
 def flag(
     ctx: typer.Context,
-    cards: Targets,
+    cards: Targets = None,
     yes: YesOption = False,
     note: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--note", metavar="TEXT", help="Why (shown by `mlcards show`)."),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Flag cards for editing (`mlcards flagged` lists them)."""
-    _act(ctx, "flag", cards, yes, note)
+    _act(ctx, "flag", cards, yes, as_json, note)
 
 
 @app.command()
-def forget(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
+def unflag(
+    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
+) -> None:
+    """Clear the edit flag of cards."""
+    _act(ctx, "unflag", cards, yes, as_json)
+
+
+@app.command()
+def forget(
+    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
+) -> None:
     """Make cards new again; their answers stay in the log but no longer count."""
-    _act(ctx, "forget", cards, yes)
+    _act(ctx, "forget", cards, yes, as_json)
 
 
 @app.command()

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
 
 class _Transliterating:
@@ -53,14 +53,19 @@ def new_console(stderr: bool = False) -> Console:
     return Console(file=_Transliterating(stream), highlight=False)  # type: ignore[arg-type]
 
 
-def page(renderable: object, no_pager: bool, console: Console | None = None) -> None:
-    """``renderable`` through a pager when stdout is a terminal (and not ``no_pager``).
+def page(
+    console: Console, renderable: RenderableType, *, pager: bool, when_longer: bool = False
+) -> None:
+    """Print through a pager when ``pager`` (stdout a terminal, no ``--no-pager``), as git
+    does: $PAGER, else less, told (unless $LESS says otherwise) to show colours rather than
+    their escape codes, to quit at once when it all fits, and to leave the screen as it was.
+    ``when_longer``: only when the output has as many lines as the screen or more (so a
+    short ``status`` starts no pager at all)."""
 
-    As git does: $PAGER, else less, told (unless $LESS says otherwise) to show colours
-    rather than their escape codes, to quit at once when it all fits, and to leave the
-    screen as it was."""
-    console = console or new_console()
-    if no_pager or not sys.stdout.isatty():
+    if pager and when_longer:
+        lines = console.render_lines(renderable, console.options, pad=False)
+        pager = len(lines) >= console.height
+    if not pager:
         console.print(renderable)
         return
     if not os.environ.get("LESS"):

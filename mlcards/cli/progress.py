@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from mlcards.cli.console import page
 from mlcards.errors import UsageError
 
 if TYPE_CHECKING:
@@ -33,11 +34,16 @@ from mlcards.cli.base import (
     study_today,
     valued,
 )
-from mlcards.cli.console import page
 
 
 @app.command()
-def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+def status(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print without a pager, however long.")
+    ] = False,
+) -> None:
     """Cards per deck: how many, how many new, due today and retired; the next review."""
     from mlcards.config import load_settings
     from mlcards.services.study import status_of
@@ -54,7 +60,8 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from mlcards.render.text import status_table
 
     console = new_console()
-    console.print(status_table(shown.decks, today, shown.next_due, console.width, shown.ahead))
+    table = status_table(shown.decks, today, shown.next_due, console.width, shown.ahead)
+    page(console, table, pager=not no_pager and sys.stdout.isatty(), when_longer=True)
 
 
 def _stats_document(
@@ -130,7 +137,7 @@ def stats(
     console = new_console()
     deck = doc["filter"]["deck"]  # the id, when --deck named a deck by its name
     dashboard = render_dashboard(doc, settings.rules_for(deck).leech_threshold, console.width)
-    page(dashboard, no_pager, console)
+    page(console, dashboard, pager=not no_pager and sys.stdout.isatty())
 
 
 class ExportKind(StrEnum):

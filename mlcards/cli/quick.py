@@ -1,11 +1,13 @@
-"""``mlcards status`` and ``mlcards status --json`` without typer (``mlcards.launch``).
+"""``mlcards status [--json]`` and ``mlcards cards [--json] [--no-pager] QUERY`` without typer
+(``mlcards.launch``).
 
-The everyday command spends more time importing typer than answering. This path does what
-``cli/progress.py``'s ``status`` does, through the same services and renderers, and prints
-only once everything is computed: if anything fails before that, it returns None and
-``launch`` hands the same arguments to the typer app, which does it all again and reports
-the failure as every command does. ``tests/test_launch.py`` compares its output, stream and
-exit code with the typer command's.
+The everyday commands spend more time importing typer than answering. This path does what
+``cli/progress.py``'s ``status`` and ``cli/browse.py``'s ``cards`` do, through the same
+services and renderers (``print_cards`` is the one both ``cards`` use), and prints only once
+everything is computed: if anything fails before that (a malformed query, a missing
+database), it returns None and ``launch`` hands the same arguments to the typer app, which
+does it all again and reports the failure as every command does. ``tests/test_launch.py``
+compares its output, stream and exit code with the typer command's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from __future__ import annotations
 import os
 import sys
 
-from mlcards.cli.console import new_console, utf8
+from mlcards.cli.console import new_console, page, utf8
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing itself costs ~5 ms of this start-up path)
+    from datetime import date
+
+    from mlcards.models import BrowsedCard
+    from mlcards.store.search import SearchContext
 
 
 def status(args: list[str]) -> int | None:
@@ -62,5 +71,92 @@ def status(args: list[str]) -> int | None:
     from mlcards.render.text import status_table
 
     console = new_console()
-    console.print(status_table(shown.decks, today, shown.next_due, console.width, shown.ahead))
+    table = status_table(shown.decks, today, shown.next_due, console.width, shown.ahead)
+    page(console, table, pager=sys.stdout.isatty(), when_longer=True)
+    return 0
+
+
+def cards_args(args: list[str]) -> tuple[list[str], bool, bool] | None:
+    """``cards`` with only query words, ``--json`` and ``--no-pager`` (options may come
+    between the words, as click allows; everything after ``--`` is a word): the words and
+    the two flags. None for anything else (``--sort``, ``--db``, ``--help``...): typer's."""
+    if not args or args[0] != "cards":
+        return None
+    words: list[str] = []
+    as_json = no_pager = False
+    rest = args[1:]
+    for index, arg in enumerate(rest):
+        if arg == "--":
+            return [*words, *rest[index + 1 :]], as_json, no_pager
+        if arg == "--json":
+            as_json = True
+        elif arg == "--no-pager":
+            no_pager = True
+        elif arg.startswith("-") and arg != "-":
+            return None
+        else:
+            words.append(arg)
+    return words, as_json, no_pager
+
+
+def print_cards(
+    found: list[BrowsedCard],
+    search: SearchContext,
+    today: date,
+    more: bool,
+    as_json: bool,
+    no_pager: bool,
+) -> None:
+    """What ``cards`` prints: a JSON array with one object per line (as readable as
+    indented JSON for a list, and written by json's C encoder), or the table, through the
+    pager on a terminal."""
+    if as_json:
+        import json
+
+        from mlcards.services.browse import card_json
+
+        rows = [json.dumps(card_json(card, search)) for card in found]
+        sys.stdout.write("[\n" + ",\n".join(rows) + "\n]\n" if rows else "[]\n")
+        sys.stdout.flush()
+        return
+    from mlcards.render.browse import cards_table
+
+    console = new_console()
+    table = cards_table(found, today, search.fsrs_decks, console.width, more)
+    page(console, table, pager=not no_pager and sys.stdout.isatty())
+
+
+def cards(args: list[str]) -> int | None:
+    """Run ``cards`` as ``cards_args`` reads it and return the exit code, or None when this
+    path does not serve the arguments or something failed before any output."""
+    parsed = cards_args(args)
+    if parsed is None:
+        return None
+    words, as_json, no_pager = parsed
+    for stream in (sys.stdout, sys.stderr):  # as the typer entry does
+        if not utf8(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    try:
+        from mlcards.clock import now, study_day
+        from mlcards.config import db_path, load_settings
+        from mlcards.sanitize import terminal_safe
+        from mlcards.services.browse import find_cards
+        from mlcards.store import Store
+
+        settings = load_settings()
+        today = study_day(now(), settings.rollover_hour)
+        explicit = bool(os.environ.get("MLCARDS_DB"))
+        with Store.open(db_path(None), create=not explicit, daily_backup=True) as store:
+            warnings = [terminal_safe(w) for w in store.warnings]
+            found, search = find_cards(store, settings, today, " ".join(words))
+    except KeyboardInterrupt:
+        sys.stderr.write("mlcards: interrupted\n")
+        if as_json:
+            sys.stdout.write('{"error": {"message": "interrupted", "exit_code": 130}}\n')
+        return 130
+    except Exception:
+        return None
+    for warning in warnings:
+        sys.stderr.write(f"mlcards: warning: {warning}\n")
+    print_cards(found, search, today, False, as_json, no_pager)
     return 0

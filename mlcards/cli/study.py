@@ -1,5 +1,6 @@
-"""Reviewing: ``review`` and ``practice``, and the card lists and marks (``flagged``,
-``leeches``, ``suspended``, ``unsuspend``, ``unflag``)."""
+"""Reviewing: ``review`` and ``practice``, and the card lists (``flagged``, ``leeches``,
+``suspended``). The card actions (``suspend``, ``unsuspend``, ``unflag``...) are in
+``cli/browse.py``: they take refs or a search, as ``cards`` does."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-
-from mlcards.errors import UsageError
 
 if TYPE_CHECKING:
     from datetime import date
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
 
 from mlcards.cli.base import (
     EXIT_INTERRUPTED,
-    CardRefs,
     DeckOption,
     JsonOption,
     LimitOption,
@@ -218,40 +216,3 @@ def leeches(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def suspended(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Suspended cards."""
     _card_list(ctx, "suspended", as_json, "No suspended cards.")
-
-
-@app.command()
-def unsuspend(
-    ctx: typer.Context,
-    cards: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Cards as DECK/CARD.", metavar="DECK/CARD", show_default=False),
-    ] = None,
-    all_cards: Annotated[bool, typer.Option("--all", help="Every suspended card.")] = False,
-) -> None:
-    """Bring suspended cards back into reviews."""
-    from mlcards.services.study import unsuspend as bring_back
-
-    if not cards and not all_cards:
-        raise UsageError("name the cards (DECK/CARD) or use --all")
-    from mlcards.render.text import counted
-
-    with open_store(ctx) as store:
-        count = bring_back(store, cards or [], every=all_cards)
-    typer.echo(f"unsuspended {counted(count, 'card')}")
-
-
-@app.command()
-def unflag(ctx: typer.Context, cards: CardRefs) -> None:
-    """Clear the edit flag of cards."""
-    from mlcards.render.text import counted
-    from mlcards.sanitize import terminal_safe
-    from mlcards.services.study import unflag as clear_flags
-
-    with open_store(ctx) as store:
-        done, not_flagged = clear_flags(store, cards)
-    if done or not not_flagged:
-        typer.echo(f"unflagged {counted(len(done), 'card')}")
-    if not_flagged:
-        names = terminal_safe(", ".join(not_flagged))
-        typer.echo(f"{names} {'was' if len(not_flagged) == 1 else 'were'} not flagged")

@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from datetime import date
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
 from mlcards.models import BrowsedCard, HistoryEntry
 from mlcards.render.keys import format_interval
-from mlcards.sanitize import terminal_safe
+from mlcards.sanitize import markdown_safe, terminal_safe
 from mlcards.wording import counted
 
 TITLE_FROM = 72
@@ -76,23 +78,23 @@ def cards_table(
     all_fsrs = all(c.deck_id in fsrs_decks for c in cards)
     memory = "S/D" if all_fsrs else "EF|S/D" if any_fsrs else "EF"
     heads = ["Stage", "Due", "Ivl", memory, "Lps", "Last"]
-    keys: list[Text] = []
-    rows: list[list[Text]] = []
+    keys: list[str] = []
+    rows: list[list[str | Text]] = []
     for card in cards:
         marks = ("!" if card.suspended else "") + ("*" if card.flagged else "")
-        keys.append(Text(terminal_safe(card.key) + marks))
+        keys.append(terminal_safe(card.key) + marks)
         rows.append(
             [
-                Text(card.stage),
-                Text(_days(card.due, today)),
-                Text(format_interval(card.interval) if card.reviewed else "-"),
-                Text(_memory(card, card.deck_id in fsrs_decks)),
-                Text(str(card.lapses)),
+                card.stage,
+                _days(card.due, today),
+                format_interval(card.interval) if card.reviewed else "-",
+                _memory(card, card.deck_id in fsrs_decks),
+                str(card.lapses),
                 _last(card, today),
             ]
         )
-    widths = [max(len(h), *(r[i].cell_len for r in rows)) for i, h in enumerate(heads)]
-    longest = max(max(k.cell_len for k in keys), len("Card"))
+    widths = [max(len(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    longest = max(max(cell_len(k) for k in keys), len("Card"))
 
     def room(columns: int) -> int:
         return max(12, width - 1 - sum(widths) - 2 * (columns - 1))
@@ -108,7 +110,7 @@ def cards_table(
     lines = [_line([Text(n, style="bold") for n in names], sizes, right)]
     lines.append(Text("─" * (sum(sizes) + 2 * (len(sizes) - 1))))
     for card, key, row in zip(cards, keys, rows, strict=True):
-        title = [Text(_first_words(card))] if show_title else []
+        title = [_first_words(card)] if show_title else []
         lines.append(_line([key, *title, *row], sizes, right))
     count = counted(len(cards), "card")
     if more:
@@ -118,19 +120,30 @@ def cards_table(
     return Group(body, Text(count), Text(legend, style="dim"))
 
 
-def _line(cells: Sequence[Text], sizes: Sequence[int], right: Sequence[bool]) -> Text:
+def _width(cell: str | Text) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
+
+
+def _line(cells: Sequence[str | Text], sizes: Sequence[int], right: Sequence[bool]) -> Text:
     """One row of the card list, each cell cut (with an ellipsis) or padded to its width.
     Rows are plain lines rather than a rich Table: a table lays out every row, which took
-    seconds for a few thousand cards."""
+    seconds for a few thousand cards; plain cells are strings, a Text only where a style is
+    (about a third less time again at 2,700 cards)."""
     line = Text(no_wrap=True, overflow="crop")
     for index, (cell, size, to_right) in enumerate(zip(cells, sizes, right, strict=True)):
         if index:
             line.append("  ")
-        if cell.cell_len > size:
-            cell = cell.copy()
+        width = _width(cell)
+        if width > size:
+            cell = cell.copy() if isinstance(cell, Text) else Text(cell)
             cell.truncate(size, overflow="ellipsis")
-        pad = " " * (size - cell.cell_len)
-        line.append_text(Text(pad) + cell if to_right else cell + Text(pad))
+            width = cell.cell_len
+        pad = " " * (size - width)
+        if to_right:
+            line.append(pad)
+        line.append(cell)
+        if not to_right:
+            line.append(pad)
     line.rstrip()
     return line
 
@@ -139,44 +152,90 @@ def _section(title: str) -> Text:
     return Text(title, style="bold")
 
 
-def _state_lines(card: BrowsedCard, scheduler: str, leech: bool, today: date) -> list[Text]:
-    lines = [Text(f"Stage: {card.stage}   Scheduler: {scheduler}")]
+def _markdown(text: str) -> RenderableType:
+    """Deck Markdown as the review screen draws it, every control character made visible
+    first (a deck is data)."""
+    from rich.markdown import Markdown  # here: it costs ~30 ms, and only ``show`` needs it
+
+    return Markdown(markdown_safe(text.strip()))
+
+
+def _grid(columns: int) -> Table:
+    """Label-and-value pairs side by side: labels dim, values wrapping in their own column
+    (so a long one is indented under itself, never under the label)."""
+    table = Table.grid(padding=(0, 2, 0, 0))
+    for _ in range(columns):
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(overflow="fold")
+    return table
+
+
+def _state_pairs(
+    card: BrowsedCard, scheduler: str, leech: bool, today: date
+) -> list[tuple[str, Text]]:
+    pairs = [("Stage", Text(card.stage)), ("Scheduler", Text(scheduler))]
     if card.reviewed:
         due = card.due.isoformat() if card.due else "-"
-        lines.append(Text(f"Due: {due} ({_days(card.due, today)})   Interval: {card.interval}d"))
+        pairs += [
+            ("Due", Text(f"{due} ({_days(card.due, today)})")),
+            ("Interval", Text(format_interval(card.interval))),
+        ]
         if scheduler == "fsrs" and card.stability is not None and card.difficulty is not None:
-            lines.append(
-                Text(f"Stability: {card.stability:.1f}d   Difficulty: {card.difficulty:.2f}")
-            )
+            pairs += [
+                ("Stability", Text(f"{card.stability:.1f}d")),
+                ("Difficulty", Text(f"{card.difficulty:.2f}")),
+            ]
         else:
-            lines.append(Text(f"EF: {card.easiness:.2f}   Repetitions: {card.repetitions}"))
-    lines.append(Text(f"Lapses: {card.lapses}" + ("   leech" if leech else "")))
-    marks = []
+            pairs.append(("EF", Text(f"{card.easiness:.2f}")))
+        pairs.append(("Repetitions", Text(str(card.repetitions))))
+    lapses = Text(str(card.lapses))
+    if leech:
+        lapses += Text(" (leech)", style="red")
+    pairs.append(("Lapses", lapses))
     if card.flagged:
-        marks.append("flagged" + (f": {terminal_safe(card.flag_note)}" if card.flag_note else ""))
+        pairs.append(("Flagged", Text(terminal_safe(card.flag_note or "yes"), style="yellow")))
     if card.suspended:
-        marks.append("suspended")
+        pairs.append(("Suspended", Text("yes", style="yellow")))
     if card.buried_until and card.buried_until > today:
-        marks.append(f"buried until {card.buried_until.isoformat()}")
+        pairs.append(("Buried until", Text(card.buried_until.isoformat())))
     if card.retired:
-        marks.append("retired (gone from its file; history kept)")
-    if marks:
-        lines.append(Text(", ".join(marks)))
-    lines.append(Text(f"Added: {card.added_at[:10]}"))
-    return lines
+        pairs.append(("Retired", Text("gone from its file; history kept")))
+    pairs.append(("Added", Text(card.added_at[:10])))
+    return pairs
 
 
-def _chosen(entry: HistoryEntry, texts: dict[str, str]) -> str:
+def _state(card: BrowsedCard, scheduler: str, leech: bool, today: date, width: int) -> Table:
+    """The state as a table of labels and values: two pairs a row where they fit."""
+    pairs = _state_pairs(card, scheduler, leech, today)
+    columns = 2 if width >= 56 else 1
+    table = _grid(columns)
+    for start in range(0, len(pairs), columns):
+        row: list[RenderableType] = []
+        for label, value in pairs[start : start + columns]:
+            row += [Text(label), value]
+        table.add_row(*row)
+    return table
+
+
+def _chosen(entry: HistoryEntry, texts: dict[str, str]) -> Text:
     if not entry.chosen:
-        return "(I don't know)"
-    return "; ".join(terminal_safe(" ".join(texts.get(c, c).split())) for c in entry.chosen)
+        return Text("(I don't know)", style="dim")
+    return Text("; ".join(terminal_safe(" ".join(texts.get(c, c).split())) for c in entry.chosen))
 
 
 def _history(history: Sequence[HistoryEntry], texts: dict[str, str], width: int) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
+    """One row per answer; the chosen choices' text takes the room left and wraps."""
+    narrow = width < 72
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
+    )
     table.add_column("Day", no_wrap=True)
     table.add_column("Mode", no_wrap=True)
-    table.add_column("Chosen", overflow="fold", min_width=10)
+    table.add_column("Chosen", overflow="fold", min_width=8, ratio=1)
     table.add_column("", no_wrap=True)
     table.add_column("Q", no_wrap=True, justify="right")
     table.add_column("Ivl", no_wrap=True, justify="right")
@@ -185,15 +244,34 @@ def _history(history: Sequence[HistoryEntry], texts: dict[str, str], width: int)
         mode = "repeat" if entry.same_day_repeat else entry.mode
         if not entry.counted and entry.mode == "review":
             mode = "old"  # before the card's answer changed: no longer counts
+        if narrow and mode == "practice":
+            mode = "pract."
         mark = Text(RIGHT, style="green") if entry.correct else Text(WRONG, style="red")
+        day = entry.study_day.isoformat()
         table.add_row(
-            entry.study_day.isoformat(),
+            day[2:] if narrow else day,
             mode,
-            Text(_chosen(entry, texts)),
+            _chosen(entry, texts),
             mark,
             str(entry.quality),
             format_interval(entry.interval) if entry.mode == "review" else "-",
             f"{entry.response_ms / 1000:.1f}s",
+        )
+    return table
+
+
+def _choices(card: BrowsedCard) -> Table:
+    """The choices in file order, the right ones marked; a long choice wraps under itself."""
+    table = Table.grid(padding=(0, 1, 0, 0))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True, justify="right")
+    table.add_column(overflow="fold")
+    for index, choice in enumerate(card.card.choices, start=1):
+        right = choice.id in card.card.answer
+        table.add_row(
+            Text(RIGHT, style="bold green") if right else Text(" "),
+            Text(f"{index}.", style="bold" if right else ""),
+            Text(terminal_safe(choice.text.strip()), style="green" if right else ""),
         )
     return table
 
@@ -206,7 +284,8 @@ def card_story(
     today: date,
     width: int = 80,
 ) -> Group:
-    """The card as the learner sees it (right choices marked), its state, its history."""
+    """The card as the learner sees it (right choices marked), its state, its history:
+    one renderable for the pager, fitting ``width`` (60 and 80 columns are tested)."""
     parts: list[RenderableType] = []
     heading = Text(terminal_safe(card.key), style="bold")
     if card.card.title:
@@ -214,26 +293,44 @@ def card_story(
     parts.append(heading)
     where = f"{card.path}:{card.card.line}" if card.path else "(no file)"
     parts.append(Text(terminal_safe(f"{card.deck_name} — {where}"), style="dim"))
-    parts += [Text(""), Text(terminal_safe(card.card.question.strip())), Text("")]
-    for index, choice in enumerate(card.card.choices, start=1):
-        right = choice.id in card.card.answer
-        mark = Text(f"{RIGHT} " if right else "  ", style="green" if right else "")
-        parts.append(mark + Text(f"{index}. {terminal_safe(choice.text)}"))
+    multiple = " (select all that apply)" if card.card.multiple else ""
+    parts += [Text(""), _markdown(card.card.question), Text("")]
+    if multiple:
+        parts.append(Text(multiple.strip(" ()").capitalize() + ":", style="dim"))
+    parts.append(_choices(card))
     if card.card.explanation.strip():
-        parts += [Text(""), _section("Explanation"), Text(terminal_safe(card.card.explanation))]
+        parts += [Text(""), _section("Explanation"), _markdown(card.card.explanation)]
     if card.card.references:
         parts += [Text(""), _section("References")]
-        parts += [
-            Text(terminal_safe(f"- {r.title}: {r.url}" if r.title else f"- {r.url}"))
-            for r in card.card.references
-        ]
+        for ref in card.card.references:
+            if ref.title:
+                parts.append(Text(terminal_safe(f"- {ref.title}")))
+            parts.append(Text(terminal_safe(ref.url), style="cyan", overflow="fold"))
     if card.card.tags:
+        parts.append(Text(""))
         parts.append(Text(terminal_safe("Tags: " + ", ".join(card.card.tags)), style="dim"))
-    parts += [Text(""), _section("State"), *_state_lines(card, scheduler, leech, today)]
+    parts += [Text(""), _section("State"), _state(card, scheduler, leech, today, width)]
     parts += [Text(""), _section(f"History ({len(history)} answers)")]
     if history:
         texts = {c.id: c.text for c in card.card.choices}
         parts.append(_history(history, texts, width))
     else:
         parts.append(Text("Never answered."))
-    return Group(*parts)
+    return Group(_Trimmed(Group(*parts)))
+
+
+class _Trimmed:
+    """A renderable without the spaces rich pads its lines with (Markdown fills every line
+    to the width): piped into a file or ``grep``, lines end where their text does."""
+
+    def __init__(self, inner: RenderableType) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in console.render_lines(self.inner, options, pad=False):
+            while line and not line[-1].control and not line[-1].text.rstrip():
+                line.pop()
+            if line and not line[-1].control:
+                line[-1] = Segment(line[-1].text.rstrip(), line[-1].style)
+            yield from line
+            yield Segment.line()

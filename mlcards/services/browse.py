@@ -217,7 +217,10 @@ def story_json(story: CardStory) -> dict[str, Any]:
 
 # -- card actions from the command line ---------------------------------------------------------
 
-ACTIONS = ("suspend", "bury", "flag", "unflag", "unsuspend", "forget")
+ACTIONS = ("suspend", "unsuspend", "bury", "unbury", "flag", "unflag", "forget")
+
+PREVIEW = 5
+"""How many of the cards a query finds are named before asking whether to act on them."""
 
 
 def names_cards(words: list[str]) -> bool:
@@ -229,16 +232,59 @@ def names_cards(words: list[str]) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class ActionTargets:
+    """The cards one action names. ``by_query``: a search found them, so the user is shown
+    the count and asked before anything changes; refs were named one by one and are not.
+    ``unchanged``: named cards the action would leave as they are (already suspended, not
+    flagged...), worked out for refs only, where each is worth a word."""
+
+    keys: list[CardKey]
+    by_query: bool
+    unchanged: list[CardKey]
+
+
+def already(action: str, card: BrowsedCard, today: date) -> bool:
+    """Whether ``action`` would leave this card as it is."""
+    buried = card.buried_until is not None and card.buried_until > today
+    return {
+        "suspend": card.suspended,
+        "unsuspend": not card.suspended,
+        "bury": card.buried_until == today + timedelta(days=1),
+        "unbury": not buried,
+        "flag": False,  # a flag may take a new note
+        "unflag": not card.flagged,
+        "forget": not card.reviewed,
+    }[action]
+
+
 def action_targets(
-    store: Store, settings: Settings, today: date, words: list[str]
-) -> list[CardKey]:
-    """The cards an action names: DECK/CARD refs (each must exist, or nothing is done), or
-    the cards a query finds."""
+    store: Store,
+    settings: Settings,
+    today: date,
+    words: list[str],
+    action: str = "suspend",
+) -> ActionTargets:
+    """The cards an action names: DECK/CARD refs (each must exist, or nothing is done; each
+    named once), or the cards a query finds."""
+    if action not in ACTIONS:
+        raise ValueError(action)
     if not words:
         raise UsageError("name the cards (DECK/CARD...) or give a search query")
-    if names_cards(words):
-        return [resolve_ref(store, word) for word in words]
-    return matching_keys(store, settings, today, " ".join(words))
+    if not names_cards(words):
+        return ActionTargets(matching_keys(store, settings, today, " ".join(words)), True, [])
+    keys = list(dict.fromkeys(resolve_ref(store, word) for word in words))
+    unchanged = []
+    for key in keys:
+        card = store.search.card(*key)
+        if card is not None and already(action, card, today):
+            unchanged.append(key)
+    return ActionTargets(keys, False, unchanged)
+
+
+def preview(store: Store, keys: list[CardKey], count: int = PREVIEW) -> list[BrowsedCard]:
+    """The first few cards of a query's targets, to show before asking."""
+    return [card for key in keys[:count] if (card := store.search.card(*key)) is not None]
 
 
 def apply_action(
@@ -256,6 +302,8 @@ def apply_action(
         return store.cards.flag_many(keys, note)
     if action == "unflag":
         return store.cards.mark_many("flagged", 0, keys)
+    if action == "unbury":
+        return store.cards.mark_many("buried_until", None, keys)
     if action == "forget":
         return store.cards.forget(keys)
     raise ValueError(action)

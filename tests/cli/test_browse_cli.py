@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -123,29 +124,84 @@ def keys_of(capsys: pytest.CaptureFixture[str], query: str) -> list[str]:
     return [f"{r['deck']}/{r['card']}" for r in json.loads(out)]
 
 
+class Terminal(io.StringIO):
+    """Typed answers on a stdin that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_suspend_flag_and_bury_by_ref_and_by_query(
     capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run(capsys, "suspend", "alpha/m1")[:2] == (0, "suspended 1 card(s)\n")
+    assert run(capsys, "suspend", "alpha/m1")[:2] == (0, "suspended 1 card\n")
     assert keys_of(capsys, "is:suspended") == ["alpha/m1"]
-    assert run(capsys, "flag", "--yes", "tag:lr")[:2] == (0, "flagged 1 card(s)\n")
+    assert run(capsys, "flag", "--yes", "tag:lr")[:2] == (0, "flagged 1 card\n")
     assert keys_of(capsys, "is:flagged") == ["alpha/a1"]
-    assert run(capsys, "bury", "-y", "deck:beta")[:2] == (0, "buried 1 card(s)\n")
+    assert run(capsys, "bury", "-y", "deck:beta")[:2] == (0, "buried 1 card\n")
     assert keys_of(capsys, "is:buried") == ["beta/b1"]
-    import io
-
-    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
     code, out, err = run(capsys, "suspend", "tag:optim")
-    assert code == 1 and "6 card(s) match" in err and "Nothing was changed" in out
+    assert code == 1 and "6 cards match" in err and "Nothing was changed" in out
+    assert "  alpha/m1  Question m1?" in err and "... and 1 more" in err  # the first five
     assert keys_of(capsys, "is:suspended") == ["alpha/m1"]
     code, _, err = run(capsys, "suspend", "alpha/nope")
     assert code == 2 and "no card alpha/nope" in err
 
 
+def test_a_query_without_a_terminal_needs_yes(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No terminal to ask on (a script, a pipe): a usage error, never a wait for input."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    for action in ("suspend", "unsuspend", "bury", "unbury", "flag", "unflag", "forget"):
+        code, out, err = run(capsys, action, "tag:optim")
+        assert code == 2 and "add --yes" in err and out == "", action
+    assert keys_of(capsys, "is:suspended or is:buried or is:flagged") == []
+    monkeypatch.setattr("sys.stdin", Terminal("y\n"))
+    code, out, _ = run(capsys, "forget", "tag:optim")
+    assert code == 0 and out == "forgot 5 cards of 6 (the others new already)\n"
+
+
+def test_unbury_unsuspend_and_unflag_take_refs_or_a_query(
+    capsys: pytest.CaptureFixture[str], history: Path
+) -> None:
+    assert run(capsys, "bury", "-y", "deck:alpha")[0] == 0
+    assert len(keys_of(capsys, "is:buried")) == 6
+    code, out, _ = run(capsys, "unbury", "alpha/m1", "alpha/m1", "beta/b1")
+    assert (code, out) == (0, "unburied 1 card\nbeta/b1 was not buried\n")
+    assert run(capsys, "unbury", "-y", "--", "-tag:lr deck:alpha")[:2] == (
+        0,
+        "unburied 4 cards of 5 (the others not buried)\n",
+    )
+    assert keys_of(capsys, "is:buried") == ["alpha/a1"]
+    assert run(capsys, "suspend", "-y", "tag:optim")[0] == 0
+    assert run(capsys, "unsuspend", "--all")[:2] == (0, "unsuspended 6 cards\n")
+    assert run(capsys, "flag", "-y", "deck:alpha or tag:eval")[0] == 0
+    assert run(capsys, "unflag", "-y", "tag:optim")[:2] == (0, "unflagged 6 cards\n")
+    assert keys_of(capsys, "is:flagged") == ["beta/b1"]
+
+
+def test_an_action_as_json(capsys: pytest.CaptureFixture[str], history: Path) -> None:
+    code, out, _ = run(capsys, "suspend", "--json", "alpha/m1", "alpha/a1")
+    assert code == 0 and json.loads(out)["changed"] == 2
+    code, out, _ = run(capsys, "suspend", "--json", "-y", "deck:alpha")
+    doc = json.loads(out)
+    assert code == 0
+    assert (doc["action"], doc["query"], doc["matched"], doc["changed"]) == ("suspend", True, 6, 4)
+    assert {"deck": "alpha", "card": "leech"} in doc["cards"] and doc["unchanged"] == []
+    code, out, _ = run(capsys, "unsuspend", "--json", "alpha/m1", "alpha/m1", "beta/b1")
+    doc = json.loads(out)
+    assert (doc["matched"], doc["changed"]) == (2, 1)
+    assert doc["unchanged"] == [{"deck": "beta", "card": "b1"}]
+    code, out, _ = run(capsys, "flag", "--json", "-y", "nothing-has-this-word")
+    assert code == 0 and json.loads(out)["matched"] == 0
+
+
 def test_forget_makes_a_card_new_and_the_log_agrees(
     capsys: pytest.CaptureFixture[str], history: Path
 ) -> None:
-    assert run(capsys, "forget", "alpha/leech")[:2] == (0, "forgot 1 card(s)\n")
+    assert run(capsys, "forget", "alpha/leech")[:2] == (0, "forgot 1 card\n")
     code, out, _ = run(capsys, "show", "--json", "alpha/leech")
     doc = json.loads(out)
     assert doc["state"]["stage"] == "new" and doc["state"]["lapses"] == 0
@@ -198,7 +254,7 @@ def test_a_flag_keeps_its_note(capsys: pytest.CaptureFixture[str], history: Path
     code, out, _ = run(capsys, "show", "--json", "alpha/a1")
     assert json.loads(out)["state"]["flag_note"] == "key is wrong"
     code, out, _ = run(capsys, "show", "alpha/a1")
-    assert "flagged: key is wrong" in out
+    assert "Flagged" in out and "key is wrong" in out
     run(capsys, "flag", "alpha/a1")  # flagged again without a note: the old one goes
     code, out, _ = run(capsys, "cards", "--json", "is:flagged")
     assert [(r["card"], r["flag_note"]) for r in json.loads(out)] == [("a1", None)]

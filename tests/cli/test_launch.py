@@ -162,3 +162,66 @@ def test_the_console_entry_reports_a_status_failure_as_typer_does(
     assert code == 66
     assert (done.returncode, done.stdout, done.stderr) == (code, out, err)
     assert "missing.db" in err and not (tmp_path / "missing.db").exists()
+
+
+def _quick_cards(args: list[str]) -> tuple[str, str, int | None]:
+    import contextlib
+    import io
+
+    from mlcards.cli.quick import cards
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cards(args)
+    return out.getvalue(), err.getvalue(), code
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cards"],
+        ["cards", "--json"],
+        ["cards", "question", "--json", "c2"],
+        ["cards", "--no-pager", "Question c1"],
+        ["cards", "--json", "--", "-c1", "-c2"],
+        ["cards", "--json", "nothing-has-this"],
+    ],
+    ids=" ".join,
+)
+def test_quick_cards_equals_typers(with_decks: Path, args: list[str]) -> None:
+    expected = typer_output(args)
+    assert expected[2] == 0 and "toy" in expected[0] or "[]" in expected[0]
+    assert _quick_cards(args) == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cards", "--sort", "due"],
+        ["cards", "-n", "2"],
+        ["cards", "x", "--help"],
+        ["cards", "--db", "x.db"],
+        ["cards", "(unclosed"],
+        ["status"],
+    ],
+    ids=" ".join,
+)
+def test_quick_cards_leaves_the_rest_to_typer(with_decks: Path, args: list[str]) -> None:
+    """Other options, and a malformed query (typer reports it, exit 2), are typer's."""
+    assert _quick_cards(args) == ("", "", None)
+
+
+def test_the_console_entry_answers_cards_without_typer(with_decks: Path) -> None:
+    env = {**os.environ, "COLUMNS": "100"}
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mlcards", "cards", "--json", "c1"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0
+    assert done.stdout == typer_output(["cards", "--json", "c1"])[0]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "mlcards.cli.quick" in imported
+    assert not {m for m in imported if m.split(".")[0] in ("typer", "rich")}

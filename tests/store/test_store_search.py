@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -255,3 +256,24 @@ def test_check_finds_a_wrong_index_and_repair_rebuilds_it(words: Store) -> None:
     assert repaired.ok and repaired.repaired
     assert check(words).index == []
     assert found(words, "kl divergence") == ["w2"]
+
+
+def test_a_list_reads_the_text_it_shows_and_one_card_reads_it_whole(words: Store) -> None:
+    """``find`` takes a card's title, question and tags from SQLite (no choices: a list
+    shows none); ``card`` gives the same card whole, and both agree on what a list shows."""
+    (listed,) = [c for c in words.search.find(parse("deck:words"), CTX) if c.card.id == "w1"]
+    whole = words.search.card("words", "w1")
+    assert whole is not None and len(whole.card.choices) == 2 and whole.card.answer == ("a",)
+    assert listed.card.choices == ()
+    for field in ("id", "title", "question", "tags", "line"):
+        assert getattr(listed.card, field) == getattr(whole.card, field)
+    assert listed.card.tags == ("attention", "transformers")
+    assert replace(listed, card=whole.card) == whole
+
+
+def test_the_index_gathers_8_mb_before_writing(words: Store) -> None:
+    """Migration 16: FTS5's in-memory batch raised from 1 MB (imports write fewer segments)."""
+    from mlcards.store.migrations import CARD_TEXT_HASHSIZE
+
+    config = dict(words.search.database.conn.execute("SELECT k, v FROM card_text_config"))
+    assert config["hashsize"] == CARD_TEXT_HASHSIZE == 8 << 20
