@@ -9,9 +9,9 @@ leech test and every daily-limit sum reads it, so no two places can disagree.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 NEW_REPETITIONS = 0
 NEW_EASINESS = 2.5
@@ -55,6 +55,15 @@ def is_lapse(quality: int, repetitions_before: int) -> bool:
 
 def is_leech(lapses: int, threshold: int = DEFAULT_LEECH_THRESHOLD) -> bool:
     return lapses >= threshold
+
+
+def before_reset(row: Mapping[str, Any], reset: int | str | None) -> bool:
+    """Whether a graded answer comes before its card's reset point (forgotten, or its answer
+    changed), and so no longer counts. The point is an ``ord`` (text: answers at or before
+    it in the global order); an int is a local review id, as tests and old tools give it."""
+    if isinstance(reset, str):
+        return bool(reset) and str(row["ord"]) <= reset
+    return reset is not None and int(row["id"]) <= reset
 
 
 def comes_back_today(quality: int) -> bool:

@@ -256,6 +256,8 @@ def apply_action(
         return store.cards.flag_many(keys, note)
     if action == "unflag":
         return store.cards.mark_many("flagged", 0, keys)
+    if action == "unbury":
+        return store.cards.mark_many("buried_until", None, keys)
     if action == "forget":
         return store.cards.forget(keys)
     raise ValueError(action)

@@ -361,7 +361,9 @@ def unsuspend(store: Store, refs: list[str], every: bool = False) -> int:
     for deck_id, card_id in keys:
         if store.cards.one(deck_id, card_id) is None and (deck_id, card_id) not in suspended:
             raise UsageError(f"no card {deck_id}/{card_id}")
-    return sum(store.cards.suspend(*key, suspended=False) for key in keys if key in suspended)
+    return store.cards.act(
+        [(*key, "unsuspend", {}) for key in dict.fromkeys(keys) if key in suspended], batch=True
+    )
 
 
 def unflag(store: Store, refs: list[str]) -> tuple[list[str], list[str]]:
@@ -376,11 +378,11 @@ def unflag(store: Store, refs: list[str]) -> tuple[list[str], list[str]]:
     done, not_flagged = [], []
     for deck_id, card_id in dict.fromkeys(keys):
         if (deck_id, card_id) in flagged:
-            store.cards.flag(deck_id, card_id, flagged=False)
-            done.append(f"{deck_id}/{card_id}")
+            done.append((deck_id, card_id))
         else:
             not_flagged.append(f"{deck_id}/{card_id}")
-    return done, not_flagged
+    store.cards.act([(d, c, "unflag", {}) for d, c in done], batch=True)
+    return [f"{d}/{c}" for d, c in done], not_flagged
 
 
 def why_nothing_to_review(

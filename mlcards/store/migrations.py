@@ -407,6 +407,99 @@ def _m015_running_totals(db: sqlite_utils.Database) -> None:
     rebuild(db.conn)
 
 
+def _m016_sync_events(db: sqlite_utils.Database) -> None:
+    """Sync (#24): every event gets a global identity and a place in one global order.
+
+    A device id (``sync_state``), and on every answer its event id (``uid``), this device's
+    sequence number and ``ord`` = "t|device|seq", the key that orders the log on every
+    device (``store/events.py``). Card actions, undos and settings changes become append-only
+    events of their own; answers for cards this database lacks wait in ``pending``. The
+    existing log is backfilled in id order with times that never go back, so ``ord`` order
+    is the id order the cache was built in; today's marks and reset points become events.
+    """
+    from datetime import UTC, datetime
+
+    from mlcards.store.events import backfill
+
+    conn = db.conn
+    conn.execute("CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for column in (
+        "uid TEXT NOT NULL DEFAULT ''",
+        "device TEXT NOT NULL DEFAULT ''",
+        "seq INTEGER NOT NULL DEFAULT 0",
+        "ord TEXT NOT NULL DEFAULT ''",
+    ):
+        conn.execute(f"ALTER TABLE reviews ADD COLUMN {column}")
+    conn.execute("ALTER TABLE cards ADD COLUMN reset_ord TEXT NOT NULL DEFAULT ''")
+    conn.execute(
+        """
+        CREATE TABLE card_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            uid TEXT NOT NULL UNIQUE,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            ord TEXT NOT NULL,
+            deck_id TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            batch TEXT
+        )"""
+    )
+    conn.execute("CREATE INDEX card_events_card ON card_events(deck_id, card_id, ord)")
+    conn.execute("CREATE INDEX card_events_ord ON card_events(ord)")
+    conn.execute(
+        """
+        CREATE TABLE settings_events (
+            uid TEXT PRIMARY KEY,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            ord TEXT NOT NULL,
+            deck_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX settings_events_ord ON settings_events(ord)")
+    conn.execute(
+        """
+        CREATE TABLE tombstones (
+            target TEXT PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            ord TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX tombstones_ord ON tombstones(ord)")
+    conn.execute(
+        """
+        CREATE TABLE pending (
+            uid TEXT PRIMARY KEY,
+            deck_id TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            event TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX pending_deck ON pending(deck_id)")
+    conn.execute("DROP TRIGGER reviews_append_only_update")
+    backfill(conn, datetime.now(UTC))
+    conn.execute(
+        """
+        CREATE TRIGGER reviews_append_only_update BEFORE UPDATE ON reviews
+        BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END"""
+    )
+    conn.execute("CREATE UNIQUE INDEX reviews_uid ON reviews(uid)")
+    conn.execute("CREATE INDEX reviews_ord ON reviews(ord)")
+    for table in ("card_events", "settings_events", "tombstones"):
+        for action in ("UPDATE", "DELETE"):
+            conn.execute(
+                f"""
+                CREATE TRIGGER {table}_append_only_{action.lower()} BEFORE {action} ON {table}
+                BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"""
+            )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -423,6 +516,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "deck file stamps", _m013_deck_file_stamps),
     Migration(14, "full-text index of card text", _m014_card_text_search),
     Migration(15, "running totals for stats", _m015_running_totals),
+    Migration(16, "sync: event ids, global order, card events", _m016_sync_events),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id
