@@ -152,6 +152,14 @@ def backfill(conn: sqlite3.Connection, now: datetime) -> None:
     settings into events. Runs inside migration 16, with the log's UPDATE trigger lifted."""
     device = device_of(conn)
     conn.execute("CREATE TEMP TABLE stamped (id INTEGER PRIMARY KEY, seq INTEGER, ord TEXT)")
+    resets: dict[int, list[tuple[str, str]]] = {}
+    for deck_id, card_id, after in conn.execute(
+        "SELECT c.deck_id, c.id, (SELECT max(r.id) FROM reviews r WHERE r.id <= c.schedule_from) "
+        "FROM cards c WHERE c.schedule_from > 0 ORDER BY c.deck_id, c.id"
+    ).fetchall():
+        if after is not None:  # else no answer is before it: nothing to leave out
+            resets.setdefault(int(after), []).append((deck_id, card_id))
+    reset_events: list[tuple[Stamp, str, str]] = []
     seq, last = 0, None
 
     def rows() -> Iterator[tuple[int, int, str]]:
@@ -168,7 +176,13 @@ def backfill(conn: sqlite3.Connection, now: datetime) -> None:
                 instant = last + timedelta(microseconds=1)
             last = instant
             seq += 1
-            yield review_id, seq, make_ord(format_t(instant), device, seq)
+            t = format_t(instant)
+            yield review_id, seq, make_ord(t, device, seq)
+            for deck_id, card_id in resets.get(review_id, ()):
+                # just after the answer it pointed at (the next answer's time is later)
+                seq += 1
+                stamp = Stamp(event_id(device, seq), device, seq, t, make_ord(t, device, seq))
+                reset_events.append((stamp, deck_id, card_id))
 
     conn.executemany("INSERT INTO stamped (id, seq, ord) VALUES (?, ?, ?)", rows())
     conn.execute(
@@ -176,25 +190,15 @@ def backfill(conn: sqlite3.Connection, now: datetime) -> None:
         "FROM temp.stamped s WHERE reviews.id = s.id",
         (device, device),
     )
-    if seq:
-        _put(conn, "seq", str(seq))
-        _put(conn, "t", format_t(last) if last else "")
-    resets = conn.execute(
-        "SELECT c.deck_id, c.id, (SELECT s.ord FROM reviews r JOIN temp.stamped s ON s.id = r.id "
-        "WHERE r.id <= c.schedule_from ORDER BY r.id DESC LIMIT 1) FROM cards c "
-        "WHERE c.schedule_from > 0"
-    ).fetchall()
     conn.execute("DROP TABLE temp.stamped")
-    for deck_id, card_id, after in resets:
-        if after is None:
-            continue
-        (stamp,) = stamps(conn, now)
-        t = after.split("|", 1)[0]  # just after the answer it pointed at: no answer between
-        at = Stamp(stamp.uid, device, stamp.seq, t, make_ord(t, device, stamp.seq))
-        _insert_card_event(conn, at, deck_id, card_id, "reset", {}, None)
+    if seq and last is not None:
+        _put(conn, "seq", str(seq))
+        _put(conn, "t", format_t(last))
+    for stamp, deck_id, card_id in reset_events:
+        _insert_card_event(conn, stamp, deck_id, card_id, "reset", {}, None)
         conn.execute(
             "UPDATE cards SET reset_ord = ? WHERE deck_id = ? AND id = ?",
-            (at.ord, deck_id, card_id),
+            (stamp.ord, deck_id, card_id),
         )
     marked = conn.execute(
         "SELECT deck_id, id, suspended, buried_until, flagged, flag_note FROM cards "

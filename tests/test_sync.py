@@ -1,0 +1,152 @@
+"""Sync (#24): devices merging their logs through a folder end with the same log, the same
+schedules and a clean ``check``, whatever the order of their syncs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sync_helpers import Device, deck
+
+from mlcards.models import Quality
+from mlcards.services.browse import apply_action
+from mlcards.store.events import format_t, make_ord, parse_t
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[Device, Device]:
+    folder = tmp_path / "folder"
+    a = Device(tmp_path / "a" / "mlcards.db", folder)
+    b = Device(tmp_path / "b" / "mlcards.db", folder, skew=timedelta(minutes=3))
+    for device in (a, b):
+        device.import_deck(deck())
+    return a, b
+
+
+def converged(*devices: Device) -> None:
+    first = devices[0]
+    for device in devices:
+        assert device.check_problems() == []
+        assert device.facts() == first.facts()
+        assert device.marks() == first.marks()
+        assert device.exported_cards() == first.exported_cards()
+
+
+def sync_all(*devices: Device) -> None:
+    for _ in range(2):
+        for device in devices:
+            device.sync()
+
+
+def test_two_devices_answering_apart_end_with_both_answers(pair: tuple[Device, Device]) -> None:
+    a, b = pair
+    a.answer([Quality.GOOD, Quality.GOOD])
+    b.answer([Quality.WRONG, Quality.GOOD, Quality.EASY])
+    sync_all(a, b)
+    converged(a, b)
+    assert len(a.facts()) == 5
+
+
+def test_syncing_again_changes_nothing(pair: tuple[Device, Device]) -> None:
+    a, b = pair
+    a.answer([Quality.GOOD])
+    sync_all(a, b)
+    before = (a.facts(), a.marks())
+    summary = a.sync()
+    assert (summary.applied, summary.written) == (0, 0)
+    assert (a.facts(), a.marks()) == before
+
+
+def test_a_clock_running_behind_keeps_its_own_events_in_sequence(tmp_path: Path) -> None:
+    a = Device(tmp_path / "a.db", tmp_path / "f")
+    a.import_deck(deck())
+    a.answer([Quality.GOOD])
+    a.now -= timedelta(days=3)  # the clock goes back
+    a.answer([Quality.GOOD])
+    rows = list(a.store.log.rows())
+    assert [r["ord"] for r in rows] == sorted(r["ord"] for r in rows)
+    assert rows[0]["ord"] < rows[1]["ord"]
+    assert a.check_problems() == []
+
+
+def test_an_undone_answer_is_undone_everywhere(pair: tuple[Device, Device]) -> None:
+    a, b = pair
+    a.answer([Quality.GOOD])
+    sync_all(a, b)
+    assert len(b.facts()) == 1
+    row = next(iter(a.store.log.rows()))
+    from mlcards.replay import replay
+
+    a.store.log.undo(
+        row["id"], row["session"], lambda key, rows, starts, spec: replay(rows, starts).get(key)
+    )
+    sync_all(a, b)
+    converged(a, b)
+    assert b.facts() == set()
+    # the tombstone keeps it out even if the answer comes again (a conflict copy, a restore)
+    assert b.store.conn.execute("SELECT count(*) FROM tombstones").fetchone()[0] == 1
+
+
+def test_card_actions_travel(pair: tuple[Device, Device]) -> None:
+    a, b = pair
+    a.answer([Quality.GOOD, Quality.GOOD])
+    a.tick()
+    apply_action(a.store, "suspend", [("toy", "c3")], a.today)
+    apply_action(a.store, "flag", [("toy", "c2")], a.today, note="typo")
+    apply_action(a.store, "forget", [("toy", "c1")], a.today)
+    sync_all(a, b)
+    converged(a, b)
+    flagged = b.store.cards.marked("flagged")
+    assert [(c["card"], c["note"]) for c in flagged] == [("c2", "typo")]
+    assert [c["card"] for c in b.store.cards.marked("suspended")] == ["c3"]
+
+
+def test_answers_for_a_deck_not_imported_wait_for_it(tmp_path: Path) -> None:
+    folder = tmp_path / "f"
+    a, b = Device(tmp_path / "a.db", folder), Device(tmp_path / "b.db", folder)
+    a.import_deck(deck())
+    a.answer([Quality.GOOD, Quality.HARD])
+    apply_action(a.store, "suspend", [("toy", "c4")], a.today)
+    a.sync()
+    summary = b.sync()
+    assert summary.pending == 2
+    assert b.facts() == set()
+    b.import_deck(deck())
+    assert len(b.facts()) == 2
+    b.sync()
+    converged(a, b)
+
+
+def test_settings_converge_on_the_latest_change(pair: tuple[Device, Device]) -> None:
+    a, b = pair
+    a.answer([Quality.GOOD, Quality.GOOD])
+    from mlcards.services.admin import replay_with
+
+    a.store.cards.rebuild_decks(["toy"], replay_with, settings={"": {"fuzz": False}})
+    b.tick(600)
+    b.store.cards.rebuild_decks(["toy"], replay_with, settings={"": {"fuzz": True}})
+    sync_all(a, b)
+    converged(a, b)
+    assert a.store.settings.read()[""]["fuzz"] is True
+    assert b.store.settings.read()[""]["fuzz"] is True
+
+
+def test_a_forget_leaves_out_only_the_answers_before_it(pair: tuple[Device, Device]) -> None:
+    a, b = pair
+    a.answer([Quality.GOOD])
+    b.answer([Quality.GOOD])  # b's clock is 3 minutes ahead: after a's answer
+    a.tick(3600)
+    apply_action(a.store, "forget", [("toy", "c1")], a.today)
+    b.tick(7200)
+    b.answer([Quality.GOOD])
+    sync_all(a, b)
+    converged(a, b)
+
+
+def test_ord_is_text_ordered_like_time() -> None:
+    t = "2026-01-01T00:00:00.000001Z"
+    assert format_t(parse_t(t)) == t
+    assert make_ord(t, "f" * 16, 2) < make_ord(t, "f" * 16, 10)
+    with pytest.raises(ValueError):
+        parse_t("2026-01-01T00:00:00Z")
