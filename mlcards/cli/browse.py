@@ -174,7 +174,13 @@ def _act(
                 typer.echo("Nothing was changed.")
                 raise typer.Exit(1)
         changed = apply_action(store, action, keys, today, note)
-    past = {"bury": "buried", "forget": "forgot", "flag": "flagged", "suspend": "suspended"}
+    past = {
+        "bury": "buried",
+        "forget": "forgot",
+        "flag": "flagged",
+        "suspend": "suspended",
+        "unbury": "unburied",
+    }
     typer.echo(
         f"{past[action]} {changed} card(s)" + (f" of {len(keys)}" if changed != len(keys) else "")
     )
@@ -210,6 +216,12 @@ def flag(
 def forget(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
     """Make cards new again; their answers stay in the log but no longer count."""
     _act(ctx, "forget", cards, yes)
+
+
+@app.command()
+def unbury(ctx: typer.Context, cards: Targets, yes: YesOption = False) -> None:
+    """Show buried cards again today."""
+    _act(ctx, "unbury", cards, yes)
 
 
 @app.command()

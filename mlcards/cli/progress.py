@@ -47,12 +47,14 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         from mlcards.exports import status_json
 
-        echo_json(status_json(shown.decks, today, shown.next_due, shown.ahead))
+        echo_json(status_json(shown.decks, today, shown.next_due, shown.ahead, shown.pending))
         return
     from mlcards.render.text import status_table
 
     console = new_console()
     console.print(status_table(shown.decks, today, shown.next_due, console.width, shown.ahead))
+    if shown.pending:
+        console.print(shown.pending_note(), markup=False, highlight=False)
 
 
 def _stats_document(

@@ -54,7 +54,10 @@ def status(args: list[str]) -> int | None:
         from mlcards.exports import status_json
 
         sys.stdout.write(
-            json.dumps(status_json(shown.decks, today, shown.next_due, shown.ahead), indent=2)
+            json.dumps(
+                status_json(shown.decks, today, shown.next_due, shown.ahead, shown.pending),
+                indent=2,
+            )
             + "\n"
         )
         sys.stdout.flush()
@@ -63,4 +66,6 @@ def status(args: list[str]) -> int | None:
 
     console = new_console()
     console.print(status_table(shown.decks, today, shown.next_due, console.width, shown.ahead))
+    if shown.pending:
+        console.print(shown.pending_note(), markup=False, highlight=False)
     return 0

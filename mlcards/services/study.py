@@ -142,12 +142,25 @@ class Status:
     decks: list[DeckStatus]
     next_due: date | None
     ahead: tuple[int, int]
+    pending: int = 0
+    """Synced answers waiting for a deck this device has not imported (``mlcards sync``)."""
+
+    def pending_note(self) -> str:
+        if not self.pending:
+            return ""
+        return (
+            f"{self.pending} synced answer(s) wait for a deck not imported here; "
+            "`mlcards import` it and they count."
+        )
 
 
 def status_of(store: Store, settings: Settings, today: date) -> Status:
     """``status``, for both its entries (typer's and the quick one): one query of each."""
     return Status(
-        deck_status(store, settings, today), store.cards.next_due(), store.cards.due_ahead(today)
+        deck_status(store, settings, today),
+        store.cards.next_due(),
+        store.cards.due_ahead(today),
+        store.cards.pending_answers(),
     )
 
 
@@ -411,3 +424,24 @@ def why_nothing_to_review(
     if deck is None and not has_bundled(store, data_dir() / "decks"):
         reasons.append("Add the bundled decks with `mlcards import --bundled`.")
     return " ".join(reasons)
+
+
+def undo_last_actions(store: Store) -> list[dict[str, str]]:
+    """``mlcards undo``: take back the last batch of card actions given from the command
+    line (suspend, unsuspend, bury, unbury, flag, unflag, forget), in one transaction. Each
+    event gets a tombstone (which travels to the other devices), the cards' marks are
+    rebuilt from the events left, and a forget taken back replays its deck. The cards
+    taken back (empty: nothing to undo)."""
+    from mlcards.services.admin import replay_with
+    from mlcards.store.cards import rebuild_in
+    from mlcards.store.events import last_batch, tombstone, write_marks
+
+    with store.write() as conn:
+        events = last_batch(conn)
+        if not events:
+            return []
+        tombstone(conn, [uid for uid, _, _, _ in events], store.clock())
+        moved = write_marks(conn, sorted({deck for _, deck, _, _ in events}))
+        if moved:
+            rebuild_in(conn, store.path, sorted(moved), replay_with)
+    return [{"deck": d, "card": c, "action": a} for _, d, c, a in events]

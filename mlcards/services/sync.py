@@ -64,7 +64,12 @@ class FolderIO(Protocol):
 
 
 def folder_io() -> FolderIO:
-    module: Any = importlib.import_module("mlcards.syncfolder")
+    try:
+        module: Any = importlib.import_module("mlcards.syncfolder")
+    except ModuleNotFoundError:  # (only until the folder module is merged)
+        raise MlcardsError(
+            "this mlcards cannot read sync folders (no mlcards.syncfolder)"
+        ) from None
     io: FolderIO = module
     return io
 

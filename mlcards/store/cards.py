@@ -405,6 +405,10 @@ class Cards:
             write_settings(conn, settings or {}, self.database.clock())
             return rebuild_in(conn, self.database.path, deck_ids, compute)
 
+    def pending_answers(self) -> int:
+        """Synced answers waiting for their card (``pending``)."""
+        return int(self.database.conn.execute("SELECT count(*) FROM pending").fetchone()[0])
+
     def marks_differences(self) -> list[str]:
         """Where the cards' marks (suspended, buried, flagged, reset point) differ from what
         their events decide."""

@@ -16,7 +16,7 @@ are a cache of ``card_events`` folded in ``ord`` order, tombstoned events left o
 from __future__ import annotations
 
 import json
-import secrets
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -77,7 +77,7 @@ def device_of(conn: sqlite3.Connection) -> str:
     """This database's device id, made once (16 hex characters)."""
     device = _state(conn, "device")
     if device is None:
-        device = secrets.token_hex(8)
+        device = os.urandom(8).hex()
         _put(conn, "device", device)
     return device
 
