@@ -85,6 +85,10 @@ class Device:
         self.now = at("2026-01-01") + skew
         self.store.clock = lambda: self.now
         self.lock_dir = path.parent
+        with self.store.write() as conn:
+            from mlcards.store.events import device_of
+
+            self.store_device = device_of(conn)
 
     def tick(self, seconds: float = 60) -> None:
         self.now += timedelta(seconds=seconds)
