@@ -150,3 +150,66 @@ def test_ord_is_text_ordered_like_time() -> None:
     assert make_ord(t, "f" * 16, 2) < make_ord(t, "f" * 16, 10)
     with pytest.raises(ValueError):
         parse_t("2026-01-01T00:00:00Z")
+
+
+def test_migration_16_turns_the_state_into_events_and_keeps_the_schedules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from helpers import toy_deck
+
+    from mlcards.replay import replay
+    from mlcards.store import Store, migrations
+    from mlcards.store import db as store_db
+
+    path = tmp_path / "old.db"
+    with monkeypatch.context() as patch:  # a database as mlcards with schema 15 left it
+        patch.setattr(store_db, "MIGRATIONS", migrations.MIGRATIONS[:15])
+        patch.setattr(store_db, "SCHEMA_VERSION", 15)
+        old = Store.open(path)
+        conn = old.conn
+        conn.execute(
+            "INSERT INTO decks (id, name, position, imported_at) VALUES ('toy', 'T', 1, 'x')"
+        )
+        for position, card in enumerate(toy_deck().cards):
+            conn.execute(
+                "INSERT INTO cards (deck_id, id, position, content, added_at, updated_at) "
+                "VALUES ('toy', ?, ?, ?, 'x', 'x')",
+                (card.id, position, json.dumps(card.content())),
+            )
+        # c1: four answers, the clock going back at the third; its answer changed after the
+        # second (schedule_from 2). c2: suspended and flagged with a note; c3: buried.
+        times = ["2026-01-01T10:00", "2026-01-02T10:00", "2026-01-01T09:00", "2026-01-09T10:00"]
+        for review_id, when in enumerate(times, 1):
+            conn.execute(
+                "INSERT INTO reviews (id, deck_id, card_id, reviewed_at, study_day, chosen, "
+                "correct, quality, response_ms, same_day_repeat, was_new, repetitions, "
+                "easiness, interval, due) VALUES (?, 'toy', 'c1', ?, ?, '[]', 1, 4, 900, 0, 0, "
+                "1, 2.5, 1, '2026-02-01')",
+                (review_id, when + ":00.000Z", when[:10]),
+            )
+        conn.execute("UPDATE cards SET schedule_from = 2 WHERE id = 'c1'")
+        conn.execute("UPDATE cards SET suspended = 1, flagged = 1, flag_note = 'n' WHERE id = 'c2'")
+        conn.execute("UPDATE cards SET buried_until = '2026-01-03' WHERE id = 'c3'")
+        conn.execute(
+            "INSERT INTO schedule_settings (deck_id, key, value) VALUES ('', 'fuzz', 'false')"
+        )
+        columns = ("id", "deck_id", "card_id", "study_day", "quality", "same_day_repeat")
+        old_rows = conn.execute(f"SELECT {', '.join(columns)} FROM reviews ORDER BY id")
+        before = replay([dict(zip(columns, r, strict=True)) for r in old_rows], {("toy", "c1"): 2})
+        old.close()
+    with Store.open(path) as new:
+        assert new.schema_version() == 16
+        rows = list(new.log.rows())
+        assert [r["ord"] for r in rows] == sorted(r["ord"] for r in rows)  # id order kept
+        assert len({r["uid"] for r in rows}) == 4
+        states = new.cards.states()
+        after = replay(new.log.replay_rows(), {k: v["schedule_from"] for k, v in states.items()})
+        assert after == before and set(after) == {("toy", "c1")}
+        assert new.cards.marks_differences() == []
+        actions = new.conn.execute(
+            "SELECT card_id, action FROM card_events ORDER BY card_id, seq"
+        ).fetchall()
+        assert actions == [("c1", "reset"), ("c2", "suspend"), ("c2", "flag"), ("c3", "bury")]
+        assert new.conn.execute("SELECT key FROM settings_events").fetchall() == [("fuzz",)]
