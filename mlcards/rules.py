@@ -18,6 +18,10 @@ NEW_EASINESS = 2.5
 NEW_INTERVAL = 0
 """The cached schedule of a card never reviewed (or reset by a changed answer): due is NULL."""
 
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
+"""The years a time may name (``MLCARDS_NOW``, a synced event's time): room for 100-year
+intervals and windows either side."""
+
 LEARNED_REPETITIONS = 1
 """A card with at least this many successful repetitions has been learned."""
 

@@ -213,3 +213,62 @@ def test_migration_16_turns_the_state_into_events_and_keeps_the_schedules(
         ).fetchall()
         assert actions == [("c1", "reset"), ("c2", "suspend"), ("c2", "flag"), ("c3", "bury")]
         assert new.conn.execute("SELECT key FROM settings_events").fetchall() == [("fuzz",)]
+
+
+def test_a_conflict_copy_adds_no_doubles(pair: tuple[Device, Device]) -> None:
+    a, b = pair
+    a.answer([Quality.GOOD, Quality.GOOD])
+    a.sync()
+    (own,) = a.folder.glob("mlcards-*.jsonl")
+    copy = own.with_name(own.stem + ".sync-conflict-20260101-120000-ABCDEFG.jsonl")
+    copy.write_bytes(own.read_bytes())
+    sync_all(a, b)
+    converged(a, b)
+    assert len(b.facts()) == 2
+
+
+def test_an_event_that_cannot_be_applied_changes_nothing(pair: tuple[Device, Device]) -> None:
+    import json
+
+    from mlcards.store.merge import SyncDataError
+
+    a, b = pair
+    a.answer([Quality.GOOD])
+    a.sync()
+    (own,) = a.folder.glob("mlcards-*.jsonl")
+    event = json.loads(own.read_text().splitlines()[0])
+    for bad in ({"quality": 9}, {"due": "soon"}, {"chosen": "a"}):
+        line = {**event, "seq": 99, "id": f"{event['device']}-99"}
+        line["row"] = {**event["row"], **bad}
+        own.with_name("mlcards-" + "e" * 16 + ".jsonl").write_text(json.dumps(line) + "\n")
+        with pytest.raises(SyncDataError, match="-99"):
+            b.sync()
+        assert b.facts() == set()
+    line = {**event, "seq": 99, "id": f"{event['device']}-99", "t": "9999-01-01T00:00:00Z"}
+    own.with_name("mlcards-" + "e" * 16 + ".jsonl").write_text(json.dumps(line) + "\n")
+    with pytest.raises(SyncDataError, match="time"):
+        b.sync()
+    assert b.facts() == set()
+
+
+def test_a_restored_database_learns_its_own_events_back(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "f"
+    a = Device(tmp_path / "a" / "mlcards.db", folder)
+    a.import_deck(deck())
+    a.answer([Quality.GOOD])
+    a.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(a.store.path, tmp_path / "backup.db")
+    a.answer([Quality.GOOD, Quality.GOOD])
+    a.sync()
+    before = a.facts()
+    a.store.close()
+    shutil.copy(tmp_path / "backup.db", a.store.path)
+    restored = Device(a.store.path, folder)
+    restored.sync()
+    assert restored.facts() == before
+    restored.answer([Quality.GOOD])  # a new sequence number, not one the file holds
+    restored.sync()
+    assert len(restored.facts()) == 4
+    assert restored.check_problems() == []

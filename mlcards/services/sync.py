@@ -138,18 +138,20 @@ def sync(
         pending=waiting,
         decks=affected,
     )
-    after = read_state(store.conn, written_key) or ""
-    last = [after]
+    written = (read_state(store.conn, written_key) or "|0").rsplit("|", 1)
+    after, written_seq = written[0], int(written[1])
+    newest = int(read_state(store.conn, "seq") or 0)
+    last = [after, written_seq]
 
     def tracked() -> Iterator[dict[str, Any]]:
         for event in own_events(store.conn, after):
-            last[0] = make_ord(normal_t(event["t"]), event["device"], event["seq"])
+            last[:] = [make_ord(normal_t(event["t"]), event["device"], event["seq"]), event["seq"]]
             yield event
 
-    summary.written = io.append_events(folder, device, tracked(), lock_dir)
-    if last[0] != after:
+    if newest > written_seq:  # (a sync with nothing new of its own reads no table)
+        summary.written = io.append_events(folder, device, tracked(), lock_dir)
         with store.write() as conn:
-            put_state(conn, written_key, last[0])
+            put_state(conn, written_key, f"{last[0]}|{newest}")
     removed = io.tidy_conflicts(read.conflict_copies, lambda uid: known(store.conn, uid))
     summary.tidied = [path.name for path in removed]
     return summary

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from mlcards.errors import MlcardsError
+from mlcards.rules import EARLIEST_YEAR, LATEST_YEAR
 from mlcards.store.events import (
     ANSWER_FIELDS,
     Stamp,
@@ -29,7 +31,6 @@ from mlcards.store.events import (
     insert_settings_event,
     insert_tombstone,
     make_ord,
-    parse_t,
     read_state,
     write_state,
 )
@@ -55,16 +56,21 @@ class Merged:
     """(deck, key) pairs that got a settings event."""
 
 
+_FIXED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
 def normal_t(text: str) -> str:
     """An event's time in the fixed width ``ord`` needs (every device computes the same)."""
-    try:
-        parse_t(text)
-        return text
-    except ValueError:
+    if _FIXED.fullmatch(text):
+        instant = datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)  # a real time?
+    else:
         instant = datetime.fromisoformat(text)
         if instant.tzinfo is None:
             instant = instant.replace(tzinfo=UTC)
-        return format_t(instant)
+        text = format_t(instant)
+    if not EARLIEST_YEAR <= instant.year <= LATEST_YEAR:
+        raise ValueError(text)
+    return text
 
 
 def stamp_of(event: Mapping[str, Any]) -> Stamp:
