@@ -424,7 +424,7 @@ def _m016_sync_events(db: sqlite_utils.Database) -> None:
     conn = db.conn
     conn.execute("CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     for column in (
-        "uid TEXT NOT NULL DEFAULT ''",
+        "uid TEXT",  # NULL only in a row written by hand (tests, tools): never synced
         "device TEXT NOT NULL DEFAULT ''",
         "seq INTEGER NOT NULL DEFAULT 0",
         "ord TEXT NOT NULL DEFAULT ''",
