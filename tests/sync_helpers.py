@@ -97,11 +97,14 @@ class Device:
     def today(self) -> date:
         return (self.now - timedelta(hours=4)).date()
 
-    def import_deck(self, deck: Deck) -> None:
+    def import_deck(self, deck: Deck, *, take_waiting: bool = True) -> None:
+        """``take_waiting``: as ``mlcards import`` does; without, as a review's re-import of a
+        changed file does (the next sync takes the waiting answers in)."""
         self.store.decks.import_decks([deck], self.now)
-        from mlcards.services.sync import take_waiting
+        if take_waiting:
+            from mlcards.services.sync import take_waiting as take
 
-        take_waiting(self.store, [deck.id])
+            take(self.store, [deck.id])
 
     def answer(self, qualities: Iterable[Quality]) -> list[int]:
         queue = build_queue(

@@ -84,7 +84,7 @@ class Devices(RuleBasedStateMachine):
     @rule(
         index=st.integers(0, 2),
         action=st.sampled_from(ACTIONS),
-        cards=st.sets(st.sampled_from(CARDS[:4]), min_size=1, max_size=2),
+        cards=st.sets(st.sampled_from(CARDS), min_size=1, max_size=2),
         note=st.sampled_from([None, "typo", ""]),
     )
     def card_action(self, index: int, action: str, cards: set[str], note: str | None) -> None:
@@ -99,14 +99,20 @@ class Devices(RuleBasedStateMachine):
         device.tick()
         undo_last_actions(device.store)
 
-    @rule(index=st.integers(0, 2), answer_key=st.sampled_from(["a", "b"]), more=st.booleans())
-    def edit_deck(self, index: int, answer_key: str, more: bool) -> None:
-        """The learner edits the deck file (its answer key, a new card) on one device."""
+    @rule(
+        index=st.integers(0, 2),
+        answer_key=st.sampled_from(["a", "b"]),
+        more=st.booleans(),
+        take_waiting=st.booleans(),
+    )
+    def edit_deck(self, index: int, answer_key: str, more: bool, take_waiting: bool) -> None:
+        """The learner edits the deck file (its answer key, a new card) on one device, and
+        imports it (or a review re-imports it)."""
         self.answer_key = answer_key
         self.cards = CARDS if more else self.cards
         device = self._device(index)
         device.tick()
-        device.import_deck(deck(self.answer_key, self.cards))
+        device.import_deck(deck(self.answer_key, self.cards), take_waiting=take_waiting)
 
     @rule(index=st.integers(0, 2), fuzz=st.booleans())
     def change_fuzz(self, index: int, fuzz: bool) -> None:
@@ -124,7 +130,7 @@ class Devices(RuleBasedStateMachine):
 
     def converge(self) -> None:
         for device in self.devices:
-            device.import_deck(deck(self.answer_key, self.cards))
+            device.import_deck(deck(self.answer_key, self.cards), take_waiting=False)
         for _ in range(2):
             for device in self.devices:
                 device.sync()

@@ -17,6 +17,7 @@ from mlcards.models import Deck, DeckStatus, ImportSummary, utc_iso
 from mlcards.store.backups import Backups
 from mlcards.store.cards import act_in
 from mlcards.store.db import Database
+from mlcards.store.events import write_marks
 from mlcards.store.totals import rebuild_tags
 
 
@@ -258,6 +259,10 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, now: datetime, path: str)
                 (stamp, deck.id, card_id),
             )
             summary.retired.append(card_id)
+    if summary.added and conn.execute(
+        "SELECT 1 FROM card_events WHERE deck_id = ? LIMIT 1", (deck.id,)
+    ).fetchone():  # synced actions on cards this database did not have yet
+        write_marks(conn, [deck.id])
     return summary
 
 

@@ -231,7 +231,8 @@ class ReviewLog:
                     "answered since; both answers are kept"
                 )
             take_back(conn, review_id)
-            tombstone(conn, [row[5]], self.database.clock())
+            if row[5] is not None:  # (a row written by hand has no event id)
+                tombstone(conn, [row[5]], self.database.clock())
             conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
             conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
