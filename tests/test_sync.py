@@ -3,7 +3,7 @@ schedules and a clean ``check``, whatever the order of their syncs."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -272,3 +272,24 @@ def test_a_restored_database_learns_its_own_events_back(tmp_path: Path) -> None:
     restored.sync()
     assert len(restored.facts()) == 4
     assert restored.check_problems() == []
+
+
+def test_a_restore_never_reuses_a_sequence_number(tmp_path: Path) -> None:
+    from mlcards.store import Store, list_backups, restore_backup
+
+    path = tmp_path / "mlcards.db"
+    with Store.open(path) as store:
+        store.decks.import_decks([deck()], at_noon())
+        store.backups.create("manual")
+        store.cards.suspend("toy", "c1")
+        store.cards.suspend("toy", "c2")
+        seq = store.conn.execute("SELECT value FROM sync_state WHERE key = 'seq'").fetchone()
+    restore_backup(path, list_backups(path)[0])
+    with Store.open(path) as store:
+        store.cards.suspend("toy", "c3")
+        (new,) = store.conn.execute("SELECT seq FROM card_events WHERE card_id = 'c3'").fetchone()
+    assert new == int(seq[0]) + 1
+
+
+def at_noon() -> datetime:
+    return datetime(2026, 1, 1, 12, tzinfo=UTC)

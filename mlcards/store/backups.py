@@ -425,11 +425,20 @@ def source_copier(source: sqlite3.Connection) -> Callable[[Path], None]:
 
 
 def _ids_issued(conn: sqlite3.Connection) -> dict[str, int]:
-    """The highest id each AUTOINCREMENT table has ever handed out."""
+    """The highest id each AUTOINCREMENT table has ever handed out, and (as ``sync:seq``)
+    the last number of this device's event sequence."""
     try:
-        return {str(name): int(seq) for name, seq in conn.execute("SELECT * FROM sqlite_sequence")}
+        issued = {
+            str(name): int(seq) for name, seq in conn.execute("SELECT * FROM sqlite_sequence")
+        }
     except sqlite3.Error:
         return {}
+    try:
+        for key, value in conn.execute("SELECT key, value FROM sync_state WHERE key = 'seq'"):
+            issued[f"sync:{key}"] = int(value)
+    except (sqlite3.Error, ValueError):
+        pass
+    return issued
 
 
 def _never_reuse(conn: sqlite3.Connection, issued: dict[str, int]) -> None:
@@ -441,6 +450,14 @@ def _never_reuse(conn: sqlite3.Connection, issued: dict[str, int]) -> None:
         conn.execute("BEGIN IMMEDIATE")
     try:
         for name, seq in issued.items():
+            if name.startswith("sync:"):  # this device's events never reuse a number
+                if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_state'").fetchone():
+                    conn.execute(
+                        "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                        "DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
+                        (name.removeprefix("sync:"), seq),
+                    )
+                continue
             conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name))
             conn.execute(
                 "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? "

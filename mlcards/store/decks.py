@@ -259,9 +259,12 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, now: datetime, path: str)
                 (stamp, deck.id, card_id),
             )
             summary.retired.append(card_id)
-    if summary.added and conn.execute(
-        "SELECT 1 FROM card_events WHERE deck_id = ? LIMIT 1", (deck.id,)
-    ).fetchone():  # synced actions on cards this database did not have yet
+    if (
+        summary.added
+        and conn.execute(
+            "SELECT 1 FROM card_events WHERE deck_id = ? LIMIT 1", (deck.id,)
+        ).fetchone()
+    ):  # synced actions on cards this database did not have yet
         write_marks(conn, [deck.id])
     return summary
 
