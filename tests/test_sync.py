@@ -293,3 +293,23 @@ def test_a_restore_never_reuses_a_sequence_number(tmp_path: Path) -> None:
 
 def at_noon() -> datetime:
     return datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def test_a_card_event_with_bad_data_changes_nothing(pair: tuple[Device, Device]) -> None:
+    import json
+
+    from mlcards.store.merge import SyncDataError
+
+    a, b = pair
+    device = "e" * 16
+    base = {"v": 1, "device": device, "t": "2026-01-01T12:00:00.000000Z", "type": "card"}
+    for seq, (action, data) in enumerate(
+        [("bury", {"until": ["x"]}), ("bury", {"until": "soon"}), ("flag", {"note": 3})], 1
+    ):
+        line = {**base, "id": f"{device}-{seq}", "seq": seq, "deck": "toy", "card": "c1"}
+        line |= {"action": action, "data": data}
+        a.folder.mkdir(exist_ok=True)
+        (a.folder / f"mlcards-{device}.jsonl").write_text(json.dumps(line) + "\n")
+        with pytest.raises(SyncDataError):
+            b.sync()
+        assert b.store.conn.execute("SELECT count(*) FROM card_events").fetchone() == (0,)

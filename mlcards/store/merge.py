@@ -144,6 +144,25 @@ def answer_row(event: Mapping[str, Any]) -> list[Any]:
     return values
 
 
+def card_data(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A card event's data, checked where the marks will hold it (an action this mlcards
+    does not know is kept and changes nothing)."""
+    data = event.get("data", {})
+    if not isinstance(data, dict):
+        raise _bad(event, '"data" is not an object')
+    action = event.get("action")
+    if action == "bury":
+        try:
+            date.fromisoformat(str(data.get("until")))
+        except ValueError:
+            raise _bad(event, 'a burial\'s "until" is not a date') from None
+        if not isinstance(data.get("until"), str):
+            raise _bad(event, 'a burial\'s "until" is not a date')
+    if action == "flag" and "note" in data and not isinstance(data["note"], str):
+        raise _bad(event, 'a flag\'s "note" is not a text')
+    return data
+
+
 _INSERT = (
     f"INSERT INTO reviews (deck_id, card_id, {', '.join(ANSWER_FIELDS)}, uid, device, seq, ord) "
     f"VALUES ({', '.join('?' for _ in range(len(ANSWER_FIELDS) + 6))})"
@@ -187,7 +206,7 @@ class Union:
             elif kind == "undo":
                 self._undo(str(event["target"]), stamp)
             elif kind == "card":
-                data = event.get("data", {})
+                data = card_data(event)
                 deck_id, card_id = str(event["deck"]), str(event["card"])
                 if insert_remote_card_event(
                     self.conn, stamp, deck_id, card_id, str(event["action"]), data
