@@ -237,7 +237,7 @@ def test_an_event_that_cannot_be_applied_changes_nothing(pair: tuple[Device, Dev
     a.sync()
     (own,) = a.folder.glob("mlcards-*.jsonl")
     event = json.loads(own.read_text().splitlines()[0])
-    for bad in ({"quality": 9}, {"due": "soon"}, {"chosen": "a"}):
+    for bad in ({"quality": 9}, {"due": "soon"}, {"chosen": "a"}, {"chosen": ["a"]}):
         line = {**event, "seq": 99, "id": f"{event['device']}-99"}
         line["row"] = {**event["row"], **bad}
         own.with_name("mlcards-" + "e" * 16 + ".jsonl").write_text(json.dumps(line) + "\n")

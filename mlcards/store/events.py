@@ -578,8 +578,7 @@ def _answers(
         (after_ord, device),
     )
     for r in cursor:
-        row = dict(zip(ANSWER_FIELDS, r[5:], strict=True))
-        row["chosen"] = json.loads(row["chosen"])
+        row = dict(zip(ANSWER_FIELDS, r[5:], strict=True))  # chosen: its JSON text, as stored
         yield (
             r[0],
             {**_line(r[0], r[1], r[2]), "type": "answer", "deck": r[3], "card": r[4], "row": row},

@@ -110,10 +110,13 @@ def answer_row(event: Mapping[str, Any]) -> list[Any]:
     values = []
     for name in ANSWER_FIELDS:
         value = row.get(name)
-        if name == "chosen":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise _bad(event, '"chosen" is not a list of texts')
-            value = json.dumps(value)
+        if name == "chosen":  # the JSON text of a list of choice ids, as the log keeps it
+            try:
+                chosen = json.loads(value) if isinstance(value, str) else None
+            except ValueError:
+                chosen = None
+            if not isinstance(chosen, list) or not all(isinstance(v, str) for v in chosen):
+                raise _bad(event, '"chosen" is not the JSON text of a list of choice ids')
         elif name in _INTS:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise _bad(event, f'"{name}" is not a whole number')
