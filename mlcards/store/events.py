@@ -35,7 +35,9 @@ def format_t(instant: datetime) -> str:
 
 def parse_t(text: str) -> datetime:
     """A ``t`` as written by ``format_t`` (ValueError otherwise: fixed width is required)."""
-    value = datetime.strptime(text, T_FORMAT).replace(tzinfo=UTC)
+    if len(text) != 27 or text[-1] != "Z":
+        raise ValueError(text)
+    value = datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
     if format_t(value) != text:
         raise ValueError(text)
     return value
@@ -96,13 +98,12 @@ class Stamper:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.device = device_of(conn)
-        row = conn.execute(
-            "SELECT (SELECT value FROM sync_state WHERE key = 'seq'), "
-            "(SELECT value FROM sync_state WHERE key = 't')"
-        ).fetchone()
-        self.seq = int(row[0] or 0)
-        self.last = parse_t(row[1]) if row[1] else None
+        state = dict(
+            conn.execute("SELECT key, value FROM sync_state WHERE key IN ('device', 'seq', 't')")
+        )
+        self.device = state.get("device") or device_of(conn)
+        self.seq = int(state.get("seq") or 0)
+        self.last = parse_t(state["t"]) if state.get("t") else None
         self.used = 0
 
     def next(self, now: datetime) -> Stamp:
@@ -123,8 +124,11 @@ class Stamper:
 
     def save(self) -> None:
         if self.used and self.last is not None:
-            _put(self.conn, "seq", str(self.seq))
-            _put(self.conn, "t", format_t(self.last))
+            self.conn.execute(
+                "INSERT INTO sync_state (key, value) VALUES ('seq', ?), ('t', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(self.seq), format_t(self.last)),
+            )
             self.used = 0
 
 
