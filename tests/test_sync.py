@@ -313,3 +313,79 @@ def test_a_card_event_with_bad_data_changes_nothing(pair: tuple[Device, Device])
         with pytest.raises(SyncDataError):
             b.sync()
         assert b.store.conn.execute("SELECT count(*) FROM card_events").fetchone() == (0,)
+
+
+KILL_SYNC = """
+import sys
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from sync_helpers import FakeFolder
+from mlcards.services.sync import sync
+from mlcards.store import Store
+with Store.open(Path({db!r})) as store:
+    sync(store, Path({folder!r}), Path({db!r}).parent, FakeFolder(batch=500))
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_sync_is_all_or_nothing(tmp_path: Path) -> None:
+    import json
+    import random
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from mlcards.services.admin import check
+    from mlcards.store import Store
+
+    folder, count = tmp_path / "folder", 6000
+    folder.mkdir()
+    device = "d" * 16
+    with open(folder / f"mlcards-{device}.jsonl", "w", encoding="utf-8") as stream:
+        for seq in range(1, count + 1):
+            t = f"2026-01-{1 + seq // 400:02d}T10:00:{seq % 60:02d}.{seq:06d}Z"
+            row = {
+                "reviewed_at": t[:23] + "Z", "study_day": t[:10], "chosen": '["a"]',
+                "correct": 1, "quality": 4, "response_ms": 900, "same_day_repeat": 0,
+                "was_new": 0, "repetitions": 1, "easiness": 2.5, "interval": 1, "due": t[:10],
+                "session": None, "mode": "review", "prev_repetitions": 0, "prev_interval": 0,
+                "stability": None, "difficulty": None,
+            }  # fmt: skip
+            event = {"v": 1, "id": f"{device}-{seq}", "device": device, "seq": seq, "t": t}
+            event |= {"type": "answer", "deck": "toy", "card": f"c{1 + seq % 4}", "row": row}
+            stream.write(json.dumps(event) + "\n")
+    seed = tmp_path / "seed.db"
+    with Store.open(seed) as store:
+        store.decks.import_decks([deck()], datetime(2026, 1, 1, tzinfo=UTC))
+    tests = str(Path(__file__).parent)
+
+    def child(db: Path) -> subprocess.Popen[bytes]:
+        script = KILL_SYNC.format(tests=tests, db=str(db), folder=str(folder))
+        return subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.DEVNULL)
+
+    timing = tmp_path / "timing.db"
+    shutil.copy(seed, timing)
+    start = time.monotonic()
+    assert child(timing).wait() == 0
+    full = time.monotonic() - start
+    rng = random.Random(24)
+    outcomes = set()
+    for run in range(4):
+        db = tmp_path / f"kill-{run}.db"
+        shutil.copy(seed, db)
+        process = child(db)
+        time.sleep(rng.uniform(0.3 * full, 0.9 * full))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        with Store.open(db) as store:
+            merged = len(list(store.log.rows()))
+            assert merged in (0, count), f"run {run}: half a sync is visible"
+            outcomes.add(merged)
+            result = check(store)
+            assert result.integrity == [] and result.differences == [], f"run {run}"
+        assert child(db).wait() == 0  # the next sync completes it
+        with Store.open(db) as store:
+            assert len(list(store.log.rows())) == count
+    assert 0 in outcomes, outcomes  # the kills did land before the commit
