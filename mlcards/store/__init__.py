@@ -1,7 +1,8 @@
 """The only package that talks SQL. ``Store`` owns the connection; each concept has its
 own part with its own SQL: ``decks``, ``cards`` (queues, marks, the schedule cache),
 ``log`` (the review log), ``stats`` (aggregates), ``search`` (queries and the full-text
-index) and ``backups``.
+index), ``backups``, and for sync ``events`` (event ids, the device's order, card, undo and
+settings events) and ``merge`` (other devices' events united with this log).
 
 The review log is append-only and the source of truth; the schedule columns of ``cards``
 are a cache that replaying the log rebuilds exactly (``mlcards check``).
