@@ -389,3 +389,27 @@ def test_sigkill_during_a_sync_is_all_or_nothing(tmp_path: Path) -> None:
         with Store.open(db) as store:
             assert len(list(store.log.rows())) == count
     assert 0 in outcomes, outcomes  # the kills did land before the commit
+
+
+def test_the_reviews_undo_of_a_suspension_takes_back_only_its_own(
+    pair: tuple[Device, Device],
+) -> None:
+    from contextlib import nullcontext
+
+    from mlcards.services.study import StoreActions
+
+    a, b = pair
+    (item,) = a.store.cards.new(1)
+    screen = StoreActions(a.store, a.today, nullcontext, lambda: a.now)
+    screen.suspend(item)
+    sync_all(a, b)
+    b.tick(60)
+    apply_action(b.store, "unsuspend", [("toy", item.card.id)], b.today)
+    b.tick(60)
+    apply_action(b.store, "suspend", [("toy", item.card.id)], b.today)  # b's own suspension
+    a.tick(600)
+    screen.unsuspend(item)  # a's `u`: its suspension is tombstoned, b's stays
+    sync_all(a, b)
+    converged(a, b)
+    assert [c["card"] for c in a.store.cards.marked("suspended")] == [item.card.id]
+    assert a.store.conn.execute("SELECT count(*) FROM tombstones").fetchone() == (1,)

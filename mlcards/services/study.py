@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from mlcards.config import Settings
 from mlcards.errors import MlcardsError, UsageError
@@ -246,13 +247,18 @@ class StoreActions:
     today: date
     pause: Callable[[], AbstractContextManager[None]]
     now: Callable[[], datetime]
+    done: dict[tuple[str, CardKey], list[str]] = field(default_factory=dict)
+    """The events of each suspension and burial given here, for ``u`` to take back."""
 
     def suspend(self, item: ScheduledCard) -> str:
-        self.store.cards.suspend(item.deck_id, item.card.id)
+        key = (item.deck_id, item.card.id)
+        self.done["suspend", key] = self.store.cards.act_logged([(*key, "suspend", {})])
         return f"Suspended {item.key} until `mlcards unsuspend {item.key}`."
 
     def bury(self, item: ScheduledCard) -> str:
-        self.store.cards.bury(item.deck_id, item.card.id, self.today + timedelta(days=1))
+        key = (item.deck_id, item.card.id)
+        until = (self.today + timedelta(days=1)).isoformat()
+        self.done["bury", key] = self.store.cards.act_logged([(*key, "bury", {"until": until})])
         return f"Buried {item.key} until tomorrow."
 
     def flag(self, item: ScheduledCard, note: str | None = None) -> tuple[ScheduledCard, str]:
@@ -309,14 +315,24 @@ class StoreActions:
         return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {shown}."
 
     def unsuspend(self, item: ScheduledCard) -> str:
-        """Undo ``suspend`` from the review screen."""
-        self.store.cards.suspend(item.deck_id, item.card.id, suspended=False)
+        """Undo ``suspend`` from the review screen: its event is tombstoned (on every synced
+        device), so a suspension given meanwhile elsewhere stays."""
+        self._take_back("suspend", item)
         return f"Undone: {item.key} is no longer suspended."
 
     def unbury(self, item: ScheduledCard) -> str:
         """Undo ``bury`` from the review screen (the card was not buried when it was shown)."""
-        self.store.cards.bury(item.deck_id, item.card.id, None)
+        self._take_back("bury", item)
         return f"Undone: {item.key} is no longer buried."
+
+    def _take_back(self, kind: str, item: ScheduledCard) -> None:
+        key = (item.deck_id, item.card.id)
+        uids = self.done.pop((kind, key), None)
+        if uids is None:  # not done here: the opposite action
+            action = "unsuspend" if kind == "suspend" else "unbury"
+            self.store.cards.act([(*key, action, {})])
+        elif uids:
+            take_back_actions(self.store, uids)
 
 
 EDITOR_GRACE_S = 5.0
@@ -432,16 +448,28 @@ def undo_last_actions(store: Store) -> list[dict[str, str]]:
     event gets a tombstone (which travels to the other devices), the cards' marks are
     rebuilt from the events left, and a forget taken back replays its deck. The cards
     taken back (empty: nothing to undo)."""
-    from mlcards.services.admin import replay_with
-    from mlcards.store.cards import rebuild_in
-    from mlcards.store.events import last_batch, tombstone, write_marks
+    from mlcards.store.events import last_batch
 
     with store.write() as conn:
         events = last_batch(conn)
-        if not events:
-            return []
-        tombstone(conn, [uid for uid, _, _, _ in events], store.clock())
-        moved = write_marks(conn, sorted({deck for _, deck, _, _ in events}))
-        if moved:
-            rebuild_in(conn, store.path, sorted(moved), replay_with)
+        if events:
+            _take_back_in(store, conn, [uid for uid, _, _, _ in events])
     return [{"deck": d, "card": c, "action": a} for _, d, c, a in events]
+
+
+def take_back_actions(store: Store, uids: Sequence[str]) -> None:
+    """Take back card-action events by id (the review's ``u`` after ``s`` or ``b``), in one
+    transaction: tombstones, the marks rebuilt from the events left, a deck replayed when
+    a reset point moved. What another device did to the card since stays."""
+    with store.write() as conn:
+        _take_back_in(store, conn, uids)
+
+
+def _take_back_in(store: Store, conn: Any, uids: Sequence[str]) -> None:
+    from mlcards.services.admin import replay_with
+    from mlcards.store.cards import rebuild_in
+    from mlcards.store.events import take_back
+
+    moved = take_back(conn, uids, store.clock())
+    if moved:
+        rebuild_in(conn, store.path, sorted(moved), replay_with)

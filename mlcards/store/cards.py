@@ -255,6 +255,10 @@ class Cards:
         and applied to the cards columns that cache them, in one transaction; how many
         cards changed. Actions that would change nothing are not logged. ``batch``: given
         from the command line (``mlcards undo`` takes the last such batch back)."""
+        return len(self.act_logged(actions, batch=batch))
+
+    def act_logged(self, actions: Sequence[CardAction], *, batch: bool = False) -> list[str]:
+        """``act``, returning the ids of the events it logged (for an undo to name)."""
         with self.database.write() as conn:
             return act_in(conn, self.database.clock(), actions, batch=batch)
 
@@ -313,9 +317,8 @@ class Cards:
     def unsuspend_all(self) -> int:
         with self.database.write() as conn:
             keys = conn.execute("SELECT deck_id, id FROM cards WHERE suspended = 1").fetchall()
-            return act_in(
-                conn, self.database.clock(), [(d, c, "unsuspend", {}) for d, c in keys], batch=True
-            )
+            unsuspend: list[CardAction] = [(d, c, "unsuspend", {}) for d, c in keys]
+            return len(act_in(conn, self.database.clock(), unsuspend, batch=True))
 
     def marked(self, column: str, min_lapses: int | None = None) -> list[dict[str, object]]:
         """Active cards that are suspended or flagged, or (``min_lapses``) lapsed that often,
@@ -476,8 +479,8 @@ def act_in(
     actions: Sequence[CardAction],
     *,
     batch: bool = False,
-) -> int:
-    """``Cards.act`` inside the caller's transaction. Each event is the latest in the order
+) -> list[str]:
+    """``Cards.act_logged`` inside the caller's transaction. Each event is the latest in the order
     (``events``), so folding it onto the cached marks is what a replay of the events gives."""
     wanted: list[CardAction] = []
     for deck_id, card_id, action, data in actions:
@@ -497,9 +500,8 @@ def act_in(
         elif fold(marks, "", action, data) == marks:
             continue
         wanted.append((deck_id, card_id, action, data))
-    for (deck_id, card_id, action, data), stamp in zip(
-        wanted, append_card_events(conn, wanted, now, batch=batch), strict=True
-    ):
+    stamps = append_card_events(conn, wanted, now, batch=batch)
+    for (deck_id, card_id, action, data), stamp in zip(wanted, stamps, strict=True):
         key = (deck_id, card_id)
         row = conn.execute(
             f"SELECT {', '.join(MARK_COLUMNS)} FROM cards WHERE deck_id = ? AND id = ?", key
@@ -513,4 +515,4 @@ def act_in(
         if action in ("forget", "reset"):
             write_schedules(conn, [(key, NEW_SCHEDULE)])
             conn.execute("UPDATE cards SET leech = 0 WHERE deck_id = ? AND id = ?", key)
-    return len(wanted)
+    return [stamp.uid for stamp in stamps]

@@ -271,4 +271,4 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, now: datetime, path: str)
 
 def _reset_schedule(conn: sqlite3.Connection, now: datetime, deck_id: str, card_id: str) -> bool:
     """Start the card over as new; its old reviews stay in the log but stop counting."""
-    return act_in(conn, now, [(deck_id, card_id, "reset", {})]) > 0
+    return bool(act_in(conn, now, [(deck_id, card_id, "reset", {})]))

@@ -435,6 +435,20 @@ def tombstone(conn: sqlite3.Connection, targets: Iterable[str], now: datetime) -
     return len(wanted)
 
 
+def take_back(conn: sqlite3.Connection, uids: Sequence[str], now: datetime) -> set[str]:
+    """Undo card events of this device by id: tombstones, and the marks of their cards
+    rebuilt from the events left. The decks whose reset points moved (to replay)."""
+    tombstone(conn, uids, now)
+    marks = ", ".join("?" for _ in uids)
+    decks = [
+        str(r[0])
+        for r in conn.execute(
+            f"SELECT DISTINCT deck_id FROM card_events WHERE uid IN ({marks})", list(uids)
+        )
+    ]
+    return write_marks(conn, sorted(decks)) if decks else set()
+
+
 def insert_tombstone(conn: sqlite3.Connection, stamp: Stamp, target: str) -> bool:
     cursor = conn.execute(
         "INSERT OR IGNORE INTO tombstones (target, uid, device, seq, ord) VALUES (?, ?, ?, ?, ?)",
