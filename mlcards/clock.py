@@ -13,10 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from mlcards.errors import UsageError
 from mlcards.models import utc_iso
-from mlcards.rules import DEFAULT_ROLLOVER_HOUR
-
-EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
-"""The years ``MLCARDS_NOW`` may name: room for 100-year intervals and windows either side."""
+from mlcards.rules import DEFAULT_ROLLOVER_HOUR, EARLIEST_YEAR, LATEST_YEAR
 
 
 def now() -> datetime:

@@ -100,6 +100,9 @@ class Settings:
     """Fitted by ``mlcards optimize``; None means py-fsrs's defaults."""
     fuzz: bool = DEFAULT_FUZZ
     load_balance: bool = DEFAULT_LOAD_BALANCE
+    sync_dir: str = ""
+    """The folder ``mlcards sync`` uses without an argument, and ``review``/``practice``
+    sync with at start and end ("" for none)."""
     decks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -182,7 +185,7 @@ def _short(value: object) -> str:
 
 
 def _known(key: str, where: str, deck: bool = False) -> None:
-    allowed = PER_DECK if deck else (*_RANGES, *SCHEDULING)
+    allowed = PER_DECK if deck else (*_RANGES, *SCHEDULING, *_TEXTS)
     if key not in allowed:
         raise UsageError(
             f"{where}: unknown {'per-deck ' if deck else ''}setting {_short(key)} "
@@ -228,10 +231,18 @@ def _scheduling_value(key: str, value: object, where: str) -> object:
     return numbers
 
 
+_TEXTS = ("sync_dir",)
+"""Settings whose value is a text (a folder: ``~`` is expanded, it need not exist yet)."""
+
+
 def _checked(key: str, value: object, where: str, deck: bool = False) -> Any:
     _known(key, where, deck)
     if key in SCHEDULING:
         return _scheduling_value(key, value, where)
+    if key in _TEXTS:
+        if not isinstance(value, str) or "\x00" in value or len(value) > 4096:
+            raise UsageError(f"{where}: {key} must be a folder name, not {_short(value)}")
+        return str(Path(value).expanduser()) if value.strip() else ""
     low, high = _RANGES[key]
     if isinstance(value, bool) or not isinstance(value, int):
         text = str(value).strip() if isinstance(value, str) else ""

@@ -57,13 +57,13 @@ class Prediction:
 
 
 def graded_histories(
-    rows: Rows, schedule_from: Mapping[CardKey, int]
+    rows: Rows, schedule_from: Mapping[CardKey, int | str]
 ) -> dict[CardKey, list[tuple[date, int]]]:
     """Each card's graded answers (study day, quality) since its schedule last started."""
     histories: dict[CardKey, list[tuple[date, int]]] = {}
     for row in rows:
         key = (row["deck_id"], row["card_id"])
-        if row["id"] <= schedule_from.get(key, 0) or row["same_day_repeat"]:
+        if rules.before_reset(row, schedule_from.get(key)) or row["same_day_repeat"]:
             continue
         histories.setdefault(key, []).append((date.fromisoformat(row["study_day"]), row["quality"]))
     return histories

@@ -143,6 +143,7 @@ def status_json(
     today: date,
     next_due: date | None,
     ahead: tuple[int, int] | None = None,
+    pending: int = 0,
 ) -> dict[str, Any]:
     """The ``status --json`` document; ``ahead``: the cards due tomorrow and over the next
     7 days."""
@@ -163,4 +164,5 @@ def status_json(
         "totals": {key: sum(getattr(d, key) for d in decks) for key in keys},
         "next_due": next_due.isoformat() if next_due else None,
         **({"due_tomorrow": ahead[0], "due_next_7_days": ahead[1]} if ahead is not None else {}),
+        **({"sync_pending": pending} if pending else {}),
     }

@@ -288,8 +288,9 @@ SCHEDULE_FIELDS: tuple[str, ...] = tuple(NEW_SCHEDULE)
 
 
 class StoredSchedule(CachedSchedule):
-    schedule_from: int
-    """Reviews with an id up to this one no longer count (the card's answer changed)."""
+    schedule_from: str
+    """The card's reset point (``cards.reset_ord``): answers at or before it in the global
+    order no longer count (it was forgotten, or its answer changed); '' for none."""
 
 
 CardKey = tuple[str, str]

@@ -1,7 +1,8 @@
 """The log is the truth: rebuild every card's cached schedule from the review log alone,
 and say where the cache disagrees. ``mlcards check`` is built on these two functions.
 
-Replay is in time (id) order and grades each answer as it was graded when given: fuzz is
+Replay is in the global order of the log (``ord``: time, device, the device's sequence)
+and grades each answer as it was graded when given: fuzz is
 seeded from the card, and a load-balancing deck's draws see the deck's cards due on each day
 as of that answer (counted here as the replay goes, as the cards table counted them live).
 """
@@ -14,22 +15,23 @@ from datetime import date
 from typing import Any
 
 from mlcards.models import NEW_SCHEDULE, SCHEDULE_FIELDS, CachedSchedule, CardKey
-from mlcards.rules import SchedulerSpec
+from mlcards.rules import SchedulerSpec, before_reset
 from mlcards.schedulers import Scheduler, SchedulerFor, balances, build, grade_answer
 
 
 def replay(
     reviews: Iterable[Mapping[str, Any]],
-    schedule_from: Mapping[CardKey, int],
+    schedule_from: Mapping[CardKey, int | str],
     scheduler: Scheduler[Any] | None = None,
     scheduler_for: SchedulerFor | None = None,
 ) -> dict[CardKey, CachedSchedule]:
-    """Every reviewed card's schedule from the log alone (graded rows in id order), each
+    """Every reviewed card's schedule from the log alone (graded rows in ``ord`` order), each
     deck's with ``scheduler_for(deck)`` when given, else with ``scheduler`` (the default spec's:
     SM-2, fuzzed).
 
-    Reviews at or before a card's ``schedule_from`` (set when its answer key changed) stay in
-    the log but no longer count; same-day repeats are logged but leave the schedule alone.
+    Reviews before a card's reset point (``rules.before_reset``: set when it was forgotten or
+    its answer key changed) stay in the log but no longer count; same-day repeats are
+    logged but leave the schedule alone.
     """
     fixed = scheduler or build(SchedulerSpec())
     graders: dict[str, Scheduler[Any]] = {}
@@ -38,7 +40,7 @@ def replay(
     due_counts: dict[str, Counter[date]] = {}
     for row in reviews:
         key = (row["deck_id"], row["card_id"])
-        if row["id"] <= schedule_from.get(key, 0):
+        if before_reset(row, schedule_from.get(key)):
             continue
         grader = fixed
         if scheduler_for is not None:

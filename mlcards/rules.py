@@ -9,14 +9,18 @@ leech test and every daily-limit sum reads it, so no two places can disagree.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 NEW_REPETITIONS = 0
 NEW_EASINESS = 2.5
 NEW_INTERVAL = 0
 """The cached schedule of a card never reviewed (or reset by a changed answer): due is NULL."""
+
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
+"""The years a time may name (``MLCARDS_NOW``, a synced event's time): room for 100-year
+intervals and windows either side."""
 
 LEARNED_REPETITIONS = 1
 """A card with at least this many successful repetitions has been learned."""
@@ -55,6 +59,15 @@ def is_lapse(quality: int, repetitions_before: int) -> bool:
 
 def is_leech(lapses: int, threshold: int = DEFAULT_LEECH_THRESHOLD) -> bool:
     return lapses >= threshold
+
+
+def before_reset(row: Mapping[str, Any], reset: int | str | None) -> bool:
+    """Whether a graded answer comes before its card's reset point (forgotten, or its answer
+    changed), and so no longer counts. The point is an ``ord`` (text: answers at or before
+    it in the global order); an int is a local review id, as tests and old tools give it."""
+    if isinstance(reset, str):
+        return bool(reset) and str(row["ord"]) <= reset
+    return reset is not None and int(row["id"]) <= reset
 
 
 def comes_back_today(quality: int) -> bool:

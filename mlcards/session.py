@@ -83,7 +83,7 @@ class Journal(Protocol):
         review_id: int,
         session: str,
         rebuild: Callable[
-            [CardKey, list[dict[str, Any]], Mapping[CardKey, int], SchedulerSpec],
+            [CardKey, list[dict[str, Any]], Mapping[CardKey, str], SchedulerSpec],
             CachedSchedule | None,
         ],
         *,
@@ -310,7 +310,7 @@ class Session:
         self,
         key: CardKey,
         rows: list[dict[str, Any]],
-        starts: Mapping[CardKey, int],
+        starts: Mapping[CardKey, str],
         spec: SchedulerSpec,
     ) -> CachedSchedule | None:
         return replay(rows, starts, self._grader(key[0], spec)).get(key)

@@ -14,7 +14,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-GROUPS = ("study", "decks", "progress", "admin", "scheduling", "browse")
+GROUPS = ("study", "decks", "progress", "admin", "scheduling", "browse", "sync")
 """The command modules, in the order ``--help`` lists their commands."""
 
 

@@ -158,6 +158,9 @@ def open_store(ctx: typer.Context, create: bool = False) -> Store:
     explicit = options.db is not None or bool(os.environ.get("MLCARDS_DB"))
     store = Store.open(options.db_path(), create=create or not explicit, daily_backup=True)
     store.home = _data_dir()
+    from mlcards.clock import now
+
+    store.clock = now
     from mlcards.sanitize import terminal_safe
 
     for warning in store.warnings:
@@ -174,6 +177,9 @@ def open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
     path = global_options(ctx).db_path()
     store = Store.open(path, create=False) if path.exists() else Store.in_memory()
     store.home = _data_dir()
+    from mlcards.clock import now
+
+    store.clock = now
     return store
 
 

@@ -112,6 +112,10 @@ def import_(
         raise UsageError("no deck files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
     with open_for_import(ctx, dry_run) as store:
         summaries = store.decks.import_decks(loaded.decks, now(), dry_run=dry_run, replace=replace)
+        if not dry_run:
+            from mlcards.services.sync import take_waiting
+
+            take_waiting(store, [d.id for d in loaded.decks])
     keep_converted(loaded)  # only once the import committed
     _import_report(summaries, loaded, dry_run, as_json)
 

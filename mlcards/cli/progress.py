@@ -55,13 +55,15 @@ def status(
     if as_json:
         from mlcards.exports import status_json
 
-        echo_json(status_json(shown.decks, today, shown.next_due, shown.ahead))
+        echo_json(status_json(shown.decks, today, shown.next_due, shown.ahead, shown.pending))
         return
     from mlcards.render.text import status_table
 
     console = new_console()
     table = status_table(shown.decks, today, shown.next_due, console.width, shown.ahead)
     page(console, table, pager=not no_pager and sys.stdout.isatty(), when_longer=True)
+    if shown.pending:
+        console.print(shown.pending_note(), markup=False, highlight=False)
 
 
 def _stats_document(

@@ -63,7 +63,10 @@ def status(args: list[str]) -> int | None:
         from mlcards.exports import status_json
 
         sys.stdout.write(
-            json.dumps(status_json(shown.decks, today, shown.next_due, shown.ahead), indent=2)
+            json.dumps(
+                status_json(shown.decks, today, shown.next_due, shown.ahead, shown.pending),
+                indent=2,
+            )
             + "\n"
         )
         sys.stdout.flush()
@@ -73,6 +76,8 @@ def status(args: list[str]) -> int | None:
     console = new_console()
     table = status_table(shown.decks, today, shown.next_due, console.width, shown.ahead)
     page(console, table, pager=sys.stdout.isatty(), when_longer=True)
+    if shown.pending:
+        console.print(shown.pending_note(), markup=False, highlight=False)
     return 0
 
 

@@ -41,17 +41,25 @@ from mlcards.cli.base import (
 def _session(
     store: Store, queue: list[ScheduledCard], settings: Settings, today: date, **options: Any
 ) -> None:
+    from mlcards.cli.sync import sync_if_set
     from mlcards.review import SessionOptions, run_session
 
-    if not run_session(new_console(), store, queue, settings, today, SessionOptions(**options)):
+    try:
+        done = run_session(new_console(), store, queue, settings, today, SessionOptions(**options))
+    finally:
+        sync_if_set(store, settings)
+    if not done:
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _follow_files(store: Store, settings: Settings) -> None:
-    """Re-import the decks whose files changed since they were imported; say what changed."""
+    """Sync (when ``sync_dir`` is set), re-import the decks whose files changed since they
+    were imported; say what changed."""
+    from mlcards.cli.sync import sync_if_set
     from mlcards.clock import now
     from mlcards.services.decks import follow_deck_files
 
+    sync_if_set(store, settings)
     changed, warnings = follow_deck_files(store, now(), settings.max_deck_bytes)
     if changed:
         from rich.text import Text

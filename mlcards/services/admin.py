@@ -58,7 +58,7 @@ class CheckResult:
 
 def replay_with(
     rows: Iterator[dict[str, Any]],
-    starts: Mapping[CardKey, int],
+    starts: Mapping[CardKey, int | str],
     spec_for: Callable[[str], SchedulerSpec],
 ) -> dict[CardKey, CachedSchedule]:
     """A replay with each deck's scheduler as its stored spec names it."""
@@ -86,7 +86,8 @@ def check(store: Store, repair: bool = False) -> CheckResult:
         )
         totals = store.totals.differences()
         index = store.search.index_problems()
-    result = CheckResult([], schedule_differences(cached, replayed), len(cached))
+        marks = store.cards.marks_differences()
+    result = CheckResult([], marks + schedule_differences(cached, replayed), len(cached))
     result.totals_differences = totals
     result.index = index
     if result.index and repair:
@@ -96,8 +97,8 @@ def check(store: Store, repair: bool = False) -> CheckResult:
     if (result.differences or totals) and repair:
         result.backup = result.backup or store.backups.create("pre-repair")
         # replayed again inside the write: an answer given since the check is not undone;
-        # the running totals are rebuilt in the same transaction
-        store.cards.rebuild_decks(store.decks.ids(), replay_with)
+        # the marks, then the running totals are rebuilt in the same transaction
+        store.cards.rebuild_decks(store.decks.ids(), replay_with, marks=True)
         result.repaired = True
     return result
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from mlcards.config import Settings
 from mlcards.errors import MlcardsError, UsageError
@@ -142,12 +143,25 @@ class Status:
     decks: list[DeckStatus]
     next_due: date | None
     ahead: tuple[int, int]
+    pending: int = 0
+    """Synced answers waiting for a deck this device has not imported (``mlcards sync``)."""
+
+    def pending_note(self) -> str:
+        if not self.pending:
+            return ""
+        return (
+            f"{self.pending} synced answer(s) wait for a deck not imported here; "
+            "`mlcards import` it and they count."
+        )
 
 
 def status_of(store: Store, settings: Settings, today: date) -> Status:
     """``status``, for both its entries (typer's and the quick one): one query of each."""
     return Status(
-        deck_status(store, settings, today), store.cards.next_due(), store.cards.due_ahead(today)
+        deck_status(store, settings, today),
+        store.cards.next_due(),
+        store.cards.due_ahead(today),
+        store.cards.pending_answers(),
     )
 
 
@@ -233,13 +247,18 @@ class StoreActions:
     today: date
     pause: Callable[[], AbstractContextManager[None]]
     now: Callable[[], datetime]
+    done: dict[tuple[str, CardKey], list[str]] = field(default_factory=dict)
+    """The events of each suspension and burial given here, for ``u`` to take back."""
 
     def suspend(self, item: ScheduledCard) -> str:
-        self.store.cards.suspend(item.deck_id, item.card.id)
+        key = (item.deck_id, item.card.id)
+        self.done["suspend", key] = self.store.cards.act_logged([(*key, "suspend", {})])
         return f"Suspended {item.key} until `mlcards unsuspend {item.key}`."
 
     def bury(self, item: ScheduledCard) -> str:
-        self.store.cards.bury(item.deck_id, item.card.id, self.today + timedelta(days=1))
+        key = (item.deck_id, item.card.id)
+        until = (self.today + timedelta(days=1)).isoformat()
+        self.done["bury", key] = self.store.cards.act_logged([(*key, "bury", {"until": until})])
         return f"Buried {item.key} until tomorrow."
 
     def flag(self, item: ScheduledCard, note: str | None = None) -> tuple[ScheduledCard, str]:
@@ -296,14 +315,24 @@ class StoreActions:
         return replace(item, card=fresh.card, path=fresh.path), f"Re-imported {shown}."
 
     def unsuspend(self, item: ScheduledCard) -> str:
-        """Undo ``suspend`` from the review screen."""
-        self.store.cards.suspend(item.deck_id, item.card.id, suspended=False)
+        """Undo ``suspend`` from the review screen: its event is tombstoned (on every synced
+        device), so a suspension given meanwhile elsewhere stays."""
+        self._take_back("suspend", item)
         return f"Undone: {item.key} is no longer suspended."
 
     def unbury(self, item: ScheduledCard) -> str:
         """Undo ``bury`` from the review screen (the card was not buried when it was shown)."""
-        self.store.cards.bury(item.deck_id, item.card.id, None)
+        self._take_back("bury", item)
         return f"Undone: {item.key} is no longer buried."
+
+    def _take_back(self, kind: str, item: ScheduledCard) -> None:
+        key = (item.deck_id, item.card.id)
+        uids = self.done.pop((kind, key), None)
+        if uids is None:  # not done here: the opposite action
+            action = "unsuspend" if kind == "suspend" else "unbury"
+            self.store.cards.act([(*key, action, {})])
+        elif uids:
+            take_back_actions(self.store, uids)
 
 
 EDITOR_GRACE_S = 5.0
@@ -361,7 +390,9 @@ def unsuspend(store: Store, refs: list[str], every: bool = False) -> int:
     for deck_id, card_id in keys:
         if store.cards.one(deck_id, card_id) is None and (deck_id, card_id) not in suspended:
             raise UsageError(f"no card {deck_id}/{card_id}")
-    return sum(store.cards.suspend(*key, suspended=False) for key in keys if key in suspended)
+    return store.cards.act(
+        [(*key, "unsuspend", {}) for key in dict.fromkeys(keys) if key in suspended], batch=True
+    )
 
 
 def unflag(store: Store, refs: list[str]) -> tuple[list[str], list[str]]:
@@ -376,11 +407,11 @@ def unflag(store: Store, refs: list[str]) -> tuple[list[str], list[str]]:
     done, not_flagged = [], []
     for deck_id, card_id in dict.fromkeys(keys):
         if (deck_id, card_id) in flagged:
-            store.cards.flag(deck_id, card_id, flagged=False)
-            done.append(f"{deck_id}/{card_id}")
+            done.append((deck_id, card_id))
         else:
             not_flagged.append(f"{deck_id}/{card_id}")
-    return done, not_flagged
+    store.cards.act([(d, c, "unflag", {}) for d, c in done], batch=True)
+    return [f"{d}/{c}" for d, c in done], not_flagged
 
 
 def why_nothing_to_review(
@@ -409,3 +440,36 @@ def why_nothing_to_review(
     if deck is None and not has_bundled(store, data_dir() / "decks"):
         reasons.append("Add the bundled decks with `mlcards import --bundled`.")
     return " ".join(reasons)
+
+
+def undo_last_actions(store: Store) -> list[dict[str, str]]:
+    """``mlcards undo``: take back the last batch of card actions given from the command
+    line (suspend, unsuspend, bury, unbury, flag, unflag, forget), in one transaction. Each
+    event gets a tombstone (which travels to the other devices), the cards' marks are
+    rebuilt from the events left, and a forget taken back replays its deck. The cards
+    taken back (empty: nothing to undo)."""
+    from mlcards.store.events import last_batch
+
+    with store.write() as conn:
+        events = last_batch(conn)
+        if events:
+            _take_back_in(store, conn, [uid for uid, _, _, _ in events])
+    return [{"deck": d, "card": c, "action": a} for _, d, c, a in events]
+
+
+def take_back_actions(store: Store, uids: Sequence[str]) -> None:
+    """Take back card-action events by id (the review's ``u`` after ``s`` or ``b``), in one
+    transaction: tombstones, the marks rebuilt from the events left, a deck replayed when
+    a reset point moved. What another device did to the card since stays."""
+    with store.write() as conn:
+        _take_back_in(store, conn, uids)
+
+
+def _take_back_in(store: Store, conn: Any, uids: Sequence[str]) -> None:
+    from mlcards.services.admin import replay_with
+    from mlcards.store.events import take_back
+    from mlcards.store.schedules import rebuild_in
+
+    moved = take_back(conn, uids, store.clock())
+    if moved:
+        rebuild_in(conn, store.path, sorted(moved), replay_with)

@@ -1,7 +1,8 @@
 """The only package that talks SQL. ``Store`` owns the connection; each concept has its
 own part with its own SQL: ``decks``, ``cards`` (queues, marks, the schedule cache),
 ``log`` (the review log), ``stats`` (aggregates), ``search`` (queries and the full-text
-index) and ``backups``.
+index), ``backups``, and for sync ``events`` (event ids, the device's order, card, undo and
+settings events) and ``merge`` (other devices' events united with this log).
 
 The review log is append-only and the source of truth; the schedule columns of ``cards``
 are a cache that replaying the log rebuilds exactly (``mlcards check``).
@@ -23,7 +24,6 @@ from mlcards.store.backups import (
     find_backup,
     list_backups,
     prune_backups,
-    restore_backup,
     sweep_partials,
 )
 from mlcards.store.cards import Cards
@@ -38,6 +38,7 @@ from mlcards.store.db import (
 from mlcards.store.decks import Decks
 from mlcards.store.health import schema_problems, value_problems
 from mlcards.store.log import ReviewLog
+from mlcards.store.restore import restore_backup
 from mlcards.store.scope import Scope
 from mlcards.store.settings import ScheduleSettings
 from mlcards.store.stats import StatsQueries

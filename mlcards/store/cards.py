@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, cast
@@ -13,9 +13,7 @@ from typing import Any, cast
 from mlcards import rules
 from mlcards.errors import StoreError
 from mlcards.models import (
-    NEW_SCHEDULE,
     SCHEDULE_FIELDS,
-    CachedSchedule,
     Card,
     CardKey,
     FsrsCardState,
@@ -23,12 +21,12 @@ from mlcards.models import (
     StoredSchedule,
 )
 from mlcards.store.db import Database
-from mlcards.store.health import REPLAY_COLUMNS, replay_row
+from mlcards.store.events import CardAction
+from mlcards.store.marks import marks_differences, write_marks
+from mlcards.store.schedules import act_in, rebuild_in
 from mlcards.store.scope import Params, Scope
-from mlcards.store.settings import Compute, spec_of
-from mlcards.store.settings import read_in as read_settings
+from mlcards.store.settings import Compute
 from mlcards.store.settings import write_in as write_settings
-from mlcards.store.totals import rebuild as rebuild_totals
 
 CARD_SELECT = (
     "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
@@ -68,27 +66,10 @@ def _scheduled(r: sqlite3.Row) -> ScheduledCard:
     )
 
 
-_WRITE_SCHEDULE = (
-    "UPDATE cards SET repetitions = :repetitions, easiness = :easiness, interval = :interval, "
-    "due = :due, last_review_id = :last_review_id, last_review_day = :last_review_day, "
-    "lapses = :lapses, stability = :stability, difficulty = :difficulty "
-    "WHERE deck_id = :deck_id AND id = :card_id"
-)
-
-
-def write_schedules(
-    conn: sqlite3.Connection, schedules: Iterable[tuple[CardKey, CachedSchedule]]
-) -> None:
-    """The one writer of cards' cached schedules (inside the caller's transaction)."""
-    conn.executemany(
-        _WRITE_SCHEDULE,
-        ({**schedule, "deck_id": key[0], "card_id": key[1]} for key, schedule in schedules),
-    )
-
-
 _ALL = Scope()
 
 _STORED = (*SCHEDULE_FIELDS, "schedule_from")
+_STORED_COLUMNS = (*SCHEDULE_FIELDS, "reset_ord")
 """A card's cached schedule, as ``states`` returns it."""
 
 
@@ -178,7 +159,7 @@ class Cards:
         """Cards whose latest answer today comes back today (``rules.comes_back_today``)."""
         where = (
             "c.last_review_day = ? AND (SELECT quality FROM reviews r WHERE r.deck_id = c.deck_id "
-            "AND r.card_id = c.id AND r.mode = 'review' ORDER BY r.id DESC LIMIT 1) < ?"
+            "AND r.card_id = c.id AND r.mode = 'review' ORDER BY r.ord DESC LIMIT 1) < ?"
         )
         return self._scheduled(
             where,
@@ -202,7 +183,7 @@ class Cards:
         if wrong_only:
             where += (
                 " AND (SELECT correct FROM reviews r WHERE r.deck_id = c.deck_id "
-                "AND r.card_id = c.id ORDER BY r.id DESC LIMIT 1) = 0"
+                "AND r.card_id = c.id ORDER BY r.ord DESC LIMIT 1) = 0"
             )
         found = self._scheduled(
             where, [], "c.easiness, c.due, d.position, c.position", limit, Scope(deck_id, tag)
@@ -239,82 +220,75 @@ class Cards:
 
     # -- marks --------------------------------------------------------------------------------
 
-    def _set(self, column: str, value: object, deck_id: str, card_id: str) -> bool:
+    def act(self, actions: Sequence[CardAction], *, batch: bool = False) -> int:
+        """Card actions (``events.CARD_ACTIONS``) on existing cards, each logged as an event
+        and applied to the cards columns that cache them, in one transaction; how many
+        cards changed. Actions that would change nothing are not logged. ``batch``: given
+        from the command line (``mlcards undo`` takes the last such batch back)."""
+        return len(self.act_logged(actions, batch=batch))
+
+    def act_logged(self, actions: Sequence[CardAction], *, batch: bool = False) -> list[str]:
+        """``act``, returning the ids of the events it logged (for an undo to name)."""
         with self.database.write() as conn:
-            cursor = conn.execute(
-                f"UPDATE cards SET {column} = ? WHERE deck_id = ? AND id = ?",
-                (value, deck_id, card_id),
-            )
-        return cursor.rowcount > 0
+            return act_in(conn, self.database.clock(), actions, batch=batch)
+
+    def _one(self, deck_id: str, card_id: str, action: str, data: Mapping[str, Any]) -> bool:
+        """One action from the review screen; whether the card is there."""
+        with self.database.write() as conn:
+            act_in(conn, self.database.clock(), [(deck_id, card_id, action, data)])
+            found = conn.execute(
+                "SELECT 1 FROM cards WHERE deck_id = ? AND id = ?", (deck_id, card_id)
+            ).fetchone()
+        return found is not None
 
     def suspend(self, deck_id: str, card_id: str, suspended: bool = True) -> bool:
-        return self._set("suspended", int(suspended), deck_id, card_id)
+        return self._one(deck_id, card_id, "suspend" if suspended else "unsuspend", {})
 
     def bury(self, deck_id: str, card_id: str, until: date | None) -> bool:
         """Hide the card until the study day ``until`` (None un-buries it)."""
-        return self._set("buried_until", until.isoformat() if until else None, deck_id, card_id)
+        if until is None:
+            return self._one(deck_id, card_id, "unbury", {})
+        return self._one(deck_id, card_id, "bury", {"until": until.isoformat()})
 
     def flag(
         self, deck_id: str, card_id: str, flagged: bool = True, note: str | None = None
     ) -> bool:
         """Flag or unflag a card; ``note`` (on a flag; "" for none) says why. Without a
         note the one it had stays, so a flag taken back and given again keeps its note."""
-        if note is None:
-            return self._set("flagged", int(flagged), deck_id, card_id)
-        with self.database.write() as conn:
-            cursor = conn.execute(
-                "UPDATE cards SET flagged = ?, flag_note = ? WHERE deck_id = ? AND id = ?",
-                (int(flagged), note or None, deck_id, card_id),
-            )
-        return cursor.rowcount > 0
+        data = {} if note is None or not flagged else {"note": note}
+        return self._one(deck_id, card_id, "flag" if flagged else "unflag", data)
 
-    def mark_many(self, column: str, value: object, keys: Sequence[CardKey]) -> int:
+    def mark_many(
+        self, column: str, value: object, keys: Sequence[CardKey], *, batch: bool = True
+    ) -> int:
         """Suspend, bury or flag many cards in one transaction; how many rows changed."""
         if column not in ("suspended", "buried_until", "flagged"):
             raise ValueError(column)
-        with self.database.write() as conn:
-            cursor = conn.executemany(
-                f"UPDATE cards SET {column} = ? WHERE deck_id = ? AND id = ? AND {column} IS NOT ?",
-                [(value, d, c, value) for d, c in keys],
-            )
-        return int(cursor.rowcount)
+        action: tuple[str, dict[str, Any]]
+        if column == "suspended":
+            action = ("suspend" if value else "unsuspend", {})
+        elif column == "flagged":
+            action = ("flag" if value else "unflag", {})
+        else:
+            action = ("bury", {"until": value}) if value else ("unbury", {})
+        return self.act([(d, c, *action) for d, c in keys], batch=batch)
 
-    def flag_many(self, keys: Sequence[CardKey], note: str | None) -> int:
+    def flag_many(self, keys: Sequence[CardKey], note: str | None, *, batch: bool = True) -> int:
         """Flag many cards with one note (None: no note), in one transaction."""
-        with self.database.write() as conn:
-            cursor = conn.executemany(
-                "UPDATE cards SET flagged = 1, flag_note = ? WHERE deck_id = ? AND id = ?",
-                [(note, d, c) for d, c in keys],
-            )
-        return int(cursor.rowcount)
+        return self.act([(d, c, "flag", {"note": note or ""}) for d, c in keys], batch=batch)
 
-    def forget(self, keys: Sequence[CardKey]) -> int:
+    def forget(self, keys: Sequence[CardKey], *, batch: bool = True) -> int:
         """Back to new, in one transaction: the history stays in the log but stops counting
-        (``schedule_from`` moves past it, as when a card's answer changes), so a replay of
-        the log gives the same new card. Cards never answered are left as they are."""
-        with self.database.write() as conn:
-            answered = [
-                (key, row[0])
-                for key in keys
-                if (
-                    row := conn.execute(
-                        "SELECT last_review_id FROM cards WHERE deck_id = ? AND id = ? "
-                        "AND last_review_id IS NOT NULL",
-                        key,
-                    ).fetchone()
-                )
-                is not None
-            ]
-            write_schedules(conn, ((key, NEW_SCHEDULE) for key, _ in answered))
-            conn.executemany(
-                "UPDATE cards SET schedule_from = ?, leech = 0 WHERE deck_id = ? AND id = ?",
-                [(last, *key) for key, last in answered],
-            )
-        return len(answered)
+        (a ``forget`` event sets the card's reset point, as when a card's answer changes),
+        so a replay of the log gives the same new card. Cards never answered are left as
+        they are."""
+        return self.act([(d, c, "forget", {}) for d, c in keys], batch=batch)
 
     def unsuspend_all(self) -> int:
         with self.database.write() as conn:
-            return conn.execute("UPDATE cards SET suspended = 0 WHERE suspended = 1").rowcount
+            keys = conn.execute("SELECT deck_id, id FROM cards WHERE suspended = 1").fetchall()
+            unsuspend: list[CardAction] = [(d, c, "unsuspend", {}) for d, c in keys]
+            return len(act_in(conn, self.database.clock(), unsuspend, batch=True))
 
     def marked(self, column: str, min_lapses: int | None = None) -> list[dict[str, object]]:
         """Active cards that are suspended or flagged, or (``min_lapses``) lapsed that often,
@@ -377,7 +351,9 @@ class Cards:
 
     def states(self) -> dict[CardKey, StoredSchedule]:
         """The cached schedule of every card, keyed by (deck id, card id)."""
-        rows = self.database.conn.execute(f"SELECT deck_id, id, {', '.join(_STORED)} FROM cards")
+        rows = self.database.conn.execute(
+            f"SELECT deck_id, id, {', '.join(_STORED_COLUMNS)} FROM cards"
+        )
         return {(r[0], r[1]): _stored_schedule(r[2:]) for r in rows}
 
     def rebuild_decks(
@@ -385,38 +361,31 @@ class Cards:
         deck_ids: Sequence[str],
         compute: Compute,
         settings: Mapping[str, Mapping[str, Any]] | None = None,
+        *,
+        marks: bool = False,
     ) -> int:
         """Recompute the cached schedule of every card of these decks from their log, in one
         write transaction (no answer can land between the read and the write): ``compute``
-        gets the decks' graded log in id order, each card's ``schedule_from`` as ``replay``
+        gets the decks' graded log in ``ord`` order, each card's reset point as ``replay``
         takes them, and each deck's scheduling spec as stored in that same transaction.
         ``settings`` are scheduling values to set first in it (a scheduler switch): the
-        settings and the schedules they decide change together. Returns the number of cards
-        rewritten."""
-        decks = list(deck_ids)
-        marks = ", ".join("?" for _ in decks)
+        settings and the schedules they decide change together (and are logged as events).
+        ``marks``: first the cards' marks from their events (a repair). Returns the number of
+        cards rewritten."""
         with self.database.write() as conn:
-            write_settings(conn, settings or {})
-            stored = read_settings(conn)
-            schedule_from = {
-                (r[0], r[1]): int(r[2])
-                for r in conn.execute(
-                    f"SELECT deck_id, id, schedule_from FROM cards WHERE deck_id IN ({marks})",
-                    decks,
-                )
-            }
-            rows = (
-                replay_row(r, self.database.path)
-                for r in conn.execute(
-                    f"SELECT {REPLAY_COLUMNS} FROM reviews "
-                    f"WHERE mode = 'review' AND deck_id IN ({marks}) ORDER BY id",
-                    decks,
-                )
-            )
-            states = compute(rows, schedule_from, lambda deck_id: spec_of(stored, deck_id))
-            write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in schedule_from))
-            rebuild_totals(conn, decks)
-        return len(schedule_from)
+            if marks:
+                write_marks(conn, list(deck_ids))
+            write_settings(conn, settings or {}, self.database.clock())
+            return rebuild_in(conn, self.database.path, deck_ids, compute)
+
+    def pending_answers(self) -> int:
+        """Synced answers waiting for their card (``pending``)."""
+        return int(self.database.conn.execute("SELECT count(*) FROM pending").fetchone()[0])
+
+    def marks_differences(self) -> list[str]:
+        """Where the cards' marks (suspended, buried, flagged, reset point) differ from what
+        their events decide."""
+        return marks_differences(self.database.conn)
 
     def active_keys(self, deck_id: str | None = None) -> list[CardKey]:
         """Every card that can come up (not retired or suspended), in deck and file order."""

@@ -13,6 +13,7 @@ import sqlite3
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -253,6 +254,10 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Database:
     """One SQLite connection and what every part of the store shares: the write
     transaction, the schema version and migrations, SQLite's own integrity checks.
@@ -266,6 +271,9 @@ class Database:
         self.path = path
         self._db: sqlite_utils.Database | None = None
         self.warnings: list[str] = []
+        self.clock: Callable[[], datetime] = _utc_now
+        """When events written here happen (their order key's time; an answer's is its own
+        time): the real time, unless the caller passes ``clock.now`` (``MLCARDS_NOW``)."""
         self.home: Path | None = None
         """The data dir: deck files inside it are recorded relative to it (see ``stored``)."""
         conn.create_function("deck_file", 1, self.deck_file)

@@ -13,10 +13,11 @@ from typing import Any
 
 from mlcards import rules
 from mlcards.errors import DeckError
-from mlcards.models import NEW_SCHEDULE, Deck, DeckStatus, ImportSummary, utc_iso
+from mlcards.models import Deck, DeckStatus, ImportSummary, utc_iso
 from mlcards.store.backups import Backups
-from mlcards.store.cards import write_schedules
 from mlcards.store.db import Database
+from mlcards.store.marks import write_marks
+from mlcards.store.schedules import act_in
 from mlcards.store.totals import rebuild_tags
 
 
@@ -157,7 +158,6 @@ class Decks:
         A deck id belongs to one file: a deck whose id an earlier import took from another
         file is refused (DeckError, nothing written) unless ``replace``, which makes this
         file the deck's source (cards missing from it are retired, history kept)."""
-        stamp = utc_iso(now)
         summaries: list[ImportSummary] = []
         if not dry_run:
             self.backups.before_import()
@@ -167,7 +167,7 @@ class Decks:
                     self._refuse_other_sources(conn, decks)
                 for deck in decks:
                     path = self.database.stored(deck.path)
-                    summaries.append(_import_deck(conn, deck, stamp, path))
+                    summaries.append(_import_deck(conn, deck, now, path))
                 if dry_run:
                     raise _DryRun
         except _DryRun:
@@ -192,7 +192,8 @@ class Decks:
             raise DeckError(problems)
 
 
-def _import_deck(conn: sqlite3.Connection, deck: Deck, stamp: str, path: str) -> ImportSummary:
+def _import_deck(conn: sqlite3.Connection, deck: Deck, now: datetime, path: str) -> ImportSummary:
+    stamp = utc_iso(now)
     summary = ImportSummary(deck.id, deck.path)
     size, mtime_ns, sha256 = (deck.path and file_stamp(deck.path)) or (None, None, None)
     if conn.execute("SELECT 1 FROM decks WHERE id = ?", (deck.id,)).fetchone() is None:
@@ -245,7 +246,7 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, stamp: str, path: str) ->
         if old_content != content:
             summary.updated.append(card.id)
             old_answer = sorted(json.loads(old_content)["answer"])
-            if old_answer != sorted(card.answer) and _reset_schedule(conn, deck.id, card.id):
+            if old_answer != sorted(card.answer) and _reset_schedule(conn, now, deck.id, card.id):
                 summary.reset.append(card.id)
         elif not retired:
             summary.unchanged.append(card.id)  # only its place in the file moved
@@ -258,19 +259,16 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, stamp: str, path: str) ->
                 (stamp, deck.id, card_id),
             )
             summary.retired.append(card_id)
+    if (
+        summary.added
+        and conn.execute(
+            "SELECT 1 FROM card_events WHERE deck_id = ? LIMIT 1", (deck.id,)
+        ).fetchone()
+    ):  # synced actions on cards this database did not have yet
+        write_marks(conn, [deck.id])
     return summary
 
 
-def _reset_schedule(conn: sqlite3.Connection, deck_id: str, card_id: str) -> bool:
+def _reset_schedule(conn: sqlite3.Connection, now: datetime, deck_id: str, card_id: str) -> bool:
     """Start the card over as new; its old reviews stay in the log but stop counting."""
-    last = conn.execute(
-        "SELECT last_review_id FROM cards WHERE deck_id = ? AND id = ?", (deck_id, card_id)
-    ).fetchone()[0]
-    if last is None:
-        return False
-    write_schedules(conn, [((deck_id, card_id), NEW_SCHEDULE)])
-    conn.execute(
-        "UPDATE cards SET schedule_from = ?, leech = 0 WHERE deck_id = ? AND id = ?",
-        (last, deck_id, card_id),
-    )
-    return True
+    return bool(act_in(conn, now, [(deck_id, card_id, "reset", {})]))

@@ -128,7 +128,7 @@ def value_problems(conn: sqlite3.Connection) -> list[str]:
     )
 
 
-REPLAY_COLUMNS = "id, deck_id, card_id, study_day, quality, same_day_repeat"
+REPLAY_COLUMNS = "id, deck_id, card_id, study_day, quality, same_day_repeat, ord"
 
 
 def replay_row(row: tuple[Any, ...], path: Path) -> dict[str, Any]:
@@ -148,6 +148,7 @@ def replay_row(row: tuple[Any, ...], path: Path) -> dict[str, Any]:
         "study_day": day,
         "quality": quality,
         "same_day_repeat": row[5],
+        "ord": row[6],
     }
 
 

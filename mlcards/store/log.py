@@ -27,9 +27,11 @@ from mlcards.models import (
     utc_iso,
 )
 from mlcards.rules import SchedulerSpec
-from mlcards.store.cards import CARD_SELECT, row_to_scheduled, write_schedules
+from mlcards.store.cards import CARD_SELECT, row_to_scheduled
 from mlcards.store.db import Database
+from mlcards.store.events import Stamp, Stamper, stamps, tombstone
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
+from mlcards.store.schedules import write_schedules
 from mlcards.store.scope import Scope
 from mlcards.store.settings import spec_in
 from mlcards.store.totals import add_from, take_back
@@ -37,12 +39,13 @@ from mlcards.store.totals import add_from, take_back
 _INSERT = (
     "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
     "response_ms, same_day_repeat, was_new, repetitions, easiness, interval, due, mode, "
-    "session, prev_repetitions, prev_interval, stability, difficulty) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "session, prev_repetitions, prev_interval, stability, difficulty, uid, device, seq, ord) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
-def record_to_row(record: ReviewRecord) -> tuple[object, ...]:
+def record_to_row(record: ReviewRecord, stamp: Stamp) -> tuple[object, ...]:
+    """The row of an answer given here, stamped with its event id and place in the order."""
     return (
         record.deck_id,
         record.card_id,
@@ -64,6 +67,10 @@ def record_to_row(record: ReviewRecord) -> tuple[object, ...]:
         record.prev_interval,
         record.stability,
         record.difficulty,
+        stamp.uid,
+        stamp.device,
+        stamp.seq,
+        stamp.ord,
     )
 
 
@@ -129,7 +136,7 @@ class ReviewLog:
             cursor = conn.cursor()
             cursor.row_factory = sqlite3.Row
             row = cursor.execute(
-                f"{CARD_SELECT}, c.schedule_from FROM cards c JOIN decks d ON d.id = c.deck_id "
+                f"{CARD_SELECT}, c.reset_ord FROM cards c JOIN decks d ON d.id = c.deck_id "
                 "WHERE c.deck_id = ? AND c.id = ?",
                 (shown.deck_id, shown.card.id),
             ).fetchone()
@@ -138,8 +145,8 @@ class ReviewLog:
             answered_today = (
                 conn.execute(
                     "SELECT 1 FROM reviews INDEXED BY reviews_card WHERE deck_id = ? "
-                    "AND card_id = ? AND mode = 'review' AND study_day = ? AND id > ? LIMIT 1",
-                    (shown.deck_id, shown.card.id, today.isoformat(), row["schedule_from"]),
+                    "AND card_id = ? AND mode = 'review' AND study_day = ? AND ord > ? LIMIT 1",
+                    (shown.deck_id, shown.card.id, today.isoformat(), row["reset_ord"]),
                 ).fetchone()
                 is not None
             )
@@ -150,7 +157,8 @@ class ReviewLog:
         return review_id, record
 
     def _append(self, conn: sqlite3.Connection, record: ReviewRecord, lapses: int) -> int:
-        review_id = int(conn.execute(_INSERT, record_to_row(record)).lastrowid or 0)
+        (stamp,) = stamps(conn, record.reviewed_at)
+        review_id = int(conn.execute(_INSERT, record_to_row(record, stamp)).lastrowid or 0)
         add_from(conn, review_id)
         if record.mode == "review":
             key = (record.deck_id, record.card_id)
@@ -169,7 +177,7 @@ class ReviewLog:
         review_id: int,
         session: str,
         rebuild: Callable[
-            [CardKey, list[dict[str, Any]], Mapping[CardKey, int], SchedulerSpec],
+            [CardKey, list[dict[str, Any]], Mapping[CardKey, str], SchedulerSpec],
             CachedSchedule | None,
         ],
         *,
@@ -178,7 +186,7 @@ class ReviewLog:
     ) -> None:
         """Take back an answer of this session: remove its row and rebuild the card's cached
         schedule from what remains of its log (``rebuild(card, graded rows, each card's
-        schedule_from, the deck's scheduling spec as stored now)``; with load balancing the
+        reset point, the deck's scheduling spec as stored now)``; with load balancing the
         rows are the whole deck's, since each draw depended on the deck's due counts).
 
         The one exception to the append-only log, and only for the session that wrote it,
@@ -190,7 +198,8 @@ class ReviewLog:
         """
         with self.database.write() as conn:
             row = conn.execute(
-                "SELECT mode, session, deck_id, card_id FROM reviews WHERE id = ?", (review_id,)
+                "SELECT mode, session, deck_id, card_id, ord, uid FROM reviews WHERE id = ?",
+                (review_id,),
             ).fetchone()
             if row is None:  # the database under the session was replaced (a restore)
                 raise UndoRefused(
@@ -199,11 +208,11 @@ class ReviewLog:
                 )
             if row[1] != session:
                 raise StoreError("only an answer of the current session can be undone")
-            mode, key = row[0], (row[2], row[3])
+            mode, key, ord_ = row[0], (row[2], row[3]), row[4]
             latest = conn.execute(
-                "SELECT max(id) FROM reviews WHERE deck_id = ? AND card_id = ?", key
+                "SELECT max(ord) FROM reviews WHERE deck_id = ? AND card_id = ?", key
             ).fetchone()[0]
-            if latest != review_id:
+            if latest != ord_:
                 raise UndoRefused(
                     f"{key[0]}/{key[1]} was answered again since (another session?); "
                     "both answers are kept"
@@ -213,9 +222,9 @@ class ReviewLog:
                 mode == "review"
                 and spec.effective().load_balance
                 and conn.execute(
-                    "SELECT 1 FROM reviews WHERE deck_id = ? AND id > ? AND mode = 'review' "
+                    "SELECT 1 FROM reviews WHERE deck_id = ? AND ord > ? AND mode = 'review' "
                     "LIMIT 1",
-                    (key[0], review_id),
+                    (key[0], ord_),
                 ).fetchone()
             ):  # a later answer's draw saw this one's due day: taking it back would move it
                 raise UndoRefused(
@@ -223,6 +232,8 @@ class ReviewLog:
                     "answered since; both answers are kept"
                 )
             take_back(conn, review_id)
+            if row[5] is not None:  # (a row written by hand has no event id)
+                tombstone(conn, [row[5]], self.database.clock())
             conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
             conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
@@ -234,23 +245,23 @@ class ReviewLog:
                 )
             if mode != "review":
                 return
-            schedule_from = conn.execute(
-                "SELECT schedule_from FROM cards WHERE deck_id = ? AND id = ?", key
+            reset_ord = conn.execute(
+                "SELECT reset_ord FROM cards WHERE deck_id = ? AND id = ?", key
             ).fetchone()[0]
-            if schedule_from >= review_id:
+            if reset_ord >= ord_:
                 return  # reset since: the card is new now, whatever this answer did
             if spec.effective().load_balance:  # its draws saw the deck: replay the deck
                 starts = {
-                    (key[0], r[0]): int(r[1])
+                    (key[0], r[0]): str(r[1])
                     for r in conn.execute(
-                        "SELECT id, schedule_from FROM cards WHERE deck_id = ?", (key[0],)
+                        "SELECT id, reset_ord FROM cards WHERE deck_id = ?", (key[0],)
                     )
                 }
                 where, args = "deck_id = ?", [key[0]]
             else:
-                starts = {key: schedule_from}
-                where = "deck_id = ? AND card_id = ? AND id > ?"
-                args = [key[0], key[1], schedule_from]
+                starts = {key: reset_ord}
+                where = "deck_id = ? AND card_id = ? AND ord > ?"
+                args = [key[0], key[1], reset_ord]
             graded = [
                 {
                     "id": r[0],
@@ -259,10 +270,11 @@ class ReviewLog:
                     "study_day": r[2],
                     "quality": r[3],
                     "same_day_repeat": r[4],
+                    "ord": r[5],
                 }
                 for r in conn.execute(
-                    "SELECT id, card_id, study_day, quality, same_day_repeat FROM reviews "
-                    f"WHERE {where} AND mode = 'review' ORDER BY id",
+                    "SELECT id, card_id, study_day, quality, same_day_repeat, ord FROM reviews "
+                    f"WHERE {where} AND mode = 'review' ORDER BY ord",
                     args,
                 )
             ]
@@ -303,9 +315,14 @@ class ReviewLog:
                     # as ``record`` marks a leech (a suspension, once made, stays)
                     if record.leech_action and leech_actions.get(key) != "suspend":
                         leech_actions[key] = record.leech_action
-                return record_to_row(replace(record, prev_repetitions=reps, prev_interval=interval))
+                return record_to_row(
+                    replace(record, prev_repetitions=reps, prev_interval=interval),
+                    stamper.next(record.reviewed_at),
+                )
 
+            stamper = Stamper(conn)
             cursor = conn.executemany(_INSERT, map(with_state_before, records))
+            stamper.save()
             add_from(conn, start + 1)
             last_ids = conn.execute(
                 "SELECT deck_id, card_id, max(id) FROM reviews WHERE id > ? AND mode = 'review' "
@@ -344,7 +361,7 @@ class ReviewLog:
     def replay_rows(self) -> Iterator[dict[str, Any]]:
         """The graded log in order, as ``replay`` reads it, streamed."""
         cursor = self.database.conn.execute(
-            f"SELECT {REPLAY_COLUMNS} FROM reviews WHERE mode = 'review' ORDER BY id"
+            f"SELECT {REPLAY_COLUMNS} FROM reviews WHERE mode = 'review' ORDER BY ord"
         )
         path = self.database.path
         for row in cursor:

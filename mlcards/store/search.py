@@ -254,7 +254,7 @@ def _prop(node: q.Prop, ctx: SearchContext) -> tuple[str, Params]:
     if node.name == "reps":
         return (
             "(SELECT count(*) FROM reviews r WHERE r.deck_id = c.deck_id AND r.card_id = c.id "
-            f"AND r.mode = 'review' AND r.id > c.schedule_from) {op} ?",
+            f"AND r.mode = 'review' AND r.ord > c.reset_ord) {op} ?",
             [int(node.value)],
         )
     if node.name == "s":
@@ -410,9 +410,9 @@ class CardSearch:
         """Every answer of the card, oldest first, practice included."""
         rows = self.database.conn.execute(
             "SELECT r.id, r.reviewed_at, r.study_day, r.mode, r.chosen, r.correct, r.quality, "
-            "r.interval, r.due, r.response_ms, r.same_day_repeat, r.id > c.schedule_from "
+            "r.interval, r.due, r.response_ms, r.same_day_repeat, r.ord > c.reset_ord "
             "FROM reviews r JOIN cards c ON c.deck_id = r.deck_id AND c.id = r.card_id "
-            "WHERE r.deck_id = ? AND r.card_id = ? ORDER BY r.id",
+            "WHERE r.deck_id = ? AND r.card_id = ? ORDER BY r.ord",
             (deck_id, card_id),
         )
         return [

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mlcards.rules import SchedulerSpec
@@ -69,7 +70,7 @@ def spec_in(conn: sqlite3.Connection, deck_id: str) -> SchedulerSpec:
 
 
 Compute = Callable[
-    [Iterator[dict[str, Any]], Mapping["CardKey", int], Callable[[str], SchedulerSpec]],
+    [Iterator[dict[str, Any]], Mapping["CardKey", str], Callable[[str], SchedulerSpec]],
     dict["CardKey", "CachedSchedule"],
 ]
 """Replays a log into schedules, given each deck's spec as stored in the same transaction."""
@@ -105,6 +106,7 @@ class ScheduleSettings:
                     deck_id: {k: v for k, v in own.items() if k not in stored.get(deck_id, {})}
                     for deck_id, own in values.items()
                 },
+                self.database.clock(),
             )
             conn.execute(
                 "INSERT INTO schedule_settings (deck_id, key, value) VALUES ('', ?, 'true')",
@@ -113,7 +115,17 @@ class ScheduleSettings:
             return True
 
 
-def write_in(conn: sqlite3.Connection, changes: Mapping[str, Mapping[str, Any]]) -> None:
+def write_in(
+    conn: sqlite3.Connection,
+    changes: Mapping[str, Mapping[str, Any]],
+    now: datetime | None = None,
+) -> None:
+    """Set (None: unset) scheduling values; given ``now``, also as settings events of this
+    device, so that other devices replay with them (a merge writes what won, unlogged)."""
+    from mlcards.store.events import settings_changes
+
+    if now is not None:
+        settings_changes(conn, changes, now)
     for deck_id, values in changes.items():
         for key, value in values.items():
             if key not in KEYS:

@@ -39,7 +39,7 @@ def _history(scope: Scope) -> tuple[str, Params]:
     where, params = scope.reviews("r", days=False)
     sql = f"""
         WITH h AS (
-            SELECT r.id, r.deck_id, r.card_id, r.study_day, r.correct,
+            SELECT r.id, r.ord, r.deck_id, r.card_id, r.study_day, r.correct,
                    r.quality, r.same_day_repeat,
                    r.prev_repetitions AS reps_before, r.prev_interval AS interval_before
             FROM reviews r WHERE r.mode = 'review' AND {where}
@@ -51,7 +51,7 @@ _SUMMARY = """{history},
     agg AS (
         SELECT h.deck_id, h.card_id, count(*) AS reviews, sum(h.correct) AS correct,
                sum(h.same_day_repeat = 0 AND {lapse}) AS lapses,
-               max(h.id) AS last_id,
+               max(h.ord) AS last_ord,
                sum(h.same_day_repeat = 0) AS first_answers,
                sum(h.same_day_repeat = 0 AND h.correct) AS first_correct,
                sum(h.same_day_repeat = 0 AND h.quality = 0) AS dont_know
@@ -67,7 +67,7 @@ _SUMMARY = """{history},
            c.stability, c.difficulty
     FROM cards c JOIN decks d ON d.id = c.deck_id
     {join} agg a ON a.deck_id = c.deck_id AND a.card_id = c.id
-    LEFT JOIN reviews last ON last.id = a.last_id
+    LEFT JOIN reviews last ON last.ord = a.last_ord
     WHERE {cards}
     ORDER BY d.position, c.position
 """

@@ -23,7 +23,7 @@ from helpers import run_here as run
 from mlcards.errors import StoreError, UndoRefused
 from mlcards.models import Quality
 from mlcards.session import Session
-from mlcards.store import Store, backups, list_backups, prune_backups, restore_backup
+from mlcards.store import Store, backups, list_backups, prune_backups, restore, restore_backup
 
 
 def _answer(store: Store, session: Session, day: str = "2026-03-01") -> None:
@@ -146,7 +146,7 @@ def test_a_restore_with_no_database_to_copy_into_appears_whole(
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
 
-    real = backups.source_copier
+    real = restore.source_copier
 
     def killed(source: sqlite3.Connection):  # type: ignore[no-untyped-def]
         def build(temp: Path) -> None:
@@ -155,11 +155,11 @@ def test_a_restore_with_no_database_to_copy_into_appears_whole(
 
         return build
 
-    monkeypatch.setattr(backups, "source_copier", killed)
+    monkeypatch.setattr(restore, "source_copier", killed)
     with pytest.raises(KeyboardInterrupt):
         restore_backup(db_path, manual)
     assert not db_path.exists()  # nothing a later command could take for a new database
-    monkeypatch.setattr(backups, "source_copier", real)
+    monkeypatch.setattr(restore, "source_copier", real)
     restore_backup(db_path, manual)
     with Store.open(db_path, create=False) as restored:
         assert restored.conn.execute("SELECT count(*) FROM cards").fetchone()[0] == 1
@@ -327,9 +327,9 @@ def test_restore_refuses_a_database_it_cannot_read(
     assert run(home, "backup", "create").code == 0
     backup = list_backups(db)[0]
     before = db.read_bytes()
-    monkeypatch.setattr(backups.os, "access", lambda path, mode: Path(path) != db)
+    monkeypatch.setattr(restore.os, "access", lambda path, mode: Path(path) != db)
     with pytest.raises(StoreError, match="permission denied"):
-        backups.restore_backup(db, backup)
+        restore.restore_backup(db, backup)
     assert db.read_bytes() == before and not list(home.glob("*.damaged-*"))
 
 

@@ -185,6 +185,7 @@ def test_config_show_and_set(capsys: pytest.CaptureFixture[str]) -> None:
         "fsrs_parameters": None,
         "fuzz": True,
         "load_balance": False,
+        "sync_dir": "",
         "decks": {},
     }
     assert run(capsys, "config", "set", "--deck", "toy", "new_per_day", "2")[0] == 0

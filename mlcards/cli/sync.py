@@ -1,0 +1,107 @@
+"""``mlcards sync`` and ``mlcards undo``: typer declarations over ``services.sync`` and
+``services.study.undo_last_actions``; and the quiet sync ``review`` and ``practice`` run at
+their start and end when ``sync_dir`` is set (a failure warns, never blocks studying)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from mlcards.cli.base import JsonOption, app, echo_json, open_store
+from mlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from mlcards.config import Settings
+    from mlcards.store import Store
+
+
+def _lock_dir() -> Path:
+    from mlcards.config import data_dir
+
+    return data_dir()
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    folder: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Argument(
+            help="The synced folder (default: the sync_dir setting).",
+            metavar="[DIR]",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Merge the answers, undos, card actions and settings of your other devices from a
+    folder that Syncthing, git or Dropbox moves, and add this device's own."""
+    from mlcards.config import load_settings
+    from mlcards.services.sync import sync as run_sync
+
+    if folder is None:
+        configured = load_settings().sync_dir
+        if not configured:
+            raise UsageError(
+                "sync: name the folder (`mlcards sync DIR`) or set one once "
+                "(`mlcards config set sync_dir DIR`)"
+            )
+        folder = Path(configured)
+    with open_store(ctx, create=True) as store:
+        summary = run_sync(store, folder, _lock_dir())
+    if as_json:
+        echo_json(summary.to_dict())
+        return
+    from mlcards.sanitize import quote_path
+
+    typer.echo(
+        f"synced with {quote_path(folder)}: {summary.read} event(s) read, "
+        f"{summary.applied} new, {summary.written} written"
+        + (f"; replayed {', '.join(summary.decks)}" if summary.decks else "")
+    )
+    if summary.pending:
+        typer.echo(
+            f"{summary.pending} answer(s) wait for a deck not imported here "
+            "(`mlcards import` it and they count)"
+        )
+
+
+@app.command()
+def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Take back the last card action given from the command line (suspend, unsuspend,
+    bury, unbury, flag, unflag, forget: every card it changed), on every synced device."""
+    from mlcards.services.study import undo_last_actions
+
+    with open_store(ctx) as store:
+        undone = undo_last_actions(store)
+    if as_json:
+        echo_json({"undone": undone})
+        return
+    if not undone:
+        typer.echo("Nothing to undo.")
+        return
+    from mlcards.sanitize import terminal_safe
+
+    for item in undone:
+        typer.echo(terminal_safe(f"undone: {item['action']} {item['deck']}/{item['card']}"))
+
+
+def sync_if_set(store: Store, settings: Settings) -> None:
+    """The sync of ``review``/``practice`` (when ``sync_dir`` is set): a warning on failure."""
+    if not settings.sync_dir:
+        return
+    from mlcards.sanitize import terminal_safe
+    from mlcards.services.sync import sync_quietly
+
+    def warn(message: str) -> None:
+        sys.stderr.write(f"mlcards: warning: {terminal_safe(message)}\n")
+
+    try:
+        lock_dir = _lock_dir()
+    except Exception as exc:  # no data dir: the sync is skipped, the review goes on
+        warn(f"sync skipped: {exc}")
+        return
+    sync_quietly(store, Path(settings.sync_dir), lock_dir, warn)

@@ -1,0 +1,189 @@
+"""``mlcards sync``: merge this database with the other devices' event files in a folder
+that another program moves (Syncthing, git, Dropbox, rsync), then add this device's new
+events to its own file there.
+
+Merging is replaying: the folder's events are united with the database's by event id in
+ONE write transaction, which also takes in the answers that waited for their card,
+settles each setting on its latest event, rebuilds the affected cards' marks and replays
+every affected deck in ``ord`` order, and records how far each file was read. Killed or
+refused (a bad line, a file from a newer mlcards) anywhere in it, the database is as it was.
+Only then are this device's own events appended (the folder module never writes an event
+twice), and conflict copies whose every event is known here are tidied away.
+
+The folder's files are read and written by ``mlcards.syncfolder`` (file I/O only); it is
+passed in as ``io`` by tests, else imported when a sync runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from mlcards.errors import MlcardsError, UsageError
+from mlcards.sanitize import quote_path
+from mlcards.services.admin import replay_with
+from mlcards.store import Store
+from mlcards.store.events import device_of, make_ord, read_state
+from mlcards.store.events import write_state as put_state
+from mlcards.store.marks import write_marks
+from mlcards.store.merge import (
+    Union,
+    folder_marks,
+    known,
+    normal_t,
+    pending_count,
+    settle_settings,
+    take_pending,
+)
+from mlcards.store.outbox import own_events
+from mlcards.store.schedules import rebuild_in
+
+
+class FolderRead(Protocol):
+    @property
+    def events(self) -> Iterator[list[dict[str, Any]]]: ...
+    @property
+    def marks(self) -> dict[str, dict[str, Any]]: ...
+    @property
+    def conflict_copies(self) -> list[Path]: ...
+
+
+class FolderIO(Protocol):
+    """The API of ``mlcards.syncfolder`` this module uses."""
+
+    def read_folder(
+        self, folder: Path, device: str, marks: dict[str, dict[str, Any]]
+    ) -> FolderRead: ...
+    def append_events(
+        self, folder: Path, device: str, events: Iterable[dict[str, Any]], lock_dir: Path
+    ) -> int: ...
+    def tidy_conflicts(self, paths: Iterable[Path], known: Callable[[str], bool]) -> list[Path]: ...
+    def ensure_layout(self, folder: Path) -> None: ...
+
+
+def folder_io() -> FolderIO:
+    """The folder module, imported when a sync runs (tests hand ``sync`` a stand-in)."""
+    module: Any = importlib.import_module("mlcards.syncfolder")
+    io: FolderIO = module
+    return io
+
+
+@dataclass
+class SyncSummary:
+    """What one sync did (``mlcards sync --json``)."""
+
+    folder: str
+    device: str
+    read: int = 0
+    applied: int = 0
+    written: int = 0
+    pending: int = 0
+    decks: list[str] = field(default_factory=list)
+    tidied: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "folder": self.folder,
+            "device": self.device,
+            "events_read": self.read,
+            "events_applied": self.applied,
+            "events_written": self.written,
+            "pending": self.pending,
+            "replayed_decks": self.decks,
+            "conflict_copies_removed": self.tidied,
+        }
+
+
+def sync(
+    store: Store,
+    folder: Path,
+    lock_dir: Path,
+    io: FolderIO | None = None,
+) -> SyncSummary:
+    """Merge the folder's events into ``store`` and write this device's new ones there.
+    Idempotent; devices syncing in any order end with the same log and schedules."""
+    io = io or folder_io()
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{quote_path(folder)}: not a folder")
+    io.ensure_layout(folder)
+    where = str(folder.resolve())
+    marks_key, written_key = f"marks:{where}", f"written:{where}"
+    with store.write() as conn:
+        device = device_of(conn)
+        read = io.read_folder(folder, device, folder_marks(conn, marks_key))
+        union = Union(conn, device)
+        for batch in read.events:
+            union.apply(batch)
+        union.finish()
+        deck_ids = [r[0] for r in conn.execute("SELECT id FROM decks")]
+        waited, waiting = take_pending(conn)
+        settled = settle_settings(conn, union.result.settings, deck_ids)
+        affected = sorted((union.result.decks | waited | settled) & set(deck_ids))
+        if affected:
+            write_marks(conn, affected)
+            rebuild_in(conn, store.path, affected, replay_with)
+        put_state(conn, marks_key, json.dumps(read.marks, sort_keys=True))
+    summary = SyncSummary(
+        str(folder),
+        device,
+        read=union.result.read,
+        applied=union.result.applied,
+        pending=waiting,
+        decks=affected,
+    )
+    written = (read_state(store.conn, written_key) or "|0").rsplit("|", 1)
+    after, written_seq = written[0], int(written[1])
+    newest = int(read_state(store.conn, "seq") or 0)
+    last = [after, written_seq]
+
+    def tracked() -> Iterator[dict[str, Any]]:
+        for event in own_events(store.conn, after):
+            last[:] = [make_ord(normal_t(event["t"]), event["device"], event["seq"]), event["seq"]]
+            yield event
+
+    if newest > written_seq:  # (a sync with nothing new of its own reads no table)
+        summary.written = io.append_events(folder, device, tracked(), lock_dir)
+        with store.write() as conn:
+            put_state(conn, written_key, f"{last[0]}|{newest}")
+    removed = io.tidy_conflicts(read.conflict_copies, lambda uid: known(store.conn, uid))
+    summary.tidied = [path.name for path in removed]
+    return summary
+
+
+def take_waiting(store: Store, deck_ids: Iterable[str]) -> int:
+    """After an import of ``deck_ids``: the answers that waited for a card now imported go
+    into the log, the card events synced before the cards came decide their marks, and the
+    decks that changed are replayed (one transaction). How many answers still wait."""
+    imported = sorted(set(deck_ids))
+    with store.write() as conn:
+        has_events = conn.execute("SELECT 1 FROM card_events LIMIT 1").fetchone() is not None
+        if not pending_count(conn) and not has_events:
+            return 0
+        decks, left = take_pending(conn)
+        moved = write_marks(conn, imported) if imported else set()
+        if decks | moved:
+            write_marks(conn, sorted(decks))
+            rebuild_in(conn, store.path, sorted(decks | moved), replay_with)
+    return left
+
+
+def waiting(store: Store) -> int:
+    """How many synced answers wait for a deck this device has not imported."""
+    return pending_count(store.conn)
+
+
+def sync_quietly(
+    store: Store, folder: Path, lock_dir: Path, warn: Callable[[str], None]
+) -> SyncSummary | None:
+    """A sync at the start or end of ``review``/``practice``: a failure is a warning, never
+    a reason not to study."""
+    try:
+        return sync(store, folder, lock_dir)
+    except (MlcardsError, OSError) as exc:
+        warn(f"sync with {quote_path(folder)} skipped: {exc}")
+        return None

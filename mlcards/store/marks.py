@@ -1,0 +1,115 @@
+"""Card marks (suspended, buried, flagged and its note, the reset point of a forgotten card):
+a cache of ``card_events`` folded in ``ord`` order with tombstoned events left out, written
+by every card action and sync, compared by ``check`` and rebuilt by ``--repair``."""
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+Marks = dict[str, Any]
+"""suspended, buried_until, flagged, flag_note, reset_ord: what ``card_events`` decide."""
+
+MARK_COLUMNS = ("suspended", "buried_until", "flagged", "flag_note", "reset_ord")
+NO_MARKS: Marks = {
+    "suspended": 0,
+    "buried_until": None,
+    "flagged": 0,
+    "flag_note": None,
+    "reset_ord": "",
+}
+
+
+def fold(marks: Marks, ord_: str, action: str, data: Mapping[str, Any]) -> Marks:
+    """One card event applied to a card's marks (pure)."""
+    marks = dict(marks)
+    if action in ("suspend", "unsuspend"):
+        marks["suspended"] = int(action == "suspend")
+    elif action == "bury":
+        marks["buried_until"] = data.get("until")
+    elif action == "unbury":
+        marks["buried_until"] = None
+    elif action == "flag":
+        marks["flagged"] = 1
+        if "note" in data:
+            marks["flag_note"] = data["note"] or None
+    elif action == "unflag":
+        marks["flagged"] = 0
+    elif action in ("forget", "reset"):
+        marks["reset_ord"] = ord_
+    return marks
+
+
+def marks_of(
+    conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None
+) -> dict[tuple[str, str], Marks]:
+    """Every card's marks as its (untombstoned) events decide them, in ``ord`` order;
+    cards with no event are left out (they have ``NO_MARKS``)."""
+    sql = (
+        "SELECT deck_id, card_id, ord, action, data FROM card_events e "
+        "WHERE NOT EXISTS (SELECT 1 FROM tombstones t WHERE t.target = e.uid)"
+    )
+    args: list[str] = []
+    if deck_ids is not None:
+        sql += f" AND deck_id IN ({', '.join('?' for _ in deck_ids)})"
+        args = list(deck_ids)
+    found: dict[tuple[str, str], Marks] = {}
+    for deck_id, card_id, ord_, action, data in conn.execute(
+        sql + " ORDER BY deck_id, card_id, ord", args
+    ):
+        key = (deck_id, card_id)
+        found[key] = fold(found.get(key, NO_MARKS), ord_, action, json.loads(data))
+    return found
+
+
+def cached_marks(
+    conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None
+) -> dict[tuple[str, str], tuple[Marks, bool]]:
+    """The marks the cards columns hold now, with whether the card is a leech."""
+    sql = f"SELECT deck_id, id, leech, {', '.join(MARK_COLUMNS)} FROM cards"
+    args: list[str] = []
+    if deck_ids is not None:
+        sql += f" WHERE deck_id IN ({', '.join('?' for _ in deck_ids)})"
+        args = list(deck_ids)
+    return {
+        (r[0], r[1]): (dict(zip(MARK_COLUMNS, r[3:], strict=True)), bool(r[2]))
+        for r in conn.execute(sql, args)
+    }
+
+
+def marks_differences(conn: sqlite3.Connection) -> list[str]:
+    """Where the cards' marks differ from their events (a leech's suspension is its
+    answer's, so a suspended leech is fine)."""
+    decided = marks_of(conn)
+    problems = []
+    for key, (cached, leech) in sorted(cached_marks(conn).items()):
+        expected = decided.get(key, NO_MARKS)
+        for name in MARK_COLUMNS:
+            have, want = cached[name], expected[name]
+            if name == "suspended" and leech and have == 1:
+                continue
+            if have != want:
+                problems.append(f"{key[0]}/{key[1]}: {name} is {have!r}, its events say {want!r}")
+    return problems
+
+
+def write_marks(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None) -> set[str]:
+    """Rewrite the cards' marks from their events; the decks whose reset points moved
+    (their schedules need a replay)."""
+    decided = marks_of(conn, deck_ids)
+    moved: set[str] = set()
+    updates = []
+    for key, (cached, leech) in cached_marks(conn, deck_ids).items():
+        want = dict(decided.get(key, NO_MARKS))
+        if leech and cached["suspended"] == 1:
+            want["suspended"] = 1
+        if want != cached:
+            if want["reset_ord"] != cached["reset_ord"]:
+                moved.add(key[0])
+            updates.append((*(want[c] for c in MARK_COLUMNS), *key))
+    conn.executemany(
+        f"UPDATE cards SET {', '.join(f'{c} = ?' for c in MARK_COLUMNS)} "
+        "WHERE deck_id = ? AND id = ?",
+        updates,
+    )
+    return moved

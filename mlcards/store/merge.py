@@ -1,0 +1,359 @@
+"""The union of other devices' events into this database (``mlcards sync``), inside the
+caller's one write transaction.
+
+Union by event id: an event already here, or one an undo tombstoned, changes nothing, so
+applying the same events twice, or in any order, gives the same database. Answers are
+inserted verbatim (the facts and the states they recorded; a new local id, the sender's
+stamps), answers for cards this database lacks wait in ``pending``, undos delete their
+target's row (with an undo token, as a local undo does) and record the tombstone, card and
+settings events are kept. What they change (marks, settings, schedules) is then recomputed
+from the events by the caller, in ``ord`` order, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from mlcards.errors import MlcardsError
+from mlcards.rules import EARLIEST_YEAR, LATEST_YEAR
+from mlcards.store.events import (
+    Stamp,
+    format_t,
+    insert_remote_card_event,
+    insert_settings_event,
+    insert_tombstone,
+    make_ord,
+    read_state,
+    write_state,
+)
+from mlcards.store.outbox import ANSWER_FIELDS
+from mlcards.store.settings import KEYS, read_in, write_in
+
+
+class SyncDataError(MlcardsError):
+    """An event whose content cannot be applied (exit 65, as a bad line of a file)."""
+
+    exit_code = 65
+
+
+@dataclass
+class Merged:
+    """What one union did."""
+
+    read: int = 0
+    applied: int = 0
+    pending: int = 0
+    decks: set[str] = field(default_factory=set)
+    """Decks whose schedules must be replayed."""
+    settings: set[tuple[str, str]] = field(default_factory=set)
+    """(deck, key) pairs that got a settings event."""
+
+
+_FIXED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
+def normal_t(text: str) -> str:
+    """An event's time in the fixed width ``ord`` needs (every device computes the same)."""
+    if _FIXED.fullmatch(text):
+        instant = datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)  # a real time?
+    else:
+        instant = datetime.fromisoformat(text)
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=UTC)
+        text = format_t(instant)
+    if not EARLIEST_YEAR <= instant.year <= LATEST_YEAR:
+        raise ValueError(text)
+    return text
+
+
+def stamp_of(event: Mapping[str, Any]) -> Stamp:
+    device, seq = str(event["device"]), int(event["seq"])
+    try:
+        t = normal_t(str(event["t"]))
+    except (ValueError, OverflowError):
+        raise _bad(event, f"its time {str(event['t'])[:40]!r} cannot be read") from None
+    return Stamp(f"{device}-{seq}", device, seq, t, make_ord(t, device, seq))
+
+
+def _bad(event: Mapping[str, Any], why: str) -> SyncDataError:
+    return SyncDataError(
+        f"event {str(event.get('id'))[:60]} (in the file of device "
+        f"{str(event.get('device'))[:20]}): {why}; nothing was merged"
+    )
+
+
+_INTS = (
+    "correct",
+    "quality",
+    "response_ms",
+    "same_day_repeat",
+    "was_new",
+    "repetitions",
+    "interval",
+    "prev_repetitions",
+    "prev_interval",
+)
+
+
+def answer_row(event: Mapping[str, Any]) -> list[Any]:
+    """The ``ANSWER_FIELDS`` values of an answer event, checked as the log stores them."""
+    row = event.get("row")
+    if not isinstance(row, dict):
+        raise _bad(event, '"row" is not an object')
+    values = []
+    for name in ANSWER_FIELDS:
+        value = row.get(name)
+        if name == "chosen":  # the JSON text of a list of choice ids, as the log keeps it
+            try:
+                chosen = json.loads(value) if isinstance(value, str) else None
+            except ValueError:
+                chosen = None
+            if not isinstance(chosen, list) or not all(isinstance(v, str) for v in chosen):
+                raise _bad(event, '"chosen" is not the JSON text of a list of choice ids')
+        elif name in _INTS:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise _bad(event, f'"{name}" is not a whole number')
+        elif name in ("easiness", "stability", "difficulty"):
+            if value is None and name != "easiness":
+                pass
+            elif (
+                not isinstance(value, int | float)
+                or isinstance(value, bool)
+                or not math.isfinite(value)
+            ):
+                raise _bad(event, f'"{name}" is not a number')
+        elif name == "session":
+            if value is not None and not isinstance(value, str):
+                raise _bad(event, '"session" is not a text')
+        elif not isinstance(value, str):
+            raise _bad(event, f'"{name}" is not a text')
+        values.append(value)
+    fields: dict[str, Any] = dict(zip(ANSWER_FIELDS, values, strict=True))
+    try:
+        date.fromisoformat(fields["study_day"])
+        date.fromisoformat(fields["due"])
+        datetime.fromisoformat(fields["reviewed_at"])
+    except ValueError:
+        raise _bad(event, "a date in its row is not a date") from None
+    if not 0 <= fields["quality"] <= 5 or fields["mode"] not in ("review", "practice"):
+        raise _bad(event, "its quality or mode is out of range")
+    return values
+
+
+def card_data(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A card event's data, checked where the marks will hold it (an action this mlcards
+    does not know is kept and changes nothing)."""
+    data = event.get("data", {})
+    if not isinstance(data, dict):
+        raise _bad(event, '"data" is not an object')
+    action = event.get("action")
+    if action == "bury":
+        try:
+            date.fromisoformat(str(data.get("until")))
+        except ValueError:
+            raise _bad(event, 'a burial\'s "until" is not a date') from None
+        if not isinstance(data.get("until"), str):
+            raise _bad(event, 'a burial\'s "until" is not a date')
+    if action == "flag" and "note" in data and not isinstance(data["note"], str):
+        raise _bad(event, 'a flag\'s "note" is not a text')
+    return data
+
+
+_INSERT = (
+    f"INSERT INTO reviews (deck_id, card_id, {', '.join(ANSWER_FIELDS)}, uid, device, seq, ord) "
+    f"VALUES ({', '.join('?' for _ in range(len(ANSWER_FIELDS) + 6))})"
+)
+
+
+class Union:
+    """Events applied one batch at a time, inside the caller's write transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, device: str) -> None:
+        self.conn = conn
+        self.device = device
+        self.result = Merged()
+        self.latest_t = ""
+        self.own_seq = 0
+
+    def _known(self, uid: str, kind: object) -> bool:
+        if kind == "answer":
+            return any(
+                self.conn.execute(sql, (uid,)).fetchone() is not None
+                for sql in (
+                    "SELECT 1 FROM reviews WHERE uid = ?",
+                    "SELECT 1 FROM tombstones WHERE target = ?",
+                    "SELECT 1 FROM pending WHERE uid = ?",
+                )
+            )
+        return known(self.conn, uid)
+
+    def apply(self, batch: Iterable[Mapping[str, Any]]) -> None:
+        for event in batch:
+            self.result.read += 1
+            stamp = stamp_of(event)
+            self.latest_t = max(self.latest_t, stamp.t)
+            if stamp.device == self.device:
+                self.own_seq = max(self.own_seq, stamp.seq)
+            kind = event.get("type")
+            if self._known(stamp.uid, kind):
+                continue
+            if kind == "answer":
+                self._answer(event, stamp)
+            elif kind == "undo":
+                self._undo(str(event["target"]), stamp)
+            elif kind == "card":
+                data = card_data(event)
+                deck_id, card_id = str(event["deck"]), str(event["card"])
+                if insert_remote_card_event(
+                    self.conn, stamp, deck_id, card_id, str(event["action"]), data
+                ):
+                    self.result.applied += 1
+                    self.result.decks.add(deck_id)
+            elif kind == "settings":
+                deck_id, key = str(event["deck"]), str(event["key"])
+                value = json.dumps(event.get("value"))
+                if insert_settings_event(self.conn, stamp, deck_id, key, value):
+                    self.result.applied += 1
+                    self.result.settings.add((deck_id, key))
+
+    def _answer(self, event: Mapping[str, Any], stamp: Stamp) -> None:
+        deck_id, card_id = str(event["deck"]), str(event["card"])
+        values = answer_row(event)
+        if (
+            self.conn.execute(
+                "SELECT 1 FROM cards WHERE deck_id = ? AND id = ?", (deck_id, card_id)
+            ).fetchone()
+            is None
+        ):
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO pending (uid, deck_id, card_id, event) VALUES (?, ?, ?, ?)",
+                (stamp.uid, deck_id, card_id, json.dumps(dict(event), sort_keys=True)),
+            )
+            self.result.pending += cursor.rowcount
+            return
+        self.conn.execute(
+            _INSERT, (deck_id, card_id, *values, stamp.uid, stamp.device, stamp.seq, stamp.ord)
+        )
+        self.result.applied += 1
+        self.result.decks.add(deck_id)
+
+    def _undo(self, target: str, stamp: Stamp) -> None:
+        if not insert_tombstone(self.conn, stamp, target):
+            return
+        self.result.applied += 1
+        row = self.conn.execute(
+            "SELECT id, deck_id FROM reviews WHERE uid = ?", (target,)
+        ).fetchone()
+        if row is not None:
+            delete_review(self.conn, int(row[0]))
+            self.result.decks.add(str(row[1]))
+        self.conn.execute("DELETE FROM pending WHERE uid = ?", (target,))
+        card = self.conn.execute(
+            "SELECT deck_id FROM card_events WHERE uid = ?", (target,)
+        ).fetchone()
+        if card is not None:
+            self.result.decks.add(str(card[0]))
+
+    def finish(self) -> None:
+        """Keep this device's clock and sequence after everything merged."""
+        if self.latest_t:
+            last = read_state(self.conn, "t")
+            if last is None or self.latest_t > last:
+                write_state(self.conn, "t", self.latest_t)
+        if self.own_seq > int(read_state(self.conn, "seq") or 0):
+            write_state(self.conn, "seq", str(self.own_seq))
+
+
+def delete_review(conn: sqlite3.Connection, review_id: int) -> None:
+    """The one delete the log allows: an undone answer, with its undo token."""
+    conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
+    conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+    conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
+
+
+def known(conn: sqlite3.Connection, uid: str) -> bool:
+    """Whether the event ``uid`` is in this database: applied, waiting, or undone."""
+    return any(
+        conn.execute(sql, (uid,)).fetchone() is not None
+        for sql in (
+            "SELECT 1 FROM reviews WHERE uid = ?",
+            "SELECT 1 FROM tombstones WHERE target = ?",
+            "SELECT 1 FROM tombstones WHERE uid = ?",
+            "SELECT 1 FROM card_events WHERE uid = ?",
+            "SELECT 1 FROM settings_events WHERE uid = ?",
+            "SELECT 1 FROM pending WHERE uid = ?",
+        )
+    )
+
+
+def settle_settings(
+    conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]], deck_ids: Iterable[str]
+) -> set[str]:
+    """Write for each (deck, key) the value its latest event holds; the decks whose stored
+    settings changed (a global one: every deck)."""
+    from mlcards.store.events import winning_settings
+
+    stored = read_in(conn)
+    changed: set[str] = set()
+    every = list(deck_ids)
+    for (deck_id, key), value in winning_settings(conn, pairs).items():
+        if key not in KEYS:
+            continue
+        current = stored.get(deck_id, {}).get(key)
+        if isinstance(current, tuple):
+            current = list(current)
+        if current == value:
+            continue
+        write_in(conn, {deck_id: {key: tuple(value) if isinstance(value, list) else value}})
+        changed.update(every if deck_id == "" else [deck_id])
+    return changed
+
+
+def take_pending(conn: sqlite3.Connection) -> tuple[set[str], int]:
+    """Answers that waited for their card, now that it is here: into the log. The decks
+    they went to, and how many still wait."""
+    decks: set[str] = set()
+    rows = conn.execute(
+        "SELECT p.uid, p.event FROM pending p JOIN cards c "
+        "ON c.deck_id = p.deck_id AND c.id = p.card_id"
+    ).fetchall()
+    for uid, text in rows:
+        event = json.loads(text)
+        stamp = stamp_of(event)
+        conn.execute("DELETE FROM pending WHERE uid = ?", (uid,))
+        if known(conn, uid):
+            continue
+        conn.execute(
+            _INSERT,
+            (
+                str(event["deck"]),
+                str(event["card"]),
+                *answer_row(event),
+                stamp.uid,
+                stamp.device,
+                stamp.seq,
+                stamp.ord,
+            ),
+        )
+        decks.add(str(event["deck"]))
+    return decks, pending_count(conn)
+
+
+def pending_count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM pending").fetchone()[0])
+
+
+def folder_marks(conn: sqlite3.Connection, key: str) -> dict[str, dict[str, Any]]:
+    text = read_state(conn, key)
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

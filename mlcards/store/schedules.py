@@ -1,0 +1,120 @@
+"""The writers of the per-card caches the log decides: schedules (``write_schedules``), a
+deck's schedules and totals replayed inside a write (``rebuild_in``), and card actions
+logged as events with their marks folded in (``act_in``), each inside the caller's
+transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from mlcards.models import (
+    NEW_SCHEDULE,
+    CachedSchedule,
+    CardKey,
+)
+from mlcards.store.events import CARD_ACTIONS, CardAction, append_card_events
+from mlcards.store.health import REPLAY_COLUMNS, replay_row
+from mlcards.store.marks import MARK_COLUMNS, fold
+from mlcards.store.settings import Compute, spec_of
+from mlcards.store.settings import read_in as read_settings
+from mlcards.store.totals import rebuild as rebuild_totals
+
+CARD_SELECT = (
+    "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
+    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, "
+    "deck_file(d.path) AS path, c.stability, c.difficulty"
+)
+
+
+_WRITE_SCHEDULE = (
+    "UPDATE cards SET repetitions = :repetitions, easiness = :easiness, interval = :interval, "
+    "due = :due, last_review_id = :last_review_id, last_review_day = :last_review_day, "
+    "lapses = :lapses, stability = :stability, difficulty = :difficulty "
+    "WHERE deck_id = :deck_id AND id = :card_id"
+)
+
+
+def write_schedules(
+    conn: sqlite3.Connection, schedules: Iterable[tuple[CardKey, CachedSchedule]]
+) -> None:
+    """The one writer of cards' cached schedules (inside the caller's transaction)."""
+    conn.executemany(
+        _WRITE_SCHEDULE,
+        ({**schedule, "deck_id": key[0], "card_id": key[1]} for key, schedule in schedules),
+    )
+
+
+def rebuild_in(
+    conn: sqlite3.Connection, path: Path, deck_ids: Sequence[str], compute: Compute
+) -> int:
+    """``Cards.rebuild_decks`` inside the caller's write transaction (a sync, an undo of a
+    forget): the decks' schedules and running totals from their log, streamed."""
+    decks = list(deck_ids)
+    marks = ", ".join("?" for _ in decks)
+    stored = read_settings(conn)
+    starts = {
+        (r[0], r[1]): str(r[2])
+        for r in conn.execute(
+            f"SELECT deck_id, id, reset_ord FROM cards WHERE deck_id IN ({marks})", decks
+        )
+    }
+    rows = (
+        replay_row(r, path)
+        for r in conn.cursor().execute(
+            f"SELECT {REPLAY_COLUMNS} FROM reviews "
+            f"WHERE mode = 'review' AND deck_id IN ({marks}) ORDER BY ord",
+            decks,
+        )
+    )
+    states = compute(rows, starts, lambda deck_id: spec_of(stored, deck_id))
+    write_schedules(conn, ((key, states.get(key, NEW_SCHEDULE)) for key in starts))
+    rebuild_totals(conn, decks)
+    return len(starts)
+
+
+def act_in(
+    conn: sqlite3.Connection,
+    now: datetime,
+    actions: Sequence[CardAction],
+    *,
+    batch: bool = False,
+) -> list[str]:
+    """``Cards.act_logged`` inside the caller's transaction. Each event is the latest in the order
+    (``events``), so folding it onto the cached marks is what a replay of the events gives."""
+    wanted: list[CardAction] = []
+    for deck_id, card_id, action, data in actions:
+        if action not in CARD_ACTIONS:
+            raise ValueError(action)
+        row = conn.execute(
+            f"SELECT last_review_id, {', '.join(MARK_COLUMNS)} FROM cards "
+            "WHERE deck_id = ? AND id = ?",
+            (deck_id, card_id),
+        ).fetchone()
+        if row is None:
+            continue
+        marks = dict(zip(MARK_COLUMNS, row[1:], strict=True))
+        if action in ("forget", "reset"):
+            if row[0] is None:
+                continue  # never answered: nothing to forget
+        elif fold(marks, "", action, data) == marks:
+            continue
+        wanted.append((deck_id, card_id, action, data))
+    stamps = append_card_events(conn, wanted, now, batch=batch)
+    for (deck_id, card_id, action, data), stamp in zip(wanted, stamps, strict=True):
+        key = (deck_id, card_id)
+        row = conn.execute(
+            f"SELECT {', '.join(MARK_COLUMNS)} FROM cards WHERE deck_id = ? AND id = ?", key
+        ).fetchone()
+        marks = fold(dict(zip(MARK_COLUMNS, row, strict=True)), stamp.ord, action, data)
+        conn.execute(
+            f"UPDATE cards SET {', '.join(f'{c} = ?' for c in MARK_COLUMNS)} "
+            "WHERE deck_id = ? AND id = ?",
+            (*(marks[c] for c in MARK_COLUMNS), *key),
+        )
+        if action in ("forget", "reset"):
+            write_schedules(conn, [(key, NEW_SCHEDULE)])
+            conn.execute("UPDATE cards SET leech = 0 WHERE deck_id = ? AND id = ?", key)
+    return [stamp.uid for stamp in stamps]

@@ -1,0 +1,154 @@
+"""A random walk of two and of three devices answering, undoing, suspending, flagging,
+forgetting, editing their deck, changing a setting, with clocks that jump (back too), and
+syncing through one folder in any order: after a final round of syncs every device has the
+same log (by event id), the same cards (schedules and marks), the same settings, the same
+``export cards``, and a clean ``check``."""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import suppress
+from datetime import timedelta
+from pathlib import Path
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule
+from sync_helpers import Device, deck
+
+from mlcards.errors import UndoRefused
+from mlcards.models import Quality
+from mlcards.replay import replay
+from mlcards.schedulers import build
+from mlcards.services.admin import replay_with
+from mlcards.services.browse import apply_action
+from mlcards.services.study import undo_last_actions
+
+CARDS = ("c1", "c2", "c3", "c4", "c5")
+ACTIONS = ("suspend", "unsuspend", "bury", "unbury", "flag", "unflag", "forget")
+
+
+class Devices(RuleBasedStateMachine):
+    count = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = tempfile.TemporaryDirectory()
+        root = Path(self.tmp.name)
+        folder = root / "folder"
+        self.devices = [
+            Device(root / f"d{i}" / "mlcards.db", folder, skew=timedelta(minutes=7 * i))
+            for i in range(self.count)
+        ]
+        self.answer_key = "a"
+        self.cards = CARDS[:4]
+        for device in self.devices:
+            device.import_deck(deck(self.answer_key, self.cards))
+
+    def teardown(self) -> None:
+        try:
+            self.converge()
+        finally:
+            for device in self.devices:
+                device.store.close()
+            self.tmp.cleanup()
+
+    def _device(self, index: int) -> Device:
+        return self.devices[index % self.count]
+
+    @rule(
+        index=st.integers(0, 2),
+        qualities=st.lists(st.sampled_from(list(Quality)), min_size=1, max_size=4),
+    )
+    def answer(self, index: int, qualities: list[Quality]) -> None:
+        self._device(index).answer(qualities)
+
+    @rule(index=st.integers(0, 2))
+    def undo_answer(self, index: int) -> None:
+        device = self._device(index)
+        mine = [
+            r
+            for r in device.store.log.rows()
+            if r["device"] == device.store_device and r["session"]
+        ]
+        if not mine:
+            return
+        row = max(mine, key=lambda r: r["ord"])
+        with suppress(UndoRefused):  # answered again since: both answers stay
+            device.store.log.undo(
+                row["id"],
+                row["session"],
+                lambda key, rows, starts, spec: replay(rows, starts, build(spec)).get(key),
+            )
+
+    @rule(
+        index=st.integers(0, 2),
+        action=st.sampled_from(ACTIONS),
+        cards=st.sets(st.sampled_from(CARDS), min_size=1, max_size=2),
+        note=st.sampled_from([None, "typo", ""]),
+    )
+    def card_action(self, index: int, action: str, cards: set[str], note: str | None) -> None:
+        device = self._device(index)
+        device.tick()
+        keys = [("toy", c) for c in sorted(cards)]
+        apply_action(device.store, action, keys, device.today, note)
+
+    @rule(index=st.integers(0, 2))
+    def undo_card_action(self, index: int) -> None:
+        device = self._device(index)
+        device.tick()
+        undo_last_actions(device.store)
+
+    @rule(
+        index=st.integers(0, 2),
+        answer_key=st.sampled_from(["a", "b"]),
+        more=st.booleans(),
+        take_waiting=st.booleans(),
+    )
+    def edit_deck(self, index: int, answer_key: str, more: bool, take_waiting: bool) -> None:
+        """The learner edits the deck file (its answer key, a new card) on one device, and
+        imports it (or a review re-imports it)."""
+        self.answer_key = answer_key
+        self.cards = CARDS if more else self.cards
+        device = self._device(index)
+        device.tick()
+        device.import_deck(deck(self.answer_key, self.cards), take_waiting=take_waiting)
+
+    @rule(index=st.integers(0, 2), fuzz=st.booleans())
+    def change_fuzz(self, index: int, fuzz: bool) -> None:
+        device = self._device(index)
+        device.tick()
+        device.store.cards.rebuild_decks(["toy"], replay_with, settings={"": {"fuzz": fuzz}})
+
+    @rule(index=st.integers(0, 2), minutes=st.integers(-600, 3 * 24 * 60))
+    def clock_moves(self, index: int, minutes: int) -> None:
+        self._device(index).now += timedelta(minutes=minutes)
+
+    @rule(index=st.integers(0, 2))
+    def sync(self, index: int) -> None:
+        self._device(index).sync()
+
+    def converge(self) -> None:
+        for device in self.devices:
+            device.import_deck(deck(self.answer_key, self.cards), take_waiting=False)
+        for _ in range(2):
+            for device in self.devices:
+                device.sync()
+        first = self.devices[0]
+        for device in self.devices:
+            assert device.check_problems() == []
+            assert device.facts() == first.facts()
+            assert device.marks() == first.marks()
+            assert device.store.settings.read() == first.store.settings.read()
+            assert device.exported_cards() == first.exported_cards()
+            assert device.store.cards.pending_answers() == 0
+
+
+class ThreeDevices(Devices):
+    count = 3
+
+
+Devices.TestCase.settings = settings(max_examples=20, stateful_step_count=30, deadline=None)
+ThreeDevices.TestCase.settings = settings(max_examples=12, stateful_step_count=30, deadline=None)
+TestTwoDevices = Devices.TestCase
+TestThreeDevices = ThreeDevices.TestCase

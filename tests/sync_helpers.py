@@ -1,0 +1,154 @@
+"""A stand-in for ``mlcards.syncfolder`` (the folder of per-device JSON Lines files) with the
+same API, and simulated devices, for the sync tests: each device is its own database with
+its own clock, and they meet only through a folder."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from helpers import at, toy_deck
+
+from mlcards.models import Deck, Quality
+from mlcards.services.admin import check
+from mlcards.services.progress import export
+from mlcards.services.sync import SyncSummary, sync
+from mlcards.session import Session, build_queue
+from mlcards.store import Scope, Store
+
+
+@dataclass(frozen=True)
+class FakeRead:
+    events: Iterator[list[dict[str, Any]]]
+    marks: dict[str, dict[str, Any]]
+    conflict_copies: list[Path]
+
+
+class FakeFolder:
+    """Whole files, read whole every time (marks ignored), batches of ``batch`` events."""
+
+    def __init__(self, batch: int = 7) -> None:
+        self.batch = batch
+
+    def read_folder(self, folder: Path, device: str, marks: dict[str, dict[str, Any]]) -> FakeRead:
+        def batches() -> Iterator[list[dict[str, Any]]]:
+            found: list[dict[str, Any]] = []
+            for path in sorted(folder.glob("mlcards-*.jsonl")):
+                for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+                    if not line.endswith("\n"):
+                        continue  # a torn last line
+                    found.append(json.loads(line))
+                    if len(found) == self.batch:
+                        yield found
+                        found = []
+            if found:
+                yield found
+
+        return FakeRead(batches(), {"seen": {"n": 1}}, [])
+
+    def append_events(
+        self, folder: Path, device: str, events: Iterable[dict[str, Any]], lock_dir: Path
+    ) -> int:
+        path = folder / f"mlcards-{device}.jsonl"
+        last = 0
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                last = max(last, json.loads(line)["seq"])
+        written = 0
+        with open(path, "a", encoding="utf-8") as stream:
+            for event in events:
+                if event["seq"] > last:
+                    stream.write(json.dumps(event, sort_keys=True) + "\n")
+                    last = event["seq"]
+                    written += 1
+        return written
+
+    def tidy_conflicts(self, paths: Iterable[Path], known: Callable[[str], bool]) -> list[Path]:
+        return []
+
+    def ensure_layout(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+
+
+class Device:
+    """One computer: its own database and clock (``skew`` moves its clock)."""
+
+    def __init__(self, path: Path, folder: Path, skew: timedelta = timedelta()) -> None:
+        self.store = Store.open(path)
+        self.folder = folder
+        self.skew = skew
+        self.now = at("2026-01-01") + skew
+        self.store.clock = lambda: self.now
+        self.lock_dir = path.parent
+        with self.store.write() as conn:
+            from mlcards.store.events import device_of
+
+            self.store_device = device_of(conn)
+
+    def tick(self, seconds: float = 60) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    @property
+    def today(self) -> date:
+        return (self.now - timedelta(hours=4)).date()
+
+    def import_deck(self, deck: Deck, *, take_waiting: bool = True) -> None:
+        """``take_waiting``: as ``mlcards import`` does; without, as a review's re-import of a
+        changed file does (the next sync takes the waiting answers in)."""
+        self.store.decks.import_decks([deck], self.now)
+        if take_waiting:
+            from mlcards.services.sync import take_waiting as take
+
+            take(self.store, [deck.id])
+
+    def answer(self, qualities: Iterable[Quality]) -> list[int]:
+        queue = build_queue(
+            self.store.cards.due(self.today, 200),
+            self.store.cards.new(20),
+            self.store.cards.repeats(self.today),
+        )
+        session = Session(queue, self.today, session_id=f"s{self.now.timestamp()}")
+        ids = []
+        for quality in qualities:
+            item = session.next()
+            if item is None:
+                break
+            self.tick()
+            chosen = item.card.answer if quality >= Quality.HARD else ()
+            ids.append(self.store.log.record(session.answer(item, chosen, quality, 500, self.now)))
+        return ids
+
+    def sync(self) -> SyncSummary:
+        self.tick(1)
+        return sync(self.store, self.folder, self.lock_dir, FakeFolder())
+
+    def facts(self) -> set[tuple[Any, ...]]:
+        """Every answer of the log by its event id, with what it recorded."""
+        return {
+            (r["uid"], r["ord"], r["deck_id"], r["card_id"], r["quality"], r["due"])
+            for r in self.store.log.rows()
+        }
+
+    def exported_cards(self) -> str:
+        stream = io.StringIO()
+        export(self.store, stream, "cards", "json", Scope())
+        return stream.getvalue()
+
+    def marks(self) -> list[tuple[Any, ...]]:
+        return self.store.conn.execute(
+            "SELECT deck_id, id, suspended, buried_until, flagged, flag_note, reset_ord, "
+            "repetitions, interval, due, lapses FROM cards ORDER BY deck_id, id"
+        ).fetchall()
+
+    def check_problems(self) -> list[str]:
+        result = check(self.store)
+        return result.integrity + result.differences + result.totals_differences
+
+
+def deck(answer: str = "a", cards: tuple[str, ...] = ("c1", "c2", "c3", "c4")) -> Deck:
+    return toy_deck("toy", cards, answer=answer)
