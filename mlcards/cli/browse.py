@@ -151,7 +151,7 @@ PAST = {
 def _ask(action: str, count: int, shown: list[str]) -> bool:
     """Name the first cards a query found and ask on the terminal whether to act on them.
     Without a terminal to ask on, a usage error: a script says --yes, it never hangs."""
-    from mlcards.render.text import counted
+    from mlcards.wording import counted
 
     noun = counted(count, "card")
     if not sys.stdin.isatty():
@@ -179,9 +179,9 @@ def _act(
 ) -> None:
     """One card action on refs (done at once) or on what a query finds (shown, asked)."""
     from mlcards.config import load_settings
-    from mlcards.render.text import counted
     from mlcards.sanitize import terminal_safe
     from mlcards.services.browse import action_targets, apply_action, preview
+    from mlcards.wording import counted
 
     settings = load_settings()
     today = study_today(settings)

@@ -14,10 +14,7 @@ from rich.text import Text
 from mlcards.clock import describe_due
 from mlcards.models import Backup, DeckStatus, ImportSummary
 from mlcards.sanitize import quote_path, terminal_safe
-
-# cli/study.py (changed on another branch) imports counted from here until the lead points
-# it at mlcards.wording.
-from mlcards.wording import counted as counted
+from mlcards.wording import counted
 
 CHECK_SHOWN = 50
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcards.config import Settings
-from mlcards.errors import MlcardsError, UsageError
+from mlcards.errors import MlcardsError
 from mlcards.models import CardKey, DeckStatus, LeftToday, ScheduledCard
 from mlcards.rules import Allowance, DeckCounts
 from mlcards.sanitize import quote_path, terminal_safe
@@ -369,49 +369,6 @@ def run_editor(command: list[str]) -> int:
 def marked_cards(store: Store, kind: str, settings: Settings) -> list[dict[str, object]]:
     """The cards ``flagged``, ``suspended`` or ``leech`` lists, with their file and line."""
     return leeches(store, settings) if kind == "leech" else store.cards.marked(kind)
-
-
-def parse_card_refs(refs: list[str]) -> list[CardKey]:
-    parsed = []
-    for ref in refs:
-        deck_id, sep, card_id = ref.partition("/")
-        if not sep or not deck_id or not card_id:
-            raise UsageError(f"{ref!r}: name a card as DECK/CARD (see `mlcards suspended`)")
-        parsed.append((deck_id, card_id))
-    return parsed
-
-
-def unsuspend(store: Store, refs: list[str], every: bool = False) -> int:
-    """Bring the named suspended cards (or ``every`` one) back; an unknown card is an error."""
-    if every:
-        return store.cards.unsuspend_all()
-    keys = parse_card_refs(refs)
-    suspended = {(str(c["deck"]), str(c["card"])) for c in store.cards.marked("suspended")}
-    for deck_id, card_id in keys:
-        if store.cards.one(deck_id, card_id) is None and (deck_id, card_id) not in suspended:
-            raise UsageError(f"no card {deck_id}/{card_id}")
-    return store.cards.act(
-        [(*key, "unsuspend", {}) for key in dict.fromkeys(keys) if key in suspended], batch=True
-    )
-
-
-def unflag(store: Store, refs: list[str]) -> tuple[list[str], list[str]]:
-    """Clear the flag of the named cards: (the cards unflagged, those that were not
-    flagged). An unknown card is an error, found before any flag is cleared."""
-    keys = parse_card_refs(refs)
-    known = store.cards.states()
-    for deck_id, card_id in keys:
-        if (deck_id, card_id) not in known:
-            raise UsageError(f"no card {deck_id}/{card_id}")
-    flagged = {(str(c["deck"]), str(c["card"])) for c in store.cards.marked("flagged")}
-    done, not_flagged = [], []
-    for deck_id, card_id in dict.fromkeys(keys):
-        if (deck_id, card_id) in flagged:
-            done.append((deck_id, card_id))
-        else:
-            not_flagged.append(f"{deck_id}/{card_id}")
-    store.cards.act([(d, c, "unflag", {}) for d, c in done], batch=True)
-    return [f"{d}/{c}" for d, c in done], not_flagged
 
 
 def why_nothing_to_review(

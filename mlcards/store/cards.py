@@ -284,12 +284,6 @@ class Cards:
         they are."""
         return self.act([(d, c, "forget", {}) for d, c in keys], batch=batch)
 
-    def unsuspend_all(self) -> int:
-        with self.database.write() as conn:
-            keys = conn.execute("SELECT deck_id, id FROM cards WHERE suspended = 1").fetchall()
-            unsuspend: list[CardAction] = [(d, c, "unsuspend", {}) for d, c in keys]
-            return len(act_in(conn, self.database.clock(), unsuspend, batch=True))
-
     def marked(self, column: str, min_lapses: int | None = None) -> list[dict[str, object]]:
         """Active cards that are suspended or flagged, or (``min_lapses``) lapsed that often,
         with where to find them."""
