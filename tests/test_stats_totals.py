@@ -164,3 +164,24 @@ def test_the_migration_fills_the_totals_from_an_existing_log(store: Store) -> No
     totals_module.rebuild(conn)
     conn.execute("COMMIT")
     assert totals_module.differences(conn) == []
+
+
+def test_the_histograms_binned_in_sql_equal_the_cards_binned_one_by_one(store: Store) -> None:
+    from mlcards.stats import EASINESS_BINS, INTERVAL_BINS, histogram
+    from mlcards.store.scope import Scope
+
+    conn = store.conn
+    conn.execute("UPDATE cards SET easiness = 1.26, interval = -1 WHERE id = 'c3'")  # below all
+    conn.execute("UPDATE cards SET easiness = 2.9, interval = 400 WHERE id = 'c4'")  # above all
+    query = StatsQuery(today=TODAY)
+    _, easiness, intervals, _ = store.stats.card_state(query, Scope())
+    rows = conn.execute(
+        "SELECT easiness, interval, stability FROM cards "
+        "WHERE retired = 0 AND last_review_id IS NOT NULL"
+    ).fetchall()
+    assert len(rows) > 20
+    by_card = histogram(EASINESS_BINS, ((round(e * 100), 1) for e, _, s in rows if s is None))
+    assert histogram(EASINESS_BINS, ((round(e * 100), n) for e, n in easiness)) == by_card
+    by_card = histogram(INTERVAL_BINS, ((i, 1) for _, i, _ in rows))
+    assert histogram(INTERVAL_BINS, intervals) == by_card
+    assert by_card[0]["cards"] and by_card[-1]["cards"]
