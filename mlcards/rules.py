@@ -36,25 +36,6 @@ YOUNG_REPETITIONS = 2
 DEFAULT_LEECH_THRESHOLD = 8
 """A card forgotten this many times after it had been learned is a *leech*."""
 
-EASINESS_BINS: tuple[tuple[str, int, int | None], ...] = tuple(
-    (f"{lo / 100:.2f}-{(lo + 19) / 100:.2f}", lo, lo + 19) for lo in range(130, 270, 20)
-) + (("2.70+", 270, None),)
-"""The stats' easiness histogram: (label, lowest, highest) in hundredths (EF moves in steps
-of 0.02 from 1.30 up). Contiguous and ascending, as the store's binning in SQL assumes."""
-
-INTERVAL_BINS: tuple[tuple[str, int, int | None], ...] = (
-    ("1d", 0, 1),
-    ("2-6d", 2, 6),
-    ("7-13d", 7, 13),
-    ("14-20d", 14, 20),
-    ("21-59d", 21, 59),
-    ("60-179d", 60, 179),
-    ("180-364d", 180, 364),
-    ("1y+", 365, None),
-)
-"""The stats' interval histogram: (label, lowest, highest) in days; the young/mature
-boundary (21) is a bin edge. Contiguous and ascending."""
-
 DEFAULT_NEW_PER_DAY = 20
 DEFAULT_REVIEWS_PER_DAY = 200
 DEFAULT_ROLLOVER_HOUR = 4

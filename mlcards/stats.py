@@ -25,8 +25,23 @@ RETENTION_PERIODS = (7, 30, 365)
 FORECAST_DAYS = 30
 HARDEST_LIMIT = 10
 STARTING_EASINESS = rules.NEW_EASINESS
-EASINESS_BINS = rules.EASINESS_BINS
-INTERVAL_BINS = rules.INTERVAL_BINS
+
+EASINESS_BINS: tuple[tuple[str, int, int | None], ...] = tuple(
+    (f"{lo / 100:.2f}-{(lo + 19) / 100:.2f}", lo, lo + 19) for lo in range(130, 270, 20)
+) + (("2.70+", 270, None),)
+"""(label, lowest, highest) in hundredths: EF moves in steps of 0.02 from 1.30 up."""
+
+INTERVAL_BINS: tuple[tuple[str, int, int | None], ...] = (
+    ("1d", 0, 1),
+    ("2-6d", 2, 6),
+    ("7-13d", 7, 13),
+    ("14-20d", 14, 20),
+    ("21-59d", 21, 59),
+    ("60-179d", 60, 179),
+    ("180-364d", 180, 364),
+    ("1y+", 365, None),
+)
+"""(label, lowest, highest) in days; the young/mature boundary (21) is a bin edge."""
 
 
 def rate(correct: int, answers: int) -> float | None:
