@@ -188,3 +188,31 @@ def test_the_histograms_binned_in_sql_equal_the_cards_binned_one_by_one(store: S
     by_card = histogram(INTERVAL_BINS, ((i, 1) for _, i, _ in rows))
     assert histogram(INTERVAL_BINS, intervals) == by_card
     assert by_card[0]["cards"] and by_card[-1]["cards"]
+
+
+def test_the_due_days_equal_the_cards_counted_one_by_one(store: Store) -> None:
+    from mlcards.store.scope import Scope
+
+    conn = store.conn
+    conn.execute("UPDATE cards SET due = ? WHERE id = 'c1'", (TODAY.isoformat(),))
+    later = (TODAY + timedelta(days=5)).isoformat()
+    conn.execute(
+        "UPDATE cards SET buried_until = ? WHERE id = 'c1' AND deck_id = 'deck0'", (later,)
+    )
+    conn.execute("UPDATE cards SET buried_until = '2000-01-01' WHERE id = 'c2'")  # long over
+    conn.execute("UPDATE cards SET suspended = 1 WHERE id = 'c3'")
+    horizon = TODAY + timedelta(days=30)
+    for scope in (Scope(), Scope("deck0")):
+        expected: dict[date, int] = {}
+        for deck, due, buried, suspended, retired in conn.execute(
+            "SELECT deck_id, due, buried_until, suspended, retired FROM cards"
+        ):
+            if due is None or suspended or retired or (scope.deck and deck != scope.deck):
+                continue
+            day = date.fromisoformat(max(due, buried or due))
+            if day < horizon:
+                expected[day] = expected.get(day, 0) + 1
+        query = StatsQuery(today=TODAY, deck_id=scope.deck)
+        due_days = store.stats.card_state(query, scope)[3]
+        assert due_days == sorted(expected.items())
+        assert date.fromisoformat(later) in dict(due_days)

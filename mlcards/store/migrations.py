@@ -407,6 +407,15 @@ def _m015_running_totals(db: sqlite_utils.Database) -> None:
     rebuild(db.conn)
 
 
+def _m016_histogram_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes in the order of the stats' easiness and interval histograms, holding only the
+    reviewed cards: grouped by value without a sort (``store/stats_cards.py``)."""
+    from mlcards.store.stats_cards import SCHEMA
+
+    for statement in SCHEMA:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -423,6 +432,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "deck file stamps", _m013_deck_file_stamps),
     Migration(14, "full-text index of card text", _m014_card_text_search),
     Migration(15, "running totals for stats", _m015_running_totals),
+    Migration(16, "indexes for the stats' histograms", _m016_histogram_indexes),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

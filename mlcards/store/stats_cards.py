@@ -16,6 +16,19 @@ from mlcards import rules
 from mlcards.models import StageCounts, StatsQuery
 from mlcards.store.scope import Scope
 
+_REVIEWED = "retired = 0 AND last_review_id IS NOT NULL"
+_SM2 = "stability IS NULL"  # an FSRS card's easiness is not its measure (difficulty is)
+SCHEMA = (
+    # the filter's columns too: SQLite reads a row to test a partial index's own condition
+    "CREATE INDEX cards_easiness ON cards(easiness, retired, last_review_id, stability) "
+    f"WHERE {_REVIEWED} AND {_SM2}",
+    f"CREATE INDEX cards_interval ON cards(interval, retired, last_review_id) WHERE {_REVIEWED}",
+    "CREATE INDEX cards_forecast ON cards(due, retired, suspended, buried_until) "
+    "WHERE retired = 0 AND due IS NOT NULL",
+)
+"""Migration 16: the histograms and the due days of every card (no deck or tag) walk these
+in order."""
+
 CardState = tuple[
     list[StageCounts], list[tuple[float, int]], list[tuple[int, int]], list[tuple[date, int]]
 ]
@@ -47,13 +60,11 @@ def card_state(conn: sqlite3.Connection, query: StatsQuery, scope: Scope) -> Car
             card_params + ([query.deck_id] if query.deck_id else []),
         )
     ]
-    reviewed = f"c.retired = 0 AND c.last_review_id IS NOT NULL AND {card_where}"
     easiness = [
         (float(r[0]), int(r[1]))
         for r in conn.execute(
-            # SM-2 cards only: an FSRS card's easiness is not its measure (difficulty is)
-            f"SELECT c.easiness, count(*) FROM cards c INDEXED BY cards_stats WHERE {reviewed} "
-            "AND c.stability IS NULL "
+            f"SELECT c.easiness, count(*) FROM cards c {_index(scope, 'cards_easiness')} "
+            f"WHERE c.{_REVIEWED.replace(' AND ', ' AND c.')} AND c.{_SM2} AND {card_where} "
             "GROUP BY c.easiness ORDER BY c.easiness",
             card_params,
         )
@@ -61,21 +72,46 @@ def card_state(conn: sqlite3.Connection, query: StatsQuery, scope: Scope) -> Car
     intervals = [
         (int(r[0]), int(r[1]))
         for r in conn.execute(
-            f"SELECT c.interval, count(*) FROM cards c INDEXED BY cards_stats WHERE {reviewed} "
+            f"SELECT c.interval, count(*) FROM cards c {_index(scope, 'cards_interval')} "
+            f"WHERE c.{_REVIEWED.replace(' AND ', ' AND c.')} AND {card_where} "
             "GROUP BY c.interval ORDER BY c.interval",
             card_params,
         )
     ]
     horizon = date.fromordinal(today.toordinal() + 30).isoformat()
-    due = [
-        (date.fromisoformat(r[0]), int(r[1]))
-        for r in conn.execute(
-            # suspended cards are not coming; a buried one comes when it is unburied
+    return stages, easiness, intervals, _due_days(conn, scope, horizon)
+
+
+def _due_days(conn: sqlite3.Connection, scope: Scope, horizon: str) -> list[tuple[date, int]]:
+    """Active cards per day they come due, before ``horizon``: suspended cards are not
+    coming; a buried one comes when it is unburied. For every card, the unburied ones walk
+    ``cards_forecast`` in due order (no sort), the buried ones (a few) are grouped apart."""
+    card_where, card_params = scope.cards("c")
+    coming = "c.retired = 0 AND c.due IS NOT NULL AND c.suspended = 0 AND c.due < ?"
+    params = [horizon, *card_params]
+    if scope.deck or scope.tag:
+        sources = [
             "SELECT max(c.due, coalesce(c.buried_until, c.due)) AS day, count(*) "
-            "FROM cards c INDEXED BY cards_deck_state "
-            f"WHERE c.retired = 0 AND c.suspended = 0 AND {card_where} "
-            "AND c.due IS NOT NULL AND day < ? GROUP BY day ORDER BY day",
-            [*card_params, horizon],
-        )
-    ]
-    return stages, easiness, intervals, due
+            f"FROM cards c INDEXED BY cards_deck_state WHERE {coming} AND {card_where} "
+            "AND day < ? GROUP BY day"
+        ]
+    else:
+        sources = [
+            "SELECT c.due, count(*) FROM cards c INDEXED BY cards_forecast "
+            f"WHERE {coming} AND {card_where} "
+            "AND (c.buried_until IS NULL OR c.buried_until <= c.due) GROUP BY c.due",
+            "SELECT c.buried_until AS day, count(*) FROM cards c INDEXED BY cards_forecast "
+            f"WHERE {coming} AND {card_where} AND c.buried_until > c.due AND day < ? "
+            "GROUP BY day",
+        ]
+    days: dict[str, int] = {}
+    for sql in sources:
+        for day, n in conn.execute(sql, params + [horizon] * sql.count("day < ?")):
+            days[day] = days.get(day, 0) + int(n)
+    return [(date.fromisoformat(day), n) for day, n in sorted(days.items())]
+
+
+def _index(scope: Scope, histogram: str) -> str:
+    """The histogram's own index for every card; the covering ``cards_stats`` for a deck or
+    a tag (the histogram's index holds neither)."""
+    return f"INDEXED BY {'cards_stats' if scope.deck or scope.tag else histogram}"
