@@ -71,3 +71,40 @@ def test_status_counts_what_review_would_show_under_a_global_limit(tmp_path: Pat
     taken = {deck: sum(1 for item in queue if item.deck_id == deck) for deck in shown}
     assert taken == {"first": 0, "second": 2}
     assert shown == taken
+
+
+def test_status_counts_equal_the_cards_review_would_take(tmp_path: Path) -> None:
+    """``deck_status`` counts the cut without reading the cards (``_todays_counts``): the
+    same numbers as the cards ``_todays_cards`` takes, under binding and loose limits, with
+    suspended and buried cards, ties on a due day across decks, and new cards in deck order."""
+    from dataclasses import replace as with_values
+
+    from mlcards.services.study import _todays_cards, deck_status
+
+    names = {"a": 6, "b": 5, "c": 4}
+    with Store.open(tmp_path / "m.db") as store:
+        store.decks.import_decks(
+            [toy_deck(d, cards=tuple(f"{d}{i}" for i in range(n))) for d, n in names.items()],
+            at("2026-02-01"),
+        )
+        for i, (deck, n) in enumerate(names.items()):
+            for k in range(n - 2):  # two new cards left per deck
+                answer_card(store, f"2026-02-0{1 + (i + k) % 3}", deck, f"{deck}{k}", 4)
+        store.conn.execute("UPDATE cards SET suspended = 1 WHERE id = 'a0'")
+        store.conn.execute("UPDATE cards SET buried_until = '2026-02-20' WHERE id IN ('b0', 'c3')")
+        day = date(2026, 2, 10)
+        for new, reviews in ((0, 0), (1, 2), (3, 4), (20, 200), (5, 7)):
+            settings = with_values(Settings(), reviews_per_day=reviews, new_per_day=new)
+            due, fresh = _todays_cards(store, settings, day)
+            shown = {
+                s.id: (s.reviews_today, s.new_today) for s in deck_status(store, settings, day)
+            }
+            taken = {
+                deck: (
+                    sum(1 for item in due if item.deck_id == deck),
+                    sum(1 for item in fresh if item.deck_id == deck),
+                )
+                for deck in names
+            }
+            assert shown == taken, (new, reviews)
+            assert sum(n for _, n in taken.values()) == min(new, 5)

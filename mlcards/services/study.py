@@ -124,14 +124,33 @@ def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[Sch
 
 def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatus]:
     """Every deck's counts, with today's new cards and reviews the ones ``review`` would
-    show now: counted from the same cut of the cards (``_todays_cards``)."""
-    due, new = _todays_cards(store, settings, today)
-    due_by = Counter(item.deck_id for item in due)
-    new_by = Counter(item.deck_id for item in new)
+    show now: the same cut as ``_todays_cards``, counted without reading the cards."""
+    due_by, new_by = _todays_counts(store, settings, today)
     return [
         replace(status, new_today=new_by[status.id], reviews_today=due_by[status.id])
         for status in store.decks.status(today)
     ]
+
+
+def _todays_counts(
+    store: Store, settings: Settings, today: date
+) -> tuple[Counter[str], Counter[str]]:
+    """Per deck, how many due and new cards ``_todays_cards`` holds: each deck's room, the
+    due days merged most overdue first (deck order within a day, as its stable sort) and cut
+    at the global limit; new cards in deck order up to it."""
+    limits = TodaysLimits(store, settings, today)
+    overall = limits.overall()  # (never negative)
+    due: list[tuple[str, int, str]] = []
+    new_by: Counter[str] = Counter()
+    for position, deck_id in enumerate(store.decks.ids()):
+        room = limits.deck(deck_id, overall)
+        days = store.decks.due_days(today, deck_id, room.reviews)
+        due += [(day, position, deck_id) for day in days]
+        new_left = overall.new - sum(new_by.values())
+        if new_left and room.new:
+            new_by[deck_id] = min(store.decks.new_count(today, deck_id, room.new), new_left)
+    due.sort()
+    return Counter(deck_id for _, _, deck_id in due[: overall.reviews]), new_by
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,31 @@ class Decks:
         rows = cursor.execute(_STATUS, {"today": today.isoformat()})
         return [row_to_status(r, learning.get(r["id"], 0)) for r in rows]
 
+    def due_days(self, today: date, deck_id: str, limit: int) -> list[str]:
+        """The due days of the cards ``cards.due(today, limit, deck_id)`` returns, most
+        overdue first: what ``status`` counts, from the covering ``cards_deck_state`` index
+        (no card content read)."""
+        return [
+            r[0]
+            for r in self.database.conn.execute(
+                "SELECT c.due FROM cards c INDEXED BY cards_deck_state WHERE c.deck_id = ? "
+                "AND c.retired = 0 AND c.suspended = 0 AND c.due IS NOT NULL AND c.due <= ? "
+                "AND (c.buried_until IS NULL OR c.buried_until <= ?) ORDER BY c.due LIMIT ?",
+                (deck_id, today.isoformat(), today.isoformat(), limit),
+            )
+        ]
+
+    def new_count(self, today: date, deck_id: str, limit: int) -> int:
+        """How many cards ``cards.new(limit, deck_id, today=today)`` returns."""
+        return int(
+            self.database.conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM cards c WHERE c.deck_id = ? "
+                "AND c.retired = 0 AND c.suspended = 0 AND c.last_review_id IS NULL "
+                "AND (c.buried_until IS NULL OR c.buried_until <= ?) LIMIT ?)",
+                (deck_id, today.isoformat(), limit),
+            ).fetchone()[0]
+        )
+
     def import_decks(
         self,
         decks: Sequence[Deck],
