@@ -108,3 +108,49 @@ def test_status_counts_equal_the_cards_review_would_take(tmp_path: Path) -> None
             }
             assert shown == taken, (new, reviews)
             assert sum(n for _, n in taken.values()) == min(new, 5)
+
+
+_REFERENCE_STATUS = """
+    SELECT d.id, count(c.id) FILTER (WHERE c.retired = 0),
+        count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL),
+        count(c.id) FILTER (WHERE c.retired = 0 AND c.due <= :today AND c.suspended = 0
+                            AND coalesce(c.buried_until, '') <= :today),
+        count(c.id) FILTER (WHERE c.retired = 1),
+        min(max(c.due, coalesce(c.buried_until, c.due)))
+            FILTER (WHERE c.retired = 0 AND c.suspended = 0),
+        count(c.id) FILTER (WHERE c.retired = 0 AND c.suspended = 1),
+        count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL
+                            AND c.suspended = 0 AND coalesce(c.buried_until, '') <= :today)
+    FROM decks d LEFT JOIN cards c ON c.deck_id = d.id GROUP BY d.id ORDER BY d.position
+"""
+"""Every deck's counts as one scan of its cards would take them: what status's index walks
+must equal."""
+
+
+def test_status_counts_by_index_equal_one_scan_of_the_cards(tmp_path: Path) -> None:
+    names = {"a": 8, "b": 6, "c": 3}
+    with Store.open(tmp_path / "m.db") as store:
+        store.decks.import_decks(
+            [toy_deck(d, cards=tuple(f"{d}{i}" for i in range(n))) for d, n in names.items()],
+            at("2026-02-01"),
+        )
+        for deck, n in names.items():
+            for k in range(n - 2):
+                answer_card(store, f"2026-02-0{1 + k % 4}", deck, f"{deck}{k}", 3 + k % 3)
+        conn = store.conn
+        conn.execute("UPDATE cards SET suspended = 1 WHERE id IN ('a0', 'a7', 'b1')")
+        conn.execute("UPDATE cards SET buried_until = '2026-03-30' WHERE id IN ('a1', 'a6', 'c0')")
+        conn.execute("UPDATE cards SET buried_until = '2026-01-01' WHERE id = 'b2'")  # over
+        conn.execute("UPDATE cards SET retired = 1 WHERE id IN ('b3', 'c2')")
+        conn.execute("UPDATE cards SET suspended = 1, retired = 1 WHERE id = 'b4'")
+        conn.execute("UPDATE cards SET buried_until = due WHERE id = 'a2'")  # ends on its day
+        conn.execute("UPDATE cards SET due = '2026-01-15' WHERE id = 'a3'")
+        conn.execute("UPDATE cards SET buried_until = '2026-02-20' WHERE id = 'a3'")
+        for day in ("2026-01-20", "2026-02-10", "2026-03-01", "2026-04-01"):
+            expected = conn.execute(_REFERENCE_STATUS, {"today": day}).fetchall()
+            got = [
+                (s.id, s.cards, s.new, s.due, s.retired, s.next_due, s.suspended, s.new_today)
+                for s in store.decks.status(date.fromisoformat(day))
+            ]
+            assert got == [tuple(row) for row in expected], day
+        assert {s.id: s.suspended for s in store.decks.status(TODAY)} == {"a": 2, "b": 1, "c": 0}

@@ -69,8 +69,13 @@ def test_hot_queries_never_scan_cards_or_reviews(store: Store, name: str) -> Non
 
 
 def test_status_reads_cards_from_a_covering_index(store: Store) -> None:
-    learning, counts = plans(store, lambda: store.decks.status(TODAY))
+    learning, counts, *next_due = plans(store, lambda: store.decks.status(TODAY))
     assert any("COVERING INDEX cards_deck_state" in line for line in counts), counts
+    assert not any(re.match(r"SCAN (c|cards)\b", line) for line in counts), counts
+    assert len(next_due) == 4  # two short walks per deck
+    for plan in next_due:
+        assert any("COVERING INDEX cards_deck_state" in line for line in plan), plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan
     assert any("cards_last_day" in line for line in learning), learning  # today's cards only
 
 

@@ -407,12 +407,14 @@ def _m015_running_totals(db: sqlite_utils.Database) -> None:
     rebuild(db.conn)
 
 
-def _m016_histogram_indexes(db: sqlite_utils.Database) -> None:
-    """Indexes in the order of the stats' easiness and interval histograms, holding only the
-    reviewed cards: grouped by value without a sort (``store/stats_cards.py``)."""
+def _m016_count_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for counting without a sort or a scan: the stats' histograms and due days in
+    value order (``store/stats_cards.py``), each deck's suspended and buried cards for
+    ``status`` (``store/decks.py``)."""
+    from mlcards.store.decks import HIDDEN_SCHEMA
     from mlcards.store.stats_cards import SCHEMA
 
-    for statement in SCHEMA:
+    for statement in SCHEMA + HIDDEN_SCHEMA:
         db.execute(statement)
 
 
@@ -432,7 +434,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "deck file stamps", _m013_deck_file_stamps),
     Migration(14, "full-text index of card text", _m014_card_text_search),
     Migration(15, "running totals for stats", _m015_running_totals),
-    Migration(16, "indexes for the stats' histograms", _m016_histogram_indexes),
+    Migration(16, "indexes for the stats' histograms and status", _m016_count_indexes),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id
