@@ -409,12 +409,14 @@ def _m015_running_totals(db: sqlite_utils.Database) -> None:
 
 def _m016_count_indexes(db: sqlite_utils.Database) -> None:
     """Indexes for counting without a sort or a scan: the stats' histograms and due days in
-    value order (``store/stats_cards.py``), each deck's suspended and buried cards for
-    ``status`` (``store/decks.py``)."""
+    value order (``store/stats_cards.py``), the top of the cards' totals
+    (``store/stats_totals.py``), each deck's suspended and buried cards for ``status``
+    (``store/decks.py``)."""
     from mlcards.store.decks import HIDDEN_SCHEMA
     from mlcards.store.stats_cards import SCHEMA
+    from mlcards.store.stats_totals import BOUND_SCHEMA
 
-    for statement in SCHEMA + HIDDEN_SCHEMA:
+    for statement in SCHEMA + HIDDEN_SCHEMA + BOUND_SCHEMA:
         db.execute(statement)
 
 

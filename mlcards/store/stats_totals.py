@@ -31,6 +31,14 @@ from mlcards.store.totals import CARD_COLUMNS, CARD_SUMS
 if TYPE_CHECKING:
     from mlcards.store.stats import StatsQueries
 
+BOUND_SCHEMA = (
+    "CREATE INDEX card_totals_lapses ON card_totals(lapses)",
+    "CREATE INDEX card_totals_missed ON card_totals(first_correct - first_answers) "
+    "WHERE first_answers > first_correct",
+)
+"""Migration 16: the bounds of the hardest and the most missed cards (``_Window._bound``)
+walk these from the top, rather than sorting every card's totals."""
+
 _WINDOW = "temp.stats_window"
 _OUTSIDE = "temp.stats_outside"
 
@@ -292,7 +300,11 @@ class _Window:
             "t.first_correct - t.first_answers", "t.first_answers > t.first_correct", False, limit
         )
         if most is not None:
-            found = self._most_missed(limit, ("t.first_correct - t.first_answers <= ?", [most]))
+            # (missed in the window implies missed in the totals: the index's own condition)
+            candidates = (
+                "t.first_answers > t.first_correct AND t.first_correct - t.first_answers <= ?"
+            )
+            found = self._most_missed(limit, (candidates, [most]))
             if (
                 len(found) == limit
                 and max(c.first_correct - c.first_answers for c in found) <= most
