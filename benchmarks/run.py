@@ -308,14 +308,10 @@ WHY_MISSED = [
 ]
 
 
-def review_startup(
-    scratch: Path, env: dict[str, str], runs: int, warmup: int, big: Path | None = None
-) -> dict[str, list[float]]:
-    """Seconds from spawning `mlcards review` in a pty to its first question on screen; with
-    ``big`` (a copy of the benchmark's database), also on its 100,000 cards."""
+def startup_db(scratch: Path, env: dict[str, str]) -> tuple[Path, dict[str, str]]:
+    """The 1,000-card database of the review start-up row (half the cards answered once,
+    yesterday's due today) and the pseudo-terminal's environment."""
     from datetime import timedelta
-
-    import pexpect
 
     from mlcards.clock import parse_instant, study_day
     from mlcards.models import Quality, ReviewRecord
@@ -367,6 +363,17 @@ def review_startup(
     ]
     with Store.open(db) as store:
         store.log.append(records)
+    return db, pty_env
+
+
+def review_startup(
+    scratch: Path, env: dict[str, str], runs: int, warmup: int, big: Path | None = None
+) -> dict[str, list[float]]:
+    """Seconds from spawning `mlcards review` in a pty to its first question on screen; with
+    ``big`` (a copy of the benchmark's database), also on its 100,000 cards."""
+    import pexpect
+
+    db, pty_env = startup_db(scratch, env)
 
     def once(command: list[str], marker: str | None, db: Path = db) -> float:
         started = time.perf_counter()
