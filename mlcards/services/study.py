@@ -23,8 +23,11 @@ from mlcards.errors import MlcardsError, UsageError
 from mlcards.models import CardKey, DeckStatus, LeftToday, ScheduledCard
 from mlcards.rules import Allowance, DeckCounts
 from mlcards.sanitize import quote_path, terminal_safe
-from mlcards.session import Session, build_queue
 from mlcards.store import Store
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the session (and its scheduler's fuzz, hashlib) is off status's path
+    from mlcards.session import Session
 
 
 class TodaysLimits:
@@ -73,6 +76,8 @@ def todays_queue(
     """Today's queue under the daily limits (each deck's own and the global ones), then the
     session's ``--limit``. ``new_limit`` (``--new N``) replaces today's new-card allowance:
     N more new cards now, past the daily limits or below them."""
+    from mlcards.session import build_queue
+
     due, new = _todays_cards(store, settings, today, deck, tag, new_limit)
     repeats = store.cards.repeats(today, deck, tag)
     queue = build_queue(due, new, repeats, limit)
@@ -219,6 +224,8 @@ def start_session(
     import random
     import time
     import uuid
+
+    from mlcards.session import Session
 
     return Session(
         queue,
