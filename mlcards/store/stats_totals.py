@@ -35,9 +35,11 @@ BOUND_SCHEMA = (
     "CREATE INDEX card_totals_lapses ON card_totals(lapses)",
     "CREATE INDEX card_totals_missed ON card_totals(first_correct - first_answers) "
     "WHERE first_answers > first_correct",
+    "CREATE INDEX cards_lapses ON cards(lapses, deck_id, id, position)",
 )
 """Migration 16: the bounds of the hardest and the most missed cards (``_Window._bound``)
-walk these from the top, rather than sorting every card's totals."""
+walk these from the top, rather than sorting every card's totals; the leech candidates
+are the top of the cards' lapses."""
 
 _WINDOW = "temp.stats_window"
 _OUTSIDE = "temp.stats_outside"
@@ -326,7 +328,7 @@ class _Window:
     def leeches(self, lapses: int) -> list[tuple[str, str, int]]:
         """In deck order, (deck, card, lapses) of the window's cards that lapsed at least
         ``lapses`` times since their schedule started (the cards' own count), read from the
-        cards' covering index: their rows (a kilobyte each) are not read."""
+        top of the covering ``cards_lapses``: the cards' rows (a kilobyte each) are not read."""
         if self.corrected:
             reviewed = (
                 "CROSS JOIN card_totals t ON t.deck_id = c.deck_id AND t.card_id = c.id "
@@ -336,7 +338,7 @@ class _Window:
         else:
             reviewed = f"WHERE (c.deck_id, c.id) IN (SELECT deck_id, card_id FROM {_WINDOW})"
         sql = (
-            "SELECT c.deck_id, c.id, c.lapses FROM cards c INDEXED BY cards_stats "
+            "SELECT c.deck_id, c.id, c.lapses FROM cards c INDEXED BY cards_lapses "
             f"JOIN decks d ON d.id = c.deck_id {reviewed} AND c.lapses >= ? "
             f"ORDER BY {_DECK_ORDER}"
         )
