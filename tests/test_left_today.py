@@ -7,11 +7,11 @@ import io
 from datetime import date
 from pathlib import Path
 
-from helpers import answer_card, at, toy_deck
+from helpers import answer_card, at, tagged_deck, toy_deck
 from rich.console import Console
 
 from mlcards.config import Settings
-from mlcards.models import LeftToday
+from mlcards.models import LeftToday, ScheduledCard
 from mlcards.render.review import ReviewOutcome, render_summary
 from mlcards.services.study import left_today
 from mlcards.store import Store
@@ -73,10 +73,35 @@ def test_status_counts_what_review_would_show_under_a_global_limit(tmp_path: Pat
     assert shown == taken
 
 
-def test_status_counts_equal_the_cards_review_would_take(tmp_path: Path) -> None:
-    """``deck_status`` counts the cut without reading the cards (``_todays_counts``): the
-    same numbers as the cards ``_todays_cards`` takes, under binding and loose limits, with
-    suspended and buried cards, ties on a due day across decks, and new cards in deck order."""
+def _reference_cut(
+    store: Store,
+    settings: Settings,
+    today: date,
+    deck: str | None = None,
+    tag: str | None = None,
+    new_limit: int | None = None,
+) -> tuple[list[ScheduledCard], list[ScheduledCard]]:
+    """Today's cut as review once took it: every deck's whole room read, merged by due day
+    (stable, deck order within a day), then cut at the global limits."""
+    from mlcards.services.study import TodaysLimits
+
+    limits = TodaysLimits(store, settings, today, new_limit)
+    overall = limits.overall()
+    due: list[ScheduledCard] = []
+    new: list[ScheduledCard] = []
+    for deck_id in [deck] if deck else store.decks.ids():
+        room = limits.deck(deck_id, overall)
+        due += store.cards.due(today, room.reviews, deck_id, tag)
+        new += store.cards.new(room.new, deck_id, tag, today)
+    due.sort(key=lambda item: item.due or today)
+    return due[: overall.reviews], new[: overall.new]
+
+
+def test_the_cut_read_by_counts_equals_the_whole_rooms_cut(tmp_path: Path) -> None:
+    """``_todays_cards`` counts the cut first and reads only the cards kept; ``deck_status``
+    shows those counts: the same cards, in the same order, as reading every deck's whole
+    room and cutting, under binding and loose limits, with suspended and buried cards, ties
+    on a due day across decks, a deck, a tag and ``--new N``."""
     from dataclasses import replace as with_values
 
     from mlcards.services.study import _todays_cards, deck_status
@@ -84,7 +109,12 @@ def test_status_counts_equal_the_cards_review_would_take(tmp_path: Path) -> None
     names = {"a": 6, "b": 5, "c": 4}
     with Store.open(tmp_path / "m.db") as store:
         store.decks.import_decks(
-            [toy_deck(d, cards=tuple(f"{d}{i}" for i in range(n))) for d, n in names.items()],
+            [
+                tagged_deck(
+                    d, [(f"{d}{i}", ["t"] if (d, i % 2) != ("a", 1) else []) for i in range(n)]
+                )
+                for d, n in names.items()
+            ],
             at("2026-02-01"),
         )
         for i, (deck, n) in enumerate(names.items()):
@@ -93,9 +123,22 @@ def test_status_counts_equal_the_cards_review_would_take(tmp_path: Path) -> None
         store.conn.execute("UPDATE cards SET suspended = 1 WHERE id = 'a0'")
         store.conn.execute("UPDATE cards SET buried_until = '2026-02-20' WHERE id IN ('b0', 'c3')")
         day = date(2026, 2, 10)
+
+        def keys(items: list[ScheduledCard]) -> list[tuple[str, str]]:
+            return [(item.deck_id, item.card.id) for item in items]
+
         for new, reviews in ((0, 0), (1, 2), (3, 4), (20, 200), (5, 7)):
             settings = with_values(Settings(), reviews_per_day=reviews, new_per_day=new)
-            due, fresh = _todays_cards(store, settings, day)
+            for deck, tag, new_limit in (
+                (None, None, None),
+                ("a", None, None),
+                (None, "t", None),
+                (None, None, 4),
+            ):
+                got = _todays_cards(store, settings, day, deck, tag, new_limit)
+                want = _reference_cut(store, settings, day, deck, tag, new_limit)
+                assert [keys(x) for x in got] == [keys(x) for x in want], (new, reviews, deck, tag)
+            due, fresh = _reference_cut(store, settings, day)
             shown = {
                 s.id: (s.reviews_today, s.new_today) for s in deck_status(store, settings, day)
             }

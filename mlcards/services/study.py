@@ -94,17 +94,19 @@ def _todays_cards(
 ) -> tuple[list[ScheduledCard], list[ScheduledCard]]:
     """The due and new cards today's limits let ``review`` show: each deck's own room, then
     the global limits over all of them (the most overdue first, new cards in deck order).
-    ``review`` and ``status`` both count from this, so they never disagree."""
-    limits = TodaysLimits(store, settings, today, new_limit)
-    overall = limits.overall()
+    ``review`` and ``status`` both count from this, so they never disagree. The cut keeps a
+    prefix of each deck's cards, so it is counted first (``_todays_counts``) and only the
+    cards kept are read (not every deck's whole room)."""
+    due_by, new_by = _todays_counts(store, settings, today, deck, tag, new_limit)
     due: list[ScheduledCard] = []
     new: list[ScheduledCard] = []
     for deck_id in [deck] if deck else store.decks.ids():
-        room = limits.deck(deck_id, overall)
-        due += store.cards.due(today, room.reviews, deck_id, tag)
-        new += store.cards.new(room.new, deck_id, tag, today)
+        if due_by[deck_id]:
+            due += store.cards.due(today, due_by[deck_id], deck_id, tag)
+        if new_by[deck_id]:
+            new += store.cards.new(new_by[deck_id], deck_id, tag, today)
     due.sort(key=lambda item: item.due or today)  # stable: deck order within a day
-    return due[: overall.reviews], new[: overall.new]
+    return due, new
 
 
 def left_today(
@@ -138,22 +140,28 @@ def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatu
 
 
 def _todays_counts(
-    store: Store, settings: Settings, today: date
+    store: Store,
+    settings: Settings,
+    today: date,
+    deck: str | None = None,
+    tag: str | None = None,
+    new_limit: int | None = None,
 ) -> tuple[Counter[str], Counter[str]]:
-    """Per deck, how many due and new cards ``_todays_cards`` holds: each deck's room, the
-    due days merged most overdue first (deck order within a day, as its stable sort) and cut
-    at the global limit; new cards in deck order up to it."""
-    limits = TodaysLimits(store, settings, today)
+    """Per deck, how many due and new cards today's cut holds: each deck's room, the due
+    days merged most overdue first (deck order within a day) and cut at the global limit;
+    new cards in deck order up to it. Read from an index, without the cards."""
+    limits = TodaysLimits(store, settings, today, new_limit)
     overall = limits.overall()  # (never negative)
     due: list[tuple[str, int, str]] = []
     new_by: Counter[str] = Counter()
-    for position, deck_id in enumerate(store.decks.ids()):
+    for position, deck_id in enumerate([deck] if deck else store.decks.ids()):
         room = limits.deck(deck_id, overall)
-        days = store.decks.due_days(today, deck_id, room.reviews)
+        days = store.decks.due_days(today, deck_id, room.reviews, tag)
         due += [(day, position, deck_id) for day in days]
         new_left = overall.new - sum(new_by.values())
         if new_left and room.new:
-            new_by[deck_id] = min(store.decks.new_count(today, deck_id, room.new), new_left)
+            found = store.decks.new_count(today, deck_id, room.new, tag)
+            new_by[deck_id] = min(found, new_left)
     due.sort()
     return Counter(deck_id for _, _, deck_id in due[: overall.reviews]), new_by
 

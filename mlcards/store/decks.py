@@ -17,6 +17,7 @@ from mlcards.models import NEW_SCHEDULE, Deck, DeckStatus, ImportSummary, utc_is
 from mlcards.store.backups import Backups
 from mlcards.store.cards import write_schedules
 from mlcards.store.db import Database
+from mlcards.store.scope import Scope
 from mlcards.store.totals import rebuild_tags
 
 
@@ -190,28 +191,31 @@ class Decks:
         conn = self.database.conn
         return [row_to_status(r, learning.get(r["id"], 0), _next_due(conn, r["id"])) for r in rows]
 
-    def due_days(self, today: date, deck_id: str, limit: int) -> list[str]:
-        """The due days of the cards ``cards.due(today, limit, deck_id)`` returns, most
-        overdue first: what ``status`` counts, from the covering ``cards_deck_state`` index
-        (no card content read)."""
+    def due_days(self, today: date, deck_id: str, limit: int, tag: str | None = None) -> list[str]:
+        """The due days of the cards ``cards.due(today, limit, deck_id, tag)`` returns, most
+        overdue first, from the covering ``cards_deck_state`` index (no card content read
+        unless a tag filters): what today's cut is counted from."""
+        tagged, params = Scope(None, tag).cards("c")
         return [
             r[0]
             for r in self.database.conn.execute(
                 "SELECT c.due FROM cards c INDEXED BY cards_deck_state WHERE c.deck_id = ? "
                 "AND c.retired = 0 AND c.suspended = 0 AND c.due IS NOT NULL AND c.due <= ? "
-                "AND (c.buried_until IS NULL OR c.buried_until <= ?) ORDER BY c.due LIMIT ?",
-                (deck_id, today.isoformat(), today.isoformat(), limit),
+                f"AND (c.buried_until IS NULL OR c.buried_until <= ?) AND {tagged} "
+                "ORDER BY c.due LIMIT ?",
+                (deck_id, today.isoformat(), today.isoformat(), *params, limit),
             )
         ]
 
-    def new_count(self, today: date, deck_id: str, limit: int) -> int:
-        """How many cards ``cards.new(limit, deck_id, today=today)`` returns."""
+    def new_count(self, today: date, deck_id: str, limit: int, tag: str | None = None) -> int:
+        """How many cards ``cards.new(limit, deck_id, tag, today)`` returns."""
+        tagged, params = Scope(None, tag).cards("c")
         return int(
             self.database.conn.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM cards c WHERE c.deck_id = ? "
                 "AND c.retired = 0 AND c.suspended = 0 AND c.last_review_id IS NULL "
-                "AND (c.buried_until IS NULL OR c.buried_until <= ?) LIMIT ?)",
-                (deck_id, today.isoformat(), limit),
+                f"AND (c.buried_until IS NULL OR c.buried_until <= ?) AND {tagged} LIMIT ?)",
+                (deck_id, today.isoformat(), *params, limit),
             ).fetchone()[0]
         )
 
