@@ -127,14 +127,15 @@ def test_the_cut_read_by_counts_equals_the_whole_rooms_cut(tmp_path: Path) -> No
         def keys(items: list[ScheduledCard]) -> list[tuple[str, str]]:
             return [(item.deck_id, item.card.id) for item in items]
 
+        scopes: list[tuple[str | None, str | None, int | None]] = [
+            (None, None, None),
+            ("a", None, None),
+            (None, "t", None),
+            (None, None, 4),
+        ]
         for new, reviews in ((0, 0), (1, 2), (3, 4), (20, 200), (5, 7)):
             settings = with_values(Settings(), reviews_per_day=reviews, new_per_day=new)
-            for deck, tag, new_limit in (
-                (None, None, None),
-                ("a", None, None),
-                (None, "t", None),
-                (None, None, 4),
-            ):
+            for deck, tag, new_limit in scopes:
                 got = _todays_cards(store, settings, day, deck, tag, new_limit)
                 want = _reference_cut(store, settings, day, deck, tag, new_limit)
                 assert [keys(x) for x in got] == [keys(x) for x in want], (new, reviews, deck, tag)
