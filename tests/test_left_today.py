@@ -135,10 +135,10 @@ def test_the_cut_read_by_counts_equals_the_whole_rooms_cut(tmp_path: Path) -> No
         ]
         for new, reviews in ((0, 0), (1, 2), (3, 4), (20, 200), (5, 7)):
             settings = with_values(Settings(), reviews_per_day=reviews, new_per_day=new)
-            for deck, tag, new_limit in scopes:
-                got = _todays_cards(store, settings, day, deck, tag, new_limit)
-                want = _reference_cut(store, settings, day, deck, tag, new_limit)
-                assert [keys(x) for x in got] == [keys(x) for x in want], (new, reviews, deck, tag)
+            for only, tag, new_limit in scopes:
+                got = _todays_cards(store, settings, day, only, tag, new_limit)
+                want = _reference_cut(store, settings, day, only, tag, new_limit)
+                assert [keys(x) for x in got] == [keys(x) for x in want], (new, reviews, only, tag)
             due, fresh = _reference_cut(store, settings, day)
             shown = {
                 s.id: (s.reviews_today, s.new_today) for s in deck_status(store, settings, day)
