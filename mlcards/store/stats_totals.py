@@ -1,12 +1,16 @@
 """The ``stats`` aggregates read from the running totals (``store/totals.py``), not the log.
 
-Days come from the per-day totals (one row per study day and deck, or day, tag and deck);
-per-card counts over the window are the card's totals less its answers outside the window,
-or, when the window holds less than half of the log, summed from the window through the
-covering history index. The top-N lists (hardest cards, leeches, the most missed cards for
-distractors) are ``ORDER BY ... LIMIT`` in SQL. The result equals
+Days come from the per-day totals (one row per study day and deck, or day, tag and deck).
+Per-card counts over the window (``_Window``) are the cards' totals less their answers
+outside the window, summed into a small temporary table (the reviewed cards themselves are
+never copied); with a tag, or when the window holds less than half of the log, a temporary
+table of the window's counts. The top-N lists (hardest cards, the most missed cards for
+distractors) are ``ORDER BY ... LIMIT`` in SQL, their candidates first bounded from indexes
+on the stored totals (an answer outside the window only ever lowers a card's counts): the
+bound is checked against the corrected counts and every card read when it moved. The leech
+candidates are the top of an index on the cards' lapses. The result equals
 ``StatsQueries.data_from_log`` for the same log, field by field that the document uses
-(tests/test_stats_totals.py builds the document both ways).
+(tests/test_stats_totals.py builds the document both ways, on both sides of the bounds).
 """
 
 from __future__ import annotations
