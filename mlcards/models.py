@@ -11,18 +11,6 @@ from typing import Any, TypedDict
 
 from mlcards import rules
 
-# The stats' data lives in statsdata.py: its names stay importable from here only while
-# stats.py and store/stats*.py (changed on another branch) import them so.
-from mlcards.statsdata import REVIEW_COLUMNS as REVIEW_COLUMNS
-from mlcards.statsdata import CardSummary as CardSummary
-from mlcards.statsdata import DayActivity as DayActivity
-from mlcards.statsdata import DistractorCard as DistractorCard
-from mlcards.statsdata import GroupAccuracy as GroupAccuracy
-from mlcards.statsdata import RetentionDay as RetentionDay
-from mlcards.statsdata import StageCounts as StageCounts
-from mlcards.statsdata import StatsData as StatsData
-from mlcards.statsdata import StatsQuery as StatsQuery
-
 
 class Quality(IntEnum):
     """SM-2 response quality. Stored in the review log as its integer value."""

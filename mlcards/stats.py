@@ -12,11 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from mlcards import rules
-from mlcards.models import (
-    CardSummary,
-    DistractorCard,
-    StatsData,
-)
+from mlcards.statsdata import CardSummary, DistractorCard, StatsData
 
 DEFAULT_DAYS = 365
 DISTRACTOR_CARDS = 20
@@ -170,46 +166,29 @@ def _struggling(data: StatsData) -> list[CardSummary]:
     return struggling
 
 
-def build_stats(
-    data: StatsData,
-    today: date,
-    since: date | None,
-    deck_id: str | None = None,
-    tag: str | None = None,
-    *,
-    rules_for: Callable[[str], rules.DeckRules] = rules.DeckRules.default_for,
-    retrievability: Sequence[float] = (),
-) -> dict[str, Any]:
-    """The ``stats`` document (keys documented in README, "Stats").
+def _leech_test(rules_for: Callable[[str], rules.DeckRules]) -> Callable[[str, int], bool]:
+    """Whether a card of this deck with this many lapses is a leech (its deck's rules, asked
+    once per deck: the leeches list can hold thousands of cards)."""
+    per_deck: dict[str, rules.DeckRules] = {}
 
-    A card is a leech by its deck's rules (``rules_for``, the defaults when not given) over
-    its lapses since its schedule started, as in ``review`` and ``leeches``.
-    """
+    def is_leech(deck_id: str, lapses: int) -> bool:
+        found = per_deck.get(deck_id)
+        if found is None:
+            found = per_deck[deck_id] = rules_for(deck_id)
+        return found.is_leech(lapses)
 
-    def leech(card: CardSummary) -> bool:
-        return rules_for(card.deck_id).is_leech(card.total_lapses)
+    return is_leech
 
+
+def _totals(data: StatsData, today: date) -> dict[str, Any]:
+    """The document's ``totals`` and ``today_activity``."""
     activity = data.activity
     answers = sum(a.answers for a in activity)
     correct = sum(a.correct for a in activity)
     today_rows = [a for a in activity if a.day == today]
     today_answers = sum(a.answers for a in today_rows)
     today_correct = sum(a.correct for a in today_rows)
-    current, longest = streaks((a.day for a in activity if a.answers), today)
-    stage_keys = ("new", "learning", "young", "mature", "retired")
-    stage_decks = [
-        {"deck": s.deck_id, **{k: getattr(s, k) for k in stage_keys}} for s in data.stages
-    ]
-    distractors = [_distractor_entry(d) for d in data.distractors]
-    distractors.sort(key=lambda d: -int(d["wrong_picks"]))
     return {
-        "today": today.isoformat(),
-        "window": {
-            "days": (today - since).days + 1 if since else None,
-            "from": since.isoformat() if since else None,
-            "to": today.isoformat(),
-        },
-        "filter": {"deck": deck_id, "tag": tag},
         "totals": {
             "answers": answers,
             "correct": correct,
@@ -226,9 +205,45 @@ def build_stats(
             "accuracy": rate(today_correct, today_answers),
             "time_ms": sum(a.time_ms for a in today_rows),
         },
+    }
+
+
+def build_stats(
+    data: StatsData,
+    today: date,
+    since: date | None,
+    deck_id: str | None = None,
+    tag: str | None = None,
+    *,
+    rules_for: Callable[[str], rules.DeckRules] = rules.DeckRules.default_for,
+    retrievability: Sequence[float] = (),
+) -> dict[str, Any]:
+    """The ``stats`` document (keys documented in README, "Stats").
+
+    A card is a leech by its deck's rules (``rules_for``, the defaults when not given) over
+    its lapses since its schedule started, as in ``review`` and ``leeches``.
+    """
+    is_leech = _leech_test(rules_for)
+    current, longest = streaks((a.day for a in data.activity if a.answers), today)
+    stage_keys = ("new", "learning", "young", "mature", "retired")
+    stage_decks = [
+        {"deck": s.deck_id, **{k: getattr(s, k) for k in stage_keys}} for s in data.stages
+    ]
+    distractors = [_distractor_entry(d) for d in data.distractors]
+    distractors.sort(key=lambda d: -int(d["wrong_picks"]))
+    return {
+        "today": today.isoformat(),
+        "window": {
+            "days": (today - since).days + 1 if since else None,
+            "from": since.isoformat() if since else None,
+            "to": today.isoformat(),
+        },
+        "filter": {"deck": deck_id, "tag": tag},
+        **_totals(data, today),
         "streak": {"current": current, "longest": longest},
         "calendar": [
-            {"day": a.day.isoformat(), "answers": a.answers, "correct": a.correct} for a in activity
+            {"day": a.day.isoformat(), "answers": a.answers, "correct": a.correct}
+            for a in data.activity
         ],
         "forecast": _forecast(data, today),
         "retention": _retention(data, today),
@@ -241,13 +256,17 @@ def build_stats(
         "accuracy_by_deck": [{"deck": g.key, **_share(g.answers, g.correct)} for g in data.by_deck],
         "accuracy_by_tag": [{"tag": g.key, **_share(g.answers, g.correct)} for g in data.by_tag],
         "hardest": [
-            _card_entry(c, leech(c))
+            _card_entry(c, is_leech(c.deck_id, c.total_lapses))
             for c in (_struggling(data) if data.hardest is None else data.hardest)[:HARDEST_LIMIT]
         ],
         "leeches": [
-            {"deck": c.deck_id, "card": c.card_id, "lapses": c.total_lapses}
-            for c in (data.cards if data.leech_candidates is None else data.leech_candidates)
-            if leech(c)
+            {"deck": deck, "card": card, "lapses": lapses}
+            for deck, card, lapses in (
+                [(c.deck_id, c.card_id, c.total_lapses) for c in data.cards]
+                if data.leech_candidates is None
+                else data.leech_candidates
+            )
+            if is_leech(deck, lapses)
         ],
         "distractors": distractors,
         "retrievability": retrievability_summary(retrievability),

@@ -151,6 +151,7 @@ class StatsData:
     hardest: list[CardSummary] | None = None
     """The struggling cards, hardest first, already cut to the list's length (None: from
     ``cards``)."""
-    leech_candidates: list[CardSummary] | None = None
+    leech_candidates: list[tuple[str, str, int]] | None = None
     """In deck order, every card reviewed in the window that has lapsed at least as often as
-    the lowest leech threshold (None: ``cards``)."""
+    the lowest leech threshold, as (deck, card, lapses since its schedule started) (None:
+    ``cards``). Only what the leeches list shows: there can be thousands."""

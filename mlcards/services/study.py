@@ -24,8 +24,11 @@ from mlcards.errors import MlcardsError
 from mlcards.models import CardKey, DeckStatus, LeftToday, ScheduledCard
 from mlcards.rules import Allowance, DeckCounts
 from mlcards.sanitize import quote_path, terminal_safe
-from mlcards.session import Session, build_queue
 from mlcards.store import Store
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the session (and its scheduler's fuzz, hashlib) is off status's path
+    from mlcards.session import Session
 
 
 class TodaysLimits:
@@ -74,6 +77,8 @@ def todays_queue(
     """Today's queue under the daily limits (each deck's own and the global ones), then the
     session's ``--limit``. ``new_limit`` (``--new N``) replaces today's new-card allowance:
     N more new cards now, past the daily limits or below them."""
+    from mlcards.session import build_queue
+
     due, new = _todays_cards(store, settings, today, deck, tag, new_limit)
     repeats = store.cards.repeats(today, deck, tag)
     queue = build_queue(due, new, repeats, limit)
@@ -90,17 +95,19 @@ def _todays_cards(
 ) -> tuple[list[ScheduledCard], list[ScheduledCard]]:
     """The due and new cards today's limits let ``review`` show: each deck's own room, then
     the global limits over all of them (the most overdue first, new cards in deck order).
-    ``review`` and ``status`` both count from this, so they never disagree."""
-    limits = TodaysLimits(store, settings, today, new_limit)
-    overall = limits.overall()
+    ``review`` and ``status`` both count from this, so they never disagree. The cut keeps a
+    prefix of each deck's cards, so it is counted first (``_todays_counts``) and only the
+    cards kept are read (not every deck's whole room)."""
+    due_by, new_by = _todays_counts(store, settings, today, deck, tag, new_limit)
     due: list[ScheduledCard] = []
     new: list[ScheduledCard] = []
     for deck_id in [deck] if deck else store.decks.ids():
-        room = limits.deck(deck_id, overall)
-        due += store.cards.due(today, room.reviews, deck_id, tag)
-        new += store.cards.new(room.new, deck_id, tag, today)
+        if due_by[deck_id]:
+            due += store.cards.due(today, due_by[deck_id], deck_id, tag)
+        if new_by[deck_id]:
+            new += store.cards.new(new_by[deck_id], deck_id, tag, today)
     due.sort(key=lambda item: item.due or today)  # stable: deck order within a day
-    return due[: overall.reviews], new[: overall.new]
+    return due, new
 
 
 def left_today(
@@ -125,14 +132,39 @@ def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[Sch
 
 def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatus]:
     """Every deck's counts, with today's new cards and reviews the ones ``review`` would
-    show now: counted from the same cut of the cards (``_todays_cards``)."""
-    due, new = _todays_cards(store, settings, today)
-    due_by = Counter(item.deck_id for item in due)
-    new_by = Counter(item.deck_id for item in new)
+    show now: the same cut as ``_todays_cards``, counted without reading the cards."""
+    due_by, new_by = _todays_counts(store, settings, today)
     return [
         replace(status, new_today=new_by[status.id], reviews_today=due_by[status.id])
         for status in store.decks.status(today)
     ]
+
+
+def _todays_counts(
+    store: Store,
+    settings: Settings,
+    today: date,
+    deck: str | None = None,
+    tag: str | None = None,
+    new_limit: int | None = None,
+) -> tuple[Counter[str], Counter[str]]:
+    """Per deck, how many due and new cards today's cut holds: each deck's room, the due
+    days merged most overdue first (deck order within a day) and cut at the global limit;
+    new cards in deck order up to it. Read from an index, without the cards."""
+    limits = TodaysLimits(store, settings, today, new_limit)
+    overall = limits.overall()  # (never negative)
+    due: list[tuple[str, int, str]] = []
+    new_by: Counter[str] = Counter()
+    for position, deck_id in enumerate([deck] if deck else store.decks.ids()):
+        room = limits.deck(deck_id, overall)
+        days = store.decks.due_days(today, deck_id, room.reviews, tag)
+        due += [(day, position, deck_id) for day in days]
+        new_left = overall.new - sum(new_by.values())
+        if new_left and room.new:
+            found = store.decks.new_count(today, deck_id, room.new, tag)
+            new_by[deck_id] = min(found, new_left)
+    due.sort()
+    return Counter(deck_id for _, _, deck_id in due[: overall.reviews]), new_by
 
 
 @dataclass(frozen=True)
@@ -214,6 +246,8 @@ def start_session(
     import random
     import time
     import uuid
+
+    from mlcards.session import Session
 
     return Session(
         queue,

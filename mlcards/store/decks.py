@@ -18,6 +18,7 @@ from mlcards.store.backups import Backups
 from mlcards.store.db import Database
 from mlcards.store.marks import write_marks
 from mlcards.store.schedules import act_in
+from mlcards.store.scope import Scope
 from mlcards.store.totals import rebuild_tags
 
 
@@ -26,26 +27,70 @@ def canonical(content: dict[str, Any]) -> str:
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-_STATUS = """
+_COUNT = "SELECT count(*) FROM cards c INDEXED BY {index} WHERE c.deck_id = d.id AND {where}"
+_SHOWN = "c.retired = 0 AND c.suspended = 0 AND coalesce(c.buried_until, '') <= :today"
+_STATUS = f"""
     SELECT d.id, d.name,
-           count(c.id) FILTER (WHERE c.retired = 0) AS cards,
-           count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL) AS new,
-           count(c.id) FILTER (WHERE c.retired = 0 AND c.due <= :today
-                               AND c.suspended = 0
-                               AND coalesce(c.buried_until, '') <= :today) AS due,
-           count(c.id) FILTER (WHERE c.retired = 1) AS retired,
-           min(max(c.due, coalesce(c.buried_until, c.due)))
-               FILTER (WHERE c.retired = 0 AND c.suspended = 0) AS next_due,
-           count(c.id) FILTER (WHERE c.retired = 0 AND c.suspended = 1) AS suspended,
-           count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL
-                               AND c.suspended = 0
-                               AND coalesce(c.buried_until, '') <= :today) AS showable_new
-    FROM decks d LEFT JOIN cards c ON c.deck_id = d.id
-    GROUP BY d.id ORDER BY d.position
+        ({_COUNT.format(index="cards_deck_state", where="c.retired = 0")}) AS cards,
+        ({_COUNT.format(index="cards_new", where="c.retired = 0 AND c.last_review_id IS NULL")})
+            AS new,
+        ({_COUNT.format(index="cards_deck_state", where=f"c.due <= :today AND {_SHOWN}")}) AS due,
+        ({_COUNT.format(index="cards_deck_state", where="c.retired = 1")}) AS retired,
+        ({_COUNT.format(index="cards_hidden", where="c.retired = 0 AND c.suspended = 1")})
+            AS suspended,
+        ({_COUNT.format(index="cards_new", where="c.retired = 0 AND c.last_review_id IS NULL")})
+        - ({
+    _COUNT.format(
+        index="cards_hidden", where="c.retired = 0 AND c.suspended = 1 AND c.last_review_id IS NULL"
+    )
+})
+        - ({
+    _COUNT.format(
+        index="cards_buried",
+        where="c.buried_until > :today "
+        "AND c.retired = 0 AND c.suspended = 0 AND c.last_review_id IS NULL",
+    )
+})
+            AS showable_new
+    FROM decks d ORDER BY d.position
 """
+"""Each count one walk of an index range (a full scan of the deck evaluating every count's
+condition on every card cost ten times more): suspended and buried cards, which are few,
+have their own partial indexes (migration 18); the next due day is ``_next_due``."""
+
+HIDDEN_SCHEMA = (
+    "CREATE INDEX cards_hidden ON cards(deck_id, last_review_id, suspended, retired) "
+    "WHERE suspended = 1 AND retired = 0",
+    "CREATE INDEX cards_buried ON cards(deck_id, buried_until, suspended, last_review_id, "
+    "retired) WHERE buried_until IS NOT NULL AND retired = 0",
+)
+"""Migration 18: the suspended cards, and the buried ones, of each deck."""
 
 
-def row_to_status(row: sqlite3.Row, learning: int = 0) -> DeckStatus:
+def _next_due(conn: sqlite3.Connection, deck_id: str) -> str | None:
+    """The first day a card of the deck comes up: its due day, or the day its burial ends
+    when that is later. The first unburied card in due order, then the buried ones due
+    before it (a short range of ``cards_deck_state`` either way)."""
+    coming = (
+        "FROM cards c INDEXED BY cards_deck_state WHERE c.deck_id = ? AND c.retired = 0 "
+        "AND c.due IS NOT NULL AND c.suspended = 0"
+    )
+    row = conn.execute(
+        f"SELECT c.due {coming} AND (c.buried_until IS NULL OR c.buried_until <= c.due) "
+        "ORDER BY c.due LIMIT 1",
+        (deck_id,),
+    ).fetchone()
+    first: str | None = row[0] if row else None
+    before = "" if first is None else "AND c.due < ?"
+    (buried,) = conn.execute(
+        f"SELECT min(c.buried_until) {coming} AND c.buried_until > c.due {before}",
+        (deck_id,) if first is None else (deck_id, first),
+    ).fetchone()
+    found = [day for day in (first, buried) if day is not None]
+    return min(found) if found else None
+
+
+def row_to_status(row: sqlite3.Row, learning: int = 0, next_due: str | None = None) -> DeckStatus:
     """A deck's counts; ``new_today`` and ``reviews_today`` start as what is showable and
     are cut to today's limits by the caller (the limits are settings, not stored)."""
     return DeckStatus(
@@ -55,7 +100,7 @@ def row_to_status(row: sqlite3.Row, learning: int = 0) -> DeckStatus:
         new=row["new"],
         due=row["due"],
         retired=row["retired"],
-        next_due=row["next_due"],
+        next_due=next_due,
         suspended=row["suspended"],
         learning=learning,
         new_today=row["showable_new"],
@@ -143,8 +188,37 @@ class Decks:
                 (today.isoformat(), rules.REPEAT_BELOW),
             )
         )
-        rows = cursor.execute(_STATUS, {"today": today.isoformat()})
-        return [row_to_status(r, learning.get(r["id"], 0)) for r in rows]
+        rows = cursor.execute(_STATUS, {"today": today.isoformat()}).fetchall()
+        conn = self.database.conn
+        return [row_to_status(r, learning.get(r["id"], 0), _next_due(conn, r["id"])) for r in rows]
+
+    def due_days(self, today: date, deck_id: str, limit: int, tag: str | None = None) -> list[str]:
+        """The due days of the cards ``cards.due(today, limit, deck_id, tag)`` returns, most
+        overdue first, from the covering ``cards_deck_state`` index (no card content read
+        unless a tag filters): what today's cut is counted from."""
+        tagged, params = Scope(None, tag).cards("c")
+        return [
+            r[0]
+            for r in self.database.conn.execute(
+                "SELECT c.due FROM cards c INDEXED BY cards_deck_state WHERE c.deck_id = ? "
+                "AND c.retired = 0 AND c.suspended = 0 AND c.due IS NOT NULL AND c.due <= ? "
+                f"AND (c.buried_until IS NULL OR c.buried_until <= ?) AND {tagged} "
+                "ORDER BY c.due LIMIT ?",
+                (deck_id, today.isoformat(), today.isoformat(), *params, limit),
+            )
+        ]
+
+    def new_count(self, today: date, deck_id: str, limit: int, tag: str | None = None) -> int:
+        """How many cards ``cards.new(limit, deck_id, tag, today)`` returns."""
+        tagged, params = Scope(None, tag).cards("c")
+        return int(
+            self.database.conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM cards c WHERE c.deck_id = ? "
+                "AND c.retired = 0 AND c.suspended = 0 AND c.last_review_id IS NULL "
+                f"AND (c.buried_until IS NULL OR c.buried_until <= ?) AND {tagged} LIMIT ?)",
+                (deck_id, today.isoformat(), *params, limit),
+            ).fetchone()[0]
+        )
 
     def import_decks(
         self,

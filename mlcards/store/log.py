@@ -18,7 +18,6 @@ from mlcards import rules
 from mlcards.errors import StoreError, UndoRefused
 from mlcards.models import (
     NEW_SCHEDULE,
-    REVIEW_COLUMNS,
     CachedSchedule,
     CardKey,
     ReviewRecord,
@@ -27,6 +26,7 @@ from mlcards.models import (
     utc_iso,
 )
 from mlcards.rules import SchedulerSpec
+from mlcards.statsdata import REVIEW_COLUMNS
 from mlcards.store.cards import CARD_SELECT, row_to_scheduled
 from mlcards.store.db import Database
 from mlcards.store.events import Stamp, Stamper, stamps, tombstone

@@ -286,6 +286,19 @@ def _m017_sync_events(db: sqlite_utils.Database) -> None:
             )
 
 
+def _m018_count_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for counting without a sort or a scan: the stats' histograms and due days in
+    value order (``store/stats_cards.py``), the top of the cards' totals
+    (``store/stats_totals.py``), each deck's suspended and buried cards for ``status``
+    (``store/decks.py``)."""
+    from mlcards.store.decks import HIDDEN_SCHEMA
+    from mlcards.store.stats_cards import SCHEMA
+    from mlcards.store.stats_totals import BOUND_SCHEMA
+
+    for statement in SCHEMA + HIDDEN_SCHEMA + BOUND_SCHEMA:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -304,6 +317,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(15, "running totals for stats", _m015_running_totals),
     Migration(16, "the search index writes in larger batches", _m016_card_text_hashsize),
     Migration(17, "sync: event ids, global order, card events", _m017_sync_events),
+    Migration(18, "indexes for the stats' histograms and status", _m018_count_indexes),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -12,22 +12,18 @@ from collections.abc import Iterator
 from datetime import date
 
 from mlcards import rules
-from mlcards.models import (
+from mlcards.statsdata import (
     CardSummary,
     DayActivity,
     DistractorCard,
     GroupAccuracy,
     RetentionDay,
-    StageCounts,
     StatsData,
     StatsQuery,
 )
 from mlcards.store.db import Database
 from mlcards.store.scope import Params, Scope
-
-CardState = tuple[
-    list[StageCounts], list[tuple[float, int]], list[tuple[int, int]], list[tuple[date, int]]
-]
+from mlcards.store.stats_cards import CardState, card_state
 
 _LAPSE = f"h.quality < {rules.LAPSE_BELOW} AND h.reps_before >= {rules.LEARNED_REPETITIONS}"
 
@@ -144,62 +140,8 @@ class StatsQueries:
         )
 
     def card_state(self, query: StatsQuery, scope: Scope) -> CardState:
-        """What the cards table says (stages, easiness, intervals, due days): in the
-        number of cards, whatever the log."""
-        today = query.today
-        card_where, card_params = scope.cards("c")
-        deck_where = "d.id = ?" if query.deck_id else "1"
-        learned = f"c.last_review_id IS NOT NULL AND c.repetitions >= {rules.YOUNG_REPETITIONS}"
-        mature = f"c.interval >= {rules.MATURE_INTERVAL}"
-        stages = [
-            StageCounts(*r)
-            for r in self.conn.execute(
-                f"""
-                SELECT d.id,
-                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL),
-                    count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NOT NULL
-                                        AND c.repetitions < {rules.YOUNG_REPETITIONS}),
-                    count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND NOT {mature}),
-                    count(c.id) FILTER (WHERE c.retired = 0 AND {learned} AND {mature}),
-                    count(c.id) FILTER (WHERE c.retired = 1)
-                FROM decks d LEFT JOIN cards c INDEXED BY cards_stats
-                    ON c.deck_id = d.id AND {card_where}
-                WHERE {deck_where} GROUP BY d.id ORDER BY d.position
-                """,
-                card_params + ([query.deck_id] if query.deck_id else []),
-            )
-        ]
-        reviewed = f"c.retired = 0 AND c.last_review_id IS NOT NULL AND {card_where}"
-        easiness = [
-            (float(r[0]), int(r[1]))
-            for r in self.conn.execute(
-                # SM-2 cards only: an FSRS card's easiness is not its measure (difficulty is)
-                f"SELECT c.easiness, count(*) FROM cards c INDEXED BY cards_stats WHERE {reviewed} "
-                "AND c.stability IS NULL "
-                "GROUP BY c.easiness ORDER BY c.easiness",
-                card_params,
-            )
-        ]
-        intervals = [
-            (int(r[0]), int(r[1]))
-            for r in self.conn.execute(
-                f"SELECT c.interval, count(*) FROM cards c INDEXED BY cards_stats WHERE {reviewed} "
-                "GROUP BY c.interval ORDER BY c.interval",
-                card_params,
-            )
-        ]
-        horizon = date.fromordinal(today.toordinal() + 30).isoformat()
-        due = [
-            (date.fromisoformat(r[0]), int(r[1]))
-            for r in self.conn.execute(
-                # suspended cards are not coming; a buried one comes when it is unburied
-                "SELECT max(c.due, coalesce(c.buried_until, c.due)) AS day, count(*) "
-                f"FROM cards c WHERE c.retired = 0 AND c.suspended = 0 AND {card_where} "
-                "AND c.due IS NOT NULL AND day < ? GROUP BY day ORDER BY day",
-                [*card_params, horizon],
-            )
-        ]
-        return stages, easiness, intervals, due
+        """What the cards table says (``store/stats_cards.py``)."""
+        return card_state(self.conn, query, scope)
 
     def _retention(self, scope: Scope) -> list[RetentionDay]:
         """First answers of each day, right or not, young and mature cards apart."""

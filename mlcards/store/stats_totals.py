@@ -1,12 +1,16 @@
 """The ``stats`` aggregates read from the running totals (``store/totals.py``), not the log.
 
-Days come from the per-day totals (one row per study day and deck, or day, tag and deck);
-per-card counts over the window are the card's totals less its answers outside the window,
-or, when the window holds less than half of the log, summed from the window through the
-covering history index. The top-N lists (hardest cards, leeches, the most missed cards for
-distractors) are ``ORDER BY ... LIMIT`` in SQL. The result equals
+Days come from the per-day totals (one row per study day and deck, or day, tag and deck).
+Per-card counts over the window (``_Window``) are the cards' totals less their answers
+outside the window, summed into a small temporary table (the reviewed cards themselves are
+never copied); with a tag, or when the window holds less than half of the log, a temporary
+table of the window's counts. The top-N lists (hardest cards, the most missed cards for
+distractors) are ``ORDER BY ... LIMIT`` in SQL, their candidates first bounded from indexes
+on the stored totals (an answer outside the window only ever lowers a card's counts): the
+bound is checked against the corrected counts and every card read when it moved. The leech
+candidates are the top of an index on the cards' lapses. The result equals
 ``StatsQueries.data_from_log`` for the same log, field by field that the document uses
-(tests/test_stats_totals.py builds the document both ways).
+(tests/test_stats_totals.py builds the document both ways, on both sides of the bounds).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from mlcards import rules
-from mlcards.models import (
+from mlcards.statsdata import (
     CardSummary,
     DayActivity,
     GroupAccuracy,
@@ -31,14 +35,55 @@ from mlcards.store.totals import CARD_COLUMNS, CARD_SUMS
 if TYPE_CHECKING:
     from mlcards.store.stats import StatsQueries
 
+BOUND_SCHEMA = (
+    "CREATE INDEX card_totals_lapses ON card_totals(lapses)",
+    "CREATE INDEX card_totals_missed ON card_totals(first_correct - first_answers) "
+    "WHERE first_answers > first_correct",
+    "CREATE INDEX cards_lapses ON cards(lapses, deck_id, id, position)",
+)
+"""Migration 18: the bounds of the hardest and the most missed cards (``_Window._bound``)
+walk these from the top, rather than sorting every card's totals; the leech candidates
+are the top of the cards' lapses."""
+
 _WINDOW = "temp.stats_window"
+_OUTSIDE = "temp.stats_outside"
 
 
 def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
     conn = queries.conn
     scope = Scope(query.deck_id, query.tag, query.since, query.today)
+    table, where, params = _day_filter(query, scope)
+    activity, retention, by_deck = _days(conn, table, where, params)
+    stages, easiness, intervals, due = queries.card_state(query, scope)
+    window = _Window.fill(conn, scope)
+    try:
+        by_tag = _by_tag(conn, query, where, params)
+        reviewed = window.count()
+        hardest = window.hardest(query.hardest)
+        leeches = window.leeches(query.leech_from)
+        distractors = queries._distractors(window.missed(query.distractor_cards), scope, None)
+    finally:
+        window.drop()
+    return StatsData(
+        activity=activity,
+        retention=retention,
+        by_deck=by_deck,
+        by_tag=by_tag,
+        stages=stages,
+        easiness=easiness,
+        intervals=intervals,
+        due=due,
+        cards=[],
+        distractors=distractors,
+        cards_reviewed=reviewed,
+        hardest=hardest,
+        leech_candidates=leeches,
+    )
+
+
+def _day_filter(query: StatsQuery, scope: Scope) -> tuple[str, str, Params]:
+    """The per-day totals table to read and the deck, tag and day filter over its row ``t``."""
     days, day_params = scope.days("t")
-    # the deck (and tag) filter over a per-day totals row named t
     params: Params
     if query.tag:
         table, where, params = "day_tag_totals", "t.tag = ?", [query.tag]
@@ -47,8 +92,13 @@ def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
     if query.deck_id:
         where += " AND t.deck_id = ?"
         params.append(query.deck_id)
-    where += f" AND {days}"
-    params += day_params
+    return table, f"{where} AND {days}", params + day_params
+
+
+def _days(
+    conn: sqlite3.Connection, table: str, where: str, params: Params
+) -> tuple[list[DayActivity], list[RetentionDay], list[GroupAccuracy]]:
+    """Activity and retention per day, and accuracy by deck, from the per-day totals."""
     activity = [
         DayActivity(date.fromisoformat(r[0]), r[1], r[2], r[3])
         for r in conn.execute(
@@ -78,67 +128,31 @@ def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
             params,
         )
     ]
-    stages, easiness, intervals, due = queries.card_state(query, scope)
-    _fill_window(conn, scope)
-    try:
-        if query.tag:  # every tag of the cards carrying this one: from the cards themselves
-            tag_rows = conn.execute(
-                "SELECT j.value, sum(w.reviews), sum(w.correct) "
-                f"FROM {_WINDOW} w CROSS JOIN cards c "
-                "ON c.deck_id = w.deck_id AND c.id = w.card_id, "
-                "json_each(c.content, '$.tags') j GROUP BY j.value"
-            ).fetchall()
-        else:
-            day_where, day_where_params = where.replace("t.", "g."), params
-            tag_rows = conn.execute(
-                "SELECT g.tag, sum(g.graded), sum(g.graded_correct) "
-                "FROM day_tag_totals g INDEXED BY day_tag_by_tag "
-                f"WHERE {day_where} GROUP BY g.tag HAVING sum(g.graded) > 0",
-                day_where_params,
-            ).fetchall()
-        by_tag = [
-            GroupAccuracy(tag, n, k)
-            for tag, n, k in sorted(tag_rows, key=lambda r: (-r[1], r[0]))
-            if n
-        ]
-        reviewed = conn.execute(f"SELECT count(*) FROM {_WINDOW}").fetchone()[0]
-        hardest = _summaries(
-            conn,
-            f"w.lapses > 0 OR c.easiness < {rules.NEW_EASINESS}",
-            "w.lapses DESC, c.easiness, CAST(w.correct AS REAL) / w.reviews, c.deck_id, c.id",
-            [],
-            query.hardest,
-        )
-        leeches = _summaries(conn, "c.lapses >= ?", "d.position, c.position", [query.leech_from])
-        if query.distractor_cards is None:
-            missed = _summaries(conn, "w.first_answers > 0", "d.position, c.position", [])
-        else:
-            top = (  # the most missed first, ties in deck order; then listed in deck order
-                "(w.deck_id, w.card_id) IN (SELECT w.deck_id, w.card_id "
-                f"FROM {_WINDOW} w CROSS JOIN cards c "
-                "ON c.deck_id = w.deck_id AND c.id = w.card_id "
-                "JOIN decks d ON d.id = c.deck_id WHERE w.first_answers > w.first_correct "
-                "ORDER BY w.first_correct - w.first_answers, d.position, c.position LIMIT ?)"
-            )
-            missed = _summaries(conn, top, "d.position, c.position", [query.distractor_cards])
-        distractors = queries._distractors(missed, scope, None)
-    finally:
-        conn.execute(f"DROP TABLE IF EXISTS {_WINDOW}")
-    return StatsData(
-        activity=activity,
-        retention=retention,
-        by_deck=by_deck,
-        by_tag=by_tag,
-        stages=stages,
-        easiness=easiness,
-        intervals=intervals,
-        due=due,
-        cards=[],
-        distractors=distractors,
-        cards_reviewed=int(reviewed),
-        hardest=hardest,
-        leech_candidates=leeches,
-    )
+    return activity, retention, by_deck
+
+
+def _by_tag(
+    conn: sqlite3.Connection, query: StatsQuery, where: str, params: Params
+) -> list[GroupAccuracy]:
+    """Accuracy by tag, the most answered first: from the per-day tag totals, or for a tag
+    filter, every tag of the cards carrying it (from the window's cards themselves)."""
+    if query.tag:
+        tag_rows = conn.execute(
+            "SELECT j.value, sum(w.reviews), sum(w.correct) "
+            f"FROM {_WINDOW} w CROSS JOIN cards c "
+            "ON c.deck_id = w.deck_id AND c.id = w.card_id, "
+            "json_each(c.content, '$.tags') j GROUP BY j.value"
+        ).fetchall()
+    else:
+        tag_rows = conn.execute(
+            "SELECT g.tag, sum(g.graded), sum(g.graded_correct) "
+            "FROM day_tag_totals g INDEXED BY day_tag_by_tag "
+            f"WHERE {where.replace('t.', 'g.')} GROUP BY g.tag HAVING sum(g.graded) > 0",
+            params,
+        ).fetchall()
+    return [
+        GroupAccuracy(tag, n, k) for tag, n, k in sorted(tag_rows, key=lambda r: (-r[1], r[0])) if n
+    ]
 
 
 def _outside(scope: Scope) -> tuple[str, Params]:
@@ -154,64 +168,209 @@ def _outside(scope: Scope) -> tuple[str, Params]:
     return ("(" + " OR ".join(terms) + ")" if terms else "0"), params
 
 
-def _fill_window(conn: sqlite3.Connection, scope: Scope) -> None:
-    """``temp.stats_window``: per card of the scope reviewed in the window, its counts over
-    the window's graded answers."""
-    outside, outside_params = _outside(scope)
-    deck_term, deck_params = ("r.deck_id = ?", [scope.deck]) if scope.deck else ("1", [])
-    inside_n, outside_n = conn.execute(
-        f"SELECT coalesce(sum(CASE WHEN {outside} THEN 0 ELSE graded END), 0), "
-        f"coalesce(sum(CASE WHEN {outside} THEN graded ELSE 0 END), 0) "
-        f"FROM day_totals r WHERE {deck_term}",
-        [*outside_params, *outside_params, *deck_params],
-    ).fetchone()
-    card_where, card_params = scope.cards("c")
-    sums = ", ".join(f"{s} AS {c}" for s, c in zip(CARD_SUMS, CARD_COLUMNS, strict=True))
-    if outside_n <= inside_n:  # the totals less the few answers outside the window, found by day
-        less = ", ".join(f"t.{c} - coalesce(x.{c}, 0) AS {c}" for c in CARD_COLUMNS)
-        source = (
-            f"WITH x AS (SELECT r.deck_id, r.card_id, {sums} FROM reviews r INDEXED BY reviews_day "
+_SUMMARY_COLUMNS = (
+    "c.deck_id, c.id AS card_id, {title} AS title, c.retired, "
+    "c.last_review_id IS NOT NULL AS reviewed, c.repetitions, c.easiness, c.interval, c.due, "
+    "w.reviews, w.correct, w.lapses, NULL AS last_review, w.first_answers, w.first_correct, "
+    "w.dont_know, c.lapses AS total_lapses, c.stability, c.difficulty"
+)
+_HARD = f"w.lapses > 0 OR c.easiness < {rules.NEW_EASINESS}"
+_HARDEST_FIRST = "w.lapses DESC, c.easiness, CAST(w.correct AS REAL) / w.reviews, c.deck_id, c.id"
+_MISSED = "w.first_correct - w.first_answers"
+_DECK_ORDER = "d.position, c.position"
+
+
+class _Window:
+    """Per card of the scope reviewed in the window, its counts over the window's graded
+    answers: a row source ``w`` (deck_id, card_id and ``CARD_COLUMNS``, those with
+    ``reviews > 0`` being the window's cards).
+
+    Without a tag, and when the window holds most of the log (the everyday case: the default
+    365 days), it is ``card_totals`` less the few answers outside the window, summed into a
+    small temporary table: nothing in the number of reviewed cards is copied, and the top-N
+    lists first bound their candidates by the totals alone (the answers outside the window
+    only ever lower a count). Otherwise it is a temporary table of the window's counts.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, corrected: bool, deck: str | None) -> None:
+        self.conn = conn
+        self.corrected = corrected
+        self.deck_term, self.deck_params = ("t.deck_id = ?", [deck]) if deck else ("1", [])
+
+    @classmethod
+    def fill(cls, conn: sqlite3.Connection, scope: Scope) -> _Window:
+        outside, outside_params = _outside(scope)
+        deck_term, deck_params = ("r.deck_id = ?", [scope.deck]) if scope.deck else ("1", [])
+        inside_n, outside_n = conn.execute(
+            f"SELECT coalesce(sum(CASE WHEN {outside} THEN 0 ELSE graded END), 0), "
+            f"coalesce(sum(CASE WHEN {outside} THEN graded ELSE 0 END), 0) "
+            f"FROM day_totals r WHERE {deck_term}",
+            [*outside_params, *outside_params, *deck_params],
+        ).fetchone()
+        conn.execute(f"DROP TABLE IF EXISTS {_WINDOW}")
+        conn.execute(f"DROP TABLE IF EXISTS {_OUTSIDE}")
+        sums = ", ".join(f"{s} AS {c}" for s, c in zip(CARD_SUMS, CARD_COLUMNS, strict=True))
+        # the few answers outside the window, found by day
+        outside_sql = (
+            f"SELECT r.deck_id, r.card_id, {sums} FROM reviews r INDEXED BY reviews_day "
             f"WHERE r.mode = 'review' AND {outside} AND {deck_term} "
-            "GROUP BY r.deck_id, r.card_id) "
-            f"SELECT t.deck_id, t.card_id, {less} FROM card_totals t "
-            "LEFT JOIN x ON x.deck_id = t.deck_id AND x.card_id = t.card_id "
-            f"WHERE {deck_term.replace('r.', 't.')}"
-        )
-        source_params = [*outside_params, *deck_params, *deck_params]
-    else:  # the window's answers, walked in card order along the covering history index
-        days, days_params = scope.days("r")
-        source = (
-            f"SELECT r.deck_id, r.card_id, {sums} FROM reviews r "
-            f"WHERE r.mode = 'review' AND {deck_term} AND {days.replace('r.', '+r.')} "
             "GROUP BY r.deck_id, r.card_id"
         )
-        source_params = [*deck_params, *days_params]
-    conn.execute(f"DROP TABLE IF EXISTS {_WINDOW}")
-    # the cards themselves only for a tag (the deck is in the totals' key)
-    cards = "JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id" if scope.tag else ""
-    conn.execute(
-        f"CREATE TABLE {_WINDOW} AS SELECT w.deck_id, w.card_id, "
-        + ", ".join(f"w.{c}" for c in CARD_COLUMNS)
-        + f" FROM ({source}) w {cards} "
-        f"WHERE w.reviews > 0 AND {card_where if scope.tag else '1'}",
-        [*source_params, *(card_params if scope.tag else [])],
-    )
+        conn.execute(
+            f"CREATE TABLE {_OUTSIDE} (deck_id, card_id, {', '.join(CARD_COLUMNS)}, "
+            "PRIMARY KEY (deck_id, card_id)) WITHOUT ROWID"
+        )
+        if outside_n <= inside_n:
+            conn.execute(f"INSERT INTO {_OUTSIDE} {outside_sql}", [*outside_params, *deck_params])
+            if not scope.tag:
+                return cls(conn, True, scope.deck)
+            source, source_params = cls(conn, True, scope.deck).source()
+        else:  # the window's answers, walked in card order along the covering history index
+            days, days_params = scope.days("r")
+            source = (
+                f"(SELECT r.deck_id, r.card_id, {sums} FROM reviews r "
+                f"WHERE r.mode = 'review' AND {deck_term} AND {days.replace('r.', '+r.')} "
+                "GROUP BY r.deck_id, r.card_id)"
+            )
+            source_params = [*deck_params, *days_params]
+        card_where, card_params = scope.cards("c")
+        # the cards themselves only for a tag (the deck is in the totals' key)
+        cards = "JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id" if scope.tag else ""
+        conn.execute(
+            f"CREATE TABLE {_WINDOW} AS SELECT w.deck_id, w.card_id, "
+            + ", ".join(f"w.{c}" for c in CARD_COLUMNS)
+            + f" FROM {source} w {cards} "
+            f"WHERE w.reviews > 0 AND {card_where if scope.tag else '1'}",
+            [*source_params, *(card_params if scope.tag else [])],
+        )
+        return cls(conn, False, None)
+
+    def drop(self) -> None:
+        self.conn.execute(f"DROP TABLE IF EXISTS {_WINDOW}")
+        self.conn.execute(f"DROP TABLE IF EXISTS {_OUTSIDE}")
+
+    def source(self, extra: str = "1", extra_params: Params | None = None) -> tuple[str, Params]:
+        """The row source, restricted by ``extra`` over the stored totals row ``t``."""
+        if not self.corrected:
+            return f"(SELECT * FROM {_WINDOW} t WHERE {extra})", list(extra_params or [])
+        less = ", ".join(f"t.{c} - coalesce(x.{c}, 0) AS {c}" for c in CARD_COLUMNS)
+        return (
+            f"(SELECT t.deck_id, t.card_id, {less} FROM card_totals t "
+            f"LEFT JOIN {_OUTSIDE} x ON x.deck_id = t.deck_id AND x.card_id = t.card_id "
+            f"WHERE {self.deck_term} AND {extra})"
+        ), [*self.deck_params, *(extra_params or [])]
+
+    def count(self) -> int:
+        """How many cards were reviewed in the window."""
+        if not self.corrected:
+            return int(self.conn.execute(f"SELECT count(*) FROM {_WINDOW}").fetchone()[0])
+        return int(
+            self.conn.execute(
+                f"SELECT (SELECT count(*) FROM card_totals t WHERE {self.deck_term}) - "
+                f"(SELECT count(*) FROM {_OUTSIDE} x CROSS JOIN card_totals t "
+                "ON t.deck_id = x.deck_id AND t.card_id = x.card_id WHERE x.reviews >= t.reviews)",
+                self.deck_params,
+            ).fetchone()[0]
+        )
+
+    def _bound(self, value: str, where: str, descending: bool, rank: int) -> int | None:
+        """The ``rank``-th value of ``value`` over the stored totals (no window applied),
+        None when there are fewer rows or the window is not the corrected totals."""
+        if not self.corrected or rank < 1:
+            return None
+        row = self.conn.execute(
+            f"SELECT {value} FROM card_totals t WHERE {self.deck_term} AND {where} "
+            f"ORDER BY 1 {'DESC' if descending else ''} LIMIT 1 OFFSET ?",
+            [*self.deck_params, rank - 1],
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def hardest(self, limit: int) -> list[CardSummary]:
+        """The struggling cards, hardest first, the first ``limit``. Most lapses first: when
+        the ``limit``-th most lapsed card of the totals has lapsed at least once, only cards
+        with that many lapses in the totals can be among them, unless the answers outside the
+        window lowered one of those below it (then every card is read)."""
+        least = self._bound("t.lapses", "1", True, limit)
+        if least is not None and least > 0:
+            found = self.summaries(_HARD, _HARDEST_FIRST, [], limit, ("t.lapses >= ?", [least]))
+            if len(found) == limit and found[-1].lapses >= least:
+                return found
+        return self.summaries(_HARD, _HARDEST_FIRST, [], limit)
+
+    def missed(self, limit: int | None) -> list[CardSummary]:
+        """In deck order, the ``limit`` cards most often missed in first answers (ties in
+        deck order; every card answered when None), bounded by the totals as ``hardest``."""
+        if limit is None:
+            return self.summaries("w.first_answers > 0", _DECK_ORDER, [])
+        most = self._bound(
+            "t.first_correct - t.first_answers", "t.first_answers > t.first_correct", False, limit
+        )
+        if most is not None:
+            # (missed in the window implies missed in the totals: the index's own condition)
+            candidates = (
+                "t.first_answers > t.first_correct AND t.first_correct - t.first_answers <= ?"
+            )
+            found = self._most_missed(limit, (candidates, [most]))
+            if (
+                len(found) == limit
+                and max(c.first_correct - c.first_answers for c in found) <= most
+            ):
+                return found
+        return self._most_missed(limit, ("1", []))
+
+    def _most_missed(self, limit: int, candidates: tuple[str, Params]) -> list[CardSummary]:
+        source, params = self.source(*candidates)
+        top = (
+            f"(w.deck_id, w.card_id) IN (SELECT w.deck_id, w.card_id FROM {source} w "
+            "CROSS JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id "
+            "JOIN decks d ON d.id = c.deck_id "
+            "WHERE w.reviews > 0 AND w.first_answers > w.first_correct "
+            f"ORDER BY {_MISSED}, {_DECK_ORDER} LIMIT ?)"
+        )
+        return self.summaries(top, _DECK_ORDER, [*params, limit], -1, candidates)
+
+    def leeches(self, lapses: int) -> list[tuple[str, str, int]]:
+        """In deck order, (deck, card, lapses) of the window's cards that lapsed at least
+        ``lapses`` times since their schedule started (the cards' own count), read from the
+        top of the covering ``cards_lapses``: the cards' rows (a kilobyte each) are not read."""
+        if self.corrected:
+            reviewed = (
+                "CROSS JOIN card_totals t ON t.deck_id = c.deck_id AND t.card_id = c.id "
+                f"LEFT JOIN {_OUTSIDE} x ON x.deck_id = t.deck_id AND x.card_id = t.card_id "
+                f"WHERE {self.deck_term} AND t.reviews > coalesce(x.reviews, 0)"
+            )
+        else:
+            reviewed = f"WHERE (c.deck_id, c.id) IN (SELECT deck_id, card_id FROM {_WINDOW})"
+        sql = (
+            "SELECT c.deck_id, c.id, c.lapses FROM cards c INDEXED BY cards_lapses "
+            f"JOIN decks d ON d.id = c.deck_id {reviewed} AND c.lapses >= ? "
+            f"ORDER BY {_DECK_ORDER}"
+        )
+        params = [*(self.deck_params if self.corrected else []), lapses]
+        return [(deck, card, int(n)) for deck, card, n in self.conn.execute(sql, params)]
+
+    def summaries(
+        self,
+        where: str,
+        order: str,
+        params: Params,
+        limit: int = -1,
+        candidates: tuple[str, Params] = ("1", []),
+    ) -> list[CardSummary]:
+        """Card summaries of the window's cards matching ``where``, in ``order``, the first
+        ``limit``, among the ``candidates`` (a term over the stored totals row ``t``).
+        CROSS JOIN: the window drives the join, the cards are looked up by key."""
+        source, source_params = self.source(*candidates)
+        sql = (
+            f"SELECT {_SUMMARY_COLUMNS.format(title=TITLE)} FROM {source} w "
+            "CROSS JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id "
+            f"JOIN decks d ON d.id = c.deck_id WHERE w.reviews > 0 AND ({where}) "
+            f"ORDER BY {order} LIMIT ?"
+        )
+        cursor = self.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        rows = cursor.execute(sql, [*source_params, *params, limit])
+        return [row_to_summary(r) for r in rows]
 
 
-def _summaries(
-    conn: sqlite3.Connection, where: str, order: str, params: Params, limit: int = -1
-) -> list[CardSummary]:
-    """Card summaries of the window's cards matching ``where``, in ``order``, the first
-    ``limit`` (CROSS JOIN: the window table, which has no index, drives the join)."""
-    cursor = conn.cursor()
-    cursor.row_factory = sqlite3.Row
-    sql = (
-        "SELECT c.deck_id, c.id AS card_id, json_extract(c.content, '$.title') AS title, "
-        "c.retired, c.last_review_id IS NOT NULL AS reviewed, c.repetitions, c.easiness, "
-        "c.interval, c.due, w.reviews, w.correct, w.lapses, NULL AS last_review, "
-        "w.first_answers, w.first_correct, w.dont_know, c.lapses AS total_lapses, "
-        f"c.stability, c.difficulty FROM {_WINDOW} w "
-        "CROSS JOIN cards c ON c.deck_id = w.deck_id AND c.id = w.card_id "
-        f"JOIN decks d ON d.id = c.deck_id WHERE {where} ORDER BY {order} LIMIT ?"
-    )
-    return [row_to_summary(r) for r in cursor.execute(sql, [*params, limit])]
+TITLE = "json_extract(c.content, '$.title')"

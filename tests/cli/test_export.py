@@ -15,7 +15,7 @@ import pytest
 from helpers import HISTORY_TODAY, build_history, run, tagged_deck
 
 from mlcards import exports as serialise
-from mlcards.models import REVIEW_COLUMNS
+from mlcards.statsdata import REVIEW_COLUMNS
 from mlcards.store import Store
 
 NOW = f"{HISTORY_TODAY}T20:00:00+00:00"

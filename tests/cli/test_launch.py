@@ -143,6 +143,8 @@ def test_the_console_entry_answers_status_without_typer(with_decks: Path) -> Non
     assert "mlcards.cli.quick" in imported
     assert not {m for m in imported if m.split(".")[0] in ("typer", "rich", "sqlite_utils")}
     assert not {"subprocess", "tempfile", "secrets", "csv"} & imported
+    # the session, its scheduler's fuzz and their hashlib, random: review's, not status's
+    assert not {"mlcards.session", "mlcards.schedulers.fuzz", "hashlib"} & imported
 
 
 def test_the_console_entry_reports_a_status_failure_as_typer_does(

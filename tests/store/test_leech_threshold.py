@@ -15,12 +15,13 @@ from rich.console import Console
 
 from mlcards.cli import main
 from mlcards.config import Settings, load_settings, save_setting
-from mlcards.models import Quality, StatsQuery
+from mlcards.models import Quality
 from mlcards.render.dashboard import render_dashboard
 from mlcards.render.review import CardView, render_card
 from mlcards.services.study import leeches, todays_queue
 from mlcards.session import Session
 from mlcards.stats import build_stats
+from mlcards.statsdata import StatsQuery
 from mlcards.store import Store
 
 DAY = date(2026, 3, 1)

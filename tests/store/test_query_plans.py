@@ -69,8 +69,13 @@ def test_hot_queries_never_scan_cards_or_reviews(store: Store, name: str) -> Non
 
 
 def test_status_reads_cards_from_a_covering_index(store: Store) -> None:
-    learning, counts = plans(store, lambda: store.decks.status(TODAY))
+    learning, counts, *next_due = plans(store, lambda: store.decks.status(TODAY))
     assert any("COVERING INDEX cards_deck_state" in line for line in counts), counts
+    assert not any(re.match(r"SCAN (c|cards)\b", line) for line in counts), counts
+    assert len(next_due) == 4  # two short walks per deck
+    for plan in next_due:
+        assert any("COVERING INDEX cards_deck_state" in line for line in plan), plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan
     assert any("cards_last_day" in line for line in learning), learning  # today's cards only
 
 
@@ -90,5 +95,22 @@ def test_new_cards_stop_after_the_limit_without_sorting(store: Store) -> None:
 @pytest.mark.parametrize("deck", [None, "alpha"])
 def test_next_due_walks_the_due_index_in_order(store: Store, deck: str | None) -> None:
     (plan,) = plans(store, lambda: store.cards.next_due(deck))
-    assert any("cards_due" in line or "cards_deck_state" in line for line in plan), plan
+    indexes = ("cards_due", "cards_deck_state", "cards_forecast")
+    assert any(index in line for line in plan for index in indexes), plan
     assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+def test_stats_card_state_reads_covering_indexes_and_sorts_no_histogram(store: Store) -> None:
+    """Stages, the histograms and the due days never read the cards' rows; the histograms and
+    the due days of every card walk their own indexes in order (no sort of every card)."""
+    from mlcards.statsdata import StatsQuery
+    from mlcards.store.scope import Scope
+
+    stages, easiness, intervals, due, buried = plans(
+        store, lambda: store.stats.card_state(StatsQuery(today=TODAY), Scope())
+    )
+    for plan in (stages, easiness, intervals, due, buried):
+        assert any("COVERING INDEX" in line for line in plan), plan
+        assert not any(re.match(r"SCAN (c|cards)$", line) for line in plan), plan
+    for plan in (easiness, intervals, due):
+        assert not any("TEMP B-TREE" in line for line in plan), plan

@@ -26,9 +26,9 @@ import pytest
 from helpers import HISTORY_TODAY, answer_card, at, build_history, tagged_deck
 from rich.console import Console
 
-from mlcards.models import StatsQuery
 from mlcards.render.dashboard import render_dashboard, render_no_reviews
 from mlcards.stats import build_stats, streaks
+from mlcards.statsdata import StatsQuery
 from mlcards.store import Store
 
 TODAY = date.fromisoformat(HISTORY_TODAY)

@@ -19,10 +19,11 @@ import pytest
 from helpers import tagged_deck
 
 from mlcards.config import Settings
-from mlcards.models import Quality, ReviewRecord, StatsQuery
+from mlcards.models import Quality, ReviewRecord
 from mlcards.services.admin import check
 from mlcards.services.progress import stats_document
 from mlcards.stats import HARDEST_LIMIT, build_stats
+from mlcards.statsdata import StatsQuery
 from mlcards.store import Store
 from mlcards.store import totals as totals_module
 
@@ -104,6 +105,9 @@ SCOPES = [
     {"tag": "optim", "since": TODAY - timedelta(days=40)},
     {"since": TODAY - timedelta(days=364), "distractor_cards": None},
     {"since": TODAY - timedelta(days=364), "distractor_cards": 3},
+    # a few days outside: the top-N lists bounded by the totals, then corrected
+    {"since": TODAY - timedelta(days=441)},
+    {"since": TODAY - timedelta(days=441), "distractor_cards": 3},
 ]
 
 
@@ -164,3 +168,52 @@ def test_the_migration_fills_the_totals_from_an_existing_log(store: Store) -> No
     totals_module.rebuild(conn)
     conn.execute("COMMIT")
     assert totals_module.differences(conn) == []
+
+
+def test_the_histograms_binned_in_sql_equal_the_cards_binned_one_by_one(store: Store) -> None:
+    from mlcards.stats import EASINESS_BINS, INTERVAL_BINS, histogram
+    from mlcards.store.scope import Scope
+
+    conn = store.conn
+    conn.execute("UPDATE cards SET easiness = 1.26, interval = -1 WHERE id = 'c3'")  # below all
+    conn.execute("UPDATE cards SET easiness = 2.9, interval = 400 WHERE id = 'c4'")  # above all
+    query = StatsQuery(today=TODAY)
+    _, easiness, intervals, _ = store.stats.card_state(query, Scope())
+    rows = conn.execute(
+        "SELECT easiness, interval, stability FROM cards "
+        "WHERE retired = 0 AND last_review_id IS NOT NULL"
+    ).fetchall()
+    assert len(rows) > 20
+    by_card = histogram(EASINESS_BINS, ((round(e * 100), 1) for e, _, s in rows if s is None))
+    assert histogram(EASINESS_BINS, ((round(e * 100), n) for e, n in easiness)) == by_card
+    by_card = histogram(INTERVAL_BINS, ((i, 1) for _, i, _ in rows))
+    assert histogram(INTERVAL_BINS, intervals) == by_card
+    assert by_card[0]["cards"] and by_card[-1]["cards"]
+
+
+def test_the_due_days_equal_the_cards_counted_one_by_one(store: Store) -> None:
+    from mlcards.store.scope import Scope
+
+    conn = store.conn
+    conn.execute("UPDATE cards SET due = ? WHERE id = 'c1'", (TODAY.isoformat(),))
+    later = (TODAY + timedelta(days=5)).isoformat()
+    conn.execute(
+        "UPDATE cards SET buried_until = ? WHERE id = 'c1' AND deck_id = 'deck0'", (later,)
+    )
+    conn.execute("UPDATE cards SET buried_until = '2000-01-01' WHERE id = 'c2'")  # long over
+    conn.execute("UPDATE cards SET suspended = 1 WHERE id = 'c3'")
+    horizon = TODAY + timedelta(days=30)
+    for scope in (Scope(), Scope("deck0")):
+        expected: dict[date, int] = {}
+        for deck, due, buried, suspended, retired in conn.execute(
+            "SELECT deck_id, due, buried_until, suspended, retired FROM cards"
+        ):
+            if due is None or suspended or retired or (scope.deck and deck != scope.deck):
+                continue
+            day = date.fromisoformat(max(due, buried or due))
+            if day < horizon:
+                expected[day] = expected.get(day, 0) + 1
+        query = StatsQuery(today=TODAY, deck_id=scope.deck)
+        due_days = store.stats.card_state(query, scope)[3]
+        assert due_days == sorted(expected.items())
+        assert date.fromisoformat(later) in dict(due_days)

@@ -200,7 +200,7 @@ def test_migration_17_turns_the_state_into_events_and_keeps_the_schedules(
         before = replay([dict(zip(columns, r, strict=True)) for r in old_rows], {("toy", "c1"): 2})
         old.close()
     with Store.open(path) as new:
-        assert new.schema_version() == 17
+        assert new.schema_version() == store_db.SCHEMA_VERSION
         rows = list(new.log.rows())
         assert [r["ord"] for r in rows] == sorted(r["ord"] for r in rows)  # id order kept
         assert len({r["uid"] for r in rows}) == 4

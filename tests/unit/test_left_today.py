@@ -7,11 +7,11 @@ import io
 from datetime import date
 from pathlib import Path
 
-from helpers import answer_card, at, toy_deck
+from helpers import answer_card, at, tagged_deck, toy_deck
 from rich.console import Console
 
 from mlcards.config import Settings
-from mlcards.models import LeftToday
+from mlcards.models import LeftToday, ScheduledCard
 from mlcards.render.review import ReviewOutcome, render_summary
 from mlcards.services.study import left_today
 from mlcards.store import Store
@@ -71,3 +71,130 @@ def test_status_counts_what_review_would_show_under_a_global_limit(tmp_path: Pat
     taken = {deck: sum(1 for item in queue if item.deck_id == deck) for deck in shown}
     assert taken == {"first": 0, "second": 2}
     assert shown == taken
+
+
+def _reference_cut(
+    store: Store,
+    settings: Settings,
+    today: date,
+    deck: str | None = None,
+    tag: str | None = None,
+    new_limit: int | None = None,
+) -> tuple[list[ScheduledCard], list[ScheduledCard]]:
+    """Today's cut as review once took it: every deck's whole room read, merged by due day
+    (stable, deck order within a day), then cut at the global limits."""
+    from mlcards.services.study import TodaysLimits
+
+    limits = TodaysLimits(store, settings, today, new_limit)
+    overall = limits.overall()
+    due: list[ScheduledCard] = []
+    new: list[ScheduledCard] = []
+    for deck_id in [deck] if deck else store.decks.ids():
+        room = limits.deck(deck_id, overall)
+        due += store.cards.due(today, room.reviews, deck_id, tag)
+        new += store.cards.new(room.new, deck_id, tag, today)
+    due.sort(key=lambda item: item.due or today)
+    return due[: overall.reviews], new[: overall.new]
+
+
+def test_the_cut_read_by_counts_equals_the_whole_rooms_cut(tmp_path: Path) -> None:
+    """``_todays_cards`` counts the cut first and reads only the cards kept; ``deck_status``
+    shows those counts: the same cards, in the same order, as reading every deck's whole
+    room and cutting, under binding and loose limits, with suspended and buried cards, ties
+    on a due day across decks, a deck, a tag and ``--new N``."""
+    from dataclasses import replace as with_values
+
+    from mlcards.services.study import _todays_cards, deck_status
+
+    names = {"a": 6, "b": 5, "c": 4}
+    with Store.open(tmp_path / "m.db") as store:
+        store.decks.import_decks(
+            [
+                tagged_deck(
+                    d, [(f"{d}{i}", ["t"] if (d, i % 2) != ("a", 1) else []) for i in range(n)]
+                )
+                for d, n in names.items()
+            ],
+            at("2026-02-01"),
+        )
+        for i, (deck, n) in enumerate(names.items()):
+            for k in range(n - 2):  # two new cards left per deck
+                answer_card(store, f"2026-02-0{1 + (i + k) % 3}", deck, f"{deck}{k}", 4)
+        store.conn.execute("UPDATE cards SET suspended = 1 WHERE id = 'a0'")
+        store.conn.execute("UPDATE cards SET buried_until = '2026-02-20' WHERE id IN ('b0', 'c3')")
+        day = date(2026, 2, 10)
+
+        def keys(items: list[ScheduledCard]) -> list[tuple[str, str]]:
+            return [(item.deck_id, item.card.id) for item in items]
+
+        scopes: list[tuple[str | None, str | None, int | None]] = [
+            (None, None, None),
+            ("a", None, None),
+            (None, "t", None),
+            (None, None, 4),
+        ]
+        for new, reviews in ((0, 0), (1, 2), (3, 4), (20, 200), (5, 7)):
+            settings = with_values(Settings(), reviews_per_day=reviews, new_per_day=new)
+            for only, tag, new_limit in scopes:
+                got = _todays_cards(store, settings, day, only, tag, new_limit)
+                want = _reference_cut(store, settings, day, only, tag, new_limit)
+                assert [keys(x) for x in got] == [keys(x) for x in want], (new, reviews, only, tag)
+            due, fresh = _reference_cut(store, settings, day)
+            shown = {
+                s.id: (s.reviews_today, s.new_today) for s in deck_status(store, settings, day)
+            }
+            taken = {
+                deck: (
+                    sum(1 for item in due if item.deck_id == deck),
+                    sum(1 for item in fresh if item.deck_id == deck),
+                )
+                for deck in names
+            }
+            assert shown == taken, (new, reviews)
+            assert sum(n for _, n in taken.values()) == min(new, 5)
+
+
+_REFERENCE_STATUS = """
+    SELECT d.id, count(c.id) FILTER (WHERE c.retired = 0),
+        count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL),
+        count(c.id) FILTER (WHERE c.retired = 0 AND c.due <= :today AND c.suspended = 0
+                            AND coalesce(c.buried_until, '') <= :today),
+        count(c.id) FILTER (WHERE c.retired = 1),
+        min(max(c.due, coalesce(c.buried_until, c.due)))
+            FILTER (WHERE c.retired = 0 AND c.suspended = 0),
+        count(c.id) FILTER (WHERE c.retired = 0 AND c.suspended = 1),
+        count(c.id) FILTER (WHERE c.retired = 0 AND c.last_review_id IS NULL
+                            AND c.suspended = 0 AND coalesce(c.buried_until, '') <= :today)
+    FROM decks d LEFT JOIN cards c ON c.deck_id = d.id GROUP BY d.id ORDER BY d.position
+"""
+"""Every deck's counts as one scan of its cards would take them: what status's index walks
+must equal."""
+
+
+def test_status_counts_by_index_equal_one_scan_of_the_cards(tmp_path: Path) -> None:
+    names = {"a": 8, "b": 6, "c": 3}
+    with Store.open(tmp_path / "m.db") as store:
+        store.decks.import_decks(
+            [toy_deck(d, cards=tuple(f"{d}{i}" for i in range(n))) for d, n in names.items()],
+            at("2026-02-01"),
+        )
+        for deck, n in names.items():
+            for k in range(n - 2):
+                answer_card(store, f"2026-02-0{1 + k % 4}", deck, f"{deck}{k}", 3 + k % 3)
+        conn = store.conn
+        conn.execute("UPDATE cards SET suspended = 1 WHERE id IN ('a0', 'a7', 'b1')")
+        conn.execute("UPDATE cards SET buried_until = '2026-03-30' WHERE id IN ('a1', 'a6', 'c0')")
+        conn.execute("UPDATE cards SET buried_until = '2026-01-01' WHERE id = 'b2'")  # over
+        conn.execute("UPDATE cards SET retired = 1 WHERE id IN ('b3', 'c2')")
+        conn.execute("UPDATE cards SET suspended = 1, retired = 1 WHERE id = 'b4'")
+        conn.execute("UPDATE cards SET buried_until = due WHERE id = 'a2'")  # ends on its day
+        conn.execute("UPDATE cards SET due = '2026-01-15' WHERE id = 'a3'")
+        conn.execute("UPDATE cards SET buried_until = '2026-02-20' WHERE id = 'a3'")
+        for day in ("2026-01-20", "2026-02-10", "2026-03-01", "2026-04-01"):
+            expected = conn.execute(_REFERENCE_STATUS, {"today": day}).fetchall()
+            got = [
+                (s.id, s.cards, s.new, s.due, s.retired, s.next_due, s.suspended, s.new_today)
+                for s in store.decks.status(date.fromisoformat(day))
+            ]
+            assert got == [tuple(row) for row in expected], day
+        assert {s.id: s.suspended for s in store.decks.status(TODAY)} == {"a": 2, "b": 1, "c": 0}
