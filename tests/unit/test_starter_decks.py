@@ -74,7 +74,7 @@ SELECT_ALL = re.compile(r"select\s+all\s+that\s+apply", re.IGNORECASE)
 
 DECK_REQUIRED, DECK_OPTIONAL = {"id", "name", "cards"}, {"description"}
 CARD_REQUIRED = {"id", "question", "choices", "answer", "explanation"}
-CARD_OPTIONAL = {"title", "references", "tags", "source"}
+CARD_OPTIONAL = {"title", "references", "tags", "source", "shuffle"}
 CHOICE_KEYS, CHOICE_OPTIONAL = {"id", "text"}, {"feedback"}
 REFERENCE_KEYS = {"title", "url"}
 SOURCE_KEYS = {"published", "author", "url"}
@@ -835,3 +835,26 @@ def test_parse_tag_table() -> None:
         "| Tag | Meaning |\n|:---|:---|\n| `gamma-2` | Third. |\n"
     )
     assert parse_tag_table(markdown) == ["alpha", "beta", "gamma-2"]
+
+
+_BY_NUMBER = re.compile(r"\b[Cc]hoices? \d(?: and \d)?\b")
+
+
+def test_text_naming_choices_by_number_keeps_them_in_file_order(decks: dict[str, Any]) -> None:
+    """Choices are shuffled on screen, so a note saying "choice 2" would name the wrong one
+    unless its card shows them in file order (``shuffle: false``, on the card or its deck)."""
+    wrong = []
+    for name, deck in decks.items():
+        for card in deck["cards"]:
+            texts = [card["question"], card["explanation"]]
+            texts += [str(c.get("feedback", "")) for c in card["choices"]]
+            named = any(_BY_NUMBER.search(text) for text in texts)
+            if named and card.get("shuffle", deck.get("shuffle", True)) is not False:
+                wrong.append(f"{name}: {card['id']}")
+    assert not wrong
+
+
+def test_a_card_that_names_choices_by_number_is_found() -> None:
+    card = {"question": "q", "explanation": "as choice 2 says", "choices": [{"id": "a"}]}
+    assert _BY_NUMBER.search(card["explanation"])
+    assert not _BY_NUMBER.search("the choices 'max' and 'mean'")
