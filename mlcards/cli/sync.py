@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from mlcards.cli.base import JsonOption, app, echo_json, open_store
-from mlcards.errors import UsageError
+from mlcards.errors import InputNotFoundError, UsageError
 
 if TYPE_CHECKING:
     from mlcards.config import Settings
@@ -50,21 +50,24 @@ def sync(
                 "(`mlcards config set sync_dir DIR`)"
             )
         folder = Path(configured)
+    _must_exist(folder)
     with open_store(ctx, create=True) as store:
         summary = run_sync(store, folder, _lock_dir())
     if as_json:
         echo_json(summary.to_dict())
         return
     from mlcards.sanitize import quote_path
+    from mlcards.wording import counted
 
     typer.echo(
-        f"synced with {quote_path(folder)}: {summary.read} event(s) read, "
+        f"synced with {quote_path(folder)}: {counted(summary.read, 'event')} read, "
         f"{summary.applied} new, {summary.written} written"
         + (f"; replayed {', '.join(summary.decks)}" if summary.decks else "")
     )
     if summary.pending:
         typer.echo(
-            f"{summary.pending} answer(s) wait for a deck not imported here "
+            f"{counted(summary.pending, 'answer')} "
+            f"{'waits' if summary.pending == 1 else 'wait'} for a deck not imported here "
             "(`mlcards import` it and they count)"
         )
 
@@ -89,6 +92,18 @@ def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
         typer.echo(terminal_safe(f"undone: {item['action']} {item['deck']}/{item['card']}"))
 
 
+def _must_exist(folder: Path) -> None:
+    """A folder that is not there is a mistyped path or a sync tool not set up yet: never
+    made here (a typo would start a second, empty sync folder)."""
+    if not folder.exists():
+        from mlcards.sanitize import quote_path
+
+        raise InputNotFoundError(
+            f"{quote_path(folder)}: no such folder (make it, or let your sync tool make it, "
+            "then sync again)"
+        )
+
+
 def sync_if_set(store: Store, settings: Settings) -> None:
     """The sync of ``review``/``practice`` (when ``sync_dir`` is set): a warning on failure."""
     if not settings.sync_dir:
@@ -101,6 +116,7 @@ def sync_if_set(store: Store, settings: Settings) -> None:
 
     try:
         lock_dir = _lock_dir()
+        _must_exist(Path(settings.sync_dir))
     except Exception as exc:  # no data dir: the sync is skipped, the review goes on
         warn(f"sync skipped: {exc}")
         return

@@ -23,6 +23,7 @@ def test_sync_writes_this_devices_events_and_says_what_it_did(
     capsys: pytest.CaptureFixture[str], toy: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "synced"
+    folder.mkdir()
     assert run(capsys, "suspend", "toy/c1")[0] == 0
     code, out, _ = run(capsys, "sync", str(folder), "--json")
     assert code == 0
@@ -40,8 +41,12 @@ def test_sync_without_a_folder_names_the_setting(
     code, _, err = run(capsys, "sync")
     assert code == 2 and "sync_dir" in err
     assert run(capsys, "config", "set", "sync_dir", str(tmp_path / "s"))[0] == 0
+    code, _, err = run(capsys, "sync")
+    assert code == 66 and "no such folder" in err
+    assert not (tmp_path / "s").exists()  # a mistyped path never becomes a sync folder
+    (tmp_path / "s").mkdir()
     code, out, _ = run(capsys, "sync")
-    assert code == 0 and "synced with" in out
+    assert code == 0 and "synced with" in out and "0 events read" in out
 
 
 def test_undo_takes_back_the_last_command_line_action(
@@ -82,6 +87,7 @@ def test_status_counts_answers_waiting_for_a_deck(
     other = tmp_path / "other.db"
     deck = write(tmp_path / "toy.yaml", deck_yaml())
     folder = tmp_path / "synced"
+    folder.mkdir()
     run(capsys, "--db", str(other), "import", str(deck))
     from helpers import add_review
 
