@@ -30,6 +30,7 @@ ACTIONS = ("suspend", "unsuspend", "bury", "unbury", "flag", "unflag", "forget")
 
 class Devices(RuleBasedStateMachine):
     count = 2
+    real = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -37,7 +38,12 @@ class Devices(RuleBasedStateMachine):
         root = Path(self.tmp.name)
         folder = root / "folder"
         self.devices = [
-            Device(root / f"d{i}" / "mlcards.db", folder, skew=timedelta(minutes=7 * i))
+            Device(
+                root / f"d{i}" / "mlcards.db",
+                folder,
+                skew=timedelta(minutes=7 * i),
+                real=self.real,
+            )
             for i in range(self.count)
         ]
         self.answer_key = "a"
@@ -148,7 +154,18 @@ class ThreeDevices(Devices):
     count = 3
 
 
+class ThreeDevicesRealFolder(Devices):
+    """The same walk through the real folder module (marks, locks, whole lines)."""
+
+    count = 3
+    real = True
+
+
 Devices.TestCase.settings = settings(max_examples=20, stateful_step_count=30, deadline=None)
 ThreeDevices.TestCase.settings = settings(max_examples=12, stateful_step_count=30, deadline=None)
+ThreeDevicesRealFolder.TestCase.settings = settings(
+    max_examples=8, stateful_step_count=30, deadline=None
+)
 TestTwoDevices = Devices.TestCase
 TestThreeDevices = ThreeDevices.TestCase
+TestThreeDevicesRealFolder = ThreeDevicesRealFolder.TestCase
