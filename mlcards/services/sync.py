@@ -39,7 +39,7 @@ from mlcards.store.merge import (
     settle_settings,
     take_pending,
 )
-from mlcards.store.outbox import own_events
+from mlcards.store.outbox import own_events, own_fingerprint
 from mlcards.store.schedules import rebuild_in
 
 
@@ -117,7 +117,9 @@ def sync(
         device = device_of(conn)
         read = io.read_folder(folder, device, folder_marks(conn, marks_key))
         union = Union(conn, device)
+        same_device = own_history_check(conn, device, folder, store.path)
         for batch in read.events:
+            same_device(batch)
             union.apply(batch)
         union.finish()
         deck_ids = [r[0] for r in conn.execute("SELECT id FROM decks")]
@@ -153,6 +155,59 @@ def sync(
     removed = io.tidy_conflicts(read.conflict_copies, lambda uid: known(store.conn, uid))
     summary.tidied = [path.name for path in removed]
     return summary
+
+
+class SharedDeviceError(MlcardsError):
+    """The folder holds events of this database's device id that this database did not
+    write: a copy of its data dir syncs too (exit 65, nothing changed)."""
+
+    exit_code = 65
+
+
+def own_history_check(
+    conn: Any, device: str, folder: Path, db: Path
+) -> Callable[[list[dict[str, Any]]], None]:
+    """A check of each batch read: every event of this device's id with a sequence number
+    this database has already used must be one it holds, the same (type, time, card).
+    Higher numbers are learned (a restored backup catches up with its own file). Two
+    databases writing under one id would otherwise merge two histories as one."""
+    used = int(read_state(conn, "seq") or 0)
+
+    def check(batch: list[dict[str, Any]]) -> None:
+        for event in batch:
+            if event.get("device") != device or not isinstance(event.get("seq"), int):
+                continue
+            if event["seq"] > used:
+                continue
+            mine = own_fingerprint(conn, str(event.get("id")))
+            if mine == ("undone",):
+                continue
+            if mine is None or mine != _fingerprint(event):
+                raise SharedDeviceError(
+                    f"{quote_path(folder / f'mlcards-{device}.jsonl')}: event "
+                    f"{device}-{event['seq']} is not the one this database wrote under its "
+                    f"device id: another database uses the same id (a copy of this data dir "
+                    f"synced too). Nothing was changed. Keep one of them syncing; on each "
+                    f"other, move {quote_path(db)} away, then `mlcards import` your decks and "
+                    f"`mlcards sync` again: a new database gets a new device id and learns "
+                    f"every event from the folder (answers given only there since the copy "
+                    f"are not carried over)."
+                )
+
+    return check
+
+
+def _fingerprint(event: dict[str, Any]) -> tuple[Any, ...]:
+    try:
+        ord_ = make_ord(normal_t(str(event["t"])), device=str(event["device"]), seq=event["seq"])
+    except (KeyError, ValueError):
+        return ()
+    kind = event.get("type")
+    if kind == "undo":
+        return (kind, ord_, event.get("target"), "")
+    if kind == "settings":
+        return (kind, ord_, event.get("deck"), event.get("key"))
+    return (kind, ord_, event.get("deck"), event.get("card"))
 
 
 def take_waiting(store: Store, deck_ids: Iterable[str]) -> int:

@@ -1,0 +1,75 @@
+"""Two databases under one device id (a data dir copied to another computer): ``mlcards
+sync`` refuses to merge their two histories as one, and changes nothing; a copy that only
+catches up with the folder (a restored backup) is fine."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sync_helpers import Device, deck
+
+from mlcards.models import Quality
+from mlcards.services.browse import apply_action
+from mlcards.services.sync import SharedDeviceError
+
+
+def copied(tmp_path: Path) -> tuple[Device, Device]:
+    folder = tmp_path / "folder"
+    a = Device(tmp_path / "a" / "mlcards.db", folder, real=True)
+    a.import_deck(deck())
+    a.answer([Quality.GOOD])
+    a.sync()
+    a.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (tmp_path / "b").mkdir()
+    shutil.copy(a.store.path, tmp_path / "b" / "mlcards.db")
+    b = Device(tmp_path / "b" / "mlcards.db", folder, real=True)
+    b.now = a.now + timedelta(minutes=5)
+    assert b.store_device == a.store_device
+    return a, b
+
+
+def test_two_copies_that_both_answered_are_refused_and_unchanged(tmp_path: Path) -> None:
+    a, b = copied(tmp_path)
+    a.answer([Quality.GOOD])
+    b.answer([Quality.WRONG])
+    a.sync()
+    before = b.facts(), b.marks()
+    with pytest.raises(SharedDeviceError) as refused:
+        b.sync()
+    message = str(refused.value)
+    assert "another database uses the same id" in message and "mlcards import" in message
+    assert refused.value.exit_code == 65
+    assert (b.facts(), b.marks()) == before
+    a.sync()  # the first one, whose events the file holds, goes on
+
+
+def test_a_copy_whose_card_action_differs_is_refused(tmp_path: Path) -> None:
+    a, b = copied(tmp_path)
+    b.sync()
+    apply_action(b.store, "suspend", [("toy", "c2")], b.today)
+    b.sync()
+    apply_action(a.store, "flag", [("toy", "c3")], a.today, "typo")
+    with pytest.raises(SharedDeviceError):
+        a.sync()
+
+
+def test_a_copy_that_only_caught_up_is_not_refused(tmp_path: Path) -> None:
+    a, b = copied(tmp_path)
+    a.answer([Quality.GOOD, Quality.GOOD])
+    a.sync()
+    b.sync()  # as a restored backup: learns what its id wrote since
+    assert b.facts() == a.facts()
+    b.sync()
+    assert b.check_problems() == []
+
+
+def test_an_own_event_missing_here_below_the_used_sequence_is_refused(tmp_path: Path) -> None:
+    a, b = copied(tmp_path)
+    b.answer([Quality.GOOD])  # b uses seq n+1 without writing it
+    a.answer([Quality.EASY])
+    a.sync()  # a writes its own n+1
+    with pytest.raises(SharedDeviceError):
+        b.sync()
