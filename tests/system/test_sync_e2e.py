@@ -287,3 +287,120 @@ def test_two_devices_through_copied_files(tmp_path: Path, conflict_name: str) ->
         for folder in (a.folder, b.folder):
             seqs = own_lines(folder, dev.device())
             assert len(seqs) == len(set(seqs))
+
+
+# ---------------------------------------------------------------------------- kill -9, two at once
+
+OTHER = "e" * 16
+
+
+def foreign_file(folder: Path, count: int, cards: int) -> None:
+    """``count`` answers of another device for the cards of deck ``big``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"mlcards-{OTHER}.jsonl", "w", encoding="utf-8") as stream:
+        for seq in range(1, count + 1):
+            t = f"2026-01-{1 + seq // 400:02d}T10:00:{seq % 60:02d}.{seq:06d}Z"
+            row = {
+                "reviewed_at": t[:23] + "Z", "study_day": t[:10], "chosen": '["a"]',
+                "correct": 1, "quality": 4, "response_ms": 900, "same_day_repeat": 0,
+                "was_new": 0, "repetitions": 1, "easiness": 2.5, "interval": 1, "due": t[:10],
+                "session": None, "mode": "review", "prev_repetitions": 0, "prev_interval": 0,
+                "stability": None, "difficulty": None,
+            }  # fmt: skip
+            event = {"v": 1, "id": f"{OTHER}-{seq}", "device": OTHER, "seq": seq, "t": t}
+            event |= {"type": "answer", "deck": "big", "card": f"card-{seq % cards}", "row": row}
+            stream.write(json.dumps(event) + "\n")
+
+
+@pytest.fixture
+def busy_device(tmp_path: Path) -> tuple[Dev, int, int]:
+    """A device with 2 x 1500 card actions of its own to write and 6000 answers to merge:
+    (the device, its own events, the folder's answers). Its home and folder are seeds."""
+    from helpers import big_deck_yaml
+
+    dev = Dev(tmp_path, "seed", tmp_path / "seed-folder", "2026-02-01T09:00:00Z")
+    write(tmp_path / "big.yaml", big_deck_yaml("big", 1500))
+    dev.run("import", str(tmp_path / "big.yaml"))
+    dev.run("suspend", "deck:big", "--yes")
+    dev.run("unsuspend", "deck:big", "--yes")
+    foreign_file(dev.folder, 6000, 1500)
+    return dev, 3000, 6000
+
+
+def fresh(seed: Dev, tmp_path: Path, name: str) -> Dev:
+    dev = Dev(tmp_path, name, tmp_path / f"{name}-folder", seed.now)
+    shutil.copytree(seed.home, dev.home, dirs_exist_ok=True)
+    shutil.copytree(seed.folder, dev.folder)
+    return dev
+
+
+def sync_process(dev: Dev) -> subprocess.Popen[str]:
+    from helpers import mlcards_argv
+
+    argv = mlcards_argv("sync", str(dev.folder))
+    return subprocess.Popen(
+        argv, env=dev.env(), cwd=dev.home, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def answers(dev: Dev) -> int:
+    conn = sqlite3.connect(dev.db())
+    try:
+        return int(conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_sigkill_during_mlcards_sync(tmp_path: Path, busy_device: tuple[Dev, int, int]) -> None:
+    """Killed anywhere, the database is as it was or fully merged, the own file holds a
+    prefix of this device's events, each once; the next sync completes both."""
+    import random
+    import signal
+    import time
+
+    seed, own, count = busy_device
+    timing = fresh(seed, tmp_path, "timing")
+    began = time.monotonic()
+    process = sync_process(timing)
+    err = process.communicate()[1]
+    assert process.returncode == 0, err
+    full = time.monotonic() - began
+    device = timing.device()
+    assert own_lines(timing.folder, device) == list(range(1, own + 1))
+    rng = random.Random(2424)
+    for run in range(5):
+        dev = fresh(seed, tmp_path, f"kill-{run}")
+        process = sync_process(dev)
+        time.sleep(rng.uniform(0.3, 1.0) * full)
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        assert answers(dev) in (0, count), f"run {run}: half a merge is visible"
+        dev.run("check")
+        path = dev.folder / f"mlcards-{device}.jsonl"
+        if path.exists():
+            seqs = own_lines(dev.folder, device) if path.read_bytes().endswith(b"\n") else None
+            if seqs is not None:
+                assert seqs == list(range(1, len(seqs) + 1)), f"run {run}"
+        dev.sync()
+        assert answers(dev) == count
+        assert own_lines(dev.folder, device) == list(range(1, own + 1)), f"run {run}"
+        dev.run("check")
+
+
+def test_two_syncs_at_once_on_one_device(tmp_path: Path, busy_device: tuple[Dev, int, int]) -> None:
+    seed, own, count = busy_device
+    dev = fresh(seed, tmp_path, "twice")
+    first, second = sync_process(dev), sync_process(dev)
+    outputs = [p.communicate() for p in (first, second)]
+    results = [(p.returncode, *out) for p, out in zip((first, second), outputs, strict=True)]
+    for code, _out, err in results:
+        assert code in (0, 75), err
+        assert "Traceback" not in err
+        if code == 75:
+            assert "another mlcards" in err, err
+    assert 0 in [r[0] for r in results], results
+    dev.sync()
+    assert answers(dev) == count
+    assert own_lines(dev.folder, dev.device()) == list(range(1, own + 1))
+    dev.run("check")
