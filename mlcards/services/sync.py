@@ -141,6 +141,8 @@ def sync(
     written = (read_state(store.conn, written_key) or "|0").rsplit("|", 1)
     after, written_seq = written[0], int(written[1])
     newest = int(read_state(store.conn, "seq") or 0)
+    if own_file_behind(io, folder, device, after):
+        after, written_seq = "", 0
     last = [after, written_seq]
 
     def tracked() -> Iterator[dict[str, Any]]:
@@ -208,6 +210,18 @@ def _fingerprint(event: dict[str, Any]) -> tuple[Any, ...]:
     if kind == "settings":
         return (kind, ord_, event.get("deck"), event.get("key"))
     return (kind, ord_, event.get("deck"), event.get("card"))
+
+
+def own_file_behind(io: FolderIO, folder: Path, device: str, after: str) -> bool:
+    """Whether this device's own file lacks events an earlier sync wrote there: a sync tool
+    deleted it, or put an older copy in its place (a conflict settled the other way, a
+    stale rsync). Then every own event is offered again and the folder module appends
+    those after the file's last one; otherwise the other devices would never learn them.
+    A few KiB read (the file's last line)."""
+    last_seq = getattr(io, "last_seq", None)
+    if not after or last_seq is None:
+        return False
+    return int(last_seq(folder, device)) < int(after.rsplit("|", 1)[1])
 
 
 def take_waiting(store: Store, deck_ids: Iterable[str]) -> int:
