@@ -29,6 +29,7 @@ from mlcards.services.admin import replay_with
 from mlcards.store import Store
 from mlcards.store.events import device_of, make_ord, read_state
 from mlcards.store.events import write_state as put_state
+from mlcards.store.identity import take_new_device
 from mlcards.store.marks import write_marks
 from mlcards.store.merge import (
     Union,
@@ -189,11 +190,10 @@ def own_history_check(
                     f"{quote_path(folder / f'mlcards-{device}.jsonl')}: event "
                     f"{device}-{event['seq']} is not the one this database wrote under its "
                     f"device id: another database uses the same id (a copy of this data dir "
-                    f"synced too). Nothing was changed. Keep one of them syncing; on each "
-                    f"other, move {quote_path(db)} away, then `mlcards import` your decks and "
-                    f"`mlcards sync` again: a new database gets a new device id and learns "
-                    f"every event from the folder (answers given only there since the copy "
-                    f"are not carried over)."
+                    f"synced too). Nothing was changed. Keep one of them as it is; on each of "
+                    f"the others run `mlcards sync --new-device`: it gets a new device id, "
+                    f"its own events since the copy move to it and reach the other devices, "
+                    f"and it learns those of the database it was copied from."
                 )
 
     return check
@@ -222,6 +222,34 @@ def own_file_behind(io: FolderIO, folder: Path, device: str, after: str) -> bool
     if not after or last_seq is None:
         return False
     return int(last_seq(folder, device)) < int(after.rsplit("|", 1)[1])
+
+
+def new_device(store: Store, folder: Path, io: FolderIO | None = None) -> tuple[str, int]:
+    """Give this database a new device id (``mlcards sync --new-device``), for a copy of a
+    data dir that syncs beside the original: its events under the shared id from the first
+    one the folder holds differently (or lacks) on move to the new id; with none different,
+    none move (the copy shares its whole history). The decks are replayed in the same
+    transaction. Returns (the new id, events moved); the caller syncs after."""
+    io = io or folder_io()
+    with store.write() as conn:
+        device = device_of(conn)
+        shared = int(read_state(conn, "seq") or 0)
+        if Path(folder).is_dir():
+            read = io.read_folder(Path(folder), device, {})
+            for batch in read.events:
+                for event in batch:
+                    seq = event.get("seq")
+                    if event.get("device") != device or not isinstance(seq, int) or seq > shared:
+                        continue
+                    mine = own_fingerprint(conn, str(event.get("id")))
+                    if mine != ("undone",) and mine != _fingerprint(event):
+                        shared = seq - 1
+        fresh, moved = take_new_device(conn, shared)
+        deck_ids = [str(r[0]) for r in conn.execute("SELECT id FROM decks ORDER BY id")]
+        if deck_ids:
+            write_marks(conn, deck_ids)
+            rebuild_in(conn, store.path, deck_ids, replay_with)
+    return fresh, moved
 
 
 def take_waiting(store: Store, deck_ids: Iterable[str]) -> int:

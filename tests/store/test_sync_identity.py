@@ -40,7 +40,7 @@ def test_two_copies_that_both_answered_are_refused_and_unchanged(tmp_path: Path)
     with pytest.raises(SharedDeviceError) as refused:
         b.sync()
     message = str(refused.value)
-    assert "another database uses the same id" in message and "mlcards import" in message
+    assert "another database uses the same id" in message and "--new-device" in message
     assert refused.value.exit_code == 65
     assert (b.facts(), b.marks()) == before
     a.sync()  # the first one, whose events the file holds, goes on
@@ -73,3 +73,63 @@ def test_an_own_event_missing_here_below_the_used_sequence_is_refused(tmp_path: 
     a.sync()  # a writes its own n+1
     with pytest.raises(SharedDeviceError):
         b.sync()
+
+
+def test_a_new_device_id_carries_the_copys_own_events_and_converges(tmp_path: Path) -> None:
+    from mlcards.services.sync import new_device
+
+    a, b = copied(tmp_path)
+    a.answer([Quality.GOOD])
+    b.answer([Quality.WRONG, Quality.GOOD])
+    apply_action(b.store, "flag", [("toy", "c4")], b.today, "mine")
+    a.sync()
+    mine = {f[2:] for f in b.facts() - a.facts()}
+    assert len(mine) == 2
+    with pytest.raises(SharedDeviceError):
+        b.sync()
+    fresh, moved = new_device(b.store, b.folder)
+    assert fresh != a.store_device and moved == 3
+    assert b.check_problems() == []
+    for _ in range(2):
+        for device in (b, a):
+            device.sync()
+    assert b.facts() == a.facts() and b.marks() == a.marks()
+    assert b.exported_cards() == a.exported_cards() and b.check_problems() == []
+    assert len(b.facts()) == 4  # the shared answer, a's, and b's two
+    assert mine <= {f[2:] for f in a.facts()}
+
+
+def test_a_new_device_id_on_a_copy_that_wrote_nothing_moves_nothing(tmp_path: Path) -> None:
+    from mlcards.services.sync import new_device
+
+    a, b = copied(tmp_path)
+    assert new_device(b.store, b.folder)[1] == 0
+    b.answer([Quality.GOOD])
+    a.answer([Quality.GOOD])
+    for _ in range(2):
+        for device in (a, b):
+            device.sync()
+    assert b.facts() == a.facts() and len(a.facts()) == 3
+
+
+def test_an_answer_the_copy_undid_does_not_take_the_originals_answer(tmp_path: Path) -> None:
+    from mlcards.replay import replay
+    from mlcards.schedulers import build
+    from mlcards.services.sync import new_device
+
+    a, b = copied(tmp_path)
+    a.answer([Quality.GOOD, Quality.GOOD])
+    b.answer([Quality.GOOD, Quality.WRONG])
+    row = max(b.store.log.rows(), key=lambda r: r["ord"])
+    b.store.log.undo(
+        row["id"],
+        row["session"],
+        lambda key, rows, starts, spec: replay(rows, starts, build(spec)).get(key),
+    )
+    a.sync()
+    new_device(b.store, b.folder)
+    for _ in range(2):
+        for device in (b, a):
+            device.sync()
+    assert len(a.facts()) == 4 and b.facts() == a.facts()  # the shared one, a's 2, b's 1
+    assert b.check_problems() == [] and a.check_problems() == []

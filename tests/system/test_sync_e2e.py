@@ -404,3 +404,28 @@ def test_two_syncs_at_once_on_one_device(tmp_path: Path, busy_device: tuple[Dev,
     assert answers(dev) == count
     assert own_lines(dev.folder, dev.device()) == list(range(1, own + 1))
     dev.run("check")
+
+
+def test_a_copied_data_dir_is_refused_clearly(tmp_path: Path) -> None:
+    folder = tmp_path / "folder"
+    a = Dev(tmp_path, "a", folder, "2026-03-01T08:00:00Z")
+    write(tmp_path / "toy.yaml", deck_yaml(cards=CARDS))
+    a.run("import", str(tmp_path / "toy.yaml"))
+    a.answer(1)
+    a.sync()
+    b = Dev(tmp_path, "b", folder, "2026-03-01T09:00:00Z")
+    shutil.copytree(a.home, b.home, dirs_exist_ok=True)  # the data dir copied
+    a.answer(1)
+    b.answer(1, key="2")
+    a.sync()
+    before, uids = b.db().read_bytes(), b.uids()
+    done = b.sync(code=65)
+    assert "another database uses the same id" in done.stderr, done.stderr
+    assert json.loads(done.stdout)["error"]["exit_code"] == 65
+    assert b.db().read_bytes() == before and b.uids() == uids
+    assert "--new-device" in done.stderr
+    done = b.run("sync", str(folder), "--new-device")
+    assert "1 event(s) of this database moved" in done.stdout, done.stdout
+    a.sync()
+    b.sync()
+    assert len(converged(a, b)) == 3  # the shared answer, a's, b's
