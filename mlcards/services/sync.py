@@ -170,10 +170,10 @@ class SharedDeviceError(MlcardsError):
 def own_history_check(
     conn: Any, device: str, folder: Path, db: Path
 ) -> Callable[[list[dict[str, Any]]], None]:
-    """A check of each batch read: every event of this device's id with a sequence number
-    this database has already used must be one it holds, the same (type, time, card).
-    Higher numbers are learned (a restored backup catches up with its own file). Two
-    databases writing under one id would otherwise merge two histories as one."""
+    """A check of each batch read: an event of this device's id that this database holds
+    under the same id must be the same (type, time, card or key). Events it lacks are
+    learned (a restored backup catches up with its own file). Two databases writing under
+    one id would otherwise merge two histories as one, each keeping its own."""
     used = int(read_state(conn, "seq") or 0)
 
     def check(batch: list[dict[str, Any]]) -> None:
@@ -183,9 +183,9 @@ def own_history_check(
             if event["seq"] > used:
                 continue
             mine = own_fingerprint(conn, str(event.get("id")))
-            if mine == ("undone",):
-                continue
-            if mine is None or mine != _fingerprint(event):
+            if mine is None or mine == ("undone",):
+                continue  # (`backup restore` keeps the sequence: its own events come back)
+            if mine != _fingerprint(event):
                 raise SharedDeviceError(
                     f"{quote_path(folder / f'mlcards-{device}.jsonl')}: event "
                     f"{device}-{event['seq']} is not the one this database wrote under its "
@@ -242,7 +242,7 @@ def new_device(store: Store, folder: Path, io: FolderIO | None = None) -> tuple[
                     if event.get("device") != device or not isinstance(seq, int) or seq > shared:
                         continue
                     mine = own_fingerprint(conn, str(event.get("id")))
-                    if mine != ("undone",) and mine != _fingerprint(event):
+                    if mine not in (None, ("undone",)) and mine != _fingerprint(event):
                         shared = seq - 1
         fresh, moved = take_new_device(conn, shared)
         deck_ids = [str(r[0]) for r in conn.execute("SELECT id FROM decks ORDER BY id")]

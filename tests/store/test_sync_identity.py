@@ -66,7 +66,7 @@ def test_a_copy_that_only_caught_up_is_not_refused(tmp_path: Path) -> None:
     assert b.check_problems() == []
 
 
-def test_an_own_event_missing_here_below_the_used_sequence_is_refused(tmp_path: Path) -> None:
+def test_a_copy_that_answered_without_writing_is_refused(tmp_path: Path) -> None:
     a, b = copied(tmp_path)
     b.answer([Quality.GOOD])  # b uses seq n+1 without writing it
     a.answer([Quality.EASY])
@@ -133,3 +133,26 @@ def test_an_answer_the_copy_undid_does_not_take_the_originals_answer(tmp_path: P
             device.sync()
     assert len(a.facts()) == 4 and b.facts() == a.facts()  # the shared one, a's 2, b's 1
     assert b.check_problems() == [] and a.check_problems() == []
+
+
+def test_a_backup_restored_on_the_same_computer_is_not_refused(tmp_path: Path) -> None:
+    from mlcards.store import list_backups, restore_backup
+
+    folder = tmp_path / "folder"
+    path = tmp_path / "a" / "mlcards.db"
+    a = Device(path, folder, real=True)
+    a.import_deck(deck())
+    a.answer([Quality.GOOD])
+    a.store.backups.create("manual")
+    a.answer([Quality.GOOD, Quality.WRONG])
+    a.sync()
+    before = a.facts()
+    a.store.close()
+    restore_backup(path, list_backups(path)[0])  # keeps the sequence: numbers never reused
+    restored = Device(path, folder, real=True)
+    restored.now = a.now
+    restored.sync()
+    assert restored.facts() == before
+    restored.answer([Quality.GOOD])
+    restored.sync()
+    assert len(restored.facts()) == 4 and restored.check_problems() == []
