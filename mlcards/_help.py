@@ -85,7 +85,7 @@ HELP: dict[tuple[str, ...], str] = {
     ): "Usage: mlcards edit [OPTIONS] DECK/CARD\n\n  Open a card's deck file at its line in $VISUAL/$EDITOR, then re-import it.\n\nArguments:\n  DECK/CARD  DECK/CARD, or the card id alone.  [required]\n\nOptions:\n  -h, --help  Show this message and exit.\n",
     (
         "sync",
-    ): "Usage: mlcards sync [OPTIONS] [DIR]\n\n  Merge the answers, undos, card actions and settings of your other devices\n  from a folder that Syncthing, git or Dropbox moves, and add this device's\n  own.\n\nArguments:\n  [DIR]  The synced folder (default: the sync_dir setting).\n\nOptions:\n  --json      Print as JSON.\n  -h, --help  Show this message and exit.\n",
+    ): "Usage: mlcards sync [OPTIONS] [DIR]\n\n  Merge the answers, undos, card actions and settings of your other devices\n  from a folder that Syncthing, git or Dropbox moves, and add this device's\n  own.\n\nArguments:\n  [DIR]  The synced folder (default: the sync_dir setting).\n\nOptions:\n  --new-device  Give this database a new device id first (a copy of another\n                computer's data dir): its own events since the copy move to\n                it.\n  --json        Print as JSON.\n  -h, --help    Show this message and exit.\n",
     (
         "undo",
     ): "Usage: mlcards undo [OPTIONS]\n\n  Take back the last card action given from the command line (suspend,\n  unsuspend, bury, unbury, flag, unflag, forget: every card it changed), on\n  every synced device.\n\nOptions:\n  --json      Print as JSON.\n  -h, --help  Show this message and exit.\n",

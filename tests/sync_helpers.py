@@ -78,8 +78,12 @@ class FakeFolder:
 class Device:
     """One computer: its own database and clock (``skew`` moves its clock)."""
 
-    def __init__(self, path: Path, folder: Path, skew: timedelta = timedelta()) -> None:
+    def __init__(
+        self, path: Path, folder: Path, skew: timedelta = timedelta(), real: bool = False
+    ) -> None:
+        """``real``: sync through ``mlcards.syncfolder`` itself, not the ``FakeFolder``."""
         self.store = Store.open(path)
+        self.real = real
         self.folder = folder
         self.skew = skew
         self.now = at("2026-01-01") + skew
@@ -125,7 +129,7 @@ class Device:
 
     def sync(self) -> SyncSummary:
         self.tick(1)
-        return sync(self.store, self.folder, self.lock_dir, FakeFolder())
+        return sync(self.store, self.folder, self.lock_dir, None if self.real else FakeFolder())
 
     def facts(self) -> set[tuple[Any, ...]]:
         """Every answer of the log by its event id, with what it recorded."""

@@ -35,6 +35,14 @@ def sync(
             show_default=False,
         ),
     ] = None,
+    new_device: Annotated[
+        bool,
+        typer.Option(
+            "--new-device",
+            help="Give this database a new device id first (a copy of another computer's "
+            "data dir): its own events since the copy move to it.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Merge the answers, undos, card actions and settings of your other devices from a
@@ -52,6 +60,12 @@ def sync(
         folder = Path(configured)
     _must_exist(folder)
     with open_store(ctx, create=True) as store:
+        if new_device:
+            from mlcards.services.sync import new_device as take_new_id
+
+            fresh, moved = take_new_id(store, folder)
+            if not as_json:
+                typer.echo(f"new device id {fresh}: {moved} event(s) of this database moved to it")
         summary = run_sync(store, folder, _lock_dir())
     if as_json:
         echo_json(summary.to_dict())

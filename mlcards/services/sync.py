@@ -29,6 +29,7 @@ from mlcards.services.admin import replay_with
 from mlcards.store import Store
 from mlcards.store.events import device_of, make_ord, read_state
 from mlcards.store.events import write_state as put_state
+from mlcards.store.identity import take_new_device
 from mlcards.store.marks import write_marks
 from mlcards.store.merge import (
     Union,
@@ -39,7 +40,7 @@ from mlcards.store.merge import (
     settle_settings,
     take_pending,
 )
-from mlcards.store.outbox import own_events
+from mlcards.store.outbox import own_events, own_fingerprint
 from mlcards.store.schedules import rebuild_in
 
 
@@ -117,7 +118,9 @@ def sync(
         device = device_of(conn)
         read = io.read_folder(folder, device, folder_marks(conn, marks_key))
         union = Union(conn, device)
+        same_device = own_history_check(conn, device, folder, store.path)
         for batch in read.events:
+            same_device(batch)
             union.apply(batch)
         union.finish()
         deck_ids = [r[0] for r in conn.execute("SELECT id FROM decks")]
@@ -139,6 +142,8 @@ def sync(
     written = (read_state(store.conn, written_key) or "|0").rsplit("|", 1)
     after, written_seq = written[0], int(written[1])
     newest = int(read_state(store.conn, "seq") or 0)
+    if own_file_behind(io, folder, device, after):
+        after, written_seq = "", 0
     last = [after, written_seq]
 
     def tracked() -> Iterator[dict[str, Any]]:
@@ -153,6 +158,98 @@ def sync(
     removed = io.tidy_conflicts(read.conflict_copies, lambda uid: known(store.conn, uid))
     summary.tidied = [path.name for path in removed]
     return summary
+
+
+class SharedDeviceError(MlcardsError):
+    """The folder holds events of this database's device id that this database did not
+    write: a copy of its data dir syncs too (exit 65, nothing changed)."""
+
+    exit_code = 65
+
+
+def own_history_check(
+    conn: Any, device: str, folder: Path, db: Path
+) -> Callable[[list[dict[str, Any]]], None]:
+    """A check of each batch read: an event of this device's id that this database holds
+    under the same id must be the same (type, time, card or key). Events it lacks are
+    learned (a restored backup catches up with its own file). Two databases writing under
+    one id would otherwise merge two histories as one, each keeping its own."""
+    used = int(read_state(conn, "seq") or 0)
+
+    def check(batch: list[dict[str, Any]]) -> None:
+        for event in batch:
+            if event.get("device") != device or not isinstance(event.get("seq"), int):
+                continue
+            if event["seq"] > used:
+                continue
+            mine = own_fingerprint(conn, str(event.get("id")))
+            if mine is None or mine == ("undone",):
+                continue  # (`backup restore` keeps the sequence: its own events come back)
+            if mine != _fingerprint(event):
+                raise SharedDeviceError(
+                    f"{quote_path(folder / f'mlcards-{device}.jsonl')}: event "
+                    f"{device}-{event['seq']} is not the one this database wrote under its "
+                    f"device id: another database uses the same id (a copy of this data dir "
+                    f"synced too). Nothing was changed. Keep one of them as it is; on each of "
+                    f"the others run `mlcards sync --new-device`: it gets a new device id, "
+                    f"its own events since the copy move to it and reach the other devices, "
+                    f"and it learns those of the database it was copied from."
+                )
+
+    return check
+
+
+def _fingerprint(event: dict[str, Any]) -> tuple[Any, ...]:
+    try:
+        ord_ = make_ord(normal_t(str(event["t"])), device=str(event["device"]), seq=event["seq"])
+    except (KeyError, ValueError):
+        return ()
+    kind = event.get("type")
+    if kind == "undo":
+        return (kind, ord_, event.get("target"), "")
+    if kind == "settings":
+        return (kind, ord_, event.get("deck"), event.get("key"))
+    return (kind, ord_, event.get("deck"), event.get("card"))
+
+
+def own_file_behind(io: FolderIO, folder: Path, device: str, after: str) -> bool:
+    """Whether this device's own file lacks events an earlier sync wrote there: a sync tool
+    deleted it, or put an older copy in its place (a conflict settled the other way, a
+    stale rsync). Then every own event is offered again and the folder module appends
+    those after the file's last one; otherwise the other devices would never learn them.
+    A few KiB read (the file's last line)."""
+    last_seq = getattr(io, "last_seq", None)
+    if not after or last_seq is None:
+        return False
+    return int(last_seq(folder, device)) < int(after.rsplit("|", 1)[1])
+
+
+def new_device(store: Store, folder: Path, io: FolderIO | None = None) -> tuple[str, int]:
+    """Give this database a new device id (``mlcards sync --new-device``), for a copy of a
+    data dir that syncs beside the original: its events under the shared id from the first
+    one the folder holds differently (or lacks) on move to the new id; with none different,
+    none move (the copy shares its whole history). The decks are replayed in the same
+    transaction. Returns (the new id, events moved); the caller syncs after."""
+    io = io or folder_io()
+    with store.write() as conn:
+        device = device_of(conn)
+        shared = int(read_state(conn, "seq") or 0)
+        if Path(folder).is_dir():
+            read = io.read_folder(Path(folder), device, {})
+            for batch in read.events:
+                for event in batch:
+                    seq = event.get("seq")
+                    if event.get("device") != device or not isinstance(seq, int) or seq > shared:
+                        continue
+                    mine = own_fingerprint(conn, str(event.get("id")))
+                    if mine not in (None, ("undone",)) and mine != _fingerprint(event):
+                        shared = seq - 1
+        fresh, moved = take_new_device(conn, shared)
+        deck_ids = [str(r[0]) for r in conn.execute("SELECT id FROM decks ORDER BY id")]
+        if deck_ids:
+            write_marks(conn, deck_ids)
+            rebuild_in(conn, store.path, deck_ids, replay_with)
+    return fresh, moved
 
 
 def take_waiting(store: Store, deck_ids: Iterable[str]) -> int:

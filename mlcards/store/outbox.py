@@ -104,3 +104,26 @@ def _answers(
             r[0],
             {**_line(r[0], r[1], r[2]), "type": "answer", "deck": r[3], "card": r[4], "row": row},
         )
+
+
+# -- one of this device's events, to compare with a line of its own file -----------------------
+
+
+def own_fingerprint(conn: sqlite3.Connection, uid: str) -> tuple[Any, ...] | None:
+    """What this database holds as the event ``uid`` (type, ord, deck or target, card or
+    key), ``("undone",)`` for an answer undone here (its row is gone), None if it has none.
+    Two databases that share a device id give different events the same uid: comparing
+    these with the own file's lines is how ``mlcards sync`` notices (``services.sync``)."""
+    for sql, kind in (
+        ("SELECT ord, deck_id, card_id FROM reviews WHERE uid = ?", "answer"),
+        ("SELECT ord, deck_id, card_id FROM card_events WHERE uid = ?", "card"),
+        ("SELECT ord, target, '' FROM tombstones WHERE uid = ?", "undo"),
+        ("SELECT ord, deck_id, key FROM settings_events WHERE uid = ?", "settings"),
+    ):
+        row = conn.execute(sql, (uid,)).fetchone()
+        if row is not None:
+            return (kind, *row)
+    undone = "SELECT 1 FROM tombstones WHERE target = ? UNION SELECT 1 FROM pending WHERE uid = ?"
+    if conn.execute(undone, (uid, uid)).fetchone() is not None:
+        return ("undone",)
+    return None

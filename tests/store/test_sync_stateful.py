@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 from sync_helpers import Device, deck
 
 from mlcards.errors import UndoRefused
@@ -30,6 +30,7 @@ ACTIONS = ("suspend", "unsuspend", "bury", "unbury", "flag", "unflag", "forget")
 
 class Devices(RuleBasedStateMachine):
     count = 2
+    real = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -37,7 +38,12 @@ class Devices(RuleBasedStateMachine):
         root = Path(self.tmp.name)
         folder = root / "folder"
         self.devices = [
-            Device(root / f"d{i}" / "mlcards.db", folder, skew=timedelta(minutes=7 * i))
+            Device(
+                root / f"d{i}" / "mlcards.db",
+                folder,
+                skew=timedelta(minutes=7 * i),
+                real=self.real,
+            )
             for i in range(self.count)
         ]
         self.answer_key = "a"
@@ -124,6 +130,34 @@ class Devices(RuleBasedStateMachine):
     def clock_moves(self, index: int, minutes: int) -> None:
         self._device(index).now += timedelta(minutes=minutes)
 
+    @precondition(lambda self: self.real)
+    @rule(
+        index=st.integers(0, 2),
+        kind=st.sampled_from(["older", "torn", "deleted"]),
+        keep=st.floats(0, 1),
+        conflict=st.sampled_from(
+            ["", ".sync-conflict-20260101-120000-ABCDEFG", " (x's conflicted copy 2026-01-01)"]
+        ),
+    )
+    def sync_tool_glitch(self, index: int, kind: str, keep: float, conflict: str) -> None:
+        """What a sync tool does to a device's file: an older copy put in its place (the
+        newer one kept aside as a conflict copy, or not), half a line still arriving, the
+        file deleted."""
+        device = self._device(index)
+        own = device.folder / f"mlcards-{device.store_device}.jsonl"
+        if not own.exists():
+            return
+        data = own.read_bytes()
+        lines = data.splitlines(keepends=True)
+        if kind == "deleted":
+            own.unlink()
+        elif kind == "torn":
+            own.write_bytes(data[: int(len(data) * keep)])
+        else:
+            if conflict:
+                (own.parent / f"mlcards-{device.store_device}{conflict}.jsonl").write_bytes(data)
+            own.write_bytes(b"".join(lines[: int(len(lines) * keep)]))
+
     @rule(index=st.integers(0, 2))
     def sync(self, index: int) -> None:
         self._device(index).sync()
@@ -148,7 +182,18 @@ class ThreeDevices(Devices):
     count = 3
 
 
+class ThreeDevicesRealFolder(Devices):
+    """The same walk through the real folder module (marks, locks, whole lines)."""
+
+    count = 3
+    real = True
+
+
 Devices.TestCase.settings = settings(max_examples=20, stateful_step_count=30, deadline=None)
 ThreeDevices.TestCase.settings = settings(max_examples=12, stateful_step_count=30, deadline=None)
+ThreeDevicesRealFolder.TestCase.settings = settings(
+    max_examples=25, stateful_step_count=30, deadline=None
+)
 TestTwoDevices = Devices.TestCase
 TestThreeDevices = ThreeDevices.TestCase
+TestThreeDevicesRealFolder = ThreeDevicesRealFolder.TestCase
