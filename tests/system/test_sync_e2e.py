@@ -32,6 +32,7 @@ class Dev:
         self.home = root / name
         self.home.mkdir(parents=True)
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)  # sync never makes the folder it is given
         self.now = now
 
     def env(self) -> dict[str, str]:
@@ -330,7 +331,7 @@ def busy_device(tmp_path: Path) -> tuple[Dev, int, int]:
 def fresh(seed: Dev, tmp_path: Path, name: str) -> Dev:
     dev = Dev(tmp_path, name, tmp_path / f"{name}-folder", seed.now)
     shutil.copytree(seed.home, dev.home, dirs_exist_ok=True)
-    shutil.copytree(seed.folder, dev.folder)
+    shutil.copytree(seed.folder, dev.folder, dirs_exist_ok=True)
     return dev
 
 
