@@ -175,8 +175,6 @@ class Session:
         self.journal = journal
         self.mode = mode
         self.session_id = session_id
-        self.rules = rules
-        self.suspend_leeches = suspend_leeches
         self.deadline = deadline
         self.clock = clock
         self.source = source
