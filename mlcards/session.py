@@ -170,11 +170,8 @@ class Session:
         if mode not in ("review", "practice"):
             raise ValueError(f"unknown session mode {mode!r}")
         self._queue: deque[_Entry] = deque(_Entry(item) for item in queue)
-        self.today = today
         self.rng = rng
         self.journal = journal
-        self.mode = mode
-        self.session_id = session_id
         self.deadline = deadline
         self.clock = clock
         self.source = source
@@ -182,6 +179,19 @@ class Session:
             today, mode, session_id, rules, suspend_leeches, (e.item.deck_id for e in self._queue)
         )
         self._history: list[_Answered] = []
+
+    @property
+    def today(self) -> date:
+        return self.grading.today
+
+    @property
+    def mode(self) -> str:
+        """The mode: "review", or "practice" (answers logged, the schedule left alone)."""
+        return self.grading.mode
+
+    @property
+    def session_id(self) -> str:
+        return self.grading.session_id
 
     @property
     def answered(self) -> int:
