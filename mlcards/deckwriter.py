@@ -69,16 +69,12 @@ def _dump_entry(head: str, key: str, value: DeckValue, indent: int, lines: list[
         else:
             lines.append(f"{head} {block[0]}")
             lines.extend(block[1:])
+    elif isinstance(value, list | dict) and not value:
+        lines.append(f"{head} {'[]' if isinstance(value, list) else '{}'}")
     elif isinstance(value, list):
-        if not value:
-            lines.append(f"{head} []")
-            return
         lines.append(head)
         _dump_sequence(value, indent + 2, lines)
     elif isinstance(value, dict):
-        if not value:
-            lines.append(f"{head} {{}}")
-            return
         lines.append(head)
         _dump_mapping(value, indent + 2, lines)
     else:  # pragma: no cover - the type says it cannot happen; the data may still try

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from enum import IntEnum
@@ -283,6 +283,13 @@ class StoredSchedule(CachedSchedule):
 
 CardKey = tuple[str, str]
 """(deck id, card id)."""
+
+Rebuild = Callable[
+    [CardKey, list[dict[str, Any]], Mapping[CardKey, str], rules.SchedulerSpec],
+    CachedSchedule | None,
+]
+"""How an undo rebuilds a card's cached schedule: (the card, the graded rows left, each
+card's reset point, the deck's scheduling spec as stored now) -> its schedule (None: new)."""
 
 
 @dataclass(frozen=True)

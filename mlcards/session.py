@@ -10,32 +10,26 @@ from __future__ import annotations
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from mlcards import rules
+from mlcards.grading import PREVIEW_QUALITIES, Grader
 from mlcards.models import (
-    CachedSchedule,
-    CardKey,
     Choice,
     Quality,
+    Rebuild,
     ReviewRecord,
     ScheduledCard,
     StoredCard,
 )
-from mlcards.replay import replay
-from mlcards.rules import DeckRules, SchedulerSpec
+from mlcards.rules import DeckRules
 from mlcards.schedulers import (
-    Fields,
     RulesFor,
     Scheduler,
-    build,
-    grade_answer,
-    scheduler_for,
 )
-from mlcards.schedulers.fuzz import Fuzzed, interval_range
 
 
 def build_queue(
@@ -82,10 +76,7 @@ class Journal(Protocol):
         self,
         review_id: int,
         session: str,
-        rebuild: Callable[
-            [CardKey, list[dict[str, Any]], Mapping[CardKey, str], SchedulerSpec],
-            CachedSchedule | None,
-        ],
+        rebuild: Rebuild,
         *,
         clear_leech: bool = False,
         lift_suspension: bool = False,
@@ -129,17 +120,6 @@ class _Answered:
     review_id: int | None
 
 
-def fields_of(item: ScheduledCard) -> Fields:
-    """A queued card's cached scheduler state."""
-    return {
-        "repetitions": item.repetitions,
-        "easiness": item.easiness,
-        "interval": item.interval,
-        "stability": item.stability,
-        "difficulty": item.difficulty,
-    }
-
-
 def _after(item: ScheduledCard, record: ReviewRecord, last_day: date | None) -> ScheduledCard:
     """The card as it comes back later the same day after ``record``."""
     return replace(
@@ -156,7 +136,6 @@ def _after(item: ScheduledCard, record: ReviewRecord, last_day: date | None) -> 
     )
 
 
-PREVIEW_QUALITIES = (Quality.BLACKOUT, Quality.WRONG, Quality.HARD, Quality.GOOD, Quality.EASY)
 RATINGS = (Quality.HARD, Quality.GOOD, Quality.EASY)
 """The ratings of a correct answer, whose intervals the rating keys show."""
 
@@ -191,19 +170,28 @@ class Session:
         if mode not in ("review", "practice"):
             raise ValueError(f"unknown session mode {mode!r}")
         self._queue: deque[_Entry] = deque(_Entry(item) for item in queue)
-        self.today = today
         self.rng = rng
         self.journal = journal
-        self.mode = mode
-        self.session_id = session_id
-        self.rules = rules
-        self.suspend_leeches = suspend_leeches
         self.deadline = deadline
         self.clock = clock
         self.source = source
-        self._scheduler_for = scheduler_for(rules, {e.item.deck_id for e in self._queue})
+        self.grading = Grader(
+            today, mode, session_id, rules, suspend_leeches, (e.item.deck_id for e in self._queue)
+        )
         self._history: list[_Answered] = []
-        self._built: dict[SchedulerSpec, Scheduler[Any]] = {}
+
+    @property
+    def today(self) -> date:
+        return self.grading.today
+
+    @property
+    def mode(self) -> str:
+        """The mode: "review", or "practice" (answers logged, the schedule left alone)."""
+        return self.grading.mode
+
+    @property
+    def session_id(self) -> str:
+        return self.grading.session_id
 
     @property
     def answered(self) -> int:
@@ -261,114 +249,19 @@ class Session:
 
     def scheduler_for(self, deck_id: str) -> Scheduler[Any]:
         """The scheduler that grades this deck's cards (its ``scheduler`` setting)."""
-        return self._scheduler_for(deck_id)
+        return self.grading.scheduler_for(deck_id)
 
     def preview(
         self, item: ScheduledCard, qualities: Iterable[int] = PREVIEW_QUALITIES
     ) -> dict[int, int]:
-        """Days until the card would be due after each quality, graded today by its deck's
-        scheduler (SM-2 or FSRS) as ``answer`` grades it: what the rating keys show (3, 4, 5).
-        Empty when the answer would not be graded (a same-day repeat, or practice), since the
-        schedule then stays."""
-        if self.mode != "review" or item.last_review_day == self.today:
-            return {}
-        scheduler = self.scheduler_for(item.deck_id)
-        before = scheduler.restore(fields_of(item), item.last_review_day)
-        return {
-            int(quality): (scheduler.grade(before, quality, self.today).due - self.today).days
-            for quality in qualities
-        }
+        """``Grader.preview``: days until due after each quality (the rating keys)."""
+        return self.grading.preview(item, qualities)
 
     def preview_range(
         self, item: ScheduledCard, qualities: Iterable[int] = PREVIEW_QUALITIES
     ) -> dict[int, tuple[int, int]]:
-        """The days (fewest, most) the card may be due after each quality: ``preview``'s
-        interval spread by the deck's fuzz (low == high when the deck has none, or the
-        interval is too short to fuzz). What the rating keys show ("4 good -> 13-17d")."""
-        days = self.preview(item, qualities)
-        if not days:
-            return {}
-        scheduler = self.scheduler_for(item.deck_id)
-        if not isinstance(scheduler, Fuzzed):
-            return {quality: (n, n) for quality, n in days.items()}
-        before = scheduler.fields(scheduler.restore(fields_of(item), item.last_review_day))
-        return {
-            quality: interval_range(n, quality, before["interval"]) for quality, n in days.items()
-        }
-
-    def _grader(self, deck_id: str, spec: SchedulerSpec | None) -> Scheduler[Any]:
-        """The scheduler of the deck's settings as stored when the answer is written (read in
-        its transaction: another terminal may have switched the deck since this session
-        began), else the one the session started with."""
-        if spec is None:
-            return self.scheduler_for(deck_id)
-        if spec not in self._built:
-            self._built[spec] = build(spec, f"deck {deck_id}")
-        return self._built[spec]
-
-    def _rebuild_one(
-        self,
-        key: CardKey,
-        rows: list[dict[str, Any]],
-        starts: Mapping[CardKey, str],
-        spec: SchedulerSpec,
-    ) -> CachedSchedule | None:
-        return replay(rows, starts, self._grader(key[0], spec)).get(key)
-
-    def _record(
-        self,
-        item: ScheduledCard,
-        chosen: tuple[str, ...],
-        quality: Quality,
-        response_ms: int,
-        now: datetime,
-        answered_today: bool,
-        spec: SchedulerSpec | None = None,
-        due_counts: Mapping[date, int] | None = None,
-    ) -> ReviewRecord:
-        """The review record of an answer to ``item`` as it is stored (pure); ``spec``: the
-        deck's scheduling settings as stored when it is written, ``due_counts`` the deck's
-        cards due on each coming day then (for load balancing)."""
-        repeat = self.mode == "review" and answered_today
-        lapse = False
-        fields = fields_of(item)
-        if self.mode == "practice" or repeat:
-            due = item.due or self.today + timedelta(days=1)
-        else:
-            scheduler = self._grader(item.deck_id, spec)
-            before = scheduler.restore(fields, item.last_review_day)
-            due_on = None if due_counts is None else (lambda day: due_counts.get(day, 0))
-            graded = grade_answer(
-                scheduler, before, quality, self.today, (item.deck_id, item.card.id), due_on
-            )
-            fields, due, lapse = scheduler.fields(graded.state), graded.due, graded.lapse
-        leech_action = ""
-        if lapse and self.rules(item.deck_id).becomes_leech(item.lapses):
-            leech_action = "suspend" if self.suspend_leeches else "tag"
-        return ReviewRecord(
-            deck_id=item.deck_id,
-            card_id=item.card.id,
-            reviewed_at=now,
-            study_day=self.today,
-            chosen=chosen,
-            correct=item.card.is_correct(set(chosen)),
-            quality=quality,
-            response_ms=max(int(response_ms), 0),
-            same_day_repeat=repeat,
-            was_new=self.mode == "review" and item.is_new and not repeat,
-            repetitions=fields["repetitions"],
-            easiness=fields["easiness"],
-            interval=fields["interval"],
-            due=due,
-            mode=self.mode,
-            session=self.session_id,
-            lapse=lapse,
-            leech_action=leech_action,
-            prev_repetitions=0 if item.is_new else item.repetitions,
-            prev_interval=0 if item.is_new else item.interval,
-            stability=fields["stability"],
-            difficulty=fields["difficulty"],
-        )
+        """``Grader.preview_range``: ``preview`` spread by the deck's fuzz."""
+        return self.grading.preview_range(item, qualities)
 
     def answer(
         self,
@@ -393,7 +286,7 @@ class Session:
         def decide(stored: StoredCard) -> ReviewRecord:
             if stored.item.card.grading() != item.card.grading():
                 raise CardChanged(stored.item)
-            return self._record(
+            return self.grading.record(
                 stored.item,
                 chosen_ids,
                 quality,
@@ -413,7 +306,9 @@ class Session:
                 raise
         else:
             answered_today = item.last_review_day == self.today
-            record = self._record(item, chosen_ids, quality, response_ms, now, answered_today)
+            record = self.grading.record(
+                item, chosen_ids, quality, response_ms, now, answered_today
+            )
         entry = self._queue.popleft()
         if rules.comes_back_today(quality) and record.leech_action != "suspend":
             last_day = self.today if self.mode == "review" else item.last_review_day
@@ -436,7 +331,7 @@ class Session:
         self.journal.undo(
             last.review_id,
             self.session_id,
-            self._rebuild_one,
+            self.grading.rebuild_one,
             clear_leech=bool(last.record.leech_action),
             lift_suspension=last.record.leech_action == "suspend",
         )

@@ -228,12 +228,23 @@ def _act(
         typer.echo(terminal_safe(f"{deck_id}/{card_id} {was}"))
 
 
-@app.command()
-def suspend(
-    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
-) -> None:
-    """Suspend cards (they stop coming up until `mlcards unsuspend`)."""
-    _act(ctx, "suspend", cards, yes, as_json)
+def _card_action(action: str, doc: str) -> None:
+    """Declare the command ``action`` on cards, whose only options are ``--yes`` and
+    ``--json`` (the others, with options of their own, are written out below)."""
+
+    def command(
+        ctx: typer.Context,
+        cards: Targets = None,
+        yes: YesOption = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        _act(ctx, action, cards, yes, as_json)
+
+    command.__doc__ = doc
+    app.command(name=action)(command)
+
+
+_card_action("suspend", "Suspend cards (they stop coming up until `mlcards unsuspend`).")
 
 
 @app.command()
@@ -252,20 +263,8 @@ def unsuspend(
     _act(ctx, "unsuspend", ["is:suspended"] if all_cards else cards, yes or all_cards, as_json)
 
 
-@app.command()
-def bury(
-    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
-) -> None:
-    """Hide cards until tomorrow."""
-    _act(ctx, "bury", cards, yes, as_json)
-
-
-@app.command()
-def unbury(
-    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
-) -> None:
-    """Bring buried cards back today."""
-    _act(ctx, "unbury", cards, yes, as_json)
+_card_action("bury", "Hide cards until tomorrow.")
+_card_action("unbury", "Bring buried cards back today.")
 
 
 @app.command()
@@ -283,20 +282,8 @@ def flag(
     _act(ctx, "flag", cards, yes, as_json, note)
 
 
-@app.command()
-def unflag(
-    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
-) -> None:
-    """Clear the edit flag of cards."""
-    _act(ctx, "unflag", cards, yes, as_json)
-
-
-@app.command()
-def forget(
-    ctx: typer.Context, cards: Targets = None, yes: YesOption = False, as_json: JsonOption = False
-) -> None:
-    """Make cards new again; their answers stay in the log but no longer count."""
-    _act(ctx, "forget", cards, yes, as_json)
+_card_action("unflag", "Clear the edit flag of cards.")
+_card_action("forget", "Make cards new again; their answers stay in the log but no longer count.")
 
 
 @app.command()

@@ -19,18 +19,25 @@ from mlcards.cli.console import new_console, page, utf8
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing itself costs ~5 ms of this start-up path)
+    from collections.abc import Callable
     from datetime import date
+    from typing import TypeVar
 
+    from mlcards.config import Settings
     from mlcards.models import BrowsedCard
+    from mlcards.services.study import Status
+    from mlcards.store import Store
     from mlcards.store.search import SearchContext
 
+    T = TypeVar("T")
+    Found = tuple[list[BrowsedCard], SearchContext]
 
-def status(args: list[str]) -> int | None:
-    """Run ``status [--json]`` (exactly those arguments) and return the exit code, or None
-    when this path does not serve them or something failed before any output."""
-    if args not in (["status"], ["status", "--json"]):
-        return None
-    as_json = len(args) == 2
+
+def _from_store(
+    read: Callable[[Store, Settings, date], T], as_json: bool
+) -> tuple[date, T] | int | None:
+    """Today and what ``read`` finds in the store, the store's warnings printed; as the
+    typer entry would: 130 after Ctrl-C, None (typer's turn) when anything failed."""
     for stream in (sys.stdout, sys.stderr):  # as the typer entry does
         if not utf8(stream) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
@@ -38,8 +45,6 @@ def status(args: list[str]) -> int | None:
         from mlcards.clock import now, study_day
         from mlcards.config import db_path, load_settings
         from mlcards.sanitize import terminal_safe
-        from mlcards.services.admin import effective_settings
-        from mlcards.services.study import status_of
         from mlcards.store import Store
 
         settings = load_settings()
@@ -47,7 +52,7 @@ def status(args: list[str]) -> int | None:
         explicit = bool(os.environ.get("MLCARDS_DB"))
         with Store.open(db_path(None), create=not explicit, daily_backup=True) as store:
             warnings = [terminal_safe(w) for w in store.warnings]
-            shown = status_of(store, effective_settings(store, settings), today)
+            found = read(store, settings, today)
     except KeyboardInterrupt:
         sys.stderr.write("mlcards: interrupted\n")
         if as_json:
@@ -57,6 +62,26 @@ def status(args: list[str]) -> int | None:
         return None
     for warning in warnings:
         sys.stderr.write(f"mlcards: warning: {warning}\n")
+    return today, found
+
+
+def status(args: list[str]) -> int | None:
+    """Run ``status [--json]`` (exactly those arguments) and return the exit code, or None
+    when this path does not serve them or something failed before any output."""
+    if args not in (["status"], ["status", "--json"]):
+        return None
+    as_json = len(args) == 2
+
+    def read(store: Store, settings: Settings, today: date) -> Status:
+        from mlcards.services.admin import effective_settings
+        from mlcards.services.study import status_of
+
+        return status_of(store, effective_settings(store, settings), today)
+
+    got = _from_store(read, as_json)
+    if not isinstance(got, tuple):
+        return got
+    today, shown = got
     if as_json:
         import json
 
@@ -138,30 +163,15 @@ def cards(args: list[str]) -> int | None:
     if parsed is None:
         return None
     words, as_json, no_pager = parsed
-    for stream in (sys.stdout, sys.stderr):  # as the typer entry does
-        if not utf8(stream) and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
-    try:
-        from mlcards.clock import now, study_day
-        from mlcards.config import db_path, load_settings
-        from mlcards.sanitize import terminal_safe
-        from mlcards.services.browse import find_cards
-        from mlcards.store import Store
 
-        settings = load_settings()
-        today = study_day(now(), settings.rollover_hour)
-        explicit = bool(os.environ.get("MLCARDS_DB"))
-        with Store.open(db_path(None), create=not explicit, daily_backup=True) as store:
-            warnings = [terminal_safe(w) for w in store.warnings]
-            found, search = find_cards(store, settings, today, " ".join(words))
-    except KeyboardInterrupt:
-        sys.stderr.write("mlcards: interrupted\n")
-        if as_json:
-            sys.stdout.write('{"error": {"message": "interrupted", "exit_code": 130}}\n')
-        return 130
-    except Exception:
-        return None
-    for warning in warnings:
-        sys.stderr.write(f"mlcards: warning: {warning}\n")
+    def read(store: Store, settings: Settings, today: date) -> Found:
+        from mlcards.services.browse import find_cards
+
+        return find_cards(store, settings, today, " ".join(words))
+
+    got = _from_store(read, as_json)
+    if not isinstance(got, tuple):
+        return got
+    today, (found, search) = got
     print_cards(found, search, today, False, as_json, no_pager)
     return 0

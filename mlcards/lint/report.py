@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from mlcards.lint.limits import (
     CODES,
@@ -78,14 +78,8 @@ class LintWarning:
     message: str
 
     def to_dict(self) -> WarningDict:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "deck_id": self.deck_id,
-            "card_id": self.card_id,
-            "code": self.code,
-            "message": self.message,
-        }
+        """The fields, in their order (``WarningDict`` names the same ones)."""
+        return cast(WarningDict, asdict(self))
 
 
 @dataclass(frozen=True)

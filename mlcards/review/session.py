@@ -4,37 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, ParamSpec
 
 from mlcards.models import ScheduledCard
 from mlcards.render.review import ReviewOutcome
-from mlcards.render.screen import UNICODE, Glyphs
-from mlcards.session import Session
 
 if TYPE_CHECKING:
     from mlcards.config import Settings
     from mlcards.store import Store
 
 from mlcards.review.common import (
-    CardActions,
-    KeyReader,
     Screen,
 )
 from mlcards.review.reviewer import _Reviewer
 
+P = ParamSpec("P")
 
-def run_review(
-    screen: Screen,
-    session: Session,
-    actions: CardActions,
-    read_key: KeyReader,
-    now: Callable[[], datetime],
-    glyphs: Glyphs = UNICODE,
-    links: bool = False,
-) -> ReviewOutcome:
-    """Drive a session: draw, read keys, grade; each answer is saved before the next card."""
-    return _Reviewer(screen, session, actions, read_key, now, glyphs, links).run()
+
+def _running(reviewer: Callable[P, _Reviewer]) -> Callable[P, ReviewOutcome]:
+    def run(*args: P.args, **kwargs: P.kwargs) -> ReviewOutcome:
+        """Drive a session: draw, read keys, grade; each answer is saved before the next
+        card. Takes what ``_Reviewer`` is made with (screen, session, actions, read_key,
+        now, glyphs, links...)."""
+        return reviewer(*args, **kwargs).run()
+
+    return run
+
+
+run_review = _running(_Reviewer)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,8 @@ def todays_queue(
     N more new cards now, past the daily limits or below them."""
     from mlcards.session import build_queue
 
-    due, new = _todays_cards(store, settings, today, deck, tag, new_limit)
+    counts = _todays_counts(TodaysLimits(store, settings, today, new_limit), deck, tag)
+    due, new = _todays_cards(store, today, deck, tag, counts)
     repeats = store.cards.repeats(today, deck, tag)
     queue = build_queue(due, new, repeats, limit)
     return with_leech_marks(queue, settings)
@@ -87,18 +88,17 @@ def todays_queue(
 
 def _todays_cards(
     store: Store,
-    settings: Settings,
     today: date,
-    deck: str | None = None,
-    tag: str | None = None,
-    new_limit: int | None = None,
+    deck: str | None,
+    tag: str | None,
+    counts: tuple[Counter[str], Counter[str]],
 ) -> tuple[list[ScheduledCard], list[ScheduledCard]]:
     """The due and new cards today's limits let ``review`` show: each deck's own room, then
     the global limits over all of them (the most overdue first, new cards in deck order).
     ``review`` and ``status`` both count from this, so they never disagree. The cut keeps a
-    prefix of each deck's cards, so it is counted first (``_todays_counts``) and only the
-    cards kept are read (not every deck's whole room)."""
-    due_by, new_by = _todays_counts(store, settings, today, deck, tag, new_limit)
+    prefix of each deck's cards, so it is counted first (``counts``, ``_todays_counts``'s per
+    deck due and new) and only the cards kept are read (not every deck's whole room)."""
+    due_by, new_by = counts
     due: list[ScheduledCard] = []
     new: list[ScheduledCard] = []
     for deck_id in [deck] if deck else store.decks.ids():
@@ -133,7 +133,7 @@ def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[Sch
 def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatus]:
     """Every deck's counts, with today's new cards and reviews the ones ``review`` would
     show now: the same cut as ``_todays_cards``, counted without reading the cards."""
-    due_by, new_by = _todays_counts(store, settings, today)
+    due_by, new_by = _todays_counts(TodaysLimits(store, settings, today))
     return [
         replace(status, new_today=new_by[status.id], reviews_today=due_by[status.id])
         for status in store.decks.status(today)
@@ -141,17 +141,12 @@ def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatu
 
 
 def _todays_counts(
-    store: Store,
-    settings: Settings,
-    today: date,
-    deck: str | None = None,
-    tag: str | None = None,
-    new_limit: int | None = None,
+    limits: TodaysLimits, deck: str | None = None, tag: str | None = None
 ) -> tuple[Counter[str], Counter[str]]:
     """Per deck, how many due and new cards today's cut holds: each deck's room, the due
     days merged most overdue first (deck order within a day) and cut at the global limit;
     new cards in deck order up to it. Read from an index, without the cards."""
-    limits = TodaysLimits(store, settings, today, new_limit)
+    store, today = limits.store, limits.today
     overall = limits.overall()  # (never negative)
     due: list[tuple[str, int, str]] = []
     new_by: Counter[str] = Counter()

@@ -222,7 +222,7 @@ def backfill(conn: sqlite3.Connection, now: datetime) -> None:
             if not flagged:
                 actions.append(("unflag", {}))
         for (action, data), stamp in zip(actions, stamps(conn, now, len(actions)), strict=True):
-            _insert_card_event(conn, stamp, deck_id, card_id, action, data, None)
+            _insert_card_event(conn, stamp, deck_id, card_id, action, dict(data), None)
     settings = conn.execute(
         "SELECT deck_id, key, value FROM schedule_settings WHERE key NOT LIKE '\\_%' ESCAPE '\\' "
         "ORDER BY deck_id, key"
@@ -248,9 +248,13 @@ def _insert_card_event(
     action: str,
     data: Mapping[str, Any],
     batch: str | None,
-) -> None:
-    conn.execute(
-        "INSERT INTO card_events (uid, device, seq, ord, deck_id, card_id, action, data, batch) "
+    *,
+    or_ignore: bool = False,
+) -> int:
+    """One card event's row; how many rows went in (0: ``or_ignore`` and it was there)."""
+    cursor = conn.execute(
+        f"INSERT {'OR IGNORE ' if or_ignore else ''}INTO card_events "
+        "(uid, device, seq, ord, deck_id, card_id, action, data, batch) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             stamp.uid,
@@ -260,10 +264,11 @@ def _insert_card_event(
             deck_id,
             card_id,
             action,
-            json.dumps(dict(data), sort_keys=True),
+            json.dumps(data, sort_keys=True),
             batch,
         ),
     )
+    return cursor.rowcount
 
 
 def append_card_events(
@@ -275,7 +280,7 @@ def append_card_events(
     found = stamps(conn, now, len(actions))
     tag = f"cli:{found[0].uid}" if batch and found else None
     for (deck_id, card_id, action, data), stamp in zip(actions, found, strict=True):
-        _insert_card_event(conn, stamp, deck_id, card_id, action, data, tag)
+        _insert_card_event(conn, stamp, deck_id, card_id, action, dict(data), tag)
     if tag is not None:
         _put(conn, "last_batch", tag)
     return found
@@ -284,21 +289,7 @@ def append_card_events(
 def insert_remote_card_event(
     conn: sqlite3.Connection, stamp: Stamp, deck_id: str, card_id: str, action: str, data: Any
 ) -> bool:
-    cursor = conn.execute(
-        "INSERT OR IGNORE INTO card_events (uid, device, seq, ord, deck_id, card_id, action, "
-        "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            stamp.uid,
-            stamp.device,
-            stamp.seq,
-            stamp.ord,
-            deck_id,
-            card_id,
-            action,
-            json.dumps(data, sort_keys=True),
-        ),
-    )
-    return cursor.rowcount > 0
+    return _insert_card_event(conn, stamp, deck_id, card_id, action, data, None, or_ignore=True) > 0
 
 
 def last_batch(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:

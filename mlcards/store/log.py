@@ -1,4 +1,4 @@
-"""The review log: append an answer, take one back (undo), load many, read it back.
+"""The review log: append an answer, take one back (undo), load many (reads: ``log_reads``).
 
 The log (``reviews``) is append-only (triggers refuse UPDATE and DELETE, except the delete
 an undo token allows) and is the source of truth; each write here also updates the card's
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
-from datetime import date
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from mlcards import rules
 from mlcards.errors import StoreError, UndoRefused
@@ -20,19 +19,18 @@ from mlcards.models import (
     NEW_SCHEDULE,
     CachedSchedule,
     CardKey,
+    Rebuild,
     ReviewRecord,
     ScheduledCard,
     StoredCard,
     utc_iso,
 )
 from mlcards.rules import SchedulerSpec
-from mlcards.statsdata import REVIEW_COLUMNS
 from mlcards.store.cards import CARD_SELECT, row_to_scheduled
 from mlcards.store.db import Database
 from mlcards.store.events import Stamp, Stamper, stamps, tombstone
-from mlcards.store.health import REPLAY_COLUMNS, replay_row
+from mlcards.store.log_reads import LogReads
 from mlcards.store.schedules import write_schedules
-from mlcards.store.scope import Scope
 from mlcards.store.settings import spec_in
 from mlcards.store.totals import add_from, take_back
 
@@ -106,7 +104,108 @@ def _due_counts(conn: sqlite3.Connection, shown: ScheduledCard, today: date) -> 
     }
 
 
-class ReviewLog:
+@dataclass(frozen=True)
+class _Taken:
+    """The answer an undo takes back, as the log holds it."""
+
+    review_id: int
+    mode: str
+    key: CardKey
+    ord: int
+    uid: str | None
+    spec: SchedulerSpec
+
+
+def _undoable(conn: sqlite3.Connection, review_id: int, session: str) -> _Taken:
+    """The answer, if this session may take it back now; else the refusal."""
+    row = conn.execute(
+        "SELECT mode, session, deck_id, card_id, ord, uid FROM reviews WHERE id = ?",
+        (review_id,),
+    ).fetchone()
+    if row is None:  # the database under the session was replaced (a restore)
+        raise UndoRefused(
+            "that answer is no longer in the log (the database was restored from a "
+            "backup since it was given)"
+        )
+    if row[1] != session:
+        raise StoreError("only an answer of the current session can be undone")
+    mode, key, ord_ = row[0], (row[2], row[3]), row[4]
+    latest = conn.execute(
+        "SELECT max(ord) FROM reviews WHERE deck_id = ? AND card_id = ?", key
+    ).fetchone()[0]
+    if latest != ord_:
+        raise UndoRefused(
+            f"{key[0]}/{key[1]} was answered again since (another session?); both answers are kept"
+        )
+    spec = spec_in(conn, key[0])
+    if (
+        mode == "review"
+        and spec.effective().load_balance
+        and conn.execute(
+            "SELECT 1 FROM reviews WHERE deck_id = ? AND ord > ? AND mode = 'review' LIMIT 1",
+            (key[0], ord_),
+        ).fetchone()
+    ):  # a later answer's draw saw this one's due day: taking it back would move it
+        raise UndoRefused(
+            f"deck {key[0]} balances its due days, and another of its cards was "
+            "answered since; both answers are kept"
+        )
+    return _Taken(review_id, mode, key, ord_, row[5], spec)
+
+
+def _remove(conn: sqlite3.Connection, taken: _Taken, now: datetime) -> None:
+    """The answer out of the running totals and the log (under an undo token), and, when it
+    was synced as an event, tombstoned."""
+    take_back(conn, taken.review_id)
+    if taken.uid is not None:  # (a row written by hand has no event id)
+        tombstone(conn, [taken.uid], now)
+    conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (taken.review_id,))
+    conn.execute("DELETE FROM reviews WHERE id = ?", (taken.review_id,))
+    conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (taken.review_id,))
+
+
+def _rebuild_after(conn: sqlite3.Connection, taken: _Taken, rebuild: Rebuild) -> None:
+    """The card's cached schedule replayed from what remains of its log (of its deck's, when
+    the deck balances due days), unless it was reset since the answer."""
+    key = taken.key
+    reset_ord = conn.execute(
+        "SELECT reset_ord FROM cards WHERE deck_id = ? AND id = ?", key
+    ).fetchone()[0]
+    if reset_ord >= taken.ord:
+        return  # reset since: the card is new now, whatever this answer did
+    if taken.spec.effective().load_balance:  # its draws saw the deck: replay the deck
+        starts = {
+            (key[0], r[0]): str(r[1])
+            for r in conn.execute("SELECT id, reset_ord FROM cards WHERE deck_id = ?", (key[0],))
+        }
+        where, args = "deck_id = ?", [key[0]]
+    else:
+        starts = {key: reset_ord}
+        where = "deck_id = ? AND card_id = ? AND ord > ?"
+        args = [key[0], key[1], reset_ord]
+    graded = [
+        {
+            "id": r[0],
+            "deck_id": key[0],
+            "card_id": r[1],
+            "study_day": r[2],
+            "quality": r[3],
+            "same_day_repeat": r[4],
+            "ord": r[5],
+        }
+        for r in conn.execute(
+            "SELECT id, card_id, study_day, quality, same_day_repeat, ord FROM reviews "
+            f"WHERE {where} AND mode = 'review' ORDER BY ord",
+            args,
+        )
+    ]
+    rebuilt = rebuild(key, graded, starts, taken.spec)
+    write_schedules(conn, [(key, rebuilt or NEW_SCHEDULE)])
+
+
+class ReviewLog(LogReads):
+    """The log's writer: answers appended (one, or many at once) and taken back."""
+
     def __init__(self, database: Database) -> None:
         self.database = database
 
@@ -176,10 +275,7 @@ class ReviewLog:
         self,
         review_id: int,
         session: str,
-        rebuild: Callable[
-            [CardKey, list[dict[str, Any]], Mapping[CardKey, str], SchedulerSpec],
-            CachedSchedule | None,
-        ],
+        rebuild: Rebuild,
         *,
         clear_leech: bool = False,
         lift_suspension: bool = False,
@@ -197,89 +293,16 @@ class ReviewLog:
         stays new.
         """
         with self.database.write() as conn:
-            row = conn.execute(
-                "SELECT mode, session, deck_id, card_id, ord, uid FROM reviews WHERE id = ?",
-                (review_id,),
-            ).fetchone()
-            if row is None:  # the database under the session was replaced (a restore)
-                raise UndoRefused(
-                    "that answer is no longer in the log (the database was restored from a "
-                    "backup since it was given)"
-                )
-            if row[1] != session:
-                raise StoreError("only an answer of the current session can be undone")
-            mode, key, ord_ = row[0], (row[2], row[3]), row[4]
-            latest = conn.execute(
-                "SELECT max(ord) FROM reviews WHERE deck_id = ? AND card_id = ?", key
-            ).fetchone()[0]
-            if latest != ord_:
-                raise UndoRefused(
-                    f"{key[0]}/{key[1]} was answered again since (another session?); "
-                    "both answers are kept"
-                )
-            spec = spec_in(conn, key[0])
-            if (
-                mode == "review"
-                and spec.effective().load_balance
-                and conn.execute(
-                    "SELECT 1 FROM reviews WHERE deck_id = ? AND ord > ? AND mode = 'review' "
-                    "LIMIT 1",
-                    (key[0], ord_),
-                ).fetchone()
-            ):  # a later answer's draw saw this one's due day: taking it back would move it
-                raise UndoRefused(
-                    f"deck {key[0]} balances its due days, and another of its cards was "
-                    "answered since; both answers are kept"
-                )
-            take_back(conn, review_id)
-            if row[5] is not None:  # (a row written by hand has no event id)
-                tombstone(conn, [row[5]], self.database.clock())
-            conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
-            conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-            conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
+            taken = _undoable(conn, review_id, session)
+            _remove(conn, taken, self.database.clock())
             if clear_leech or lift_suspension:  # what this answer did, whatever came since
                 conn.execute(
                     "UPDATE cards SET leech = leech * ?, suspended = suspended * ? "
                     "WHERE deck_id = ? AND id = ?",
-                    (int(not clear_leech), int(not lift_suspension), *key),
+                    (int(not clear_leech), int(not lift_suspension), *taken.key),
                 )
-            if mode != "review":
-                return
-            reset_ord = conn.execute(
-                "SELECT reset_ord FROM cards WHERE deck_id = ? AND id = ?", key
-            ).fetchone()[0]
-            if reset_ord >= ord_:
-                return  # reset since: the card is new now, whatever this answer did
-            if spec.effective().load_balance:  # its draws saw the deck: replay the deck
-                starts = {
-                    (key[0], r[0]): str(r[1])
-                    for r in conn.execute(
-                        "SELECT id, reset_ord FROM cards WHERE deck_id = ?", (key[0],)
-                    )
-                }
-                where, args = "deck_id = ?", [key[0]]
-            else:
-                starts = {key: reset_ord}
-                where = "deck_id = ? AND card_id = ? AND ord > ?"
-                args = [key[0], key[1], reset_ord]
-            graded = [
-                {
-                    "id": r[0],
-                    "deck_id": key[0],
-                    "card_id": r[1],
-                    "study_day": r[2],
-                    "quality": r[3],
-                    "same_day_repeat": r[4],
-                    "ord": r[5],
-                }
-                for r in conn.execute(
-                    "SELECT id, card_id, study_day, quality, same_day_repeat, ord FROM reviews "
-                    f"WHERE {where} AND mode = 'review' ORDER BY ord",
-                    args,
-                )
-            ]
-            rebuilt = rebuild(key, graded, starts, spec)
-            write_schedules(conn, [(key, rebuilt or NEW_SCHEDULE)])
+            if taken.mode == "review":
+                _rebuild_after(conn, taken, rebuild)
 
     def append(self, records: Iterable[ReviewRecord]) -> int:
         """Append many answers in one transaction; returns how many.
@@ -342,74 +365,3 @@ class ReviewLog:
                 [(int(action == "suspend"), *key) for key, action in leech_actions.items()],
             )
         return int(cursor.rowcount)
-
-    # -- reading ------------------------------------------------------------------------------
-
-    def has_reviews(self) -> bool:
-        return self.database.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is not None
-
-    def counts_today(self, today: date, deck_id: str | None = None) -> tuple[int, int]:
-        """(new cards introduced, due reviews done) on this study day."""
-        where, params = Scope(deck_id, since=today, until=today).reviews("r")
-        new, reviewed = self.database.conn.execute(
-            "SELECT coalesce(sum(was_new), 0), coalesce(sum(1 - was_new), 0) FROM reviews r "
-            f"WHERE {where} AND r.same_day_repeat = 0 AND r.mode = 'review'",
-            params,
-        ).fetchone()
-        return int(new), int(reviewed)
-
-    def replay_rows(self) -> Iterator[dict[str, Any]]:
-        """The graded log in order, as ``replay`` reads it, streamed."""
-        cursor = self.database.conn.execute(
-            f"SELECT {REPLAY_COLUMNS} FROM reviews WHERE mode = 'review' ORDER BY ord"
-        )
-        path = self.database.path
-        for row in cursor:
-            yield replay_row(row, path)
-
-    def rows(self, deck_id: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every column of every review, as dicts (for tests and tools)."""
-        where, params = Scope(deck_id).reviews("reviews")
-        yield from self.database.db.query(
-            f"SELECT * FROM reviews WHERE {where} ORDER BY id", params
-        )
-
-    def count(self, scope: Scope) -> int:
-        where, params = scope.reviews("r")
-        return int(
-            self.database.conn.execute(
-                f"SELECT count(*) FROM reviews r WHERE {where}", params
-            ).fetchone()[0]
-        )
-
-    def export_rows(self, scope: Scope, escape: tuple[str, ...] = ()) -> Iterator[tuple[Any, ...]]:
-        """The review log in id order, one tuple per row (``REVIEW_COLUMNS``), streamed from
-        the cursor so a million rows never sit in memory at once. ``escape``: text cells
-        starting with one of these characters get a ``'`` in front (a spreadsheet would run
-        them as formulas), done in SQL so the rows can go to the csv writer untouched."""
-        for chunk in self.export_chunks(scope, escape):
-            yield from chunk
-
-    def export_chunks(
-        self, scope: Scope, escape: tuple[str, ...] = ()
-    ) -> Iterator[list[tuple[Any, ...]]]:
-        """``export_rows`` a thousand rows at a time (what the CSV export iterates)."""
-        where, params = scope.reviews("r")
-        marks = ", ".join("?" for _ in escape)
-        columns = ", ".join(
-            (
-                f"CASE WHEN typeof(r.{c}) = 'text' AND substr(r.{c}, 1, 1) IN ({marks}) "
-                f"THEN '''' || r.{c} ELSE r.{c} END"
-            )
-            if escape
-            else f"r.{c}"
-            for c in REVIEW_COLUMNS
-        )
-        values = [*escape * len(REVIEW_COLUMNS), *params] if escape else params
-        cursor = self.database.conn.execute(
-            f"SELECT {columns} FROM reviews r WHERE {where} ORDER BY r.id", values
-        )
-        # Not `yield from` the cursor: closing the generator late (after the store) would close
-        # the cursor of a closed connection and raise.
-        while chunk := cursor.fetchmany(1000):
-            yield chunk

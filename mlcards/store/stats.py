@@ -123,21 +123,12 @@ class StatsQueries:
             )
         ]
         retention = self._retention(scope)
-        stages, easiness, intervals, due = self.card_state(query, scope)
+        state = self.card_state(query, scope)
         cards = list(self.card_summaries(scope, reviewed_in_window=True))
         by_deck, by_tag = self._accuracy_groups(cards)
-        return StatsData(
-            activity=activity,
-            retention=retention,
-            by_deck=by_deck,
-            by_tag=by_tag,
-            stages=stages,
-            easiness=easiness,
-            intervals=intervals,
-            due=due,
-            cards=cards,
-            distractors=self._distractors(cards, scope, query.distractor_cards),
-        )
+        distractors = self._distractors(cards, scope, query.distractor_cards)
+        # (the card state's four lists are StatsData's fields stages to due, in that order)
+        return StatsData(activity, retention, by_deck, by_tag, *state, cards, distractors)
 
     def card_state(self, query: StatsQuery, scope: Scope) -> CardState:
         """What the cards table says (``store/stats_cards.py``)."""

@@ -10,11 +10,15 @@ twenty conditions a row cost more than the sort.)
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
 
 from mlcards import rules
 from mlcards.statsdata import StageCounts, StatsQuery
 from mlcards.store.scope import Scope
+
+T = TypeVar("T")
 
 _REVIEWED = "retired = 0 AND last_review_id IS NOT NULL"
 _SM2 = "stability IS NULL"  # an FSRS card's easiness is not its measure (difficulty is)
@@ -60,26 +64,27 @@ def card_state(conn: sqlite3.Connection, query: StatsQuery, scope: Scope) -> Car
             card_params + ([query.deck_id] if query.deck_id else []),
         )
     ]
-    easiness = [
-        (float(r[0]), int(r[1]))
-        for r in conn.execute(
-            f"SELECT c.easiness, count(*) FROM cards c {_index(scope, 'cards_easiness')} "
-            f"WHERE c.{_REVIEWED.replace(' AND ', ' AND c.')} AND c.{_SM2} AND {card_where} "
-            "GROUP BY c.easiness ORDER BY c.easiness",
-            card_params,
-        )
-    ]
-    intervals = [
-        (int(r[0]), int(r[1]))
-        for r in conn.execute(
-            f"SELECT c.interval, count(*) FROM cards c {_index(scope, 'cards_interval')} "
-            f"WHERE c.{_REVIEWED.replace(' AND ', ' AND c.')} AND {card_where} "
-            "GROUP BY c.interval ORDER BY c.interval",
-            card_params,
-        )
-    ]
+    easiness = _histogram(conn, scope, "easiness", f" AND c.{_SM2}", float)
+    intervals = _histogram(conn, scope, "interval", "", int)
     horizon = date.fromordinal(today.toordinal() + 30).isoformat()
     return stages, easiness, intervals, _due_days(conn, scope, horizon)
+
+
+def _histogram(
+    conn: sqlite3.Connection, scope: Scope, column: str, also: str, value: Callable[[Any], T]
+) -> list[tuple[T, int]]:
+    """The reviewed cards counted by ``column`` (its ``cards_<column>`` index walked in
+    order when the scope allows), ``also`` narrowing them further."""
+    card_where, card_params = scope.cards("c")
+    return [
+        (value(r[0]), int(r[1]))
+        for r in conn.execute(
+            f"SELECT c.{column}, count(*) FROM cards c {_index(scope, f'cards_{column}')} "
+            f"WHERE c.{_REVIEWED.replace(' AND ', ' AND c.')}{also} AND {card_where} "
+            f"GROUP BY c.{column} ORDER BY c.{column}",
+            card_params,
+        )
+    ]
 
 
 def _due_days(conn: sqlite3.Connection, scope: Scope, horizon: str) -> list[tuple[date, int]]:

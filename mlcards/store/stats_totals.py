@@ -54,7 +54,7 @@ def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
     scope = Scope(query.deck_id, query.tag, query.since, query.today)
     table, where, params = _day_filter(query, scope)
     activity, retention, by_deck = _days(conn, table, where, params)
-    stages, easiness, intervals, due = queries.card_state(query, scope)
+    state = queries.card_state(query, scope)
     window = _Window.fill(conn, scope)
     try:
         by_tag = _by_tag(conn, query, where, params)
@@ -65,14 +65,11 @@ def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
     finally:
         window.drop()
     return StatsData(
-        activity=activity,
-        retention=retention,
-        by_deck=by_deck,
-        by_tag=by_tag,
-        stages=stages,
-        easiness=easiness,
-        intervals=intervals,
-        due=due,
+        activity,
+        retention,
+        by_deck,
+        by_tag,
+        *state,  # stages, easiness, intervals, due
         cards=[],
         distractors=distractors,
         cards_reviewed=reviewed,

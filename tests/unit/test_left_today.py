@@ -98,13 +98,13 @@ def _reference_cut(
 
 
 def test_the_cut_read_by_counts_equals_the_whole_rooms_cut(tmp_path: Path) -> None:
-    """``_todays_cards`` counts the cut first and reads only the cards kept; ``deck_status``
+    """``_todays_cards`` reads only the cards of the cut ``_todays_counts`` counted; ``deck_status``
     shows those counts: the same cards, in the same order, as reading every deck's whole
     room and cutting, under binding and loose limits, with suspended and buried cards, ties
     on a due day across decks, a deck, a tag and ``--new N``."""
     from dataclasses import replace as with_values
 
-    from mlcards.services.study import _todays_cards, deck_status
+    from mlcards.services.study import TodaysLimits, _todays_cards, _todays_counts, deck_status
 
     names = {"a": 6, "b": 5, "c": 4}
     with Store.open(tmp_path / "m.db") as store:
@@ -136,7 +136,9 @@ def test_the_cut_read_by_counts_equals_the_whole_rooms_cut(tmp_path: Path) -> No
         for new, reviews in ((0, 0), (1, 2), (3, 4), (20, 200), (5, 7)):
             settings = with_values(Settings(), reviews_per_day=reviews, new_per_day=new)
             for only, tag, new_limit in scopes:
-                got = _todays_cards(store, settings, day, only, tag, new_limit)
+                limits = TodaysLimits(store, settings, day, new_limit)
+                counts = _todays_counts(limits, only, tag)
+                got = _todays_cards(store, day, only, tag, counts)
                 want = _reference_cut(store, settings, day, only, tag, new_limit)
                 assert [keys(x) for x in got] == [keys(x) for x in want], (new, reviews, only, tag)
             due, fresh = _reference_cut(store, settings, day)

@@ -19,21 +19,19 @@ import pytest
 from helpers import DATA, ROOT, start
 
 from mlcards.deck import load_deck
-from mlcards.lint import (
+from mlcards.lint import DeckLint, LintReport, LintWarning, format_report, lint_decks
+from mlcards.lint.limits import (
     CODES,
     CONVERGENCE_WINS_LIMIT,
     KEY_LENGTH_RATIO,
     LONGEST_WINS_LIMIT,
     SELECT_ALL_LONGEST_MARGIN,
     STEM_JACCARD_LIMIT,
-    DeckLint,
-    LintReport,
-    LintWarning,
+)
+from mlcards.lint.measures import (
     absolute_words,
     convergence_wins,
-    format_report,
     hedge_words,
-    lint_decks,
     longest_choice_wins,
     normalise,
     part_convergence,
