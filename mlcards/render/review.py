@@ -123,7 +123,22 @@ def _title(item: ScheduledCard, g: Glyphs) -> str:
 
 
 def _footer(parts: list[Text | str], width: int, g: Glyphs) -> list[Line]:
-    """Key hints packed into lines, broken only between hints ("a · b · c")."""
+    """Key hints packed into lines, broken only between hints ("a · b · c"): laid out once
+    per hints, width and glyphs (the same few footers come back on every card), each call
+    handed its own lists."""
+    key = tuple(p if isinstance(p, str) else (p.plain, p.style, tuple(p.spans)) for p in parts)
+    lines = _FOOTERS.get((key, width, g))
+    if lines is None:
+        if len(_FOOTERS) >= 64:
+            _FOOTERS.clear()
+        lines = _FOOTERS[key, width, g] = _footer_lines(parts, width, g)
+    return [list(line) for line in lines]
+
+
+_FOOTERS: dict[tuple[object, int, Glyphs], list[Line]] = {}
+
+
+def _footer_lines(parts: list[Text | str], width: int, g: Glyphs) -> list[Line]:
     room = max(width - 2, 1)
     rows: list[Text] = []
     row = Text()
@@ -164,6 +179,12 @@ def _question_choices(order: Sequence[Choice], selected: Set[str] | None, g: Gly
 @lru_cache(maxsize=16)
 def _question_lines(question: str, width: int, g: Glyphs) -> list[Line]:
     return trim_blank(lines_of(_markdown(g.text(question)), width, g))
+
+
+def prepare_question(question: str, width: int, g: Glyphs) -> None:
+    """Lay out a question's Markdown for a screen ``width`` wide before it is shown (while
+    the previous answer is read), so the key that brings it spends no time on it."""
+    _question_lines(question, width - 4, g)
 
 
 def _message(view: CardView) -> list[Line]:

@@ -1,0 +1,41 @@
+"""Work done for the next key while a screen is read: footers laid out once, the next
+question's Markdown laid out before its key comes; neither changes what is drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from screen_helpers import CARDS, bundled, question_screen
+
+from mlcards.render import review
+from mlcards.render.screen import UNICODE
+
+
+def test_a_footer_comes_from_its_cache_as_fresh_lists() -> None:
+    parts: list[Text | str] = [Text("1 hard", style="bold"), "q quit", "? help"]
+    first = review._footer(parts, 50, UNICODE)
+    assert first == review._footer_lines(parts, 50, UNICODE)
+    first[0].clear()  # a caller changing its lines changes no other caller's
+    assert review._footer(parts, 50, UNICODE) == review._footer_lines(parts, 50, UNICODE)
+    other = review._footer([Text("1 hard", style="italic"), "q quit", "? help"], 50, UNICODE)
+    assert other != first and other[0]  # another style is another footer
+
+
+@pytest.mark.parametrize(("path", "index"), CARDS[:3])
+def test_a_prepared_question_is_drawn_without_markdown(
+    path: Path, index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item = bundled(path, index)
+    order = list(item.card.choices)
+    review._question_lines.cache_clear()
+    expected = question_screen(item, order, position=1, total=2, width=80, height=24).text
+    review._question_lines.cache_clear()
+    review.prepare_question(item.card.question, 80, UNICODE)
+
+    def no_markdown(text: str) -> object:
+        raise AssertionError("laid out again")
+
+    monkeypatch.setattr(review, "_markdown", no_markdown)
+    assert question_screen(item, order, position=1, total=2, width=80, height=24).text == expected
