@@ -275,41 +275,44 @@ REVIEW_CARDS = 1000
 
 WHY_MISSED = [
     "Why a target is missed, and what would close it (3 runs after a warm-up, not 5: the "
-    "machine is shared by several engineers and was loaded during this run; the ratios are "
-    "medians measured side by side, and a row within a few percent of its goal can land on "
-    "either side from one run to the next):",
+    "machine is shared by several engineers and was loaded during this run; the ratios "
+    "are medians measured side by side, and a row within a few percent of its goal can "
+    "land on either side from one run to the next):",
     "",
-    "- **status time** (`--json` and the table now cost the same: piped, the table is printed"
-    " by `render/plain.py`, rich's bytes without importing rich, tested against rich; 110 to"
-    " 80 ms on its own, paired runs): both sit at the goal. What is left is Python's start "
-    "(about 12 ms), about 10 ms of SQL and about 50 ms of imports, of which `models.py` with "
-    "`statsdata.py` build 40 dataclasses (about 15 ms with `dataclasses`, `inspect` and "
-    "`typing`). A margin needs the status path to import only the dataclasses it shows "
-    "(models split, or the store's modules importing `statsdata` only where they use it); "
-    "not done here because the store's modules are being restructured by other changes.",
-    "- **import 10k cards** (about 1.45x the YAML floor here, 1.60x and 1.00x in earlier "
-    "runs): no slowdown in the code. CPU time of the same import at each merge since "
-    "4e8f872 (3 interleaved runs, minimum): 4e8f872 3.37 s, e9a6b3d 3.32 s, 6dc344a (FTS "
-    "batch size, migration 16) 3.13 s, 6d9500b (sync events, migration 17) 3.12 s, 6b92420 "
-    "(running totals, migration 18) 3.12 s. The ratio moves with the load on the machine "
-    "(the floor itself ranged 2.4 to 3.2 s between runs); what mlcards adds over the parse "
-    "is the deck checks and the writes (cards, search index, running totals), about 1 s, "
-    "which a profile of `import` would have to split to close the 1.3x.",
-    "- **answer to next card** (2.5 ms median, of which `ReviewLog.answer` 1.1 ms with its "
-    "synced commit): the next cards' questions are now laid out while the answer is read, "
-    "and the key footers once per width (CPU per answer 2.5 to 2.2 ms, paired runs). 2x "
-    "Anki is about 1.2 ms: the synced commit alone takes most of it, so drawing would have "
-    "to cost almost nothing: a question screen without rich's table layout (the choices as"
-    " pre-wrapped lines, the box drawn from cached edges), or the next screen drawn whole "
-    "while the answer is read (its choice order drawn early from the session's random "
-    "source, which changes `session.py`).",
-    "- **review start** (1,000 cards: 171 to 136 ms in paired runs; the pty floor is about "
-    "13 ms): YAML is no longer imported when no deck file changed, and a plain one-line "
-    "question is drawn without loading the Markdown parser (tested against rich's Markdown)."
-    " What is left is typer (about 45 ms of imports) and the store, session and rich "
-    "modules; 6x the floor (about 80 ms) needs a typer-free `review` in `launch.py` as "
-    "`status` and `cards` have, with a test comparing its behaviour with typer's for every "
-    "option it serves (error exits, the bundled decks, sync at start and end).",
+    "- **status time** (`--json` 0.29x and 0.31x in this round's two runs; the table now "
+    "costs the same: piped, the table is printed by `render/plain.py`, rich's bytes "
+    "without importing rich, tested against rich; 110 to 80 ms on its own, paired runs): "
+    "both sit at the goal. What is left is Python's start (about 12 ms), about 10 ms of "
+    "SQL and about 50 ms of imports, of which `models.py` with `statsdata.py` build 40 "
+    "dataclasses (about 15 ms with `dataclasses`, `inspect` and `typing`). A margin "
+    "needs the status path to import only the dataclasses it shows (models split, or the "
+    "store's modules importing `statsdata` only where they use it); not done here "
+    "because the store's modules are being restructured by other changes.",
+    "- **import 10k cards** (1.42x and 1.45x the YAML floor in this round's two runs, "
+    "1.60x and 1.00x in earlier ones): no slowdown in the code. CPU time of the same "
+    "import at each merge since 4e8f872 (3 interleaved runs, minimum): 4e8f872 3.37 s, "
+    "e9a6b3d 3.32 s, 6dc344a (FTS batch size, migration 16) 3.13 s, 6d9500b (sync "
+    "events, migration 17) 3.12 s, 6b92420 (running totals, migration 18) 3.12 s. The "
+    "ratio moves with the load on the machine (the floor itself ranged 2.4 to 3.2 s "
+    "between runs); what mlcards adds over the parse is the deck checks and the writes "
+    "(cards, search index, running totals), about 1 s, which a profile of `import` would "
+    "have to split to close the 1.3x.",
+    "- **answer to next card** (2.5 ms median, of which `ReviewLog.answer` 1.1 ms with "
+    "its synced commit): the next cards' questions are now laid out while the answer is "
+    "read, and the key footers once per width (CPU per answer 2.5 to 2.2 ms, paired "
+    "runs). 2x Anki is about 1.2 ms: the synced commit alone takes most of it, so "
+    "drawing would have to cost almost nothing: a question screen without rich's table "
+    "layout (the choices as pre-wrapped lines, the box drawn from cached edges), or the "
+    "next screen drawn whole while the answer is read (its choice order drawn early from "
+    "the session's random source, which changes `session.py`).",
+    "- **review start** (1,000 cards: 171 to 136 ms in paired runs; the pty floor is "
+    "about 13 ms): YAML is no longer imported when no deck file changed, and a plain "
+    "one-line question is drawn without loading the Markdown parser (tested against "
+    "rich's Markdown). What is left is typer (about 45 ms of imports) and the store, "
+    "session and rich modules; 6x the floor (about 80 ms) needs a typer-free `review` in "
+    "`launch.py` as `status` and `cards` have, with a test comparing its behaviour with "
+    "typer's for every option it serves (error exits, the bundled decks, sync at start "
+    "and end).",
     "",
 ]
 
