@@ -11,14 +11,13 @@ dispatches on. User text goes in as ``Text`` (choices, feedback, titles) or ``Ma
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
 from rich import box
-from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -35,6 +34,8 @@ from mlcards.render.keys import (
     hints,
     rating_parts,
 )
+from mlcards.render.pieces import footer as _footer
+from mlcards.render.pieces import markdown as _markdown
 from mlcards.render.screen import (
     MIN_REGION,
     UNICODE,
@@ -52,7 +53,6 @@ from mlcards.render.screen import (
     trim_blank,
     url_lines,
 )
-from mlcards.sanitize import markdown_safe
 from mlcards.wording import counted
 
 
@@ -100,23 +100,6 @@ class ReviewOutcome:
     quit_early: bool
 
 
-def _markdown(text: str) -> RenderableType:
-    """Deck Markdown, with every control character made visible first: a deck is data.
-    Text with nothing Markdown would read (``_PLAIN``) is the one paragraph Markdown would
-    make of it, drawn alike without loading the parser (~30 ms, before the first card)."""
-    source = markdown_safe(text.strip())
-    if _PLAIN.fullmatch(source):
-        return Text(source, justify="left")
-    from rich.markdown import Markdown
-
-    return Markdown(source)
-
-
-_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9,.?!'\";:%()/=+ -]*")
-"""One line starting with a letter, without the characters of emphasis, code, links,
-escapes, HTML or entities: CommonMark makes it a single paragraph of exactly this text."""
-
-
 def _status(view: CardView) -> str:
     item, g = view.item, view.glyphs
     minutes, seconds = divmod(int(view.elapsed_s), 60)
@@ -131,41 +114,6 @@ def _status(view: CardView) -> str:
 def _title(item: ScheduledCard, g: Glyphs) -> str:
     title = g.text(item.deck_name)
     return title + (f" {g.dot} {g.text(item.card.title)}" if item.card.title else "")
-
-
-def _footer(parts: list[Text | str], width: int, g: Glyphs) -> list[Line]:
-    """Key hints packed into lines, broken only between hints ("a · b · c"): laid out once
-    per hints, width and glyphs (the same few footers come back on every card), each call
-    handed its own lists."""
-    key = tuple(p if isinstance(p, str) else (p.plain, p.style, tuple(p.spans)) for p in parts)
-    lines = _FOOTERS.get((key, width, g))
-    if lines is None:
-        if len(_FOOTERS) >= 64:
-            _FOOTERS.clear()
-        lines = _FOOTERS[key, width, g] = _footer_lines(parts, width, g)
-    return [list(line) for line in lines]
-
-
-_FOOTERS: dict[tuple[object, int, Glyphs], list[Line]] = {}
-
-
-def _footer_lines(parts: list[Text | str], width: int, g: Glyphs) -> list[Line]:
-    room = max(width - 2, 1)
-    rows: list[Text] = []
-    row = Text()
-    for part in parts:
-        hint = Text(part, style="dim") if isinstance(part, str) else part
-        if row.plain and row.cell_len + 3 + hint.cell_len > room:
-            rows.append(row)
-            row = Text()
-        if row.plain:
-            row.append(f" {g.dot} ", style="dim")
-        row.append_text(hint)
-    rows.append(row)
-    lines: list[Line] = []
-    for text in rows:
-        lines += lines_of(Padding(text, (0, 1)), width, g)
-    return lines
 
 
 def _choice_label(key: str, choice: Choice, selected: Set[str] | None) -> str:

@@ -14,18 +14,18 @@ from rich.padding import Padding
 from rich.text import Text
 from screen_helpers import CARDS, bundled, question_screen
 
-from mlcards.render import review
+from mlcards.render import pieces, review
 from mlcards.render.screen import UNICODE
 from mlcards.sanitize import markdown_safe
 
 
 def test_a_footer_comes_from_its_cache_as_fresh_lists() -> None:
     parts: list[Text | str] = [Text("1 hard", style="bold"), "q quit", "? help"]
-    first = review._footer(parts, 50, UNICODE)
-    assert first == review._footer_lines(parts, 50, UNICODE)
+    first = pieces.footer(parts, 50, UNICODE)
+    assert first == pieces.footer_lines(parts, 50, UNICODE)
     first[0].clear()  # a caller changing its lines changes no other caller's
-    assert review._footer(parts, 50, UNICODE) == review._footer_lines(parts, 50, UNICODE)
-    other = review._footer([Text("1 hard", style="italic"), "q quit", "? help"], 50, UNICODE)
+    assert pieces.footer(parts, 50, UNICODE) == pieces.footer_lines(parts, 50, UNICODE)
+    other = pieces.footer([Text("1 hard", style="italic"), "q quit", "? help"], 50, UNICODE)
     assert other != first and other[0]  # another style is another footer
 
 
@@ -69,11 +69,11 @@ def test_plain_text_is_drawn_as_markdown_draws_it(
 
     text = first + spaces.join(words)
 
-    fast = review._markdown(text)
+    fast = pieces.markdown(text)
     assert isinstance(fast, Text)  # the fast path was taken (else this test proves nothing)
     assert drawn(fast, width) == drawn(Markdown(markdown_safe(text.strip())), width)
 
 
 def test_markdown_syntax_still_goes_to_the_parser() -> None:
     for text in ("Use `x`", "*a*", "- item", "1. first", "a & b", "a\\b", "a\nb", "# T", "<b>"):
-        assert not isinstance(review._markdown(text), Text)
+        assert not isinstance(pieces.markdown(text), Text)
