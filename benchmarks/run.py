@@ -275,32 +275,44 @@ REVIEW_CARDS = 1000
 
 WHY_MISSED = [
     "Why a target is missed, and what would close it (3 runs after a warm-up, not 5: the "
-    "machine is shared by several engineers; the ratios are medians measured side by side):",
+    "machine is shared by several engineers and was loaded during this run; the ratios "
+    "are medians measured side by side, and a row within a few percent of its goal can "
+    "land on either side from one run to the next):",
     "",
-    "- **status time** (`--json` 0.30x, met by 2%; the table 0.42x): the counts are now short "
-    "index walks (about 10 ms of SQL at 100,000 cards, no card content read) and the session"
-    " module is off the path. What is left is Python's start (about 12 ms) and imports "
-    "(about 50 ms: `models.py` alone builds 36 dataclasses, about 20 ms, plus pathlib, "
-    "typing, datetime, sqlite3); the table adds rich (about 35 ms of imports and layout). "
-    "Closing the table: a plain-text renderer for output that is not a terminal, equal byte "
-    "for byte to rich's (tested against it), and for both a status path that imports only "
-    "the dataclasses it shows (models split, or loaded lazily).",
-    "- **import 10k cards** (1.60x here, 1.00x in the previous round's run): not touched in "
-    "this round; the branch's starting commit measures the same (3.4 s of CPU either way), so"
-    " the change came earlier; a profile of `import` is the next step.",
-    "- **export reviews CSV** (1.19x): the formula escape is a CASE over every column of "
-    "every row (`store/log.py`, `export_chunks`); escaping only the text columns that can "
-    "hold arbitrary text would bring it to the floor. Left alone in this round: "
-    "`store/log.py` is being rewritten by another change.",
-    "- **answer to next card** (4.8x Anki; 3.0 ms, of which `ReviewLog.answer` 1.0 ms with "
-    "its synced commit): drawing and rendering the next card with rich dominates (a profile:"
-    " about two thirds of the in-process time is rich laying out the answer and question "
-    "screens); a cheaper screen (cached renderables, fewer nested tables) would close it.",
-    "- **review start** (13x the pty floor at 1,000 cards, 14x at 100,000): today's queue "
-    "now reads only the cards it keeps (about 20 ms at 100,000 cards, from 170), so the two "
-    "sizes cost nearly the same; what is left is typer, rich and its Markdown parser, "
-    "imported before the first card. The typer-free path of `launch.py` could take `review`"
-    " too, and the first question be drawn before Markdown is imported.",
+    "- **status time** (`--json` 0.29x and 0.31x in this round's two runs; the table now "
+    "costs the same: piped, the table is printed by `render/plain.py`, rich's bytes "
+    "without importing rich, tested against rich; 110 to 80 ms on its own, paired runs): "
+    "both sit at the goal. What is left is Python's start (about 12 ms), about 10 ms of "
+    "SQL and about 50 ms of imports, of which `models.py` with `statsdata.py` build 40 "
+    "dataclasses (about 15 ms with `dataclasses`, `inspect` and `typing`). A margin "
+    "needs the status path to import only the dataclasses it shows (models split, or the "
+    "store's modules importing `statsdata` only where they use it); not done here "
+    "because the store's modules are being restructured by other changes.",
+    "- **import 10k cards** (1.42x and 1.45x the YAML floor in this round's two runs, "
+    "1.60x and 1.00x in earlier ones): no slowdown in the code. CPU time of the same "
+    "import at each merge since 4e8f872 (3 interleaved runs, minimum): 4e8f872 3.37 s, "
+    "e9a6b3d 3.32 s, 6dc344a (FTS batch size, migration 16) 3.13 s, 6d9500b (sync "
+    "events, migration 17) 3.12 s, 6b92420 (running totals, migration 18) 3.12 s. The "
+    "ratio moves with the load on the machine (the floor itself ranged 2.4 to 3.2 s "
+    "between runs); what mlcards adds over the parse is the deck checks and the writes "
+    "(cards, search index, running totals), about 1 s, which a profile of `import` would "
+    "have to split to close the 1.3x.",
+    "- **answer to next card** (2.5 ms median, of which `ReviewLog.answer` 1.1 ms with "
+    "its synced commit): the next cards' questions are now laid out while the answer is "
+    "read, and the key footers once per width (CPU per answer 2.5 to 2.2 ms, paired "
+    "runs). 2x Anki is about 1.2 ms: the synced commit alone takes most of it, so "
+    "drawing would have to cost almost nothing: a question screen without rich's table "
+    "layout (the choices as pre-wrapped lines, the box drawn from cached edges), or the "
+    "next screen drawn whole while the answer is read (its choice order drawn early from "
+    "the session's random source, which changes `session.py`).",
+    "- **review start** (1,000 cards: 171 to 136 ms in paired runs; the pty floor is "
+    "about 13 ms): YAML is no longer imported when no deck file changed, and a plain "
+    "one-line question is drawn without loading the Markdown parser (tested against "
+    "rich's Markdown). What is left is typer (about 45 ms of imports) and the store, "
+    "session and rich modules; 6x the floor (about 80 ms) needs a typer-free `review` in "
+    "`launch.py` as `status` and `cards` have, with a test comparing its behaviour with "
+    "typer's for every option it serves (error exits, the bundled decks, sync at start "
+    "and end).",
     "",
 ]
 

@@ -28,6 +28,12 @@ REVIEW_COLUMNS: tuple[str, ...] = (
 )
 """Columns of the review log, in the order ``export reviews`` writes them."""
 
+REVIEW_FREE_TEXT: frozenset[str] = frozenset({"deck_id", "card_id", "chosen"})
+"""The review log's columns whose text may start with anything a spreadsheet runs as a
+formula (ids and chosen answers arrive through sync and imports as any text); the others are
+numbers, or dates and modes checked before they are written, so the CSV export escapes only
+these (TEXT columns: a number in them is stored as text and escaped alike)."""
+
 
 @dataclass(frozen=True)
 class StatsQuery:

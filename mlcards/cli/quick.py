@@ -96,6 +96,8 @@ def status(args: list[str]) -> int | None:
         )
         sys.stdout.flush()
         return 0
+    if not sys.stdout.isatty() and utf8(sys.stdout) and plain_status(shown, today):
+        return 0
     from mlcards.render.text import status_table
 
     console = new_console()
@@ -104,6 +106,24 @@ def status(args: list[str]) -> int | None:
     if shown.pending:
         console.print(shown.pending_note(), markup=False, highlight=False)
     return 0
+
+
+def plain_status(shown: Status, today: date) -> bool:
+    """Print the status table as rich would to this pipe or file, without importing rich
+    (``render/plain.py``); False, having printed nothing, where that is not certain."""
+    from mlcards.render.plain import pipe_width, status_text, wrap_text
+
+    width = pipe_width()
+    if width is None:
+        return False
+    text = status_text(shown.decks, today, shown.next_due, width, shown.ahead)
+    note = shown.pending_note()
+    noted = (wrap_text(note, width) if note.isascii() else None) if note else []
+    if text is None or noted is None:
+        return False
+    sys.stdout.write(text + "".join(f"{line}\n" for line in noted))
+    sys.stdout.flush()
+    return True
 
 
 def cards_args(args: list[str]) -> tuple[list[str], bool, bool] | None:

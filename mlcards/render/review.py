@@ -17,7 +17,7 @@ from datetime import date
 from functools import lru_cache
 
 from rich import box
-from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -34,6 +34,8 @@ from mlcards.render.keys import (
     hints,
     rating_parts,
 )
+from mlcards.render.pieces import footer as _footer
+from mlcards.render.pieces import markdown as _markdown
 from mlcards.render.screen import (
     MIN_REGION,
     UNICODE,
@@ -51,7 +53,6 @@ from mlcards.render.screen import (
     trim_blank,
     url_lines,
 )
-from mlcards.sanitize import markdown_safe
 from mlcards.wording import counted
 
 
@@ -99,13 +100,6 @@ class ReviewOutcome:
     quit_early: bool
 
 
-def _markdown(text: str) -> RenderableType:
-    """Deck Markdown, with every control character made visible first: a deck is data."""
-    from rich.markdown import Markdown  # imported here: it costs ~30 ms; `status` needs none
-
-    return Markdown(markdown_safe(text.strip()))
-
-
 def _status(view: CardView) -> str:
     item, g = view.item, view.glyphs
     minutes, seconds = divmod(int(view.elapsed_s), 60)
@@ -120,26 +114,6 @@ def _status(view: CardView) -> str:
 def _title(item: ScheduledCard, g: Glyphs) -> str:
     title = g.text(item.deck_name)
     return title + (f" {g.dot} {g.text(item.card.title)}" if item.card.title else "")
-
-
-def _footer(parts: list[Text | str], width: int, g: Glyphs) -> list[Line]:
-    """Key hints packed into lines, broken only between hints ("a · b · c")."""
-    room = max(width - 2, 1)
-    rows: list[Text] = []
-    row = Text()
-    for part in parts:
-        hint = Text(part, style="dim") if isinstance(part, str) else part
-        if row.plain and row.cell_len + 3 + hint.cell_len > room:
-            rows.append(row)
-            row = Text()
-        if row.plain:
-            row.append(f" {g.dot} ", style="dim")
-        row.append_text(hint)
-    rows.append(row)
-    lines: list[Line] = []
-    for text in rows:
-        lines += lines_of(Padding(text, (0, 1)), width, g)
-    return lines
 
 
 def _choice_label(key: str, choice: Choice, selected: Set[str] | None) -> str:
@@ -164,6 +138,12 @@ def _question_choices(order: Sequence[Choice], selected: Set[str] | None, g: Gly
 @lru_cache(maxsize=16)
 def _question_lines(question: str, width: int, g: Glyphs) -> list[Line]:
     return trim_blank(lines_of(_markdown(g.text(question)), width, g))
+
+
+def prepare_question(question: str, width: int, g: Glyphs) -> None:
+    """Lay out a question's Markdown for a screen ``width`` wide before it is shown (while
+    the previous answer is read), so the key that brings it spends no time on it."""
+    _question_lines(question, width - 4, g)
 
 
 def _message(view: CardView) -> list[Line]:

@@ -11,10 +11,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mlcards.clock import describe_due
 from mlcards.models import Backup, DeckStatus, ImportSummary
+from mlcards.render.plain import (
+    NO_DECKS,
+    STATUS_COLUMNS,
+    status_layout,
+    status_notes,
+    wrap_id,
+)
 from mlcards.sanitize import quote_path, terminal_safe
-from mlcards.wording import counted
 
 CHECK_SHOWN = 50
 
@@ -60,17 +65,6 @@ def import_summary(summaries: Sequence[ImportSummary], dry_run: bool, width: int
     return Group(*parts)
 
 
-STATUS_COLUMNS = (
-    ("Left", "left_today"),
-    ("Due", "reviews_today"),
-    ("Lrn", "learning"),
-    ("New", "new_today"),
-    ("Unseen", "new"),
-    ("Susp", "suspended"),
-    ("Cards", "cards"),
-)
-
-
 def status_table(
     decks: Sequence[DeckStatus],
     today: date,
@@ -79,11 +73,7 @@ def status_table(
     ahead: tuple[int, int] | None = None,
 ) -> Group:
     if not decks:
-        return Group(
-            Text("No decks yet. Run `mlcards review` to start with the bundled decks, or"),
-            Text("`mlcards import PATH` to add your own (`mlcards import --bundled` adds the"),
-            Text("bundled decks at any time)."),
-        )
+        return Group(*(Text(line) for line in NO_DECKS))
     table = Table(
         title=f"Study day {today.isoformat()}",
         title_justify="left",
@@ -92,10 +82,7 @@ def status_table(
         pad_edge=False,
         collapse_padding=True,
     )
-    numbers = sum(len(name) + 2 for name, _ in STATUS_COLUMNS) + 2
-    ids = min(max(len("Deck id"), *(len(d.id) for d in decks)), max(12, width - numbers))
-    room = width - numbers - ids - 2
-    with_names = room >= 12  # the id is what `--deck` takes: never cut; names are
+    ids, room, with_names = status_layout(decks, width)
     table.add_column("Deck id", no_wrap=True, min_width=ids, max_width=ids)
     if with_names:
         table.add_column("Name", no_wrap=True, overflow="ellipsis", max_width=room)
@@ -114,34 +101,10 @@ def status_table(
         *([""] if with_names else []),
         *(str(sum(getattr(d, key) for d in decks)) for _, key in STATUS_COLUMNS),
     )
-    parts: list[RenderableType] = [table]
-    retired = sum(d.retired for d in decks)
-    legend = (
-        "Left: to review today (Due + Lrn + New). Due, New: what today's limits still show. "
-        "Lrn: answered wrong today, back today. Unseen: never reviewed. Susp: suspended"
-    )
-    parts.append(Text(legend + (f"; {retired} retired." if retired else "."), style="dim"))
-    left = sum(d.left_today for d in decks)
-    when = f"{counted(left, 'card')} left today" if left else describe_due(next_due, today)
-    parts.append(Text(f"Next review: {when}"))
-    if ahead is not None:
-        parts.append(Text(f"Due tomorrow: {ahead[0]}; over the next 7 days: {ahead[1]}"))
+    legend, *notes = status_notes(decks, today, next_due, ahead)
+    parts: list[RenderableType] = [table, Text(legend, style="dim")]
+    parts += [Text(note) for note in notes]
     return Group(*parts)
-
-
-def wrap_id(text: str, width: int) -> str:
-    """An id too long for its column, broken after a ``-`` (never inside a word unless a
-    word alone is longer than the column): every character of it still shows."""
-    lines: list[str] = []
-    for part in text.replace("-", "-\n").splitlines():
-        while len(part) > width:  # one word longer than the column
-            lines.append(part[:width])
-            part = part[width:]
-        if lines and len(lines[-1]) + len(part) <= width:
-            lines[-1] += part
-        else:
-            lines.append(part)
-    return "\n".join(lines)
 
 
 def card_list(cards: Sequence[dict[str, object]], empty: str) -> list[str]:

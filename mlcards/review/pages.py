@@ -17,7 +17,7 @@ from mlcards.render.keys import (
     RATING_WORDS,
     help_screen,
 )
-from mlcards.render.review import Answer, card_screen
+from mlcards.render.review import Answer, card_screen, prepare_question
 from mlcards.render.screen import Screenful
 from mlcards.session import RATINGS, quality_for
 from mlcards.terminal import BACKSPACE, ENTER, ESCAPE
@@ -202,6 +202,12 @@ class _Answered:
         size, where = (width, height), (self.position, self.total)
         view = self.r.view(self.item, self.order, size, scroll, answer=answer, position=where)
         return card_screen(view)
+
+    def prepare(self, width: int) -> None:
+        """While the answer is read: the next cards' questions laid out (Markdown is the
+        slowest part of drawing a question)."""
+        for item in self.r.session.queued[:2]:
+            prepare_question(item.card.question, width, self.r.glyphs)
 
     def rate(self, rating: int) -> bool:
         self.pending = False

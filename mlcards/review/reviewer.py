@@ -124,6 +124,9 @@ class _Reviewer:
             width, height = self.size()
             view = page.view(width, height, scroll)
             self.screen.print(view, end="", crop=False)
+            prepare = getattr(page, "prepare", None)  # work for the next key, done meanwhile
+            if prepare is not None:
+                prepare(width)
             key = self.read_key()
             if key == RESIZE:
                 continue  # laid out anew at the new size, from the same place

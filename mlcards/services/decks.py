@@ -229,7 +229,6 @@ def follow_deck_files(
     Returns (what changed, warnings): one line per re-imported deck, and one per file that
     is missing or no longer loads (``FILE:LINE: problem``), whose deck keeps its cards as
     they were. Nothing is recorded for those, so the next session says so again."""
-    from mlcards.deck import DEFAULT_MAX_BYTES, load_deck
     from mlcards.store.decks import file_stamp
 
     changed: list[str] = []
@@ -250,6 +249,8 @@ def follow_deck_files(
             store.decks.restamp(record.deck_id, stamp)
             continue
         try:
+            from mlcards.deck import DEFAULT_MAX_BYTES, load_deck  # only now: YAML is slow
+
             deck = load_deck(Path(record.path), max_bytes or DEFAULT_MAX_BYTES)
             if deck.id != record.deck_id:
                 raise DeckError(

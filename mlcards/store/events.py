@@ -113,6 +113,7 @@ class Stamper:
         self.seq += 1
         self.used += 1
         last = self.last
+        now = now.astimezone(UTC)  # a naive time is local, as ``utc_iso`` reads it
         instant = now if last is None or now > last else last + timedelta(microseconds=1)
         self.last = instant
         t = format_t(instant)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from mlcards.statsdata import REVIEW_COLUMNS
+from mlcards.statsdata import REVIEW_COLUMNS, REVIEW_FREE_TEXT
 from mlcards.store.db import Database
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Scope
@@ -73,16 +73,14 @@ class LogReads:
         """``export_rows`` a thousand rows at a time (what the CSV export iterates)."""
         where, params = scope.reviews("r")
         marks = ", ".join("?" for _ in escape)
+        escaped = REVIEW_FREE_TEXT if escape else frozenset()
         columns = ", ".join(
-            (
-                f"CASE WHEN typeof(r.{c}) = 'text' AND substr(r.{c}, 1, 1) IN ({marks}) "
-                f"THEN '''' || r.{c} ELSE r.{c} END"
-            )
-            if escape
+            f"CASE WHEN substr(r.{c}, 1, 1) IN ({marks}) THEN '''' || r.{c} ELSE r.{c} END"
+            if c in escaped
             else f"r.{c}"
             for c in REVIEW_COLUMNS
         )
-        values = [*escape * len(REVIEW_COLUMNS), *params] if escape else params
+        values = [*escape * len(escaped), *params]
         cursor = self.database.conn.execute(
             f"SELECT {columns} FROM reviews r WHERE {where} ORDER BY r.id", values
         )

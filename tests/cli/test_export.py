@@ -342,3 +342,16 @@ def test_review_csv_escaped_in_sql_equals_the_cell_by_cell_escape(history: Path,
     assert got.getvalue() == expected.getvalue()
     assert ("'=HYPERLINK(1)" in got.getvalue()) is not raw
     assert got.getvalue().count("'=d") == (0 if raw else len(hostile))
+
+
+def test_every_text_column_of_the_review_log_is_escaped_or_checked(history: Path) -> None:
+    """The CSV export escapes only ``REVIEW_FREE_TEXT``; every other text column must be one
+    whose values are checked before they are written (dates, the mode), so a new text
+    column has to be placed on one side or the other."""
+    from mlcards.statsdata import REVIEW_FREE_TEXT
+
+    checked = {"reviewed_at", "study_day", "due", "mode"}
+    with Store.open(history) as store:
+        info = store.conn.execute("PRAGMA table_info(reviews)").fetchall()
+    text = {name for _, name, kind, *_ in info if kind == "TEXT" and name in REVIEW_COLUMNS}
+    assert text == REVIEW_FREE_TEXT | checked
