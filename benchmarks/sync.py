@@ -22,7 +22,6 @@ Writes benchmarks/SYNC.md (``--out``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -40,9 +39,13 @@ DEVICES = ("0a1b2c3d4e5f6071", "1b2c3d4e5f607182", "2c3d4e5f60718293")
 FLOOR = """
 import json, sqlite3, sys
 from pathlib import Path
+FIELDS = ("reviewed_at", "study_day", "chosen", "correct", "quality", "response_ms",
+          "same_day_repeat", "was_new", "repetitions", "easiness", "interval", "due", "session",
+          "mode", "prev_repetitions", "prev_interval", "stability", "difficulty")
 db = sqlite3.connect(sys.argv[2])
-db.execute("CREATE TABLE IF NOT EXISTS e (id TEXT, device TEXT, seq INT, t TEXT, deck TEXT, "
-           "card TEXT, quality INT, day TEXT)")
+db.execute("CREATE TABLE IF NOT EXISTS e (uid, device, seq, t, deck, card, "
+           + ", ".join(FIELDS) + ")")
+sql = "INSERT INTO e VALUES (" + ", ".join("?" for _ in range(6 + len(FIELDS))) + ")"
 with db:
     for path in sorted(Path(sys.argv[1]).glob("mlcards-*.jsonl")):
         with open(path, encoding="utf-8") as f:
@@ -51,65 +54,44 @@ with db:
                 e = json.loads(line)
                 r = e["row"]
                 rows.append((e["id"], e["device"], e["seq"], e["t"], e["deck"], e["card"],
-                             r["quality"], r["study_day"]))
+                             *[r[name] for name in FIELDS]))
                 if len(rows) == 10000:
-                    db.executemany("INSERT INTO e VALUES (?,?,?,?,?,?,?,?)", rows)
+                    db.executemany(sql, rows)
                     rows.clear()
-            db.executemany("INSERT INTO e VALUES (?,?,?,?,?,?,?,?)", rows)
+            db.executemany(sql, rows)
 """
 
 
-def stamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def write_folder(folder: Path, base: Path, collection: generate.Collection) -> int:
+    """Three device files of answer events, written as ``mlcards sync`` writes them: each
+    device is a copy of ``base`` with its own id that loads its third of the answers
+    (``ReviewLog.append``: the rows, states before and stamps an answer gets), and its
+    events are read back (``store.outbox.own_events``) and appended to its file
+    (``syncfolder.append_events``). Each card belongs to one device, which answered it."""
+    from mlcards.store import Store
+    from mlcards.store.outbox import own_events
+    from mlcards.syncfolder import append_events
 
-
-def write_folder(folder: Path, collection: generate.Collection) -> int:
-    """Three device files of answer events, each in its own time and sequence order."""
     folder.mkdir(parents=True, exist_ok=True)
     flat = collection.flat
-    files = [open(folder / f"mlcards-{d}.jsonl", "w", encoding="utf-8") for d in DEVICES]  # noqa: SIM115
-    seqs = [0, 0, 0]
-    try:
-        for answer in collection.answers:
-            record = generate.to_record(answer, flat)
-            which = answer.card % len(DEVICES)
-            seqs[which] += 1
-            device, seq = DEVICES[which], seqs[which]
-            event = {
-                "v": 1,
-                "id": f"{device}-{seq}",
-                "device": device,
-                "seq": seq,
-                "t": stamp(record.reviewed_at),
-                "type": "answer",
-                "deck": record.deck_id,
-                "card": record.card_id,
-                "row": {
-                    "reviewed_at": record.reviewed_at.isoformat(),
-                    "study_day": record.study_day.isoformat(),
-                    "chosen": ",".join(record.chosen),
-                    "correct": int(record.correct),
-                    "quality": int(record.quality),
-                    "response_ms": record.response_ms,
-                    "same_day_repeat": int(record.same_day_repeat),
-                    "was_new": int(record.was_new),
-                    "repetitions": record.repetitions,
-                    "easiness": record.easiness,
-                    "interval": record.interval,
-                    "due": record.due.isoformat(),
-                    "session": None,
-                    "mode": "review",
-                    "prev_repetitions": 0,
-                    "prev_interval": 0,
-                    "stability": None,
-                    "difficulty": None,
-                },
-            }
-            files[which].write(json.dumps(event, separators=(",", ":")) + "\n")
-    finally:
-        for f in files:
-            f.close()
-    return sum(seqs)
+    written = 0
+    for which, device in enumerate(DEVICES):
+        path = folder.parent / f"device-{which}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(base, path)
+        with Store.open(path) as store:
+            with store.write() as conn:
+                conn.execute("UPDATE sync_state SET value = ? WHERE key = 'device'", (device,))
+            store.log.append(
+                generate.to_record(a, flat)
+                for a in collection.answers
+                if a.card % len(DEVICES) == which
+            )
+            written += append_events(folder, device, own_events(store.conn, ""), folder.parent)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return written
 
 
 def build_base(path: Path, collection: generate.Collection) -> None:
@@ -129,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=HERE / "work" / "sync")
     parser.add_argument("--out", type=Path, default=HERE / "SYNC.md")
+    parser.add_argument("--build-only", action="store_true", help="make the folder, stop")
     args = parser.parse_args(argv)
     work: Path = args.work
     folder, base = work / "folder", work / "base.db"
@@ -138,8 +121,10 @@ def main(argv: list[str] | None = None) -> None:
         work.mkdir(parents=True)
         collection = generate.make_collection(args.cards, args.events)
         build_base(base, collection)
-        write_folder(folder, collection)
+        write_folder(folder, base, collection)
         marker.touch()
+    if args.build_only:
+        return
     scratch = work / "scratch"
     home = scratch / "home"
     home.mkdir(parents=True, exist_ok=True)
