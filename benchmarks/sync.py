@@ -4,17 +4,25 @@ into a database that has none of them, then the no-op sync that follows (issue 2
     python benchmarks/sync.py [--cards 100000 --events 1000000 --runs 3]
 
 The cards and answers come from ``generate.py`` (the same seeded history as ``run.py``);
-each card belongs to one of three devices, which answered it, so every device's file holds
-its answers in time order with its own sequence numbers, written in the folder's format
-(``mlcards.syncfolder``). The database starts with the decks imported and no answers.
+each card belongs to one of three devices, which answered it. Each device's file is written
+by the project's own code, as a device's sync writes it (``write_folder``): its answers
+loaded into a copy of the database, read back as events (``store.outbox.own_events``) and
+appended (``syncfolder.append_events``). The database synced starts with the decks
+imported and no answers. ``MLCARDS_CODE=DIR`` in the environment runs another checkout's
+``mlcards`` package (a before/after comparison).
 
-Measured as whole processes (``run.run_process``: wall time, peak RSS):
+Measured as whole processes (``run.run_process``: wall time, peak RSS; CPU from the
+children's rusage):
 
-- ``sync (1M new)``: ``mlcards sync DIR`` on a fresh copy of that database;
-- ``sync (no-op)``: the same command again on the database it produced;
+- ``sync (1M new)``: ``mlcards sync DIR --json`` on a fresh copy of that database;
 - ``floor``: the least a Python program can do with the same input: read every line of the
-  three files, ``json.loads`` it, and insert its fields into a plain SQLite table in one
-  transaction (no merge, no replay, no indexes).
+  three files, ``json.loads`` it, and insert every field of the event into a plain SQLite
+  table in one transaction (no checks, no merge, no replay, no indexes);
+- ``sync (no-op, first command of the day)``: the same command again on the database the
+  first sync produced, once: it also makes the day's backup (integrity check and copy of
+  the database, as the first command of every real day does once the log holds answers);
+- ``sync (no-op, after it)``: the same command again;
+- ``check``: ``mlcards check`` on that database, once.
 
 Writes benchmarks/SYNC.md (``--out``).
 """
@@ -23,8 +31,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import statistics
 import sys
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -138,6 +149,9 @@ def main(argv: list[str] | None = None) -> None:
         "NO_COLOR": "1",
     }
     ml = run.mlcards_command()
+    if os.environ.get("MLCARDS_CODE"):
+        env["PYTHONPATH"] = os.environ["MLCARDS_CODE"]
+        ml = [run.PY, "-m", "mlcards"]
 
     def fresh() -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -148,44 +162,81 @@ def main(argv: list[str] | None = None) -> None:
         floor_db.unlink(missing_ok=True)
 
     sync = [*ml, "sync", str(folder), "--json"]
-    first = run.measure(
-        [
-            run.Contender("mlcards sync (1M new)", sync, setup=fresh),
-            run.Contender(
-                "floor (read + insert)",
-                [run.PY, "-c", FLOOR, str(folder), str(floor_db)],
-                setup=fresh_floor,
-            ),
-        ],
-        env,
-        args.runs,
-        0,
+    floor = run.Contender(
+        "floor (json.loads + executemany)",
+        [run.PY, "-c", FLOOR, str(folder), str(floor_db)],
+        setup=fresh_floor,
     )
-    noop = run.measure([run.Contender("mlcards sync (no-op)", sync)], env, args.runs, 1)
-    new, floor = first
+    first = run.Contender("mlcards sync (1M new)", sync, setup=fresh)
+    rows: dict[str, Row] = {}
+    for _ in range(args.runs):
+        for contender in (first, floor):
+            rows.setdefault(contender.label, Row(contender.label)).add(contender, env)
+    daily = run.Contender("mlcards sync (no-op, first command of the day)", sync)
+    rows.setdefault(daily.label, Row(daily.label)).add(daily, env)
+    again = run.Contender("mlcards sync (no-op, after it)", sync)
+    for _ in range(args.runs):
+        rows.setdefault(again.label, Row(again.label)).add(again, env)
+    checked = run.Contender("mlcards check (after it)", [*ml, "check"])
+    rows.setdefault(checked.label, Row(checked.label)).add(checked, env)
+    new, low, noop = rows[first.label], rows[floor.label], rows[again.label]
     files = sorted(folder.glob("*.jsonl"))
     size = sum(p.stat().st_size for p in files) / 2**20
     lines = [
         "# Sync: 1,000,000 events from three devices",
         "",
         f"{args.events:,} answer events over {args.cards:,} cards in {len(files)} files "
-        f"({size:,.0f} MiB); medians of {args.runs} runs.",
+        f"({size:,.0f} MiB), into a database with the decks and no answers; medians of "
+        f"{args.runs} runs (check: one). Whole processes; CPU = user + system of the process.",
         "",
-        "| row | median | peak RSS |",
-        "| --- | ---: | ---: |",
+        "| row | wall (median) | CPU (median) | peak RSS |",
+        "| --- | ---: | ---: | ---: |",
     ]
-    for m in (new, floor, noop[0]):
-        lines.append(f"| {m.label} | {run.fmt_s(m.median)} | {m.rss:,.0f} MiB |")
+    for m in rows.values():
+        lines.append(f"| {m.label} | {run.fmt_s(m.wall)} | {run.fmt_s(m.cpu)} | {m.rss:,.0f} MiB |")
     lines += [
         "",
-        f"- sync of 1M new events: {new.median / floor.median:.2f}x the floor",
-        f"- no-op sync: {noop[0].median * 1000:.0f} ms "
-        f"({noop[0].median / new.median:.4f}x the first sync)",
+        f"- first sync: {new.wall / low.wall:.2f}x the floor's wall time, "
+        f"{new.cpu / low.cpu:.2f}x its CPU time",
+        f"- no-op sync: {noop.wall * 1000:.0f} ms",
         "",
-        "Last output of the first sync: `" + new.outputs[-1].strip().replace("\n", " ") + "`",
+        "Output of the first sync: `" + " ".join(new.output.split()).replace("`", "'") + "`",
     ]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
+
+
+@dataclass
+class Row:
+    """One benchmark row: wall and CPU seconds and peak RSS of each run."""
+
+    label: str
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    rsss: list[float] = field(default_factory=list)
+    output: str = ""
+
+    def add(self, contender: run.Contender, env: dict[str, str]) -> None:
+        if contender.setup:
+            contender.setup()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall, rss, self.output = run.run_process(contender, env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.walls.append(wall)
+        self.cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        self.rsss.append(rss)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus)
+
+    @property
+    def rss(self) -> float:
+        return statistics.median(self.rsss)
 
 
 if __name__ == "__main__":
