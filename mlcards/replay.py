@@ -69,13 +69,13 @@ def replay(
             states.setdefault(key, (state, due, lapses))
         last[key] = (grader, row["id"], row["study_day"])
     result: dict[CardKey, CachedSchedule] = {}
-    for key, (grader, review_id, day) in last.items():
+    for key, (grader, review_id, last_day) in last.items():
         state, due, lapses = states[key]
         result[key] = {
             **grader.fields(state),
             "due": due,
             "last_review_id": review_id,
-            "last_review_day": day,
+            "last_review_day": last_day,
             "lapses": lapses,
         }
     return result

@@ -213,7 +213,7 @@ def rebuild(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None) -> 
         params = list(deck_ids)
     for table in TABLES:
         conn.execute(f"DELETE FROM {table} WHERE {where}", params)
-    cards = (where.replace("deck_id", "c.deck_id"), list(params))
+    cards: tuple[str, Params] = (where.replace("deck_id", "c.deck_id"), list(params))
     _apply(conn, where.replace("deck_id", "r.deck_id"), list(params), 1, cards)
 
 
