@@ -316,12 +316,12 @@ class Union:
         if run:
             self._answers(run)
 
-    def _found(self, sql: str, keys: list[str]) -> set[str]:
+    def _found(self, sql: str, keys: list[str], *head: str) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(keys), _CHUNK):
             part = keys[start : start + _CHUNK]
-            marks = ", ".join("?" for _ in part)
-            found.update(str(r[0]) for r in self.conn.execute(sql.format(marks), part))
+            query = sql.format(", ".join("?" for _ in part))
+            found.update(str(r[0]) for r in self.conn.execute(query, [*head, *part]))
         return found
 
     def _answers(self, run: list[tuple[Mapping[str, Any], Stamp]]) -> None:
@@ -347,18 +347,13 @@ class Union:
             by_deck.setdefault(deck_id, []).append(card_id)
         if not fresh:
             return
-        here: set[tuple[str, str]] = set()
-        for deck_id, card_ids in by_deck.items():
-            for start in range(0, len(card_ids), _CHUNK):
-                part = card_ids[start : start + _CHUNK]
-                marks = ", ".join("?" for _ in part)
-                here.update(
-                    (deck_id, str(r[0]))
-                    for r in self.conn.execute(
-                        f"SELECT id FROM cards WHERE deck_id = ? AND id IN ({marks})",
-                        [deck_id, *part],
-                    )
-                )
+        here = {
+            (deck_id, card_id)
+            for deck_id, card_ids in by_deck.items()
+            for card_id in self._found(
+                "SELECT id FROM cards WHERE deck_id = ? AND id IN ({})", card_ids, deck_id
+            )
+        }
         rows: list[tuple[Any, ...]] = []
         waiting: list[tuple[str, str, str, str]] = []
         for event, stamp, deck_id, card_id in fresh:
