@@ -4,17 +4,25 @@ into a database that has none of them, then the no-op sync that follows (issue 2
     python benchmarks/sync.py [--cards 100000 --events 1000000 --runs 3]
 
 The cards and answers come from ``generate.py`` (the same seeded history as ``run.py``);
-each card belongs to one of three devices, which answered it, so every device's file holds
-its answers in time order with its own sequence numbers, written in the folder's format
-(``mlcards.syncfolder``). The database starts with the decks imported and no answers.
+each card belongs to one of three devices, which answered it. Each device's file is written
+by the project's own code, as a device's sync writes it (``write_folder``): its answers
+loaded into a copy of the database, read back as events (``store.outbox.own_events``) and
+appended (``syncfolder.append_events``). The database synced starts with the decks
+imported and no answers. ``MLCARDS_CODE=DIR`` in the environment runs another checkout's
+``mlcards`` package (a before/after comparison).
 
-Measured as whole processes (``run.run_process``: wall time, peak RSS):
+Measured as whole processes (``run.run_process``: wall time, peak RSS; CPU from the
+children's rusage):
 
-- ``sync (1M new)``: ``mlcards sync DIR`` on a fresh copy of that database;
-- ``sync (no-op)``: the same command again on the database it produced;
+- ``sync (1M new)``: ``mlcards sync DIR --json`` on a fresh copy of that database;
 - ``floor``: the least a Python program can do with the same input: read every line of the
-  three files, ``json.loads`` it, and insert its fields into a plain SQLite table in one
-  transaction (no merge, no replay, no indexes).
+  three files, ``json.loads`` it, and insert every field of the event into a plain SQLite
+  table in one transaction (no checks, no merge, no replay, no indexes);
+- ``sync (no-op, first command of the day)``: the same command again on the database the
+  first sync produced, once: it also makes the day's backup (integrity check and copy of
+  the database, as the first command of every real day does once the log holds answers);
+- ``sync (no-op, after it)``: the same command again;
+- ``check``: ``mlcards check`` on that database, once.
 
 Writes benchmarks/SYNC.md (``--out``).
 """
@@ -22,10 +30,12 @@ Writes benchmarks/SYNC.md (``--out``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import resource
 import shutil
+import statistics
 import sys
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,9 +50,13 @@ DEVICES = ("0a1b2c3d4e5f6071", "1b2c3d4e5f607182", "2c3d4e5f60718293")
 FLOOR = """
 import json, sqlite3, sys
 from pathlib import Path
+FIELDS = ("reviewed_at", "study_day", "chosen", "correct", "quality", "response_ms",
+          "same_day_repeat", "was_new", "repetitions", "easiness", "interval", "due", "session",
+          "mode", "prev_repetitions", "prev_interval", "stability", "difficulty")
 db = sqlite3.connect(sys.argv[2])
-db.execute("CREATE TABLE IF NOT EXISTS e (id TEXT, device TEXT, seq INT, t TEXT, deck TEXT, "
-           "card TEXT, quality INT, day TEXT)")
+db.execute("CREATE TABLE IF NOT EXISTS e (uid, device, seq, t, deck, card, "
+           + ", ".join(FIELDS) + ")")
+sql = "INSERT INTO e VALUES (" + ", ".join("?" for _ in range(6 + len(FIELDS))) + ")"
 with db:
     for path in sorted(Path(sys.argv[1]).glob("mlcards-*.jsonl")):
         with open(path, encoding="utf-8") as f:
@@ -51,65 +65,44 @@ with db:
                 e = json.loads(line)
                 r = e["row"]
                 rows.append((e["id"], e["device"], e["seq"], e["t"], e["deck"], e["card"],
-                             r["quality"], r["study_day"]))
+                             *[r[name] for name in FIELDS]))
                 if len(rows) == 10000:
-                    db.executemany("INSERT INTO e VALUES (?,?,?,?,?,?,?,?)", rows)
+                    db.executemany(sql, rows)
                     rows.clear()
-            db.executemany("INSERT INTO e VALUES (?,?,?,?,?,?,?,?)", rows)
+            db.executemany(sql, rows)
 """
 
 
-def stamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def write_folder(folder: Path, base: Path, collection: generate.Collection) -> int:
+    """Three device files of answer events, written as ``mlcards sync`` writes them: each
+    device is a copy of ``base`` with its own id that loads its third of the answers
+    (``ReviewLog.append``: the rows, states before and stamps an answer gets), and its
+    events are read back (``store.outbox.own_events``) and appended to its file
+    (``syncfolder.append_events``). Each card belongs to one device, which answered it."""
+    from mlcards.store import Store
+    from mlcards.store.outbox import own_events
+    from mlcards.syncfolder import append_events
 
-
-def write_folder(folder: Path, collection: generate.Collection) -> int:
-    """Three device files of answer events, each in its own time and sequence order."""
     folder.mkdir(parents=True, exist_ok=True)
     flat = collection.flat
-    files = [open(folder / f"mlcards-{d}.jsonl", "w", encoding="utf-8") for d in DEVICES]  # noqa: SIM115
-    seqs = [0, 0, 0]
-    try:
-        for answer in collection.answers:
-            record = generate.to_record(answer, flat)
-            which = answer.card % len(DEVICES)
-            seqs[which] += 1
-            device, seq = DEVICES[which], seqs[which]
-            event = {
-                "v": 1,
-                "id": f"{device}-{seq}",
-                "device": device,
-                "seq": seq,
-                "t": stamp(record.reviewed_at),
-                "type": "answer",
-                "deck": record.deck_id,
-                "card": record.card_id,
-                "row": {
-                    "reviewed_at": record.reviewed_at.isoformat(),
-                    "study_day": record.study_day.isoformat(),
-                    "chosen": ",".join(record.chosen),
-                    "correct": int(record.correct),
-                    "quality": int(record.quality),
-                    "response_ms": record.response_ms,
-                    "same_day_repeat": int(record.same_day_repeat),
-                    "was_new": int(record.was_new),
-                    "repetitions": record.repetitions,
-                    "easiness": record.easiness,
-                    "interval": record.interval,
-                    "due": record.due.isoformat(),
-                    "session": None,
-                    "mode": "review",
-                    "prev_repetitions": 0,
-                    "prev_interval": 0,
-                    "stability": None,
-                    "difficulty": None,
-                },
-            }
-            files[which].write(json.dumps(event, separators=(",", ":")) + "\n")
-    finally:
-        for f in files:
-            f.close()
-    return sum(seqs)
+    written = 0
+    for which, device in enumerate(DEVICES):
+        path = folder.parent / f"device-{which}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(base, path)
+        with Store.open(path) as store:
+            with store.write() as conn:
+                conn.execute("UPDATE sync_state SET value = ? WHERE key = 'device'", (device,))
+            store.log.append(
+                generate.to_record(a, flat)
+                for a in collection.answers
+                if a.card % len(DEVICES) == which
+            )
+            written += append_events(folder, device, own_events(store.conn, ""), folder.parent)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return written
 
 
 def build_base(path: Path, collection: generate.Collection) -> None:
@@ -129,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=HERE / "work" / "sync")
     parser.add_argument("--out", type=Path, default=HERE / "SYNC.md")
+    parser.add_argument("--build-only", action="store_true", help="make the folder, stop")
     args = parser.parse_args(argv)
     work: Path = args.work
     folder, base = work / "folder", work / "base.db"
@@ -138,8 +132,10 @@ def main(argv: list[str] | None = None) -> None:
         work.mkdir(parents=True)
         collection = generate.make_collection(args.cards, args.events)
         build_base(base, collection)
-        write_folder(folder, collection)
+        write_folder(folder, base, collection)
         marker.touch()
+    if args.build_only:
+        return
     scratch = work / "scratch"
     home = scratch / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -153,6 +149,9 @@ def main(argv: list[str] | None = None) -> None:
         "NO_COLOR": "1",
     }
     ml = run.mlcards_command()
+    if os.environ.get("MLCARDS_CODE"):
+        env["PYTHONPATH"] = os.environ["MLCARDS_CODE"]
+        ml = [run.PY, "-m", "mlcards"]
 
     def fresh() -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -163,44 +162,81 @@ def main(argv: list[str] | None = None) -> None:
         floor_db.unlink(missing_ok=True)
 
     sync = [*ml, "sync", str(folder), "--json"]
-    first = run.measure(
-        [
-            run.Contender("mlcards sync (1M new)", sync, setup=fresh),
-            run.Contender(
-                "floor (read + insert)",
-                [run.PY, "-c", FLOOR, str(folder), str(floor_db)],
-                setup=fresh_floor,
-            ),
-        ],
-        env,
-        args.runs,
-        0,
+    floor = run.Contender(
+        "floor (json.loads + executemany)",
+        [run.PY, "-c", FLOOR, str(folder), str(floor_db)],
+        setup=fresh_floor,
     )
-    noop = run.measure([run.Contender("mlcards sync (no-op)", sync)], env, args.runs, 1)
-    new, floor = first
+    first = run.Contender("mlcards sync (1M new)", sync, setup=fresh)
+    rows: dict[str, Row] = {}
+    for _ in range(args.runs):
+        for contender in (first, floor):
+            rows.setdefault(contender.label, Row(contender.label)).add(contender, env)
+    daily = run.Contender("mlcards sync (no-op, first command of the day)", sync)
+    rows.setdefault(daily.label, Row(daily.label)).add(daily, env)
+    again = run.Contender("mlcards sync (no-op, after it)", sync)
+    for _ in range(args.runs):
+        rows.setdefault(again.label, Row(again.label)).add(again, env)
+    checked = run.Contender("mlcards check (after it)", [*ml, "check"])
+    rows.setdefault(checked.label, Row(checked.label)).add(checked, env)
+    new, low, noop = rows[first.label], rows[floor.label], rows[again.label]
     files = sorted(folder.glob("*.jsonl"))
     size = sum(p.stat().st_size for p in files) / 2**20
     lines = [
         "# Sync: 1,000,000 events from three devices",
         "",
         f"{args.events:,} answer events over {args.cards:,} cards in {len(files)} files "
-        f"({size:,.0f} MiB); medians of {args.runs} runs.",
+        f"({size:,.0f} MiB), into a database with the decks and no answers; medians of "
+        f"{args.runs} runs (check: one). Whole processes; CPU = user + system of the process.",
         "",
-        "| row | median | peak RSS |",
-        "| --- | ---: | ---: |",
+        "| row | wall (median) | CPU (median) | peak RSS |",
+        "| --- | ---: | ---: | ---: |",
     ]
-    for m in (new, floor, noop[0]):
-        lines.append(f"| {m.label} | {run.fmt_s(m.median)} | {m.rss:,.0f} MiB |")
+    for m in rows.values():
+        lines.append(f"| {m.label} | {run.fmt_s(m.wall)} | {run.fmt_s(m.cpu)} | {m.rss:,.0f} MiB |")
     lines += [
         "",
-        f"- sync of 1M new events: {new.median / floor.median:.2f}x the floor",
-        f"- no-op sync: {noop[0].median * 1000:.0f} ms "
-        f"({noop[0].median / new.median:.4f}x the first sync)",
+        f"- first sync: {new.wall / low.wall:.2f}x the floor's wall time, "
+        f"{new.cpu / low.cpu:.2f}x its CPU time",
+        f"- no-op sync: {noop.wall * 1000:.0f} ms",
         "",
-        "Last output of the first sync: `" + new.outputs[-1].strip().replace("\n", " ") + "`",
+        "Output of the first sync: `" + " ".join(new.output.split()).replace("`", "'") + "`",
     ]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
+
+
+@dataclass
+class Row:
+    """One benchmark row: wall and CPU seconds and peak RSS of each run."""
+
+    label: str
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    rsss: list[float] = field(default_factory=list)
+    output: str = ""
+
+    def add(self, contender: run.Contender, env: dict[str, str]) -> None:
+        if contender.setup:
+            contender.setup()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall, rss, self.output = run.run_process(contender, env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.walls.append(wall)
+        self.cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        self.rsss.append(rss)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus)
+
+    @property
+    def rss(self) -> float:
+        return statistics.median(self.rsss)
 
 
 if __name__ == "__main__":

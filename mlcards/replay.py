@@ -36,7 +36,9 @@ def replay(
     fixed = scheduler or build(SchedulerSpec())
     graders: dict[str, Scheduler[Any]] = {}
     states: dict[CardKey, tuple[Any, str | None, int]] = {}
-    result: dict[CardKey, CachedSchedule] = {}
+    last: dict[CardKey, tuple[Scheduler[Any], int, str]] = {}
+    """Each card's grader and latest counted row (id, study day): its cached fields are
+    made once, at the end, from its final state."""
     due_counts: dict[str, Counter[date]] = {}
     for row in reviews:
         key = (row["deck_id"], row["card_id"])
@@ -65,11 +67,15 @@ def replay(
             states[key] = (state, due, lapses)
         else:
             states.setdefault(key, (state, due, lapses))
+        last[key] = (grader, row["id"], row["study_day"])
+    result: dict[CardKey, CachedSchedule] = {}
+    for key, (grader, review_id, last_day) in last.items():
+        state, due, lapses = states[key]
         result[key] = {
             **grader.fields(state),
             "due": due,
-            "last_review_id": row["id"],
-            "last_review_day": row["study_day"],
+            "last_review_id": review_id,
+            "last_review_day": last_day,
             "lapses": lapses,
         }
     return result

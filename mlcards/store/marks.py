@@ -62,15 +62,25 @@ def marks_of(
     return found
 
 
+_MARKED = (
+    "(suspended != 0 OR buried_until IS NOT NULL OR flagged != 0 OR flag_note IS NOT NULL "
+    "OR reset_ord != '' OR EXISTS (SELECT 1 FROM card_events e "
+    "WHERE e.deck_id = cards.deck_id AND e.card_id = cards.id))"
+)
+
+
 def cached_marks(
-    conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None
+    conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None, *, marked: bool = False
 ) -> dict[tuple[str, str], tuple[Marks, bool]]:
-    """The marks the cards columns hold now, with whether the card is a leech."""
-    sql = f"SELECT deck_id, id, leech, {', '.join(MARK_COLUMNS)} FROM cards"
+    """The marks the cards columns hold now, with whether the card is a leech. ``marked``:
+    only cards with a mark or an event (any other has ``NO_MARKS`` and its events agree)."""
+    sql = f"SELECT deck_id, id, leech, {', '.join(MARK_COLUMNS)} FROM cards WHERE 1"
     args: list[str] = []
     if deck_ids is not None:
-        sql += f" WHERE deck_id IN ({', '.join('?' for _ in deck_ids)})"
+        sql += f" AND deck_id IN ({', '.join('?' for _ in deck_ids)})"
         args = list(deck_ids)
+    if marked:
+        sql += f" AND {_MARKED}"
     return {
         (r[0], r[1]): (dict(zip(MARK_COLUMNS, r[3:], strict=True)), bool(r[2]))
         for r in conn.execute(sql, args)
@@ -82,7 +92,7 @@ def marks_differences(conn: sqlite3.Connection) -> list[str]:
     answer's, so a suspended leech is fine)."""
     decided = marks_of(conn)
     problems = []
-    for key, (cached, leech) in sorted(cached_marks(conn).items()):
+    for key, (cached, leech) in sorted(cached_marks(conn, marked=True).items()):
         expected = decided.get(key, NO_MARKS)
         for name in MARK_COLUMNS:
             have, want = cached[name], expected[name]
@@ -99,7 +109,7 @@ def write_marks(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None)
     decided = marks_of(conn, deck_ids)
     moved: set[str] = set()
     updates = []
-    for key, (cached, leech) in cached_marks(conn, deck_ids).items():
+    for key, (cached, leech) in cached_marks(conn, deck_ids, marked=True).items():
         want = dict(decided.get(key, NO_MARKS))
         if leech and cached["suspended"] == 1:
             want["suspended"] = 1

@@ -102,9 +102,78 @@ _INTS = (
 )
 
 
+_CHOSEN_SEEN: set[str] = set()
+_DAYS_SEEN: set[str] = set()
+"""``chosen`` texts and dates that passed their check (few distinct ones); bounded."""
+_SEEN_MAX = 1 << 16
+
+
+def _seen(seen: set[str], text: str, check: Any) -> bool:
+    if text in seen:
+        return True
+    try:
+        check(text)
+    except ValueError:
+        return False
+    if len(seen) >= _SEEN_MAX:
+        seen.clear()
+    seen.add(text)
+    return True
+
+
+def _chosen_ok(text: str) -> None:
+    chosen = json.loads(text)
+    if not isinstance(chosen, list) or not all(isinstance(v, str) for v in chosen):
+        raise ValueError(text)
+
+
+def _finite(value: object) -> bool:
+    kind = type(value)
+    return kind is int or (kind is float and math.isfinite(value))  # type: ignore[arg-type]
+
+
+def _plain_row(row: dict[str, Any]) -> list[Any] | None:
+    """The values of a row that is plainly valid (what ``_checked_row`` accepts, in fewer
+    steps), else None: ``_checked_row`` then decides and words the reason."""
+    try:
+        values = [row[name] for name in ANSWER_FIELDS]
+    except KeyError:
+        return None
+    (at, day, chosen, *ints1, easiness, interval, due, session, mode, pr, pi, st, di) = values
+    if not all(type(v) is int for v in (*ints1, interval, pr, pi)):
+        return None
+    if not _finite(easiness) or not (st is None or _finite(st)) or not (di is None or _finite(di)):
+        return None
+    if not (session is None or type(session) is str) or mode not in ("review", "practice"):
+        return None
+    if type(at) is not str or type(day) is not str or type(due) is not str:
+        return None
+    if type(chosen) is not str or not 0 <= ints1[1] <= 5:
+        return None
+    if not (
+        _seen(_CHOSEN_SEEN, chosen, _chosen_ok)
+        and _seen(_DAYS_SEEN, day, date.fromisoformat)
+        and _seen(_DAYS_SEEN, due, date.fromisoformat)
+    ):
+        return None
+    try:
+        datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return values
+
+
 def answer_row(event: Mapping[str, Any]) -> list[Any]:
     """The ``ANSWER_FIELDS`` values of an answer event, checked as the log stores them."""
     row = event.get("row")
+    if type(row) is dict:
+        values = _plain_row(row)
+        if values is not None:
+            return values
+    return _checked_row(event, row)
+
+
+def _checked_row(event: Mapping[str, Any], row: object) -> list[Any]:
     if not isinstance(row, dict):
         raise _bad(event, '"row" is not an object')
     values = []
@@ -172,6 +241,27 @@ _INSERT = (
 )
 
 
+_CHUNK = 500
+"""Parameters per ``IN (...)`` query."""
+
+_DEFER_FROM = 20_000
+"""Answers a union inserts (and more than the log held) before it drops the log's indexes
+but ``reviews_uid`` and builds them again at its end, in the same transaction: sorting
+once is much cheaper than keeping six indexes in order row by row."""
+
+
+def drop_log_indexes(conn: sqlite3.Connection) -> list[str]:
+    """Drop the indexes of ``reviews`` a union does not read (all but ``reviews_uid``),
+    inside the caller's transaction; the statements that make them again."""
+    found = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reviews' "
+        "AND sql IS NOT NULL AND name != 'reviews_uid' ORDER BY name"
+    ).fetchall()
+    for name, _ in found:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [str(sql) for _, sql in found]
+
+
 class Union:
     """Events applied one batch at a time, inside the caller's write transaction."""
 
@@ -181,32 +271,33 @@ class Union:
         self.result = Merged()
         self.latest_t = ""
         self.own_seq = 0
-
-    def _known(self, uid: str, kind: object) -> bool:
-        if kind == "answer":
-            return any(
-                self.conn.execute(sql, (uid,)).fetchone() is not None
-                for sql in (
-                    "SELECT 1 FROM reviews WHERE uid = ?",
-                    "SELECT 1 FROM tombstones WHERE target = ?",
-                    "SELECT 1 FROM pending WHERE uid = ?",
-                )
-            )
-        return known(self.conn, uid)
+        self.rows_before = int(
+            conn.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
+        )
+        self.deferred: list[str] = []
 
     def apply(self, batch: Iterable[Mapping[str, Any]]) -> None:
+        """The events of ``batch`` in their order. A run of consecutive answers is applied
+        at once (``_answers``: a few queries per run instead of a few per event); answers
+        do not act on one another, so this is what applying them one by one gives."""
+        run: list[tuple[Mapping[str, Any], Stamp]] = []
         for event in batch:
             self.result.read += 1
             stamp = stamp_of(event)
-            self.latest_t = max(self.latest_t, stamp.t)
-            if stamp.device == self.device:
-                self.own_seq = max(self.own_seq, stamp.seq)
+            if stamp.t > self.latest_t:
+                self.latest_t = stamp.t
+            if stamp.device == self.device and stamp.seq > self.own_seq:
+                self.own_seq = stamp.seq
             kind = event.get("type")
-            if self._known(stamp.uid, kind):
-                continue
             if kind == "answer":
-                self._answer(event, stamp)
-            elif kind == "undo":
+                run.append((event, stamp))
+                continue
+            if run:
+                self._answers(run)
+                run = []
+            if known(self.conn, stamp.uid):
+                continue
+            if kind == "undo":
                 self._undo(str(event["target"]), stamp)
             elif kind == "card":
                 data = card_data(event)
@@ -222,27 +313,73 @@ class Union:
                 if insert_settings_event(self.conn, stamp, deck_id, key, value):
                     self.result.applied += 1
                     self.result.settings.add((deck_id, key))
+        if run:
+            self._answers(run)
 
-    def _answer(self, event: Mapping[str, Any], stamp: Stamp) -> None:
-        deck_id, card_id = str(event["deck"]), str(event["card"])
-        values = answer_row(event)
-        if (
-            self.conn.execute(
-                "SELECT 1 FROM cards WHERE deck_id = ? AND id = ?", (deck_id, card_id)
-            ).fetchone()
-            is None
+    def _found(self, sql: str, keys: list[str], *head: str) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), _CHUNK):
+            part = keys[start : start + _CHUNK]
+            query = sql.format(", ".join("?" for _ in part))
+            found.update(str(r[0]) for r in self.conn.execute(query, [*head, *part]))
+        return found
+
+    def _answers(self, run: list[tuple[Mapping[str, Any], Stamp]]) -> None:
+        """Answers in their order: one already here, undone or waiting is skipped (and a
+        second copy of one in the same run), one for a card this database lacks waits in
+        ``pending``, the others go into the log verbatim."""
+        uids = [stamp.uid for _, stamp in run]
+        known = set()
+        for sql in (
+            "SELECT uid FROM reviews WHERE uid IN ({})",
+            "SELECT target FROM tombstones WHERE target IN ({})",
+            "SELECT uid FROM pending WHERE uid IN ({})",
         ):
-            cursor = self.conn.execute(
-                "INSERT OR IGNORE INTO pending (uid, deck_id, card_id, event) VALUES (?, ?, ?, ?)",
-                (stamp.uid, deck_id, card_id, json.dumps(dict(event), sort_keys=True)),
-            )
-            self.result.pending += cursor.rowcount
+            known |= self._found(sql, uids)
+        fresh: list[tuple[Mapping[str, Any], Stamp, str, str]] = []
+        by_deck: dict[str, list[str]] = {}
+        for event, stamp in run:
+            if stamp.uid in known:
+                continue
+            known.add(stamp.uid)
+            deck_id, card_id = str(event["deck"]), str(event["card"])
+            fresh.append((event, stamp, deck_id, card_id))
+            by_deck.setdefault(deck_id, []).append(card_id)
+        if not fresh:
             return
-        self.conn.execute(
-            _INSERT, (deck_id, card_id, *values, stamp.uid, stamp.device, stamp.seq, stamp.ord)
-        )
-        self.result.applied += 1
-        self.result.decks.add(deck_id)
+        here = {
+            (deck_id, card_id)
+            for deck_id, card_ids in by_deck.items()
+            for card_id in self._found(
+                "SELECT id FROM cards WHERE deck_id = ? AND id IN ({})", card_ids, deck_id
+            )
+        }
+        rows: list[tuple[Any, ...]] = []
+        waiting: list[tuple[str, str, str, str]] = []
+        for event, stamp, deck_id, card_id in fresh:
+            values = answer_row(event)
+            if (deck_id, card_id) in here:
+                rows.append(
+                    (deck_id, card_id, *values, stamp.uid, stamp.device, stamp.seq, stamp.ord)
+                )
+                self.result.decks.add(deck_id)
+            else:
+                waiting.append(
+                    (stamp.uid, deck_id, card_id, json.dumps(dict(event), sort_keys=True))
+                )
+        if rows:
+            if not self.deferred and self.result.applied + len(rows) > max(
+                _DEFER_FROM, self.rows_before
+            ):
+                self.deferred = drop_log_indexes(self.conn)
+            self.conn.executemany(_INSERT, rows)
+            self.result.applied += len(rows)
+        if waiting:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO pending (uid, deck_id, card_id, event) VALUES (?, ?, ?, ?)",
+                waiting,
+            )
+            self.result.pending += len(waiting)
 
     def _undo(self, target: str, stamp: Stamp) -> None:
         if not insert_tombstone(self.conn, stamp, target):
@@ -262,7 +399,11 @@ class Union:
             self.result.decks.add(str(card[0]))
 
     def finish(self) -> None:
-        """Keep this device's clock and sequence after everything merged."""
+        """Keep this device's clock and sequence after everything merged; the log's indexes
+        a large union went without are built again."""
+        for sql in self.deferred:
+            self.conn.execute(sql)
+        self.deferred = []
         if self.latest_t:
             last = read_state(self.conn, "t")
             if last is None or self.latest_t > last:

@@ -105,9 +105,13 @@ answers (accuracy by deck and tag) and first-of-day graded answers, young and ma
 (retention)."""
 
 
-def _select(table: str, where: str, sign: int = 1) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+def _select(
+    table: str, where: str, sign: int = 1, cards: str | None = None
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """The aggregation of the log rows matching ``where`` for ``table``, each sum times
-    ``sign``: (SQL, key columns, value columns)."""
+    ``sign``: (SQL, key columns, value columns). ``cards``: for a rebuild, the cards (a
+    condition on ``c``) whose tags are read once each, before the log is walked, instead
+    of once per answer."""
     if table == "card_totals":
         keys: tuple[str, ...] = ("deck_id", "card_id")
         values, sums, group = CARD_COLUMNS, CARD_SUMS, "r.deck_id, r.card_id"
@@ -116,7 +120,7 @@ def _select(table: str, where: str, sign: int = 1) -> tuple[str, tuple[str, ...]
         keys, values, sums = ("study_day", "deck_id"), DAY_COLUMNS, DAY_SUMS
         group = "r.study_day, r.deck_id"
         source = f"reviews r NOT INDEXED WHERE {where}"
-    else:
+    elif cards is None:
         keys, values, sums = ("study_day", "tag", "deck_id"), DAY_COLUMNS, DAY_SUMS
         group = "r.study_day, t.value, r.deck_id"
         source = (
@@ -124,25 +128,50 @@ def _select(table: str, where: str, sign: int = 1) -> tuple[str, tuple[str, ...]
             "ON c.deck_id = r.deck_id AND c.id = r.card_id, "
             f"json_each(c.content, '$.tags') t WHERE {where}"
         )
+    else:
+        keys, values, sums = ("study_day", "tag", "deck_id"), DAY_COLUMNS, DAY_SUMS
+        group = "r.study_day, t.value, r.deck_id"
+        source = (
+            "reviews r NOT INDEXED CROSS JOIN card_tags t "
+            f"ON t.deck_id = r.deck_id AND t.card_id = r.card_id WHERE {where}"
+        )
     # NOT INDEXED: an answer's rows are found by id (a rowid range), never by walking an index
     # in GROUP BY order; a rebuild reads the table once
     factor = "" if sign == 1 else f"{sign} * "
     columns = ", ".join([group] + [f"{factor}{s}" for s in sums])
-    return f"SELECT {columns} FROM {source} GROUP BY {group}", keys, values
+    head = ""
+    if cards is not None and table == "day_tag_totals":
+        head = (
+            "WITH card_tags AS MATERIALIZED (SELECT c.deck_id, c.id AS card_id, t.value "
+            "FROM cards c, json_each(c.content, '$.tags') t "
+            f"WHERE {cards} AND EXISTS (SELECT 1 FROM reviews x "
+            "WHERE x.deck_id = c.deck_id AND x.card_id = c.id)) "
+        )
+    return f"{head}SELECT {columns} FROM {source} GROUP BY {group}", keys, values
 
 
 TABLES = ("card_totals", "day_totals", "day_tag_totals")
 
 
-def _apply(conn: sqlite3.Connection, where: str, params: Params, sign: int) -> None:
-    """Add (``sign`` 1) or take back (-1) the log rows matching ``where``."""
+def _apply(
+    conn: sqlite3.Connection,
+    where: str,
+    params: Params,
+    sign: int,
+    cards: tuple[str, Params] | None = None,
+) -> None:
+    """Add (``sign`` 1) or take back (-1) the log rows matching ``where``; ``cards``: see
+    ``_select`` (with its parameters)."""
     for table in TABLES:
-        select, keys, values = _select(table, where, sign)
+        select, keys, values = _select(table, where, sign, None if cards is None else cards[0])
+        args = list(params)
+        if cards is not None and table == "day_tag_totals":
+            args = [*cards[1], *args]
         conn.execute(
             f"INSERT INTO {table} ({', '.join(keys + values)}) {select} "
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
             + ", ".join(f"{v} = {v} + excluded.{v}" for v in values),
-            params,
+            args,
         )
 
 
@@ -184,15 +213,18 @@ def rebuild(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None) -> 
         params = list(deck_ids)
     for table in TABLES:
         conn.execute(f"DELETE FROM {table} WHERE {where}", params)
-    _apply(conn, where.replace("deck_id", "r.deck_id"), list(params), 1)
+    cards: tuple[str, Params] = (where.replace("deck_id", "c.deck_id"), list(params))
+    _apply(conn, where.replace("deck_id", "r.deck_id"), list(params), 1, cards)
 
 
 def rebuild_tags(conn: sqlite3.Connection, deck_id: str) -> None:
     """Recompute one deck's per-tag totals (its cards' tags changed), in the caller's
     transaction."""
     conn.execute("DELETE FROM day_tag_totals WHERE deck_id = ?", (deck_id,))
-    select, keys, values = _select("day_tag_totals", "r.deck_id = ?")
-    conn.execute(f"INSERT INTO day_tag_totals ({', '.join(keys + values)}) {select}", (deck_id,))
+    select, keys, values = _select("day_tag_totals", "r.deck_id = ?", cards="c.deck_id = ?")
+    conn.execute(
+        f"INSERT INTO day_tag_totals ({', '.join(keys + values)}) {select}", (deck_id, deck_id)
+    )
 
 
 def differences(conn: sqlite3.Connection, shown: int = 5) -> list[str]:
@@ -200,7 +232,7 @@ def differences(conn: sqlite3.Connection, shown: int = 5) -> list[str]:
     many rows, and the first few keys)."""
     found = []
     for table in TABLES:
-        select, keys, values = _select(table, "1")
+        select, keys, values = _select(table, "1", cards="1")
         columns = ", ".join(keys + values)
         key_list = ", ".join(keys)
         rows = conn.execute(

@@ -413,3 +413,41 @@ def test_the_reviews_undo_of_a_suspension_takes_back_only_its_own(
     converged(a, b)
     assert [c["card"] for c in a.store.cards.marked("suspended")] == [item.card.id]
     assert a.store.conn.execute("SELECT count(*) FROM tombstones").fetchone() == (1,)
+
+
+def _log_indexes(device: Device) -> set[str]:
+    return {
+        str(r[0])
+        for r in device.store.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reviews'"
+        )
+    }
+
+
+def test_a_large_union_drops_the_logs_indexes_and_builds_them_again(
+    pair: tuple[Device, Device], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from mlcards.store import merge
+
+    monkeypatch.setattr(merge, "_DEFER_FROM", 0)  # every union is "large"
+    a, b = pair
+    indexes = _log_indexes(b)
+    a.answer([Quality.GOOD, Quality.WRONG, Quality.GOOD])
+    a.sync()
+    (own,) = a.folder.glob("mlcards-*.jsonl")
+    lines = own.read_text().splitlines()
+    bad = json.loads(lines[-1])
+    bad = {**bad, "seq": 99, "id": f"{bad['device']}-99", "row": {**bad["row"], "quality": 9}}
+    other = own.with_name("mlcards-" + "e" * 16 + ".jsonl")
+    # the bad answer comes after a run that dropped the indexes: all of it is rolled back
+    other.write_text("\n".join([*lines, json.dumps(bad)]) + "\n")
+    with pytest.raises(merge.SyncDataError):
+        b.sync()
+    assert (b.facts(), _log_indexes(b)) == (set(), indexes)
+    other.unlink()
+    sync_all(a, b)
+    converged(a, b)
+    assert len(b.facts()) == 3
+    assert _log_indexes(b) == indexes
