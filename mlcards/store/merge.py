@@ -33,7 +33,7 @@ from mlcards.store.events import (
     read_state,
     write_state,
 )
-from mlcards.store.outbox import ANSWER_FIELDS
+from mlcards.store.outbox import ANSWER_FIELDS, INT_FIELDS
 from mlcards.store.settings import KEYS, read_in, write_in
 
 
@@ -87,19 +87,6 @@ def _bad(event: Mapping[str, Any], why: str) -> SyncDataError:
         f"event {str(event.get('id'))[:60]} (in the file of device "
         f"{str(event.get('device'))[:20]}): {why}; nothing was merged"
     )
-
-
-_INTS = (
-    "correct",
-    "quality",
-    "response_ms",
-    "same_day_repeat",
-    "was_new",
-    "repetitions",
-    "interval",
-    "prev_repetitions",
-    "prev_interval",
-)
 
 
 _CHOSEN_SEEN: set[str] = set()
@@ -186,7 +173,7 @@ def _checked_row(event: Mapping[str, Any], row: object) -> list[Any]:
                 chosen = None
             if not isinstance(chosen, list) or not all(isinstance(v, str) for v in chosen):
                 raise _bad(event, '"chosen" is not the JSON text of a list of choice ids')
-        elif name in _INTS:
+        elif name in INT_FIELDS:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise _bad(event, f'"{name}" is not a whole number')
         elif name in ("easiness", "stability", "difficulty"):

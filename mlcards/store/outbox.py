@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from mlcards.statsdata import REVIEW_COLUMNS
 from mlcards.store.events import device_of
 
 # -- reading this device's events back, for the folder ---------------------------------------
@@ -52,26 +53,16 @@ def own_events(conn: sqlite3.Connection, after_ord: str) -> Iterator[dict[str, A
 
 
 ANSWER_FIELDS = (
-    "reviewed_at",
-    "study_day",
-    "chosen",
-    "correct",
-    "quality",
-    "response_ms",
-    "same_day_repeat",
-    "was_new",
-    "repetitions",
-    "easiness",
-    "interval",
-    "due",
-    "session",
-    "mode",
-    "prev_repetitions",
-    "prev_interval",
-    "stability",
-    "difficulty",
+    *REVIEW_COLUMNS[REVIEW_COLUMNS.index("reviewed_at") : REVIEW_COLUMNS.index("mode")],
+    *("session", "mode", "prev_repetitions", "prev_interval", "stability", "difficulty"),
 )
-"""The columns of a review row an answer event carries (not the local id or the stamps)."""
+"""The columns of a review row an answer event carries (not the local id or the stamps):
+the exported columns from ``reviewed_at`` to ``due``, in that order, and the rest."""
+INT_FIELDS = frozenset(
+    ("correct", "quality", "response_ms", "same_day_repeat", "was_new", "repetitions")
+    + ("interval", "prev_repetitions", "prev_interval")
+)
+"""The fields of ``ANSWER_FIELDS`` that hold integers."""
 
 
 def _line(ord_: str, uid: str, seq: int) -> dict[str, Any]:
