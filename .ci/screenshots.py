@@ -15,7 +15,8 @@ from rich.console import Console
 
 from mlcards.bundled import bundled_deck_files
 from mlcards.deck import load_deck, parse_deck
-from mlcards.models import Deck, Quality, ScheduledCard, StatsQuery
+from mlcards.models import Deck, Quality, ScheduledCard
+from mlcards.statsdata import StatsQuery
 from mlcards.render.dashboard import render_dashboard
 from mlcards.render.review import Answer, CardView, card_screen
 from mlcards.render.screen import Screenful
