@@ -16,12 +16,12 @@ from rich.console import Console
 from mlcards.bundled import bundled_deck_files
 from mlcards.deck import load_deck, parse_deck
 from mlcards.models import Deck, Quality, ScheduledCard
-from mlcards.statsdata import StatsQuery
 from mlcards.render.dashboard import render_dashboard
 from mlcards.render.review import Answer, CardView, card_screen
 from mlcards.render.screen import Screenful
 from mlcards.session import Session, build_queue
 from mlcards.stats import build_stats
+from mlcards.statsdata import StatsQuery
 from mlcards.store import Store
 
 OUT = Path(__file__).resolve().parent / "screenshots"
