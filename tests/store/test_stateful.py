@@ -7,6 +7,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from helpers import at, toy_deck
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -121,4 +122,4 @@ class StoreMachine(RuleBasedStateMachine):
 
 
 StoreMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
-TestStoreWalk = StoreMachine.TestCase
+TestStoreWalk = pytest.mark.slow(StoreMachine.TestCase)  # 40 walks of 25 steps

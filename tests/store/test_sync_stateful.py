@@ -11,6 +11,7 @@ from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
@@ -196,4 +197,4 @@ ThreeDevicesRealFolder.TestCase.settings = settings(
 )
 TestTwoDevices = Devices.TestCase
 TestThreeDevices = ThreeDevices.TestCase
-TestThreeDevicesRealFolder = ThreeDevicesRealFolder.TestCase
+TestThreeDevicesRealFolder = pytest.mark.slow(ThreeDevicesRealFolder.TestCase)  # real files

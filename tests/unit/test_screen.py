@@ -138,6 +138,7 @@ def test_every_bundled_answer_fits_and_scrolls_to_its_end(
 TARGETS = [(80, 24, 2, 1.0), (60, 20, 1, 0.9)]
 
 
+@pytest.mark.slow  # every bundled card drawn four times: 15 s of the fast loop
 @pytest.mark.parametrize("right", [False, True], ids=["wrong", "right"])
 @pytest.mark.parametrize(("width", "height", "lines", "share"), TARGETS, ids=["80x24", "60x20"])
 def test_the_answer_opens_at_the_explanation(
