@@ -156,3 +156,24 @@ class Device:
 
 def deck(answer: str = "a", cards: tuple[str, ...] = ("c1", "c2", "c3", "c4")) -> Deck:
     return toy_deck("toy", cards, answer=answer)
+
+
+def write_answer_file(
+    folder: Path, device: str, count: int, deck: str, card_of: Callable[[int], str]
+) -> None:
+    """A device file of ``count`` plain answer events (seq 1..count) for ``deck``'s cards,
+    ``card_of(seq)`` naming each one's card: a big foreign file for kill and busy tests."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"mlcards-{device}.jsonl", "w", encoding="utf-8") as stream:
+        for seq in range(1, count + 1):
+            t = f"2026-01-{1 + seq // 400:02d}T10:00:{seq % 60:02d}.{seq:06d}Z"
+            row = {
+                "reviewed_at": t[:23] + "Z", "study_day": t[:10], "chosen": '["a"]',
+                "correct": 1, "quality": 4, "response_ms": 900, "same_day_repeat": 0,
+                "was_new": 0, "repetitions": 1, "easiness": 2.5, "interval": 1, "due": t[:10],
+                "session": None, "mode": "review", "prev_repetitions": 0, "prev_interval": 0,
+                "stability": None, "difficulty": None,
+            }  # fmt: skip
+            event = {"v": 1, "id": f"{device}-{seq}", "device": device, "seq": seq, "t": t}
+            event |= {"type": "answer", "deck": deck, "card": card_of(seq), "row": row}
+            stream.write(json.dumps(event) + "\n")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sync_helpers import Device, deck
+from sync_helpers import Device, deck, write_answer_file
 
 from mlcards.models import Quality
 from mlcards.services.browse import apply_action
@@ -329,7 +329,6 @@ with Store.open(Path({db!r})) as store:
 
 @pytest.mark.slow
 def test_sigkill_during_a_sync_is_all_or_nothing(tmp_path: Path) -> None:
-    import json
     import random
     import shutil
     import signal
@@ -343,19 +342,7 @@ def test_sigkill_during_a_sync_is_all_or_nothing(tmp_path: Path) -> None:
     folder, count = tmp_path / "folder", 6000
     folder.mkdir()
     device = "d" * 16
-    with open(folder / f"mlcards-{device}.jsonl", "w", encoding="utf-8") as stream:
-        for seq in range(1, count + 1):
-            t = f"2026-01-{1 + seq // 400:02d}T10:00:{seq % 60:02d}.{seq:06d}Z"
-            row = {
-                "reviewed_at": t[:23] + "Z", "study_day": t[:10], "chosen": '["a"]',
-                "correct": 1, "quality": 4, "response_ms": 900, "same_day_repeat": 0,
-                "was_new": 0, "repetitions": 1, "easiness": 2.5, "interval": 1, "due": t[:10],
-                "session": None, "mode": "review", "prev_repetitions": 0, "prev_interval": 0,
-                "stability": None, "difficulty": None,
-            }  # fmt: skip
-            event = {"v": 1, "id": f"{device}-{seq}", "device": device, "seq": seq, "t": t}
-            event |= {"type": "answer", "deck": "toy", "card": f"c{1 + seq % 4}", "row": row}
-            stream.write(json.dumps(event) + "\n")
+    write_answer_file(folder, device, count, "toy", lambda seq: f"c{1 + seq % 4}")
     seed = tmp_path / "seed.db"
     with Store.open(seed) as store:
         store.decks.import_decks([deck()], datetime(2026, 1, 1, tzinfo=UTC))

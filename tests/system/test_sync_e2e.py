@@ -19,6 +19,7 @@ import pexpect
 import pytest
 from helpers import deck_yaml, start, subprocess_env, write
 from pty_helpers import spawn_mlcards
+from sync_helpers import write_answer_file
 
 pytestmark = pytest.mark.slow
 
@@ -297,20 +298,7 @@ OTHER = "e" * 16
 
 def foreign_file(folder: Path, count: int, cards: int) -> None:
     """``count`` answers of another device for the cards of deck ``big``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"mlcards-{OTHER}.jsonl", "w", encoding="utf-8") as stream:
-        for seq in range(1, count + 1):
-            t = f"2026-01-{1 + seq // 400:02d}T10:00:{seq % 60:02d}.{seq:06d}Z"
-            row = {
-                "reviewed_at": t[:23] + "Z", "study_day": t[:10], "chosen": '["a"]',
-                "correct": 1, "quality": 4, "response_ms": 900, "same_day_repeat": 0,
-                "was_new": 0, "repetitions": 1, "easiness": 2.5, "interval": 1, "due": t[:10],
-                "session": None, "mode": "review", "prev_repetitions": 0, "prev_interval": 0,
-                "stability": None, "difficulty": None,
-            }  # fmt: skip
-            event = {"v": 1, "id": f"{OTHER}-{seq}", "device": OTHER, "seq": seq, "t": t}
-            event |= {"type": "answer", "deck": "big", "card": f"card-{seq % cards}", "row": row}
-            stream.write(json.dumps(event) + "\n")
+    write_answer_file(folder, OTHER, count, "big", lambda seq: f"card-{seq % cards}")
 
 
 @pytest.fixture
