@@ -324,7 +324,30 @@ def import_answers(
     store: Store, package: ReadPackage, settings: Settings, *, dry_run: bool = False
 ) -> Imported:
     """Append Anki's learn, review and relearn rows of notes from mlcards as answers, each
-    graded as the session would have graded it then, in one transaction."""
+    graded as the session would have graded it then, all decided from what is stored inside
+    the one write transaction that appends them (an answer committed meanwhile is never
+    graded over), load-balanced decks replayed in it too. A dry run writes nothing."""
+    if dry_run:
+        return _answers_from(store, package, settings)[0]
+    decided: list[Imported] = []
+
+    def decide() -> tuple[list[ReviewRecord], list[str]]:
+        result, records, balanced = _answers_from(store, package, settings)
+        decided.append(result)
+        return records, balanced
+
+    from mlcards.services.admin import replay_with
+
+    store.log.append_deciding(decide, replay_with)
+    return decided[0]
+
+
+def _answers_from(
+    store: Store, package: ReadPackage, settings: Settings
+) -> tuple[Imported, list[ReviewRecord], list[str]]:
+    """What the package adds, as read from ``store`` now: the summary, the graded records in
+    time order, and the load-balanced decks they touch (to replay: their draws depend on the
+    deck's due days)."""
     result, collection, ours = package.result, package.collection, package.ours
     states = store.cards.states()
     seen = _known_times(store, {key for key in ours.values() if key in states})
@@ -352,14 +375,8 @@ def import_answers(
         records += _records(key, rows, states[key], graders(key[0]), settings)
     records.sort(key=lambda r: r.reviewed_at)
     result.answers, result.cards = len(records), len(pending)
-    if records and not dry_run:
-        store.log.append(records)
-        balanced = sorted({k[0] for k in pending if balances(graders(k[0]))})
-        if balanced:  # their draws depend on the deck's due days: replay, as check does
-            from mlcards.services.admin import replay_with
-
-            store.cards.rebuild_decks(balanced, replay_with)
-    return result
+    balanced = sorted({k[0] for k in pending if balances(graders(k[0]))})
+    return result, records, balanced
 
 
 def _known_times(store: Store, keys: set[CardKey]) -> dict[CardKey, list[int]]:

@@ -30,8 +30,8 @@ from mlcards.store.cards import CARD_SELECT, row_to_scheduled
 from mlcards.store.db import Database
 from mlcards.store.events import Stamp, Stamper, stamps, tombstone
 from mlcards.store.log_reads import LogReads
-from mlcards.store.schedules import write_schedules
-from mlcards.store.settings import spec_in
+from mlcards.store.schedules import rebuild_in, write_schedules
+from mlcards.store.settings import Compute, spec_in
 from mlcards.store.totals import add_from, take_back
 
 _INSERT = (
@@ -304,6 +304,21 @@ class ReviewLog(LogReads):
             if taken.mode == "review":
                 _rebuild_after(conn, taken, rebuild)
 
+    def append_deciding(
+        self,
+        decide: Callable[[], tuple[list[ReviewRecord], list[str]]],
+        compute: Compute,
+    ) -> int:
+        """Append the answers ``decide`` makes from what it reads through this store, and
+        replay the decks it names with ``compute``, all in one write transaction: what it
+        decided from is what is stored when the answers land."""
+        with self.database.write() as conn:
+            records, replay = decide()
+            count = append_in(conn, records) if records else 0
+            if replay and records:
+                rebuild_in(conn, self.database.path, replay, compute)
+        return count
+
     def append(self, records: Iterable[ReviewRecord]) -> int:
         """Append many answers in one transaction; returns how many.
 
@@ -313,55 +328,60 @@ class ReviewLog(LogReads):
         A record for a card that is not in the database rolls the whole batch back.
         """
         with self.database.write() as conn:
-            start = conn.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
-            state = {
-                (r[0], r[1]): (r[2], r[3], r[4])
-                for r in conn.execute(
-                    "SELECT deck_id, id, repetitions, interval, lapses FROM cards "
-                    "WHERE last_review_id IS NOT NULL"
-                )
-            }
-            last: dict[CardKey, ReviewRecord] = {}
-            lapses_after: dict[CardKey, int] = {}
-            leech_actions: dict[CardKey, str] = {}
+            return append_in(conn, records)
 
-            def with_state_before(record: ReviewRecord) -> tuple[object, ...]:
-                key = (record.deck_id, record.card_id)
-                reps, interval, lapses = state.get(key, (0, 0, 0))
-                if record.was_new:
-                    reps, interval = 0, 0
-                if record.mode == "review":
-                    if not record.same_day_repeat and rules.is_lapse(record.quality, reps):
-                        lapses += 1
-                    state[key] = (record.repetitions, record.interval, lapses)
-                    last[key], lapses_after[key] = record, lapses
-                    # as ``record`` marks a leech (a suspension, once made, stays)
-                    if record.leech_action and leech_actions.get(key) != "suspend":
-                        leech_actions[key] = record.leech_action
-                return record_to_row(
-                    replace(record, prev_repetitions=reps, prev_interval=interval),
-                    stamper.next(record.reviewed_at),
-                )
 
-            stamper = Stamper(conn)
-            cursor = conn.executemany(_INSERT, map(with_state_before, records))
-            stamper.save()
-            add_from(conn, start + 1)
-            last_ids = conn.execute(
-                "SELECT deck_id, card_id, max(id) FROM reviews WHERE id > ? AND mode = 'review' "
-                "GROUP BY deck_id, card_id",
-                (start,),
-            )
-            write_schedules(
-                conn,
-                (
-                    ((d, c), _schedule_after(last[d, c], review_id, lapses_after[d, c]))
-                    for d, c, review_id in last_ids.fetchall()
-                ),
-            )
-            conn.executemany(
-                "UPDATE cards SET leech = 1, suspended = max(suspended, ?) "
-                "WHERE deck_id = ? AND id = ?",
-                [(int(action == "suspend"), *key) for key, action in leech_actions.items()],
-            )
-        return int(cursor.rowcount)
+def append_in(conn: sqlite3.Connection, records: Iterable[ReviewRecord]) -> int:
+    """``ReviewLog.append`` inside the caller's write transaction (an import that decides its
+    records from what it reads in that same transaction)."""
+    start = conn.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
+    state = {
+        (r[0], r[1]): (r[2], r[3], r[4])
+        for r in conn.execute(
+            "SELECT deck_id, id, repetitions, interval, lapses FROM cards "
+            "WHERE last_review_id IS NOT NULL"
+        )
+    }
+    last: dict[CardKey, ReviewRecord] = {}
+    lapses_after: dict[CardKey, int] = {}
+    leech_actions: dict[CardKey, str] = {}
+
+    def with_state_before(record: ReviewRecord) -> tuple[object, ...]:
+        key = (record.deck_id, record.card_id)
+        reps, interval, lapses = state.get(key, (0, 0, 0))
+        if record.was_new:
+            reps, interval = 0, 0
+        if record.mode == "review":
+            if not record.same_day_repeat and rules.is_lapse(record.quality, reps):
+                lapses += 1
+            state[key] = (record.repetitions, record.interval, lapses)
+            last[key], lapses_after[key] = record, lapses
+            # as ``record`` marks a leech (a suspension, once made, stays)
+            if record.leech_action and leech_actions.get(key) != "suspend":
+                leech_actions[key] = record.leech_action
+        return record_to_row(
+            replace(record, prev_repetitions=reps, prev_interval=interval),
+            stamper.next(record.reviewed_at),
+        )
+
+    stamper = Stamper(conn)
+    cursor = conn.executemany(_INSERT, map(with_state_before, records))
+    stamper.save()
+    add_from(conn, start + 1)
+    last_ids = conn.execute(
+        "SELECT deck_id, card_id, max(id) FROM reviews WHERE id > ? AND mode = 'review' "
+        "GROUP BY deck_id, card_id",
+        (start,),
+    )
+    write_schedules(
+        conn,
+        (
+            ((d, c), _schedule_after(last[d, c], review_id, lapses_after[d, c]))
+            for d, c, review_id in last_ids.fetchall()
+        ),
+    )
+    conn.executemany(
+        "UPDATE cards SET leech = 1, suspended = max(suspended, ?) WHERE deck_id = ? AND id = ?",
+        [(int(action == "suspend"), *key) for key, action in leech_actions.items()],
+    )
+    return int(cursor.rowcount)

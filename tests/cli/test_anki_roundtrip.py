@@ -355,3 +355,33 @@ def test_a_bad_package_among_good_ones_writes_nothing(
     assert code == 65 and str(bad) in err
     assert not (data_dir() / "converted").exists()
     assert not (data_dir() / "mlcards.db").exists()
+
+
+def test_answers_from_anki_are_decided_inside_the_write_that_appends_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cards' states the answers are graded from are read in the write transaction, so
+    an answer given meanwhile (a review in another terminal) is never graded over."""
+    _, package = exported_deck(tmp_path, capsys)
+    col = fresh_collection(tmp_path / "anki")
+    try:
+        anki_import(col, package)
+        assert answer_in_anki(col, 2, ease=3) == 2
+        back = anki_export(col, tmp_path / "phone.apkg", False)
+    finally:
+        col.close()
+    from mlcards.services import anki as service
+
+    real, inside = service._answers_from, []
+
+    def spy(store: Any, *args: Any) -> Any:
+        inside.append(store.conn.in_transaction)
+        return real(store, *args)
+
+    monkeypatch.setattr(service, "_answers_from", spy)
+    code, out, err = run(capsys, "import", "--dry-run", str(back))
+    assert code == 0 and inside == [False], err  # a dry run writes nothing, opens no write
+    code, out, err = run(capsys, "import", str(back))
+    assert code == 0 and "2 answers from Anki" in out, err
+    assert inside == [False, True]
+    assert run(capsys, "check")[0] == 0
