@@ -27,7 +27,7 @@ from mlcards.errors import MlcardsError, UsageError
 from mlcards.sanitize import quote_path
 from mlcards.services.admin import replay_with
 from mlcards.store import Store
-from mlcards.store.events import device_of, make_ord, read_state
+from mlcards.store.events import device_of, has_card_events, make_ord, read_state
 from mlcards.store.events import write_state as put_state
 from mlcards.store.identity import take_new_device
 from mlcards.store.marks import write_marks
@@ -123,7 +123,7 @@ def sync(
             same_device(batch)
             union.apply(batch)
         union.finish()
-        deck_ids = [r[0] for r in conn.execute("SELECT id FROM decks")]
+        deck_ids = store.decks.ids()  # (the write's own connection: read inside it)
         waited, waiting = take_pending(conn)
         settled = settle_settings(conn, union.result.settings, deck_ids)
         affected = sorted((union.result.decks | waited | settled) & set(deck_ids))
@@ -245,7 +245,7 @@ def new_device(store: Store, folder: Path, io: FolderIO | None = None) -> tuple[
                     if mine not in (None, ("undone",)) and mine != _fingerprint(event):
                         shared = seq - 1
         fresh, moved = take_new_device(conn, shared)
-        deck_ids = [str(r[0]) for r in conn.execute("SELECT id FROM decks ORDER BY id")]
+        deck_ids = sorted(store.decks.ids())
         if deck_ids:
             write_marks(conn, deck_ids)
             rebuild_in(conn, store.path, deck_ids, replay_with)
@@ -258,7 +258,7 @@ def take_waiting(store: Store, deck_ids: Iterable[str]) -> int:
     decks that changed are replayed (one transaction). How many answers still wait."""
     imported = sorted(set(deck_ids))
     with store.write() as conn:
-        has_events = conn.execute("SELECT 1 FROM card_events LIMIT 1").fetchone() is not None
+        has_events = has_card_events(conn)
         if not pending_count(conn) and not has_events:
             return 0
         decks, left = take_pending(conn)

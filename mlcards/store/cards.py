@@ -138,8 +138,10 @@ class Cards(CardActions):
         """New cards in deck order, then file order; deck by deck, so each query is one
         short walk of the ``cards_new`` index (one query over all decks has SQLite sort every
         new card, content and all, to keep the first few)."""
+        from mlcards.store.decks import deck_ids
+
         found: list[ScheduledCard] = []
-        for deck in [deck_id] if deck_id else self.deck_ids():
+        for deck in [deck_id] if deck_id else deck_ids(self.database.conn):
             wanted = limit - len(found) if limit >= 0 else -1
             if wanted == 0:
                 break
@@ -209,9 +211,6 @@ class Cards(CardActions):
                 "WHERE c.retired = 0"
             )
         }
-
-    def deck_ids(self) -> list[str]:
-        return [r[0] for r in self.database.conn.execute("SELECT id FROM decks ORDER BY position")]
 
     # -- marks (their writers: ``card_actions``) -----------------------------------------
 

@@ -174,7 +174,7 @@ class Decks:
         return dict(self.database.conn.execute("SELECT id, name FROM decks ORDER BY position"))
 
     def ids(self) -> list[str]:
-        return [r[0] for r in self.database.conn.execute("SELECT id FROM decks ORDER BY position")]
+        return deck_ids(self.database.conn)
 
     def status(self, today: date) -> list[DeckStatus]:
         cursor = self.database.conn.cursor()
@@ -346,3 +346,8 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, now: datetime, path: str)
 def _reset_schedule(conn: sqlite3.Connection, now: datetime, deck_id: str, card_id: str) -> bool:
     """Start the card over as new; its old reviews stay in the log but stop counting."""
     return bool(act_in(conn, now, [(deck_id, card_id, "reset", {})]))
+
+
+def deck_ids(conn: sqlite3.Connection) -> list[str]:
+    """Every deck's id, in deck order."""
+    return [r[0] for r in conn.execute("SELECT id FROM decks ORDER BY position")]

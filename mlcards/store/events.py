@@ -389,3 +389,8 @@ def winning_settings(
         if row is not None:
             found[deck_id, key] = json.loads(row[0])
     return found
+
+
+def has_card_events(conn: sqlite3.Connection) -> bool:
+    """Whether any card action was ever logged here (or synced in)."""
+    return conn.execute("SELECT 1 FROM card_events LIMIT 1").fetchone() is not None
