@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from mlcards.errors import DeckError, MlcardsError, NotATerminalError
+from mlcards.errors import DeckError, InputNotFoundError, MlcardsError, NotATerminalError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing itself costs ~5 ms of the quick start-up path)
@@ -78,6 +78,25 @@ def need_terminal(command: str) -> None:
         raise NotATerminalError(
             f"mlcards {command} needs an interactive terminal (stdin and stdout must be a "
             "TTY); for scripts use `mlcards status --json`"
+        )
+
+
+def lock_dir() -> Path:
+    """Where a sync keeps its lock: the data dir."""
+    from mlcards.config import data_dir
+
+    return data_dir()
+
+
+def must_exist(folder: Path) -> None:
+    """A folder that is not there is a mistyped path or a sync tool not set up yet: never
+    made here (a typo would start a second, empty sync folder)."""
+    if not folder.exists():
+        from mlcards.sanitize import quote_path
+
+        raise InputNotFoundError(
+            f"{quote_path(folder)}: no such folder (make it, or let your sync tool make it, "
+            "then sync again)"
         )
 
 

@@ -10,6 +10,8 @@ import sys
 
 from mlcards.cli.boundary import (
     EXIT_INTERRUPTED,
+    lock_dir,
+    must_exist,
     need_terminal,
     open_db,
     settings_for,
@@ -28,12 +30,32 @@ if TYPE_CHECKING:  # (typing itself costs ~5 ms of the quick start-up path)
     from mlcards.store import Store
 
 
+def sync_if_set(store: Store, settings: Settings) -> None:
+    """The sync of ``review``/``practice`` (when ``sync_dir`` is set): a warning on failure."""
+    if not settings.sync_dir:
+        return
+    from pathlib import Path
+
+    from mlcards.sanitize import terminal_safe
+    from mlcards.services.sync import sync_quietly
+
+    def warn(message: str) -> None:
+        sys.stderr.write(f"mlcards: warning: {terminal_safe(message)}\n")
+
+    try:
+        locks = lock_dir()
+        must_exist(Path(settings.sync_dir))
+    except Exception as exc:  # no data dir: the sync is skipped, the review goes on
+        warn(f"sync skipped: {exc}")
+        return
+    sync_quietly(store, Path(settings.sync_dir), locks, warn)
+
+
 def session(
     store: Store, queue: list[ScheduledCard], settings: Settings, today: date, **options: Any
 ) -> int:
     """Run a session on ``queue``, then sync (when ``sync_dir`` is set); 0, or
     ``EXIT_INTERRUPTED`` when the session was interrupted."""
-    from mlcards.cli.sync import sync_if_set
     from mlcards.review import SessionOptions, run_session
 
     try:
@@ -46,7 +68,6 @@ def session(
 def follow_files(store: Store, settings: Settings) -> None:
     """Sync (when ``sync_dir`` is set), re-import the decks whose files changed since they
     were imported; say what changed."""
-    from mlcards.cli.sync import sync_if_set
     from mlcards.clock import now
     from mlcards.services.decks import follow_deck_files
 
