@@ -4,8 +4,8 @@
 ``mlcards`` / ``mlcards GROUP`` (which show help as a usage error) are answered from text that
 typer itself generated (``mlcards/_help.py``, written by ``python -m mlcards.cli.helptext``),
 byte for byte, with the same stream and exit code; everything else goes to the typer app.
-``status [--json]`` and ``cards [--json] [--no-pager] QUERY`` are tried first through
-``cli/quick.py`` (no typer either).
+``status [--json]``, ``cards [--json] [--no-pager] QUERY`` and ``review [--no-shuffle]
+[--limit N]`` are tried first through ``cli/quick.py`` (no typer either).
 The invariant: a served answer is exactly typer's. ``tests/test_launch.py`` compares the two
 for every command served, so they cannot drift; when a command's help changes, that test
 fails until the cache is regenerated. Served only where typer's output does not depend on
@@ -72,14 +72,15 @@ def main() -> NoReturn:
             stream.write(text)
             stream.flush()
             raise SystemExit(code)
-    if args and args[0] in ("status", "cards"):
+    if args and args[0] in ("status", "cards", "review"):
         global QUICK
         QUICK = True
         try:
             from mlcards.cli import quick
         finally:
             QUICK = False
-        done = quick.status(args) if args[0] == "status" else quick.cards(args)
+        serve = {"status": quick.status, "cards": quick.cards, "review": quick.review}
+        done = serve[args[0]](args)
         if done is not None:
             raise SystemExit(done)
     from mlcards.cli import main as typer_main

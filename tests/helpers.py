@@ -388,7 +388,7 @@ def run_here(
 
     from mlcards.cli import base
 
-    base._JSON_PRINTED = False  # as in a fresh process (main does not reset it)
+    base.JSON_PRINTED[0] = False  # as in a fresh process (main does not reset it)
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
     # UTF-8 streams over bytes, as a child's stdout and stderr are when piped
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")

@@ -8,9 +8,7 @@ commands that need them, so ``mlcards --help`` stays quick.
 
 from __future__ import annotations
 
-import os
 import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
@@ -18,22 +16,21 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 import typer
 
 from mlcards import __version__
+from mlcards.cli.boundary import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from mlcards.cli.boundary import EXIT_NO_MEMORY as EXIT_NO_MEMORY
+from mlcards.cli.boundary import JSON_PRINTED as JSON_PRINTED
+from mlcards.cli.boundary import data_home as _data_dir
+from mlcards.cli.boundary import fail, open_db, report
+from mlcards.cli.boundary import need_terminal as need_terminal
+from mlcards.cli.boundary import settings_for as settings_for
+from mlcards.cli.boundary import study_today as study_today
 from mlcards.cli.console import new_console as new_console
 from mlcards.cli.console import utf8 as _utf8
-from mlcards.errors import DeckError, MlcardsError, NotATerminalError
-from mlcards.wording import counted
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from rich.console import RenderableType
 
-    from mlcards.config import Settings
     from mlcards.store import Store
-
-
-EXIT_INTERRUPTED = 130
-EXIT_NO_MEMORY = 71
 
 
 def _conventional_help() -> None:
@@ -110,15 +107,11 @@ def echo_lines(lines: list[str]) -> None:
         typer.echo(terminal_safe(line))
 
 
-_JSON_PRINTED = False
-
-
 def echo_json(document: object) -> None:
     import json  # here: most commands print no JSON, and it costs start-up time
 
-    global _JSON_PRINTED
     typer.echo(json.dumps(document, indent=2))
-    _JSON_PRINTED = True
+    JSON_PRINTED[0] = True
 
 
 def _version(value: bool) -> None:
@@ -150,22 +143,8 @@ def _main(
 
 
 def open_store(ctx: typer.Context, create: bool = False) -> Store:
-    """Open the database; a missing one is created by review and import, or at the default
-    location, never at a path someone may have mistyped for a read-only command."""
-    from mlcards.store import Store
-
-    options = global_options(ctx)
-    explicit = options.db is not None or bool(os.environ.get("MLCARDS_DB"))
-    store = Store.open(options.db_path(), create=create or not explicit, daily_backup=True)
-    store.home = _data_dir()
-    from mlcards.clock import now
-
-    store.clock = now
-    from mlcards.sanitize import terminal_safe
-
-    for warning in store.warnings:
-        sys.stderr.write(f"mlcards: warning: {terminal_safe(warning)}\n")
-    return store
+    """Open the database (``--db`` or the default); see ``boundary.open_db``."""
+    return open_db(global_options(ctx).db, create)
 
 
 def open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
@@ -181,41 +160,6 @@ def open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
 
     store.clock = now
     return store
-
-
-def _data_dir() -> Path | None:
-    """The data dir deck files are recorded relative to (None when there is none)."""
-    from mlcards.config import data_dir
-
-    try:
-        return data_dir()
-    except MlcardsError:
-        return None
-
-
-def settings_for(store: Store, settings: Settings | None = None) -> Settings:
-    """The settings a command works with: ``config.yaml``'s, with the scheduling values the
-    database keeps (which decide its schedules)."""
-    from mlcards.config import load_settings
-    from mlcards.services.admin import effective_settings
-
-    return effective_settings(store, settings or load_settings())
-
-
-def study_today(settings: Settings | None = None) -> date:
-    """The current study day, by the rollover hour of ``settings`` (loaded if not given)."""
-    from mlcards.clock import now, study_day
-    from mlcards.config import load_settings
-
-    return study_day(now(), (settings or load_settings()).rollover_hour)
-
-
-def need_terminal(command: str) -> None:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise NotATerminalError(
-            f"mlcards {command} needs an interactive terminal (stdin and stdout must be a "
-            "TTY); for scripts use `mlcards status --json`"
-        )
 
 
 def valued(*names: str, metavar: str, text: str) -> Any:
@@ -289,25 +233,6 @@ SuspendLeechesOption = Annotated[
 ]
 
 
-def _crash_report() -> str:
-    import tempfile
-    import time
-
-    text = traceback.format_exc()
-    name = f"mlcards-crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    try:
-        from mlcards.config import data_dir
-
-        folder = data_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / name
-        path.write_text(text, encoding="utf-8")
-    except (OSError, MlcardsError):
-        path = Path(tempfile.gettempdir()) / name
-        path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
 def hoist_db(args: list[str]) -> list[str]:
     """``--db PATH`` may follow the command (``mlcards status --db X``) as well as come
     before it: it is moved to the front, where the global options are parsed. Nothing after
@@ -336,33 +261,6 @@ def _wants_json(args: list[str]) -> bool:
     return "--json" in args[:end]
 
 
-def _fail(
-    message: str,
-    code: int,
-    as_json: bool = False,
-    *,
-    label: str = "error: ",
-    problems: list[str] | None = None,
-    shown: bool = False,
-) -> NoReturn:
-    """The one exit for errors: ``mlcards: error: MESSAGE`` on stderr (terminal-safe; not
-    when ``shown`` already), and with ``--json`` the same as one JSON object on stdout,
-    unless the command already printed its JSON document there."""
-    from mlcards.sanitize import terminal_safe
-
-    if not shown:
-        sys.stderr.write(f"mlcards: {label}{terminal_safe(message)}\n")
-    if as_json and not _JSON_PRINTED:
-        error: dict[str, object] = {"message": message, "exit_code": code}
-        if problems is not None:
-            error["problems"] = problems
-        import json
-
-        sys.stdout.write(json.dumps({"error": error}) + "\n")
-    sys.stdout.flush()
-    raise SystemExit(code)
-
-
 def main(argv: list[str] | None = None) -> NoReturn:
     """The error boundary: every failure becomes a message on stderr and an exit code.
 
@@ -372,8 +270,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """
     from mlcards.sanitize import terminal_safe
 
-    global _JSON_PRINTED
-    _JSON_PRINTED = False  # per command (a second main() in one process starts afresh)
+    JSON_PRINTED[0] = False  # per command (a second main() in one process starts afresh)
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal: "?" rather than a crash
         if not _utf8(stream) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
@@ -382,44 +279,15 @@ def main(argv: list[str] | None = None) -> NoReturn:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="mlcards", standalone_mode=False)
-    except DeckError as exc:
-        for problem in exc.problems:
-            sys.stderr.write(terminal_safe(problem) + "\n")
-        count = len(exc.problems)
-        _fail(
-            f"{counted(count, 'problem')} in deck files; nothing was written",
-            65,
-            as_json,
-            label="",
-            problems=exc.problems,
-        )
-    except MlcardsError as exc:
-        _fail(str(exc), exc.exit_code, as_json)
     except typer.TyperException as exc:  # a usage error found by the parser: exit 2
         import io
 
         usage = io.StringIO()
         exc.show(usage)  # type: ignore[attr-defined]
         sys.stderr.write(terminal_safe(usage.getvalue()))
-        _fail(exc.format_message(), exc.exit_code, as_json, shown=True)
+        fail(exc.format_message(), exc.exit_code, as_json, shown=True)
     except typer.Abort:
-        _fail("aborted (end of input)", 1, as_json)
-    except KeyboardInterrupt:
-        _fail("interrupted", EXIT_INTERRUPTED, as_json, label="")
-    except MemoryError:
-        _fail(
-            "out of memory; nothing was left half written (a database change is rolled back, "
-            "an output file is replaced only when whole)",
-            EXIT_NO_MEMORY,
-            as_json,
-        )
-    except Exception as exc:
-        from mlcards.store import as_store_error
-
-        mapped = as_store_error(exc, Path("the database"))
-        if mapped is not None:  # met outside any open store's guard
-            _fail(str(mapped), mapped.exit_code, as_json)
-        report = _crash_report()
-        message = f"{type(exc).__name__}: {exc} (full report: {report})"
-        _fail(message, 1, as_json, label="internal error: ")
+        fail("aborted (end of input)", 1, as_json)
+    except (Exception, KeyboardInterrupt, MemoryError) as exc:
+        report(exc, as_json)
     raise SystemExit(result if isinstance(result, int) and not isinstance(result, bool) else 0)

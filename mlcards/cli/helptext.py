@@ -42,7 +42,7 @@ def typer_output(args: list[str]) -> tuple[str, str, int]:
     """(stdout, stderr, exit code) of the typer app for ``args``, in this process."""
     from mlcards.cli import base, main
 
-    base._JSON_PRINTED = False  # a fresh process's state (an earlier call may have printed)
+    base.JSON_PRINTED[0] = False  # a fresh process's state (an earlier call may have printed)
     out, err = io.StringIO(), io.StringIO()
     code = 0
     old = os.environ.get("COLUMNS")

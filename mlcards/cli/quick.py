@@ -1,5 +1,5 @@
-"""``mlcards status [--json]`` and ``mlcards cards [--json] [--no-pager] QUERY`` without typer
-(``mlcards.launch``).
+"""``mlcards status [--json]``, ``mlcards cards [--json] [--no-pager] QUERY`` and ``mlcards
+review [--no-shuffle] [--limit N]`` without typer (``mlcards.launch``).
 
 The everyday commands spend more time importing typer than answering. This path does what
 ``cli/progress.py``'s ``status`` and ``cli/browse.py``'s ``cards`` do, through the same
@@ -8,6 +8,10 @@ everything is computed: if anything fails before that (a malformed query, a miss
 database), it returns None and ``launch`` hands the same arguments to the typer app, which
 does it all again and reports the failure as every command does. ``tests/test_launch.py``
 compares its output, stream and exit code with the typer command's.
+
+``review`` cannot be run twice (it imports, syncs and logs answers), so it never hands a
+failure back: it calls the very function the typer command calls (``cli/reviewing.py``) and
+reports failures through the same boundary (``cli/boundary.py``) as typer's ``main``.
 """
 
 from __future__ import annotations
@@ -195,3 +199,45 @@ def cards(args: list[str]) -> int | None:
     today, (found, search) = got
     print_cards(found, search, today, False, as_json, no_pager)
     return 0
+
+
+def review_args(args: list[str]) -> tuple[int | None, bool] | None:
+    """``review`` with at most ``--no-shuffle`` and ``--limit N`` (N a plain number in
+    typer's range), each once: the limit and the flag. None for anything else: typer's."""
+    if not args or args[0] != "review":
+        return None
+    limit: int | None = None
+    no_shuffle = False
+    rest = args[1:]
+    while rest:
+        arg, rest = rest[0], rest[1:]
+        if arg == "--no-shuffle" and not no_shuffle:
+            no_shuffle = True
+        elif arg == "--limit" and limit is None and rest and rest[0].isascii():
+            if not (rest[0].isdigit() and 1 <= int(rest[0]) <= 10**6):
+                return None
+            limit, rest = int(rest[0]), rest[1:]
+        else:
+            return None
+    return limit, no_shuffle
+
+
+def review(args: list[str]) -> int | None:
+    """Run ``review`` as ``review_args`` reads it (``cli/reviewing.py``'s ``run_review``,
+    as the typer command does) inside the same error boundary; the exit code, or None when
+    this path does not serve the arguments."""
+    parsed = review_args(args)
+    if parsed is None:
+        return None
+    limit, no_shuffle = parsed
+    for stream in (sys.stdout, sys.stderr):  # as the typer entry does
+        if not utf8(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    from mlcards.cli.boundary import JSON_PRINTED, report
+    from mlcards.cli.reviewing import run_review
+
+    JSON_PRINTED[0] = False
+    try:
+        return run_review(None, limit=limit, no_shuffle=no_shuffle)
+    except (Exception, KeyboardInterrupt, MemoryError) as exc:
+        report(exc, False)

@@ -1,27 +1,18 @@
 """``mlcards sync`` and ``mlcards undo``: typer declarations over ``services.sync`` and
-``services.study.undo_last_actions``; and the quiet sync ``review`` and ``practice`` run at
-their start and end when ``sync_dir`` is set (a failure warns, never blocks studying)."""
+``services.study.undo_last_actions``. The quiet sync ``review`` and ``practice`` run at
+their start and end is ``cli/reviewing.py``'s ``sync_if_set`` (typer-free)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from mlcards.cli.base import JsonOption, app, echo_json, open_store
-from mlcards.errors import InputNotFoundError, UsageError
-
-if TYPE_CHECKING:
-    from mlcards.config import Settings
-    from mlcards.store import Store
-
-
-def _lock_dir() -> Path:
-    from mlcards.config import data_dir
-
-    return data_dir()
+from mlcards.cli.boundary import lock_dir as _lock_dir
+from mlcards.cli.boundary import must_exist as _must_exist
+from mlcards.errors import UsageError
 
 
 @app.command()
@@ -104,34 +95,3 @@ def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     for item in undone:
         typer.echo(terminal_safe(f"undone: {item['action']} {item['deck']}/{item['card']}"))
-
-
-def _must_exist(folder: Path) -> None:
-    """A folder that is not there is a mistyped path or a sync tool not set up yet: never
-    made here (a typo would start a second, empty sync folder)."""
-    if not folder.exists():
-        from mlcards.sanitize import quote_path
-
-        raise InputNotFoundError(
-            f"{quote_path(folder)}: no such folder (make it, or let your sync tool make it, "
-            "then sync again)"
-        )
-
-
-def sync_if_set(store: Store, settings: Settings) -> None:
-    """The sync of ``review``/``practice`` (when ``sync_dir`` is set): a warning on failure."""
-    if not settings.sync_dir:
-        return
-    from mlcards.sanitize import terminal_safe
-    from mlcards.services.sync import sync_quietly
-
-    def warn(message: str) -> None:
-        sys.stderr.write(f"mlcards: warning: {terminal_safe(message)}\n")
-
-    try:
-        lock_dir = _lock_dir()
-        _must_exist(Path(settings.sync_dir))
-    except Exception as exc:  # no data dir: the sync is skipped, the review goes on
-        warn(f"sync skipped: {exc}")
-        return
-    sync_quietly(store, Path(settings.sync_dir), lock_dir, warn)

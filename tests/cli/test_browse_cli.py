@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import build_history, run
 
+from mlcards.cli.boundary import JSON_PRINTED
 from mlcards.store import Store
 
 
@@ -63,7 +64,7 @@ def test_cards_fit_the_terminal(
 def test_a_malformed_query_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("mlcards.cli.base._JSON_PRINTED", False)  # earlier tests printed JSON
+    JSON_PRINTED[0] = False  # earlier tests printed JSON
     code, out, err = run(capsys, "cards", "(tag:optim")
     assert code == 2
     assert "column 1" in err and "never closed" in err

@@ -107,7 +107,7 @@ def test_status_counts_answers_waiting_for_a_deck(
 def test_a_failed_sync_at_review_start_warns_and_goes_on(
     capsys: pytest.CaptureFixture[str], toy: Path, db_path: Path, tmp_path: Path
 ) -> None:
-    from mlcards.cli.sync import sync_if_set
+    from mlcards.cli.reviewing import sync_if_set
     from mlcards.config import Settings
     from mlcards.store import Store
 
