@@ -41,11 +41,11 @@ from mlcards.store.log import ReviewLog
 from mlcards.store.restore import restore_backup
 from mlcards.store.scope import Scope
 from mlcards.store.settings import ScheduleSettings
-from mlcards.store.stats import StatsQueries
 from mlcards.store.totals import RunningTotals
 
 if TYPE_CHECKING:
     from mlcards.store.search import CardSearch
+    from mlcards.store.stats import StatsQueries
 
 
 class Store(Database):
@@ -57,10 +57,10 @@ class Store(Database):
         self.decks = Decks(self, self.backups)
         self.cards = Cards(self)
         self.log = ReviewLog(self)
-        self.stats = StatsQueries(self)
         self.settings = ScheduleSettings(self)
         self.totals = RunningTotals(self)
         self._search: CardSearch | None = None
+        self._stats: StatsQueries | None = None
 
     @property
     def search(self) -> CardSearch:
@@ -71,6 +71,16 @@ class Store(Database):
 
             self._search = CardSearch(self)
         return self._search
+
+    @property
+    def stats(self) -> StatsQueries:
+        """The aggregates ``stats`` reads; built on first use, as ``search`` (the review and
+        ``status`` never import them, nor the stats' data types)."""
+        if self._stats is None:
+            from mlcards.store.stats import StatsQueries
+
+            self._stats = StatsQueries(self)
+        return self._stats
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, daily_backup: bool = False) -> Store:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from mlcards.statsdata import REVIEW_COLUMNS, REVIEW_FREE_TEXT
 from mlcards.store.db import Database
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.scope import Scope
@@ -71,6 +70,8 @@ class LogReads:
         self, scope: Scope, escape: tuple[str, ...] = ()
     ) -> Iterator[list[tuple[Any, ...]]]:
         """``export_rows`` a thousand rows at a time (what the CSV export iterates)."""
+        from mlcards.statsdata import REVIEW_COLUMNS, REVIEW_FREE_TEXT  # (off review's start)
+
         where, params = scope.reviews("r")
         marks = ", ".join("?" for _ in escape)
         escaped = REVIEW_FREE_TEXT if escape else frozenset()

@@ -52,3 +52,21 @@ def test_unchanged_deck_files_are_not_read_as_yaml(tmp_path: Path) -> None:
     assert modules_after(code, tmp_path / "home")[-2:] == ["([], [])", "False"]
     deck.write_text(deck_yaml(cards=("c1", "c2")), encoding="utf-8")
     assert modules_after(code, tmp_path / "home")[-1] == "True"  # a changed file is read
+
+
+def test_opening_the_store_leaves_the_stats_unimported(tmp_path: Path) -> None:
+    """The review and ``status`` open the store: the stats' queries and data types load only
+    when something asks for ``store.stats`` (about 5 ms of every review's start). The
+    database already exists, as on every day but the first (a new one's migrations build
+    the stats' indexes)."""
+    modules_after(
+        f"from mlcards.store import Store; Store.open({str(tmp_path / 'x.db')!r})", tmp_path
+    )
+    code = (
+        "import sys\nfrom mlcards.store import Store\n"
+        f"store = Store.open({str(tmp_path / 'x.db')!r})\n"
+        "print('mlcards.statsdata' in sys.modules, 'mlcards.store.stats' in sys.modules)\n"
+        "store.stats\n"
+        "print('mlcards.statsdata' in sys.modules, 'mlcards.store.stats' in sys.modules)"
+    )
+    assert modules_after(code, tmp_path)[-2:] == ["False False", "True True"]
