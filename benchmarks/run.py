@@ -305,14 +305,14 @@ WHY_MISSED = [
     "layout (the choices as pre-wrapped lines, the box drawn from cached edges), or the "
     "next screen drawn whole while the answer is read (its choice order drawn early from "
     "the session's random source, which changes `session.py`).",
-    "- **review start** (1,000 cards: 171 to 136 ms in paired runs; the pty floor is "
-    "about 13 ms): YAML is no longer imported when no deck file changed, and a plain "
-    "one-line question is drawn without loading the Markdown parser (tested against "
-    "rich's Markdown). What is left is typer (about 45 ms of imports) and the store, "
-    "session and rich modules; 6x the floor (about 80 ms) needs a typer-free `review` in "
-    "`launch.py` as `status` and `cards` have, with a test comparing its behaviour with "
-    "typer's for every option it serves (error exits, the bundled decks, sync at start "
-    "and end).",
+    "- **review start** (1,000 cards; the pty floor is about 13 ms): YAML is imported "
+    "only when a deck file changed, a plain one-line question is drawn without the "
+    "Markdown parser, plain `review` starts without typer (`cli/reviewing.py` serves both "
+    "paths; pty tests compare them) and opening the store no longer imports the stats. "
+    "What is left before the first card: rich (about 25 ms, the screen itself), the "
+    "store's modules with sqlite-utils (about 20-25 ms) and hashlib for the fuzz (about "
+    "6 ms); 6x the floor (about 80 ms) needs the store's and the schedulers' imports "
+    "deferred past the first frame.",
     "",
 ]
 
