@@ -37,21 +37,7 @@ _STATUS = f"""
         ({_COUNT.format(index="cards_deck_state", where=f"c.due <= :today AND {_SHOWN}")}) AS due,
         ({_COUNT.format(index="cards_deck_state", where="c.retired = 1")}) AS retired,
         ({_COUNT.format(index="cards_hidden", where="c.retired = 0 AND c.suspended = 1")})
-            AS suspended,
-        ({_COUNT.format(index="cards_new", where="c.retired = 0 AND c.last_review_id IS NULL")})
-        - ({
-    _COUNT.format(
-        index="cards_hidden", where="c.retired = 0 AND c.suspended = 1 AND c.last_review_id IS NULL"
-    )
-})
-        - ({
-    _COUNT.format(
-        index="cards_buried",
-        where="c.buried_until > :today "
-        "AND c.retired = 0 AND c.suspended = 0 AND c.last_review_id IS NULL",
-    )
-})
-            AS showable_new
+            AS suspended
     FROM decks d ORDER BY d.position
 """
 """Each count one walk of an index range (a full scan of the deck evaluating every count's
@@ -91,8 +77,9 @@ def _next_due(conn: sqlite3.Connection, deck_id: str) -> str | None:
 
 
 def row_to_status(row: sqlite3.Row, learning: int = 0, next_due: str | None = None) -> DeckStatus:
-    """A deck's counts; ``new_today`` and ``reviews_today`` start as what is showable and
-    are cut to today's limits by the caller (the limits are settings, not stored)."""
+    """A deck's counts; ``new_today`` and ``reviews_today`` are left at 0 for the caller to
+    fill: they depend on today's limits, which are settings (``services.study.deck_status``
+    counts them as review takes them)."""
     return DeckStatus(
         id=row["id"],
         name=row["name"],
@@ -103,8 +90,6 @@ def row_to_status(row: sqlite3.Row, learning: int = 0, next_due: str | None = No
         next_due=next_due,
         suspended=row["suspended"],
         learning=learning,
-        new_today=row["showable_new"],
-        reviews_today=row["due"],
     )
 
 
