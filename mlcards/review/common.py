@@ -5,19 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from mlcards.models import Choice, ScheduledCard
-from mlcards.render.keys import (
-    ANSWER,
-    KEYMAPS,
-    SCROLLS,
-)
+from mlcards.render.keys import ANSWER, KEYMAPS, SCROLLS
 from mlcards.render.screen import Screenful
-
-if TYPE_CHECKING:
-    pass
-
 
 CHANGED = "This card changed since it was shown (edited or re-imported); here it is again."
 QUIT = "quit"

@@ -19,21 +19,9 @@ from mlcards.render.keys import (
 )
 from mlcards.render.review import Answer, card_screen, prepare_question
 from mlcards.render.screen import Screenful
+from mlcards.review.common import AGAIN, BACK, NEXT, QUIT, SCROLL_KEYS, _Done, _Page
 from mlcards.session import RATINGS, quality_for
 from mlcards.terminal import BACKSPACE, ENTER, ESCAPE
-
-if TYPE_CHECKING:
-    pass
-
-from mlcards.review.common import (
-    AGAIN,
-    BACK,
-    NEXT,
-    QUIT,
-    SCROLL_KEYS,
-    _Done,
-    _Page,
-)
 
 if TYPE_CHECKING:
     from mlcards.review.reviewer import _Reviewer

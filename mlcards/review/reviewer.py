@@ -7,21 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from mlcards.errors import UndoRefused
 from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
-from mlcards.render.keys import (
-    SCROLLS,
-)
+from mlcards.render.keys import SCROLLS
 from mlcards.render.review import Answer, CardView, ReviewOutcome
 from mlcards.render.screen import UNICODE, Glyphs
-from mlcards.session import CardChanged, Session
-from mlcards.terminal import ENTER, RESIZE
-
-if TYPE_CHECKING:
-    pass
-
 from mlcards.review.common import (
     CHANGED,
     LEECH_WORDS,
@@ -34,6 +25,8 @@ from mlcards.review.common import (
     scroll_to,
 )
 from mlcards.review.pages import _Help, _Note, _Question
+from mlcards.session import CardChanged, Session
+from mlcards.terminal import ENTER, RESIZE
 
 
 class _Reviewer:

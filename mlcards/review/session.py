@@ -9,15 +9,12 @@ from typing import TYPE_CHECKING, ParamSpec
 
 from mlcards.models import ScheduledCard
 from mlcards.render.review import ReviewOutcome
+from mlcards.review.common import Screen
+from mlcards.review.reviewer import _Reviewer
 
 if TYPE_CHECKING:
     from mlcards.config import Settings
     from mlcards.store import Store
-
-from mlcards.review.common import (
-    Screen,
-)
-from mlcards.review.reviewer import _Reviewer
 
 P = ParamSpec("P")
 
