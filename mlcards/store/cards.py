@@ -64,6 +64,14 @@ def _scheduled(r: sqlite3.Row) -> ScheduledCard:
 
 _ALL = Scope()
 
+REPEATS_TODAY = (
+    "c.last_review_day = ? AND (SELECT quality FROM reviews r WHERE r.deck_id = c.deck_id "
+    "AND r.card_id = c.id AND r.mode = 'review' ORDER BY r.ord DESC LIMIT 1) < ?"
+)
+"""Over a card ``c`` (parameters: today, ``rules.REPEAT_BELOW``): its latest graded answer,
+given today, brings it back today. ``repeats`` takes these cards, and status counts them
+(Lrn), both without the suspended and buried ones."""
+
 _STORED = (*SCHEDULE_FIELDS, "schedule_from")
 _STORED_COLUMNS = (*SCHEDULE_FIELDS, "reset_ord")
 """A card's cached schedule, as ``states`` returns it."""
@@ -154,12 +162,8 @@ class Cards(CardActions):
         self, today: date, deck_id: str | None = None, tag: str | None = None
     ) -> list[ScheduledCard]:
         """Cards whose latest answer today comes back today (``rules.comes_back_today``)."""
-        where = (
-            "c.last_review_day = ? AND (SELECT quality FROM reviews r WHERE r.deck_id = c.deck_id "
-            "AND r.card_id = c.id AND r.mode = 'review' ORDER BY r.ord DESC LIMIT 1) < ?"
-        )
         return self._scheduled(
-            where,
+            REPEATS_TODAY,
             [today.isoformat(), rules.REPEAT_BELOW],
             "d.position, c.position",
             -1,

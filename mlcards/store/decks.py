@@ -15,6 +15,7 @@ from mlcards import rules
 from mlcards.errors import DeckError
 from mlcards.models import Deck, DeckStatus, ImportSummary, utc_iso
 from mlcards.store.backups import Backups
+from mlcards.store.cards import REPEATS_TODAY
 from mlcards.store.db import Database
 from mlcards.store.marks import write_marks
 from mlcards.store.schedules import act_in
@@ -164,13 +165,12 @@ class Decks:
     def status(self, today: date) -> list[DeckStatus]:
         cursor = self.database.conn.cursor()
         cursor.row_factory = sqlite3.Row
-        learning = dict(
+        learning = dict(  # the cards ``Cards.repeats`` brings back today
             self.database.conn.execute(
-                "SELECT c.deck_id, count(*) FROM cards c WHERE c.last_review_day = ? "
-                "AND c.retired = 0 AND c.suspended = 0 AND (SELECT quality FROM reviews r "
-                "WHERE r.deck_id = c.deck_id AND r.card_id = c.id AND r.mode = 'review' "
-                "ORDER BY r.id DESC LIMIT 1) < ? GROUP BY c.deck_id",
-                (today.isoformat(), rules.REPEAT_BELOW),
+                f"SELECT c.deck_id, count(*) FROM cards c WHERE {REPEATS_TODAY} "
+                "AND c.retired = 0 AND c.suspended = 0 "
+                "AND (c.buried_until IS NULL OR c.buried_until <= ?) GROUP BY c.deck_id",
+                (today.isoformat(), rules.REPEAT_BELOW, today.isoformat()),
             )
         )
         rows = cursor.execute(_STATUS, {"today": today.isoformat()}).fetchall()

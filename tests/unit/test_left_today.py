@@ -205,3 +205,22 @@ def test_status_counts_by_index_equal_one_scan_of_the_cards(tmp_path: Path) -> N
             ]
             assert got == [tuple(row) for row in expected], day
         assert {s.id: s.suspended for s in store.decks.status(TODAY)} == {"a": 2, "b": 1, "c": 0}
+
+
+def test_status_learning_counts_the_repeats_review_shows(tmp_path: Path) -> None:
+    """Lrn is the cards ``review`` brings back today (``cards.repeats``): a card answered
+    wrong today and then buried (``b`` on its repeat) or suspended does not come back, so
+    status does not count it as left."""
+    from mlcards.services.study import deck_status
+
+    with Store.open(tmp_path / "m.db") as store:
+        store.decks.import_decks([toy_deck(cards=("c1", "c2", "c3"))], at("2026-03-01"))
+        for card in ("c1", "c2", "c3"):
+            answer_card(store, "2026-03-01", "toy", card, 1)  # wrong: back today
+        store.cards.bury("toy", "c2", date(2026, 3, 2))
+        store.cards.suspend("toy", "c3")
+        repeats = store.cards.repeats(TODAY)
+        (status,) = deck_status(store, Settings(), TODAY)
+        assert [item.card.id for item in repeats] == ["c1"]
+        assert status.learning == len(repeats)
+        assert left_today(store, Settings(), TODAY).repeats == status.learning
