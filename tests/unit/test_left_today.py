@@ -204,6 +204,12 @@ def test_status_counts_by_index_equal_one_scan_of_the_cards(tmp_path: Path) -> N
                 for s in deck_status(store, unlimited, date.fromisoformat(day))
             ]
             assert got == [tuple(row) for row in expected], day
+            # status's next day per deck is the one ``cards.next_due`` finds (its own walk)
+            walked = {d: store.cards.next_due(d) for d in names}
+            assert {s[0]: s[5] for s in got} == {
+                d: (n.isoformat() if n else None) for d, n in walked.items()
+            }
+            assert store.cards.next_due() == min(n for n in walked.values() if n)
         assert {s.id: s.suspended for s in store.decks.status(TODAY)} == {"a": 2, "b": 1, "c": 0}
 
 
