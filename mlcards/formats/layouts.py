@@ -351,14 +351,6 @@ LAYOUTS = (
 )
 """Known layouts, most specific first: the first whose fields a record has is its layout."""
 
-KNOWN_FIELDS = frozenset(name for layout in LAYOUTS for name in layout.fields) | {
-    "subject", "cot_content", "question_id", "category", "ctx", "ctx_a", "ctx_b", "ind",
-    "activity_label", "question_stem", "fact1", "id", "support", "distractor2", "distractor3",
-    "Incorrect Answer 2", "Incorrect Answer 3", "Explanation", "Record ID", "Subdomain",
-    "opc", "opd", "exp", "subject_name", "answer",
-}  # fmt: skip
-"""Every field a known layout reads: a guess never uses them to name another layout."""
-
 _GUESS_QUESTION = ("question", "prompt", "stem", "query", "input", "problem", "text")
 _GUESS_CHOICES = ("choices", "options", "answers", "endings", "candidates", "alternatives")
 _GUESS_ANSWER = ("answer", "answer_index", "answerKey", "label", "correct", "target", "gold")

@@ -23,7 +23,7 @@ from mlcards.deckwriter import dump_card, dump_deck, dump_deck_head
 from mlcards.errors import DeckError, UsageError
 from mlcards.formats import convert_file, convert_stream, parse_map
 from mlcards.formats._common import Draft, DraftChoice, Issue, is_pinned
-from mlcards.formats.layouts import KNOWN_FIELDS, LAYOUTS, detect, guess
+from mlcards.formats.layouts import LAYOUTS, detect, guess
 from mlcards.formats.markdown import escape_markdown, html_to_markdown
 from mlcards.formats.writer import write_deck
 
@@ -262,6 +262,15 @@ def _first_record(name: str) -> dict[str, object]:
 
 
 SAMPLES = {case[1] + "/" + case[0]: _first_record(case[0]) for case in LAYOUT_CASES}
+KNOWN_FIELDS = frozenset(name for layout in LAYOUTS for name in layout.fields) | {
+    "subject", "cot_content", "question_id", "category", "ctx", "ctx_a", "ctx_b", "ind",
+    "activity_label", "question_stem", "fact1", "id", "support", "distractor2", "distractor3",
+    "Incorrect Answer 2", "Incorrect Answer 3", "Explanation", "Record ID", "Subdomain",
+    "opc", "opd", "exp", "subject_name", "answer",
+}  # fmt: skip
+"""Every field a known layout reads (its own and the optional ones): the extra fields added
+to a record below are none of these."""
+
 _GUESS_BAIT = ["prompt", "target", "gold", "options_list", "correct", "rationale", "stem", "text"]
 _EXTRA_NAMES = st.one_of(
     st.sampled_from(_GUESS_BAIT),
