@@ -29,9 +29,9 @@ import re
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
+from mlcards.deckcheck import MAX_CHOICES, MIN_CHOICES
 from mlcards.formats._common import CHOICE_IDS, MAX_PROBLEMS, Draft, Issue, plain_draft, slugify
 
-MIN_CHOICES, MAX_CHOICES = 2, 10
 OPTIONAL_COLUMNS = ("id", "title", "explanation", "tags", "reference")
 LETTER_COLUMNS = tuple(CHOICE_IDS)
 NUMBERED_COLUMNS = tuple(f"choice_{n}" for n in range(1, MAX_CHOICES + 1))

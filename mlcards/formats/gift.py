@@ -24,10 +24,10 @@ import bisect
 import re
 from dataclasses import dataclass, replace
 
+from mlcards.deckcheck import MAX_CHOICES
 from mlcards.formats._common import CHOICE_IDS, Draft, DraftChoice, Issue, slugify
 from mlcards.formats.markdown import escape_markdown, html_to_markdown
 
-MAX_CHOICES = 10
 BLANK = r"\_\_\_\_\_"
 """The missing word's blank, as Markdown that shows ``_____``."""
 

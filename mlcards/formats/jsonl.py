@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from mlcards.deck import MAX_DEPTH
+from mlcards.deckcheck import MAX_CHOICES, MIN_CHOICES
 from mlcards.errors import DeckError, UsageError
 from mlcards.formats._common import CHOICE_IDS, Draft, Issue, plain_draft, slugify
 from mlcards.formats.layouts import (
@@ -36,7 +37,6 @@ from mlcards.formats.layouts import (
     shorten,
 )
 
-MIN_CHOICES, MAX_CHOICES = 2, 10
 MAX_DIGITS = 20
 
 

@@ -59,7 +59,16 @@ ALLOWED: dict[str, set[str]] = {
     "output": {"atomic", "errors", "sanitize"},
     "syncfolder": {"atomic", "errors", "sanitize"},
     "lint": {"models", "errors", "wording"},
-    "formats": {"atomic", "deck", "deckfiles", "deckwriter", "models", "errors", "sanitize"},
+    "formats": {
+        "atomic",
+        "deck",
+        "deckcheck",
+        "deckfiles",
+        "deckwriter",
+        "models",
+        "errors",
+        "sanitize",
+    },
     "services": {
         "anki",
         "atomic",
