@@ -205,7 +205,12 @@ def take_back(conn: sqlite3.Connection, review_id: int) -> None:
 
 def rebuild(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None) -> None:
     """Recompute the totals (of these decks, or all) from the log, in the caller's
-    transaction."""
+    transaction. Every deck named (``check --repair``) is all of them: a stored row no
+    deck accounts for (a hand-edited one) goes too, so the tables equal the log again."""
+    if deck_ids is not None and set(deck_ids) >= {
+        r[0] for r in conn.execute("SELECT id FROM decks")
+    }:
+        deck_ids = None
     if deck_ids is None:
         where, params = "1", []
     else:
@@ -250,14 +255,11 @@ def differences(conn: sqlite3.Connection, shown: int = 5) -> list[str]:
 
 
 class RunningTotals:
-    """The totals as ``check`` sees them: compared with the log, rebuilt from it."""
+    """The totals as ``check`` sees them, compared with the log (``check --repair`` rebuilds
+    them with the decks' schedules, in one transaction: ``rebuild`` with every deck)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
 
     def differences(self) -> list[str]:
         return differences(self.database.conn)
-
-    def rebuild(self) -> None:
-        with self.database.write() as conn:
-            rebuild(conn)

@@ -217,3 +217,20 @@ def test_the_due_days_equal_the_cards_counted_one_by_one(store: Store) -> None:
         due_days = store.stats.card_state(query, scope)[3]
         assert due_days == sorted(expected.items())
         assert date.fromisoformat(later) in dict(due_days)
+
+
+def test_repair_removes_totals_of_a_deck_that_does_not_exist(store: Store) -> None:
+    """A total no deck of the log accounts for (a hand-edited row) is a finding of check,
+    and repair leaves the totals equal to the log again, whatever deck it names."""
+    conn = store.conn
+    conn.execute(
+        "INSERT INTO day_totals VALUES ('2026-03-01', 'ghost', 1, 1, 10, 1, 1, 0, 0, 0, 0)"
+    )
+    conn.execute("INSERT INTO card_totals VALUES ('ghost', 'g1', 1, 1, 0, 1, 1, 0)")
+    found = check(store)
+    assert any("day_totals" in d for d in found.totals_differences)
+    assert any("card_totals" in d for d in found.totals_differences)
+    repaired = check(store, repair=True)
+    assert repaired.repaired
+    assert totals_module.differences(conn) == []
+    assert check(store).ok
