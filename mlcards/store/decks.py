@@ -51,7 +51,8 @@ HIDDEN_SCHEMA = (
     "CREATE INDEX cards_buried ON cards(deck_id, buried_until, suspended, last_review_id, "
     "retired) WHERE buried_until IS NOT NULL AND retired = 0",
 )
-"""Migration 18: the suspended cards, and the buried ones, of each deck."""
+"""Migration 18: the suspended cards, and the buried ones, of each deck (``cards_buried``
+is dropped again by migration 19: no query uses it)."""
 
 
 def _next_due(conn: sqlite3.Connection, deck_id: str) -> str | None:

@@ -299,6 +299,12 @@ def _m018_count_indexes(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _m019_drop_unused_buried_index(db: sqlite_utils.Database) -> None:
+    """Migration 18's ``cards_buried`` serves no query any more (status counts buried cards
+    with the learning repeats' condition): dropped, so answers stop keeping it up."""
+    db.execute("DROP INDEX IF EXISTS cards_buried")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -318,6 +324,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(16, "the search index writes in larger batches", _m016_card_text_hashsize),
     Migration(17, "sync: event ids, global order, card events", _m017_sync_events),
     Migration(18, "indexes for the stats' histograms and status", _m018_count_indexes),
+    Migration(19, "an unused index dropped", _m019_drop_unused_buried_index),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id
