@@ -277,3 +277,22 @@ def test_long_card_keys_are_shown_whole_before_any_title(
     assert code == 0
     assert f"{deck_id}/saliency-sanity" in out and "…" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_cut_key_keeps_its_marks(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 60 columns a long key is cut, never the marks after it: a cut key still says the
+    card is suspended and flagged."""
+    from helpers import deck_yaml, write
+
+    deck_id = "interpretability-fairness"
+    deck = write(isolated_home.parent / "long.yaml", deck_yaml(deck_id, ("saliency-sanity",)))
+    assert run(capsys, "import", str(deck))[0] == 0
+    assert run(capsys, "suspend", f"{deck_id}/saliency-sanity")[0] == 0
+    assert run(capsys, "flag", f"{deck_id}/saliency-sanity")[0] == 0
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run(capsys, "cards", "--no-pager")
+    assert code == 0
+    [row] = [line for line in out.splitlines() if line.startswith(deck_id[:10])]
+    assert "…!*  new" in row and len(row) <= 60
