@@ -186,7 +186,7 @@ def _act(
     settings = load_settings()
     today = study_today(settings)
     with open_store(ctx) as store:
-        targets = action_targets(store, settings, today, words or [], action)
+        targets = action_targets(store, settings, today, words or [], action, note)
         if targets.by_query and targets.keys and not yes:
             import shutil
 

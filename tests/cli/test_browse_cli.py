@@ -256,9 +256,14 @@ def test_a_flag_keeps_its_note(capsys: pytest.CaptureFixture[str], history: Path
     assert json.loads(out)["state"]["flag_note"] == "key is wrong"
     code, out, _ = run(capsys, "show", "alpha/a1")
     assert "Flagged" in out and "key is wrong" in out
+    code, out, _ = run(capsys, "flag", "--note", "key is wrong", "alpha/a1")
+    assert (code, out) == (0, "alpha/a1 was already flagged\n")  # the same note: no change
     run(capsys, "flag", "alpha/a1")  # flagged again without a note: the old one goes
     code, out, _ = run(capsys, "cards", "--json", "is:flagged")
     assert [(r["card"], r["flag_note"]) for r in json.loads(out)] == [("a1", None)]
+    code, out, _ = run(capsys, "flag", "--json", "alpha/a1")
+    doc = json.loads(out)
+    assert (doc["changed"], doc["unchanged"]) == (0, [{"deck": "alpha", "card": "a1"}])
 
 
 def test_long_card_keys_are_shown_whole_before_any_title(
