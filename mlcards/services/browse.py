@@ -19,9 +19,9 @@ from mlcards.errors import UsageError
 from mlcards.models import BrowsedCard, CardKey, HistoryEntry, ScheduledCard, utc_iso
 from mlcards.search import Node, mentions_prop, parse
 from mlcards.store import Store
-from mlcards.store.search import SORTS, SearchContext
+from mlcards.store.search import SearchContext
 
-__all__ = ["SORTS", "CardStory", "card_story", "find_cards", "resolve_ref"]
+__all__ = ["CardStory", "card_story", "find_cards", "resolve_ref"]
 
 
 def study_day_start(day: date, rollover_hour: int) -> str:

@@ -301,3 +301,12 @@ def test_a_cut_key_keeps_its_marks(
     assert code == 0
     [row] = [line for line in out.splitlines() if line.startswith(deck_id[:10])]
     assert "…!*  new" in row and len(row) <= 60
+
+
+def test_every_sort_the_store_knows_is_an_option() -> None:
+    """``--sort``'s choices are declared in the CLI (typer needs them at start-up, without
+    importing the store): the same keys as the store's orders, in the same order."""
+    from mlcards.cli.browse import Sort
+    from mlcards.store.search import SORTS
+
+    assert [s.value for s in Sort] == list(SORTS)
