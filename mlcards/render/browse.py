@@ -45,6 +45,14 @@ def _first_words(card: BrowsedCard) -> str:
     return terminal_safe(" ".join(text.split()))
 
 
+def preview_line(card: BrowsedCard, width: int) -> str:
+    """A card as a card action names it before asking: its key and first words, cut to
+    ``width`` cells (a wide character takes two)."""
+    line = Text(f"{terminal_safe(card.key)}  {_first_words(card)}")
+    line.truncate(width)
+    return line.plain
+
+
 def _memory(card: BrowsedCard, fsrs: bool) -> str:
     """EF on SM-2 decks, stability/difficulty on FSRS decks; "-" for a new card."""
     if fsrs:

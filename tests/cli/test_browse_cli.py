@@ -310,3 +310,22 @@ def test_every_sort_the_store_knows_is_an_option() -> None:
     from mlcards.store.search import SORTS
 
     assert [s.value for s in Sort] == list(SORTS)
+
+
+def test_the_cards_named_before_asking_fit_the_terminal_in_cells(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question in wide characters (two cells each) is cut to the terminal's width in
+    cells, not in characters, so each named card stays on one line."""
+    from helpers import deck_yaml, write
+    from rich.cells import cell_len
+
+    question = "注意力机制中的缩放点积为什么要除以维度的平方根呢请解释原因"
+    deck = write(isolated_home.parent / "wide.yaml", deck_yaml(question=question))
+    assert run(capsys, "import", str(deck))[0] == 0
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
+    code, _, err = run(capsys, "suspend", "deck:toy")
+    named = [line for line in err.splitlines() if line.startswith("  toy/")]
+    assert code == 1 and len(named) == 3
+    assert all(question[:5] in line and cell_len(line) <= 59 for line in named), named
