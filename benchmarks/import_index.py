@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -81,18 +80,15 @@ def main(argv: list[str] | None = None) -> None:
     env.pop("MLCARDS_DB", None)
     installed = run.compile_bytecode(env)
 
-    def fresh() -> Callable[[], None]:
-        def clean() -> None:
-            for p in db.parent.glob(db.name + "*"):
-                shutil.rmtree(p) if p.is_dir() else p.unlink()
-
-        return clean
+    def fresh() -> None:
+        for p in db.parent.glob(db.name + "*"):
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
 
     row = [
         run.Contender(
             "`mlcards import` (new database)",
             [*run.mlcards_command(), "--db", str(db), "import", "--json", *files],
-            setup=fresh(),
+            setup=fresh,
         ),
         run.Contender(
             "floor: `yaml.load(CSafeLoader)` of the files",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -63,15 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     db, col = work / "mlcards.db", args.anki_collection or work / "collection.anki2"
     home = work / "scratch" / "search-home"
     home.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "MLCARDS_HOME": str(home),
-        "MLCARDS_DB": str(db),
-        "MLCARDS_NOW": generate.NOW,
-        "TZ": "UTC",
-        "NO_COLOR": "1",
-        "COLUMNS": "100",
-    }
+    env = run.bench_env(home, db)
     ml = run.mlcards_command()
     installed = run.compile_bytecode(env)  # as run.py does: no process compiles mlcards
     # Once, untimed: a database from before the search index gets it here (its migration),

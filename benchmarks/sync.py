@@ -11,7 +11,7 @@ appended (``syncfolder.append_events``). The database synced starts with the dec
 imported and no answers. ``MLCARDS_CODE=DIR`` in the environment runs another checkout's
 ``mlcards`` package (a before/after comparison).
 
-Measured as whole processes (``run.run_process``: wall time, peak RSS; CPU from the
+Measured as whole processes (``run.measure_once``: wall time, peak RSS; CPU from the
 children's rusage):
 
 - ``sync (1M new)``: ``mlcards sync DIR --json`` on a fresh copy of that database;
@@ -31,11 +31,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
-import statistics
 import sys
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -140,14 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     home = scratch / "home"
     home.mkdir(parents=True, exist_ok=True)
     db, floor_db = scratch / "mlcards.db", scratch / "floor.db"
-    env = {
-        **os.environ,
-        "MLCARDS_HOME": str(home),
-        "MLCARDS_DB": str(db),
-        "MLCARDS_NOW": generate.NOW,
-        "TZ": "UTC",
-        "NO_COLOR": "1",
-    }
+    env = run.bench_env(home, db)
     ml = run.mlcards_command()
     if os.environ.get("MLCARDS_CODE"):
         env["PYTHONPATH"] = os.environ["MLCARDS_CODE"]
@@ -168,17 +158,20 @@ def main(argv: list[str] | None = None) -> None:
         setup=fresh_floor,
     )
     first = run.Contender("mlcards sync (1M new)", sync, setup=fresh)
-    rows: dict[str, Row] = {}
+    rows: dict[str, run.Measured] = {}
+
+    def add(contender: run.Contender) -> None:
+        row = rows.setdefault(contender.label, run.Measured(contender.label))
+        run.measure_once(contender, env, row)
+
     for _ in range(args.runs):
         for contender in (first, floor):
-            rows.setdefault(contender.label, Row(contender.label)).add(contender, env)
-    daily = run.Contender("mlcards sync (no-op, first command of the day)", sync)
-    rows.setdefault(daily.label, Row(daily.label)).add(daily, env)
+            add(contender)
+    add(run.Contender("mlcards sync (no-op, first command of the day)", sync))
     again = run.Contender("mlcards sync (no-op, after it)", sync)
     for _ in range(args.runs):
-        rows.setdefault(again.label, Row(again.label)).add(again, env)
-    checked = run.Contender("mlcards check (after it)", [*ml, "check"])
-    rows.setdefault(checked.label, Row(checked.label)).add(checked, env)
+        add(again)
+    add(run.Contender("mlcards check (after it)", [*ml, "check"]))
     new, low, noop = rows[first.label], rows[floor.label], rows[again.label]
     files = sorted(folder.glob("*.jsonl"))
     size = sum(p.stat().st_size for p in files) / 2**20
@@ -193,50 +186,19 @@ def main(argv: list[str] | None = None) -> None:
         "| --- | ---: | ---: | ---: |",
     ]
     for m in rows.values():
-        lines.append(f"| {m.label} | {run.fmt_s(m.wall)} | {run.fmt_s(m.cpu)} | {m.rss:,.0f} MiB |")
+        lines.append(
+            f"| {m.label} | {run.fmt_s(m.median)} | {run.fmt_s(m.cpu)} | {m.rss:,.0f} MiB |"
+        )
     lines += [
         "",
-        f"- first sync: {new.wall / low.wall:.2f}x the floor's wall time, "
+        f"- first sync: {new.median / low.median:.2f}x the floor's wall time, "
         f"{new.cpu / low.cpu:.2f}x its CPU time",
-        f"- no-op sync: {noop.wall * 1000:.0f} ms",
+        f"- no-op sync: {noop.median * 1000:.0f} ms",
         "",
-        "Output of the first sync: `" + " ".join(new.output.split()).replace("`", "'") + "`",
+        "Output of the first sync: `" + " ".join(new.outputs[-1].split()).replace("`", "'") + "`",
     ]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
-
-
-@dataclass
-class Row:
-    """One benchmark row: wall and CPU seconds and peak RSS of each run."""
-
-    label: str
-    walls: list[float] = field(default_factory=list)
-    cpus: list[float] = field(default_factory=list)
-    rsss: list[float] = field(default_factory=list)
-    output: str = ""
-
-    def add(self, contender: run.Contender, env: dict[str, str]) -> None:
-        if contender.setup:
-            contender.setup()
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        wall, rss, self.output = run.run_process(contender, env)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.walls.append(wall)
-        self.cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        self.rsss.append(rss)
-
-    @property
-    def wall(self) -> float:
-        return statistics.median(self.walls)
-
-    @property
-    def cpu(self) -> float:
-        return statistics.median(self.cpus)
-
-    @property
-    def rss(self) -> float:
-        return statistics.median(self.rsss)
 
 
 if __name__ == "__main__":

@@ -186,17 +186,14 @@ def _act(
     settings = load_settings()
     today = study_today(settings)
     with open_store(ctx) as store:
-        targets = action_targets(store, settings, today, words or [], action)
+        targets = action_targets(store, settings, today, words or [], action, note)
         if targets.by_query and targets.keys and not yes:
             import shutil
 
+            from mlcards.render.browse import preview_line
+
             room = max(20, shutil.get_terminal_size().columns - 3)
-            shown = [
-                terminal_safe(
-                    f"{card.key}  {' '.join((card.card.title or card.card.question).split())}"
-                )[:room]
-                for card in preview(store, targets.keys)
-            ]
+            shown = [preview_line(card, room) for card in preview(store, targets.keys)]
             if not _ask(action, len(targets.keys), shown):
                 typer.echo("Nothing was changed.")
                 raise typer.Exit(1)

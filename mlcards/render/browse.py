@@ -45,6 +45,14 @@ def _first_words(card: BrowsedCard) -> str:
     return terminal_safe(" ".join(text.split()))
 
 
+def preview_line(card: BrowsedCard, width: int) -> str:
+    """A card as a card action names it before asking: its key and first words, cut to
+    ``width`` cells (a wide character takes two)."""
+    line = Text(f"{terminal_safe(card.key)}  {_first_words(card)}")
+    line.truncate(width)
+    return line.plain
+
+
 def _memory(card: BrowsedCard, fsrs: bool) -> str:
     """EF on SM-2 decks, stability/difficulty on FSRS decks; "-" for a new card."""
     if fsrs:
@@ -78,11 +86,11 @@ def cards_table(
     all_fsrs = all(c.deck_id in fsrs_decks for c in cards)
     memory = "S/D" if all_fsrs else "EF|S/D" if any_fsrs else "EF"
     heads = ["Stage", "Due", "Ivl", memory, "Lps", "Last"]
-    keys: list[str] = []
+    keys: list[tuple[str, str]] = []
     rows: list[list[str | Text]] = []
     for card in cards:
         marks = ("!" if card.suspended else "") + ("*" if card.flagged else "")
-        keys.append(terminal_safe(card.key) + marks)
+        keys.append((terminal_safe(card.key), marks))
         rows.append(
             [
                 card.stage,
@@ -94,7 +102,7 @@ def cards_table(
             ]
         )
     widths = [max(len(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(heads)]
-    longest = max(max(cell_len(k) for k in keys), len("Card"))
+    longest = max(max(cell_len(k) + len(m) for k, m in keys), len("Card"))
 
     def room(columns: int) -> int:
         return max(12, width - 1 - sum(widths) - 2 * (columns - 1))
@@ -109,15 +117,25 @@ def cards_table(
     names = ["Card", *(["Title"] if show_title else []), *heads]
     lines = [_line([Text(n, style="bold") for n in names], sizes, right)]
     lines.append(Text("─" * (sum(sizes) + 2 * (len(sizes) - 1))))
-    for card, key, row in zip(cards, keys, rows, strict=True):
+    for card, (key, marks), row in zip(cards, keys, rows, strict=True):
         title = [_first_words(card)] if show_title else []
-        lines.append(_line([key, *title, *row], sizes, right))
+        lines.append(_line([_key_cell(key, marks, key_width), *title, *row], sizes, right))
     count = counted(len(cards), "card")
     if more:
         count += " shown (--limit); more match"
     legend = "! suspended, * flagged. Due and Last in days from today."
     body = Text("\n", no_wrap=True, overflow="crop").join(lines)  # one renderable: quick
     return Group(body, Text(count), Text(legend, style="dim"))
+
+
+def _key_cell(key: str, marks: str, width: int) -> str | Text:
+    """A card's key and its marks in ``width`` cells: a key too long is cut, never its
+    marks (a cut key still says the card is suspended or flagged)."""
+    if cell_len(key) + len(marks) <= width:
+        return key + marks
+    cut = Text(key)
+    cut.truncate(max(1, width - len(marks)), overflow="ellipsis")
+    return cut.append(marks)
 
 
 def _width(cell: str | Text) -> int:

@@ -19,9 +19,9 @@ from mlcards.errors import UsageError
 from mlcards.models import BrowsedCard, CardKey, HistoryEntry, ScheduledCard, utc_iso
 from mlcards.search import Node, mentions_prop, parse
 from mlcards.store import Store
-from mlcards.store.search import SORTS, SearchContext
+from mlcards.store.search import SearchContext
 
-__all__ = ["SORTS", "CardStory", "card_story", "find_cards", "resolve_ref"]
+__all__ = ["CardStory", "card_story", "find_cards", "resolve_ref"]
 
 
 def study_day_start(day: date, rollover_hour: int) -> str:
@@ -244,15 +244,16 @@ class ActionTargets:
     unchanged: list[CardKey]
 
 
-def already(action: str, card: BrowsedCard, today: date) -> bool:
-    """Whether ``action`` would leave this card as it is."""
+def already(action: str, card: BrowsedCard, today: date, note: str | None = None) -> bool:
+    """Whether ``action`` would leave this card as it is (``note``: a flag's, which a
+    flagged card may take anew; none clears the one it has)."""
     buried = card.buried_until is not None and card.buried_until > today
     return {
         "suspend": card.suspended,
         "unsuspend": not card.suspended,
         "bury": card.buried_until == today + timedelta(days=1),
         "unbury": not buried,
-        "flag": False,  # a flag may take a new note
+        "flag": card.flagged and card.flag_note == (note or None),
         "unflag": not card.flagged,
         "forget": not card.reviewed,
     }[action]
@@ -264,9 +265,10 @@ def action_targets(
     today: date,
     words: list[str],
     action: str = "suspend",
+    note: str | None = None,
 ) -> ActionTargets:
     """The cards an action names: DECK/CARD refs (each must exist, or nothing is done; each
-    named once), or the cards a query finds."""
+    named once), or the cards a query finds (``note``: a flag's)."""
     if action not in ACTIONS:
         raise ValueError(action)
     if not words:
@@ -277,7 +279,7 @@ def action_targets(
     unchanged = []
     for key in keys:
         card = store.search.card(*key)
-        if card is not None and already(action, card, today):
+        if card is not None and already(action, card, today, note):
             unchanged.append(key)
     return ActionTargets(keys, False, unchanged)
 

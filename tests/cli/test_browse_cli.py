@@ -256,9 +256,14 @@ def test_a_flag_keeps_its_note(capsys: pytest.CaptureFixture[str], history: Path
     assert json.loads(out)["state"]["flag_note"] == "key is wrong"
     code, out, _ = run(capsys, "show", "alpha/a1")
     assert "Flagged" in out and "key is wrong" in out
+    code, out, _ = run(capsys, "flag", "--note", "key is wrong", "alpha/a1")
+    assert (code, out) == (0, "alpha/a1 was already flagged\n")  # the same note: no change
     run(capsys, "flag", "alpha/a1")  # flagged again without a note: the old one goes
     code, out, _ = run(capsys, "cards", "--json", "is:flagged")
     assert [(r["card"], r["flag_note"]) for r in json.loads(out)] == [("a1", None)]
+    code, out, _ = run(capsys, "flag", "--json", "alpha/a1")
+    doc = json.loads(out)
+    assert (doc["changed"], doc["unchanged"]) == (0, [{"deck": "alpha", "card": "a1"}])
 
 
 def test_long_card_keys_are_shown_whole_before_any_title(
@@ -277,3 +282,50 @@ def test_long_card_keys_are_shown_whole_before_any_title(
     assert code == 0
     assert f"{deck_id}/saliency-sanity" in out and "…" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_cut_key_keeps_its_marks(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 60 columns a long key is cut, never the marks after it: a cut key still says the
+    card is suspended and flagged."""
+    from helpers import deck_yaml, write
+
+    deck_id = "interpretability-fairness"
+    deck = write(isolated_home.parent / "long.yaml", deck_yaml(deck_id, ("saliency-sanity",)))
+    assert run(capsys, "import", str(deck))[0] == 0
+    assert run(capsys, "suspend", f"{deck_id}/saliency-sanity")[0] == 0
+    assert run(capsys, "flag", f"{deck_id}/saliency-sanity")[0] == 0
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run(capsys, "cards", "--no-pager")
+    assert code == 0
+    [row] = [line for line in out.splitlines() if line.startswith(deck_id[:10])]
+    assert "…!*  new" in row and len(row) <= 60
+
+
+def test_every_sort_the_store_knows_is_an_option() -> None:
+    """``--sort``'s choices are declared in the CLI (typer needs them at start-up, without
+    importing the store): the same keys as the store's orders, in the same order."""
+    from mlcards.cli.browse import Sort
+    from mlcards.store.search import SORTS
+
+    assert [s.value for s in Sort] == list(SORTS)
+
+
+def test_the_cards_named_before_asking_fit_the_terminal_in_cells(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question in wide characters (two cells each) is cut to the terminal's width in
+    cells, not in characters, so each named card stays on one line."""
+    from helpers import deck_yaml, write
+    from rich.cells import cell_len
+
+    question = "注意力机制中的缩放点积为什么要除以维度的平方根呢请解释原因"
+    deck = write(isolated_home.parent / "wide.yaml", deck_yaml(question=question))
+    assert run(capsys, "import", str(deck))[0] == 0
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
+    code, _, err = run(capsys, "suspend", "deck:toy")
+    named = [line for line in err.splitlines() if line.startswith("  toy/")]
+    assert code == 1 and len(named) == 3
+    assert all(question[:5] in line and cell_len(line) <= 59 for line in named), named

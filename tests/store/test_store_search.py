@@ -277,3 +277,34 @@ def test_the_index_gathers_8_mb_before_writing(words: Store) -> None:
 
     config = dict(words.search.database.conn.execute("SELECT k, v FROM card_text_config"))
     assert config["hashsize"] == CARD_TEXT_HASHSIZE == 8 << 20
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the latest answer is max(reviews.id); by ord it needs an index on "
+    "reviews(deck_id, card_id, ord) (a migration) to cost nothing",
+)
+def test_the_latest_answer_is_the_latest_in_the_log_order_after_a_sync(tmp_path: Path) -> None:
+    """An answer given earlier on another computer arrives with a higher row id than this
+    computer's later one: the latest answer (``cards``' Last column, ``--sort reviewed``) is
+    the latest in the log's order, not the last row written."""
+    from datetime import timedelta
+
+    from sync_helpers import Device, deck
+
+    from mlcards.models import Quality
+
+    folder = tmp_path / "folder"
+    here = Device(tmp_path / "a" / "mlcards.db", folder, skew=timedelta(hours=2))
+    there = Device(tmp_path / "b" / "mlcards.db", folder)
+    for device in (here, there):
+        device.import_deck(deck())
+    here.answer([Quality.GOOD])  # toy/c1, right, two hours after...
+    there.answer([Quality.WRONG])  # ...toy/c1 answered wrong over there
+    there.sync()
+    here.sync()
+    card = here.store.search.card("toy", "c1")
+    [listed] = here.store.search.find(parse("deck:toy -is:new"), SearchContext(here.today))
+    for shown in (card, listed):
+        assert shown is not None and shown.last_correct is True
+        assert (shown.last_answered or "").startswith("2026-01-01T14")

@@ -840,21 +840,51 @@ def test_parse_tag_table() -> None:
 _BY_NUMBER = re.compile(r"\b[Cc]hoices? \d(?: and \d)?\b")
 
 
-def test_text_naming_choices_by_number_keeps_them_in_file_order(decks: dict[str, Any]) -> None:
-    """Choices are shuffled on screen, so a note saying "choice 2" would name the wrong one
-    unless its card shows them in file order (``shuffle: false``, on the card or its deck)."""
+def _shuffled_yet_naming_choices(decks: dict[str, Any]) -> list[str]:
+    """The cards whose text names a choice by its number while their choices are shuffled
+    (no ``shuffle: false`` on the card, nor on its deck where the card says nothing)."""
     wrong = []
     for name, deck in decks.items():
         for card in deck["cards"]:
             texts = [card["question"], card["explanation"]]
-            texts += [str(c.get("feedback", "")) for c in card["choices"]]
+            texts += [str(c.get(k, "")) for c in card["choices"] for k in ("text", "feedback")]
             named = any(_BY_NUMBER.search(text) for text in texts)
             if named and card.get("shuffle", deck.get("shuffle", True)) is not False:
                 wrong.append(f"{name}: {card['id']}")
-    assert not wrong
+    return wrong
 
 
-def test_a_card_that_names_choices_by_number_is_found() -> None:
-    card = {"question": "q", "explanation": "as choice 2 says", "choices": [{"id": "a"}]}
-    assert _BY_NUMBER.search(card["explanation"])
-    assert not _BY_NUMBER.search("the choices 'max' and 'mean'")
+def test_text_naming_choices_by_number_keeps_them_in_file_order(decks: dict[str, Any]) -> None:
+    """Choices are shuffled on screen, so a note saying "choice 2" would name the wrong one
+    unless its card shows them in file order (``shuffle: false``, on the card or its deck)."""
+    assert _shuffled_yet_naming_choices(decks) == []
+
+
+def test_a_shuffled_card_that_names_choices_by_number_is_found() -> None:
+    def card(card_id: str, explanation: str, feedback: str = "", **more: Any) -> dict[str, Any]:
+        choices = [{"id": "a", "text": "x", "feedback": feedback}, {"id": "b", "text": "y"}]
+        return {
+            "id": card_id,
+            "question": "q",
+            "explanation": explanation,
+            "choices": choices,
+            **more,
+        }
+
+    decks = {
+        "shuffled.yaml": {
+            "cards": [
+                card("named", "as choice 2 says"),
+                card("kept", "as choices 1 and 3 say", shuffle=False),
+                card("quoted", "the choices 'max' and 'mean'"),
+                card("in-feedback", "none", feedback="unlike Choice 1"),
+            ]
+        },
+        "in-order.yaml": {"shuffle": False, "cards": [card("deck-kept", "see choice 1")]},
+        "overridden.yaml": {"shuffle": False, "cards": [card("on", "choice 4", shuffle=True)]},
+    }
+    assert _shuffled_yet_naming_choices(decks) == [
+        "shuffled.yaml: named",
+        "shuffled.yaml: in-feedback",
+        "overridden.yaml: on",
+    ]
