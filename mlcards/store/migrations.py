@@ -305,6 +305,12 @@ def _m019_drop_unused_buried_index(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS cards_buried")
 
 
+def _m020_latest_answer_index(db: sqlite_utils.Database) -> None:
+    """Each card's answers in the log's order (``ord``), so its latest one is one index step
+    (``store/search.py``: ``cards``' Last column and ``--sort reviewed``)."""
+    db.execute("CREATE INDEX reviews_card_ord ON reviews(deck_id, card_id, ord)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -325,6 +331,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(17, "sync: event ids, global order, card events", _m017_sync_events),
     Migration(18, "indexes for the stats' histograms and status", _m018_count_indexes),
     Migration(19, "an unused index dropped", _m019_drop_unused_buried_index),
+    Migration(20, "each card's answers in the log's order", _m020_latest_answer_index),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -36,7 +36,7 @@ _ORDER = {
     "interval": "c.interval, d.position, c.position",
     "lapses": "c.lapses, d.position, c.position",
     "ease": "c.easiness, d.position, c.position",
-    "reviewed": "last_id IS NULL, last_id, d.position, c.position",
+    "reviewed": "lr.ord IS NULL, lr.ord, d.position, c.position",
     "added": "c.added_at, d.position, c.position",
 }
 _REVERSED = {
@@ -45,7 +45,7 @@ _REVERSED = {
     "interval": "c.interval DESC, d.position, c.position",
     "lapses": "c.lapses DESC, d.position, c.position",
     "ease": "c.easiness DESC, d.position, c.position",
-    "reviewed": "last_id IS NULL, last_id DESC, d.position, c.position",
+    "reviewed": "lr.ord IS NULL, lr.ord DESC, d.position, c.position",
     "added": "c.added_at DESC, d.position, c.position",
 }
 
@@ -294,11 +294,15 @@ _BROWSE_SELECT = """
            c.last_review_id IS NOT NULL, lr.id AS last_id, lr.correct, lr.reviewed_at,
            lr.study_day
     FROM cards c JOIN decks d ON d.id = c.deck_id
-    LEFT JOIN reviews lr ON lr.id =
-        (SELECT max(r.id) FROM reviews r WHERE r.deck_id = c.deck_id AND r.card_id = c.id)
+    LEFT JOIN reviews lr ON lr.id = (
+        SELECT r.id FROM reviews r INDEXED BY reviews_card_ord
+        WHERE r.deck_id = c.deck_id AND r.card_id = c.id ORDER BY r.ord DESC LIMIT 1
+    )
 """
-"""A card as ``cards`` lists it, with its latest answer of any mode (``_browsed`` reads the
-columns by position: at 100,000 cards a search may build thousands of these)."""
+"""A card as ``cards`` lists it, with its latest answer of any mode, latest in the log's
+order (``ord``: an answer synced from another computer has a higher row id than a later one
+given here), one step down ``reviews_card_ord`` (migration 20). ``_browsed`` reads the
+columns by position: at 100,000 cards a search may build thousands of these."""
 
 _WHOLE = "c.content"
 _LISTED = (

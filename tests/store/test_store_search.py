@@ -279,11 +279,6 @@ def test_the_index_gathers_8_mb_before_writing(words: Store) -> None:
     assert config["hashsize"] == CARD_TEXT_HASHSIZE == 8 << 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the latest answer is max(reviews.id); by ord it needs an index on "
-    "reviews(deck_id, card_id, ord) (a migration) to cost nothing",
-)
 def test_the_latest_answer_is_the_latest_in_the_log_order_after_a_sync(tmp_path: Path) -> None:
     """An answer given earlier on another computer arrives with a higher row id than this
     computer's later one: the latest answer (``cards``' Last column, ``--sort reviewed``) is
