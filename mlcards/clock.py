@@ -9,7 +9,7 @@ order, rotation) uses the real time, in the store.
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from mlcards.errors import UsageError
 from mlcards.models import utc_iso
@@ -48,6 +48,12 @@ def study_day(instant: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> 
     """The study day an instant belongs to, in local time, shifted by the rollover hour."""
     local = instant.astimezone()
     return (local - timedelta(hours=rollover_hour)).date()
+
+
+def day_start(day: date, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> datetime:
+    """The instant a study day starts: its rollover hour, local time (``study_day``'s
+    inverse)."""
+    return datetime.combine(day, time(rollover_hour)).astimezone()
 
 
 def describe_due(next_due: date | None, today: date) -> str:

@@ -19,7 +19,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from mlcards.anki.notetype import (
     stable_id,
 )
 from mlcards.anki.package import extracted_collection, write_package
-from mlcards.clock import study_day
+from mlcards.clock import day_start, study_day
 from mlcards.config import Settings
 from mlcards.deck import load_decks
 from mlcards.errors import UsageError
@@ -83,11 +83,6 @@ _QUALITY_EASE = (1, 1, 1, 2, 3, 4)
 """mlcards' quality 0-5 -> Anki's Again, Hard, Good, Easy (1-4)."""
 
 
-def _day_start(now: datetime, rollover_hour: int) -> datetime:
-    today = study_day(now, rollover_hour)
-    return datetime.combine(today, time(rollover_hour)).astimezone()
-
-
 def export_apkg(
     store: Store,
     target: Path,
@@ -103,7 +98,7 @@ def export_apkg(
     if deck_id is not None and deck_id not in store.decks.ids():
         raise UsageError(f"no deck {deck_id!r}; `mlcards status` lists them")
     result = Exported(target)
-    start = _day_start(now, settings.rollover_hour)
+    start = day_start(study_day(now, settings.rollover_hour), settings.rollover_hour)
     with store.read():  # the cards and their log as of one moment
         scheduled = store.cards.active(deck_id)
         if keys is not None:

@@ -10,10 +10,11 @@ handed to the store, which turns the query into SQL. The JSON documents are buil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from mlcards import rules
+from mlcards.clock import day_start
 from mlcards.config import Settings
 from mlcards.errors import UsageError
 from mlcards.models import BrowsedCard, CardKey, HistoryEntry, ScheduledCard, utc_iso
@@ -22,11 +23,6 @@ from mlcards.store import Store
 from mlcards.store.search import SearchContext
 
 __all__ = ["CardStory", "card_story", "find_cards", "resolve_ref"]
-
-
-def study_day_start(day: date, rollover_hour: int) -> str:
-    """The UTC ISO 8601 time a study day starts: its rollover hour, local time."""
-    return utc_iso(datetime.combine(day, time(rollover_hour)).astimezone())
 
 
 def search_context(store: Store, settings: Settings, today: date, node: Node) -> SearchContext:
@@ -48,7 +44,7 @@ def search_context(store: Store, settings: Settings, today: date, node: Node) ->
         fsrs_decks=fsrs,
         leech_threshold=settings.rules_for(None).leech_threshold,
         deck_leech_thresholds={d: settings.rules_for(d).leech_threshold for d in deck_ids},
-        day_start=lambda day: study_day_start(day, settings.rollover_hour),
+        day_start=lambda day: utc_iso(day_start(day, settings.rollover_hour)),
         curves=curves,
     )
 
