@@ -16,11 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 import typer
 
 from mlcards import __version__
-from mlcards.cli.boundary import EXIT_INTERRUPTED as EXIT_INTERRUPTED
-from mlcards.cli.boundary import EXIT_NO_MEMORY as EXIT_NO_MEMORY
 from mlcards.cli.boundary import JSON_PRINTED as JSON_PRINTED
-from mlcards.cli.boundary import data_home as _data_dir
-from mlcards.cli.boundary import fail, open_db, report
+from mlcards.cli.boundary import data_home, fail, open_db, report
 from mlcards.cli.boundary import need_terminal as need_terminal
 from mlcards.cli.boundary import settings_for as settings_for
 from mlcards.cli.boundary import study_today as study_today
@@ -155,7 +152,7 @@ def open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
 
     path = global_options(ctx).db_path()
     store = Store.open(path, create=False) if path.exists() else Store.in_memory()
-    store.home = _data_dir()
+    store.home = data_home()
     from mlcards.clock import now
 
     store.clock = now
