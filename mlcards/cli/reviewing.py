@@ -7,6 +7,7 @@ cannot drift. Failures are raised (``MlcardsError``...) for the caller's error b
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 from mlcards.cli.boundary import (
     EXIT_INTERRUPTED,
@@ -21,6 +22,7 @@ from mlcards.cli.console import new_console
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing itself costs ~5 ms of the quick start-up path)
+    from collections.abc import Iterator
     from datetime import date
     from pathlib import Path
     from typing import Any
@@ -102,6 +104,36 @@ def _bundled_or_follow(store: Store, settings: Settings) -> None:
         follow_files(store, settings)
 
 
+def search_text(query: list[str], deck: str | None, tag: str | None) -> str:
+    """A session's search: the QUERY words, narrowed to ``--deck`` and ``--tag`` when given."""
+    text = " ".join(query) + (f' "deck:{deck}"' if deck else "")
+    return text + (f' "tag:{tag}"' if tag else "")
+
+
+@contextmanager
+def opened(
+    command: str, db: Path | None, deck: str | None, tag: str | None, *, bundled: bool
+) -> Iterator[tuple[Store, Settings, str | None]]:
+    """What ``review`` and ``practice`` do before choosing their cards: a terminal, the
+    store (made if missing) and its settings, the deck files followed (``bundled``: an empty
+    database gets the bundled decks), ``--deck`` and ``--tag`` checked; the store, the
+    settings and the deck's id."""
+    from mlcards.config import load_settings
+    from mlcards.services.decks import check_deck, check_tag
+
+    need_terminal(command)
+    settings = load_settings()
+    with open_db(db, create=True) as store:
+        settings = settings_for(store, settings)
+        if bundled:
+            _bundled_or_follow(store, settings)
+        else:
+            follow_files(store, settings)
+        deck = check_deck(store, deck)
+        check_tag(store, tag)
+        yield store, settings, deck
+
+
 def run_review(
     db: Path | None,
     query: list[str] | None = None,
@@ -116,23 +148,14 @@ def run_review(
     """``mlcards review``: the cards due today, then new ones; returns the exit code."""
     from rich.text import Text
 
-    from mlcards.config import load_settings
-    from mlcards.services.decks import check_deck, check_tag
     from mlcards.services.study import todays_queue, why_nothing_to_review
 
-    need_terminal("review")
-    settings = load_settings()
-    with open_db(db, create=True) as store:
-        settings = settings_for(store, settings)
-        _bundled_or_follow(store, settings)
-        deck = check_deck(store, deck)
-        check_tag(store, tag)
+    with opened("review", db, deck, tag, bundled=True) as (store, settings, deck):
         today = study_today(settings)
         if query:
             from mlcards.services.browse import query_queue
 
-            text = " ".join([*query, *([f'"deck:{deck}"'] if deck else [])])
-            text += f' "tag:{tag}"' if tag else ""
+            text = search_text(query, deck, tag)
             queue = query_queue(store, settings, today, text, new, limit)
         else:
             queue = todays_queue(store, settings, today, deck, tag, new, limit)
