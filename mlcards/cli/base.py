@@ -22,7 +22,7 @@ from mlcards.cli.boundary import need_terminal as need_terminal
 from mlcards.cli.boundary import settings_for as settings_for
 from mlcards.cli.boundary import study_today as study_today
 from mlcards.cli.console import new_console as new_console
-from mlcards.cli.console import utf8 as _utf8
+from mlcards.cli.console import replace_unencodable
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -268,9 +268,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     from mlcards.sanitize import terminal_safe
 
     JSON_PRINTED[0] = False  # per command (a second main() in one process starts afresh)
-    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal: "?" rather than a crash
-        if not _utf8(stream) and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+    replace_unencodable()
     args = hoist_db(list(sys.argv[1:] if argv is None else argv))
     as_json = _wants_json(args)
     command = typer.main.get_command(app)

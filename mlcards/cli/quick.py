@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 
-from mlcards.cli.console import new_console, page, utf8
+from mlcards.cli.console import new_console, page, replace_unencodable, utf8
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing itself costs ~5 ms of this start-up path)
@@ -42,9 +42,7 @@ def _from_store(
 ) -> tuple[date, T] | int | None:
     """Today and what ``read`` finds in the store, the store's warnings printed; as the
     typer entry would: 130 after Ctrl-C, None (typer's turn) when anything failed."""
-    for stream in (sys.stdout, sys.stderr):  # as the typer entry does
-        if not utf8(stream) and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+    replace_unencodable()
     try:
         from mlcards.clock import now, study_day
         from mlcards.config import db_path, load_settings
@@ -230,9 +228,7 @@ def review(args: list[str]) -> int | None:
     if parsed is None:
         return None
     limit, no_shuffle = parsed
-    for stream in (sys.stdout, sys.stderr):  # as the typer entry does
-        if not utf8(stream) and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+    replace_unencodable()
     from mlcards.cli.boundary import JSON_PRINTED, report
     from mlcards.cli.reviewing import run_review
 
