@@ -3,10 +3,10 @@ review [--no-shuffle] [--limit N]`` without typer (``mlcards.launch``).
 
 The everyday commands spend more time importing typer than answering. This path does what
 ``cli/progress.py``'s ``status`` and ``cli/browse.py``'s ``cards`` do, through the same
-services and renderers (``print_cards`` is the one both ``cards`` use), and prints only once
-everything is computed: if anything fails before that (a malformed query, a missing
-database), it returns None and ``launch`` hands the same arguments to the typer app, which
-does it all again and reports the failure as every command does. ``tests/test_launch.py``
+services and renderers (``print_status`` and ``print_cards`` are the ones both use), and
+prints only once everything is computed: if anything fails before that (a malformed query, a
+missing database), it returns None and ``launch`` hands the same arguments to the typer app, which
+does it all again and reports the failure as every command does. ``tests/cli/test_launch.py``
 compares its output, stream and exit code with the typer command's.
 
 ``review`` cannot be run twice (it imports, syncs and logs answers), so it never hands a
@@ -98,16 +98,23 @@ def status(args: list[str]) -> int | None:
         )
         sys.stdout.flush()
         return 0
+    print_status(shown, today, pager=sys.stdout.isatty())
+    return 0
+
+
+def print_status(shown: Status, today: date, pager: bool) -> None:
+    """What ``status`` prints without ``--json`` (both ``status`` commands): the table, paged
+    when ``pager`` and as long as the screen, and the note on answers that wait for a deck;
+    to a pipe as plain text when that is certain to be rich's output."""
     if not sys.stdout.isatty() and utf8(sys.stdout) and plain_status(shown, today):
-        return 0
+        return
     from mlcards.render.text import status_table
 
     console = new_console()
     table = status_table(shown.decks, today, shown.next_due, console.width, shown.ahead)
-    page(console, table, pager=sys.stdout.isatty(), when_longer=True)
+    page(console, table, pager=pager, when_longer=True)
     if shown.pending:
         console.print(shown.pending_note(), markup=False, highlight=False)
-    return 0
 
 
 def plain_status(shown: Status, today: date) -> bool:
