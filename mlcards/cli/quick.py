@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from mlcards.cli.console import new_console, page, replace_unencodable, utf8
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # (typing itself costs ~5 ms of this start-up path)
+if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
     from typing import TypeVar

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from mlcards.cli.boundary import (
     EXIT_INTERRUPTED,
@@ -20,8 +21,7 @@ from mlcards.cli.boundary import (
 )
 from mlcards.cli.console import new_console
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # (typing itself costs ~5 ms of the quick start-up path)
+if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import date
     from pathlib import Path
