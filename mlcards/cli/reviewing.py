@@ -86,8 +86,9 @@ def follow_files(store: Store, settings: Settings) -> None:
 
 
 def _bundled_or_follow(store: Store, settings: Settings) -> None:
-    """An empty database gets the bundled decks; otherwise they are updated and the deck
-    files followed."""
+    """An empty database gets the bundled decks, then syncs (a new computer learns the
+    others' answers before its first card); otherwise the bundled decks are updated, and
+    the sync and the deck files followed."""
     from mlcards.clock import now
     from mlcards.config import data_dir
     from mlcards.services.decks import import_bundled, update_bundled
@@ -98,6 +99,7 @@ def _bundled_or_follow(store: Store, settings: Settings) -> None:
         names = ", ".join(d.name for d in decks)
         cards = sum(len(d.cards) for d in decks)
         new_console().print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
+        sync_if_set(store, settings)
     else:
         for warning in update_bundled(store, now(), copies):
             sys.stderr.write(f"mlcards: warning: {warning}\n")
