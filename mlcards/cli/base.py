@@ -258,6 +258,24 @@ def _wants_json(args: list[str]) -> bool:
     return "--json" in args[:end]
 
 
+class _Interrupted(Exception):
+    """Ctrl-C in a command, carried past typer (which turns a ``KeyboardInterrupt`` into a
+    silent exit 130) to the boundary, which says so as for any failure."""
+
+
+def _keeping_interrupts(command: Any) -> Any:
+    invoke = command.invoke
+
+    def invoke_keeping(ctx: typer.Context) -> Any:
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise _Interrupted from exc
+
+    setattr(command, "invoke", invoke_keeping)  # noqa: B010
+    return command
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """The error boundary: every failure becomes a message on stderr and an exit code.
 
@@ -271,7 +289,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     replace_unencodable()
     args = hoist_db(list(sys.argv[1:] if argv is None else argv))
     as_json = _wants_json(args)
-    command = typer.main.get_command(app)
+    command = _keeping_interrupts(typer.main.get_command(app))
     try:
         result = command.main(args=args, prog_name="mlcards", standalone_mode=False)
     except typer.TyperException as exc:  # a usage error found by the parser: exit 2
@@ -283,6 +301,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         fail(exc.format_message(), exc.exit_code, as_json, shown=True)
     except typer.Abort:
         fail("aborted (end of input)", 1, as_json)
+    except _Interrupted:
+        report(KeyboardInterrupt(), as_json)
     except (Exception, KeyboardInterrupt, MemoryError) as exc:
         report(exc, as_json)
     raise SystemExit(result if isinstance(result, int) and not isinstance(result, bool) else 0)

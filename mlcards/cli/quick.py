@@ -37,11 +37,10 @@ if TYPE_CHECKING:
     Found = tuple[list[BrowsedCard], SearchContext]
 
 
-def _from_store(
-    read: Callable[[Store, Settings, date], T], as_json: bool
-) -> tuple[date, T] | int | None:
+def _from_store(read: Callable[[Store, Settings, date], T], as_json: bool) -> tuple[date, T] | None:
     """Today and what ``read`` finds in the store, the store's warnings printed; as the
-    typer entry would: 130 after Ctrl-C, None (typer's turn) when anything failed."""
+    typer entry would: Ctrl-C exits through the boundary (130), None (typer's turn) when
+    anything else failed."""
     replace_unencodable()
     try:
         from mlcards.clock import now, study_day
@@ -55,11 +54,10 @@ def _from_store(
         with Store.open(db_path(None), create=not explicit, daily_backup=True) as store:
             warnings = [terminal_safe(w) for w in store.warnings]
             found = read(store, settings, today)
-    except KeyboardInterrupt:
-        sys.stderr.write("mlcards: interrupted\n")
-        if as_json:
-            sys.stdout.write('{"error": {"message": "interrupted", "exit_code": 130}}\n')
-        return 130
+    except KeyboardInterrupt as exc:
+        from mlcards.cli.boundary import report
+
+        report(exc, as_json)
     except Exception:
         return None
     for warning in warnings:

@@ -148,6 +148,40 @@ def test_status_notes_answers_waiting_for_a_deck_on_every_path(
     assert (to_ascii(piped.stdout), piped.stderr, piped.returncode) == expected
 
 
+@pytest.mark.parametrize("args", [["status"], ["status", "--json"], ["cards", "--json"]])
+def test_ctrl_c_in_status_or_cards_says_so_on_both_paths(
+    with_decks: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """typer turns a ``KeyboardInterrupt`` into a silent exit 130; the boundary says so, as
+    for any failure (with ``--json``, as an error object too), and so does the quick path."""
+    import contextlib
+    import io
+    import json
+
+    from mlcards.cli import quick
+    from mlcards.services import browse, study
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(study, "status_of", interrupted)
+    monkeypatch.setattr(browse, "find_cards", interrupted)
+    expected = typer_output(args)
+    assert expected[2] == 130 and expected[1] == "mlcards: interrupted\n"
+    if "--json" in args:
+        assert json.loads(expected[0]) == {"error": {"message": "interrupted", "exit_code": 130}}
+    else:
+        assert expected[0] == ""
+    out, err = io.StringIO(), io.StringIO()
+    code: object = None
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = getattr(quick, args[0])(args)
+        except SystemExit as exc:
+            code = exc.code
+    assert (out.getvalue(), err.getvalue(), code) == expected
+
+
 def test_quick_status_leaves_failures_to_typer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
