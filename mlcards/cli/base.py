@@ -18,7 +18,6 @@ import typer
 from mlcards import __version__
 from mlcards.cli.boundary import JSON_PRINTED as JSON_PRINTED
 from mlcards.cli.boundary import data_home, fail, open_db, report
-from mlcards.cli.boundary import need_terminal as need_terminal
 from mlcards.cli.boundary import settings_for as settings_for
 from mlcards.cli.boundary import study_today as study_today
 from mlcards.cli.console import new_console as new_console
