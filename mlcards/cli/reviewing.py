@@ -1,7 +1,9 @@
 """What ``review`` and ``practice`` do, without typer: the typer commands (``cli/study.py``)
 and the typer-free ``review`` of ``cli/quick.py`` both call ``run_review``, so the two paths
-cannot drift. Failures are raised (``MlcardsError``...) for the caller's error boundary
-(``cli/boundary.py``); a session ended by Ctrl-C returns ``EXIT_INTERRUPTED``.
+cannot drift; ``practice`` opens (``opened``), searches (``search_text``) and ends
+(``session``) as ``review`` does. Failures are raised (``MlcardsError``...) for the
+caller's error boundary (``cli/boundary.py``); a session ended by Ctrl-C returns
+``EXIT_INTERRUPTED``.
 """
 
 from __future__ import annotations
