@@ -6,7 +6,7 @@ typer itself generated (``mlcards/_help.py``, written by ``python -m mlcards.cli
 byte for byte, with the same stream and exit code; everything else goes to the typer app.
 ``status [--json]``, ``cards [--json] [--no-pager] QUERY`` and ``review [--no-shuffle]
 [--limit N]`` are tried first through ``cli/quick.py`` (no typer either).
-The invariant: a served answer is exactly typer's. ``tests/test_launch.py`` compares the two
+The invariant: a served answer is exactly typer's. ``tests/cli/test_launch.py`` compares the two
 for every command served, so they cannot drift; when a command's help changes, that test
 fails until the cache is regenerated. Served only where typer's output does not depend on
 the terminal: at least 80 columns (click wraps help at 78 there), and ASCII text or a UTF-8

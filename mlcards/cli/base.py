@@ -16,16 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 import typer
 
 from mlcards import __version__
-from mlcards.cli.boundary import EXIT_INTERRUPTED as EXIT_INTERRUPTED
-from mlcards.cli.boundary import EXIT_NO_MEMORY as EXIT_NO_MEMORY
 from mlcards.cli.boundary import JSON_PRINTED as JSON_PRINTED
-from mlcards.cli.boundary import data_home as _data_dir
-from mlcards.cli.boundary import fail, open_db, report
-from mlcards.cli.boundary import need_terminal as need_terminal
+from mlcards.cli.boundary import data_home, fail, open_db, report
 from mlcards.cli.boundary import settings_for as settings_for
 from mlcards.cli.boundary import study_today as study_today
 from mlcards.cli.console import new_console as new_console
-from mlcards.cli.console import utf8 as _utf8
+from mlcards.cli.console import replace_unencodable
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -155,7 +151,7 @@ def open_for_import(ctx: typer.Context, dry_run: bool) -> Store:
 
     path = global_options(ctx).db_path()
     store = Store.open(path, create=False) if path.exists() else Store.in_memory()
-    store.home = _data_dir()
+    store.home = data_home()
     from mlcards.clock import now
 
     store.clock = now
@@ -261,6 +257,24 @@ def _wants_json(args: list[str]) -> bool:
     return "--json" in args[:end]
 
 
+class _Interrupted(Exception):
+    """Ctrl-C in a command, carried past typer (which turns a ``KeyboardInterrupt`` into a
+    silent exit 130) to the boundary, which says so as for any failure."""
+
+
+def _keeping_interrupts(command: Any) -> Any:
+    invoke = command.invoke
+
+    def invoke_keeping(ctx: typer.Context) -> Any:
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise _Interrupted from exc
+
+    setattr(command, "invoke", invoke_keeping)  # noqa: B010
+    return command
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """The error boundary: every failure becomes a message on stderr and an exit code.
 
@@ -271,12 +285,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     from mlcards.sanitize import terminal_safe
 
     JSON_PRINTED[0] = False  # per command (a second main() in one process starts afresh)
-    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal: "?" rather than a crash
-        if not _utf8(stream) and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+    replace_unencodable()
     args = hoist_db(list(sys.argv[1:] if argv is None else argv))
     as_json = _wants_json(args)
-    command = typer.main.get_command(app)
+    command = _keeping_interrupts(typer.main.get_command(app))
     try:
         result = command.main(args=args, prog_name="mlcards", standalone_mode=False)
     except typer.TyperException as exc:  # a usage error found by the parser: exit 2
@@ -288,6 +300,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         fail(exc.format_message(), exc.exit_code, as_json, shown=True)
     except typer.Abort:
         fail("aborted (end of input)", 1, as_json)
+    except _Interrupted:
+        report(KeyboardInterrupt(), as_json)
     except (Exception, KeyboardInterrupt, MemoryError) as exc:
         report(exc, as_json)
     raise SystemExit(result if isinstance(result, int) and not isinstance(result, bool) else 0)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlcards.errors import DeckError, InputNotFoundError, MlcardsError, NotATerminalError
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # (typing itself costs ~5 ms of the quick start-up path)
+if TYPE_CHECKING:
     from datetime import date
     from typing import NoReturn
 

@@ -42,6 +42,14 @@ def utf8(stream: TextIO) -> bool:
     return (getattr(stream, "encoding", "") or "").lower().replace("_", "-").startswith("utf")
 
 
+def replace_unencodable() -> None:
+    """stdout and stderr write ``?`` for what their encoding cannot show, rather than crash
+    (a non-UTF-8 terminal); every entry (typer's and ``cli/quick.py``'s) starts with this."""
+    for stream in (sys.stdout, sys.stderr):
+        if not utf8(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def new_console(stderr: bool = False) -> Console:
     """Where rich output goes: the terminal as it is, or spelt in ASCII when its encoding
     is not UTF-8 (LANG=en_US.ISO-8859-1: charts and marks become ASCII, never a crash)."""

@@ -57,13 +57,9 @@ def status(
 
         echo_json(status_json(shown.decks, today, shown.next_due, shown.ahead, shown.pending))
         return
-    from mlcards.render.text import status_table
+    from mlcards.cli.quick import print_status
 
-    console = new_console()
-    table = status_table(shown.decks, today, shown.next_due, console.width, shown.ahead)
-    page(console, table, pager=not no_pager and sys.stdout.isatty(), when_longer=True)
-    if shown.pending:
-        console.print(shown.pending_note(), markup=False, highlight=False)
+    print_status(shown, today, pager=not no_pager and sys.stdout.isatty())
 
 
 def _stats_document(

@@ -3,10 +3,10 @@ review [--no-shuffle] [--limit N]`` without typer (``mlcards.launch``).
 
 The everyday commands spend more time importing typer than answering. This path does what
 ``cli/progress.py``'s ``status`` and ``cli/browse.py``'s ``cards`` do, through the same
-services and renderers (``print_cards`` is the one both ``cards`` use), and prints only once
-everything is computed: if anything fails before that (a malformed query, a missing
-database), it returns None and ``launch`` hands the same arguments to the typer app, which
-does it all again and reports the failure as every command does. ``tests/test_launch.py``
+services and renderers (``print_status`` and ``print_cards`` are the ones both use), and
+prints only once everything is computed: if anything fails before that (a malformed query, a
+missing database), it returns None and ``launch`` hands the same arguments to the typer app, which
+does it all again and reports the failure as every command does. ``tests/cli/test_launch.py``
 compares its output, stream and exit code with the typer command's.
 
 ``review`` cannot be run twice (it imports, syncs and logs answers), so it never hands a
@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from mlcards.cli.console import new_console, page, utf8
+from mlcards.cli.console import new_console, page, replace_unencodable, utf8
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # (typing itself costs ~5 ms of this start-up path)
+if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
     from typing import TypeVar
@@ -37,14 +37,11 @@ if TYPE_CHECKING:  # (typing itself costs ~5 ms of this start-up path)
     Found = tuple[list[BrowsedCard], SearchContext]
 
 
-def _from_store(
-    read: Callable[[Store, Settings, date], T], as_json: bool
-) -> tuple[date, T] | int | None:
+def _from_store(read: Callable[[Store, Settings, date], T], as_json: bool) -> tuple[date, T] | None:
     """Today and what ``read`` finds in the store, the store's warnings printed; as the
-    typer entry would: 130 after Ctrl-C, None (typer's turn) when anything failed."""
-    for stream in (sys.stdout, sys.stderr):  # as the typer entry does
-        if not utf8(stream) and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+    typer entry would: Ctrl-C exits through the boundary (130), None (typer's turn) when
+    anything else failed."""
+    replace_unencodable()
     try:
         from mlcards.clock import now, study_day
         from mlcards.config import db_path, load_settings
@@ -57,11 +54,10 @@ def _from_store(
         with Store.open(db_path(None), create=not explicit, daily_backup=True) as store:
             warnings = [terminal_safe(w) for w in store.warnings]
             found = read(store, settings, today)
-    except KeyboardInterrupt:
-        sys.stderr.write("mlcards: interrupted\n")
-        if as_json:
-            sys.stdout.write('{"error": {"message": "interrupted", "exit_code": 130}}\n')
-        return 130
+    except KeyboardInterrupt as exc:
+        from mlcards.cli.boundary import report
+
+        report(exc, as_json)
     except Exception:
         return None
     for warning in warnings:
@@ -100,16 +96,23 @@ def status(args: list[str]) -> int | None:
         )
         sys.stdout.flush()
         return 0
+    print_status(shown, today, pager=sys.stdout.isatty())
+    return 0
+
+
+def print_status(shown: Status, today: date, pager: bool) -> None:
+    """What ``status`` prints without ``--json`` (both ``status`` commands): the table, paged
+    when ``pager`` and as long as the screen, and the note on answers that wait for a deck;
+    to a pipe as plain text when that is certain to be rich's output."""
     if not sys.stdout.isatty() and utf8(sys.stdout) and plain_status(shown, today):
-        return 0
+        return
     from mlcards.render.text import status_table
 
     console = new_console()
     table = status_table(shown.decks, today, shown.next_due, console.width, shown.ahead)
-    page(console, table, pager=sys.stdout.isatty(), when_longer=True)
+    page(console, table, pager=pager, when_longer=True)
     if shown.pending:
         console.print(shown.pending_note(), markup=False, highlight=False)
-    return 0
 
 
 def plain_status(shown: Status, today: date) -> bool:
@@ -230,9 +233,7 @@ def review(args: list[str]) -> int | None:
     if parsed is None:
         return None
     limit, no_shuffle = parsed
-    for stream in (sys.stdout, sys.stderr):  # as the typer entry does
-        if not utf8(stream) and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+    replace_unencodable()
     from mlcards.cli.boundary import JSON_PRINTED, report
     from mlcards.cli.reviewing import run_review
 

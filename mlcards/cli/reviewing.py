@@ -1,12 +1,16 @@
 """What ``review`` and ``practice`` do, without typer: the typer commands (``cli/study.py``)
 and the typer-free ``review`` of ``cli/quick.py`` both call ``run_review``, so the two paths
-cannot drift. Failures are raised (``MlcardsError``...) for the caller's error boundary
-(``cli/boundary.py``); a session ended by Ctrl-C returns ``EXIT_INTERRUPTED``.
+cannot drift; ``practice`` opens (``opened``), searches (``search_text``) and ends
+(``session``) as ``review`` does. Failures are raised (``MlcardsError``...) for the
+caller's error boundary (``cli/boundary.py``); a session ended by Ctrl-C returns
+``EXIT_INTERRUPTED``.
 """
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from mlcards.cli.boundary import (
     EXIT_INTERRUPTED,
@@ -19,8 +23,8 @@ from mlcards.cli.boundary import (
 )
 from mlcards.cli.console import new_console
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # (typing itself costs ~5 ms of the quick start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
     from datetime import date
     from pathlib import Path
     from typing import Any
@@ -84,8 +88,9 @@ def follow_files(store: Store, settings: Settings) -> None:
 
 
 def _bundled_or_follow(store: Store, settings: Settings) -> None:
-    """An empty database gets the bundled decks; otherwise they are updated and the deck
-    files followed."""
+    """An empty database gets the bundled decks, then syncs (a new computer learns the
+    others' answers before its first card); otherwise the bundled decks are updated, and
+    the sync and the deck files followed."""
     from mlcards.clock import now
     from mlcards.config import data_dir
     from mlcards.services.decks import import_bundled, update_bundled
@@ -96,10 +101,41 @@ def _bundled_or_follow(store: Store, settings: Settings) -> None:
         names = ", ".join(d.name for d in decks)
         cards = sum(len(d.cards) for d in decks)
         new_console().print(f"No decks yet: loaded the bundled decks ({names}; {cards} cards).")
+        sync_if_set(store, settings)
     else:
         for warning in update_bundled(store, now(), copies):
             sys.stderr.write(f"mlcards: warning: {warning}\n")
         follow_files(store, settings)
+
+
+def search_text(query: list[str], deck: str | None, tag: str | None) -> str:
+    """A session's search: the QUERY words, narrowed to ``--deck`` and ``--tag`` when given."""
+    text = " ".join(query) + (f' "deck:{deck}"' if deck else "")
+    return text + (f' "tag:{tag}"' if tag else "")
+
+
+@contextmanager
+def opened(
+    command: str, db: Path | None, deck: str | None, tag: str | None, *, bundled: bool
+) -> Iterator[tuple[Store, Settings, str | None]]:
+    """What ``review`` and ``practice`` do before choosing their cards: a terminal, the
+    store (made if missing) and its settings, the deck files followed (``bundled``: an empty
+    database gets the bundled decks), ``--deck`` and ``--tag`` checked; the store, the
+    settings and the deck's id."""
+    from mlcards.config import load_settings
+    from mlcards.services.decks import check_deck, check_tag
+
+    need_terminal(command)
+    settings = load_settings()
+    with open_db(db, create=True) as store:
+        settings = settings_for(store, settings)
+        if bundled:
+            _bundled_or_follow(store, settings)
+        else:
+            follow_files(store, settings)
+        deck = check_deck(store, deck)
+        check_tag(store, tag)
+        yield store, settings, deck
 
 
 def run_review(
@@ -116,23 +152,14 @@ def run_review(
     """``mlcards review``: the cards due today, then new ones; returns the exit code."""
     from rich.text import Text
 
-    from mlcards.config import load_settings
-    from mlcards.services.decks import check_deck, check_tag
     from mlcards.services.study import todays_queue, why_nothing_to_review
 
-    need_terminal("review")
-    settings = load_settings()
-    with open_db(db, create=True) as store:
-        settings = settings_for(store, settings)
-        _bundled_or_follow(store, settings)
-        deck = check_deck(store, deck)
-        check_tag(store, tag)
+    with opened("review", db, deck, tag, bundled=True) as (store, settings, deck):
         today = study_today(settings)
         if query:
             from mlcards.services.browse import query_queue
 
-            text = " ".join([*query, *([f'"deck:{deck}"'] if deck else [])])
-            text += f' "tag:{tag}"' if tag else ""
+            text = search_text(query, deck, tag)
             queue = query_queue(store, settings, today, text, new, limit)
         else:
             queue = todays_queue(store, settings, today, deck, tag, new, limit)

@@ -22,10 +22,8 @@ from mlcards.cli.base import (
     echo_json,
     echo_lines,
     global_options,
-    need_terminal,
     new_console,
     open_store,
-    settings_for,
     study_today,
 )
 
@@ -86,23 +84,15 @@ def practice(
     no_shuffle: NoShuffleOption = False,
 ) -> None:
     """Extra practice beyond what is due: logged as practice, the schedule is not changed."""
-    from mlcards.cli.reviewing import follow_files, session
-    from mlcards.config import load_settings
-    from mlcards.services.decks import check_deck, check_tag
+    from mlcards.cli.reviewing import opened, search_text, session
     from mlcards.services.study import with_leech_marks
 
-    need_terminal("practice")
-    settings = load_settings()
-    with open_store(ctx, create=True) as store:
-        settings = settings_for(store, settings)
-        follow_files(store, settings)
-        deck = check_deck(store, deck)
-        check_tag(store, tag)
+    db = global_options(ctx).db
+    with opened("practice", db, deck, tag, bundled=False) as (store, settings, deck):
         if query:
             from mlcards.services.browse import query_practice
 
-            text = " ".join(query) + (f' "deck:{deck}"' if deck else "")
-            text += f' "tag:{tag}"' if tag else ""
+            text = search_text(query, deck, tag)
             queue = query_practice(store, settings, study_today(settings), text, limit, wrong_only)
         else:
             queue = with_leech_marks(store.cards.practice(limit, deck, tag, wrong_only), settings)

@@ -10,8 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlcards.cli.base import JsonOption, app, echo_json, open_store
-from mlcards.cli.boundary import lock_dir as _lock_dir
-from mlcards.cli.boundary import must_exist as _must_exist
+from mlcards.cli.boundary import lock_dir, must_exist
 from mlcards.errors import UsageError
 
 
@@ -49,7 +48,7 @@ def sync(
                 "(`mlcards config set sync_dir DIR`)"
             )
         folder = Path(configured)
-    _must_exist(folder)
+    must_exist(folder)
     with open_store(ctx, create=True) as store:
         if new_device:
             from mlcards.services.sync import new_device as take_new_id
@@ -57,7 +56,7 @@ def sync(
             fresh, moved = take_new_id(store, folder)
             if not as_json:
                 typer.echo(f"new device id {fresh}: {moved} event(s) of this database moved to it")
-        summary = run_sync(store, folder, _lock_dir())
+        summary = run_sync(store, folder, lock_dir())
     if as_json:
         echo_json(summary.to_dict())
         return

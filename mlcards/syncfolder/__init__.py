@@ -29,24 +29,13 @@ The same event can be handed on more than once (from a conflict copy and its dev
 or again after a file is read whole): the caller keeps events by id.
 """
 
-from mlcards.syncfolder.events import (
-    BATCH,
-    GITATTRIBUTES_LINE,
-    LOCK_NAME,
-    MAX_LINE,
-    VERSION,
-    FolderRead,
-    SyncFolderError,
-)
+from mlcards.syncfolder.events import BATCH, MAX_LINE, FolderRead, SyncFolderError
 from mlcards.syncfolder.reading import read_folder
 from mlcards.syncfolder.writing import append_events, ensure_layout, last_seq, tidy_conflicts
 
 __all__ = [
     "BATCH",
-    "GITATTRIBUTES_LINE",
-    "LOCK_NAME",
     "MAX_LINE",
-    "VERSION",
     "FolderRead",
     "SyncFolderError",
     "append_events",

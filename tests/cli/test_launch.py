@@ -118,6 +118,70 @@ def test_quick_status_equals_typers(with_decks: Path, args: list[str]) -> None:
     assert _quick(args) == expected
 
 
+def test_status_notes_answers_waiting_for_a_deck_on_every_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note under the table: typer's, the quick path's (rich) and the quick path's to a
+    pipe (``render/plain.py``) print the same text."""
+    from helpers import add_review, deck_yaml, write
+
+    from mlcards.render.screen import to_ascii
+
+    monkeypatch.setenv("COLUMNS", "100")
+    other, folder = tmp_path / "other.db", tmp_path / "synced"
+    folder.mkdir()
+    deck = write(tmp_path / "toy.yaml", deck_yaml())
+    assert typer_output(["--db", str(other), "import", str(deck)])[2] == 0
+    add_review(other)
+    assert typer_output(["--db", str(other), "sync", str(folder)])[2] == 0
+    assert typer_output(["import", str(write(tmp_path / "b.yaml", deck_yaml("b")))])[2] == 0
+    assert typer_output(["sync", str(folder)])[2] == 0
+    expected = typer_output(["status"])
+    assert expected[2] == 0
+    assert "1 synced answer(s) wait for a deck not imported here" in expected[0]
+    assert _quick(["status"]) == expected
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"}
+    piped = subprocess.run(
+        [sys.executable, "-m", "mlcards", "status"], env=env, capture_output=True, text=True
+    )
+    assert piped.stdout != expected[0]  # a pipe is UTF-8, the StringIO above ASCII: ─ -
+    assert (to_ascii(piped.stdout), piped.stderr, piped.returncode) == expected
+
+
+@pytest.mark.parametrize("args", [["status"], ["status", "--json"], ["cards", "--json"]])
+def test_ctrl_c_in_status_or_cards_says_so_on_both_paths(
+    with_decks: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """typer turns a ``KeyboardInterrupt`` into a silent exit 130; the boundary says so, as
+    for any failure (with ``--json``, as an error object too), and so does the quick path."""
+    import contextlib
+    import io
+    import json
+
+    from mlcards.cli import quick
+    from mlcards.services import browse, study
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(study, "status_of", interrupted)
+    monkeypatch.setattr(browse, "find_cards", interrupted)
+    expected = typer_output(args)
+    assert expected[2] == 130 and expected[1] == "mlcards: interrupted\n"
+    if "--json" in args:
+        assert json.loads(expected[0]) == {"error": {"message": "interrupted", "exit_code": 130}}
+    else:
+        assert expected[0] == ""
+    out, err = io.StringIO(), io.StringIO()
+    code: object = None
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = getattr(quick, args[0])(args)
+        except SystemExit as exc:
+            code = exc.code
+    assert (out.getvalue(), err.getvalue(), code) == expected
+
+
 def test_quick_status_leaves_failures_to_typer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
