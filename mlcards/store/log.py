@@ -30,6 +30,7 @@ from mlcards.store.cards import CARD_SELECT, row_to_scheduled
 from mlcards.store.db import Database
 from mlcards.store.events import Stamp, Stamper, stamps, tombstone
 from mlcards.store.log_reads import LogReads
+from mlcards.store.marks import unleech
 from mlcards.store.schedules import rebuild_in, write_schedules
 from mlcards.store.settings import Compute, spec_in
 from mlcards.store.totals import add_from, take_back
@@ -296,11 +297,7 @@ class ReviewLog(LogReads):
             taken = _undoable(conn, review_id, session)
             _remove(conn, taken, self.database.clock())
             if clear_leech or lift_suspension:  # what this answer did, whatever came since
-                conn.execute(
-                    "UPDATE cards SET leech = leech * ?, suspended = suspended * ? "
-                    "WHERE deck_id = ? AND id = ?",
-                    (int(not clear_leech), int(not lift_suspension), *taken.key),
-                )
+                unleech(conn, taken.key, keep_leech=not clear_leech)
             if taken.mode == "review":
                 _rebuild_after(conn, taken, rebuild)
 

@@ -17,7 +17,7 @@ from mlcards.models import (
 )
 from mlcards.store.events import CARD_ACTIONS, CardAction, append_card_events
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
-from mlcards.store.marks import MARK_COLUMNS, fold
+from mlcards.store.marks import MARK_COLUMNS, fold, unleech
 from mlcards.store.settings import Compute, spec_of
 from mlcards.store.settings import read_in as read_settings
 from mlcards.store.totals import rebuild as rebuild_totals
@@ -116,5 +116,5 @@ def act_in(
         )
         if action in ("forget", "reset"):
             write_schedules(conn, [(key, NEW_SCHEDULE)])
-            conn.execute("UPDATE cards SET leech = 0 WHERE deck_id = ? AND id = ?", key)
+            unleech(conn, key)
     return [stamp.uid for stamp in stamps]

@@ -1,0 +1,66 @@
+"""The log contract around a leech's suspension: whatever order answers, undos, card
+actions and two sessions come in, the cards' marks stay what ``check`` expects from the
+events (a leech's own suspension aside), so ``mlcards check`` stays clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import answer, answer_card, at, flags, session, toy_deck
+
+from mlcards.config import Settings
+from mlcards.session import Session
+from mlcards.store import Store
+
+
+def suspended_leech(db_path: Path) -> tuple[Store, Session]:
+    """c1 learned, then answered wrong in a session that suspends leeches at one lapse."""
+    store = Store.open(db_path)
+    store.decks.import_decks([toy_deck(cards=("c1",))], at("2026-01-01"))
+    answer_card(store, "2026-01-01", "toy", "c1", 4)
+    s = session(
+        store, "2026-01-02", rules=Settings(leech_threshold=1).rules_for, suspend_leeches=True
+    )
+    answer(s, "2026-01-02", 1)
+    assert flags(store) == (1, 1, 1)
+    return store, s
+
+
+def test_undoing_a_leech_answer_keeps_a_suspension_another_session_chose_since(
+    db_path: Path,
+) -> None:
+    store, s = suspended_leech(db_path)
+    other = Store.open(db_path)  # another session: unsuspends the card, then suspends it
+    assert other.cards.suspend("toy", "c1", False)
+    assert other.cards.suspend("toy", "c1", True)
+    other.close()
+    s.undo()
+    assert flags(store)[:2] == (0, 1)  # no leech now, still suspended as chosen
+    assert store.cards.marks_differences() == []
+    store.close()
+
+
+def test_forgetting_a_suspended_leech_leaves_the_marks_as_the_events_say(db_path: Path) -> None:
+    store, _ = suspended_leech(db_path)
+    store.cards.forget([("toy", "c1")])
+    assert flags(store) == (0, 0, 0)  # new again: its answers' suspension went with them
+    assert store.cards.marks_differences() == []
+    store.close()
+
+
+def test_a_reset_of_a_suspended_leech_leaves_the_marks_as_the_events_say(db_path: Path) -> None:
+    store, _ = suspended_leech(db_path)
+    store.decks.import_decks([toy_deck(cards=("c1",), answer="b")], at("2026-01-02"))
+    assert flags(store) == (0, 0, 0)
+    assert store.cards.marks_differences() == []
+    store.close()
+
+
+def test_forgetting_a_leech_keeps_a_suspension_the_learner_chose(db_path: Path) -> None:
+    store, _ = suspended_leech(db_path)
+    assert store.cards.suspend("toy", "c1", False)
+    assert store.cards.suspend("toy", "c1", True)
+    store.cards.forget([("toy", "c1")])
+    assert flags(store)[:2] == (0, 1)
+    assert store.cards.marks_differences() == []
+    store.close()
