@@ -22,13 +22,6 @@ from mlcards.store.settings import Compute, spec_of
 from mlcards.store.settings import read_in as read_settings
 from mlcards.store.totals import rebuild as rebuild_totals
 
-CARD_SELECT = (
-    "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
-    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, "
-    "deck_file(d.path) AS path, c.stability, c.difficulty"
-)
-
-
 _WRITE_SCHEDULE = (
     "UPDATE cards SET repetitions = :repetitions, easiness = :easiness, interval = :interval, "
     "due = :due, last_review_id = :last_review_id, last_review_day = :last_review_day, "
