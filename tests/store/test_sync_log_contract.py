@@ -1,9 +1,11 @@
 """The log contract around a leech's suspension: whatever order answers, undos, card
 actions and two sessions come in, the cards' marks stay what ``check`` expects from the
-events (a leech's own suspension aside), so ``mlcards check`` stays clean."""
+events (a leech's own suspension aside), so ``mlcards check`` stays clean; and what the
+log's event stamps cost an answer."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from helpers import answer, answer_card, at, flags, session, toy_deck
@@ -63,4 +65,26 @@ def test_forgetting_a_leech_keeps_a_suspension_the_learner_chose(db_path: Path) 
     store.cards.forget([("toy", "c1")])
     assert flags(store)[:2] == (0, 1)
     assert store.cards.marks_differences() == []
+    store.close()
+
+
+def test_an_answer_stamps_its_event_with_one_read_and_one_write(db_path: Path) -> None:
+    """The per-answer path pays for sync with one read of this device's stamp state and one
+    write of it, and touches no other event table."""
+    store = Store.open(db_path)
+    store.decks.import_decks([toy_deck(cards=("c1", "c2"))], at("2026-01-01"))
+    s = session(store, "2026-01-01")
+    answer(s, "2026-01-01", 4)  # the first answer of a database may make its device id
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        assert answer(s, "2026-01-01", 4) == "c2"
+    finally:
+        store.conn.set_trace_callback(None)
+    stamping = [x.split()[0].upper() for x in statements if "sync_state" in x]
+    assert stamping == ["SELECT", "INSERT"], statements
+    events = re.compile(r"\b(card_events|settings_events|tombstones|pending)\b")
+    assert not [x for x in statements if events.search(x)], statements
+    (uid, seq) = store.conn.execute("SELECT uid, seq FROM reviews WHERE card_id = 'c2'").fetchone()
+    assert uid.endswith(f"-{seq}") and seq == 2
     store.close()
