@@ -160,9 +160,15 @@ def _remove(conn: sqlite3.Connection, taken: _Taken, now: datetime) -> None:
     take_back(conn, taken.review_id)
     if taken.uid is not None:  # (a row written by hand has no event id)
         tombstone(conn, [taken.uid], now)
-    conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (taken.review_id,))
-    conn.execute("DELETE FROM reviews WHERE id = ?", (taken.review_id,))
-    conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (taken.review_id,))
+    delete_review(conn, taken.review_id)
+
+
+def delete_review(conn: sqlite3.Connection, review_id: int) -> None:
+    """The one delete the log allows: an undone answer (here, or synced in), with its undo
+    token."""
+    conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
+    conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+    conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
 
 
 def _rebuild_after(conn: sqlite3.Connection, taken: _Taken, rebuild: Rebuild) -> None:

@@ -33,6 +33,7 @@ from mlcards.store.events import (
     read_state,
     write_state,
 )
+from mlcards.store.log import delete_review
 from mlcards.store.outbox import ANSWER_FIELDS, INT_FIELDS
 from mlcards.store.settings import KEYS, read_in, write_in
 
@@ -397,13 +398,6 @@ class Union:
                 write_state(self.conn, "t", self.latest_t)
         if self.own_seq > int(read_state(self.conn, "seq") or 0):
             write_state(self.conn, "seq", str(self.own_seq))
-
-
-def delete_review(conn: sqlite3.Connection, review_id: int) -> None:
-    """The one delete the log allows: an undone answer, with its undo token."""
-    conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
-    conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-    conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
 
 
 def known(conn: sqlite3.Connection, uid: str) -> bool:
