@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
 
 from mlcards import rules
 from mlcards.errors import StoreError, UndoRefused
@@ -29,6 +30,7 @@ from mlcards.rules import SchedulerSpec
 from mlcards.store.cards import CARD_SELECT, row_to_scheduled
 from mlcards.store.db import Database
 from mlcards.store.events import Stamp, Stamper, stamps, tombstone
+from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.log_reads import LogReads
 from mlcards.store.marks import unleech
 from mlcards.store.schedules import rebuild_in, write_schedules
@@ -171,7 +173,7 @@ def delete_review(conn: sqlite3.Connection, review_id: int) -> None:
     conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
 
 
-def _rebuild_after(conn: sqlite3.Connection, taken: _Taken, rebuild: Rebuild) -> None:
+def _rebuild_after(conn: sqlite3.Connection, path: Path, taken: _Taken, rebuild: Rebuild) -> None:
     """The card's cached schedule replayed from what remains of its log (of its deck's, when
     the deck balances due days), unless it was reset since the answer."""
     key = taken.key
@@ -191,18 +193,9 @@ def _rebuild_after(conn: sqlite3.Connection, taken: _Taken, rebuild: Rebuild) ->
         where = "deck_id = ? AND card_id = ? AND ord > ?"
         args = [key[0], key[1], reset_ord]
     graded = [
-        {
-            "id": r[0],
-            "deck_id": key[0],
-            "card_id": r[1],
-            "study_day": r[2],
-            "quality": r[3],
-            "same_day_repeat": r[4],
-            "ord": r[5],
-        }
+        replay_row(r, path)
         for r in conn.execute(
-            "SELECT id, card_id, study_day, quality, same_day_repeat, ord FROM reviews "
-            f"WHERE {where} AND mode = 'review' ORDER BY ord",
+            f"SELECT {REPLAY_COLUMNS} FROM reviews WHERE {where} AND mode = 'review' ORDER BY ord",
             args,
         )
     ]
@@ -305,7 +298,7 @@ class ReviewLog(LogReads):
             if clear_leech or lift_suspension:  # what this answer did, whatever came since
                 unleech(conn, taken.key, keep_leech=not clear_leech)
             if taken.mode == "review":
-                _rebuild_after(conn, taken, rebuild)
+                _rebuild_after(conn, self.database.path, taken, rebuild)
 
     def append_deciding(
         self,
