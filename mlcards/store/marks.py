@@ -123,13 +123,21 @@ def marks_differences(conn: sqlite3.Connection) -> list[str]:
 
 def write_marks(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None) -> set[str]:
     """Rewrite the cards' marks from their events; the decks whose reset points moved
-    (their schedules need a replay)."""
+    (their schedules need a replay). A leech keeps its own suspension, unless a reset point
+    moved past all its answers (then it is new, no leech, as a forget here leaves it)."""
     decided = marks_of(conn, deck_ids)
     moved: set[str] = set()
     updates = []
+    unleeched = []
     for key, (cached, leech) in cached_marks(conn, deck_ids, marked=True).items():
         want = dict(decided.get(key, NO_MARKS))
-        if leech and cached["suspended"] == 1:
+        if (
+            leech
+            and want["reset_ord"] > cached["reset_ord"]
+            and _reset_after_answers(conn, key, want)
+        ):
+            unleeched.append(key)  # new again (a forget or reset synced in), as ``act_in`` does
+        elif leech and cached["suspended"] == 1:
             want["suspended"] = 1
         if want != cached:
             if want["reset_ord"] != cached["reset_ord"]:
@@ -140,4 +148,13 @@ def write_marks(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None)
         "WHERE deck_id = ? AND id = ?",
         updates,
     )
+    conn.executemany("UPDATE cards SET leech = 0 WHERE deck_id = ? AND id = ?", unleeched)
     return moved
+
+
+def _reset_after_answers(conn: sqlite3.Connection, key: tuple[str, str], marks: Marks) -> bool:
+    """Whether the card's reset point comes after every answer of its log (it is new)."""
+    row = conn.execute(
+        "SELECT max(ord) FROM reviews WHERE deck_id = ? AND card_id = ?", key
+    ).fetchone()
+    return row[0] is None or marks["reset_ord"] > row[0]
