@@ -31,6 +31,7 @@ from mlcards.store.events import (
     insert_tombstone,
     make_ord,
     read_state,
+    winning_settings,
     write_state,
 )
 from mlcards.store.log import delete_review
@@ -420,8 +421,6 @@ def settle_settings(
 ) -> set[str]:
     """Write for each (deck, key) the value its latest event holds; the decks whose stored
     settings changed (a global one: every deck)."""
-    from mlcards.store.events import winning_settings
-
     stored = read_in(conn)
     changed: set[str] = set()
     every = list(deck_ids)
