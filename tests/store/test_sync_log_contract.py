@@ -11,6 +11,7 @@ from pathlib import Path
 from helpers import answer, answer_card, at, flags, session, toy_deck
 
 from mlcards.config import Settings
+from mlcards.services.admin import check
 from mlcards.session import Session
 from mlcards.store import Store
 
@@ -39,6 +40,19 @@ def test_undoing_a_leech_answer_keeps_a_suspension_another_session_chose_since(
     s.undo()
     assert flags(store)[:2] == (0, 1)  # no leech now, still suspended as chosen
     assert store.cards.marks_differences() == []
+    store.close()
+
+
+def test_check_accepts_a_leechs_own_suspension_and_its_repair_keeps_it(db_path: Path) -> None:
+    store, _ = suspended_leech(db_path)
+    assert check(store).differences == []
+    store.conn.execute("UPDATE cards SET flagged = 1 WHERE id = 'c1'")  # a mark gone wrong
+    store.conn.commit()
+    assert check(store).differences == ["toy/c1: flagged is 1, its events say 0"]
+    assert check(store, repair=True).repaired
+    assert flags(store)[:2] == (1, 1)  # still a suspended leech: the repair kept it
+    assert store.conn.execute("SELECT flagged FROM cards WHERE id = 'c1'").fetchone() == (0,)
+    assert check(store).differences == []
     store.close()
 
 
