@@ -102,3 +102,22 @@ def test_an_answer_stamps_its_event_with_one_read_and_one_write(db_path: Path) -
     (uid, seq) = store.conn.execute("SELECT uid, seq FROM reviews WHERE card_id = 'c2'").fetchone()
     assert uid.endswith(f"-{seq}") and seq == 2
     store.close()
+
+
+def test_a_suspension_asked_for_on_a_suspended_leech_outlives_the_leech(db_path: Path) -> None:
+    """The learner suspends a card its leech answer already suspended: that choice is an
+    event of its own, so undoing the answer leaves the card suspended."""
+    store, s = suspended_leech(db_path)
+    assert store.cards.act([("toy", "c1", "suspend", {})]) == 1
+    s.undo()
+    assert flags(store)[:2] == (0, 1)
+    assert store.cards.marks_differences() == []
+    store.close()
+
+
+def test_a_second_suspension_of_a_suspended_leech_is_not_logged(db_path: Path) -> None:
+    store, _ = suspended_leech(db_path)
+    assert store.cards.act([("toy", "c1", "suspend", {})]) == 1
+    assert store.cards.act([("toy", "c1", "suspend", {})]) == 0
+    assert store.conn.execute("SELECT count(*) FROM card_events").fetchone() == (1,)
+    store.close()
