@@ -14,7 +14,9 @@ from typing import Any
 
 from helpers import at, toy_deck
 
+from mlcards.config import Settings
 from mlcards.models import Deck, Quality
+from mlcards.rules import DeckRules
 from mlcards.services.admin import check
 from mlcards.services.progress import export
 from mlcards.services.sync import SyncSummary, sync
@@ -79,11 +81,20 @@ class Device:
     """One computer: its own database and clock (``skew`` moves its clock)."""
 
     def __init__(
-        self, path: Path, folder: Path, skew: timedelta = timedelta(), real: bool = False
+        self,
+        path: Path,
+        folder: Path,
+        skew: timedelta = timedelta(),
+        real: bool = False,
+        leeches: bool = False,
     ) -> None:
-        """``real``: sync through ``mlcards.syncfolder`` itself, not the ``FakeFolder``."""
+        """``real``: sync through ``mlcards.syncfolder`` itself, not the ``FakeFolder``.
+        ``leeches``: answers suspend a card at its first lapse (a leech at one lapse)."""
         self.store = Store.open(path)
         self.real = real
+        self.leeches = leeches
+        self.leech_actions: dict[int, str] = {}
+        """The leech action of each answer given here (by review id), for its undo."""
         self.folder = folder
         self.skew = skew
         self.now = at("2026-01-01") + skew
@@ -116,7 +127,14 @@ class Device:
             self.store.cards.new(20),
             self.store.cards.repeats(self.today),
         )
-        session = Session(queue, self.today, session_id=f"s{self.now.timestamp()}")
+        rules = Settings(leech_threshold=1).rules_for if self.leeches else DeckRules.default_for
+        session = Session(
+            queue,
+            self.today,
+            session_id=f"s{self.now.timestamp()}",
+            rules=rules,
+            suspend_leeches=self.leeches,
+        )
         ids = []
         for quality in qualities:
             item = session.next()
@@ -124,7 +142,9 @@ class Device:
                 break
             self.tick()
             chosen = item.card.answer if quality >= Quality.HARD else ()
-            ids.append(self.store.log.record(session.answer(item, chosen, quality, 500, self.now)))
+            record = session.answer(item, chosen, quality, 500, self.now)
+            ids.append(self.store.log.record(record))
+            self.leech_actions[ids[-1]] = record.leech_action
         return ids
 
     def sync(self) -> SyncSummary:

@@ -64,12 +64,12 @@ class Stamp:
     ord: str
 
 
-def _state(conn: sqlite3.Connection, key: str) -> str | None:
+def read_state(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
     return None if row is None else str(row[0])
 
 
-def _put(conn: sqlite3.Connection, key: str, value: str) -> None:
+def write_state(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute(
         "INSERT INTO sync_state (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -79,19 +79,11 @@ def _put(conn: sqlite3.Connection, key: str, value: str) -> None:
 
 def device_of(conn: sqlite3.Connection) -> str:
     """This database's device id, made once (16 hex characters)."""
-    device = _state(conn, "device")
+    device = read_state(conn, "device")
     if device is None:
         device = os.urandom(8).hex()
-        _put(conn, "device", device)
+        write_state(conn, "device", device)
     return device
-
-
-def read_state(conn: sqlite3.Connection, key: str) -> str | None:
-    return _state(conn, key)
-
-
-def write_state(conn: sqlite3.Connection, key: str, value: str) -> None:
-    _put(conn, key, value)
 
 
 class Stamper:
@@ -143,13 +135,6 @@ def stamps(conn: sqlite3.Connection, now: datetime, count: int = 1) -> list[Stam
     return found
 
 
-def observe(conn: sqlite3.Connection, t: str) -> None:
-    """A merged event's time: this device's next events come after it."""
-    last = _state(conn, "t")
-    if last is None or t > last:
-        _put(conn, "t", t)
-
-
 # -- the migration's backfill ---------------------------------------------------------------
 
 
@@ -199,8 +184,8 @@ def backfill(conn: sqlite3.Connection, now: datetime) -> None:
     )
     conn.execute("DROP TABLE temp.stamped")
     if seq and last is not None:
-        _put(conn, "seq", str(seq))
-        _put(conn, "t", format_t(last))
+        write_state(conn, "seq", str(seq))
+        write_state(conn, "t", format_t(last))
     for stamp, deck_id, card_id in reset_events:
         _insert_card_event(conn, stamp, deck_id, card_id, "reset", {}, None)
         conn.execute(
@@ -283,7 +268,7 @@ def append_card_events(
     for (deck_id, card_id, action, data), stamp in zip(actions, found, strict=True):
         _insert_card_event(conn, stamp, deck_id, card_id, action, dict(data), tag)
     if tag is not None:
-        _put(conn, "last_batch", tag)
+        write_state(conn, "last_batch", tag)
     return found
 
 
@@ -296,7 +281,7 @@ def insert_remote_card_event(
 def last_batch(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
     """The untombstoned events of the last card-action batch given from the command line:
     (uid, deck id, card id, action)."""
-    tag = _state(conn, "last_batch")
+    tag = read_state(conn, "last_batch")
     if tag is None:
         return []
     return [
@@ -341,10 +326,6 @@ def insert_tombstone(conn: sqlite3.Connection, stamp: Stamp, target: str) -> boo
         (target, stamp.uid, stamp.device, stamp.seq, stamp.ord),
     )
     return cursor.rowcount > 0
-
-
-def is_tombstoned(conn: sqlite3.Connection, uid: str) -> bool:
-    return conn.execute("SELECT 1 FROM tombstones WHERE target = ?", (uid,)).fetchone() is not None
 
 
 # -- settings events ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
 
 from mlcards import rules
 from mlcards.errors import StoreError, UndoRefused
@@ -29,7 +30,9 @@ from mlcards.rules import SchedulerSpec
 from mlcards.store.cards import CARD_SELECT, row_to_scheduled
 from mlcards.store.db import Database
 from mlcards.store.events import Stamp, Stamper, stamps, tombstone
+from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.log_reads import LogReads
+from mlcards.store.marks import unleech
 from mlcards.store.schedules import rebuild_in, write_schedules
 from mlcards.store.settings import Compute, spec_in
 from mlcards.store.totals import add_from, take_back
@@ -159,12 +162,18 @@ def _remove(conn: sqlite3.Connection, taken: _Taken, now: datetime) -> None:
     take_back(conn, taken.review_id)
     if taken.uid is not None:  # (a row written by hand has no event id)
         tombstone(conn, [taken.uid], now)
-    conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (taken.review_id,))
-    conn.execute("DELETE FROM reviews WHERE id = ?", (taken.review_id,))
-    conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (taken.review_id,))
+    delete_review(conn, taken.review_id)
 
 
-def _rebuild_after(conn: sqlite3.Connection, taken: _Taken, rebuild: Rebuild) -> None:
+def delete_review(conn: sqlite3.Connection, review_id: int) -> None:
+    """The one delete the log allows: an undone answer (here, or synced in), with its undo
+    token."""
+    conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
+    conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+    conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
+
+
+def _rebuild_after(conn: sqlite3.Connection, path: Path, taken: _Taken, rebuild: Rebuild) -> None:
     """The card's cached schedule replayed from what remains of its log (of its deck's, when
     the deck balances due days), unless it was reset since the answer."""
     key = taken.key
@@ -184,18 +193,9 @@ def _rebuild_after(conn: sqlite3.Connection, taken: _Taken, rebuild: Rebuild) ->
         where = "deck_id = ? AND card_id = ? AND ord > ?"
         args = [key[0], key[1], reset_ord]
     graded = [
-        {
-            "id": r[0],
-            "deck_id": key[0],
-            "card_id": r[1],
-            "study_day": r[2],
-            "quality": r[3],
-            "same_day_repeat": r[4],
-            "ord": r[5],
-        }
+        replay_row(r, path)
         for r in conn.execute(
-            "SELECT id, card_id, study_day, quality, same_day_repeat, ord FROM reviews "
-            f"WHERE {where} AND mode = 'review' ORDER BY ord",
+            f"SELECT {REPLAY_COLUMNS} FROM reviews WHERE {where} AND mode = 'review' ORDER BY ord",
             args,
         )
     ]
@@ -296,13 +296,9 @@ class ReviewLog(LogReads):
             taken = _undoable(conn, review_id, session)
             _remove(conn, taken, self.database.clock())
             if clear_leech or lift_suspension:  # what this answer did, whatever came since
-                conn.execute(
-                    "UPDATE cards SET leech = leech * ?, suspended = suspended * ? "
-                    "WHERE deck_id = ? AND id = ?",
-                    (int(not clear_leech), int(not lift_suspension), *taken.key),
-                )
+                unleech(conn, taken.key, keep_leech=not clear_leech)
             if taken.mode == "review":
-                _rebuild_after(conn, taken, rebuild)
+                _rebuild_after(conn, self.database.path, taken, rebuild)
 
     def append_deciding(
         self,

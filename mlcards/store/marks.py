@@ -41,10 +41,14 @@ def fold(marks: Marks, ord_: str, action: str, data: Mapping[str, Any]) -> Marks
 
 
 def marks_of(
-    conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None
+    conn: sqlite3.Connection,
+    deck_ids: Sequence[str] | None = None,
+    *,
+    card: tuple[str, str] | None = None,
 ) -> dict[tuple[str, str], Marks]:
-    """Every card's marks as its (untombstoned) events decide them, in ``ord`` order;
-    cards with no event are left out (they have ``NO_MARKS``)."""
+    """Every card's marks (of these decks, or of one ``card``) as its (untombstoned)
+    events decide them, in ``ord`` order; cards with no event are left out (they have
+    ``NO_MARKS``)."""
     sql = (
         "SELECT deck_id, card_id, ord, action, data FROM card_events e "
         "WHERE NOT EXISTS (SELECT 1 FROM tombstones t WHERE t.target = e.uid)"
@@ -53,6 +57,9 @@ def marks_of(
     if deck_ids is not None:
         sql += f" AND deck_id IN ({', '.join('?' for _ in deck_ids)})"
         args = list(deck_ids)
+    if card is not None:
+        sql += " AND deck_id = ? AND card_id = ?"
+        args += card
     found: dict[tuple[str, str], Marks] = {}
     for deck_id, card_id, ord_, action, data in conn.execute(
         sql + " ORDER BY deck_id, card_id, ord", args
@@ -60,6 +67,17 @@ def marks_of(
         key = (deck_id, card_id)
         found[key] = fold(found.get(key, NO_MARKS), ord_, action, json.loads(data))
     return found
+
+
+def unleech(conn: sqlite3.Connection, key: tuple[str, str], *, keep_leech: bool = False) -> None:
+    """Take a leech's own suspension off a card (and its leech mark, unless ``keep_leech``):
+    it stays suspended only if its events say so (a forget, a reset, an undone leech answer;
+    what ``marks_differences`` then expects)."""
+    suspended = marks_of(conn, card=key).get(key, NO_MARKS)["suspended"]
+    conn.execute(
+        "UPDATE cards SET leech = leech * ?, suspended = ? WHERE deck_id = ? AND id = ?",
+        (int(keep_leech), suspended, *key),
+    )
 
 
 _MARKED = (
@@ -105,13 +123,21 @@ def marks_differences(conn: sqlite3.Connection) -> list[str]:
 
 def write_marks(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None) -> set[str]:
     """Rewrite the cards' marks from their events; the decks whose reset points moved
-    (their schedules need a replay)."""
+    (their schedules need a replay). A leech keeps its own suspension, unless a reset point
+    moved past all its answers (then it is new, no leech, as a forget here leaves it)."""
     decided = marks_of(conn, deck_ids)
     moved: set[str] = set()
     updates = []
+    unleeched = []
     for key, (cached, leech) in cached_marks(conn, deck_ids, marked=True).items():
         want = dict(decided.get(key, NO_MARKS))
-        if leech and cached["suspended"] == 1:
+        if (
+            leech
+            and want["reset_ord"] > cached["reset_ord"]
+            and _reset_after_answers(conn, key, want)
+        ):
+            unleeched.append(key)  # new again (a forget or reset synced in), as ``act_in`` does
+        elif leech and cached["suspended"] == 1:
             want["suspended"] = 1
         if want != cached:
             if want["reset_ord"] != cached["reset_ord"]:
@@ -122,4 +148,13 @@ def write_marks(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None)
         "WHERE deck_id = ? AND id = ?",
         updates,
     )
+    conn.executemany("UPDATE cards SET leech = 0 WHERE deck_id = ? AND id = ?", unleeched)
     return moved
+
+
+def _reset_after_answers(conn: sqlite3.Connection, key: tuple[str, str], marks: Marks) -> bool:
+    """Whether the card's reset point comes after every answer of its log (it is new)."""
+    row = conn.execute(
+        "SELECT max(ord) FROM reviews WHERE deck_id = ? AND card_id = ?", key
+    ).fetchone()
+    return row[0] is None or marks["reset_ord"] > row[0]

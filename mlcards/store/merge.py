@@ -31,8 +31,10 @@ from mlcards.store.events import (
     insert_tombstone,
     make_ord,
     read_state,
+    winning_settings,
     write_state,
 )
+from mlcards.store.log import delete_review
 from mlcards.store.outbox import ANSWER_FIELDS, INT_FIELDS
 from mlcards.store.settings import KEYS, read_in, write_in
 
@@ -399,13 +401,6 @@ class Union:
             write_state(self.conn, "seq", str(self.own_seq))
 
 
-def delete_review(conn: sqlite3.Connection, review_id: int) -> None:
-    """The one delete the log allows: an undone answer, with its undo token."""
-    conn.execute("INSERT INTO undo_tokens (review_id) VALUES (?)", (review_id,))
-    conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-    conn.execute("DELETE FROM undo_tokens WHERE review_id = ?", (review_id,))
-
-
 def known(conn: sqlite3.Connection, uid: str) -> bool:
     """Whether the event ``uid`` is in this database: applied, waiting, or undone."""
     return any(
@@ -426,8 +421,6 @@ def settle_settings(
 ) -> set[str]:
     """Write for each (deck, key) the value its latest event holds; the decks whose stored
     settings changed (a global one: every deck)."""
-    from mlcards.store.events import winning_settings
-
     stored = read_in(conn)
     changed: set[str] = set()
     every = list(deck_ids)

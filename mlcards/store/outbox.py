@@ -1,6 +1,7 @@
 """This device's events read back from the log, in ``ord`` order, as the lines the synced
 folder holds (``own_events``): answers, undos, card actions and settings changes."""
 
+import heapq
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -15,8 +16,6 @@ from mlcards.store.events import device_of
 def own_events(conn: sqlite3.Connection, after_ord: str) -> Iterator[dict[str, Any]]:
     """This device's events whose ``ord`` is after ``after_ord``, in order, as event lines
     (its own events have increasing ``ord`` with their sequence numbers)."""
-    import heapq
-
     device = device_of(conn)
     streams = [
         _answers(conn, device, after_ord),

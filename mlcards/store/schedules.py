@@ -17,17 +17,10 @@ from mlcards.models import (
 )
 from mlcards.store.events import CARD_ACTIONS, CardAction, append_card_events
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
-from mlcards.store.marks import MARK_COLUMNS, fold
+from mlcards.store.marks import MARK_COLUMNS, NO_MARKS, fold, marks_of, unleech
 from mlcards.store.settings import Compute, spec_of
 from mlcards.store.settings import read_in as read_settings
 from mlcards.store.totals import rebuild as rebuild_totals
-
-CARD_SELECT = (
-    "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
-    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, "
-    "deck_file(d.path) AS path, c.stability, c.difficulty"
-)
-
 
 _WRITE_SCHEDULE = (
     "UPDATE cards SET repetitions = :repetitions, easiness = :easiness, interval = :interval, "
@@ -89,18 +82,20 @@ def act_in(
         if action not in CARD_ACTIONS:
             raise ValueError(action)
         row = conn.execute(
-            f"SELECT last_review_id, {', '.join(MARK_COLUMNS)} FROM cards "
+            f"SELECT last_review_id, leech, {', '.join(MARK_COLUMNS)} FROM cards "
             "WHERE deck_id = ? AND id = ?",
             (deck_id, card_id),
         ).fetchone()
         if row is None:
             continue
-        marks = dict(zip(MARK_COLUMNS, row[1:], strict=True))
+        marks = dict(zip(MARK_COLUMNS, row[2:], strict=True))
         if action in ("forget", "reset"):
             if row[0] is None:
                 continue  # never answered: nothing to forget
-        elif fold(marks, "", action, data) == marks:
-            continue
+        elif fold(marks, "", action, data) == marks and not (
+            action == "suspend" and row[1] and not _chosen_suspension(conn, (deck_id, card_id))
+        ):
+            continue  # (a leech's suspension is its answer's: the learner's own is logged)
         wanted.append((deck_id, card_id, action, data))
     stamps = append_card_events(conn, wanted, now, batch=batch)
     for (deck_id, card_id, action, data), stamp in zip(wanted, stamps, strict=True):
@@ -116,5 +111,10 @@ def act_in(
         )
         if action in ("forget", "reset"):
             write_schedules(conn, [(key, NEW_SCHEDULE)])
-            conn.execute("UPDATE cards SET leech = 0 WHERE deck_id = ? AND id = ?", key)
+            unleech(conn, key)
     return [stamp.uid for stamp in stamps]
+
+
+def _chosen_suspension(conn: sqlite3.Connection, key: CardKey) -> bool:
+    """Whether the card's events suspend it (not only its leech answer)."""
+    return bool(marks_of(conn, card=key).get(key, NO_MARKS)["suspended"])

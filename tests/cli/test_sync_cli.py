@@ -60,7 +60,8 @@ def test_undo_takes_back_the_last_command_line_action(
         "undone": [{"deck": "toy", "card": "c3", "action": "unbury"}]
     }
     conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT buried_until IS NOT NULL FROM cards WHERE id = 'c3'").fetchone()
+    buried = "SELECT buried_until IS NOT NULL FROM cards WHERE id = 'c3'"
+    assert conn.execute(buried).fetchone() == (1,)
     assert run(capsys, "check")[0] == 0
     code, out, _ = run(capsys, "undo")
     assert code == 0 and "Nothing to undo" in out

@@ -438,3 +438,22 @@ def test_a_large_union_drops_the_logs_indexes_and_builds_them_again(
     converged(a, b)
     assert len(b.facts()) == 3
     assert _log_indexes(b) == indexes
+
+
+def test_a_forget_synced_in_ends_a_leech_as_a_forget_here_does(tmp_path: Path) -> None:
+    folder = tmp_path / "folder"
+    a = Device(tmp_path / "a" / "mlcards.db", folder)
+    b = Device(tmp_path / "b" / "mlcards.db", folder, skew=timedelta(minutes=3), leeches=True)
+    for device in (a, b):
+        device.import_deck(deck(cards=("c1",)))
+    b.answer([Quality.GOOD])
+    b.now += timedelta(days=2)
+    b.answer([Quality.WRONG])  # a lapse: a leech, suspended on b
+    leech = "SELECT leech, suspended, due IS NULL FROM cards WHERE id = 'c1'"
+    assert b.store.conn.execute(leech).fetchone() == (1, 1, 0)
+    sync_all(a, b)
+    a.now = b.now
+    apply_action(a.store, "forget", [("toy", "c1")], a.today, None)
+    sync_all(a, b)
+    assert b.store.conn.execute(leech).fetchone() == (0, 0, 1)  # new, as on a
+    converged(a, b)
