@@ -16,8 +16,7 @@ from helpers import at, toy_deck
 
 from mlcards.config import Settings
 from mlcards.models import Deck, Quality
-from mlcards.rules import DeckRules
-from mlcards.services.admin import check
+from mlcards.services.admin import check, effective_settings
 from mlcards.services.progress import export
 from mlcards.services.sync import SyncSummary, sync
 from mlcards.session import Session, build_queue
@@ -74,7 +73,9 @@ class FakeFolder:
         return []
 
     def ensure_layout(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        from mlcards.syncfolder import ensure_layout
+
+        ensure_layout(folder)  # the real rules: a missing folder is refused
 
 
 class Device:
@@ -96,6 +97,7 @@ class Device:
         self.leech_actions: dict[int, str] = {}
         """The leech action of each answer given here (by review id), for its undo."""
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)  # as the sync tool has it: sync never makes it
         self.skew = skew
         self.now = at("2026-01-01") + skew
         self.store.clock = lambda: self.now
@@ -127,7 +129,10 @@ class Device:
             self.store.cards.new(20),
             self.store.cards.repeats(self.today),
         )
-        rules = Settings(leech_threshold=1).rules_for if self.leeches else DeckRules.default_for
+        # graded with the scheduling settings stored now, as the review reads them (a fuzz
+        # change synced in or made here decides the next answer's interval)
+        file_settings = Settings(leech_threshold=1) if self.leeches else Settings()
+        rules = effective_settings(self.store, file_settings).rules_for
         session = Session(
             queue,
             self.today,

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlcards.errors import DeckError, InputNotFoundError, MlcardsError, NotATerminalError
+from mlcards.errors import DeckError, MlcardsError, NotATerminalError
 
 if TYPE_CHECKING:
     from datetime import date
@@ -86,18 +86,6 @@ def lock_dir() -> Path:
     from mlcards.config import data_dir
 
     return data_dir()
-
-
-def must_exist(folder: Path) -> None:
-    """A folder that is not there is a mistyped path or a sync tool not set up yet: never
-    made here (a typo would start a second, empty sync folder)."""
-    if not folder.exists():
-        from mlcards.sanitize import quote_path
-
-        raise InputNotFoundError(
-            f"{quote_path(folder)}: no such folder (make it, or let your sync tool make it, "
-            "then sync again)"
-        )
 
 
 def crash_report() -> str:

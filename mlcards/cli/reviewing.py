@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from mlcards.cli.boundary import (
     EXIT_INTERRUPTED,
     lock_dir,
-    must_exist,
     need_terminal,
     open_db,
     settings_for,
@@ -48,7 +47,6 @@ def sync_if_set(store: Store, settings: Settings) -> None:
 
     try:
         locks = lock_dir()
-        must_exist(Path(settings.sync_dir))
     except Exception as exc:  # no data dir: the sync is skipped, the review goes on
         warn(f"sync skipped: {exc}")
         return

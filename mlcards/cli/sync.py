@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlcards.cli.base import JsonOption, app, echo_json, open_store
-from mlcards.cli.boundary import lock_dir, must_exist
+from mlcards.cli.boundary import lock_dir
 from mlcards.errors import UsageError
 
 
@@ -39,6 +39,7 @@ def sync(
     folder that Syncthing, git or Dropbox moves, and add this device's own."""
     from mlcards.config import load_settings
     from mlcards.services.sync import sync as run_sync
+    from mlcards.wording import counted
 
     if folder is None:
         configured = load_settings().sync_dir
@@ -48,20 +49,23 @@ def sync(
                 "(`mlcards config set sync_dir DIR`)"
             )
         folder = Path(configured)
-    must_exist(folder)
+    from mlcards.syncfolder import ensure_layout
+
+    ensure_layout(folder)  # a missing folder stops here, before the database is opened
     with open_store(ctx, create=True) as store:
         if new_device:
             from mlcards.services.sync import new_device as take_new_id
 
             fresh, moved = take_new_id(store, folder)
             if not as_json:
-                typer.echo(f"new device id {fresh}: {moved} event(s) of this database moved to it")
+                typer.echo(
+                    f"new device id {fresh}: {counted(moved, 'event')} of this database moved to it"
+                )
         summary = run_sync(store, folder, lock_dir())
     if as_json:
         echo_json(summary.to_dict())
         return
     from mlcards.sanitize import quote_path
-    from mlcards.wording import counted
 
     typer.echo(
         f"synced with {quote_path(folder)}: {counted(summary.read, 'event')} read, "

@@ -271,12 +271,18 @@ def tidy_conflicts(paths: Iterable[Path], known: Callable[[str], bool]) -> list[
 
 
 def ensure_layout(folder: Path) -> None:
-    """Create ``folder`` and give it a ``.gitattributes`` that has git merge the event files
-    by keeping the lines of both sides (``merge=union``); a line the file lacks is added,
-    the rest of the file kept."""
+    """Give ``folder`` a ``.gitattributes`` that has git merge the event files by keeping
+    the lines of both sides (``merge=union``); a line the file lacks is added, the rest of
+    the file kept. A folder that is not there is never made (exit 66): it is a mistyped path
+    or a sync tool not set up yet, and a typo would start a second, empty sync folder."""
+    if not folder.exists():
+        raise SyncFolderError(
+            f"{quote_path(folder)}: no such folder (make it, or let your sync tool make it, "
+            "then sync again)",
+            66,
+        )
     attributes = folder / ".gitattributes"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         try:
             with open(attributes, encoding="utf-8", errors="replace") as handle:
                 text: str | None = handle.read(MAX_LINE + 1)

@@ -414,7 +414,7 @@ def test_a_copied_data_dir_is_refused_clearly(tmp_path: Path) -> None:
     assert b.db().read_bytes() == before and b.uids() == uids
     assert "--new-device" in done.stderr
     done = b.run("sync", str(folder), "--new-device")
-    assert "1 event(s) of this database moved" in done.stdout, done.stdout
+    assert "1 event of this database moved" in done.stdout, done.stdout
     a.sync()
     b.sync()
     assert len(converged(a, b)) == 3  # the shared answer, a's, b's

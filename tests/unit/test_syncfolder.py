@@ -596,6 +596,10 @@ def test_conflict_copy_names() -> None:
 
 def test_ensure_layout_writes_the_union_merge_attribute(tmp_path: Path) -> None:
     folder = tmp_path / "new" / "sync"
+    with pytest.raises(SyncFolderError, match="no such folder") as refused:
+        ensure_layout(folder)
+    assert refused.value.exit_code == 66 and not (tmp_path / "new").exists()
+    folder.mkdir(parents=True)
     ensure_layout(folder)
     attributes = (folder / ".gitattributes").read_text()
     assert "mlcards-*.jsonl merge=union\n" in attributes
