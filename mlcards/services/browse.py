@@ -290,21 +290,14 @@ def apply_action(
 ) -> int:
     """Do one action to every card, in one transaction; how many cards it changed
     (``note``: why they were flagged)."""
-    if action == "suspend":
-        return store.cards.mark_many("suspended", 1, keys)
-    if action == "unsuspend":
-        return store.cards.mark_many("suspended", 0, keys)
+    data: dict[str, Any] = {}
     if action == "bury":
-        return store.cards.mark_many("buried_until", (today + timedelta(days=1)).isoformat(), keys)
-    if action == "flag":
-        return store.cards.flag_many(keys, note)
-    if action == "unflag":
-        return store.cards.mark_many("flagged", 0, keys)
-    if action == "unbury":
-        return store.cards.mark_many("buried_until", None, keys)
-    if action == "forget":
-        return store.cards.forget(keys)
-    raise ValueError(action)
+        data = {"until": (today + timedelta(days=1)).isoformat()}
+    elif action == "flag":
+        data = {"note": note or ""}
+    elif action not in ACTIONS:
+        raise ValueError(action)
+    return store.cards.act([(d, c, action, data) for d, c in keys], batch=True)
 
 
 def edit_card(store: Store, ref: str, today: date) -> str:

@@ -64,25 +64,6 @@ class CardActions:
         data = {} if note is None or not flagged else {"note": note}
         return self._one(deck_id, card_id, "flag" if flagged else "unflag", data)
 
-    def mark_many(
-        self, column: str, value: object, keys: Sequence[CardKey], *, batch: bool = True
-    ) -> int:
-        """Suspend, bury or flag many cards in one transaction; how many rows changed."""
-        if column not in ("suspended", "buried_until", "flagged"):
-            raise ValueError(column)
-        action: tuple[str, dict[str, Any]]
-        if column == "suspended":
-            action = ("suspend" if value else "unsuspend", {})
-        elif column == "flagged":
-            action = ("flag" if value else "unflag", {})
-        else:
-            action = ("bury", {"until": value}) if value else ("unbury", {})
-        return self.act([(d, c, *action) for d, c in keys], batch=batch)
-
-    def flag_many(self, keys: Sequence[CardKey], note: str | None, *, batch: bool = True) -> int:
-        """Flag many cards with one note (None: no note), in one transaction."""
-        return self.act([(d, c, "flag", {"note": note or ""}) for d, c in keys], batch=batch)
-
     def forget(self, keys: Sequence[CardKey], *, batch: bool = True) -> int:
         """Back to new, in one transaction: the history stays in the log but stops counting
         (a ``forget`` event sets the card's reset point, as when a card's answer changes),
