@@ -130,12 +130,24 @@ def cards_table(
 
 def _key_cell(key: str, marks: str, width: int) -> str | Text:
     """A card's key and its marks in ``width`` cells: a key too long is cut, never its
-    marks (a cut key still says the card is suspended or flagged)."""
+    marks (a cut key still says the card is suspended or flagged), and the deck id before
+    the card id (the cards of one deck listed together stay told apart)."""
     if cell_len(key) + len(marks) <= width:
         return key + marks
-    cut = Text(key)
-    cut.truncate(max(1, width - len(marks)), overflow="ellipsis")
-    return cut.append(marks)
+    room = max(1, width - len(marks))
+    deck, slash, card = key.partition("/")
+    if slash:
+        deck_room = max(min(cell_len(deck), 4), room - 1 - cell_len(card), room // 3)
+        if deck_room < cell_len(deck):
+            deck = _cut(deck, deck_room).plain
+        key = f"{deck}/{card}"
+    return _cut(key, room).append(marks)
+
+
+def _cut(text: str, cells: int) -> Text:
+    cut = Text(text)
+    cut.truncate(max(1, cells), overflow="ellipsis")
+    return cut
 
 
 def _width(cell: str | Text) -> int:

@@ -299,8 +299,31 @@ def test_a_cut_key_keeps_its_marks(
     monkeypatch.setenv("COLUMNS", "60")
     code, out, _ = run(capsys, "cards", "--no-pager")
     assert code == 0
-    [row] = [line for line in out.splitlines() if line.startswith(deck_id[:10])]
-    assert "…!*  new" in row and len(row) <= 60
+    [row] = [line for line in out.splitlines() if line.startswith(deck_id[:4])]
+    key = row.split("  ")[0]
+    assert "…" in key and key.endswith("!*") and "  new" in row and len(row) <= 60
+
+
+def test_cut_keys_of_one_deck_stay_told_apart(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 60 columns a long deck id is cut before the card ids: every card of the deck keeps
+    a row of its own that says which card it is (cutting the whole key from its end left
+    "optimization-conditioning-…" on every row)."""
+    from helpers import deck_yaml, write
+
+    deck_id = "optimization-conditioning-hpo"
+    cards = ("max-stable-learning-rate", "momentum-square-root", "unscaled-features-zigzag")
+    deck = write(isolated_home.parent / "long.yaml", deck_yaml(deck_id, cards))
+    assert run(capsys, "import", str(deck))[0] == 0
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run(capsys, "cards", "--no-pager")
+    assert code == 0
+    rows = [line.split("  ")[0] for line in out.splitlines() if line.startswith(deck_id[:4])]
+    assert len(rows) == 3 and len(set(rows)) == 3, rows
+    for row, card in zip(rows, cards, strict=True):
+        assert card[:8] in row and "/" in row, row
+    assert max(len(line) for line in out.splitlines()) <= 60
 
 
 def test_every_sort_the_store_knows_is_an_option() -> None:
