@@ -1,5 +1,6 @@
 """What ``export`` and the ``--json`` options write: the stats document as JSON text, the
-review log and the cards as CSV or JSON rows, and the ``status --json`` document.
+review log and the cards as CSV or JSON rows (the ``status --json`` document is
+``Status.document``, off the stats' imports).
 
 Pure over rows the store has read, streaming (a row is written as it arrives, so an export of
 the whole log never holds it in memory). CSV cells a spreadsheet would run as formulas are
@@ -9,12 +10,10 @@ escaped unless asked otherwise.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from mlcards import rules
-from mlcards.models import DeckStatus
 from mlcards.stats import rate
 from mlcards.statsdata import REVIEW_COLUMNS, CardSummary
 
@@ -136,33 +135,3 @@ def write_json_array(stream: TextIO, objects: Iterable[dict[str, Any]]) -> int:
         count += 1
     stream.write("\n]\n" if count else "[]\n")
     return count
-
-
-def status_json(
-    decks: Sequence[DeckStatus],
-    today: date,
-    next_due: date | None,
-    ahead: tuple[int, int] | None = None,
-    pending: int = 0,
-) -> dict[str, Any]:
-    """The ``status --json`` document; ``ahead``: the cards due tomorrow and over the next
-    7 days."""
-    keys = (
-        "cards",
-        "new",
-        "due",
-        "retired",
-        "suspended",
-        "learning",
-        "new_today",
-        "reviews_today",
-        "left_today",
-    )
-    return {
-        "today": today.isoformat(),
-        "decks": [d.to_dict() for d in decks],
-        "totals": {key: sum(getattr(d, key) for d in decks) for key in keys},
-        "next_due": next_due.isoformat() if next_due else None,
-        **({"due_tomorrow": ahead[0], "due_next_7_days": ahead[1]} if ahead is not None else {}),
-        **({"sync_pending": pending} if pending else {}),
-    }

@@ -16,8 +16,9 @@ from helpers import at, toy_deck
 
 from mlcards.config import Settings
 from mlcards.models import Deck, Quality
-from mlcards.services.admin import check, effective_settings
+from mlcards.services.admin import check
 from mlcards.services.progress import export
+from mlcards.services.settings import effective_settings
 from mlcards.services.sync import SyncSummary, sync
 from mlcards.session import Session, build_queue
 from mlcards.store import Scope, Store

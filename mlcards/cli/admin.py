@@ -166,7 +166,7 @@ def check(
     from mlcards.errors import StoreError
     from mlcards.render.text import check_lines
     from mlcards.services.admin import check as run_check
-    from mlcards.services.admin import file_differences
+    from mlcards.services.settings import file_differences
 
     with open_store(ctx) as store:
         settings_for(store)  # (a database takes over an older config.yaml's scheduling once)

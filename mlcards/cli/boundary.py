@@ -60,7 +60,7 @@ def settings_for(store: Store, settings: Settings | None = None) -> Settings:
     """The settings a command works with: ``config.yaml``'s, with the scheduling values the
     database keeps (which decide its schedules)."""
     from mlcards.config import load_settings
-    from mlcards.services.admin import effective_settings
+    from mlcards.services.settings import effective_settings
 
     return effective_settings(store, settings or load_settings())
 

@@ -53,9 +53,7 @@ def status(
     with open_store(ctx) as store:
         shown = status_of(store, settings_for(store, settings), today)
     if as_json:
-        from mlcards.exports import status_json
-
-        echo_json(status_json(shown.decks, today, shown.next_due, shown.ahead, shown.pending))
+        echo_json(shown.document(today))
         return
     from mlcards.cli.quick import print_status
 

@@ -73,7 +73,7 @@ def status(args: list[str]) -> int | None:
     as_json = len(args) == 2
 
     def read(store: Store, settings: Settings, today: date) -> Status:
-        from mlcards.services.admin import effective_settings
+        from mlcards.services.settings import effective_settings
         from mlcards.services.study import status_of
 
         return status_of(store, effective_settings(store, settings), today)
@@ -85,15 +85,7 @@ def status(args: list[str]) -> int | None:
     if as_json:
         import json
 
-        from mlcards.exports import status_json
-
-        sys.stdout.write(
-            json.dumps(
-                status_json(shown.decks, today, shown.next_due, shown.ahead, shown.pending),
-                indent=2,
-            )
-            + "\n"
-        )
+        sys.stdout.write(json.dumps(shown.document(today), indent=2) + "\n")
         sys.stdout.flush()
         return 0
     print_status(shown, today, pager=sys.stdout.isatty())

@@ -173,6 +173,30 @@ class Status:
     pending: int = 0
     """Synced answers waiting for a deck this device has not imported (``mlcards sync``)."""
 
+    def document(self, today: date) -> dict[str, Any]:
+        """The ``status --json`` document (both ``status`` commands print it)."""
+        keys = (
+            "cards",
+            "new",
+            "due",
+            "retired",
+            "suspended",
+            "learning",
+            "new_today",
+            "reviews_today",
+            "left_today",
+        )
+        decks, ahead = self.decks, self.ahead
+        return {
+            "today": today.isoformat(),
+            "decks": [d.to_dict() for d in decks],
+            "totals": {key: sum(getattr(d, key) for d in decks) for key in keys},
+            "next_due": self.next_due.isoformat() if self.next_due else None,
+            "due_tomorrow": ahead[0],
+            "due_next_7_days": ahead[1],
+            **({"sync_pending": self.pending} if self.pending else {}),
+        }
+
     def pending_note(self) -> str:
         if not self.pending:
             return ""
@@ -240,7 +264,6 @@ def start_session(
     scheduler cannot be built is refused here, before anything is shown."""
     import random
     import time
-    import uuid
 
     from mlcards.session import Session
 
@@ -250,7 +273,7 @@ def start_session(
         rng=random.Random() if shuffle else None,
         journal=store.log,
         mode=mode,
-        session_id=uuid.uuid4().hex,
+        session_id=os.urandom(16).hex(),  # (as uuid4().hex, without importing uuid)
         rules=settings.rules_for,
         suspend_leeches=suspend_leeches,
         deadline=time.monotonic() + minutes * 60 if minutes else None,

@@ -263,7 +263,8 @@ def test_switching_back_and_forth_is_lossless(
 
 
 def test_repeats_and_undo_leave_fsrs_state_alone(two_decks: Path, db_path: Path) -> None:
-    from mlcards.services.admin import effective_settings, set_scheduling
+    from mlcards.services.admin import set_scheduling
+    from mlcards.services.settings import effective_settings
 
     today = date(2026, 2, 1)
     with Store.open(db_path) as store:
@@ -306,7 +307,8 @@ def test_repeats_and_undo_leave_fsrs_state_alone(two_decks: Path, db_path: Path)
 
 
 def test_preview_for_both_schedulers(two_decks: Path, db_path: Path) -> None:
-    from mlcards.services.admin import effective_settings, set_scheduling
+    from mlcards.services.admin import set_scheduling
+    from mlcards.services.settings import effective_settings
 
     today = date(2026, 2, 1)
     with Store.open(db_path) as store:

@@ -22,7 +22,8 @@ from mlcards.rules import SchedulerSpec
 from mlcards.schedulers import build, grade_answer
 from mlcards.schedulers.fuzz import Fuzzed, bounds, draw, interval_range, seed, weight
 from mlcards.schedulers.sm2 import SM2, SM2State, review
-from mlcards.services.admin import check, effective_settings, set_scheduling
+from mlcards.services.admin import check, set_scheduling
+from mlcards.services.settings import effective_settings
 from mlcards.services.study import todays_queue
 from mlcards.session import Session
 from mlcards.store import Store

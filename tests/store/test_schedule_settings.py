@@ -13,7 +13,8 @@ from helpers import Refreshing, at, deck_yaml, run, write
 
 from mlcards.config import load_settings
 from mlcards.models import Quality
-from mlcards.services.admin import check, effective_settings, set_scheduling
+from mlcards.services.admin import check, set_scheduling
+from mlcards.services.settings import effective_settings
 from mlcards.services.study import todays_queue
 from mlcards.session import Session
 from mlcards.store import Store
