@@ -124,10 +124,11 @@ def left_today(
 def with_leech_marks(items: list[ScheduledCard], settings: Settings) -> list[ScheduledCard]:
     """Each card marked a leech exactly when its deck's rules say so today, whatever the
     threshold was when it lapsed (as ``leeches`` and stats)."""
-    return [
-        replace(item, leech=settings.rules_for(item.deck_id).is_leech(item.lapses))
-        for item in items
-    ]
+    marked = []
+    for item in items:
+        leech = settings.rules_for(item.deck_id).is_leech(item.lapses)
+        marked.append(item if item.leech == leech else replace(item, leech=leech))
+    return marked
 
 
 def deck_status(store: Store, settings: Settings, today: date) -> list[DeckStatus]:

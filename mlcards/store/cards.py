@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -47,7 +46,7 @@ def _scheduled(r: sqlite3.Row) -> ScheduledCard:
     return ScheduledCard(
         deck_id=r["deck_id"],
         deck_name=r["deck_name"],
-        card=replace(Card.from_content(r["id"], json.loads(r["content"])), line=r["line"]),
+        card=Card.from_content(r["id"], json.loads(r["content"]), r["line"]),
         repetitions=r["repetitions"],
         easiness=r["easiness"],
         interval=r["interval"],

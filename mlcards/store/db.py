@@ -14,6 +14,7 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -258,6 +259,17 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _folder(path: str) -> str:
+    return os.path.basename(os.path.dirname(path))
+
+
+@lru_cache(maxsize=64)
+def _under(home: Path, relative: str) -> str:
+    """A relative deck-file record under the data dir (asked once per card row, the same
+    few decks each time)."""
+    return str(home / relative)
+
+
 class Database:
     """One SQLite connection and what every part of the store shares: the write
     transaction, the schema version and migrations, SQLite's own integrity checks.
@@ -297,10 +309,14 @@ class Database:
         ``decks/`` or ``converted/`` of this one."""
         if not stored:
             return stored
+        if self.home is not None and not os.path.isabs(stored):  # (every card row asks)
+            return _under(self.home, stored)
+        if os.path.isabs(stored) and _folder(stored) not in ("decks", "converted"):
+            return stored  # (a deck file imported from elsewhere, where it still is)
         path = Path(stored)
         if not path.is_absolute():
-            return str((self.home or Path.cwd()) / path)
-        if self.home is not None and path.parent.name in ("decks", "converted"):
+            return str(Path.cwd() / path)
+        if self.home is not None:
             here = self.home / path.parent.name / path.name
             elsewhere = path.parent.parent
             moved = not os.path.lexists(path)
