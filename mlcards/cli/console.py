@@ -20,7 +20,7 @@ class _Transliterating:
         self.encoding = stream.encoding
 
     def write(self, text: str) -> int:
-        from mlcards.render.screen import to_ascii
+        from mlcards.render.glyphs import to_ascii
 
         return self.stream.write(to_ascii(text))
 

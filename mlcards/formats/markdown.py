@@ -63,7 +63,11 @@ def _is_table_rule(line: str) -> bool:
 
 
 def _has_table_rule(lines: list[str]) -> bool:
-    return any("|" in line and "-" in line and _is_table_rule(line) for line in lines)
+    """Whether a line could make the one above it a table header: a rule of cells, with or
+    without pipes (``-:`` under ``|`` is a one-column table), when any line has a pipe."""
+    return any("|" in line for line in lines) and any(
+        "-" in line and _is_table_rule(line) for line in lines
+    )
 
 
 def escape_markdown(text: str) -> str:
@@ -78,7 +82,10 @@ def escape_markdown(text: str) -> str:
             out.append("")
             continue
         indent = line[: len(line) - len(body)].replace("\t", "    ").replace(" ", NBSP)
-        out.append(indent + _escape_line_start(_escape_inline(body, pipes=pipes)))
+        escaped = _escape_line_start(_escape_inline(body, pipes=pipes))
+        if pipes and not escaped.startswith("\\") and _is_table_rule(body):
+            escaped = "\\" + escaped  # ("-:" under a line with a pipe: no table)
+        out.append(indent + escaped)
     return _join_lines(out)
 
 

@@ -15,7 +15,8 @@ from rich.console import RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
-from mlcards.render.screen import Glyphs, Line, lines_of
+from mlcards.render.glyphs import Glyphs
+from mlcards.render.screen import Line, lines_of
 from mlcards.sanitize import markdown_safe
 
 

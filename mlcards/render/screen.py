@@ -9,10 +9,8 @@ The review loop prints it; nothing here prints.
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from rich.cells import cell_len
@@ -22,140 +20,12 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-from mlcards.sanitize import terminal_safe
+from mlcards.render.glyphs import UNICODE, Glyphs
 
 Line = list[Segment]
 
 MIN_REGION = 3
 """Fewest lines a scrolling region gets before the fixed parts give way to it."""
-
-
-@dataclass(frozen=True)
-class Glyphs:
-    """The symbols the screen uses, in Unicode or in ASCII for a non-UTF-8 terminal."""
-
-    right: str = "✔"
-    wrong: str = "✘"
-    missed: str = "○"
-    arrow: str = "→"
-    dot: str = "·"
-    down: str = "↓"
-    up: str = "↑"
-    rule: str = "─"
-    bullet: str = "•"
-    ellipsis: str = "…"
-    box: str = "╭╮╰╯│"
-    ascii: bool = False
-
-    def text(self, value: str) -> str:
-        """User text as this screen can show it: never a control sequence (a deck is data),
-        and ASCII on a terminal that cannot show more."""
-        safe = terminal_safe(value)
-        return to_ascii(safe) if self.ascii else safe
-
-
-UNICODE = Glyphs()
-ASCII = Glyphs("+", "x", "!", "->", "|", "v", "^", "-", "*", "...", "++++|", ascii=True)
-
-
-def glyphs_for(encoding: str) -> Glyphs:
-    return UNICODE if encoding.lower().replace("_", "-").startswith("utf") else ASCII
-
-
-_ASCII_WORDS = {
-    # the dashboard's and charts' drawing characters, level by level
-    "░": "-",
-    "▒": "+",
-    "▓": "=",
-    "█": "#",
-    "▁": "_",
-    "▂": ".",
-    "▃": ",",
-    "▄": "-",
-    "▅": "=",
-    "▆": "+",
-    "▇": "*",
-    "│": "|",
-    "└": "+",
-    "─": "-",
-    "○": "o",
-    "→": "->",
-    "←": "<-",
-    "↔": "<->",
-    "⇒": "=>",
-    "⇐": "<=",
-    "↑": "^",
-    "↓": "v",
-    "≤": "<=",
-    "≥": ">=",
-    "≠": "!=",
-    "≈": "~",
-    "∼": "~",
-    "≡": "==",
-    "×": "x",
-    "÷": "/",
-    "·": ".",
-    "⋅": ".",
-    "•": "*",
-    "…": "...",
-    "—": "--",
-    "–": "-",
-    "−": "-",
-    "‘": "'",
-    "’": "'",
-    "“": '"',
-    "”": '"',
-    "«": '"',
-    "»": '"',
-    "✔": "+",
-    "✓": "+",
-    "✘": "x",
-    "✗": "x",
-    "√": "sqrt",
-    "∞": "inf",
-    "∑": "sum",
-    "∏": "prod",
-    "∫": "integral",
-    "∂": "d",
-    "∇": "grad",
-    "∈": " in ",
-    "∉": " not in ",
-    "⊂": " subset of ",
-    "∝": " prop. to ",
-    "±": "+/-",
-    "°": " deg",
-    "€": "EUR",
-    "£": "GBP",
-    "\u00a0": " ",
-    "\u200b": "",
-}
-
-
-def to_ascii(text: str) -> str:
-    """Unicode text spelt in ASCII for a terminal that cannot show more ("α" -> "alpha")."""
-    if text.isascii():
-        return text
-    out: list[str] = []
-    for char in text:
-        if char.isascii():
-            out.append(char)
-        elif char in _ASCII_WORDS:
-            out.append(_ASCII_WORDS[char])
-        else:
-            out.append(_spell(char))
-    return "".join(out)
-
-
-@lru_cache(maxsize=1024)
-def _spell(char: str) -> str:
-    base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
-    if base:
-        return base
-    name = unicodedata.name(char, "")
-    for prefix, case in (("GREEK SMALL LETTER ", str.lower), ("GREEK CAPITAL LETTER ", str.title)):
-        if name.startswith(prefix):
-            return case(name[len(prefix) :].split()[0])
-    return "?" * max(cell_len(char), 1)
 
 
 _ASCII_CELLS = str.maketrans(

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from mlcards.errors import UndoRefused
 from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
+from mlcards.render.glyphs import UNICODE, Glyphs
 from mlcards.render.keys import SCROLLS
 from mlcards.render.review import Answer, CardView, ReviewOutcome
-from mlcards.render.screen import UNICODE, Glyphs
 from mlcards.review.common import (
     CHANGED,
     LEECH_WORDS,

@@ -74,8 +74,8 @@ def run_session(
     one. Every answer is in the log before the next card; returns False when it was
     interrupted (Ctrl-C, end of input). A closed terminal ends it quietly (exit 129)."""
     from mlcards import clock
+    from mlcards.render.glyphs import ASCII, glyphs_for
     from mlcards.render.review import render_summary
-    from mlcards.render.screen import ASCII, glyphs_for
     from mlcards.services.study import StoreActions, left_today, start_session
     from mlcards.terminal import (
         Hangup,

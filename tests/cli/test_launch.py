@@ -125,7 +125,7 @@ def test_status_notes_answers_waiting_for_a_deck_on_every_path(
     pipe (``render/plain.py``) print the same text."""
     from helpers import add_review, deck_yaml, write
 
-    from mlcards.render.screen import to_ascii
+    from mlcards.render.glyphs import to_ascii
 
     monkeypatch.setenv("COLUMNS", "100")
     other, folder = tmp_path / "other.db", tmp_path / "synced"

@@ -567,6 +567,7 @@ def test_csv_text_renders_literally_as_markdown() -> None:
         "<http://example.com>",
         "    four spaces\n\ttab",
         "line one\nline two",
+        "|\n-:",  # a rule without pipes under a pipe: a one-column table (hypothesis found it)
     ],
 )
 def test_escape_markdown_shows_text_as_written(text: str) -> None:

@@ -13,9 +13,9 @@ from helpers import toy_deck
 from mlcards.models import ScheduledCard
 from mlcards.render import keys
 from mlcards.render import review as render
+from mlcards.render.glyphs import ASCII
 from mlcards.render.keys import ANSWER, KEYMAPS, KEYS, QUESTION, RATING, SCREENS, help_screen, hints
 from mlcards.render.review import Answer, CardView
-from mlcards.render.screen import ASCII
 from mlcards.review import common, pages, reviewer
 from mlcards.review import session as review_session
 

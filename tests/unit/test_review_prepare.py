@@ -15,7 +15,7 @@ from rich.text import Text
 from screen_helpers import CARDS, bundled, question_screen
 
 from mlcards.render import pieces, review
-from mlcards.render.screen import UNICODE
+from mlcards.render.glyphs import UNICODE
 from mlcards.sanitize import markdown_safe
 
 

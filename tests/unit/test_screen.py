@@ -26,8 +26,9 @@ from screen_helpers import (
 from mlcards.bundled import bundled_deck_files
 from mlcards.deck import parse_deck
 from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
+from mlcards.render.glyphs import ASCII, to_ascii
 from mlcards.render.keys import help_screen, rating_parts
-from mlcards.render.screen import ASCII, Screenful, to_ascii
+from mlcards.render.screen import Screenful
 from mlcards.review import scrolled
 from mlcards.session import RATINGS, Session
 from mlcards.terminal import END, PAGE_DOWN
