@@ -61,7 +61,7 @@ def session(
     from mlcards.review import SessionOptions, run_session
 
     try:
-        done = run_session(new_console(), store, queue, settings, today, SessionOptions(**options))
+        done = run_session(new_console, store, queue, settings, today, SessionOptions(**options))
     finally:
         sync_if_set(store, settings)
     return 0 if done else EXIT_INTERRUPTED
@@ -148,8 +148,6 @@ def run_review(
     suspend_leeches: bool = False,
 ) -> int:
     """``mlcards review``: the cards due today, then new ones; returns the exit code."""
-    from rich.text import Text
-
     from mlcards.services.study import todays_queue, why_nothing_to_review
 
     with opened("review", db, deck, tag, bundled=True) as (store, settings, deck):
@@ -161,12 +159,14 @@ def run_review(
             queue = query_queue(store, settings, today, text, new, limit)
         else:
             queue = todays_queue(store, settings, today, deck, tag, new, limit)
-        if not queue and query:
-            new_console().print(Text("Nothing to review now among the cards this search finds."))
-            return 0
         if not queue:
-            why = why_nothing_to_review(store, settings, today, deck)
-            new_console().print(Text(f"Nothing to review now. {why}"))
+            from rich.text import Text
+
+            said = "Nothing to review now among the cards this search finds."
+            if not query:
+                why = why_nothing_to_review(store, settings, today, deck)
+                said = f"Nothing to review now. {why}"
+            new_console().print(Text(said))
             return 0
         return session(
             store,

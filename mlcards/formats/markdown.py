@@ -83,7 +83,7 @@ def escape_markdown(text: str) -> str:
             continue
         indent = line[: len(line) - len(body)].replace("\t", "    ").replace(" ", NBSP)
         escaped = _escape_line_start(_escape_inline(body, pipes=pipes))
-        if pipes and not escaped.startswith("\\") and _is_table_rule(body):
+        if pipes and "|" not in body and _is_table_rule(body) and not escaped.startswith("\\"):
             escaped = "\\" + escaped  # ("-:" under a line with a pipe: no table)
         out.append(indent + escaped)
     return _join_lines(out)

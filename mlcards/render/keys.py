@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from mlcards import rules
-from mlcards.render.screen import UNICODE, Glyphs, Region, Screenful, compose, lines_of, rule_line
+from mlcards.render.glyphs import UNICODE, Glyphs
 from mlcards.terminal import DOWN, END, ENTER, HOME, PAGE_DOWN, PAGE_UP, UP
+
+if TYPE_CHECKING:  # rich is loaded where it draws: the table and hints are read before it
+    from rich.text import Text
+
+    from mlcards.render.screen import Screenful
 
 QUESTION = "question"
 RATING = "rating"
@@ -244,6 +247,8 @@ def rating_parts(
     answer); what the rating changes is whether the card comes back today (below 4) and the
     easiness, so the intervals after this one. Without intervals (practice, a repeat today)
     it says the schedule stays."""
+    from rich.text import Text
+
     alike = len(previews) > 1 and len(set(previews.values())) == 1
     parts = []
     for rating, word in RATING_WORDS.items():
@@ -270,6 +275,11 @@ def help_screen(
     width: int = 80, height: int | None = None, scroll: int = 0, glyphs: Glyphs = UNICODE
 ) -> Screenful:
     """Every key, from the key table the loop dispatches on."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from mlcards.render.screen import Region, compose, lines_of, rule_line
+
     g = glyphs
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_column(style="bold cyan", no_wrap=True)

@@ -9,32 +9,26 @@ fresh lists, so no caller changes another's.
 
 from __future__ import annotations
 
-import re
-
 from rich.console import RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
 from mlcards.render.glyphs import Glyphs
+from mlcards.render.plain import PLAIN_MARKDOWN
 from mlcards.render.screen import Line, lines_of
 from mlcards.sanitize import markdown_safe
 
 
 def markdown(text: str) -> RenderableType:
     """Deck Markdown, with every control character made visible first: a deck is data.
-    Text with nothing Markdown would read (``_PLAIN``) is the one paragraph Markdown would
+    Text with nothing Markdown would read (``PLAIN_MARKDOWN``) is the one paragraph Markdown would
     make of it, drawn alike without loading the parser (~30 ms, before the first card)."""
     source = markdown_safe(text.strip())
-    if _PLAIN.fullmatch(source):
+    if PLAIN_MARKDOWN.fullmatch(source):
         return Text(source, justify="left")
     from rich.markdown import Markdown
 
     return Markdown(source)
-
-
-_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9,.?!'\";:%()/=+ -]*")
-"""One line starting with a letter, without the characters of emphasis, code, links,
-escapes, HTML or entities: CommonMark makes it a single paragraph of exactly this text."""
 
 
 def footer(parts: list[Text | str], width: int, g: Glyphs) -> list[Line]:

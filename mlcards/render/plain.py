@@ -34,6 +34,10 @@ NO_DECKS = (
     "`mlcards import PATH` to add your own (`mlcards import --bundled` adds the",
     "bundled decks at any time).",
 )
+PLAIN_MARKDOWN = re.compile(r"[A-Za-z][A-Za-z0-9,.?!'\";:%()/=+ -]*")
+"""One line starting with a letter, without the characters of emphasis, code, links,
+escapes, HTML or entities: CommonMark makes it a single paragraph of exactly this text
+(``render.pieces.markdown`` and ``render.first`` draw it so, without the parser)."""
 _WORD = re.compile(r"\s*\S+\s*")
 _TRAILING_SPACE = re.compile(r"\s+$")
 

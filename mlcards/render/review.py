@@ -25,6 +25,7 @@ from rich.text import Text
 
 from mlcards.clock import describe_due
 from mlcards.models import Choice, LeftToday, ScheduledCard
+from mlcards.render.glyphs import UNICODE, Glyphs
 from mlcards.render.keys import (
     ANSWER,
     CHOICE_KEYS,
@@ -38,8 +39,6 @@ from mlcards.render.pieces import footer as _footer
 from mlcards.render.pieces import markdown as _markdown
 from mlcards.render.screen import (
     MIN_REGION,
-    UNICODE,
-    Glyphs,
     Line,
     Region,
     Screenful,

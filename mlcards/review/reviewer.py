@@ -66,6 +66,9 @@ class _Reviewer:
         self.shown_order: dict[str, tuple[Choice, ...]] = {}
         """The choice order of a card whose answer, suspend or bury was undone, by card
         key: it comes back as it was shown, so a key still means the same choice."""
+        self.on_screen: tuple[str, int, int] | None = None
+        """The first question's card key and the size it was drawn at before rich loaded
+        (``render/first.py``): that frame is rich's own, so it is not drawn again."""
 
     def outcome(self, quit_early: bool) -> ReviewOutcome:
         return ReviewOutcome(self.session.answered, self.session.correct, quit_early)
@@ -116,7 +119,8 @@ class _Reviewer:
         while True:
             width, height = self.size()
             view = page.view(width, height, scroll)
-            self.screen.print(view, end="", crop=False)
+            if not self._on_screen_already(page, width, height):
+                self.screen.print(view, end="", crop=False)
             prepare = getattr(page, "prepare", None)  # work for the next key, done meanwhile
             if prepare is not None:
                 prepare(width)
@@ -133,6 +137,12 @@ class _Reviewer:
                 return step
             if page.reopen:
                 scroll, page.reopen = None, False
+
+    def _on_screen_already(self, page: _Page, width: int, height: int) -> bool:
+        drawn, self.on_screen = self.on_screen, None
+        if drawn is None or not isinstance(page, _Question):
+            return False
+        return drawn == (page.item.key, width, height)
 
     def show_help(self) -> None:
         self.show(_Help(self))

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, ParamSpec
+from typing import TYPE_CHECKING, Any, ParamSpec
 
-from mlcards.models import ScheduledCard
-from mlcards.render.review import ReviewOutcome
-from mlcards.review.common import Screen
-from mlcards.review.reviewer import _Reviewer
+from mlcards.models import Choice, ScheduledCard
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (the loop and rich load after the first card is drawn: ``_first_card``)
     from mlcards.config import Settings
+    from mlcards.render.review import ReviewOutcome
+    from mlcards.review.common import Screen
+    from mlcards.review.reviewer import _Reviewer
+    from mlcards.session import Session
     from mlcards.store import Store
 
 P = ParamSpec("P")
@@ -29,7 +30,14 @@ def _running(reviewer: Callable[P, _Reviewer]) -> Callable[P, ReviewOutcome]:
     return run
 
 
-run_review = _running(_Reviewer)
+if TYPE_CHECKING:
+    run_review = _running(_Reviewer)
+else:
+
+    def run_review(*args: Any, **kwargs: Any) -> ReviewOutcome:
+        from mlcards.review.reviewer import _Reviewer
+
+        return _Reviewer(*args, **kwargs).run()
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,38 @@ def _silence_output() -> None:
 EXIT_HANGUP = 129
 
 
+def _first_card(
+    session: Session, size: tuple[int, int] | None
+) -> tuple[str, tuple[Choice, ...], bool] | None:
+    """The session's first question drawn without rich (``render/first.py``) wherever that
+    is certain to be what rich would draw; the card's key, the choice order drawn for it
+    (the loop shows it in that order) and whether it is on the screen; None: no card."""
+    import os
+    import sys
+
+    from mlcards.render.first import FirstView, first_frame, plain_enough
+    from mlcards.render.glyphs import UNICODE, glyphs_for
+    from mlcards.terminal import locale_is_utf8
+
+    item = session.next()
+    if item is None:
+        return None
+    order = tuple(session.choice_order(item))
+    unicode = locale_is_utf8() is not False and glyphs_for(sys.stdout.encoding) is UNICODE
+    plain = session.mode == "review" and unicode and sys.stdout.isatty() and plain_enough()
+    if plain and size is not None:
+        at = (session.answered + 1, session.answered + session.remaining)
+        no_color = os.environ.get("NO_COLOR", "") != ""  # (as rich reads it)
+        frame = first_frame(FirstView(item, order, *at, *size), no_color)
+        if frame is not None:
+            sys.stdout.write(frame)
+            sys.stdout.flush()
+            return item.key, order, True
+    return item.key, order, False
+
+
 def run_session(
-    screen: Screen,
+    screen: Callable[[], Screen],
     store: Store,
     queue: list[ScheduledCard],
     settings: Settings,
@@ -72,10 +110,9 @@ def run_session(
 ) -> bool:
     """One review or practice session on the full screen, then its summary on the normal
     one. Every answer is in the log before the next card; returns False when it was
-    interrupted (Ctrl-C, end of input). A closed terminal ends it quietly (exit 129)."""
+    interrupted (Ctrl-C, end of input). A closed terminal ends it quietly (exit 129).
+    ``screen`` makes the Screen (a rich Console), once the first card is on the screen."""
     from mlcards import clock
-    from mlcards.render.glyphs import ASCII, glyphs_for
-    from mlcards.render.review import render_summary
     from mlcards.services.study import StoreActions, left_today, start_session
     from mlcards.terminal import (
         Hangup,
@@ -96,12 +133,19 @@ def run_session(
         suspend_leeches=options.suspend_leeches,
         new_limit=options.new_limit,
     )
-    glyphs = ASCII if locale_is_utf8() is False else glyphs_for(screen.encoding)
     interrupted = hung_up = False
     with terminal_keys(full_screen=supports_screen()) as terminal:
+        size = terminal.size()
+        first = _first_card(session, size) if supports_screen() else None
+        from mlcards.render.glyphs import ASCII, glyphs_for
+        from mlcards.render.review import ReviewOutcome, render_summary
+        from mlcards.review.reviewer import _Reviewer
+
+        drawn = screen()
+        glyphs = ASCII if locale_is_utf8() is False else glyphs_for(drawn.encoding)
         actions = StoreActions(store, today, terminal.pause, clock.now)
         reviewer = _Reviewer(
-            screen,
+            drawn,
             session,
             actions,
             terminal,
@@ -111,6 +155,9 @@ def run_session(
             terminal.size,  # the tty's own size (rich says 80x25 for any dumb terminal)
             printed=not supports_screen(),
         )
+        if first is not None:  # shown already, or about to be, in this order
+            reviewer.shown_order[first[0]] = first[1]
+            reviewer.on_screen = (first[0], *size) if first[2] and size else None
         try:
             outcome = reviewer.run()
         except Hangup:
@@ -122,20 +169,24 @@ def run_session(
     if hung_up:
         _silence_output()
         raise SystemExit(EXIT_HANGUP)
-    screen.print()
+    drawn.print()
     left = left_today(store, settings, today, options.deck)
     next_due = store.cards.next_due(options.deck)
-    screen.print(render_summary(outcome, next_due, today, glyphs, left=left))
+    drawn.print(render_summary(outcome, next_due, today, glyphs, left=left))
     for note in reviewer.notes:
-        screen.print(glyphs.text(note))
+        drawn.print(glyphs.text(note))
+    for line in _endings(session, outcome.answered, interrupted):
+        drawn.print(line)
+    return not interrupted
+
+
+def _endings(session: Session, answered: int, interrupted: bool) -> list[str]:
+    """The summary's last lines: cards left when the time ran out, an interruption."""
+    lines = []
     if session.out_of_time and session.remaining:
         cards = "1 card" if session.remaining == 1 else f"{session.remaining} cards"
-        screen.print(f"Time is up: {cards} left for later.")
+        lines.append(f"Time is up: {cards} left for later.")
     if interrupted:
-        given = (
-            "the 1 answer given was"
-            if outcome.answered == 1
-            else f"the {outcome.answered} answers given were"
-        )
-        screen.print(f"Interrupted: {given} saved.")
-    return not interrupted
+        given = "the 1 answer given was" if answered == 1 else f"the {answered} answers given were"
+        lines.append(f"Interrupted: {given} saved.")
+    return lines
