@@ -14,7 +14,6 @@ and sizes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from mlcards.models import Choice, ScheduledCard
 from mlcards.render.glyphs import UNICODE
@@ -33,19 +32,6 @@ Line = list[tuple[str, str]]
 _MIN_ROOM = 3  # (render.screen.MIN_REGION: the question's room before the footer gives way)
 
 
-@dataclass(frozen=True)
-class FirstView:
-    """What the first question screen shows: the card in its choice order, where the
-    session stands (``position`` of ``total``) and the terminal's size."""
-
-    item: ScheduledCard
-    order: Sequence[Choice]
-    position: int
-    total: int
-    width: int
-    height: int
-
-
 def plain_enough(environ: dict[str, str] | None = None) -> bool:
     """Whether rich's output here is certain from the styles alone (see ``_RICH_ENV``)."""
     import os
@@ -54,25 +40,32 @@ def plain_enough(environ: dict[str, str] | None = None) -> bool:
     return not any(env.get(name) for name in _RICH_ENV)
 
 
-def first_frame(view: FirstView, no_color: bool = False) -> str | None:
-    """The question screen as rich writes it (cursor home, then every line), or None."""
-    item, width, height = view.item, view.width, view.height
-    card = item.card
+def first_frame(
+    item: ScheduledCard,
+    order: Sequence[Choice],
+    at: tuple[int, int],
+    size: tuple[int, int],
+    no_color: bool = False,
+) -> str | None:
+    """The question screen as rich writes it (cursor home, then every line), or None: the
+    card in its choice ``order``, where the session stands (``at``: position, of how many)
+    and the terminal's ``size`` (columns, lines)."""
+    (width, height), card = size, item.card
     if card.multiple or not 20 <= width <= 500 or not 8 <= height <= 500:
         return None
-    texts = [item.deck_name, card.title, card.question, *(c.text for c in view.order)]
-    if not all(_plain(text) for text in texts) or not 2 <= len(view.order) <= len(CHOICE_KEYS):
+    texts = [item.deck_name, card.title, card.question, *(c.text for c in order)]
+    if not all(_plain(text) for text in texts) or not 2 <= len(order) <= len(CHOICE_KEYS):
         return None
     question = _question(card.question.strip(), width - 4)
-    choices = _choices(view.order, width)
-    footer = _footer(len(view.order), width)
+    choices = _choices(order, width)
+    footer = _footer(len(order), width)
     if question is None or choices is None or footer is None:
         return None
     room = height - len(choices) - len(footer) - 2
     if room < max(len(question), _MIN_ROOM):
         return None  # rich shortens the footer, pins the ask or scrolls: not done here
     top = _top(item, width)
-    bottom = _bottom(_status(view), width)
+    bottom = _bottom(_status(item, at), width)
     if top is None or bottom is None:
         return None
     lines: list[Line | str] = [top, *question, bottom, *choices, *footer]
@@ -145,12 +138,12 @@ def _footer(choices: int, width: int) -> list[Line] | None:
     return lines
 
 
-def _status(view: FirstView) -> str:
+def _status(item: ScheduledCard, at: tuple[int, int]) -> str:
     """``render.review._status`` at 0:00, for a review (the first card is shown at once)."""
-    item, dot = view.item, UNICODE.dot
+    dot = UNICODE.dot
     kind = "new" if item.is_new else "review"
     flags = (f" {dot} flagged" if item.flagged else "") + (f" {dot} leech" if item.leech else "")
-    return f"{kind}{flags} {dot} {view.position} of {view.total} {dot} 0:00"
+    return f"{kind}{flags} {dot} {at[0]} of {at[1]} {dot} 0:00"
 
 
 def _top(item: ScheduledCard, width: int) -> Line | None:

@@ -79,7 +79,7 @@ def _first_card(
     import os
     import sys
 
-    from mlcards.render.first import FirstView, first_frame, plain_enough
+    from mlcards.render.first import first_frame, plain_enough
     from mlcards.render.glyphs import UNICODE, glyphs_for
     from mlcards.terminal import locale_is_utf8
 
@@ -92,7 +92,7 @@ def _first_card(
     if plain and size is not None:
         at = (session.answered + 1, session.answered + session.remaining)
         no_color = os.environ.get("NO_COLOR", "") != ""  # (as rich reads it)
-        frame = first_frame(FirstView(item, order, *at, *size), no_color)
+        frame = first_frame(item, order, at, size, no_color)
         if frame is not None:
             sys.stdout.write(frame)
             sys.stdout.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import NamedTuple
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +14,8 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from mlcards.models import Card, Choice, ScheduledCard
-from mlcards.render.first import FirstView, first_frame, plain_enough
+from mlcards.render.first import first_frame as drawn_first
+from mlcards.render.first import plain_enough
 from mlcards.render.review import CardView, question_screen
 
 WORD = st.text("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789,.?!'()=+-", min_size=1, max_size=12)
@@ -32,7 +34,15 @@ def scheduled(question: str, choices: list[str], **kw: object) -> ScheduledCard:
     )
     due = date(2026, 3, 1) if kw.pop("due", True) else None
     return ScheduledCard(
-        "deck", str(kw.pop("deck_name", "Deck")), card, 1, 2.5, 1, due, None, **kw  # type: ignore[arg-type]
+        "deck",
+        str(kw.pop("deck_name", "Deck")),
+        card,
+        1,
+        2.5,
+        1,
+        due,
+        None,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -57,8 +67,23 @@ def rich_frame(view: FirstView, no_color: bool, color_system: str = "truecolor")
     return output
 
 
+class FirstView(NamedTuple):
+    item: ScheduledCard
+    order: list[Choice]
+    position: int
+    total: int
+    width: int
+    height: int
+
+
 def view_of(item: ScheduledCard, width: int = 80, height: int = 24, at: int = 1) -> FirstView:
     return FirstView(item, list(item.card.choices), at, 200, width, height)
+
+
+def first_frame(view: FirstView, no_color: bool = False) -> str | None:
+    return drawn_first(
+        view.item, view.order, (view.position, view.total), (view.width, view.height), no_color
+    )
 
 
 BATCHNORM_LIKE = scheduled(
