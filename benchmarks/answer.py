@@ -32,7 +32,8 @@ def main(db: Path, count: int) -> None:
 
     from mlcards import clock
     from mlcards.config import load_settings
-    from mlcards.models import Choice, ReviewRecord, ScheduledCard, StoredCard
+    from mlcards.models import Choice, ScheduledCard
+    from mlcards.records import ReviewRecord, StoredCard
     from mlcards.render.review import CHOICE_KEYS
     from mlcards.review import run_review
     from mlcards.services.study import StoreActions, StoreSource, todays_queue

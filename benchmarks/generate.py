@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from mlcards.models import Card, Choice, Deck, Quality, Reference, ReviewRecord
+from mlcards.models import Card, Choice, Deck, Quality, Reference
+from mlcards.records import ReviewRecord
 from mlcards.scheduler import SM2State, review
 
 REF_DAY = date(2026, 11, 25)

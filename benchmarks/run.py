@@ -357,7 +357,8 @@ def startup_db(scratch: Path, env: dict[str, str]) -> tuple[Path, dict[str, str]
     from datetime import timedelta
 
     from mlcards.clock import parse_instant, study_day
-    from mlcards.models import Quality, ReviewRecord
+    from mlcards.models import Quality
+    from mlcards.records import ReviewRecord
     from mlcards.store import Store
 
     db = scratch / "review-1k.db"

@@ -11,11 +11,15 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mlcards.models import CachedSchedule, CardKey, Quality, ReviewRecord, ScheduledCard
+from mlcards.models import CachedSchedule, CardKey, Quality, ScheduledCard
 from mlcards.replay import replay
 from mlcards.rules import SchedulerSpec
 from mlcards.schedulers import Fields, RulesFor, Scheduler, build, grade_answer, scheduler_for
 from mlcards.schedulers.fuzz import Fuzzed, interval_range
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (records load where they are made: see records.py)
+    from mlcards.records import ReviewRecord
 
 
 def fields_of(item: ScheduledCard) -> Fields:
@@ -139,6 +143,8 @@ class Grader:
         leech_action = ""
         if lapse and self.rules(item.deck_id).becomes_leech(item.lapses):
             leech_action = "suspend" if self.suspend_leeches else "tag"
+        from mlcards.records import ReviewRecord
+
         return ReviewRecord(
             deck_id=item.deck_id,
             card_id=item.card.id,

@@ -17,19 +17,16 @@ from typing import Any, Protocol
 
 from mlcards import rules
 from mlcards.grading import PREVIEW_QUALITIES, Grader
-from mlcards.models import (
-    Choice,
-    Quality,
-    Rebuild,
-    ReviewRecord,
-    ScheduledCard,
-    StoredCard,
-)
+from mlcards.models import Choice, Quality, Rebuild, ScheduledCard
 from mlcards.rules import DeckRules
 from mlcards.schedulers import (
     RulesFor,
     Scheduler,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (records load where they are made: see records.py)
+    from mlcards.records import ReviewRecord, StoredCard
 
 
 def build_queue(

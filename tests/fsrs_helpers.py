@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from helpers import at, big_deck_yaml
 
-from mlcards.models import Quality, ReviewRecord
+from mlcards.models import Quality
+from mlcards.records import ReviewRecord
 from mlcards.schedulers.fsrs import DEFAULT_PARAMETERS, FSRS, LOWER_BOUNDS, UPPER_BOUNDS
 from mlcards.schedulers.sm2 import SM2
 from mlcards.store import Store

@@ -14,7 +14,8 @@ from helpers import at
 
 from mlcards.bundled import bundled_deck_files
 from mlcards.deck import load_deck
-from mlcards.models import Card, Choice, ReviewRecord, ScheduledCard, StoredCard
+from mlcards.models import Card, Choice, ScheduledCard
+from mlcards.records import ReviewRecord, StoredCard
 from mlcards.render import review as render
 from mlcards.render.review import Answer, CardView
 from mlcards.render.screen import Screenful

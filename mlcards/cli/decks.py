@@ -24,7 +24,7 @@ from mlcards.errors import UsageError
 
 if TYPE_CHECKING:
     from mlcards.formats import Written
-    from mlcards.models import ImportSummary
+    from mlcards.records import ImportSummary
     from mlcards.services.decks import Loaded
 
 

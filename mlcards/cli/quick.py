@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from typing import TypeVar
 
     from mlcards.config import Settings
-    from mlcards.models import BrowsedCard
+    from mlcards.records import BrowsedCard
     from mlcards.services.study import Status
     from mlcards.store import Store
     from mlcards.store.search import SearchContext

@@ -19,7 +19,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from mlcards.models import BrowsedCard, HistoryEntry
+from mlcards.records import BrowsedCard, HistoryEntry
 from mlcards.render.keys import format_interval
 from mlcards.sanitize import markdown_safe, terminal_safe
 from mlcards.wording import counted

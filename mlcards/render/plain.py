@@ -16,9 +16,12 @@ from collections.abc import Sequence
 from datetime import date
 
 from mlcards.clock import describe_due
-from mlcards.models import DeckStatus
 from mlcards.sanitize import terminal_safe
 from mlcards.wording import counted
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (records load where they are made: see records.py)
+    from mlcards.records import DeckStatus
 
 STATUS_COLUMNS = (
     ("Left", "left_today"),

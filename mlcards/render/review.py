@@ -24,7 +24,8 @@ from rich.table import Table
 from rich.text import Text
 
 from mlcards.clock import describe_due
-from mlcards.models import Choice, LeftToday, ScheduledCard
+from mlcards.models import Choice, ScheduledCard
+from mlcards.records import LeftToday
 from mlcards.render.glyphs import UNICODE, Glyphs
 from mlcards.render.keys import (
     ANSWER,

@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mlcards.models import Backup, DeckStatus, ImportSummary
+from mlcards.records import Backup, DeckStatus, ImportSummary
 from mlcards.render.plain import (
     NO_DECKS,
     STATUS_COLUMNS,

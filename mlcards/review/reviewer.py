@@ -9,7 +9,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from mlcards.errors import UndoRefused
-from mlcards.models import Choice, Quality, ReviewRecord, ScheduledCard
+from mlcards.models import Choice, Quality, ScheduledCard
+from mlcards.records import ReviewRecord
 from mlcards.render.glyphs import UNICODE, Glyphs
 from mlcards.render.keys import SCROLLS
 from mlcards.render.review import Answer, CardView, ReviewOutcome

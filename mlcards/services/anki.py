@@ -46,15 +46,8 @@ from mlcards.deck import load_decks
 from mlcards.errors import UsageError
 from mlcards.formats import write_converted
 from mlcards.formats._common import Conversion, default_deck_id, default_name
-from mlcards.models import (
-    CardKey,
-    Deck,
-    ImportSummary,
-    Quality,
-    ReviewRecord,
-    ScheduledCard,
-    StoredSchedule,
-)
+from mlcards.models import CardKey, Deck, Quality, ScheduledCard, StoredSchedule
+from mlcards.records import ImportSummary, ReviewRecord
 from mlcards.sanitize import quote_path
 from mlcards.schedulers import Fields, Scheduler, balances, grade_answer, scheduler_for
 from mlcards.store import Scope, Store

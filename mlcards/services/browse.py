@@ -17,7 +17,8 @@ from mlcards import rules
 from mlcards.clock import day_start
 from mlcards.config import Settings
 from mlcards.errors import UsageError
-from mlcards.models import BrowsedCard, CardKey, HistoryEntry, ScheduledCard, utc_iso
+from mlcards.models import CardKey, ScheduledCard, utc_iso
+from mlcards.records import BrowsedCard, HistoryEntry
 from mlcards.search import Node, mentions_prop, parse
 from mlcards.store import Store
 from mlcards.store.search import SearchContext

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 from mlcards.atomic import write_text
 from mlcards.bundled import bundled_deck_files, bundled_decks_dir
 from mlcards.errors import DeckError, MlcardsError, OutputError, UsageError
-from mlcards.models import Deck, ImportSummary
+from mlcards.models import Deck
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.store import Store
 from mlcards.wording import plural
 
 if TYPE_CHECKING:
     from mlcards.formats import FieldMap
+    from mlcards.records import ImportSummary
 
 MANIFEST = ".bundled.json"
 

@@ -21,13 +21,14 @@ from typing import Any
 
 from mlcards.config import Settings
 from mlcards.errors import MlcardsError
-from mlcards.models import CardKey, DeckStatus, LeftToday, ScheduledCard
+from mlcards.models import CardKey, ScheduledCard
 from mlcards.rules import Allowance, DeckCounts
 from mlcards.sanitize import quote_path, terminal_safe
 from mlcards.store import Store
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the session (and its scheduler's fuzz, hashlib) is off status's path
+    from mlcards.records import DeckStatus, LeftToday
     from mlcards.session import Session
 
 
@@ -118,6 +119,8 @@ def left_today(
     queue = todays_queue(store, settings, today, deck, tag)
     repeats = sum(1 for item in queue if item.last_review_day == today)
     new = sum(1 for item in queue if item.is_new and item.last_review_day != today)
+    from mlcards.records import LeftToday
+
     return LeftToday(new=new, reviews=len(queue) - new - repeats, repeats=repeats)
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlcards.errors import BusyError, MlcardsError, StoreError
-from mlcards.models import Backup, DeckStatus
 from mlcards.store.backups import (
     Backups,
     backup_folder,
@@ -150,8 +149,6 @@ class Store(Database):
 
 
 __all__ = [
-    "Backup",
-    "DeckStatus",
     "MlcardsError",
     "Scope",
     "Store",

@@ -26,7 +26,6 @@ from mlcards.errors import (
     InputNotFoundError,
     StoreError,
 )
-from mlcards.models import Backup
 from mlcards.rules import DEFAULT_ROLLOVER_HOUR
 from mlcards.sanitize import quote_path
 from mlcards.store.db import (
@@ -36,6 +35,10 @@ from mlcards.store.db import (
     translate,
 )
 from mlcards.store.migrations import SCHEMA_VERSION
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (records load where they are made: see records.py)
+    from mlcards.records import Backup
 
 BACKUP_DIR = "backups"
 SIDECAR_SUFFIX = ".json"
@@ -270,6 +273,8 @@ def list_backups(db_path: Path) -> list[Backup]:
         created = _created(record, info.st_mtime)
         sound = record.get("sound") if record else None
         order = int(match.group(2) or 1)
+        from mlcards.records import Backup
+
         backup = Backup(
             path, created, match.group(3), info.st_size, sound if isinstance(sound, bool) else None
         )

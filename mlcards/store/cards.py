@@ -11,17 +11,14 @@ from typing import Any, cast
 
 from mlcards import rules
 from mlcards.errors import StoreError
-from mlcards.models import (
-    SCHEDULE_FIELDS,
-    Card,
-    CardKey,
-    FsrsCardState,
-    ScheduledCard,
-    StoredSchedule,
-)
+from mlcards.models import SCHEDULE_FIELDS, Card, CardKey, ScheduledCard, StoredSchedule
 from mlcards.store.card_actions import CardActions
 from mlcards.store.marks import marks_differences
 from mlcards.store.scope import Params, Scope
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (records load where they are made: see records.py)
+    from mlcards.records import FsrsCardState
 
 CARD_SELECT = (
     "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
@@ -317,4 +314,6 @@ class Cards(CardActions):
             f"WHERE c.retired = 0 AND c.suspended = 0 AND c.stability IS NOT NULL AND {where}",
             params,
         )
+        from mlcards.records import FsrsCardState
+
         return [FsrsCardState(r[0], float(r[1]), date.fromisoformat(r[2])) for r in rows]

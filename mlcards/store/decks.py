@@ -13,7 +13,7 @@ from typing import Any
 
 from mlcards import rules
 from mlcards.errors import DeckError
-from mlcards.models import Deck, DeckStatus, ImportSummary, utc_iso
+from mlcards.models import Deck, utc_iso
 from mlcards.store.backups import Backups
 from mlcards.store.cards import REPEATS_TODAY
 from mlcards.store.db import Database
@@ -21,6 +21,10 @@ from mlcards.store.marks import write_marks
 from mlcards.store.schedules import act_in
 from mlcards.store.scope import Scope
 from mlcards.store.totals import rebuild_tags
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (records load where they are made: see records.py)
+    from mlcards.records import DeckStatus, ImportSummary
 
 
 def canonical(content: dict[str, Any]) -> str:
@@ -82,6 +86,8 @@ def row_to_status(row: sqlite3.Row, learning: int = 0, next_due: str | None = No
     """A deck's counts; ``new_today`` and ``reviews_today`` are left at 0 for the caller to
     fill: they depend on today's limits, which are settings (``services.study.deck_status``
     counts them as review takes them)."""
+    from mlcards.records import DeckStatus
+
     return DeckStatus(
         id=row["id"],
         name=row["name"],
@@ -254,6 +260,8 @@ class Decks:
 
 def _import_deck(conn: sqlite3.Connection, deck: Deck, now: datetime, path: str) -> ImportSummary:
     stamp = utc_iso(now)
+    from mlcards.records import ImportSummary
+
     summary = ImportSummary(deck.id, deck.path)
     size, mtime_ns, sha256 = (deck.path and file_stamp(deck.path)) or (None, None, None)
     if conn.execute("SELECT 1 FROM decks WHERE id = ?", (deck.id,)).fetchone() is None:

@@ -16,16 +16,7 @@ from pathlib import Path
 
 from mlcards import rules
 from mlcards.errors import StoreError, UndoRefused
-from mlcards.models import (
-    NEW_SCHEDULE,
-    CachedSchedule,
-    CardKey,
-    Rebuild,
-    ReviewRecord,
-    ScheduledCard,
-    StoredCard,
-    utc_iso,
-)
+from mlcards.models import NEW_SCHEDULE, CachedSchedule, CardKey, Rebuild, ScheduledCard, utc_iso
 from mlcards.rules import SchedulerSpec
 from mlcards.store.cards import CARD_SELECT, row_to_scheduled
 from mlcards.store.db import Database
@@ -36,6 +27,10 @@ from mlcards.store.marks import unleech
 from mlcards.store.schedules import rebuild_in, write_schedules
 from mlcards.store.settings import Compute, spec_in
 from mlcards.store.totals import add_from, take_back
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (records load where they are made: see records.py)
+    from mlcards.records import ReviewRecord, StoredCard
 
 _INSERT = (
     "INSERT INTO reviews (deck_id, card_id, reviewed_at, study_day, chosen, correct, quality, "
@@ -251,6 +246,8 @@ class ReviewLog(LogReads):
             )
             spec = spec_in(conn, shown.deck_id)
             counts = _due_counts(conn, shown, today) if spec.effective().load_balance else None
+            from mlcards.records import StoredCard
+
             record = decide(StoredCard(row_to_scheduled(row), answered_today, spec, counts))
             review_id = self._append(conn, record, row["lapses"])
         return review_id, record

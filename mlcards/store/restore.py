@@ -15,7 +15,6 @@ from mlcards.errors import (
     MlcardsError,
     StoreError,
 )
-from mlcards.models import Backup
 from mlcards.sanitize import quote_path
 from mlcards.store.backups import STAMP, Backups, backup_problems, open_read_only, real_now
 from mlcards.store.db import (
@@ -24,6 +23,10 @@ from mlcards.store.db import (
     read_only_folder,
     translate,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (records load where they are made: see records.py)
+    from mlcards.records import Backup
 
 
 def _live_or_damaged(db_path: Path) -> Database | None:

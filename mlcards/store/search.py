@@ -23,7 +23,8 @@ from typing import Any
 from mlcards import rules
 from mlcards import search as q
 from mlcards.errors import UsageError
-from mlcards.models import BrowsedCard, Card, CardKey, HistoryEntry
+from mlcards.models import Card, CardKey
+from mlcards.records import BrowsedCard, HistoryEntry
 from mlcards.store.db import Database
 from mlcards.store.migrations import FILL_CARD_TEXT, card_text_sql
 from mlcards.store.scope import Params

@@ -298,7 +298,7 @@ def test_import_and_status_tables_keep_every_column_at_60_and_80(width: int) -> 
 
     from rich.console import Console
 
-    from mlcards.models import DeckStatus, ImportSummary
+    from mlcards.records import DeckStatus, ImportSummary
     from mlcards.render.text import import_summary, status_table
 
     long_id = "reinforcement-learning"

@@ -19,7 +19,8 @@ import pytest
 from helpers import tagged_deck
 
 from mlcards.config import Settings
-from mlcards.models import Quality, ReviewRecord
+from mlcards.models import Quality
+from mlcards.records import ReviewRecord
 from mlcards.services.admin import check
 from mlcards.services.progress import stats_document
 from mlcards.stats import HARDEST_LIMIT, build_stats

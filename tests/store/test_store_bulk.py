@@ -10,7 +10,8 @@ import pytest
 from helpers import at, toy_deck
 
 from mlcards.errors import StoreError
-from mlcards.models import Quality, ReviewRecord
+from mlcards.models import Quality
+from mlcards.records import ReviewRecord
 from mlcards.replay import replay
 from mlcards.session import Session, build_queue
 from mlcards.store import Store

@@ -11,7 +11,8 @@ from helpers import answer_card, at, tagged_deck, toy_deck
 from rich.console import Console
 
 from mlcards.config import Settings
-from mlcards.models import LeftToday, ScheduledCard
+from mlcards.models import ScheduledCard
+from mlcards.records import LeftToday
 from mlcards.render.review import ReviewOutcome, render_summary
 from mlcards.services.study import left_today
 from mlcards.store import Store

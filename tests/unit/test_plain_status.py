@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from mlcards.models import DeckStatus
+from mlcards.records import DeckStatus
 from mlcards.render.plain import status_text, wrap_text
 from mlcards.render.text import status_table
 

@@ -13,7 +13,8 @@ import pytest
 from helpers import build_history, run
 from rich.console import Console
 
-from mlcards.models import BrowsedCard, Choice, HistoryEntry, Reference
+from mlcards.models import Choice, Reference
+from mlcards.records import BrowsedCard, HistoryEntry
 from mlcards.render.browse import card_story
 from mlcards.store import Store
 
