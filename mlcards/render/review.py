@@ -46,6 +46,7 @@ from mlcards.render.screen import (
     Region,
     Screenful,
     blank,
+    bottom_line,
     box_line,
     boxed,
     compose,
@@ -263,10 +264,10 @@ def _question_box(
         if probe.scroll and probe.scroll < probe.max_scroll:
             hint = f"{g.up} more {g.down}"
     status = _status(view)
-    right = Text(f"{hint}  {status}" if hint and not pinned else status)
+    right = f"{hint}  {status}" if hint and not pinned else status
     above = list(_title_line(_title(view.item, g), width, g))
     rule = boxed([rule_line(width - 4, g, Text(hint, style="bold"))], width, g)[0] if pinned else []
-    border = box_line(width, g, False, None, right)
+    border = bottom_line(width, g, right)
     filler = boxed([blank(width - 4)], width, g)[0]
     return compose(
         top,

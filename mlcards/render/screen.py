@@ -421,6 +421,22 @@ def box_line(
     return one_line(line, width, glyphs)
 
 
+def bottom_line(width: int, glyphs: Glyphs, note: str, style: str = "blue") -> Line:
+    """``box_line(width, glyphs, False, None, Text(note), style)``, the box's bottom border
+    with an unstyled note (it changes on every card), made as the segments rich makes of
+    it; a note that does not fit, or whose characters are not one cell each, the long way."""
+    middle = f" {note} " if note else ""
+    fill = width - 4 - len(middle)
+    if fill < 0 or "\n" in note or "\t" in note or cell_len(middle) != len(middle):
+        return box_line(width, glyphs, False, None, Text(note), style)
+    color = _console(glyphs.ascii).get_style(style)
+    head, tail = glyphs.box[2] + glyphs.rule, glyphs.rule + glyphs.box[3]
+    # a segment ends where a span does: the fill is one, the corner's own style is not
+    parts = (head, glyphs.rule * fill, middle, tail) if fill else (head + middle, tail)
+    line = [Segment(part, color) for part in parts if part]
+    return ascii_line(line) if glyphs.ascii else line
+
+
 def boxed(lines: Iterable[Line], width: int, glyphs: Glyphs, style: str = "blue") -> list[Line]:
     """Lines ``width - 4`` wide between the box's sides."""
     side = Segment(glyphs.box[4], Style.parse(style))

@@ -185,3 +185,20 @@ def test_a_prepared_card_is_drawn_without_laying_out_its_parts(
 
     monkeypatch.setattr(review, "box_line", bottom_only)
     assert question_screen(item, order, **shown).lines == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    note=st.one_of(
+        st.lists(_WORDS, max_size=8).map(" ".join),
+        st.from_regex(
+            r"(more [↓v]  )?(new|review)( · flagged)? · \d+ of \d+ · \d+:\d\d", fullmatch=True
+        ),
+    ),
+    width=st.integers(1, 120),
+    ascii=st.booleans(),
+)
+def test_the_bottom_border_is_drawn_as_rich_draws_it(note: str, width: int, ascii: bool) -> None:
+    g = ASCII if ascii else UNICODE
+    expected = screen.box_line(width, g, False, None, Text(note))
+    assert screen.bottom_line(width, g, note) == expected
