@@ -20,6 +20,7 @@ from rich import box
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -36,6 +37,7 @@ from mlcards.render.keys import (
     hints,
     rating_parts,
 )
+from mlcards.render.pieces import KEY_CELLS, choice_lines, choices_table, prepare_choices
 from mlcards.render.pieces import footer as _footer
 from mlcards.render.pieces import markdown as _markdown
 from mlcards.render.screen import (
@@ -44,6 +46,7 @@ from mlcards.render.screen import (
     Region,
     Screenful,
     blank,
+    bottom_line,
     box_line,
     boxed,
     compose,
@@ -122,17 +125,29 @@ def _choice_label(key: str, choice: Choice, selected: Set[str] | None) -> str:
     return f"[{'x' if choice.id in selected else ' '}]{key}"
 
 
-def _question_choices(order: Sequence[Choice], selected: Set[str] | None, g: Glyphs) -> Table:
-    table = Table.grid(padding=(0, 1), expand=True)
-    table.add_column(width=4, no_wrap=True)
-    table.add_column(ratio=1)
-    for key, choice in zip(CHOICE_KEYS, order, strict=False):
-        style = "bold" if selected is not None and choice.id in selected else ""
-        table.add_row(
-            Text(_choice_label(key, choice, selected), style="bold cyan"),
-            Text(g.text(choice.text.strip()), style=style),
+def _question_choices(
+    order: Sequence[Choice], selected: Set[str] | None, g: Glyphs, width: int, indent: int
+) -> list[Line]:
+    """The choices with their keys (ticked ones in bold), as a two-column table of a key
+    and the text wrapped beside it, ``indent`` cells in."""
+    rows = _choice_rows(order, selected, g)
+    if width - indent <= KEY_CELLS + 1:  # no room for the text: rich squeezes the keys
+        table = choices_table(rows)
+        return lines_of(Padding(table, (0, 0, 0, indent)) if indent else table, width, g)
+    return choice_lines(rows, width, g, indent)
+
+
+def _choice_rows(
+    order: Sequence[Choice], selected: Set[str] | None, g: Glyphs
+) -> list[tuple[str, str, str]]:
+    return [
+        (
+            _choice_label(key, choice, selected),
+            g.text(choice.text.strip()),
+            "bold" if selected is not None and choice.id in selected else "",
         )
-    return table
+        for key, choice in zip(CHOICE_KEYS, order, strict=False)
+    ]
 
 
 @lru_cache(maxsize=16)
@@ -144,6 +159,15 @@ def prepare_question(question: str, width: int, g: Glyphs) -> None:
     """Lay out a question's Markdown for a screen ``width`` wide before it is shown (while
     the previous answer is read), so the key that brings it spends no time on it."""
     _question_lines(question, width - 4, g)
+
+
+def prepare_card(item: ScheduledCard, width: int, g: Glyphs) -> None:
+    """Lay out what a card's question screen shows in any choice order and at any point of
+    the session: its question, its box's title and its choices' texts (unticked)."""
+    prepare_question(item.card.question, width, g)
+    _title_line(_title(item, g), width, g)
+    selected = set[str]() if item.card.multiple else None
+    prepare_choices(_choice_rows(item.card.choices, selected, g), width, g)
 
 
 def _message(view: CardView) -> list[Line]:
@@ -178,9 +202,7 @@ def question_screen(view: CardView) -> Screenful:
         banner = Text(" PRACTICE: answers are logged, your schedule is not changed", "bold")
         top += lines_of(banner, width, g)
     question = _question_lines(item.card.question, width - 4, g)
-    choices = lines_of(
-        Padding(_question_choices(view.order, view.selected, g), (0, 0, 0, 1)), width, g
-    )
+    choices = _question_choices(view.order, view.selected, g, width, 1)
     select: list[Line] = []
     if item.card.multiple:
         select = lines_of(Text(" Select all that apply.", style="italic"), width, g)
@@ -204,12 +226,19 @@ def question_screen(view: CardView) -> Screenful:
         if room(bottom) < min(sum(not is_blank(line) for line in question), MIN_REGION):
             # the choices leave the question too little room to end in view: they scroll
             # with it, under it
-            inner = lines_of(_question_choices(view.order, view.selected, g), width - 4, g)
+            inner = _question_choices(view.order, view.selected, g, width - 4, 0)
             body = [*question, blank(width - 4), *inner]
             bottom = [*select, *notes, *footer]
         else:
             body, pinned = _fit_question(question, room(bottom))
     return _question_box(view, top, body, pinned, bottom)
+
+
+@lru_cache(maxsize=16)
+def _title_line(title: str, width: int, g: Glyphs) -> tuple[Segment, ...]:
+    """The question box's top border with the deck and card title, once per title and
+    width (prepared with the question)."""
+    return tuple(box_line(width, g, True, Text(title, style="bold")))
 
 
 def _question_box(
@@ -235,10 +264,10 @@ def _question_box(
         if probe.scroll and probe.scroll < probe.max_scroll:
             hint = f"{g.up} more {g.down}"
     status = _status(view)
-    right = Text(f"{hint}  {status}" if hint and not pinned else status)
-    above = box_line(width, g, True, Text(_title(view.item, g), style="bold"))
-    rule = boxed([rule_line(width - 4, g, Text(hint, style="bold"))], width, g)[0]
-    border = box_line(width, g, False, None, right)
+    right = f"{hint}  {status}" if hint and not pinned else status
+    above = list(_title_line(_title(view.item, g), width, g))
+    rule = boxed([rule_line(width - 4, g, Text(hint, style="bold"))], width, g)[0] if pinned else []
+    border = bottom_line(width, g, right)
     filler = boxed([blank(width - 4)], width, g)[0]
     return compose(
         top,

@@ -78,15 +78,33 @@ def _console(ascii_only: bool) -> Console:
     return _CONSOLES[ascii_only]
 
 
-def lines_of(renderable: RenderableType, width: int, glyphs: Glyphs = UNICODE) -> list[Line]:
-    """``renderable`` laid out ``width`` cells wide, each line padded to exactly ``width``."""
+def layout(width: int, glyphs: Glyphs = UNICODE) -> tuple[Console, ConsoleOptions]:
+    """The console and options ``lines_of`` lays a renderable out with."""
     console = _console(glyphs.ascii)
     options = console.options.update(width=max(width, 1), height=None)
     if glyphs.ascii:
         options = options.copy()
         options.encoding = "ascii"
+    return console, options
+
+
+def lines_of(renderable: RenderableType, width: int, glyphs: Glyphs = UNICODE) -> list[Line]:
+    """``renderable`` laid out ``width`` cells wide, each line padded to exactly ``width``."""
+    console, options = layout(width, glyphs)
     lines = console.render_lines(renderable, options, pad=True)
     return [ascii_line(line) for line in lines] if glyphs.ascii else lines
+
+
+def one_line(text: Text, width: int, glyphs: Glyphs = UNICODE) -> Line:
+    """``lines_of(text, width, glyphs)[0]`` for a one-line ``text`` exactly ``width`` cells
+    wide (a border, a rule), without rich's wrapping: a line that already fits is wrapped
+    into itself, so only the joining of its lines (which turns its base style into a span)
+    is left to do. Any other text goes the long way."""
+    plain = text.plain
+    if "\n" in plain or "\t" in plain or len(plain) > width or text.cell_len != width:
+        return lines_of(text, width, glyphs)[0]
+    line = list(Text("\n").join([text]).render(_console(glyphs.ascii)))
+    return ascii_line(line) if glyphs.ascii else line
 
 
 def blank(width: int) -> Line:
@@ -236,7 +254,7 @@ def rule_line(
     line.append(glyphs.rule * max(fill, 0), style=style)
     line.append_text(tail)
     line.truncate(width)
-    return lines_of(line, width, glyphs)[0]
+    return one_line(line, width, glyphs)
 
 
 def box_line(
@@ -270,7 +288,23 @@ def box_line(
     line.append(glyphs.rule * max(width - line.cell_len - tail.cell_len, 0), style=style)
     line.append_text(tail)
     line.truncate(width)
-    return lines_of(line, width, glyphs)[0]
+    return one_line(line, width, glyphs)
+
+
+def bottom_line(width: int, glyphs: Glyphs, note: str, style: str = "blue") -> Line:
+    """``box_line(width, glyphs, False, None, Text(note), style)``, the box's bottom border
+    with an unstyled note (it changes on every card), made as the segments rich makes of
+    it; a note that does not fit, or whose characters are not one cell each, the long way."""
+    middle = f" {note} " if note else ""
+    fill = width - 4 - len(middle)
+    if fill < 0 or "\n" in note or "\t" in note or cell_len(middle) != len(middle):
+        return box_line(width, glyphs, False, None, Text(note), style)
+    color = _console(glyphs.ascii).get_style(style)
+    head, tail = glyphs.box[2] + glyphs.rule, glyphs.rule + glyphs.box[3]
+    # a segment ends where a span does: the fill is one, the corner's own style is not
+    parts = (head, glyphs.rule * fill, middle, tail) if fill else (head + middle, tail)
+    line = [Segment(part, color) for part in parts if part]
+    return ascii_line(line) if glyphs.ascii else line
 
 
 def boxed(lines: Iterable[Line], width: int, glyphs: Glyphs, style: str = "blue") -> list[Line]:

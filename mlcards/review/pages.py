@@ -17,7 +17,7 @@ from mlcards.render.keys import (
     RATING_WORDS,
     help_screen,
 )
-from mlcards.render.review import Answer, card_screen, prepare_question
+from mlcards.render.review import Answer, card_screen, prepare_card
 from mlcards.render.screen import Screenful
 from mlcards.review.common import AGAIN, BACK, NEXT, QUIT, SCROLL_KEYS, _Done, _Page
 from mlcards.session import RATINGS, quality_for
@@ -192,10 +192,10 @@ class _Answered:
         return card_screen(view)
 
     def prepare(self, width: int) -> None:
-        """While the answer is read: the next cards' questions laid out (Markdown is the
-        slowest part of drawing a question)."""
+        """While the answer is read: the next cards' questions, titles and choices laid
+        out (the slowest parts of drawing a question)."""
         for item in self.r.session.queued[:2]:
-            prepare_question(item.card.question, width, self.r.glyphs)
+            prepare_card(item, width, self.r.glyphs)
 
     def rate(self, rating: int) -> bool:
         self.pending = False

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 from mlcards import rules
@@ -43,7 +44,7 @@ def _scheduled(r: sqlite3.Row) -> ScheduledCard:
     return ScheduledCard(
         deck_id=r["deck_id"],
         deck_name=r["deck_name"],
-        card=Card.from_content(r["id"], json.loads(r["content"]), r["line"]),
+        card=_card(r["id"], r["content"], r["line"]),
         repetitions=r["repetitions"],
         easiness=r["easiness"],
         interval=r["interval"],
@@ -56,6 +57,14 @@ def _scheduled(r: sqlite3.Row) -> ScheduledCard:
         stability=r["stability"],
         difficulty=r["difficulty"],
     )
+
+
+@lru_cache(maxsize=512)
+def _card(card_id: str, content: str, line: int) -> Card:
+    """A card from its stored content, parsed once per content (a card is a frozen value):
+    the card drawn, answered and drawn again in a session is read back at the cost of its
+    row, and compares equal to itself at the cost of an identity check."""
+    return Card.from_content(card_id, json.loads(content), line)
 
 
 _ALL = Scope()
