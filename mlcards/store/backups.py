@@ -18,7 +18,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -124,8 +124,8 @@ class Backups:
         if not self._has_reviews():
             return None
         today = _backup_day(real_now())
-        for existing in list_backups(self.database.path):
-            if _backup_day(existing.created) == today:
+        for created, *_ in _backup_files(self.database.path):
+            if _backup_day(created) == today:
                 return None
         return self.create("daily", require_sound=True)
 
@@ -248,6 +248,21 @@ def list_backups(db_path: Path) -> list[Backup]:
     Anything else in the folder is passed over: other databases' backups, files with odd
     names, folders, links to nowhere, half-written copies.
     """
+    from mlcards.records import Backup
+
+    found = [
+        (created, order, Backup(path, created, reason, size, sound))
+        for created, order, path, reason, size, sound in _backup_files(db_path)
+    ]
+    return [b for _, _, b in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
+
+
+def _backup_files(
+    db_path: Path,
+) -> Iterator[tuple[datetime, int, Path, str, int, bool | None]]:
+    """Each backup file of this database: (created, its order within the second, path,
+    reason, size, sound), in no order (``daily`` needs only the days, ``list_backups``
+    the records)."""
     folder = backup_folder(db_path)
     name = Path(db_path).name
     pattern = re.compile(re.escape(name) + r"-(\d{8}T\d{6}Z)(?:-(\d+))?-([a-z-]+)\.db")
@@ -255,8 +270,7 @@ def list_backups(db_path: Path) -> list[Backup]:
         with os.scandir(folder) as scan:
             entries = [entry for entry in scan if pattern.fullmatch(entry.name)]
     except OSError:
-        return []
-    found = []
+        return
     for entry in entries:
         match = pattern.fullmatch(entry.name)
         assert match is not None
@@ -273,13 +287,14 @@ def list_backups(db_path: Path) -> list[Backup]:
         created = _created(record, info.st_mtime)
         sound = record.get("sound") if record else None
         order = int(match.group(2) or 1)
-        from mlcards.records import Backup
-
-        backup = Backup(
-            path, created, match.group(3), info.st_size, sound if isinstance(sound, bool) else None
+        yield (
+            created,
+            order,
+            path,
+            match.group(3),
+            info.st_size,
+            (sound if isinstance(sound, bool) else None),
         )
-        found.append((created, order, backup))
-    return [b for _, _, b in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
 
 
 def prune_backups(db_path: Path) -> list[Path]:
