@@ -23,20 +23,20 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"https?://\S+")
 
 
-@dataclass
+@dataclass(slots=True)
 class Scalar:
     value: str
     kind: str  # "str", "bool", "null", "int" or "float": what YAML 1.2 reads it as
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Mapping:
     items: dict[str, tuple[int, Node]]  # key -> (line of the key, value)
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Sequence:
     items: list[Node]
     line: int
