@@ -117,39 +117,22 @@ class _Tree:
         self.root: Node | None = None
         self.documents = 0
 
-    def build(self, next_event: Callable[[], Any], line_of: Callable[[Any], int]) -> None:
-        """Take every event up to the stream's end. One loop with the node kinds inlined:
-        it runs for each of a deck's events (half a million in 10,000 cards)."""
+    def build(self, next_event: Callable[[], Any], line_of: Callable[[Any], int] | None) -> None:
+        """Take every event up to the stream's end (``line_of`` None: YAML's own line count
+        is the editor's, see ``_line_counter``). One loop with the node kinds inlined, and
+        no node made for a mapping's key: it runs for each of a deck's events (half a
+        million in 10,000 cards)."""
         stack, pending = self.stack, self.pending_key
         screen_all, problems = self.screen_all, self.problems
-        scalar, mapping, sequence = (
-            yaml.ScalarEvent,
-            yaml.MappingStartEvent,
-            yaml.SequenceStartEvent,
-        )
+        scalar, mapping = yaml.ScalarEvent, yaml.MappingStartEvent
         while True:
             event = next_event()
             kind = type(event)
-            if kind is scalar:
-                line = line_of(event.start_mark)
+            if kind is scalar or kind is mapping or kind is yaml.SequenceStartEvent:
+                line = event.start_mark.line + 1 if line_of is None else line_of(event.start_mark)
                 tag = event.tag
                 if event.anchor is not None or (tag is not None and tag not in _PLAIN_TAGS):
                     _refuse_anchor_or_tag(event, line)
-                value = event.value
-                if screen_all or event.style == '"' or "&" in value:
-                    problem = _unsafe_problem(value)
-                    if problem is not None:
-                        problems.append((line, problem))
-                typed = (
-                    tag is None
-                    and event.implicit[0]
-                    and (value[:1] in _NUMBER_START or value.removesuffix("\n") in _TYPED_WORDS)
-                )
-                node: Node = Scalar(value, _plain_kind(value) if typed else "str", line)
-            elif kind is mapping or kind is sequence:
-                line = line_of(event.start_mark)
-                _refuse_anchor_or_tag(event, line)
-                node = Mapping({}, line) if kind is mapping else Sequence([], line)
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 finished = stack.pop()
                 pending.pop()
@@ -161,19 +144,43 @@ class _Tree:
             elif kind is yaml.StreamStartEvent or kind is yaml.DocumentEndEvent:
                 continue
             else:
-                self._other(event, line_of(event.start_mark))
+                self._other(
+                    event, line_of(event.start_mark) if line_of else event.start_mark.line + 1
+                )
                 continue
+            if kind is scalar:
+                value = event.value
+                if screen_all or event.style == '"' or "&" in value:
+                    problem = _unsafe_problem(value)
+                    if problem is not None:
+                        problems.append((line, problem))
+                if stack and pending[-1] is None and type(stack[-1]) is Mapping:
+                    pending[-1] = (value, line)  # a key: its value comes next
+                    continue
+                typed = (
+                    tag is None
+                    and event.implicit[0]
+                    and (value[:1] in _NUMBER_START or value.removesuffix("\n") in _TYPED_WORDS)
+                )
+                node: Node = Scalar(value, _plain_kind(value) if typed else "str", line)
+            else:
+                node = Mapping({}, line) if kind is mapping else Sequence([], line)
             if stack:
                 parent = stack[-1]
                 if type(parent) is Sequence:
                     parent.items.append(node)
                 elif pending[-1] is None:
-                    if kind is not scalar:
-                        raise _Fatal(line, "mapping keys must be plain text")
-                    pending[-1] = (value, line)
-                    continue
+                    raise _Fatal(line, "mapping keys must be plain text")
                 else:
-                    self._add_item(parent, node)  # type: ignore[arg-type]
+                    key, key_line = pending[-1]
+                    pending[-1] = None
+                    if key in parent.items:  # the first value is kept
+                        first = parent.items[key][0]  # type: ignore[call-overload]
+                        problems.append(
+                            (key_line, f"duplicate key {key!r} (first at line {first})")
+                        )
+                    else:
+                        parent.items[key] = (key_line, node)  # type: ignore[call-overload]
             elif kind is scalar:
                 self.root = node
             if kind is not scalar:
@@ -193,16 +200,6 @@ class _Tree:
             raise _Fatal(line, f"aliases (*{event.anchor}) are not allowed in decks")
         raise _Fatal(line, f"unexpected YAML event {type(event).__name__}")  # pragma: no cover
 
-    def _add_item(self, parent: Mapping, node: Node) -> None:
-        """The value of the key just read; a key given twice keeps its first value."""
-        key, key_line = self.pending_key[-1]  # type: ignore[misc]
-        self.pending_key[-1] = None
-        if key in parent.items:
-            first = parent.items[key][0]
-            self.problems.append((key_line, f"duplicate key {key!r} (first at line {first})"))
-        else:
-            parent.items[key] = (key_line, node)
-
 
 def _lines_by_index(text: str) -> Callable[[Any], int]:
     """A mark's line as editors count them (LF only), from its character index: YAML's own
@@ -212,21 +209,19 @@ def _lines_by_index(text: str) -> Callable[[Any], int]:
     return lambda mark: bisect.bisect_left(breaks, mark.index) + 1
 
 
-def _line_counter(text: str) -> Callable[[Any], int]:
-    """``_lines_by_index``, read directly from YAML's own line count where the two agree:
-    no NEL, U+2028 or U+2029; a line break at the end (else a node at the very end, such as
-    the empty document of ``---``, is on the extra line YAML adds); no byte order mark at the
+def _direct_lines(text: str) -> bool:
+    """Whether YAML's own line count of a node's mark is ``_lines_by_index``'s: no NEL,
+    U+2028 or U+2029; a line break at the end (else a node at the very end, such as the
+    empty document of ``---``, is on the extra line YAML adds); no byte order mark at the
     start (the parser does not count it in its indexes, so an index-based line of a mark at
-    the start of a line is one too few; kept as it was). ``test_deck`` compares the two."""
-    if (
+    the start of a line is one too few; kept as it was). ``test_deck_lines`` compares them."""
+    return (
         text.endswith("\n")
         and not text.startswith("\ufeff")
         and "\x85" not in text
         and "\u2028" not in text
         and "\u2029" not in text
-    ):
-        return lambda mark: mark.line + 1
-    return _lines_by_index(text)
+    )
 
 
 def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
@@ -238,12 +233,11 @@ def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
             f"character U+{ord(bad.group()):04X} is not allowed in YAML; remove it, or write it "
             "as an escape inside double quotes",
         )
-    line_of = _line_counter(text)
     loader = None
     tree = _Tree(problems, screen_all=UNSAFE.search(text) is not None)
     try:
         loader = _BaseLoader(text)
-        tree.build(loader.get_event, line_of)
+        tree.build(loader.get_event, None if _direct_lines(text) else _lines_by_index(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         at_end = mark is not None and not text[mark.index :].strip()
