@@ -79,7 +79,6 @@ def import_(
     from mlcards join the log, and multiple-choice notes become decks (as CSV and GIFT)."""
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
-    from mlcards.formats import parse_map
     from mlcards.services.decks import Loaded, add_bundled, keep_converted, load_for_import
 
     if bundled == bool(paths):
@@ -96,13 +95,18 @@ def import_(
         paths = [p for p in paths if p not in packages]
         if not paths:
             return
+    mapping = None
+    if field_map:  # the converters are imported only when a file needs one
+        from mlcards.formats import parse_map
+
+        mapping = parse_map(field_map)
     loaded = load_for_import(
         paths,
         data_dir() / "converted",
         load_settings().max_deck_bytes,
         dry_run=dry_run,
         replace=replace,
-        mapping=parse_map(field_map or []),
+        mapping=mapping,
     )
     from mlcards.sanitize import terminal_safe
 
@@ -123,8 +127,6 @@ def import_(
 def _import_report(
     summaries: list[ImportSummary], loaded: Loaded, dry_run: bool, as_json: bool
 ) -> None:
-    from mlcards.render.text import import_summary
-
     if as_json:
         echo_json(
             {
@@ -136,6 +138,8 @@ def _import_report(
             }
         )
         return
+    from mlcards.render.text import import_summary
+
     console = new_console()
     console.print(import_summary(summaries, dry_run, console.width))
     from mlcards.sanitize import quote_path
