@@ -17,8 +17,10 @@ file's size says). What a deck may hold is checked on the composed tree by
 from __future__ import annotations
 
 import bisect
+import gc
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,7 @@ _TYPED_WORDS = frozenset(
     ("true", "True", "TRUE", "false", "False", "FALSE", "~", "null", "Null", "NULL", "")
 )
 _NUMBER_START = frozenset("-+.0123456789")
+_PRINTABLE_ASCII = b"\t\n" + bytes(range(0x20, 0x7F))
 
 
 class _Fatal(Exception):
@@ -224,9 +227,16 @@ def _direct_lines(text: str) -> bool:
     )
 
 
+def _printable_ascii(text: str) -> bool:
+    """ASCII with no control character but tab and line feed: neither ``_NOT_PRINTABLE``
+    nor ``UNSAFE`` can match it, and this is found several times faster than by either."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
+
+
 def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
     """Build a Node tree from parser events, iteratively, refusing what the format forbids."""
-    bad = _NOT_PRINTABLE.search(text)
+    clean = _printable_ascii(text)
+    bad = None if clean else _NOT_PRINTABLE.search(text)
     if bad:
         raise _Fatal(
             text.count("\n", 0, bad.start()) + 1,
@@ -234,7 +244,7 @@ def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
             "as an escape inside double quotes",
         )
     loader = None
-    tree = _Tree(problems, screen_all=UNSAFE.search(text) is not None)
+    tree = _Tree(problems, screen_all=not clean and UNSAFE.search(text) is not None)
     try:
         loader = _BaseLoader(text)
         tree.build(loader.get_event, None if _direct_lines(text) else _lines_by_index(text))
@@ -256,18 +266,34 @@ def _compose(text: str, problems: list[tuple[int, str]]) -> Node | None:
     return tree.root
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a deck is read: the node tree holds no cycle
+    (reference counting frees all of it), but each of its half a million objects counts
+    towards the next collection, and every collection walks all the tree built so far:
+    about a fifth of reading 10,000 cards. Resumed (if it ran before) on any exit."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_deck(text: str, path: str = "<deck>") -> Deck:
     """Validate deck YAML text. Raises DeckError with every problem as ``PATH:LINE: message``."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # lines as editors count them
     problems: list[tuple[int, str]] = []
     checker = DeckChecker(path)
     deck = None
-    try:
-        root = _compose(text, problems)
-    except _Fatal as fatal:
-        problems.append((fatal.line, fatal.message))
-    else:
-        deck = checker.deck(root)
+    with _collector_paused():
+        try:
+            root = _compose(text, problems)
+        except _Fatal as fatal:
+            problems.append((fatal.line, fatal.message))
+        else:
+            deck = checker.deck(root)
     problems.extend(checker.problems)
     if problems or deck is None:
         problems.sort(key=lambda p: p[0])

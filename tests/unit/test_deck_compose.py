@@ -124,3 +124,15 @@ def test_plain_scalars_read_as_the_yaml_12_patterns_say(value: str) -> None:
     node = root.items["k"][1]
     if isinstance(node, Scalar) and node.value == value.strip():  # plain, as written
         assert node.kind == long_way(node.value), node
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x7f", "\x0b"], ids=["esc", "del", "vt"])
+def test_a_control_character_in_ascii_text_is_refused_where_it_is(char: str) -> None:
+    """ASCII text is cleared of control characters by one fast pass; one found there is
+    looked for again by the pattern that names it."""
+    text = f"id: d\nname: n\ncards:\n  - id: c\n    title: a{char}b\n"
+    code = f"U+{ord(char):04X}"
+    assert problems(text) == [
+        f"d.yaml:5: character {code} is not allowed in YAML; remove it, or write it as an "
+        "escape inside double quotes"
+    ]
