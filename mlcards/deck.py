@@ -122,7 +122,7 @@ class _Tree:
 
     def build(self, next_event: Callable[[], Any], line_of: Callable[[Any], int] | None) -> None:
         """Take every event up to the stream's end (``line_of`` None: YAML's own line count
-        is the editor's, see ``_line_counter``). One loop with the node kinds inlined, and
+        is the editor's, see ``_direct_lines``). One loop with the node kinds inlined, and
         no node made for a mapping's key: it runs for each of a deck's events (half a
         million in 10,000 cards)."""
         stack, pending = self.stack, self.pending_key
@@ -217,7 +217,7 @@ def _direct_lines(text: str) -> bool:
     U+2028 or U+2029; a line break at the end (else a node at the very end, such as the
     empty document of ``---``, is on the extra line YAML adds); no byte order mark at the
     start (the parser does not count it in its indexes, so an index-based line of a mark at
-    the start of a line is one too few; kept as it was). ``test_deck_lines`` compares them."""
+    the start of a line is one too few; kept as it was). ``test_deck_compose`` compares them."""
     return (
         text.endswith("\n")
         and not text.startswith("\ufeff")
@@ -271,7 +271,8 @@ def _collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while a deck is read: the node tree holds no cycle
     (reference counting frees all of it), but each of its half a million objects counts
     towards the next collection, and every collection walks all the tree built so far:
-    about a fifth of reading 10,000 cards. Resumed (if it ran before) on any exit."""
+    about a fifth of reading 10,000 cards. Resumed (if it ran before) on any exit; a cycle
+    made meanwhile (an exception's traceback) is collected then."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
