@@ -23,7 +23,7 @@ from mlcards.cli.base import (
 from mlcards.errors import UsageError
 
 if TYPE_CHECKING:
-    from mlcards.formats import Written
+    from mlcards.formats import FieldMap, Written
     from mlcards.models import ImportSummary
     from mlcards.services.decks import Loaded
 
@@ -95,18 +95,13 @@ def import_(
         paths = [p for p in paths if p not in packages]
         if not paths:
             return
-    mapping = None
-    if field_map:  # the converters are imported only when a file needs one
-        from mlcards.formats import parse_map
-
-        mapping = parse_map(field_map)
     loaded = load_for_import(
         paths,
         data_dir() / "converted",
         load_settings().max_deck_bytes,
         dry_run=dry_run,
         replace=replace,
-        mapping=mapping,
+        mapping=_field_map(field_map),
     )
     from mlcards.sanitize import terminal_safe
 
@@ -122,6 +117,16 @@ def import_(
             take_waiting(store, [d.id for d in loaded.decks])
     keep_converted(loaded)  # only once the import committed
     _import_report(summaries, loaded, dry_run, as_json)
+
+
+def _field_map(values: list[str] | None) -> FieldMap | None:
+    """``--map`` values, read by the converters, which are imported only when some are
+    given: a YAML-only import needs none of them."""
+    if not values:
+        return None
+    from mlcards.formats import parse_map
+
+    return parse_map(values)
 
 
 def _import_report(
