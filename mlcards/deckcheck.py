@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,20 +22,20 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"https?://\S+")
 
 
-@dataclass
+@dataclass(slots=True)
 class Scalar:
     value: str
     kind: str  # "str", "bool", "null", "int" or "float": what YAML 1.2 reads it as
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Mapping:
     items: dict[str, tuple[int, Node]]  # key -> (line of the key, value)
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Sequence:
     items: list[Node]
     line: int
@@ -83,17 +82,16 @@ class _Fields:
         self.problems.append((line, message))
 
     def keys(
-        self, node: Mapping, where: str, required: Iterable[str], optional: Iterable[str]
+        self, node: Mapping, where: str, required: tuple[str, ...], optional: tuple[str, ...]
     ) -> None:
-        required = list(required)
-        allowed = required + list(optional)
-        for key, (line, _) in node.items.items():
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
+        items = node.items
+        for key, (line, _) in items.items():
+            if key not in required and key not in optional:
+                hint = difflib.get_close_matches(key, [*required, *optional], n=1)
                 suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
                 self.error(line, f"{where}: unknown key {key!r}{suggestion}")
         for key in required:
-            if key not in node.items:
+            if key not in items:
                 self.error(node.line, f"{where}: missing required key {key!r}")
 
     def text(
@@ -114,7 +112,7 @@ class _Fields:
             elif not isinstance(value, Scalar):
                 self.error(value.line, f"{where}: {key!r} must be text, not {_describe(value)}")
             return ""
-        if required and not empty_ok and not value.value.strip():
+        if required and not empty_ok and (not value.value or value.value.isspace()):
             self.error(value.line, f"{where}: {key!r} must not be empty")
         return value.value
 
@@ -242,6 +240,7 @@ class DeckChecker(_Fields):
             )
         choices: list[Choice] = []
         seen: dict[str, int] = {}
+        in_choice = f"{where} choice"
         for item in items:
             if not isinstance(item, Mapping):
                 self.error(
@@ -250,10 +249,11 @@ class DeckChecker(_Fields):
                     f"not {_describe(item)}",
                 )
                 continue
-            self.keys(item, f"{where} choice", ("id", "text"), ("feedback",))
-            choice_id = self.slug(item, "id", f"{where} choice")
-            text = self.text(item, "text", f"{where} choice {choice_id!r}")
-            feedback = self.text(item, "feedback", f"{where} choice {choice_id!r}")
+            self.keys(item, in_choice, ("id", "text"), ("feedback",))
+            choice_id = self.slug(item, "id", in_choice)
+            named = f"{in_choice} {choice_id!r}"
+            text = self.text(item, "text", named)
+            feedback = self.text(item, "feedback", named)
             if choice_id in seen:
                 self.error(
                     item.line,

@@ -23,7 +23,7 @@ from mlcards.cli.base import (
 from mlcards.errors import UsageError
 
 if TYPE_CHECKING:
-    from mlcards.formats import Written
+    from mlcards.formats import FieldMap, Written
     from mlcards.records import ImportSummary
     from mlcards.services.decks import Loaded
 
@@ -79,7 +79,6 @@ def import_(
     from mlcards join the log, and multiple-choice notes become decks (as CSV and GIFT)."""
     from mlcards.clock import now
     from mlcards.config import data_dir, load_settings
-    from mlcards.formats import parse_map
     from mlcards.services.decks import Loaded, add_bundled, keep_converted, load_for_import
 
     if bundled == bool(paths):
@@ -102,7 +101,7 @@ def import_(
         load_settings().max_deck_bytes,
         dry_run=dry_run,
         replace=replace,
-        mapping=parse_map(field_map or []),
+        mapping=_field_map(field_map),
     )
     from mlcards.sanitize import terminal_safe
 
@@ -120,11 +119,19 @@ def import_(
     _import_report(summaries, loaded, dry_run, as_json)
 
 
+def _field_map(values: list[str] | None) -> FieldMap | None:
+    """``--map`` values, read by the converters, which are imported only when some are
+    given: a YAML-only import needs none of them."""
+    if not values:
+        return None
+    from mlcards.formats import parse_map
+
+    return parse_map(values)
+
+
 def _import_report(
     summaries: list[ImportSummary], loaded: Loaded, dry_run: bool, as_json: bool
 ) -> None:
-    from mlcards.render.text import import_summary
-
     if as_json:
         echo_json(
             {
@@ -136,6 +143,8 @@ def _import_report(
             }
         )
         return
+    from mlcards.render.text import import_summary
+
     console = new_console()
     console.print(import_summary(summaries, dry_run, console.width))
     from mlcards.sanitize import quote_path

@@ -417,6 +417,16 @@ def keep_converted(loaded: Loaded) -> list[Path]:
     return loaded.converted
 
 
+def _converts(path: Path) -> bool:
+    """A file of another format, converted before import. The converters are imported only
+    for one: a YAML deck needs none of them."""
+    if path.suffix.lower() in (".yaml", ".yml") or not path.is_file():
+        return False
+    from mlcards.formats import detect_format
+
+    return detect_format(path) is not None
+
+
 def load_for_import(
     paths: list[Path],
     converted_dir: Path,
@@ -429,13 +439,14 @@ def load_for_import(
     (their YAML is kept in ``converted_dir`` as the one editable copy by ``keep_converted``,
     once the import succeeded). All problems of all files are collected into one DeckError."""
     from mlcards.deck import load_decks, parse_deck
-    from mlcards.formats import convert_file, detect_format
 
     yaml_paths: list[Path] = []
     loaded = Loaded([], [])
     problems: list[str] = []
     for path in paths:
-        if path.is_file() and detect_format(path) is not None:
+        if _converts(path):
+            from mlcards.formats import convert_file
+
             try:
                 conversion = convert_file(path, max_bytes=max_bytes, mapping=mapping)
                 loaded.skipped.extend(conversion.skipped)

@@ -285,14 +285,11 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, now: datetime, path: str)
             (deck.id,),
         )
     }
+    added: list[tuple[str, str, int, str, str, str, int]] = []  # inserted in one statement
     for position, card in enumerate(deck.cards, start=1):
         content = canonical(card.content())
         if card.id not in stored:
-            conn.execute(
-                "INSERT INTO cards (deck_id, id, position, content, added_at, updated_at, "
-                "line) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (deck.id, card.id, position, content, stamp, stamp, card.line),
-            )
+            added.append((deck.id, card.id, position, content, stamp, stamp, card.line))
             summary.added.append(card.id)
             continue
         old_content, retired, old_position, old_line = stored.pop(card.id)
@@ -314,10 +311,13 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, now: datetime, path: str)
         if old_content != content:
             summary.updated.append(card.id)
             old_answer = sorted(json.loads(old_content)["answer"])
-            if old_answer != sorted(card.answer) and _reset_schedule(conn, now, deck.id, card.id):
-                summary.reset.append(card.id)
+            if old_answer != sorted(card.answer):
+                _insert_cards(conn, added)  # the reset sees the cards added before it
+                if _reset_schedule(conn, now, deck.id, card.id):
+                    summary.reset.append(card.id)
         elif not retired:
             summary.unchanged.append(card.id)  # only its place in the file moved
+    _insert_cards(conn, added)
     if summary.updated:  # their tags may have changed: the per-tag totals follow
         rebuild_tags(conn, deck.id)
     for card_id, (_, retired, _, _) in stored.items():
@@ -335,6 +335,19 @@ def _import_deck(conn: sqlite3.Connection, deck: Deck, now: datetime, path: str)
     ):  # synced actions on cards this database did not have yet
         write_marks(conn, [deck.id])
     return summary
+
+
+def _insert_cards(
+    conn: sqlite3.Connection, rows: list[tuple[str, str, int, str, str, str, int]]
+) -> None:
+    """Insert the new cards collected so far, in their order, and forget them."""
+    if rows:
+        conn.executemany(
+            "INSERT INTO cards (deck_id, id, position, content, added_at, updated_at, line) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        rows.clear()
 
 
 def _reset_schedule(conn: sqlite3.Connection, now: datetime, deck_id: str, card_id: str) -> bool:

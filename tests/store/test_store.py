@@ -103,6 +103,22 @@ def test_answer_change_resets_schedule_but_keeps_reviews(store: Store, db_path: 
     assert states == {}
 
 
+def test_new_cards_between_reset_ones_land_in_file_order(store: Store, db_path: Path) -> None:
+    """New cards are inserted in batches (flushed before each schedule reset): the result is
+    the file's order, every card indexed for search, the reset ones new again."""
+    store.decks.import_decks([toy_deck(cards=("c1", "c3"))], NOW)
+    answer_all(store, "2026-01-10", Quality.GOOD)
+    cards = ("c0", "c1", "c2", "c3", "c4")
+    summary = store.decks.import_decks([toy_deck(cards=cards, answer="b")], NOW)
+    assert summary[0].added == ["c0", "c2", "c4"] and summary[0].reset == ["c1", "c3"]
+    assert rows(db_path, "SELECT id FROM cards ORDER BY position") == [(c,) for c in cards]
+    keys = "SELECT card_id FROM card_text_keys ORDER BY id"
+    assert rows(db_path, keys) == [(c,) for c in ("c1", "c3", "c0", "c2", "c4")]
+    assert store.search.index_problems() == []
+    assert rows(db_path, "SELECT count(*) FROM card_text") == [(5,)]
+    assert [c.card.id for c in store.cards.new(20)] == list(cards)
+
+
 def test_missing_card_is_retired_then_restored(store: Store, db_path: Path) -> None:
     store.decks.import_decks([toy_deck()], NOW)
     answer_all(store, "2026-01-10", Quality.GOOD)
