@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, cast
@@ -197,6 +197,23 @@ class Cards(CardActions):
         """Every card that can come up (not retired or suspended), in deck and file order,
         buried ones included (what an export to another program takes)."""
         return self._scheduled("1", [], "d.position, c.position", -1, Scope(deck_id))
+
+    def active_stream(self, deck_id: str | None = None) -> Iterator[ScheduledCard]:
+        """``active``, streamed from the cursor a chunk at a time: an export of every card
+        holds one chunk of rows in memory, never all of them."""
+        where, params = Scope(deck_id).cards("c")
+        cursor = self.database.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        cursor.execute(
+            f"{_SELECT} WHERE c.retired = 0 AND c.suspended = 0 AND {where} "
+            "ORDER BY d.position, c.position",
+            params,
+        )
+        # fetchmany, not the cursor itself: a generator closed after the store would close
+        # the cursor of a closed connection and raise
+        while chunk := cursor.fetchmany(256):
+            for row in chunk:
+                yield row_to_scheduled(row)
 
     def one(self, deck_id: str, card_id: str, today: date | None = None) -> ScheduledCard | None:
         """One active card as the queue sees it (after an edit, say); on ``today``, None
