@@ -62,6 +62,38 @@ def _scheduled(r: sqlite3.Row) -> ScheduledCard:
     )
 
 
+_STREAM_SELECT = (
+    "SELECT c.deck_id, d.name, c.id, c.content, c.repetitions, c.easiness, c.interval, c.due, "
+    "c.last_review_day, c.lapses, c.leech, c.flagged, c.stability, c.difficulty "
+    "FROM cards c JOIN decks d ON d.id = c.deck_id"
+)
+
+
+def _streamed(r: tuple[Any, ...]) -> ScheduledCard:
+    """A row of ``_STREAM_SELECT``: ``_scheduled`` less the path and the line."""
+    try:
+        return ScheduledCard(
+            deck_id=r[0],
+            deck_name=r[1],
+            card=Card.from_content(r[2], json.loads(r[3])),
+            repetitions=r[4],
+            easiness=r[5],
+            interval=r[6],
+            due=date.fromisoformat(r[7]) if r[7] else None,
+            last_review_day=date.fromisoformat(r[8]) if r[8] else None,
+            lapses=r[9],
+            leech=bool(r[10]),
+            flagged=bool(r[11]),
+            stability=r[12],
+            difficulty=r[13],
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):  # a hand-edited row
+        raise StoreError(
+            f"the database is damaged (card {r[0]}/{r[2]} cannot be read); "
+            "`mlcards check` says more"
+        ) from None
+
+
 _ALL = Scope()
 
 REPEATS_TODAY = (
@@ -199,13 +231,12 @@ class Cards(CardActions):
         return self._scheduled("1", [], "d.position, c.position", -1, Scope(deck_id))
 
     def active_stream(self, deck_id: str | None = None) -> Iterator[ScheduledCard]:
-        """``active``, streamed from the cursor a chunk at a time: an export of every card
-        holds one chunk of rows in memory, never all of them."""
+        """``active`` without the deck file's path and the card's line (an export has no use
+        for them), streamed from the cursor a chunk at a time: an export of every card holds
+        one chunk of rows in memory, never all of them."""
         where, params = Scope(deck_id).cards("c")
-        cursor = self.database.conn.cursor()
-        cursor.row_factory = sqlite3.Row
-        cursor.execute(
-            f"{_SELECT} WHERE c.retired = 0 AND c.suspended = 0 AND {where} "
+        cursor = self.database.conn.execute(
+            f"{_STREAM_SELECT} WHERE c.retired = 0 AND c.suspended = 0 AND {where} "
             "ORDER BY d.position, c.position",
             params,
         )
@@ -213,7 +244,7 @@ class Cards(CardActions):
         # the cursor of a closed connection and raise
         while chunk := cursor.fetchmany(256):
             for row in chunk:
-                yield row_to_scheduled(row)
+                yield _streamed(row)
 
     def one(self, deck_id: str, card_id: str, today: date | None = None) -> ScheduledCard | None:
         """One active card as the queue sees it (after an edit, say); on ``today``, None
