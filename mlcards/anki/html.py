@@ -11,8 +11,10 @@ from __future__ import annotations
 import html
 import re
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _ALLOWED_TAGS = frozenset(
@@ -37,6 +39,8 @@ def link_html(title: str, url: str) -> str:
 
 @cache
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # only once a text needs it: plain text never does
+
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     parser.enable(["table", "strikethrough"])
     parser.disable("image")

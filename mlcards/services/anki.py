@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlcards import rules
 from mlcards.anki.collection import (
@@ -32,7 +32,6 @@ from mlcards.anki.collection import (
     RevlogValues,
     read_collection,
 )
-from mlcards.anki.notes import convert_notes
 from mlcards.anki.notetype import (
     DECK_PREFIX,
     MAX_CHOICES,
@@ -43,10 +42,7 @@ from mlcards.anki.notetype import (
 from mlcards.anki.package import extracted_collection, write_package
 from mlcards.clock import day_start, study_day
 from mlcards.config import Settings
-from mlcards.deck import load_decks
 from mlcards.errors import UsageError
-from mlcards.formats import write_converted
-from mlcards.formats._common import Conversion, default_deck_id, default_name
 from mlcards.models import (
     CardKey,
     Deck,
@@ -59,6 +55,9 @@ from mlcards.models import (
 from mlcards.sanitize import quote_path
 from mlcards.schedulers import Fields, Scheduler, balances, grade_answer, scheduler_for
 from mlcards.store import Scope, Store
+
+if TYPE_CHECKING:
+    from mlcards.formats._common import Conversion
 
 SESSION = "anki"
 """The ``session`` of every answer brought back from Anki (never undoable)."""
@@ -269,6 +268,9 @@ def import_packages(
     converted (all of them before anything is written), the decks kept as YAML in
     ``converted_dir`` and imported (one import, as any), then each package's answers (one
     append each). A dry run writes nothing and says what would be added."""
+    from mlcards.deck import load_decks  # (the import's own: off the export's start)
+    from mlcards.formats import write_converted
+
     packages = [convert_package(store, path, collection) for path, collection in read]
     decks: list[Deck] = []
     for package in packages:
@@ -290,6 +292,9 @@ def import_packages(
 def convert_package(store: Store, path: Path, collection: Collection) -> ReadPackage:
     """A package's notes sorted out; nothing is written. Notes of our type whose deck
     mlcards has are not converted (the YAML deck stays the source)."""
+    from mlcards.anki.notes import convert_notes  # (the import's own: off the export's start)
+    from mlcards.formats._common import default_deck_id, default_name
+
     converted = convert_notes(
         collection,
         quote_path(path),
