@@ -69,8 +69,8 @@ def _plain(text: str) -> bool:
 def markdown_to_html(text: str) -> str:
     """Deck Markdown as field HTML; a single paragraph loses its ``<p>`` so short choices
     stay inline."""
-    if _plain(text):
-        return html.escape(text.strip(" "), quote=False)
+    if _plain(text):  # nothing to escape either: ``&``, ``<`` and ``>`` are signs
+        return text.strip(" ")
     rendered = str(_parser().render(text)).strip()
     unexpected = {m.group(1).lower() for m in _TAG.finditer(rendered)} - _ALLOWED_TAGS
     if unexpected:  # markdown-it changed what it writes: fall back to text, never to markup

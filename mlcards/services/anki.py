@@ -170,27 +170,33 @@ def _memory_state(item: ScheduledCard) -> str:
     return json.dumps({"s": round(item.stability, 4), "d": round(item.difficulty, 4)})
 
 
+_MAX_TIME_MS = 2**31 - 1
+"""Anki's revlog ``time`` is a 32-bit integer."""
+
+
 def _revlog(
     log_rows: Iterable[tuple[Any, ...]], card_ids: dict[CardKey, int]
 ) -> Iterator[RevlogValues]:
     """The graded log (``graded_rows``) of the cards exported, as Anki review rows; ids are
-    the answers' own milliseconds (the writer moves up the few that collide)."""
+    the answers' own milliseconds (the writer moves up the few that collide). The columns
+    come from the store's INTEGER and REAL columns: ints and floats as they are."""
     before: dict[int, tuple[int, int]] = {}
+    card_id, previous, instant = card_ids.get, before.get, datetime.fromisoformat
     for deck, card, reviewed_at, quality, response_ms, was_new, reps, ease, interval in log_rows:
-        cid = card_ids.get((deck, card))
+        cid = card_id((deck, card))
         if cid is None:
             continue
-        prev_reps, prev_interval = (0, 0) if was_new else before.get(cid, (0, 0))
-        before[cid] = (int(reps), int(interval))
+        prev_reps, prev_interval = (0, 0) if was_new else previous(cid, (0, 0))
+        before[cid] = (reps, interval)
         yield (
-            int(datetime.fromisoformat(reviewed_at).timestamp() * 1000),
+            int(instant(reviewed_at).timestamp() * 1000),
             cid,
             _QUALITY_EASE[quality],
-            int(interval),
+            interval,
             prev_interval,
-            int(round(float(ease) * 1000)),
-            min(max(int(response_ms or 0), 0), 2**31 - 1),
-            0 if not prev_reps else (2 if int(quality) < 3 else 1),
+            round(ease * 1000),
+            min(max(response_ms or 0, 0), _MAX_TIME_MS),
+            (2 if quality < 3 else 1) if prev_reps else 0,
         )
 
 
