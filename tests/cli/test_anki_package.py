@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlcards.anki import package
-from mlcards.anki.html import _MARKDOWN, _parser, _plain, markdown_to_html
+from mlcards.anki.html import _MARKDOWN, _parser, markdown_to_html
 from mlcards.anki.notetype import FIELDS, MARK, card_note, note_guid
 from mlcards.anki.package import decode_meta
 from mlcards.config import data_dir
@@ -159,16 +159,6 @@ def test_plain_text_skips_the_parser_and_renders_as_the_parser_would(text: str) 
     if not _MARKDOWN.search(text):
         assert fast == slow.replace("&quot;", '"')
     assert "<script" not in fast and "<img" not in fast
-
-
-@given(
-    st.text(
-        alphabet=st.sampled_from("ab 1.)-+=>#*_`[]<&|~\\!\t\n\r\x0b\x0c\x1c\x1f\0"), max_size=12
-    )
-    | st.text(max_size=12)
-)
-def test_the_ascii_fast_path_agrees_with_the_markdown_pattern(text: str) -> None:
-    assert _plain(text) == (_MARKDOWN.search(text) is None)
 
 
 def test_export_apkg_refuses_options_of_other_exports(
