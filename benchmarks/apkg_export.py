@@ -6,8 +6,9 @@ The same cards and review log (``generate.py``: a seeded simulation, in an mlcar
 and an Anki collection) are exported by ``mlcards export apkg --history`` and by Anki's own
 ``export_anki_package`` with scheduling, in its latest format (zstd, schema 18) and in its
 legacy one (schema 11, as mlcards writes). Whole processes, alternating, medians of CPU time
-(user + system), wall time and peak memory (GNU time's, as run.py). Prints a Markdown table
-and writes it to ``benchmarks/APKG_RESULTS.md``.
+(user + system), wall time and peak memory (GNU time's, as run.py), then where mlcards'
+CPU goes stage by stage (``--split DB`` alone prints that). Prints a Markdown table and
+writes it to ``benchmarks/APKG_RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -42,6 +45,76 @@ def anki_export(collection: str, target: str, legacy: bool) -> None:
         col.export_anki_package(out_path=target, options=options, limit=None)
     finally:
         col.close()
+
+
+def stage_split(db: str) -> None:
+    """Where one export's CPU goes, stage by stage in one process (run by the benchmark as
+    its own process; prints ``stage<TAB>seconds`` lines). The stages are the export's own
+    pieces run one after another over lists, so they hold what the streamed export never
+    does: only the seconds are comparable."""
+    from datetime import date
+
+    started = time.process_time()
+    from mlcards.anki.collection import CollectionWriter
+    from mlcards.anki.package import write_package
+    from mlcards.services import anki as service
+    from mlcards.store import Scope, Store
+
+    seconds = {"imports (services.anki, store)": time.process_time() - started}
+
+    def stage(name: str, work: Callable[[], Any]) -> Any:
+        began = time.process_time()
+        value = work()
+        seconds[name] = time.process_time() - began
+        return value
+
+    store = Store.open(Path(db))
+    with store.read():
+        cards = stage("reading the cards (store)", lambda: list(store.cards.active_stream()))
+        log = stage("reading the log (store)", lambda: list(store.log.graded_rows(Scope())))
+    store.close()
+    decks: dict[str, int] = {}
+    card_ids: dict[tuple[str, str], int] = {}
+    result = service.Exported(Path(db))
+    today = date.fromisoformat(generate.NOW[:10])
+    rows = stage(
+        "notes and HTML (card rows)",
+        lambda: list(service._card_rows(cards, result, decks, card_ids, today, True)),
+    )
+    revlog = stage("revlog rows", lambda: list(service._revlog(log, card_ids)))
+    with tempfile.TemporaryDirectory(prefix="apkg-split-") as folder:
+        collection = Path(folder) / "collection.anki2"
+
+        def write() -> None:
+            with CollectionWriter(collection, created_s=0, now_s=0) as writer:
+                writer.add_cards(rows)
+                writer.add_revlog(revlog)
+                writer.finish(decks)
+
+        stage("writing SQLite", write)
+        stage("zipping", lambda: write_package(Path(folder) / "split.apkg", collection))
+    for name, value in seconds.items():
+        print(f"{name}\t{value:.3f}")
+
+
+def split_table(db: Path, env: dict[str, str]) -> list[str]:
+    """The stage split as table lines (one process; CPU seconds)."""
+    out = subprocess.run(
+        [run.PY, __file__, "--split", str(db)], env=env, capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"the stage split failed:\n{out.stderr[-2000:]}")
+    pairs = [line.split("\t") for line in out.stdout.splitlines() if "\t" in line]
+    total = sum(float(value) for _, value in pairs)
+    return [
+        "Where the CPU goes (`--split`: the export's stages one after another in one "
+        "process, CPU seconds; the rest of the whole command is the CLI's start-up):",
+        "",
+        "| stage | CPU | share |",
+        "| --- | ---: | ---: |",
+        *(f"| {name} | {float(v):.2f} s | {float(v) / total:.0%} |" for name, v in pairs),
+        f"| sum | {total:.2f} s | |",
+    ]
 
 
 @dataclass
@@ -144,7 +217,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=HERE / "work-apkg")
     parser.add_argument("--out", type=Path, default=HERE / "APKG_RESULTS.md")
     parser.add_argument("--anki-export", nargs=3, metavar=("COLLECTION", "TARGET", "LEGACY"))
+    parser.add_argument("--split", metavar="DB", help="print the stage split of one export")
     args = parser.parse_args(argv)
+    if args.split:
+        stage_split(args.split)
+        return
     if args.anki_export:
         collection, target, legacy = args.anki_export
         anki_export(collection, target, legacy == "1")
@@ -203,6 +280,7 @@ def main(argv: list[str] | None = None) -> None:
         "| --- | ---: |",
         *(f"| {label} | {size:,} |" for label, size in sizes.items()),
     ]
+    lines += ["", *split_table(db, env)]
     if outputs["mlcards"].exists():
         with zipfile.ZipFile(outputs["mlcards"]) as archive:
             names = ", ".join(sorted(archive.namelist()))

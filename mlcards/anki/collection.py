@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,82 +166,157 @@ _DECK_CONFIG = {
 }
 
 
-def _strip_html(text: str) -> str:
-    return re.sub(r"<[^>]*>", "", text)
+_TAG = re.compile(r"<[^>]*>")
 
 
-def _checksum(text: str) -> int:
-    return int(hashlib.sha1(_strip_html(text).encode()).hexdigest()[:8], 16)
+def _checksum(stripped: str) -> int:
+    """Anki's first-field checksum, of the field with its HTML tags stripped."""
+    return int(hashlib.sha1(stripped.encode()).hexdigest()[:8], 16)
+
+
+_BATCH = 500
+"""Rows inserted per ``executemany``: a batch, never the whole export, is in memory."""
+
+RevlogValues = tuple[int, int, int, int, int, int, int, int]
+"""A review-log row to write, in Anki's column order: id (the answer's millisecond), cid,
+ease, ivl, lastIvl, factor, time, type."""
+
+
+class CollectionWriter:
+    """A schema-11 collection written at ``path`` (a new file) as rows stream in: cards with
+    their notes, then the review log, then ``finish`` with the decks they named. Nothing but
+    one batch of rows is held, so memory does not grow with the export. ``created_s`` is the
+    collection's day start: review ``due`` days count from it."""
+
+    def __init__(self, path: Path, *, created_s: int, now_s: int) -> None:
+        self.created_s, self.now_s = created_s, now_s
+        self._last_id = -1
+        self._conn = sqlite3.connect(path, isolation_level=None)
+        # a new temporary file: the package that zips it is what is made durable
+        self._conn.execute("PRAGMA journal_mode = OFF")
+        self._conn.execute("PRAGMA synchronous = OFF")
+        self._conn.executescript(_SCHEMA)
+        self._conn.execute("BEGIN")
+
+    def __enter__(self) -> CollectionWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.close()
+
+    def add_cards(self, rows: Iterable[CardRow]) -> int:
+        """Each card and its note (one note a card: our note type has one template); the
+        number written."""
+        count = 0
+        for batch in _batches(rows):
+            _insert_cards(self._conn, batch, self.now_s)
+            count += len(batch)
+        return count
+
+    def add_revlog(self, rows: Iterable[RevlogValues]) -> int:
+        """Review-log rows, each id moved up by the fewest needed to keep it unique (Anki's
+        revlog id is its primary key); the number written. An id above every one so far is
+        unique as it is: only one that is not is looked up, among the rows written."""
+        count, batch = 0, list[RevlogValues]()
+        for row in rows:
+            if row[0] <= self._last_id:
+                count += self._write_revlog(batch)
+                row = (self._free_id(row[0]), *row[1:])
+            self._last_id = max(self._last_id, row[0])
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                count += self._write_revlog(batch)
+        return count + self._write_revlog(batch)
+
+    def _write_revlog(self, batch: list[RevlogValues]) -> int:
+        self._conn.executemany("INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)", batch)
+        written = len(batch)
+        batch.clear()
+        return written
+
+    def _free_id(self, wanted: int) -> int:
+        taken = "SELECT 1 FROM revlog WHERE id = ?"
+        while self._conn.execute(taken, (wanted,)).fetchone() is not None:
+            wanted += 1
+        return wanted
+
+    def finish(self, decks: dict[str, int]) -> None:
+        """The collection's own row: our note type and ``decks`` (name -> id, the parents
+        included by the caller); then the indexes, made after the rows are in."""
+        deck_map = {"1": _deck(1, "Default", self.now_s)}
+        for name, deck_id in decks.items():
+            deck_map[str(deck_id)] = _deck(deck_id, name, self.now_s)
+        conf = {
+            "schedVer": 2,
+            "nextPos": 1,
+            "activeDecks": [1],
+            "curDeck": 1,
+            "sortType": "noteFld",
+        }
+        self._conn.execute(
+            "INSERT INTO col VALUES (1, ?, ?, ?, 11, 0, 0, 0, ?, ?, ?, ?, '{}')",
+            (
+                self.created_s,
+                self.now_s * 1000,
+                self.now_s * 1000,
+                json.dumps(conf),
+                json.dumps({str(NOTETYPE_ID): _notetype(self.now_s)}),
+                json.dumps(deck_map),
+                json.dumps({"1": _DECK_CONFIG}),
+            ),
+        )
+        self._conn.execute("COMMIT")
+        self._conn.executescript(_INDEXES)
+
+
+def _batches(rows: Iterable[CardRow]) -> Iterator[list[CardRow]]:
+    batch: list[CardRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def write_collection(
     path: Path,
     decks: dict[str, int],
     cards: Iterable[CardRow],
-    revlog: Iterable[RevlogRow],
+    revlog: Iterable[RevlogValues],
     *,
     created_s: int,
     now_s: int,
 ) -> None:
-    """A schema-11 collection at ``path`` (a new file) holding our note type, ``decks``
-    (name -> id, the parents included by the caller), the cards with their notes, and the
-    review log. ``created_s`` is the collection's day start: review ``due`` days count from
-    it."""
-    deck_map = {"1": _deck(1, "Default", now_s)}
-    for name, deck_id in decks.items():
-        deck_map[str(deck_id)] = _deck(deck_id, name, now_s)
-    conf = {"schedVer": 2, "nextPos": 1, "activeDecks": [1], "curDeck": 1, "sortType": "noteFld"}
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        # a new temporary file: the package that zips it is what is made durable
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.executescript(_SCHEMA)
-        conn.execute("BEGIN")
-        conn.execute(
-            "INSERT INTO col VALUES (1, ?, ?, ?, 11, 0, 0, 0, ?, ?, ?, ?, '{}')",
-            (
-                created_s,
-                now_s * 1000,
-                now_s * 1000,
-                json.dumps(conf),
-                json.dumps({str(NOTETYPE_ID): _notetype(now_s)}),
-                json.dumps(deck_map),
-                json.dumps({"1": _DECK_CONFIG}),
-            ),
-        )
-        _insert_cards(conn, list(cards), now_s)
-        conn.executemany(
-            "INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)",
-            ((r.id, r.cid, r.ease, r.ivl, r.last_ivl, r.factor, r.time, r.type) for r in revlog),
-        )
-        conn.execute("COMMIT")
-        conn.executescript(_INDEXES)
-    finally:
-        conn.close()
+    """A whole collection at once (``CollectionWriter``, for rows at hand)."""
+    with CollectionWriter(path, created_s=created_s, now_s=now_s) as writer:
+        writer.add_cards(cards)
+        writer.add_revlog(revlog)
+        writer.finish(decks)
 
 
 def _insert_cards(conn: sqlite3.Connection, rows: list[CardRow], now_s: int) -> None:
-    """Each card and its note (one note a card: our note type has one template)."""
-    conn.executemany(
-        "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, ?, 0, '')",
-        (
+    notes = []
+    for row in rows:
+        note = row.note
+        sort_field = _TAG.sub("", note.fields[0])
+        notes.append(
             (
-                row.note.note_id,
-                row.note.guid,
+                note.note_id,
+                note.guid,
                 NOTETYPE_ID,
                 now_s,
-                f" {' '.join(row.note.tags)} ",
-                "\x1f".join(row.note.fields),
-                _strip_html(row.note.fields[0]),
-                _checksum(row.note.fields[0]),
+                f" {' '.join(note.tags)} ",
+                "\x1f".join(note.fields),
+                sort_field,
+                _checksum(sort_field),
             )
-            for row in rows
-        ),
-    )
+        )
+    conn.executemany("INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, ?, 0, '')", notes)
     conn.executemany(
         "INSERT INTO cards VALUES (?, ?, ?, 0, ?, -1, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?)",
-        (
+        [
             (
                 row.card_id,
                 row.note.note_id,
@@ -257,7 +332,7 @@ def _insert_cards(conn: sqlite3.Connection, rows: list[CardRow], now_s: int) -> 
                 row.data,
             )
             for row in rows
-        ),
+        ],
     )
 
 

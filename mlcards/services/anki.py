@@ -17,21 +17,21 @@ import bisect
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlcards import rules
 from mlcards.anki.collection import (
     CardRow,
     Collection,
+    CollectionWriter,
     RevlogRow,
+    RevlogValues,
     read_collection,
-    write_collection,
 )
-from mlcards.anki.notes import convert_notes
 from mlcards.anki.notetype import (
     DECK_PREFIX,
     MAX_CHOICES,
@@ -42,15 +42,15 @@ from mlcards.anki.notetype import (
 from mlcards.anki.package import extracted_collection, write_package
 from mlcards.clock import day_start, study_day
 from mlcards.config import Settings
-from mlcards.deck import load_decks
 from mlcards.errors import UsageError
-from mlcards.formats import write_converted
-from mlcards.formats._common import Conversion, default_deck_id, default_name
 from mlcards.models import CardKey, Deck, Quality, ScheduledCard, StoredSchedule
 from mlcards.records import ImportSummary, ReviewRecord
 from mlcards.sanitize import quote_path
 from mlcards.schedulers import Fields, Scheduler, balances, grade_answer, scheduler_for
 from mlcards.store import Scope, Store
+
+if TYPE_CHECKING:
+    from mlcards.formats._common import Conversion
 
 SESSION = "anki"
 """The ``session`` of every answer brought back from Anki (never undoable)."""
@@ -87,34 +87,44 @@ def export_apkg(
 ) -> Exported:
     """Write every active card (of ``deck_id``, or of all decks; of ``keys`` only, the cards
     a search found, when given) as an .apkg at ``target``; with ``history`` also each card's
-    schedule and its graded review log."""
+    schedule and its graded review log. Cards and log rows stream from the store into the
+    collection file: memory holds a batch of them, not the export."""
     if deck_id is not None and deck_id not in store.decks.ids():
         raise UsageError(f"no deck {deck_id!r}; `mlcards status` lists them")
     result = Exported(target)
     start = day_start(study_day(now, settings.rollover_hour), settings.rollover_hour)
-    with store.read():  # the cards and their log as of one moment
-        scheduled = store.cards.active(deck_id)
-        if keys is not None:
-            scheduled = [item for item in scheduled if (item.deck_id, item.card.id) in keys]
-        revlog_rows = store.log.export_rows(Scope(deck=deck_id)) if history else iter(())
-        if keys is not None:
-            revlog_rows = (r for r in revlog_rows if (r[1], r[2]) in keys)
-        return _write(target, result, scheduled, revlog_rows, start, now, history)
+    with (
+        store.read(),  # the cards and their log as of one moment
+        tempfile.TemporaryDirectory(prefix="mlcards-apkg-") as folder,
+    ):
+        collection = Path(folder) / "collection.anki2"
+        created_s, now_s = int(start.timestamp()), int(now.timestamp())
+        with CollectionWriter(collection, created_s=created_s, now_s=now_s) as writer:
+            scheduled: Iterable[ScheduledCard] = store.cards.active_stream(deck_id)
+            if keys is not None:
+                scheduled = (item for item in scheduled if (item.deck_id, item.card.id) in keys)
+            deck_ids: dict[str, int] = {DECK_PREFIX.rstrip(":"): stable_id("deck", "")}
+            card_ids: dict[CardKey, int] = {}
+            rows = _card_rows(scheduled, result, deck_ids, card_ids, start.date(), history)
+            result.cards = writer.add_cards(rows)
+            if history:
+                log_rows = store.log.graded_rows(Scope(deck=deck_id))
+                result.reviews = writer.add_revlog(_revlog(log_rows, card_ids))
+            writer.finish(deck_ids)
+        write_package(target, collection)
+    return result
 
 
-def _write(
-    target: Path,
+def _card_rows(
+    scheduled: Iterable[ScheduledCard],
     result: Exported,
-    scheduled: list[ScheduledCard],
-    log_rows: Iterator[tuple[Any, ...]],
-    start: datetime,
-    now: datetime,
+    deck_ids: dict[str, int],
+    card_ids: dict[CardKey, int],
+    today: date,
     history: bool,
-) -> Exported:
-    today = start.date()
-    deck_ids: dict[str, int] = {DECK_PREFIX.rstrip(":"): stable_id("deck", "")}
-    rows: list[CardRow] = []
-    card_ids: dict[CardKey, int] = {}
+) -> Iterator[CardRow]:
+    """Each card as a note and a card row, one at a time; fills ``deck_ids`` (Anki deck
+    name -> id) and ``card_ids`` (the log's rows find their card by them)."""
     for position, item in enumerate(scheduled, start=1):
         deck = Deck(item.deck_id, item.deck_name, ())
         if len(item.card.choices) > MAX_CHOICES:
@@ -127,37 +137,22 @@ def _write(
         note = card_note(deck, item.card)
         card_id = stable_id("card", item.deck_id, item.card.id)
         card_ids[item.deck_id, item.card.id] = card_id
-        row = CardRow(card_id, note, deck_ids[name], due=position)
-        if history and item.due is not None:
-            row = CardRow(
-                card_id,
-                note,
-                deck_ids[name],
-                type=2,
-                queue=2,
-                due=(item.due - today).days,
-                ivl=max(item.interval, 1),
-                factor=int(round(item.easiness * 1000)),
-                reps=item.repetitions,
-                lapses=item.lapses,
-                data=_memory_state(item),
-            )
-        rows.append(row)
-    result.cards = len(rows)
-    revlog = list(_revlog(log_rows, card_ids))
-    result.reviews = len(revlog)
-    with tempfile.TemporaryDirectory(prefix="mlcards-apkg-") as folder:
-        collection = Path(folder) / "collection.anki2"
-        write_collection(
-            collection,
-            deck_ids,
-            rows,
-            revlog,
-            created_s=int(start.timestamp()),
-            now_s=int(now.timestamp()),
+        if not history or item.due is None:
+            yield CardRow(card_id, note, deck_ids[name], due=position)
+            continue
+        yield CardRow(
+            card_id,
+            note,
+            deck_ids[name],
+            type=2,
+            queue=2,
+            due=(item.due - today).days,
+            ivl=max(item.interval, 1),
+            factor=int(round(item.easiness * 1000)),
+            reps=item.repetitions,
+            lapses=item.lapses,
+            data=_memory_state(item),
         )
-        write_package(target, collection)
-    return result
 
 
 def _memory_state(item: ScheduledCard) -> str:
@@ -168,37 +163,33 @@ def _memory_state(item: ScheduledCard) -> str:
     return json.dumps({"s": round(item.stability, 4), "d": round(item.difficulty, 4)})
 
 
+_MAX_TIME_MS = 2**31 - 1
+"""Anki's revlog ``time`` is a 32-bit integer."""
+
+
 def _revlog(
-    log_rows: Iterator[tuple[Any, ...]], card_ids: dict[CardKey, int]
-) -> Iterator[RevlogRow]:
-    """The graded log as Anki review rows; ids are the answers' own milliseconds, moved up
-    by the fewest needed to keep them unique (Anki's revlog id is its primary key)."""
-    taken: set[int] = set()
-    before: dict[CardKey, tuple[int, int]] = {}
-    for row in log_rows:
-        (_, deck, card, reviewed_at, _, _, _, quality, response_ms, _, was_new, reps, ease) = row[
-            :13
-        ]
-        interval, mode = row[13], row[15]
-        key = (deck, card)
-        cid = card_ids.get(key)
-        if cid is None or mode != "review":
+    log_rows: Iterable[tuple[Any, ...]], card_ids: dict[CardKey, int]
+) -> Iterator[RevlogValues]:
+    """The graded log (``graded_rows``) of the cards exported, as Anki review rows; ids are
+    the answers' own milliseconds (the writer moves up the few that collide). The columns
+    come from the store's INTEGER and REAL columns: ints and floats as they are."""
+    before: dict[int, tuple[int, int]] = {}
+    card_id, previous, instant = card_ids.get, before.get, datetime.fromisoformat
+    for deck, card, reviewed_at, quality, response_ms, was_new, reps, ease, interval in log_rows:
+        cid = card_id((deck, card))
+        if cid is None:
             continue
-        rid = int(datetime.fromisoformat(reviewed_at).timestamp() * 1000)
-        while rid in taken:
-            rid += 1
-        taken.add(rid)
-        prev_reps, prev_interval = (0, 0) if was_new else before.get(key, (0, 0))
-        before[key] = (int(reps), int(interval))
-        yield RevlogRow(
-            id=rid,
-            cid=cid,
-            ease=_QUALITY_EASE[quality],
-            ivl=int(interval),
-            last_ivl=prev_interval,
-            factor=int(round(float(ease) * 1000)),
-            time=min(max(int(response_ms or 0), 0), 2**31 - 1),
-            type=0 if not prev_reps else (2 if int(quality) < 3 else 1),
+        prev_reps, prev_interval = (0, 0) if was_new else previous(cid, (0, 0))
+        before[cid] = (reps, interval)
+        yield (
+            int(instant(reviewed_at).timestamp() * 1000),
+            cid,
+            _QUALITY_EASE[quality],
+            interval,
+            prev_interval,
+            round(ease * 1000),
+            min(max(response_ms or 0, 0), _MAX_TIME_MS),
+            (2 if quality < 3 else 1) if prev_reps else 0,
         )
 
 
@@ -276,6 +267,9 @@ def import_packages(
     converted (all of them before anything is written), the decks kept as YAML in
     ``converted_dir`` and imported (one import, as any), then each package's answers (one
     append each). A dry run writes nothing and says what would be added."""
+    from mlcards.deck import load_decks  # (the import's own: off the export's start)
+    from mlcards.formats import write_converted
+
     packages = [convert_package(store, path, collection) for path, collection in read]
     decks: list[Deck] = []
     for package in packages:
@@ -297,6 +291,9 @@ def import_packages(
 def convert_package(store: Store, path: Path, collection: Collection) -> ReadPackage:
     """A package's notes sorted out; nothing is written. Notes of our type whose deck
     mlcards has are not converted (the YAML deck stays the source)."""
+    from mlcards.anki.notes import convert_notes  # (the import's own: off the export's start)
+    from mlcards.formats._common import default_deck_id, default_name
+
     converted = convert_notes(
         collection,
         quote_path(path),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, cast
@@ -65,6 +65,38 @@ def _card(card_id: str, content: str, line: int) -> Card:
     the card drawn, answered and drawn again in a session is read back at the cost of its
     row, and compares equal to itself at the cost of an identity check."""
     return Card.from_content(card_id, json.loads(content), line)
+
+
+_STREAM_SELECT = (
+    "SELECT c.deck_id, d.name, c.id, c.content, c.repetitions, c.easiness, c.interval, c.due, "
+    "c.last_review_day, c.lapses, c.leech, c.flagged, c.stability, c.difficulty "
+    "FROM cards c JOIN decks d ON d.id = c.deck_id"
+)
+
+
+def _streamed(r: tuple[Any, ...]) -> ScheduledCard:
+    """A row of ``_STREAM_SELECT``: ``_scheduled`` less the path and the line."""
+    try:
+        return ScheduledCard(
+            deck_id=r[0],
+            deck_name=r[1],
+            card=Card.from_content(r[2], json.loads(r[3])),
+            repetitions=r[4],
+            easiness=r[5],
+            interval=r[6],
+            due=date.fromisoformat(r[7]) if r[7] else None,
+            last_review_day=date.fromisoformat(r[8]) if r[8] else None,
+            lapses=r[9],
+            leech=bool(r[10]),
+            flagged=bool(r[11]),
+            stability=r[12],
+            difficulty=r[13],
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):  # a hand-edited row
+        raise StoreError(
+            f"the database is damaged (card {r[0]}/{r[2]} cannot be read); "
+            "`mlcards check` says more"
+        ) from None
 
 
 _ALL = Scope()
@@ -202,6 +234,22 @@ class Cards(CardActions):
         """Every card that can come up (not retired or suspended), in deck and file order,
         buried ones included (what an export to another program takes)."""
         return self._scheduled("1", [], "d.position, c.position", -1, Scope(deck_id))
+
+    def active_stream(self, deck_id: str | None = None) -> Iterator[ScheduledCard]:
+        """``active`` without the deck file's path and the card's line (an export has no use
+        for them), streamed from the cursor a chunk at a time: an export of every card holds
+        one chunk of rows in memory, never all of them."""
+        where, params = Scope(deck_id).cards("c")
+        cursor = self.database.conn.execute(
+            f"{_STREAM_SELECT} WHERE c.retired = 0 AND c.suspended = 0 AND {where} "
+            "ORDER BY d.position, c.position",
+            params,
+        )
+        # fetchmany, not the cursor itself: a generator closed after the store would close
+        # the cursor of a closed connection and raise
+        while chunk := cursor.fetchmany(256):
+            for row in chunk:
+                yield _streamed(row)
 
     def one(self, deck_id: str, card_id: str, today: date | None = None) -> ScheduledCard | None:
         """One active card as the queue sees it (after an edit, say); on ``today``, None

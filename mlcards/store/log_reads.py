@@ -89,3 +89,17 @@ class LogReads:
         # the cursor of a closed connection and raise.
         while chunk := cursor.fetchmany(1000):
             yield chunk
+
+    def graded_rows(self, scope: Scope) -> Iterator[tuple[Any, ...]]:
+        """The graded answers (mode ``review``) in id order, as (deck_id, card_id,
+        reviewed_at, quality, response_ms, was_new, repetitions, easiness, interval): what
+        an export to another program's review log needs, streamed a thousand at a time."""
+        where, params = scope.reviews("r")
+        cursor = self.database.conn.execute(
+            "SELECT r.deck_id, r.card_id, r.reviewed_at, r.quality, r.response_ms, r.was_new, "
+            f"r.repetitions, r.easiness, r.interval FROM reviews r WHERE {where} "
+            "AND r.mode = 'review' ORDER BY r.id",
+            params,
+        )
+        while chunk := cursor.fetchmany(1000):
+            yield from chunk
