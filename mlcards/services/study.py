@@ -52,7 +52,9 @@ class TodaysLimits:
 
     def overall(self) -> Allowance:
         """What the global limits still allow, over every deck."""
-        done = self._done()
+        return self._overall(self._done())
+
+    def _overall(self, done: DeckCounts) -> Allowance:
         left = self.settings.rules_for(None).left(done)
         if self.new_limit is not None:
             left = replace(left, new=max(self._new_at_start + self.new_limit - done.new, 0))
@@ -60,9 +62,16 @@ class TodaysLimits:
 
     def deck(self, deck_id: str, overall: Allowance | None = None) -> Allowance:
         """What one deck may still show: its own limits within ``overall`` (by default what
-        the global ones allow now)."""
-        overall = overall if overall is not None else self.overall()
-        room = self.settings.rules_for(deck_id).left(self._done(deck_id)).within(overall)
+        the global ones allow now, read with the deck's counts in one query)."""
+        if overall is None:
+            new, reviewed, deck_new, deck_reviewed = self.store.log.counts_today_with(
+                self.today, deck_id
+            )
+            overall = self._overall(DeckCounts(new, reviewed))
+            done = DeckCounts(deck_new, deck_reviewed)
+        else:
+            done = self._done(deck_id)
+        room = self.settings.rules_for(deck_id).left(done).within(overall)
         return replace(room, new=overall.new) if self.new_limit is not None else room
 
 

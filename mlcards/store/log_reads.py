@@ -34,6 +34,19 @@ class LogReads:
         ).fetchone()
         return int(new), int(reviewed)
 
+    def counts_today_with(self, today: date, deck_id: str) -> tuple[int, int, int, int]:
+        """``counts_today`` over every deck and over ``deck_id``, in one read of the day's
+        rows: (new, reviewed) overall, then (new, reviewed) of the deck."""
+        where, params = Scope(since=today, until=today).reviews("r")
+        row = self.database.conn.execute(
+            "SELECT coalesce(sum(was_new), 0), coalesce(sum(1 - was_new), 0), "
+            "coalesce(sum(was_new * (r.deck_id = ?)), 0), "
+            "coalesce(sum((1 - was_new) * (r.deck_id = ?)), 0) FROM reviews r "
+            f"WHERE {where} AND r.same_day_repeat = 0 AND r.mode = 'review'",
+            (deck_id, deck_id, *params),
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
     def replay_rows(self) -> Iterator[dict[str, Any]]:
         """The graded log in order, as ``replay`` reads it, streamed."""
         cursor = self.database.conn.execute(

@@ -53,6 +53,7 @@ HOT = {
     "next_due": lambda s: s.cards.next_due(),
     "next_due of a deck": lambda s: s.cards.next_due("alpha"),
     "counts_today": lambda s: s.log.counts_today(TODAY),
+    "counts_today_with a deck": lambda s: s.log.counts_today_with(TODAY, "alpha"),
     "due_cards": lambda s: s.cards.due(TODAY, 200),
     "due_cards of a deck": lambda s: s.cards.due(TODAY, 200, "alpha"),
     "new_cards": lambda s: s.cards.new(20),
@@ -66,6 +67,15 @@ def test_hot_queries_never_scan_cards_or_reviews(store: Store, name: str) -> Non
     for plan in plans(store, lambda: HOT[name](store)):
         scans = [line for line in plan if re.match(r"SCAN (c|cards|r|reviews)\b", line)]
         assert not scans, f"{name}: {plan}"  # a SCAN of decks (a handful of rows) is fine
+
+
+def test_counts_with_a_deck_are_the_two_counts_in_one_read(store: Store) -> None:
+    """A drawn card's limits ask the day's counts over every deck and over its deck at
+    once (one query, after every answer): the same numbers as asking each."""
+    for deck in ("alpha", "beta", "none"):
+        both = store.log.counts_today_with(TODAY, deck)
+        assert both == (*store.log.counts_today(TODAY), *store.log.counts_today(TODAY, deck))
+    assert store.log.counts_today_with(TODAY, "alpha")[2] > 0  # (the fixture answered alpha)
 
 
 def test_status_reads_cards_from_a_covering_index(store: Store) -> None:
