@@ -308,22 +308,27 @@ def verdict(t: Target) -> str:
 REVIEW_CARDS = 1000
 
 WHY_MISSED = [
-    "Why a target is missed, and what would close it (3 runs after a warm-up, not 5: the "
-    "machine is shared by several engineers and was loaded during this run; the ratios "
-    "are medians measured side by side, and a row within a few percent of its goal can "
-    "land on either side from one run to the next):",
+    "What each row near or past its goal rests on, and what would close a miss (5 runs "
+    "after a warm-up; the machine is shared by several engineers; the ratios are "
+    "medians measured side by side, and a row within a few percent of its goal can land "
+    "on either side from one run to the next):",
     "",
-    "- **status time** (`--json` 0.29x and 0.31x in this round's two runs; the table now "
-    "costs the same: piped, the table is printed by `render/plain.py`, rich's bytes "
-    "without importing rich, tested against rich; 110 to 80 ms on its own, paired runs): "
-    "both sit at the goal. What is left is Python's start (about 12 ms), about 10 ms of "
-    "SQL and about 50 ms of imports, of which `models.py` with `statsdata.py` build 40 "
-    "dataclasses (about 15 ms with `dataclasses`, `inspect` and `typing`). A margin "
-    "needs the status path to import only the dataclasses it shows (models split, or the "
-    "store's modules importing `statsdata` only where they use it); not done here "
-    "because the store's modules are being restructured by other changes.",
-    "- **import 10k cards** (1.39x to 1.49x before; 0.88x to 0.97x since, paired runs "
-    "on a loaded machine, CPU 3.3 to 2.2-2.4 s against the floor's 2.4-2.6 s): a split "
+    "- **answer to next card** (1.97x to 2.2x Anki in paired runs of this round, at 1.4 to "
+    "1.6 ms; Anki 0.65 to 0.72 ms, and it too fsyncs each answer: 54 fsyncs for 50 "
+    "answers under strace, `synchronous=FULL`, WAL): after the rating key, what is not "
+    "`ReviewLog.answer` fell from about 1.4 to 0.4 ms (the next cards' questions, titles "
+    "and choice cells laid out while the answer is read, the choices put together from "
+    "those cells in any order, borders built as the segments rich makes of them, a stored "
+    "card parsed once per content, the drawn card's limits in one query). What is left is "
+    "the transaction, about 1 ms: its commit about 0.5 ms, because an answer writes about "
+    "10 WAL pages (the log row and its 8 indexes, the card and its indexes, three running "
+    "totals, the sync stamp; a one-page commit on the same database is 0.19 ms) and ten "
+    "statements of about 0.03-0.08 ms each, all needed to decide from what is stored. "
+    "Closing it for good needs fewer pages or statements per answer (the running totals "
+    "kept by triggers, overlapping indexes of the log merged) or the next screen drawn "
+    "while the commit's fsync runs (it releases the GIL), shown once it returns.",
+    "- **import 10k cards** (1.39x to 1.49x before this round; 0.88x to 0.97x since, paired "
+    "runs, CPU 3.3 to 2.2-2.4 s against the floor's 2.4-2.6 s): a split "
     "of the import (CPU, in process) found 1.4-1.6 s composing the YAML tree from the "
     "parser's events (0.3 s of it the C parser), 0.3 s of deck checks, 0.4 s of card "
     "inserts, 0.5 s building the search index and 0.2 s of imports and migrations. The "
@@ -336,28 +341,23 @@ WHY_MISSED = [
     "rich; a new database's migrations commit without a sync each. The floor, "
     "`yaml.load`, is itself slower than the event loop (its constructors and resolver are "
     "Python). Left: the search index (FTS5 trigram of 8.6 M characters, about 0.45 s at "
-    "any `hashsize`) and the inserts with their triggers (0.2 s) are SQLite's own work; "
-    "`Card.content()` with its JSON is 0.12 s.",
-    "- **answer to next card**: what follows the rating key besides `ReviewLog.answer` "
-    "(its synced commit alone about 0.5 ms) fell from about 1.4 to 0.45 ms per answer "
-    "(paired runs, latency minus `ReviewLog.answer`): while the answer is read the next "
-    "cards' questions, box titles and choice cells are laid out, and the choices are put "
-    "together from those cells in whatever order they are shown (no rich table after the "
-    "key); borders are drawn without rich's wrapping and the bottom one as the segments "
-    "rich makes of it; a stored card's content is parsed once per content. Tests compare "
-    "each shortcut with rich's own layout, segment for segment. What is left: the "
-    "transaction (read the card, spec and today's answer, append, totals, cached "
-    "schedule, sync stamp, commit with fsync), re-reading the next card and today's "
-    "counts from the store, and rich printing the frame (about 0.1 ms). The ratio moves "
-    "with the disk: on a busy machine the fsync alone can take several ms.",
-    "- **review start** (1,000 cards; the pty floor is about 13 ms): YAML is imported "
-    "only when a deck file changed, a plain one-line question is drawn without the "
-    "Markdown parser, plain `review` starts without typer (`cli/reviewing.py` serves both "
-    "paths; pty tests compare them) and opening the store no longer imports the stats. "
-    "What is left before the first card: rich (about 25 ms, the screen itself), the "
-    "store's modules with sqlite-utils (about 20-25 ms) and hashlib for the fuzz (about "
-    "6 ms); 6x the floor (about 80 ms) needs the store's and the schedulers' imports "
-    "deferred past the first frame.",
+    "any `hashsize`) and the inserts with their triggers (0.2 s) are SQLite's own work.",
+    "- **review start** (7.8x the pty floor at 1,000 cards before this round, about 4.8x "
+    "since): a plain card's first question is written before rich and the review loop "
+    "are imported (`render/first.py`: rich's own bytes for the frame, compared with rich "
+    "over generated cards, sizes and `NO_COLOR`; a pty test checks that the frame is "
+    "written once, before rich loads, byte for byte what rich writes when it draws it "
+    "itself); the records no start needs left `models.py` (`records.py`, 9 dataclasses), "
+    "the daily backup's check no longer builds a record per backup file, the session id "
+    "needs no `uuid`, the fuzz's `hashlib` loads at the first answer, the settings no "
+    "longer import the check and replay modules, and today's queue reads its cards "
+    "cheaper (14.6 to 8 ms at 1,000 cards). What is left before the first card: Python "
+    "(the floor), the store's and the session's modules and their dataclasses, and the "
+    "queue; a card whose question Markdown would read (the bundled ones) is still drawn "
+    "by rich, about 30 ms later.",
+    "- **status time** (0.28x and 0.29x; the goal 0.3x): `status --json` builds its "
+    "document from `Status` (no stats modules) and the records it does not show are not "
+    "built; what is left is Python's start, about 10 ms of SQL and the store's imports.",
     "",
 ]
 
