@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mlcards.models import CachedSchedule, CardKey, Quality, ScheduledCard
+from mlcards.models import CachedSchedule, CardKey, Quality, ResetPoints, ScheduledCard
 from mlcards.replay import replay
 from mlcards.rules import SchedulerSpec
 from mlcards.schedulers import Fields, RulesFor, Scheduler, build, grade_answer, scheduler_for
@@ -107,7 +107,7 @@ class Grader:
         self,
         key: CardKey,
         rows: list[dict[str, Any]],
-        starts: Mapping[CardKey, str],
+        starts: Mapping[CardKey, ResetPoints],
         spec: SchedulerSpec,
     ) -> CachedSchedule | None:
         """An undone answer's card replayed (``Journal.undo``'s ``rebuild``)."""

@@ -188,8 +188,12 @@ class StoredSchedule(CachedSchedule):
 CardKey = tuple[str, str]
 """(deck id, card id)."""
 
+ResetPoints = int | str | tuple[str, ...]
+"""A card's reset point for a replay: the ``ord`` of its latest reset ("" none; an int is a
+local review id, as tests and old tools give it), or all of them in order (``replay``)."""
+
 Rebuild = Callable[
-    [CardKey, list[dict[str, Any]], Mapping[CardKey, str], rules.SchedulerSpec],
+    [CardKey, list[dict[str, Any]], Mapping[CardKey, ResetPoints], rules.SchedulerSpec],
     CachedSchedule | None,
 ]
 """How an undo rebuilds a card's cached schedule: (the card, the graded rows left, each

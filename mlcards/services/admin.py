@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from mlcards.config import Settings
-from mlcards.models import CachedSchedule, CardKey, StoredSchedule
+from mlcards.models import CachedSchedule, CardKey, ResetPoints, StoredSchedule
 from mlcards.replay import replay, schedule_differences
 from mlcards.rules import DeckRules, SchedulerSpec
 from mlcards.schedulers import SchedulerFor, scheduler_for
 from mlcards.services.settings import effective_settings
 from mlcards.store import Store
+from mlcards.store.marks import every_reset
 from mlcards.store.settings import spec_of
 
 
@@ -59,7 +60,7 @@ class CheckResult:
 
 def replay_with(
     rows: Iterator[dict[str, Any]],
-    starts: Mapping[CardKey, int | str],
+    starts: Mapping[CardKey, ResetPoints],
     spec_for: Callable[[str], SchedulerSpec],
 ) -> dict[CardKey, CachedSchedule]:
     """A replay with each deck's scheduler as its stored spec names it."""
@@ -80,7 +81,9 @@ def check(store: Store, repair: bool = False) -> CheckResult:
         return CheckResult(integrity, [], 0)
     with store.read():  # the cache, the log and the settings as of one moment
         cached: dict[CardKey, StoredSchedule] = store.cards.states()
-        schedule_from = {key: value["schedule_from"] for key, value in cached.items()}
+        schedule_from = every_reset(
+            store.conn, {key: value["schedule_from"] for key, value in cached.items()}
+        )
         stored = store.settings.read()
         replayed = replay_with(
             store.log.replay_rows(), schedule_from, lambda deck_id: spec_of(stored, deck_id)

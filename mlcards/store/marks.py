@@ -69,6 +69,25 @@ def marks_of(
     return found
 
 
+def every_reset(
+    conn: sqlite3.Connection, starts: Mapping[tuple[str, str], int | str]
+) -> dict[tuple[str, str], int | str | tuple[str, ...]]:
+    """``starts`` (each card's latest reset point) with every reset point of the cards that
+    have more than one, in ``ord`` order (forgets and answer-key resets, untombstoned), as
+    ``replay`` takes them: a deck that balances due days replays each stretch between them."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for deck_id, card_id, ord_ in conn.execute(
+        "SELECT deck_id, card_id, ord FROM card_events e WHERE action IN ('forget', 'reset') "
+        "AND NOT EXISTS (SELECT 1 FROM tombstones t WHERE t.target = e.uid) ORDER BY ord"
+    ):
+        found.setdefault((deck_id, card_id), []).append(ord_)
+    every: dict[tuple[str, str], int | str | tuple[str, ...]] = dict(starts)
+    for key, points in found.items():
+        if key in every and len(points) > 1 and every[key] == points[-1]:
+            every[key] = tuple(points)
+    return every
+
+
 def unleech(conn: sqlite3.Connection, key: tuple[str, str], *, keep_leech: bool = False) -> None:
     """Take a leech's own suspension off a card (and its leech mark, unless ``keep_leech``):
     it stays suspended only if its events say so (a forget, a reset, an undone leech answer;

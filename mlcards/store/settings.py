@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from mlcards.rules import SchedulerSpec
 
 if TYPE_CHECKING:
-    from mlcards.models import CachedSchedule, CardKey
+    from mlcards.models import CachedSchedule, CardKey, ResetPoints
     from mlcards.store.db import Database
 
 GLOBAL = ""
@@ -70,7 +70,11 @@ def spec_in(conn: sqlite3.Connection, deck_id: str) -> SchedulerSpec:
 
 
 Compute = Callable[
-    [Iterator[dict[str, Any]], Mapping["CardKey", str], Callable[[str], SchedulerSpec]],
+    [
+        Iterator[dict[str, Any]],
+        Mapping["CardKey", "ResetPoints"],
+        Callable[[str], SchedulerSpec],
+    ],
     dict["CardKey", "CachedSchedule"],
 ]
 """Replays a log into schedules, given each deck's spec as stored in the same transaction."""

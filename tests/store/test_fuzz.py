@@ -131,11 +131,12 @@ def deck(isolated_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     return isolated_home / "mlcards.db"
 
 
-def study(store: Store, days: int, undo_every: int = 0) -> list[int]:
-    """Study every day for ``days`` days (10 new a day, all due), each answer good or, one
-    in five, wrong; every ``undo_every``-th answer is taken back and given again."""
+def study(store: Store, days: int, undo_every: int = 0, first: int = 0) -> list[int]:
+    """Study every day for ``days`` days from day ``first`` (10 new a day, all due), each
+    answer good or, one in five, wrong; every ``undo_every``-th answer is taken back and
+    given again."""
     intervals = []
-    for offset in range(days):
+    for offset in range(first, first + days):
         today = START + timedelta(days=offset)
         settings = effective_settings(store, load_settings()).with_scheduling(store.settings.read())
         settings = settings.__class__(**{**settings.to_dict(), "new_per_day": 10})
@@ -309,3 +310,24 @@ def test_a_balanced_undo_after_another_sessions_answer_is_refused(
         assert check(store).ok
         second.undo()  # the deck's latest answer: taken back as before
         assert check(store).ok
+
+
+@pytest.mark.parametrize("how", ["forget", "forget then answer", "forget twice"])
+def test_a_forget_on_a_load_balanced_deck_leaves_check_clean(
+    deck: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    """Each balanced draw counted the deck's other cards' due days as the cache held them
+    then; a card forgotten later was among them. The replay counts it until the forget, as
+    the answers did, so the other cards' schedules still agree with the log."""
+    assert run(capsys, "config", "set", "load_balance", "true")[0] == 0
+    with Store.open(deck) as store:
+        study(store, 20)
+        reviewed = sorted(k for k, v in store.cards.states().items() if v["last_review_id"])
+        assert len(reviewed) >= 10
+        store.cards.forget(reviewed[:3])
+        if how != "forget":
+            study(store, 6, first=20)
+        if how == "forget twice":
+            store.cards.forget(reviewed[:2])
+            study(store, 4, first=26)
+        assert check(store).differences == []

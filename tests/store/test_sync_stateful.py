@@ -133,6 +133,16 @@ class Devices(RuleBasedStateMachine):
         device.tick()
         device.store.cards.rebuild_decks(["toy"], replay_with, settings={"": {"fuzz": fuzz}})
 
+    @rule(index=st.integers(0, 2), balance=st.booleans())
+    def change_balance(self, index: int, balance: bool) -> None:
+        """Load balancing on or off: each draw then counts the deck's other due days, so a
+        forget or reset must count in every replay exactly where it happened."""
+        device = self._device(index)
+        device.tick()
+        device.store.cards.rebuild_decks(
+            ["toy"], replay_with, settings={"": {"load_balance": balance}}
+        )
+
     @rule(index=st.integers(0, 2), minutes=st.integers(-600, 3 * 24 * 60))
     def clock_moves(self, index: int, minutes: int) -> None:
         self._device(index).now += timedelta(minutes=minutes)
