@@ -46,6 +46,7 @@ def node_marks(text: str) -> list[Any]:
 @SETTINGS
 @given(st.lists(st.sampled_from(PIECES)).map("".join))
 def test_yaml_lines_are_read_directly_only_where_they_are_the_editors(text: str) -> None:
+    text = text.lstrip("\ufeff")  # as ``_compose`` gives it to the parser
     by_index = deck_module._lines_by_index(text)
     if deck_module._direct_lines(text):
         for mark in node_marks(text):
@@ -54,7 +55,7 @@ def test_yaml_lines_are_read_directly_only_where_they_are_the_editors(text: str)
 
 def test_the_long_way_is_kept_where_yaml_counts_lines_otherwise() -> None:
     assert deck_module._direct_lines("id: a\n")
-    for text in ("id: a", "\ufeffid: a\n", "a: 'x\x85y'\n", "a: x\u2028y\n", "a: x\u2029\n"):
+    for text in ("id: a", "a: 'x\x85y'\n", "a: x\u2028y\n", "a: x\u2029\n"):
         assert not deck_module._direct_lines(text)
 
 
@@ -73,6 +74,25 @@ def test_lines_after_a_yaml_only_line_break_are_the_editors() -> None:
         "d.yaml:3: deck: 'cards' must list at least one card",
         "d.yaml:4: deck: unknown key 'extra'",
     ]
+
+
+@pytest.mark.parametrize("loader", [yaml.CSafeLoader, yaml.SafeLoader], ids=["libyaml", "pure"])
+@pytest.mark.parametrize("end", ["\n", ""], ids=["final-break", "no-final-break"])
+def test_a_byte_order_mark_moves_no_line(
+    loader: type, end: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text given with its BOM (a learner's copy of a bundled deck, read as it is) has its
+    problems on the lines an editor shows, as the same text without it: libyaml's mark
+    indexes do not count a leading BOM, so a line found from them was one too few."""
+    monkeypatch.setattr(deck_module, "_BaseLoader", loader)
+    text = "id: d\nname: n\ncards: 3\nextra: 1" + end
+    expected = [
+        "d.yaml:3: deck: 'cards' must be a list, not a number",
+        "d.yaml:3: deck: 'cards' must list at least one card",
+        "d.yaml:4: deck: unknown key 'extra'",
+    ]
+    assert problems(text) == expected
+    assert problems("\ufeff" + text) == expected
 
 
 def test_an_empty_document_without_a_final_line_break_is_on_line_one() -> None:
