@@ -1,14 +1,17 @@
 """The deck composer's shortcuts give what the long way gives: lines read from YAML's own
 count where ``_direct_lines`` allows it, scalars screened for control characters only where
-one can appear, plain scalars tried against the YAML 1.2 patterns only when they could match.
+one can appear, plain scalars tried against the YAML 1.2 patterns only when they could match;
+and the cycle collector paused while a deck is read comes back on every way out.
 """
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
 import yaml
+from helpers import deck_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -156,3 +159,33 @@ def test_a_control_character_in_ascii_text_is_refused_where_it_is(char: str) -> 
         f"d.yaml:5: character {code} is not allowed in YAML; remove it, or write it as an "
         "escape inside double quotes"
     ]
+
+
+def test_the_cycle_collector_is_paused_while_a_deck_is_read_and_resumed_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Paused for the tree's build and check, resumed on every way out (a deck, its
+    problems, a fatal one, an exception), and left off when it was off before."""
+    enabled: list[bool] = []
+    check = deck_module.DeckChecker.deck
+
+    def spy(self: deck_module.DeckChecker, root: Any) -> Any:
+        enabled.append(gc.isenabled())
+        return check(self, root)
+
+    monkeypatch.setattr(deck_module.DeckChecker, "deck", spy)
+    assert gc.isenabled()
+    parse_deck(deck_yaml(), "d.yaml")
+    assert enabled == [False] and gc.isenabled()
+    assert problems("id: d\n") and gc.isenabled()
+    assert problems("a: [\n") and gc.isenabled()
+    gc.disable()
+    try:
+        assert problems("id: d\n")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    monkeypatch.setattr(deck_module, "_compose", lambda *_: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        parse_deck("id: d\n")
+    assert gc.isenabled()
