@@ -117,6 +117,31 @@ def test_control_characters_are_found_however_they_are_written(written: str) -> 
     assert [p.split(":")[1] for p in found] == ["3"]
 
 
+# fmt: off
+SCREENED = [
+    "id: d\n", "name: ", "title: ", "- ", "  ", "x", '"', "'", "\\e", "\\x1b", "\\u202e",
+    "\\N", "&#x1b;", "&#8238;", "&amp;", "&", "|\n", ">-\n", "\n", "#", ": ", "\u202e",
+    "é", "[", "]", "{", "}", ", ", "? ", '"a\\e"', '"\\u202e"', "'&#x1b;'", "|\n  &#27;\n",
+]
+# fmt: on
+
+
+class _ScreenAll(deck_module._Tree):
+    def __init__(self, problems: list[tuple[int, str]], screen_all: bool) -> None:
+        super().__init__(problems, screen_all=True)
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(SCREENED)).map("".join))
+def test_screening_only_where_a_control_character_can_be_finds_what_screening_all_does(
+    text: str,
+) -> None:
+    found = problems(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deck_module, "_Tree", _ScreenAll)
+        assert found == problems(text)
+
+
 def test_escapes_outside_double_quotes_stay_text() -> None:
     text = "id: d\nname: 'a \\e b'\nshuffle: x\n"
     assert [p for p in problems(text) if CONTROL in p] == []
