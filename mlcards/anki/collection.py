@@ -280,22 +280,6 @@ def _batches(rows: Iterable[CardRow]) -> Iterator[list[CardRow]]:
         yield batch
 
 
-def write_collection(
-    path: Path,
-    decks: dict[str, int],
-    cards: Iterable[CardRow],
-    revlog: Iterable[RevlogValues],
-    *,
-    created_s: int,
-    now_s: int,
-) -> None:
-    """A whole collection at once (``CollectionWriter``, for rows at hand)."""
-    with CollectionWriter(path, created_s=created_s, now_s=now_s) as writer:
-        writer.add_cards(cards)
-        writer.add_revlog(revlog)
-        writer.finish(decks)
-
-
 def _insert_cards(conn: sqlite3.Connection, rows: list[CardRow], now_s: int) -> None:
     notes = []
     for row in rows:
