@@ -23,7 +23,7 @@ from mlcards.store.db import Database
 from mlcards.store.events import Stamp, Stamper, stamps, tombstone
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.log_reads import LogReads
-from mlcards.store.marks import every_reset, unleech
+from mlcards.store.marks import reset_points, unleech
 from mlcards.store.schedules import rebuild_in, write_schedules
 from mlcards.store.settings import Compute, spec_in
 from mlcards.store.totals import add_from, take_back
@@ -178,15 +178,7 @@ def _rebuild_after(conn: sqlite3.Connection, path: Path, taken: _Taken, rebuild:
     if reset_ord >= taken.ord:
         return  # reset since: the card is new now, whatever this answer did
     if taken.spec.effective().load_balance:  # its draws saw the deck: replay the deck
-        starts = every_reset(
-            conn,
-            {
-                (key[0], r[0]): str(r[1])
-                for r in conn.execute(
-                    "SELECT id, reset_ord FROM cards WHERE deck_id = ?", (key[0],)
-                )
-            },
-        )
+        starts = reset_points(conn, [key[0]])
         where, args = "deck_id = ?", [key[0]]
     else:
         starts = {key: reset_ord}
