@@ -118,7 +118,7 @@ def sync(
         device = device_of(conn)
         read = io.read_folder(folder, device, folder_marks(conn, marks_key))
         union = Union(conn, device)
-        same_device = own_history_check(conn, device, folder, store.path)
+        same_device = own_history_check(conn, device, folder)
         for batch in read.events:
             same_device(batch)
             union.apply(batch)
@@ -168,7 +168,7 @@ class SharedDeviceError(MlcardsError):
 
 
 def own_history_check(
-    conn: Any, device: str, folder: Path, db: Path
+    conn: Any, device: str, folder: Path
 ) -> Callable[[list[dict[str, Any]]], None]:
     """A check of each batch read: an event of this device's id that this database holds
     under the same id must be the same (type, time, card or key). Events it lacks are
@@ -178,14 +178,7 @@ def own_history_check(
 
     def check(batch: list[dict[str, Any]]) -> None:
         for event in batch:
-            if event.get("device") != device or not isinstance(event.get("seq"), int):
-                continue
-            if event["seq"] > used:
-                continue
-            mine = own_fingerprint(conn, str(event.get("id")))
-            if mine is None or mine == ("undone",):
-                continue  # (`backup restore` keeps the sequence: its own events come back)
-            if mine != _fingerprint(event):
+            if _held_otherwise(conn, device, used, event):
                 raise SharedDeviceError(
                     f"{quote_path(folder / f'mlcards-{device}.jsonl')}: event "
                     f"{device}-{event['seq']} is not the one this database wrote under its "
@@ -197,6 +190,17 @@ def own_history_check(
                 )
 
     return check
+
+
+def _held_otherwise(conn: Any, device: str, used: int, event: dict[str, Any]) -> bool:
+    """Whether ``event`` is one of this device's id, among the ``used`` sequence numbers,
+    that this database holds as a different event. One it lacks, or an answer undone here,
+    is not (``backup restore`` keeps the sequence: its own events come back)."""
+    seq = event.get("seq")
+    if event.get("device") != device or not isinstance(seq, int) or seq > used:
+        return False
+    mine = own_fingerprint(conn, str(event.get("id")))
+    return mine not in (None, ("undone",)) and mine != _fingerprint(event)
 
 
 def _fingerprint(event: dict[str, Any]) -> tuple[Any, ...]:
@@ -238,12 +242,8 @@ def new_device(store: Store, folder: Path, io: FolderIO | None = None) -> tuple[
             read = io.read_folder(Path(folder), device, {})
             for batch in read.events:
                 for event in batch:
-                    seq = event.get("seq")
-                    if event.get("device") != device or not isinstance(seq, int) or seq > shared:
-                        continue
-                    mine = own_fingerprint(conn, str(event.get("id")))
-                    if mine not in (None, ("undone",)) and mine != _fingerprint(event):
-                        shared = seq - 1
+                    if _held_otherwise(conn, device, shared, event):
+                        shared = event["seq"] - 1
         fresh, moved = take_new_device(conn, shared)
         deck_ids = sorted(store.decks.ids())
         if deck_ids:

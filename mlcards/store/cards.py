@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, cast
@@ -21,66 +21,43 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # (records load where they are made: see records.py)
     from mlcards.records import FsrsCardState
 
-CARD_SELECT = (
-    "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
-    "c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, c.line, "
-    "deck_file(d.path) AS path, c.stability, c.difficulty"
-)
-_SELECT = f"{CARD_SELECT} FROM cards c JOIN decks d ON d.id = c.deck_id"
-"""The one SELECT every queue query extends, read by ``row_to_scheduled``."""
 
-
-def row_to_scheduled(r: sqlite3.Row) -> ScheduledCard:
-    try:
-        return _scheduled(r)
-    except (ValueError, KeyError, TypeError, AttributeError):  # a hand-edited row
-        raise StoreError(
-            f"the database is damaged (card {r['deck_id']}/{r['id']} cannot be read); "
-            "`mlcards check` says more"
-        ) from None
-
-
-def _scheduled(r: sqlite3.Row) -> ScheduledCard:
-    return ScheduledCard(
-        deck_id=r["deck_id"],
-        deck_name=r["deck_name"],
-        card=_card(r["id"], r["content"], r["line"]),
-        repetitions=r["repetitions"],
-        easiness=r["easiness"],
-        interval=r["interval"],
-        due=date.fromisoformat(r["due"]) if r["due"] else None,
-        last_review_day=date.fromisoformat(r["last_review_day"]) if r["last_review_day"] else None,
-        lapses=r["lapses"],
-        leech=bool(r["leech"]),
-        flagged=bool(r["flagged"]),
-        path=r["path"],
-        stability=r["stability"],
-        difficulty=r["difficulty"],
+def _select(line: str, path: str) -> str:
+    return (
+        "SELECT c.deck_id, d.name AS deck_name, c.id, c.content, c.repetitions, c.easiness, "
+        f"c.interval, c.due, c.last_review_day, c.lapses, c.leech, c.flagged, {line} AS line, "
+        f"{path} AS path, c.stability, c.difficulty"
     )
 
 
-@lru_cache(maxsize=512)
-def _card(card_id: str, content: str, line: int) -> Card:
-    """A card from its stored content, parsed once per content (a card is a frozen value):
-    the card drawn, answered and drawn again in a session is read back at the cost of its
-    row, and compares equal to itself at the cost of an identity check."""
+CARD_SELECT = _select("c.line", "deck_file(d.path)")
+_SELECT = f"{CARD_SELECT} FROM cards c JOIN decks d ON d.id = c.deck_id"
+"""The one SELECT every queue query extends, read by ``row_to_scheduled``."""
+_STREAM_SELECT = _select("0", "''") + " FROM cards c JOIN decks d ON d.id = c.deck_id"
+"""``_SELECT`` less the deck file's path and the card's line (an export has no use for them,
+and the path costs a lookup a row)."""
+
+
+def _parsed(card_id: str, content: str, line: int) -> Card:
     return Card.from_content(card_id, json.loads(content), line)
 
 
-_STREAM_SELECT = (
-    "SELECT c.deck_id, d.name, c.id, c.content, c.repetitions, c.easiness, c.interval, c.due, "
-    "c.last_review_day, c.lapses, c.leech, c.flagged, c.stability, c.difficulty "
-    "FROM cards c JOIN decks d ON d.id = c.deck_id"
-)
+_card = lru_cache(maxsize=512)(_parsed)
+"""A card from its stored content, parsed once per content (a card is a frozen value): the
+card drawn, answered and drawn again in a session is read back at the cost of its row, and
+compares equal to itself at the cost of an identity check. (A stream of every card parses
+each once, ``_parsed``, and leaves the session's cards in the cache.)"""
 
 
-def _streamed(r: tuple[Any, ...]) -> ScheduledCard:
-    """A row of ``_STREAM_SELECT``: ``_scheduled`` less the path and the line."""
+def row_to_scheduled(
+    r: Sequence[Any], parse: Callable[[str, str, int], Card] = _card
+) -> ScheduledCard:
+    """A row of ``CARD_SELECT`` (or of ``_STREAM_SELECT``, by position)."""
     try:
         return ScheduledCard(
             deck_id=r[0],
             deck_name=r[1],
-            card=Card.from_content(r[2], json.loads(r[3])),
+            card=parse(r[2], r[3], r[12]),
             repetitions=r[4],
             easiness=r[5],
             interval=r[6],
@@ -89,8 +66,9 @@ def _streamed(r: tuple[Any, ...]) -> ScheduledCard:
             lapses=r[9],
             leech=bool(r[10]),
             flagged=bool(r[11]),
-            stability=r[12],
-            difficulty=r[13],
+            path=r[13],
+            stability=r[14],
+            difficulty=r[15],
         )
     except (ValueError, KeyError, TypeError, AttributeError):  # a hand-edited row
         raise StoreError(
@@ -249,7 +227,7 @@ class Cards(CardActions):
         # the cursor of a closed connection and raise
         while chunk := cursor.fetchmany(256):
             for row in chunk:
-                yield _streamed(row)
+                yield row_to_scheduled(row, _parsed)
 
     def one(self, deck_id: str, card_id: str, today: date | None = None) -> ScheduledCard | None:
         """One active card as the queue sees it (after an edit, say); on ``today``, None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from mlcards.store.db import Database
 from mlcards.store.events import Stamp, Stamper, stamps, tombstone
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.log_reads import LogReads
-from mlcards.store.marks import every_reset, unleech
+from mlcards.store.marks import reset_points, unleech
 from mlcards.store.schedules import rebuild_in, write_schedules
 from mlcards.store.settings import Compute, spec_in
 from mlcards.store.totals import add_from, take_back
@@ -85,21 +85,44 @@ def _schedule_after(record: ReviewRecord, review_id: int, lapses: int) -> Cached
 
 
 BALANCED_DAYS = 100
-"""How far ahead a load-balancing answer counts the deck's due cards (the widest fuzz range
-of a balanced interval, 90 days, ends at 97)."""
+"""How far ahead a load-balancing answer counts the deck's due cards at once (the widest fuzz
+range of a balanced interval, 90 days, ends at 97); a later day is counted when asked."""
 
 
-def _due_counts(conn: sqlite3.Connection, shown: ScheduledCard, today: date) -> dict[date, int]:
-    """The deck's other cards due on each of the coming days, as the cache holds them now."""
-    end = date.fromordinal(today.toordinal() + BALANCED_DAYS)
-    return {
-        date.fromisoformat(due): count
-        for due, count in conn.execute(
-            "SELECT due, count(*) FROM cards WHERE deck_id = ? AND id != ? "
-            "AND due > ? AND due <= ? GROUP BY due",
-            (shown.deck_id, shown.card.id, today.isoformat(), end.isoformat()),
-        )
-    }
+class _DueCounts(Mapping[date, int]):
+    """The deck's other cards due on each day after ``today``, as the cache holds them now
+    (inside the answer's transaction). The next ``BALANCED_DAYS`` are read at once; a later
+    day only a card whose passing answer keeps a longer interval than it is now scheduled
+    (``minimum_for``) asks, and it is counted then: every day a draw weighs is counted as a
+    replay counts it. Iterating gives the days read at once."""
+
+    def __init__(self, conn: sqlite3.Connection, shown: ScheduledCard, today: date) -> None:
+        self._conn = conn
+        self._card = (shown.deck_id, shown.card.id)
+        self._end = date.fromordinal(today.toordinal() + BALANCED_DAYS)
+        self._near: dict[date, int] = {
+            date.fromisoformat(due): count
+            for due, count in conn.execute(
+                "SELECT due, count(*) FROM cards WHERE deck_id = ? AND id != ? "
+                "AND due > ? AND due <= ? GROUP BY due",
+                (*self._card, today.isoformat(), self._end.isoformat()),
+            )
+        }
+
+    def __getitem__(self, day: date) -> int:
+        if day <= self._end:
+            return self._near.get(day, 0)
+        row = self._conn.execute(
+            "SELECT count(*) FROM cards WHERE deck_id = ? AND id != ? AND due = ?",
+            (*self._card, day.isoformat()),
+        ).fetchone()
+        return int(row[0])
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._near)
+
+    def __len__(self) -> int:
+        return len(self._near)
 
 
 @dataclass(frozen=True)
@@ -178,15 +201,7 @@ def _rebuild_after(conn: sqlite3.Connection, path: Path, taken: _Taken, rebuild:
     if reset_ord >= taken.ord:
         return  # reset since: the card is new now, whatever this answer did
     if taken.spec.effective().load_balance:  # its draws saw the deck: replay the deck
-        starts = every_reset(
-            conn,
-            {
-                (key[0], r[0]): str(r[1])
-                for r in conn.execute(
-                    "SELECT id, reset_ord FROM cards WHERE deck_id = ?", (key[0],)
-                )
-            },
-        )
+        starts = reset_points(conn, [key[0]])
         where, args = "deck_id = ?", [key[0]]
     else:
         starts = {key: reset_ord}
@@ -250,7 +265,7 @@ class ReviewLog(LogReads):
                 is not None
             )
             spec = spec_in(conn, shown.deck_id)
-            counts = _due_counts(conn, shown, today) if spec.effective().load_balance else None
+            counts = _DueCounts(conn, shown, today) if spec.effective().load_balance else None
             from mlcards.records import StoredCard
 
             record = decide(StoredCard(row_to_scheduled(row), answered_today, spec, counts))

@@ -88,6 +88,24 @@ def every_reset(
     return every
 
 
+def reset_points(
+    conn: sqlite3.Connection, deck_ids: Sequence[str]
+) -> dict[tuple[str, str], int | str | tuple[str, ...]]:
+    """Every card of these decks with its reset points, as ``replay`` takes them: the
+    cached latest one (``reset_ord``), with the earlier ones ``every_reset`` adds."""
+    marks = ", ".join("?" for _ in deck_ids)
+    return every_reset(
+        conn,
+        {
+            (r[0], r[1]): str(r[2])
+            for r in conn.execute(
+                f"SELECT deck_id, id, reset_ord FROM cards WHERE deck_id IN ({marks})",
+                list(deck_ids),
+            )
+        },
+    )
+
+
 def unleech(conn: sqlite3.Connection, key: tuple[str, str], *, keep_leech: bool = False) -> None:
     """Take a leech's own suspension off a card (and its leech mark, unless ``keep_leech``):
     it stays suspended only if its events say so (a forget, a reset, an undone leech answer;

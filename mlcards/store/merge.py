@@ -35,7 +35,7 @@ from mlcards.store.events import (
     write_state,
 )
 from mlcards.store.log import delete_review
-from mlcards.store.outbox import ANSWER_FIELDS, INT_FIELDS
+from mlcards.store.outbox import ANSWER_FIELDS, INT_FIELDS, own_fingerprint
 from mlcards.store.settings import KEYS, read_in, write_in
 
 
@@ -403,17 +403,7 @@ class Union:
 
 def known(conn: sqlite3.Connection, uid: str) -> bool:
     """Whether the event ``uid`` is in this database: applied, waiting, or undone."""
-    return any(
-        conn.execute(sql, (uid,)).fetchone() is not None
-        for sql in (
-            "SELECT 1 FROM reviews WHERE uid = ?",
-            "SELECT 1 FROM tombstones WHERE target = ?",
-            "SELECT 1 FROM tombstones WHERE uid = ?",
-            "SELECT 1 FROM card_events WHERE uid = ?",
-            "SELECT 1 FROM settings_events WHERE uid = ?",
-            "SELECT 1 FROM pending WHERE uid = ?",
-        )
-    )
+    return own_fingerprint(conn, uid) is not None
 
 
 def settle_settings(

@@ -17,7 +17,7 @@ from mlcards.models import (
 )
 from mlcards.store.events import CARD_ACTIONS, CardAction, append_card_events
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
-from mlcards.store.marks import MARK_COLUMNS, NO_MARKS, every_reset, fold, marks_of, unleech
+from mlcards.store.marks import MARK_COLUMNS, NO_MARKS, fold, marks_of, reset_points, unleech
 from mlcards.store.settings import Compute, spec_of
 from mlcards.store.settings import read_in as read_settings
 from mlcards.store.totals import rebuild as rebuild_totals
@@ -48,15 +48,7 @@ def rebuild_in(
     decks = list(deck_ids)
     marks = ", ".join("?" for _ in decks)
     stored = read_settings(conn)
-    starts = every_reset(
-        conn,
-        {
-            (r[0], r[1]): str(r[2])
-            for r in conn.execute(
-                f"SELECT deck_id, id, reset_ord FROM cards WHERE deck_id IN ({marks})", decks
-            )
-        },
-    )
+    starts = reset_points(conn, decks)
     rows = (
         replay_row(r, path)
         for r in conn.cursor().execute(

@@ -9,8 +9,8 @@ import pytest
 from helpers import at, card_yaml, deck_yaml, write
 
 from mlcards.bundled import bundled_deck_files
-from mlcards.replay import replay, schedule_differences
 from mlcards.services import decks as service
+from mlcards.services.admin import check
 from mlcards.store import Store
 
 
@@ -35,9 +35,8 @@ def shipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def check_clean(store: Store) -> None:
-    cached = store.cards.states()
-    schedule_from = {k: v["schedule_from"] for k, v in cached.items()}
-    assert schedule_differences(cached, replay(store.log.replay_rows(), schedule_from)) == []
+    found = check(store)
+    assert found.ok, found.to_dict()
 
 
 def test_the_real_bundle_is_copied_and_imported_from_the_copies(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import answer_all, at, toy_deck
 
+from mlcards.errors import StoreError
 from mlcards.models import Quality
 from mlcards.store import Scope, Store
 
@@ -44,3 +45,19 @@ def test_graded_rows_are_the_graded_log_in_id_order(store: Store) -> None:
     assert len(wanted) > 5
     assert list(store.log.graded_rows(Scope())) == wanted
     assert {r[0] for r in store.log.graded_rows(Scope(deck="other"))} == {"other"}
+
+
+def test_a_hand_edited_card_row_is_reported_by_both_reads(store: Store) -> None:
+    store.conn.execute("UPDATE cards SET content = '{\"title\": 1}' WHERE id = 'd1'")
+    with pytest.raises(StoreError, match=r"card other/d1 cannot be read"):
+        store.cards.active("other")
+    with pytest.raises(StoreError, match=r"card other/d1 cannot be read"):
+        list(store.cards.active_stream("other"))
+
+
+def test_the_card_stream_leaves_the_parsed_cards_cache_alone(store: Store) -> None:
+    from mlcards.store.cards import _card
+
+    before = _card.cache_info()
+    streamed = list(store.cards.active_stream())
+    assert streamed and _card.cache_info() == before  # neither asked nor filled

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from helpers import ROOT, Refreshing, at, big_deck_yaml, run, write
+from helpers import ROOT, Refreshing, at, big_deck_yaml, run, toy_deck, write
 
 from mlcards.config import checked_value, load_settings
 from mlcards.errors import UndoRefused, UsageError
@@ -331,3 +331,23 @@ def test_a_forget_on_a_load_balanced_deck_leaves_check_clean(
             store.cards.forget(reviewed[:2])
             study(store, 4, first=26)
         assert check(store).differences == []
+
+
+def test_an_answers_due_counts_cover_every_day_its_balanced_draw_may_ask(db_path: Path) -> None:
+    """A passing answer never shortens a card's interval (``minimum_for``): a card that had
+    150 days and is now scheduled 50 draws, balanced (50 is within reach of balancing), from
+    150 days on. The counts the answer reads must be the cache's on those days too, as a
+    replay counts them, or the two would weigh the days differently."""
+    from mlcards.store.log import BALANCED_DAYS, _DueCounts
+
+    low, high = interval_range(50, Quality.HARD, 150)
+    assert BALANCED_DAYS < low < high  # a day past the counts read at once
+    with Store.open(db_path) as store:
+        store.decks.import_decks([toy_deck()], at(START.isoformat()))
+        far = START + timedelta(days=low + 1)
+        store.conn.execute("UPDATE cards SET due = ? WHERE id != 'c1'", (far.isoformat(),))
+        shown = store.cards.one("toy", "c1")
+        assert shown is not None
+        counts = _DueCounts(store.conn, shown, START)
+        assert counts.get(far, 0) == 2
+        assert counts.get(START + timedelta(days=low), 0) == 0

@@ -3,6 +3,7 @@ schedules and a clean ``check``, whatever the order of their syncs."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -457,3 +458,29 @@ def test_a_forget_synced_in_ends_a_leech_as_a_forget_here_does(tmp_path: Path) -
     sync_all(a, b)
     assert b.store.conn.execute(leech).fetchone() == (0, 0, 1)  # new, as on a
     converged(a, b)
+
+
+def test_every_event_is_known_however_a_device_holds_it(tmp_path: Path) -> None:
+    """``known`` (what a sync skips and a conflict copy may be tidied for): an answer held
+    or waiting for its card, an undone one and its undo, a card action, a setting."""
+    from mlcards.services.admin import replay_with
+    from mlcards.store.merge import known
+
+    folder = tmp_path / "f"
+    a, b = Device(tmp_path / "a.db", folder), Device(tmp_path / "b.db", folder)
+    a.import_deck(deck())
+    a.answer([Quality.GOOD, Quality.GOOD])
+    row = max(a.store.log.rows(), key=lambda r: int(r["id"]))
+    a.store.log.undo(row["id"], row["session"], lambda key, rows, starts, spec: None)
+    apply_action(a.store, "suspend", [("toy", "c4")], a.today)
+    a.store.cards.rebuild_decks(["toy"], replay_with, settings={"": {"fuzz": False}})
+    a.sync()
+    b.sync()  # b has no deck: the answer waits for its card
+    lines = (folder / f"mlcards-{a.store_device}.jsonl").read_text(encoding="utf-8").splitlines()
+    events = [json.loads(line) for line in lines]
+    assert {e["type"] for e in events} >= {"answer", "undo", "card", "settings"}
+    assert b.store.cards.pending_answers() == 1
+    for device in (a, b):
+        assert [e["id"] for e in events if not known(device.store.conn, e["id"])] == []
+        assert known(device.store.conn, row["uid"])  # the undone answer
+        assert not known(device.store.conn, f"{a.store_device}-999")

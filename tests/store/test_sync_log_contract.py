@@ -72,6 +72,15 @@ def test_a_reset_of_a_suspended_leech_leaves_the_marks_as_the_events_say(db_path
     store.close()
 
 
+def test_undoing_a_leech_suspension_lifts_it_even_after_a_reset(db_path: Path) -> None:
+    store, s = suspended_leech(db_path)
+    store.decks.import_decks([toy_deck(cards=("c1",), answer="b")], at("2026-01-02"))  # reset
+    s.undo()
+    assert flags(store) == (0, 0, 0)  # not left suspended by an answer that is gone
+    assert check(store).ok
+    store.close()
+
+
 def test_forgetting_a_leech_keeps_a_suspension_the_learner_chose(db_path: Path) -> None:
     store, _ = suspended_leech(db_path)
     assert store.cards.suspend("toy", "c1", False)
