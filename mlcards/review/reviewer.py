@@ -248,3 +248,16 @@ class _Reviewer:
             self.message = f"This card has lapsed {item.lapses + 1} times: "
             self.message += LEECH_WORDS[record.leech_action]
         return record
+
+
+def run_review(
+    screen: Screen,
+    session: Session,
+    actions: CardActions,
+    read_key: KeyReader,
+    now: Callable[[], datetime],
+    glyphs: Glyphs = UNICODE,
+    links: bool = False,
+) -> ReviewOutcome:
+    """Drive a session: draw, read keys, grade; each answer is saved before the next card."""
+    return _Reviewer(screen, session, actions, read_key, now, glyphs, links).run()

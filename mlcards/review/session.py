@@ -5,39 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, ParamSpec
+from typing import TYPE_CHECKING
 
 from mlcards.models import Choice, ScheduledCard
 
 if TYPE_CHECKING:  # (the loop and rich load after the first card is drawn: ``_first_card``)
     from mlcards.config import Settings
-    from mlcards.render.review import ReviewOutcome
     from mlcards.review.common import Screen
-    from mlcards.review.reviewer import _Reviewer
     from mlcards.session import Session
     from mlcards.store import Store
-
-P = ParamSpec("P")
-
-
-def _running(reviewer: Callable[P, _Reviewer]) -> Callable[P, ReviewOutcome]:
-    def run(*args: P.args, **kwargs: P.kwargs) -> ReviewOutcome:
-        """Drive a session: draw, read keys, grade; each answer is saved before the next
-        card. Takes what ``_Reviewer`` is made with (screen, session, actions, read_key,
-        now, glyphs, links...)."""
-        return reviewer(*args, **kwargs).run()
-
-    return run
-
-
-if TYPE_CHECKING:
-    run_review = _running(_Reviewer)
-else:
-
-    def run_review(*args: Any, **kwargs: Any) -> ReviewOutcome:
-        from mlcards.review.reviewer import _Reviewer
-
-        return _Reviewer(*args, **kwargs).run()
 
 
 @dataclass(frozen=True)
