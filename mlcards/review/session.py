@@ -48,10 +48,10 @@ EXIT_HANGUP = 129
 
 def _first_card(
     session: Session, size: tuple[int, int] | None
-) -> tuple[str, tuple[Choice, ...], bool] | None:
+) -> tuple[ScheduledCard, tuple[Choice, ...], bool] | None:
     """The session's first question drawn without rich (``render/first.py``) wherever that
-    is certain to be what rich would draw; the card's key, the choice order drawn for it
-    (the loop shows it in that order) and whether it is on the screen; None: no card."""
+    is certain to be what rich would draw; the card, the choice order drawn for it (the
+    loop shows it in that order) and whether it is on the screen; None: no card."""
     import os
     import sys
 
@@ -72,8 +72,8 @@ def _first_card(
         if frame is not None:
             sys.stdout.write(frame)
             sys.stdout.flush()
-            return item.key, order, True
-    return item.key, order, False
+            return item, order, True
+    return item, order, False
 
 
 def run_session(
@@ -132,7 +132,7 @@ def run_session(
             printed=not supports_screen(),
         )
         if first is not None:  # shown already, or about to be, in this order
-            reviewer.shown_order[first[0]] = first[1]
+            reviewer.shown_order[first[0].key] = first[1]
             reviewer.on_screen = (first[0], *size) if first[2] and size else None
         try:
             outcome = reviewer.run()
