@@ -65,7 +65,7 @@ def first_frame(
     if room < max(len(question), _MIN_ROOM):
         return None  # rich shortens the footer, pins the ask or scrolls: not done here
     top = _top(item, width)
-    bottom = _bottom(_status(item, at), width)
+    bottom = _bottom(status_note(item, "review", at, 0, UNICODE.dot), width)  # (shown at once)
     if top is None or bottom is None:
         return None
     lines: list[Line | str] = [top, *question, bottom, *choices, *footer]
@@ -138,12 +138,15 @@ def _footer(choices: int, width: int) -> list[Line] | None:
     return lines
 
 
-def _status(item: ScheduledCard, at: tuple[int, int]) -> str:
-    """``render.review._status`` at 0:00, for a review (the first card is shown at once)."""
-    dot = UNICODE.dot
-    kind = "new" if item.is_new else "review"
+def status_note(
+    item: ScheduledCard, mode: str, at: tuple[int, int], elapsed_s: float, dot: str
+) -> str:
+    """The question box's note: the card's kind and marks, where the session stands (``at``:
+    position, of how many) and the time it has run."""
+    minutes, seconds = divmod(int(elapsed_s), 60)
+    kind = "practice" if mode == "practice" else "new" if item.is_new else "review"
     flags = (f" {dot} flagged" if item.flagged else "") + (f" {dot} leech" if item.leech else "")
-    return f"{kind}{flags} {dot} {at[0]} of {at[1]} {dot} 0:00"
+    return f"{kind}{flags} {dot} {at[0]} of {at[1]} {dot} {minutes}:{seconds:02d}"
 
 
 def _top(item: ScheduledCard, width: int) -> Line | None:
