@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from mlcards.models import Choice, ScheduledCard
 from mlcards.render.glyphs import UNICODE
-from mlcards.render.keys import CHOICE_KEYS, QUESTION, hints
+from mlcards.render.keys import CHOICE_KEYS, QUESTION, hint_rows, hints
 from mlcards.render.plain import PLAIN_MARKDOWN, wrap_text
 
 BLUE, TITLE, KEY, DIM = "34", "1;34", "1;36", "2"
@@ -116,17 +116,13 @@ def _choices(order: Sequence[Choice], width: int) -> list[Line] | None:
 
 
 def _footer(choices: int, width: int) -> list[Line] | None:
-    """The question's key hints packed as ``render.pieces.footer_lines`` packs them."""
+    """The question's key hints packed as ``render.pieces.footer_lines`` packs them
+    (``render.keys.hint_rows``)."""
     room = width - 2
-    rows: list[list[str]] = [[]]
-    for hint in hints(QUESTION, choices=choices, ascii=False):
-        row = rows[-1]
-        used = sum(len(h) for h in row) + 3 * (len(row) - 1)
-        if row and used + 3 + len(hint) > room:
-            rows.append([])
-        rows[-1].append(hint)
+    shown = hints(QUESTION, choices=choices, ascii=False)
     lines: list[Line] = []
-    for row in rows:
+    for indexes in hint_rows([len(hint) for hint in shown], room):
+        row = [shown[index] for index in indexes]
         pieces: Line = [("", " ")]
         for index, hint in enumerate(row):
             pieces += [(DIM, f" {UNICODE.dot} ")] if index else []
