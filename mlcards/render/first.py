@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mlcards.models import Choice, ScheduledCard
-from mlcards.render.glyphs import UNICODE
+from mlcards.render.glyphs import UNICODE, bottom_border
 from mlcards.render.keys import CHOICE_KEYS, QUESTION, hint_rows, hints
 from mlcards.render.plain import PLAIN_MARKDOWN, wrap_text
 
@@ -163,15 +163,5 @@ def _top(item: ScheduledCard, width: int) -> Line | None:
 
 def _bottom(status: str, width: int) -> Line | None:
     """The box's bottom border with the session's progress at the right."""
-    fill = width - 6 - len(status)
-    if fill < 0:
-        return None
-    corner_left, corner_right, rule = UNICODE.box[2], UNICODE.box[3], UNICODE.rule
-    if not fill:  # (no rule between: the corner and the status are one run of the same style)
-        return [(BLUE, f"{corner_left}{rule} {status} "), (BLUE, rule + corner_right)]
-    return [
-        (BLUE, corner_left + rule),
-        (BLUE, rule * fill),
-        (BLUE, f" {status} "),
-        (BLUE, rule + corner_right),
-    ]
+    parts = bottom_border(width, UNICODE, status)
+    return None if parts is None else [(BLUE, part) for part in parts]
