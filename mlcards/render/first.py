@@ -3,12 +3,13 @@ and the rest of the review loop load (about a third of ``mlcards review``'s star
 
 The invariant: ``first_frame`` returns exactly the text the review's rich Console writes
 for ``render.review.question_screen`` of the same view on a colour terminal (ANSI styles,
-``NO_COLOR`` honoured), or None wherever that is not certain: practice, a select-all card,
-text that is not plain printable ASCII or that Markdown would read, a word longer than its
-line, a screen too small for all of it at once, an environment that changes what rich
-writes. The review loop then draws the same frame through rich, so the learner sees no
-change either way. ``tests/unit/test_first_frame.py`` compares the two over generated cards
-and sizes.
+``NO_COLOR`` honoured), or None wherever that is not certain: a select-all card, text that
+is not plain printable ASCII or that Markdown would read, a word longer than its line, a
+screen too small for all of it at once. Practice, a terminal that is not UTF-8 and an
+environment that changes what rich writes (``plain_enough``) are left to rich by the
+caller (``review.session._first_card``). The review loop then draws the same frame through
+rich, so the learner sees no change either way. ``tests/unit/test_first_frame.py``
+compares the two over generated cards and sizes.
 """
 
 from __future__ import annotations
