@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlcards.models import CachedSchedule, CardKey, Quality, ResetPoints, ScheduledCard
 from mlcards.replay import replay
@@ -17,7 +17,6 @@ from mlcards.rules import SchedulerSpec
 from mlcards.schedulers import Fields, RulesFor, Scheduler, build, grade_answer, scheduler_for
 from mlcards.schedulers.fuzz import Fuzzed, interval_range
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # (records load where they are made: see records.py)
     from mlcards.records import ReviewRecord
 

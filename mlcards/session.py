@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mlcards import rules
 from mlcards.grading import PREVIEW_QUALITIES, Grader
@@ -24,7 +24,6 @@ from mlcards.schedulers import (
     Scheduler,
 )
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # (records load where they are made: see records.py)
     from mlcards.records import ReviewRecord, StoredCard
 

@@ -3,12 +3,13 @@ and the rest of the review loop load (about a third of ``mlcards review``'s star
 
 The invariant: ``first_frame`` returns exactly the text the review's rich Console writes
 for ``render.review.question_screen`` of the same view on a colour terminal (ANSI styles,
-``NO_COLOR`` honoured), or None wherever that is not certain: practice, a select-all card,
-text that is not plain printable ASCII or that Markdown would read, a word longer than its
-line, a screen too small for all of it at once, an environment that changes what rich
-writes. The review loop then draws the same frame through rich, so the learner sees no
-change either way. ``tests/unit/test_first_frame.py`` compares the two over generated cards
-and sizes.
+``NO_COLOR`` honoured), or None wherever that is not certain: a select-all card, text that
+is not plain printable ASCII or that Markdown would read, a word longer than its line, a
+screen too small for all of it at once. Practice, a terminal that is not UTF-8 and an
+environment that changes what rich writes (``plain_enough``) are left to rich by the
+caller (``review.session._first_card``). The review loop then draws the same frame through
+rich, so the learner sees no change either way. ``tests/unit/test_first_frame.py``
+compares the two over generated cards and sizes.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mlcards.models import Choice, ScheduledCard
-from mlcards.render.glyphs import UNICODE
-from mlcards.render.keys import CHOICE_KEYS, QUESTION, hints
+from mlcards.render.glyphs import UNICODE, bottom_border
+from mlcards.render.keys import CHOICE_KEYS, QUESTION, hint_rows, hints
 from mlcards.render.plain import PLAIN_MARKDOWN, wrap_text
 
 BLUE, TITLE, KEY, DIM = "34", "1;34", "1;36", "2"
@@ -65,7 +66,7 @@ def first_frame(
     if room < max(len(question), _MIN_ROOM):
         return None  # rich shortens the footer, pins the ask or scrolls: not done here
     top = _top(item, width)
-    bottom = _bottom(_status(item, at), width)
+    bottom = _bottom(status_note(item, "review", at, 0, UNICODE.dot), width)  # (shown at once)
     if top is None or bottom is None:
         return None
     lines: list[Line | str] = [top, *question, bottom, *choices, *footer]
@@ -116,17 +117,13 @@ def _choices(order: Sequence[Choice], width: int) -> list[Line] | None:
 
 
 def _footer(choices: int, width: int) -> list[Line] | None:
-    """The question's key hints packed as ``render.pieces.footer_lines`` packs them."""
+    """The question's key hints packed as ``render.pieces.footer_lines`` packs them
+    (``render.keys.hint_rows``)."""
     room = width - 2
-    rows: list[list[str]] = [[]]
-    for hint in hints(QUESTION, choices=choices, ascii=False):
-        row = rows[-1]
-        used = sum(len(h) for h in row) + 3 * (len(row) - 1)
-        if row and used + 3 + len(hint) > room:
-            rows.append([])
-        rows[-1].append(hint)
+    shown = hints(QUESTION, choices=choices, ascii=False)
     lines: list[Line] = []
-    for row in rows:
+    for indexes in hint_rows([len(hint) for hint in shown], room):
+        row = [shown[index] for index in indexes]
         pieces: Line = [("", " ")]
         for index, hint in enumerate(row):
             pieces += [(DIM, f" {UNICODE.dot} ")] if index else []
@@ -138,12 +135,15 @@ def _footer(choices: int, width: int) -> list[Line] | None:
     return lines
 
 
-def _status(item: ScheduledCard, at: tuple[int, int]) -> str:
-    """``render.review._status`` at 0:00, for a review (the first card is shown at once)."""
-    dot = UNICODE.dot
-    kind = "new" if item.is_new else "review"
+def status_note(
+    item: ScheduledCard, mode: str, at: tuple[int, int], elapsed_s: float, dot: str
+) -> str:
+    """The question box's note: the card's kind and marks, where the session stands (``at``:
+    position, of how many) and the time it has run."""
+    minutes, seconds = divmod(int(elapsed_s), 60)
+    kind = "practice" if mode == "practice" else "new" if item.is_new else "review"
     flags = (f" {dot} flagged" if item.flagged else "") + (f" {dot} leech" if item.leech else "")
-    return f"{kind}{flags} {dot} {at[0]} of {at[1]} {dot} 0:00"
+    return f"{kind}{flags} {dot} {at[0]} of {at[1]} {dot} {minutes}:{seconds:02d}"
 
 
 def _top(item: ScheduledCard, width: int) -> Line | None:
@@ -164,15 +164,5 @@ def _top(item: ScheduledCard, width: int) -> Line | None:
 
 def _bottom(status: str, width: int) -> Line | None:
     """The box's bottom border with the session's progress at the right."""
-    fill = width - 6 - len(status)
-    if fill < 0:
-        return None
-    corner_left, corner_right, rule = UNICODE.box[2], UNICODE.box[3], UNICODE.rule
-    if not fill:  # (no rule between: the corner and the status are one run of the same style)
-        return [(BLUE, f"{corner_left}{rule} {status} "), (BLUE, rule + corner_right)]
-    return [
-        (BLUE, corner_left + rule),
-        (BLUE, rule * fill),
-        (BLUE, f" {status} "),
-        (BLUE, rule + corner_right),
-    ]
+    parts = bottom_border(width, UNICODE, status)
+    return None if parts is None else [(BLUE, part) for part in parts]

@@ -1,5 +1,6 @@
 """The symbols the screen draws with, in Unicode or in ASCII for a terminal whose encoding
-cannot show more, and user text spelt in ASCII for such a terminal.
+cannot show more, user text spelt in ASCII for such a terminal, and the question box's
+bottom border made of them (one layout for rich's frames and the first one).
 
 Without rich (``render/first.py`` draws the review's first card before rich is loaded);
 ``render/screen.py`` builds its frames with these.
@@ -40,6 +41,20 @@ class Glyphs:
 
 UNICODE = Glyphs()
 ASCII = Glyphs("+", "x", "!", "->", "|", "v", "^", "-", "*", "...", "++++|", ascii=True)
+
+
+def bottom_border(width: int, g: Glyphs, note: str) -> tuple[str, ...] | None:
+    """A box's bottom border ``width`` cells wide with ``note`` (one cell a character) at its
+    right, in the pieces rich draws it in, one segment each (all in the border's style): a
+    segment ends where a span does, so the fill is one and the corners' own style is not
+    (no fill: the corner and the note are one). None when the note does not fit."""
+    middle = f" {note} " if note else ""
+    fill = width - 4 - len(middle)
+    if fill < 0 or "\n" in note or "\t" in note:
+        return None
+    head, tail = g.box[2] + g.rule, g.rule + g.box[3]
+    parts = (head, g.rule * fill, middle, tail) if fill else (head + middle, tail)
+    return tuple(part for part in parts if part)
 
 
 def glyphs_for(encoding: str) -> Glyphs:

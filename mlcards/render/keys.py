@@ -208,6 +208,20 @@ def hints(
     return shown
 
 
+def hint_rows(lengths: list[int], room: int) -> list[list[int]]:
+    """Which hints (by index) go on each footer line ``room`` cells wide: in order, three
+    cells (" · ") between two on a line, a line broken only between hints."""
+    rows: list[list[int]] = [[]]
+    used = 0
+    for index, length in enumerate(lengths):
+        if used and used + 3 + length > room:
+            rows.append([])
+            used = 0
+        used += 3 + length if used else length
+        rows[-1].append(index)
+    return rows
+
+
 def help_rows(ascii: bool = False) -> list[tuple[str, str]]:
     """(keys, what they do): the help screen, one row per binding that has a label."""
     arrows = {"up": "up", "down": "down"} if ascii else {"up": "↑", "down": "↓"}

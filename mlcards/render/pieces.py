@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlcards.render.glyphs import Glyphs
+from mlcards.render.keys import hint_rows
 from mlcards.render.plain import PLAIN_MARKDOWN
 from mlcards.render.screen import Line, ascii_line, layout, lines_of
 from mlcards.sanitize import markdown_safe
@@ -55,20 +56,15 @@ _FOOTERS: dict[tuple[object, int, Glyphs], list[Line]] = {}
 
 
 def footer_lines(parts: list[Text | str], width: int, g: Glyphs) -> list[Line]:
-    room = max(width - 2, 1)
-    rows: list[Text] = []
-    row = Text()
-    for part in parts:
-        hint = Text(part, style="dim") if isinstance(part, str) else part
-        if row.plain and row.cell_len + 3 + hint.cell_len > room:
-            rows.append(row)
-            row = Text()
-        if row.plain:
-            row.append(f" {g.dot} ", style="dim")
-        row.append_text(hint)
-    rows.append(row)
+    """The lines of ``footer``: the hints packed by ``render.keys.hint_rows``."""
+    hints = [Text(part, style="dim") if isinstance(part, str) else part for part in parts]
     lines: list[Line] = []
-    for text in rows:
+    for row in hint_rows([hint.cell_len for hint in hints], max(width - 2, 1)):
+        text = Text()
+        for index in row:
+            if text.plain:
+                text.append(f" {g.dot} ", style="dim")
+            text.append_text(hints[index])
         lines += lines_of(Padding(text, (0, 1)), width, g)
     return lines
 

@@ -27,6 +27,7 @@ from rich.text import Text
 from mlcards.clock import describe_due
 from mlcards.models import Choice, ScheduledCard
 from mlcards.records import LeftToday
+from mlcards.render.first import status_note
 from mlcards.render.glyphs import UNICODE, Glyphs
 from mlcards.render.keys import (
     ANSWER,
@@ -104,14 +105,8 @@ class ReviewOutcome:
 
 
 def _status(view: CardView) -> str:
-    item, g = view.item, view.glyphs
-    minutes, seconds = divmod(int(view.elapsed_s), 60)
-    kind = "practice" if view.mode == "practice" else "new" if item.is_new else "review"
-    flags = "".join(
-        (f" {g.dot} flagged" if item.flagged else "", f" {g.dot} leech" if item.leech else "")
-    )
-    where = f"{view.position} of {view.total}"
-    return f"{kind}{flags} {g.dot} {where} {g.dot} {minutes}:{seconds:02d}"
+    at = (view.position, view.total)
+    return status_note(view.item, view.mode, at, view.elapsed_s, view.glyphs.dot)
 
 
 def _title(item: ScheduledCard, g: Glyphs) -> str:

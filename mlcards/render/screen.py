@@ -20,7 +20,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-from mlcards.render.glyphs import UNICODE, Glyphs
+from mlcards.render.glyphs import UNICODE, Glyphs, bottom_border
 
 Line = list[Segment]
 
@@ -294,16 +294,13 @@ def box_line(
 def bottom_line(width: int, glyphs: Glyphs, note: str, style: str = "blue") -> Line:
     """``box_line(width, glyphs, False, None, Text(note), style)``, the box's bottom border
     with an unstyled note (it changes on every card), made as the segments rich makes of
-    it; a note that does not fit, or whose characters are not one cell each, the long way."""
-    middle = f" {note} " if note else ""
-    fill = width - 4 - len(middle)
-    if fill < 0 or "\n" in note or "\t" in note or cell_len(middle) != len(middle):
+    it (``glyphs.bottom_border``); a note that does not fit, or whose characters are not one
+    cell each, the long way."""
+    parts = bottom_border(width, glyphs, note) if cell_len(note) == len(note) else None
+    if parts is None:
         return box_line(width, glyphs, False, None, Text(note), style)
     color = _console(glyphs.ascii).get_style(style)
-    head, tail = glyphs.box[2] + glyphs.rule, glyphs.rule + glyphs.box[3]
-    # a segment ends where a span does: the fill is one, the corner's own style is not
-    parts = (head, glyphs.rule * fill, middle, tail) if fill else (head + middle, tail)
-    line = [Segment(part, color) for part in parts if part]
+    line = [Segment(part, color) for part in parts]
     return ascii_line(line) if glyphs.ascii else line
 
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mlcards.review.common import CardActions, Screen, scroll_to, scrolled
-    from mlcards.review.session import SessionOptions, run_review, run_session
+    from mlcards.review.reviewer import run_review
+    from mlcards.review.session import SessionOptions, run_session
 
 _WHERE = {
     "CardActions": "common",
@@ -24,7 +25,7 @@ _WHERE = {
     "scroll_to": "common",
     "scrolled": "common",
     "SessionOptions": "session",
-    "run_review": "session",
+    "run_review": "reviewer",
     "run_session": "session",
 }
 

@@ -67,9 +67,10 @@ class _Reviewer:
         self.shown_order: dict[str, tuple[Choice, ...]] = {}
         """The choice order of a card whose answer, suspend or bury was undone, by card
         key: it comes back as it was shown, so a key still means the same choice."""
-        self.on_screen: tuple[str, int, int] | None = None
-        """The first question's card key and the size it was drawn at before rich loaded
-        (``render/first.py``): that frame is rich's own, so it is not drawn again."""
+        self.on_screen: tuple[ScheduledCard, int, int] | None = None
+        """The first question's card and the size it was drawn at before rich loaded
+        (``render/first.py``): that frame is rich's own, so it is not drawn again, unless
+        the card the loop shows is not that one (changed since by an edit or an import)."""
 
     def outcome(self, quit_early: bool) -> ReviewOutcome:
         return ReviewOutcome(self.session.answered, self.session.correct, quit_early)
@@ -143,7 +144,7 @@ class _Reviewer:
         drawn, self.on_screen = self.on_screen, None
         if drawn is None or not isinstance(page, _Question):
             return False
-        return drawn == (page.item.key, width, height)
+        return drawn == (page.item, width, height)
 
     def show_help(self) -> None:
         self.show(_Help(self))
@@ -248,3 +249,16 @@ class _Reviewer:
             self.message = f"This card has lapsed {item.lapses + 1} times: "
             self.message += LEECH_WORDS[record.leech_action]
         return record
+
+
+def run_review(
+    screen: Screen,
+    session: Session,
+    actions: CardActions,
+    read_key: KeyReader,
+    now: Callable[[], datetime],
+    glyphs: Glyphs = UNICODE,
+    links: bool = False,
+) -> ReviewOutcome:
+    """Drive a session: draw, read keys, grade; each answer is saved before the next card."""
+    return _Reviewer(screen, session, actions, read_key, now, glyphs, links).run()

@@ -5,39 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, ParamSpec
+from typing import TYPE_CHECKING
 
 from mlcards.models import Choice, ScheduledCard
 
 if TYPE_CHECKING:  # (the loop and rich load after the first card is drawn: ``_first_card``)
     from mlcards.config import Settings
-    from mlcards.render.review import ReviewOutcome
     from mlcards.review.common import Screen
-    from mlcards.review.reviewer import _Reviewer
     from mlcards.session import Session
     from mlcards.store import Store
-
-P = ParamSpec("P")
-
-
-def _running(reviewer: Callable[P, _Reviewer]) -> Callable[P, ReviewOutcome]:
-    def run(*args: P.args, **kwargs: P.kwargs) -> ReviewOutcome:
-        """Drive a session: draw, read keys, grade; each answer is saved before the next
-        card. Takes what ``_Reviewer`` is made with (screen, session, actions, read_key,
-        now, glyphs, links...)."""
-        return reviewer(*args, **kwargs).run()
-
-    return run
-
-
-if TYPE_CHECKING:
-    run_review = _running(_Reviewer)
-else:
-
-    def run_review(*args: Any, **kwargs: Any) -> ReviewOutcome:
-        from mlcards.review.reviewer import _Reviewer
-
-        return _Reviewer(*args, **kwargs).run()
 
 
 @dataclass(frozen=True)
@@ -72,10 +48,10 @@ EXIT_HANGUP = 129
 
 def _first_card(
     session: Session, size: tuple[int, int] | None
-) -> tuple[str, tuple[Choice, ...], bool] | None:
+) -> tuple[ScheduledCard, tuple[Choice, ...], bool] | None:
     """The session's first question drawn without rich (``render/first.py``) wherever that
-    is certain to be what rich would draw; the card's key, the choice order drawn for it
-    (the loop shows it in that order) and whether it is on the screen; None: no card."""
+    is certain to be what rich would draw; the card, the choice order drawn for it (the
+    loop shows it in that order) and whether it is on the screen; None: no card."""
     import os
     import sys
 
@@ -96,8 +72,8 @@ def _first_card(
         if frame is not None:
             sys.stdout.write(frame)
             sys.stdout.flush()
-            return item.key, order, True
-    return item.key, order, False
+            return item, order, True
+    return item, order, False
 
 
 def run_session(
@@ -156,7 +132,7 @@ def run_session(
             printed=not supports_screen(),
         )
         if first is not None:  # shown already, or about to be, in this order
-            reviewer.shown_order[first[0]] = first[1]
+            reviewer.shown_order[first[0].key] = first[1]
             reviewer.on_screen = (first[0], *size) if first[2] and size else None
         try:
             outcome = reviewer.run()

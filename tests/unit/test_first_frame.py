@@ -156,3 +156,33 @@ def test_environments_that_change_rich_output_are_left_to_rich() -> None:
     assert plain_enough({"TERM": "xterm-256color", "NO_COLOR": "1"})
     for name in ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
         assert not plain_enough({"TERM": "xterm", name: "1"})
+
+
+@pytest.mark.parametrize(
+    ("drawn", "size", "frames"),
+    [
+        ("same", (80, 24), 0),  # on the screen already: not drawn again
+        ("same", (60, 20), 1),  # drawn at another size
+        ("edited", (80, 24), 1),  # the same card key, changed since it was drawn
+    ],
+)
+def test_the_loop_draws_the_first_card_unless_that_very_card_is_on_the_screen(
+    drawn: str, size: tuple[int, int], frames: int
+) -> None:
+    from dataclasses import replace
+
+    from helpers import at
+    from screen_helpers import FakeJournal, NoActions, Recorder
+
+    from mlcards.review.reviewer import _Reviewer
+    from mlcards.session import Session
+
+    item = BATCHNORM_LIKE
+    edited = replace(item, card=replace(item.card, question="Which statement holds now?"))
+    screen = Recorder()
+    session = Session([item], date(2026, 3, 1), journal=FakeJournal())
+    now = lambda: at("2026-03-01")  # noqa: E731
+    reviewer = _Reviewer(screen, session, NoActions(), lambda: "q", now)  # type: ignore[arg-type]
+    reviewer.on_screen = (item if drawn == "same" else edited, *size)
+    reviewer.run()
+    assert len(screen.frames) == frames

@@ -98,3 +98,26 @@ def test_no_class_over_250_lines_and_no_function_over_80() -> None:
     for module in (common, pages, reviewer, review_session, render, keys, screen, terminal):
         for name, lines, kind in _sizes(module):
             assert lines <= (250 if kind == "class" else 80), f"{module}.{name}: {lines} lines"
+
+
+def test_footer_hints_are_packed_in_order_broken_only_between_hints() -> None:
+    """``keys.hint_rows``, the packing the footers and the first frame share: every hint
+    once, in order; a line holds what fits with " · " between; the next hint did not fit."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.lists(st.integers(1, 30), max_size=12), st.integers(1, 60))
+    def check(lengths: list[int], room: int) -> None:
+        rows = keys.hint_rows(lengths, room)
+        assert [i for row in rows for i in row] == list(range(len(lengths)))
+
+        def used(row: list[int]) -> int:
+            return sum(lengths[i] for i in row) + 3 * (len(row) - 1)
+
+        for row, after in zip(rows, rows[1:], strict=False):
+            assert row and used([*row, after[0]]) > room
+        assert all(len(row) == 1 or used(row) <= room for row in rows if row)
+
+    check()
+    assert keys.hint_rows([5, 5, 5], 13) == [[0, 1], [2]]  # "aaaaa · bbbbb" is 13 cells
+    assert keys.hint_rows([20, 2], 10) == [[0], [1]]  # a hint longer than the line: alone
