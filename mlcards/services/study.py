@@ -381,23 +381,31 @@ class StoreActions:
 
     def unsuspend(self, item: ScheduledCard) -> str:
         """Undo ``suspend`` from the review screen: its event is tombstoned (on every synced
-        device), so a suspension given meanwhile elsewhere stays."""
-        self._take_back("suspend", item)
+        device), so a suspension given meanwhile elsewhere stays (and the message says so)."""
+        if self._take_back("suspend", item):
+            return f"Undone here, but {item.key} stays suspended: another session suspended it too."
         return f"Undone: {item.key} is no longer suspended."
 
     def unbury(self, item: ScheduledCard) -> str:
-        """Undo ``bury`` from the review screen (the card was not buried when it was shown)."""
-        self._take_back("bury", item)
+        """Undo ``bury`` from the review screen (the card was not buried when it was shown),
+        as ``unsuspend`` does."""
+        if self._take_back("bury", item):
+            return f"Undone here, but {item.key} stays buried: another session buried it too."
         return f"Undone: {item.key} is no longer buried."
 
-    def _take_back(self, kind: str, item: ScheduledCard) -> None:
+    def _take_back(self, kind: str, item: ScheduledCard) -> bool:
+        """Tombstone the events of this screen's ``kind`` on ``item`` (none when the card was
+        marked so already); whether it is still so marked (by another session)."""
         key = (item.deck_id, item.card.id)
-        uids = self.done.pop((kind, key), None)
-        if uids is None:  # not done here: the opposite action
-            action = "unsuspend" if kind == "suspend" else "unbury"
-            self.store.cards.act([(*key, action, {})])
-        elif uids:
+        uids = self.done.pop((kind, key))
+        if uids:
             take_back_actions(self.store, uids)
+        card = self.store.search.card(*key)
+        if card is None:
+            return False
+        if kind == "suspend":
+            return card.suspended
+        return card.buried_until is not None and card.buried_until > self.today
 
 
 EDITOR_GRACE_S = 5.0
