@@ -381,31 +381,23 @@ class StoreActions:
 
     def unsuspend(self, item: ScheduledCard) -> str:
         """Undo ``suspend`` from the review screen: its event is tombstoned (on every synced
-        device), so a suspension given meanwhile elsewhere stays (and the message says so)."""
-        if self._take_back("suspend", item):
-            return f"Undone here, but {item.key} stays suspended: another session suspended it too."
-        return f"Undone: {item.key} is no longer suspended."
+        device); a suspension given meanwhile elsewhere stays, and the message says so."""
+        return self._take_back("suspend", item, "suspended")
 
     def unbury(self, item: ScheduledCard) -> str:
-        """Undo ``bury`` from the review screen (the card was not buried when it was shown),
-        as ``unsuspend`` does."""
-        if self._take_back("bury", item):
-            return f"Undone here, but {item.key} stays buried: another session buried it too."
-        return f"Undone: {item.key} is no longer buried."
+        """Undo ``bury`` from the review screen, as ``unsuspend`` does."""
+        return self._take_back("bury", item, "buried")
 
-    def _take_back(self, kind: str, item: ScheduledCard) -> bool:
-        """Tombstone the events of this screen's ``kind`` on ``item`` (none when the card was
-        marked so already); whether it is still so marked (by another session)."""
+    def _take_back(self, kind: str, item: ScheduledCard, marked: str) -> str:
         key = (item.deck_id, item.card.id)
-        uids = self.done.pop((kind, key))
-        if uids:
+        if uids := self.done.pop((kind, key)):  # (none: the card was so marked already)
             take_back_actions(self.store, uids)
         card = self.store.search.card(*key)
-        if card is None:
-            return False
-        if kind == "suspend":
-            return card.suspended
-        return card.buried_until is not None and card.buried_until > self.today
+        if card is not None and (
+            card.suspended if kind == "suspend" else (card.buried_until or self.today) > self.today
+        ):
+            return f"Undone here, but {item.key} stays {marked}: another session {marked} it too."
+        return f"Undone: {item.key} is no longer {marked}."
 
 
 EDITOR_GRACE_S = 5.0
