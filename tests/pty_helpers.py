@@ -93,6 +93,24 @@ def finish(child: pexpect.spawn) -> tuple[int, str]:
     return child.exitstatus if child.exitstatus is not None else 128 + child.signalstatus, text
 
 
+def one_review(child: pexpect.spawn, home: Path) -> dict[str, object]:
+    """Wait for the session to end with exit 0; the one answer it logged."""
+    code, text = finish(child)
+    assert code == 0, text
+    (row,) = reviews(home)
+    return row
+
+
+def first_question(home: Path, cwd: Path, *args: str, now: str = NOW) -> str:
+    """Which card `mlcards review --no-shuffle ARGS` at ``now`` shows first; quits there
+    (exit 0) without answering."""
+    child = review(home, cwd, *args, now=now)
+    shown = question(child)
+    child.send("q")
+    assert finish(child)[0] == 0
+    return shown
+
+
 def status_json(home: Path, cwd: Path, now: str) -> dict[str, object]:
     out = start(["status", "--json"], env(home, MLCARDS_NOW=now), cwd, text=True, check=True).stdout
     return json.loads(out)

@@ -39,9 +39,10 @@ def data_home() -> Path | None:
         return None
 
 
-def open_db(db: Path | None, create: bool = False) -> Store:
+def open_db(db: Path | None, create: bool = False, *, warn: bool = True) -> Store:
     """Open the database; a missing one is created by review and import, or at the default
-    location, never at a path someone may have mistyped for a read-only command."""
+    location, never at a path someone may have mistyped for a read-only command. Its
+    warnings go to stderr now (``warn``), or are left in ``store.warnings`` for the caller."""
     from mlcards.clock import now
     from mlcards.config import db_path
     from mlcards.sanitize import terminal_safe
@@ -51,7 +52,7 @@ def open_db(db: Path | None, create: bool = False) -> Store:
     store = Store.open(db_path(db), create=create or not explicit, daily_backup=True)
     store.home = data_home()
     store.clock = now
-    for warning in store.warnings:
+    for warning in store.warnings if warn else ():
         sys.stderr.write(f"mlcards: warning: {terminal_safe(warning)}\n")
     return store
 

@@ -16,7 +16,6 @@ reports failures through the same boundary (``cli/boundary.py``) as typer's ``ma
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -43,15 +42,13 @@ def _from_store(read: Callable[[Store, Settings, date], T], as_json: bool) -> tu
     anything else failed."""
     replace_unencodable()
     try:
-        from mlcards.clock import now, study_day
-        from mlcards.config import db_path, load_settings
+        from mlcards.cli.boundary import open_db, study_today
+        from mlcards.config import load_settings
         from mlcards.sanitize import terminal_safe
-        from mlcards.store import Store
 
         settings = load_settings()
-        today = study_day(now(), settings.rollover_hour)
-        explicit = bool(os.environ.get("MLCARDS_DB"))
-        with Store.open(db_path(None), create=not explicit, daily_backup=True) as store:
+        today = study_today(settings)
+        with open_db(None, warn=False) as store:  # (said once this path is sure to answer)
             warnings = [terminal_safe(w) for w in store.warnings]
             found = read(store, settings, today)
     except KeyboardInterrupt as exc:

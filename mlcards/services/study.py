@@ -381,23 +381,23 @@ class StoreActions:
 
     def unsuspend(self, item: ScheduledCard) -> str:
         """Undo ``suspend`` from the review screen: its event is tombstoned (on every synced
-        device), so a suspension given meanwhile elsewhere stays."""
-        self._take_back("suspend", item)
-        return f"Undone: {item.key} is no longer suspended."
+        device); a suspension given meanwhile elsewhere stays, and the message says so."""
+        return self._take_back("suspend", item, "suspended")
 
     def unbury(self, item: ScheduledCard) -> str:
-        """Undo ``bury`` from the review screen (the card was not buried when it was shown)."""
-        self._take_back("bury", item)
-        return f"Undone: {item.key} is no longer buried."
+        """Undo ``bury`` from the review screen, as ``unsuspend`` does."""
+        return self._take_back("bury", item, "buried")
 
-    def _take_back(self, kind: str, item: ScheduledCard) -> None:
+    def _take_back(self, kind: str, item: ScheduledCard, marked: str) -> str:
         key = (item.deck_id, item.card.id)
-        uids = self.done.pop((kind, key), None)
-        if uids is None:  # not done here: the opposite action
-            action = "unsuspend" if kind == "suspend" else "unbury"
-            self.store.cards.act([(*key, action, {})])
-        elif uids:
+        if uids := self.done.pop((kind, key)):  # (none: the card was so marked already)
             take_back_actions(self.store, uids)
+        card = self.store.search.card(*key)
+        if card is not None and (
+            card.suspended if kind == "suspend" else (card.buried_until or self.today) > self.today
+        ):
+            return f"Undone here, but {item.key} stays {marked}: another session {marked} it too."
+        return f"Undone: {item.key} is no longer {marked}."
 
 
 EDITOR_GRACE_S = 5.0

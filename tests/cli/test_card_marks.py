@@ -3,7 +3,7 @@ card before changing any, and marked cards are not counted as due."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -55,3 +55,38 @@ def test_unsuspend_checks_every_card_before_changing_any(tmp_path: Path) -> None
         assert [c["card"] for c in store.cards.marked("suspended")] == ["c1"]
     code, out, _ = mlcards(home, "unsuspend", "toy/c1", "toy/c2")
     assert code == 0 and "unsuspended 1 card" in out
+
+
+@pytest.mark.parametrize("kind", ["suspend", "bury"])
+def test_the_reviews_undo_says_when_the_card_stays_marked(db_path: Path, kind: str) -> None:
+    """``u`` after ``s`` (or ``b``) takes back only this screen's event: a card another
+    session suspended (buried) meanwhile stays so, and the message says that rather than
+    "no longer suspended"."""
+    from contextlib import nullcontext
+
+    from mlcards.services.study import StoreActions
+
+    day = date(2026, 3, 1)
+    with Store.open(db_path) as store:
+        store.decks.import_decks([toy_deck(cards=("c1", "c2"))], at("2026-03-01"))
+        first, second = store.cards.new(2)
+        screen = StoreActions(store, day, nullcontext, lambda: at("2026-03-01"))
+        do, undo = (
+            (screen.suspend, screen.unsuspend)
+            if kind == "suspend"
+            else (screen.bury, screen.unbury)
+        )
+        marked = "suspended" if kind == "suspend" else "buried"
+        do(first)
+        assert undo(first) == f"Undone: toy/c1 is no longer {marked}."
+        assert store.cards.one("toy", "c1", day) is not None
+        if kind == "suspend":  # the other session's mark, given after this screen drew c2
+            store.cards.suspend("toy", "c2")
+        else:
+            store.cards.bury("toy", "c2", day + timedelta(days=1))
+        do(second)
+        assert (
+            undo(second)
+            == f"Undone here, but toy/c2 stays {marked}: another session {marked} it too."
+        )
+        assert store.cards.one("toy", "c2", day) is None

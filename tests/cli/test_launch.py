@@ -256,7 +256,9 @@ def _quick_cards(args: list[str]) -> tuple[str, str, int | None]:
 )
 def test_quick_cards_equals_typers(with_decks: Path, args: list[str]) -> None:
     expected = typer_output(args)
-    assert expected[2] == 0 and "toy" in expected[0] or "[]" in expected[0]
+    empty = args[-1] == "nothing-has-this"
+    assert expected[2] == 0
+    assert (expected[0] == "[]\n") if empty else ("toy" in expected[0])
     assert _quick_cards(args) == expected
 
 
@@ -291,3 +293,26 @@ def test_the_console_entry_answers_cards_without_typer(with_decks: Path) -> None
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     assert "mlcards.cli.quick" in imported
     assert not {m for m in imported if m.split(".")[0] in ("typer", "rich")}
+
+
+def test_quick_status_writes_at_mlcards_now_as_typers_does(
+    with_decks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick path opens the store as every command does (``boundary.open_db``): what it
+    writes (here the first adoption of an older ``config.yaml``'s scheduler) is stamped with
+    ``clock.now`` (MLCARDS_NOW), not the wall clock."""
+    import sqlite3
+
+    from mlcards.config import data_dir
+
+    (data_dir() / "config.yaml").write_text("scheduler: fsrs\n", encoding="utf-8")
+    monkeypatch.setenv("MLCARDS_NOW", "2031-05-06T07:08:09+00:00")
+    out, _, code = _quick(["status"])
+    assert code == 0 and "toy" in out
+    conn = sqlite3.connect(data_dir() / "mlcards.db")
+    try:
+        rows = conn.execute("SELECT key, value, ord FROM settings_events").fetchall()
+    finally:
+        conn.close()
+    assert [(key, value) for key, value, _ in rows] == [("scheduler", '"fsrs"')]
+    assert rows[0][2].startswith("2031-05-06T07:08:09"), rows

@@ -15,7 +15,9 @@ from pty_helpers import (
     cards,
     env,
     finish,
+    first_question,
     import_deck,
+    one_review,
     question,
     review,
     reviews,
@@ -61,9 +63,7 @@ def test_undo_takes_back_answers_one_by_one(isolated_home: Path, tmp_path: Path,
     child.send("5")
     assert question(child) == "c2"
     child.send("q")
-    code, _ = finish(child)
-    assert code == 0
-    (row,) = reviews(isolated_home)
+    row = one_review(child, isolated_home)
     assert (row["card_id"], row["quality"]) == ("c1", 5)
 
 
@@ -78,15 +78,9 @@ def test_suspend_until_unsuspended(isolated_home: Path, tmp_path: Path, toy: Pat
     assert cards(isolated_home)["c1"]["suspended"] == 1
     code, out = run_cli(isolated_home, tmp_path, "suspended")
     assert code == 0 and "toy/c1" in out
-    later = review(isolated_home, tmp_path, now=DAY3)
-    assert question(later) == "c2"  # still out of every queue
-    later.send("q")
-    finish(later)
+    assert first_question(isolated_home, tmp_path, now=DAY3) == "c2"  # still out of every queue
     assert run_cli(isolated_home, tmp_path, "unsuspend", "toy/c1")[0] == 0
-    back = review(isolated_home, tmp_path, now=DAY3)
-    assert question(back) == "c1"
-    back.send("q")
-    finish(back)
+    assert first_question(isolated_home, tmp_path, now=DAY3) == "c1"
 
 
 def test_bury_hides_the_card_until_the_next_study_day(
@@ -99,14 +93,8 @@ def test_bury_hides_the_card_until_the_next_study_day(
     child.expect("Buried toy/c1 until tomorrow")
     child.send("q")
     finish(child)
-    same_day = review(isolated_home, tmp_path)
-    assert question(same_day) == "c2"
-    same_day.send("q")
-    finish(same_day)
-    next_day = review(isolated_home, tmp_path, now=DAY2)
-    assert question(next_day) == "c1"
-    next_day.send("q")
-    finish(next_day)
+    assert first_question(isolated_home, tmp_path) == "c2"
+    assert first_question(isolated_home, tmp_path, now=DAY2) == "c1"
 
 
 def test_flag_lists_the_card_with_its_file_and_line(

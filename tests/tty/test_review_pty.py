@@ -16,6 +16,7 @@ from pty_helpers import (
     finish,
     import_deck,
     key_for,
+    one_review,
     reviews,
     screen,
     spawn,
@@ -85,9 +86,7 @@ def test_dont_know_shows_the_answer_and_scores_zero(isolated_home: Path, tmp_pat
     child.send("d")
     child.expect("Not known")
     child.send("q")
-    code, _ = finish(child)
-    assert code == 0
-    (row,) = reviews(isolated_home)
+    row = one_review(child, isolated_home)
     assert (row["quality"], row["correct"], row["chosen"]) == (0, 0, "[]")
 
 
@@ -132,9 +131,7 @@ def test_select_all_that_apply_toggles_and_submits(isolated_home: Path, tmp_path
     child.send("\r")
     child.expect("Correct")
     child.send("4")
-    code, _ = finish(child)
-    assert code == 0
-    (row,) = reviews(isolated_home)
+    row = one_review(child, isolated_home)
     assert json.loads(str(row["chosen"])) == ["a", "c"] and row["correct"] == 1
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pexpect
 import pytest
 from helpers import mlcards_argv
-from pty_helpers import cards, env, finish, review, reviews, spawn, spawn_mlcards
+from pty_helpers import cards, env, finish, one_review, review, reviews, spawn, spawn_mlcards
 
 pytestmark = pytest.mark.slow
 DAY1 = "2026-03-01T09:00:00+00:00"
@@ -21,6 +21,15 @@ def crash_reports(home: Path) -> list[Path]:
     return list(home.glob("mlcards-crash-*.log")) if home.exists() else []
 
 
+def rating_c1(home: Path, cwd: Path) -> pexpect.spawn:
+    """A review on a 24-row terminal, c1 answered right: its rating screen."""
+    child = review(home, cwd, rows=24)
+    child.expect(r"Question c1\?")
+    child.send("1")
+    child.expect("Rate it")
+    return child
+
+
 def test_typeahead_15_answers_then_rates_5(isolated_home: Path, tmp_path: Path, toy: Path) -> None:
     child = review(isolated_home, tmp_path, rows=24)
     child.expect(r"Question c1\?")
@@ -28,18 +37,14 @@ def test_typeahead_15_answers_then_rates_5(isolated_home: Path, tmp_path: Path, 
     child.send("15")  # one write: the rating must not be dropped
     child.expect(r"Question c2\?")
     child.send("q")
-    assert finish(child)[0] == 0
-    (row,) = reviews(isolated_home)
+    row = one_review(child, isolated_home)
     assert (row["card_id"], row["quality"]) == ("c1", 5)
 
 
 def test_q_on_the_rating_screen_saves_the_answer_as_good(
     isolated_home: Path, tmp_path: Path, toy: Path
 ) -> None:
-    child = review(isolated_home, tmp_path, rows=24)
-    child.expect(r"Question c1\?")
-    child.send("1")
-    child.expect("Rate it")
+    child = rating_c1(isolated_home, tmp_path)
     child.send("q")
     code, text = finish(child)
     assert code == 0
@@ -51,10 +56,7 @@ def test_q_on_the_rating_screen_saves_the_answer_as_good(
 def test_ctrl_c_on_the_rating_screen_keeps_the_answer(
     isolated_home: Path, tmp_path: Path, toy: Path
 ) -> None:
-    child = review(isolated_home, tmp_path, rows=24)
-    child.expect(r"Question c1\?")
-    child.send("1")
-    child.expect("Rate it")
+    child = rating_c1(isolated_home, tmp_path)
     child.sendintr()
     code, text = finish(child)
     assert code == 130 and "Traceback" not in text

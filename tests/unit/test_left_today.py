@@ -231,3 +231,50 @@ def test_status_learning_counts_the_repeats_review_shows(tmp_path: Path) -> None
         assert [item.card.id for item in repeats] == ["c1"]
         assert status.learning == len(repeats)
         assert left_today(store, Settings(), TODAY).repeats == status.learning
+
+
+def test_a_decks_room_read_alone_equals_the_room_within_the_overall(tmp_path: Path) -> None:
+    """``TodaysLimits.deck`` without ``overall`` (a running session's ``may_show``, before
+    each card) reads the global and the deck's counts in one query: what it allows is what
+    the queue's cut allows (``deck(d, overall())``), as answers (new, due, repeats) land on
+    two decks, under global and per-deck limits and ``--new N``."""
+    from dataclasses import replace as with_values
+
+    from mlcards.services.study import TodaysLimits
+
+    names = {"a": 5, "b": 4}
+    base = with_values(Settings(), new_per_day=4, reviews_per_day=3)
+    per_deck = with_values(base, decks={"a": {"new_per_day": 2}, "b": {"reviews_per_day": 1}})
+    with Store.open(tmp_path / "m.db") as store:
+        store.decks.import_decks(
+            [toy_deck(d, cards=tuple(f"{d}{i}" for i in range(n))) for d, n in names.items()],
+            at("2026-02-01"),
+        )
+        for deck, n in names.items():
+            for k in range(n - 2):
+                answer_card(store, "2026-02-01", deck, f"{deck}{k}", 4)
+        steps = [
+            ("a", "a0", 4),  # a review
+            ("b", "b3", 4),  # a new card
+            ("a", "a4", 1),  # new, wrong: a repeat follows
+            ("a", "a4", 4),
+            ("b", "b0", 2),
+            ("b", "b1", 4),
+            ("a", "a3", 4),
+        ]
+        seen = set()
+
+        def compare(step: int) -> None:
+            for settings in (base, per_deck):
+                for new_limit in (None, 1, 6):
+                    limits = TodaysLimits(store, settings, date(2026, 2, 5), new_limit)
+                    for deck_id in names:
+                        alone = limits.deck(deck_id)
+                        assert alone == limits.deck(deck_id, limits.overall()), (step, deck_id)
+                        seen.add(alone)
+
+        compare(0)
+        for step, (deck, card, quality) in enumerate(steps, start=1):
+            answer_card(store, "2026-02-05", deck, card, quality)
+            compare(step)
+        assert len(seen) > 5  # the rooms changed as answers landed
