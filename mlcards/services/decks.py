@@ -43,6 +43,9 @@ class BundledSync:
     manifest_path: Path
     pending: dict[str, Any] = field(default_factory=dict)
     """The manifest entries of the changed copies, recorded by ``save``."""
+    stamped: dict[str, list[object]] = field(default_factory=dict)
+    """Shipped files read and found as the manifest has them: their stamps, recorded by
+    ``save`` so that the next start does not read them (``_stamp``)."""
 
     def save(self, failed: set[str] | frozenset[str] = frozenset()) -> None:
         """Record which shipped version each changed copy now holds: only once it is
@@ -50,10 +53,21 @@ class BundledSync:
         import json
 
         entries = {name: entry for name, entry in self.pending.items() if name not in failed}
+        for name, stamp in self.stamped.items():
+            entries.setdefault(name, {**self.manifest[name], "stamp": stamp})
         if entries:
             self.manifest.update(entries)
             text = json.dumps(self.manifest, indent=2, sort_keys=True) + "\n"
             _write_text(self.manifest_path, text)
+
+
+def _stamp(source: Path) -> list[object]:
+    """What a shipped deck file is known by without reading it: this mlcards's version, the
+    file's size and mtime (a new release or an edited install changes one of them)."""
+    from mlcards import __version__
+
+    info = source.stat()
+    return [__version__, info.st_size, info.st_mtime_ns]
 
 
 def _digest(text: str) -> str:
@@ -92,11 +106,15 @@ def sync_bundled(folder: Path) -> BundledSync:
         manifest = {}
     sync = BundledSync([], [], [], manifest, manifest_path)
     for source in bundled_deck_files():
-        text = source.read_text(encoding="utf-8")
         copy = folder / source.name
         sync.copies.append(copy)
         base = manifest.get(source.name) or {}
+        stamp = _stamp(source)
+        if base.get("stamp") == stamp and copy.exists():
+            continue  # the shipped file the copy was checked against: not read again
+        text = source.read_text(encoding="utf-8")
         if copy.exists() and base.get("sha256") == _digest(text):
+            sync.stamped[source.name] = stamp
             continue  # this mlcards ships what the copy was made from
         from mlcards.deck import parse_deck  # only now: YAML costs start-up time
 
@@ -132,6 +150,7 @@ def sync_bundled(folder: Path) -> BundledSync:
             "sha256": _digest(text),
             "copy": _digest(copy.read_text(encoding="utf-8")),
             "cards": [card.id for card in shipped.cards],
+            "stamp": stamp,
         }
         sync.changed.append(copy)
     return sync
@@ -199,6 +218,7 @@ def update_bundled(store: Store, now: datetime, folder: Path) -> list[str]:
     sync = sync_bundled(folder)
     moved = {d for d in bundled_ids if paths[d].startswith(inside + os.sep)}
     if not moved and not sync.changed:
+        sync.save()  # (the stamps of shipped files read this once)
         return sync.warnings
     from mlcards.deck import load_deck  # only now: YAML costs start-up time
 

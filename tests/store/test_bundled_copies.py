@@ -130,3 +130,38 @@ def test_a_broken_copy_blocks_neither_start_up_nor_the_other_decks_new_cards(
     assert ("beta", "b2") in store.cards.states()
     check_clean(store)
     store.close()
+
+
+def test_an_unchanged_bundle_is_not_read_again(
+    db_path: Path, isolated_home: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every review start asks whether the shipped decks changed: known by their stamps
+    (version, size, mtime), they are not read or hashed; a manifest from before stamps
+    were kept is stamped at the first start, and a changed file is read again."""
+    copies = isolated_home / "decks"
+    with Store.open(db_path) as store:
+        service.import_bundled(store, at("2026-03-01"), copies)
+        read: list[str] = []
+        original = Path.read_text
+
+        def counted(path: Path, *args: object, **kwargs: object) -> str:
+            if path.parent == shipped:
+                read.append(path.name)
+            return original(path, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Path, "read_text", counted)
+        assert service.update_bundled(store, at("2026-03-02"), copies) == []
+        assert read == []
+        manifest = copies / service.MANIFEST
+        unstamped = manifest.read_text().replace('"stamp"', '"was_stamp"')
+        manifest.write_text(unstamped)  # as an older mlcards left it
+        service.update_bundled(store, at("2026-03-02"), copies)
+        assert sorted(read) == ["alpha.yaml", "beta.yaml"]
+        read.clear()
+        service.update_bundled(store, at("2026-03-02"), copies)
+        assert read == []  # stamped by the start before
+        write(shipped / "beta.yaml", deck_yaml("beta", ("b1", "b2")))
+        service.update_bundled(store, at("2026-03-03"), copies)
+        assert read == ["beta.yaml"]
+        assert "b2" in (copies / "beta.yaml").read_text()
+        check_clean(store)
