@@ -47,9 +47,9 @@ def _first_words(card: BrowsedCard) -> str:
 
 def preview_line(card: BrowsedCard, width: int) -> str:
     """A card as a card action names it before asking: its key and first words, cut to
-    ``width`` cells (a wide character takes two)."""
+    ``width`` cells (a wide character takes two) with an ellipsis where words were cut."""
     line = Text(f"{terminal_safe(card.key)}  {_first_words(card)}")
-    line.truncate(width)
+    line.truncate(width, overflow="ellipsis")
     return line.plain
 
 

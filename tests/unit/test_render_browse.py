@@ -15,7 +15,7 @@ from rich.console import Console
 
 from mlcards.models import Choice, Reference
 from mlcards.records import BrowsedCard, HistoryEntry
-from mlcards.render.browse import card_story
+from mlcards.render.browse import card_story, preview_line
 from mlcards.store import Store
 
 TODAY = date(2026, 3, 20)
@@ -117,3 +117,17 @@ def test_show_on_the_command_line_fits(
     assert max(len(line) for line in out.splitlines()) <= width
     assert "\x1b" not in out  # piped: plain text
     assert "✓ 1. Alpha" in out and "History (17 answers)" in out
+
+
+@pytest.mark.parametrize("width", [20, 30, 57])
+def test_a_preview_line_cut_to_its_width_says_so(
+    leech: tuple[BrowsedCard, list[HistoryEntry]], width: int
+) -> None:
+    card = replace(leech[0], card=replace(leech[0].card, title="Why LSTMs remember long ranges"))
+    whole = preview_line(card, 200)
+    assert whole == "alpha/leech  Why LSTMs remember long ranges"
+    cut = preview_line(card, width)
+    if len(whole) <= width:
+        assert cut == whole
+    else:
+        assert len(cut) == width and cut.endswith("…") and whole.startswith(cut[:-1])
