@@ -24,7 +24,7 @@ from mlcards.store.events import Stamp, Stamper, stamps, tombstone
 from mlcards.store.health import REPLAY_COLUMNS, replay_row
 from mlcards.store.log_reads import LogReads
 from mlcards.store.marks import reset_points, unleech
-from mlcards.store.schedules import rebuild_in, write_schedules
+from mlcards.store.schedules import rebuild_in, write_schedule_changes, write_schedules
 from mlcards.store.settings import Compute, spec_in
 from mlcards.store.totals import add_from, take_back
 
@@ -269,17 +269,26 @@ class ReviewLog(LogReads):
             from mlcards.records import StoredCard
 
             record = decide(StoredCard(row_to_scheduled(row), answered_today, spec, counts))
-            review_id = self._append(conn, record, row["lapses"])
+            review_id = self._append(conn, record, row["lapses"], row)
         return review_id, record
 
-    def _append(self, conn: sqlite3.Connection, record: ReviewRecord, lapses: int) -> int:
+    def _append(
+        self,
+        conn: sqlite3.Connection,
+        record: ReviewRecord,
+        lapses: int,
+        stored: sqlite3.Row | None = None,
+    ) -> int:
         (stamp,) = stamps(conn, record.reviewed_at)
         review_id = int(conn.execute(_INSERT, record_to_row(record, stamp)).lastrowid or 0)
         add_from(conn, review_id)
         if record.mode == "review":
             key = (record.deck_id, record.card_id)
             after = _schedule_after(record, review_id, lapses + int(record.lapse))
-            write_schedules(conn, [(key, after)])
+            if stored is None:
+                write_schedules(conn, [(key, after)])
+            else:
+                write_schedule_changes(conn, key, after, stored)
             if record.leech_action:
                 conn.execute(
                     "UPDATE cards SET leech = 1, suspended = max(suspended, ?) "

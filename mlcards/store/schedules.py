@@ -40,6 +40,21 @@ def write_schedules(
     )
 
 
+def write_schedule_changes(
+    conn: sqlite3.Connection, key: CardKey, schedule: CachedSchedule, stored: sqlite3.Row
+) -> None:
+    """One card's schedule written over ``stored`` (its row as read in this transaction),
+    setting only the columns whose value changes: SQLite rewrites an index only for the
+    columns an UPDATE sets, so an answer that keeps the card's lapses or easiness leaves
+    their indexes alone. (``last_review_id``, absent from ``stored``, always changes.)"""
+    read = set(stored.keys())
+    changed = {c: v for c, v in schedule.items() if c not in read or stored[c] != v}
+    conn.execute(
+        f"UPDATE cards SET {', '.join(f'{c} = ?' for c in changed)} WHERE deck_id = ? AND id = ?",
+        (*changed.values(), *key),
+    )
+
+
 def rebuild_in(
     conn: sqlite3.Connection, path: Path, deck_ids: Sequence[str], compute: Compute
 ) -> int:
