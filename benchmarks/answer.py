@@ -58,10 +58,14 @@ def main(db: Path, count: int) -> None:
         """The store's review log, timing each answer's transaction (grade, append, cache)."""
 
         def answer(
-            self, shown: ScheduledCard, day: object, decide: Callable[[StoredCard], ReviewRecord]
+            self,
+            shown: ScheduledCard,
+            day: object,
+            decide: Callable[[StoredCard], ReviewRecord],
+            meanwhile: Callable[[], object] | None = None,
         ) -> tuple[int, ReviewRecord]:
             t0 = time.perf_counter()
-            result = store.log.answer(shown, today, decide)
+            result = store.log.answer(shown, today, decide, meanwhile)
             record_ms.append((time.perf_counter() - t0) * 1000)
             return result
 

@@ -65,8 +65,16 @@ class Journal(Protocol):
     """
 
     def answer(
-        self, shown: ScheduledCard, today: date, decide: Callable[[StoredCard], ReviewRecord]
-    ) -> tuple[int, ReviewRecord]: ...
+        self,
+        shown: ScheduledCard,
+        today: date,
+        decide: Callable[[StoredCard], ReviewRecord],
+        meanwhile: Callable[[], object] | None = None,
+    ) -> tuple[int, ReviewRecord]:
+        """Log one answer as ``decide`` grades it; ``meanwhile`` (work that needs neither
+        the journal nor the answer) runs while the answer commits, and is done when this
+        returns."""
+        ...
 
     def undo(
         self,
@@ -230,6 +238,11 @@ class Session:
             return entry.item
         return None
 
+    def after_current(self) -> ScheduledCard | None:
+        """The card most likely drawn after the current one is answered (the one queued
+        behind it, as queued: ``next`` re-reads it and may drop it), for work done ahead."""
+        return self._queue[1].item if len(self._queue) > 1 else None
+
     def choice_order(self, item: ScheduledCard) -> list[Choice]:
         """Choices in the order to show them: shuffled when the session has a random source
         and the card allows it, except the choices ``rules.pinned_choices`` keeps in their
@@ -266,12 +279,15 @@ class Session:
         quality: Quality,
         response_ms: int,
         now: datetime,
+        meanwhile: Callable[[], object] | None = None,
     ) -> ReviewRecord:
         """Grade the current card, write it to the journal (if any) and move the queue on.
 
         With a journal the grade is decided from the card as stored when the answer is
         written; if its question, choices or key changed since it was shown, nothing is
-        written and ``CardChanged`` carries the new version (now the current card)."""
+        written and ``CardChanged`` carries the new version (now the current card).
+        ``meanwhile`` runs while the journal commits (without a journal: not at all): it
+        sees the session as it was before this answer, which moves the queue on only after."""
         if not self._queue or self._queue[0].item.key != item.key:
             raise ValueError("answer() must be given the card that next() returned")
         # The card is known by its key: the copy on screen may carry a newer flag or content
@@ -296,7 +312,7 @@ class Session:
         review_id: int | None = None
         if self.journal is not None:
             try:
-                review_id, record = self.journal.answer(item, self.today, decide)
+                review_id, record = self.journal.answer(item, self.today, decide, meanwhile)
             except CardChanged as changed:
                 self._queue[0].item = changed.fresh
                 raise

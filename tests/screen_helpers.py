@@ -80,8 +80,11 @@ class FakeJournal:
         shown: ScheduledCard,
         today: date,
         decide: Callable[[StoredCard], ReviewRecord],
+        meanwhile: Callable[[], object] | None = None,
     ) -> tuple[int, ReviewRecord]:
         record = decide(StoredCard(shown, shown.last_review_day == today))
+        if meanwhile is not None:  # (as the store's log runs it: while it commits)
+            meanwhile()
         self.records.append(record)
         return len(self.records), record
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import urlsplit
 
 from rich.cells import cell_len
@@ -181,6 +182,27 @@ class Screenful:
                 yield Segment.line()
         if not positioned:
             yield Segment.line()  # a renderable ends its last line; a frame must not scroll
+
+
+def printed(screen: object, view: Screenful) -> str | None:
+    """What ``screen.print(view, end="", crop=False)`` writes to ``screen.file``, made
+    without writing it (rich's ``capture``), for a frame laid out ahead of its turn; None
+    unless ``screen`` is a rich Console that writes each print whole as it is made (not one
+    that records, is quiet, or draws in a notebook or a legacy Windows console)."""
+    if not isinstance(screen, Console) or screen.record or screen.quiet:
+        return None
+    if screen.is_jupyter or screen.legacy_windows:
+        return None
+    with screen.capture() as captured:
+        screen.print(view, end="", crop=False)
+    return captured.get()
+
+
+def write_printed(screen: object, text: str) -> None:
+    """Write what ``printed`` made, as the Console's ``print`` would have written it."""
+    out = cast(Console, screen).file
+    out.write(text)
+    out.flush()
 
 
 def compose(

@@ -17,7 +17,7 @@ from mlcards.render.keys import (
     RATING_WORDS,
     help_screen,
 )
-from mlcards.render.review import Answer, card_screen, prepare_card
+from mlcards.render.review import Answer, CardView, prepare_card
 from mlcards.render.screen import Screenful
 from mlcards.review.common import AGAIN, BACK, NEXT, QUIT, SCROLL_KEYS, _Done, _Page
 from mlcards.session import RATINGS, quality_for
@@ -84,9 +84,19 @@ class _Question:
         self.keys = KEYMAPS[QUESTION]
 
     def view(self, width: int, height: int, scroll: int | None) -> Screenful:
+        return self.r.ahead.lay_out(self.card_view(width, height, scroll))
+
+    def view_at(self, width: int, height: int, position: tuple[int, int]) -> Screenful:
+        """The screen as it opens with the session at ``position`` (shown, of)."""
+        return self.r.ahead.lay_out(self.card_view(width, height, None, position))
+
+    def card_view(
+        self, width: int, height: int, scroll: int | None, position: tuple[int, int] | None = None
+    ) -> CardView:
         selected = frozenset(self.selected) if self.item.card.multiple else None
-        view = self.r.view(self.item, self.order, (width, height), scroll, selected=selected)
-        return card_screen(view)
+        return self.r.view(
+            self.item, self.order, (width, height), scroll, selected=selected, position=position
+        )
 
     def act(self, action: str | None, key: str) -> str | None:
         r, item = self.r, self.item
@@ -175,7 +185,10 @@ class _Answered:
     def run(self) -> str:
         if not self.correct:
             quality = quality_for(False, self.dont_know)
-            if self.r.save(self.item, self.order, self.chosen, quality, self.response_ms) is None:
+            saved = self.r.save(
+                self.item, self.order, self.chosen, quality, self.response_ms, self.lay_out_ahead
+            )
+            if saved is None:
                 return NEXT  # changed since it was shown: the session shows it again
         try:
             return self.r.show(self)
@@ -189,7 +202,11 @@ class _Answered:
         answer = Answer(self.chosen, self.correct, self.dont_know, rating)
         size, where = (width, height), (self.position, self.total)
         view = self.r.view(self.item, self.order, size, scroll, answer=answer, position=where)
-        return card_screen(view)
+        return self.r.ahead.lay_out(view)
+
+    def lay_out_ahead(self) -> None:
+        """While a wrong answer commits: this screen laid out (``Ahead.lay_out``)."""
+        self.view(*self.r.size(), None)
 
     def prepare(self, width: int) -> None:
         """While the answer is read: the next cards' questions, titles and choices laid
@@ -200,7 +217,8 @@ class _Answered:
     def rate(self, rating: int) -> bool:
         self.pending = False
         quality = quality_for(True, rating=rating)
-        saved = self.r.save(self.item, self.order, self.chosen, quality, self.response_ms)
+        ahead = self.r.ahead.question_job
+        saved = self.r.save(self.item, self.order, self.chosen, quality, self.response_ms, ahead)
         return saved is not None
 
     def rate_default(self) -> str:

@@ -14,6 +14,7 @@ from mlcards.records import ReviewRecord
 from mlcards.render.glyphs import UNICODE, Glyphs
 from mlcards.render.keys import SCROLLS
 from mlcards.render.review import Answer, CardView, ReviewOutcome
+from mlcards.review.ahead import Ahead
 from mlcards.review.common import (
     CHANGED,
     LEECH_WORDS,
@@ -67,6 +68,8 @@ class _Reviewer:
         self.shown_order: dict[str, tuple[Choice, ...]] = {}
         """The choice order of a card whose answer, suspend or bury was undone, by card
         key: it comes back as it was shown, so a key still means the same choice."""
+        self.ahead = Ahead(self)
+        """Screens laid out while an answer commits."""
         self.on_screen: tuple[ScheduledCard, int, int] | None = None
         """The first question's card and the size it was drawn at before rich loaded
         (``render/first.py``): that frame is rich's own, so it is not drawn again, unless
@@ -122,7 +125,7 @@ class _Reviewer:
             width, height = self.size()
             view = page.view(width, height, scroll)
             if not self._on_screen_already(page, width, height):
-                self.screen.print(view, end="", crop=False)
+                self.ahead.draw(view)
             prepare = getattr(page, "prepare", None)  # work for the next key, done meanwhile
             if prepare is not None:
                 prepare(width)
@@ -167,7 +170,7 @@ class _Reviewer:
 
     def run(self) -> ReviewOutcome:
         while (item := self.session.next()) is not None:
-            if self.show(_Question(self, item)) == QUIT:
+            if self.show(self.ahead.question(item)) == QUIT:
                 return self.outcome(quit_early=True)
         return self.outcome(quit_early=False)
 
@@ -236,11 +239,13 @@ class _Reviewer:
         chosen: tuple[str, ...],
         quality: Quality,
         response_ms: int,
+        meanwhile: Callable[[], object] | None = None,
     ) -> ReviewRecord | None:
-        """The answer, graded and written; None (and the card shown again) if the card
-        changed since it was shown."""
+        """The answer, graded and written (``meanwhile`` run while it commits: the next
+        screen laid out); None (and the card shown again) if the card changed since it was
+        shown."""
         try:
-            record = self.session.answer(item, chosen, quality, response_ms, self.now())
+            record = self.session.answer(item, chosen, quality, response_ms, self.now(), meanwhile)
         except CardChanged:
             self.message = CHANGED
             return None

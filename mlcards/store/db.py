@@ -28,6 +28,7 @@ from mlcards.errors import (
     UsageError,
 )
 from mlcards.sanitize import quote_path
+from mlcards.store.alongside import alongside
 from mlcards.store.migrations import (
     FLUSH_CARD_TEXT,
     MIGRATIONS,
@@ -353,13 +354,15 @@ class Database:
             raise translate(exc, self.path) from None
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction: all of it lands, or none of it."""
+    def write(self, meanwhile: Callable[[], object] | None = None) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: all of it lands, or none of it. ``meanwhile``
+        runs on another thread while the commit writes and syncs (``alongside``)."""
         self._begin("BEGIN IMMEDIATE")
         try:
             yield self.conn
             self._flush_card_text()
-            self.conn.execute("COMMIT")
+            with alongside(meanwhile):
+                self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")

@@ -241,12 +241,14 @@ class ReviewLog(LogReads):
         shown: ScheduledCard,
         today: date,
         decide: Callable[[StoredCard], ReviewRecord],
+        meanwhile: Callable[[], object] | None = None,
     ) -> tuple[int, ReviewRecord]:
         """Grade and log one answer from what is stored, in one ``BEGIN IMMEDIATE``
         transaction: read the card as it is now and whether it was answered today, let
         ``decide`` make the review record from that (it may raise to refuse, e.g. when the
-        card changed since it was shown), append it, update the cache, commit."""
-        with self.database.write() as conn:
+        card changed since it was shown), append it, update the cache, commit. ``meanwhile``
+        (work that needs no database: the next screen) runs while the commit syncs."""
+        with self.database.write(meanwhile) as conn:
             cursor = conn.cursor()
             cursor.row_factory = sqlite3.Row
             row = cursor.execute(
