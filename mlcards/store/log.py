@@ -260,7 +260,7 @@ class ReviewLog(LogReads):
                 raise StoreError(f"card {shown.key} is not in the database")
             answered_today = (
                 conn.execute(
-                    "SELECT 1 FROM reviews INDEXED BY reviews_card WHERE deck_id = ? "
+                    "SELECT 1 FROM reviews INDEXED BY reviews_history WHERE deck_id = ? "
                     "AND card_id = ? AND mode = 'review' AND study_day = ? AND ord > ? LIMIT 1",
                     (shown.deck_id, shown.card.id, today.isoformat(), row["reset_ord"]),
                 ).fetchone()

@@ -165,6 +165,21 @@ def _outside(scope: Scope) -> tuple[str, Params]:
     return ("(" + " OR ".join(terms) + ")" if terms else "0"), params
 
 
+def _outside_rows(scope: Scope) -> tuple[str, Params]:
+    """The log rows outside the window as a row source: one range of days each side, each
+    read along ``reviews_day_counts`` (one query with both ranges ORed scans all of it)."""
+    ranges = [("<", scope.since), (">", scope.until)]
+    found = [
+        (f"SELECT * FROM reviews INDEXED BY reviews_day_counts WHERE study_day {op} ?", day)
+        for op, day in ranges
+        if day is not None
+    ]
+    if not found:
+        return "(SELECT * FROM reviews WHERE 0)", []
+    union = " UNION ALL ".join(sql for sql, _ in found)
+    return f"({union})", [day.isoformat() for _, day in found]
+
+
 _SUMMARY_COLUMNS = (
     "c.deck_id, c.id AS card_id, {title} AS title, c.retired, "
     "c.last_review_id IS NOT NULL AS reviewed, c.repetitions, c.easiness, c.interval, c.due, "
@@ -208,17 +223,17 @@ class _Window:
         conn.execute(f"DROP TABLE IF EXISTS {_OUTSIDE}")
         sums = ", ".join(f"{s} AS {c}" for s, c in zip(CARD_SUMS, CARD_COLUMNS, strict=True))
         # the few answers outside the window, found by day
+        rows, rows_params = _outside_rows(scope)
         outside_sql = (
-            f"SELECT r.deck_id, r.card_id, {sums} FROM reviews r INDEXED BY reviews_day "
-            f"WHERE r.mode = 'review' AND {outside} AND {deck_term} "
-            "GROUP BY r.deck_id, r.card_id"
+            f"SELECT r.deck_id, r.card_id, {sums} FROM {rows} r "
+            f"WHERE r.mode = 'review' AND {deck_term} GROUP BY r.deck_id, r.card_id"
         )
         conn.execute(
             f"CREATE TABLE {_OUTSIDE} (deck_id, card_id, {', '.join(CARD_COLUMNS)}, "
             "PRIMARY KEY (deck_id, card_id)) WITHOUT ROWID"
         )
         if outside_n <= inside_n:
-            conn.execute(f"INSERT INTO {_OUTSIDE} {outside_sql}", [*outside_params, *deck_params])
+            conn.execute(f"INSERT INTO {_OUTSIDE} {outside_sql}", [*rows_params, *deck_params])
             if not scope.tag:
                 return cls(conn, True, scope.deck)
             source, source_params = cls(conn, True, scope.deck).source()

@@ -206,8 +206,8 @@ def break_an_index(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA writable_schema = ON")
     conn.execute(
-        "UPDATE sqlite_master SET sql = 'CREATE INDEX reviews_day ON reviews(quality)' "
-        "WHERE name = 'reviews_day'"
+        "UPDATE sqlite_master SET sql = 'CREATE INDEX reviews_ord ON reviews(quality)' "
+        "WHERE name = 'reviews_ord'"
     )
     conn.commit()
     conn.close()
