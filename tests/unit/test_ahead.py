@@ -218,3 +218,28 @@ def test_what_the_job_raises_is_dropped_and_what_the_block_raises_is_not() -> No
     with pytest.raises(KeyError), alongside(lambda: (time.sleep(0.05), finished.set())):
         raise KeyError("the commit failed")
     assert finished.is_set()  # waited for, even so
+
+
+def test_a_commit_that_fails_shows_nothing_made_for_after_it() -> None:
+    """The next question was laid out (and its frame made) while the answer committed; the
+    commit failed, so the error ends the session and that frame never reaches the terminal."""
+    from mlcards.errors import StoreError
+
+    made: list[str] = []
+
+    class FullDisk(FakeJournal):
+        def answer(self, shown, today, decide, meanwhile=None):  # type: ignore[no-untyped-def]
+            if meanwhile is not None:
+                meanwhile()
+                made.append("next screen")
+            raise StoreError("database or disk is full")
+
+    out = io.StringIO()
+    screen = Console(file=out, width=80, height=24, force_terminal=True)
+    session = Session(items(3), TODAY, None, journal=FullDisk())
+    pressed = iter(["1", "4", "q"])
+    with pytest.raises(StoreError):
+        run_review(screen, session, NoActions(), lambda: next(pressed), lambda: at("2026-03-01"))  # type: ignore[arg-type]
+    assert made == ["next screen"]
+    assert "Question c0?" in out.getvalue()
+    assert "Question c1?" not in out.getvalue()
