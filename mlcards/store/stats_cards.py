@@ -23,12 +23,15 @@ T = TypeVar("T")
 _REVIEWED = "retired = 0 AND last_review_id IS NOT NULL"
 _SM2 = "stability IS NULL"  # an FSRS card's easiness is not its measure (difficulty is)
 SCHEMA = (
+    # the filter's columns too: SQLite reads a row to test a partial index's own condition
+    "CREATE INDEX cards_easiness ON cards(easiness, retired, last_review_id, stability) "
+    f"WHERE {_REVIEWED} AND {_SM2}",
+    f"CREATE INDEX cards_interval ON cards(interval, retired, last_review_id) WHERE {_REVIEWED}",
     "CREATE INDEX cards_forecast ON cards(due, retired, suspended, buried_until) "
     "WHERE retired = 0 AND due IS NOT NULL",
 )
-"""Migration 18: the due days of every card (no deck or tag) walk this in order. (The
-histograms' own indexes it made, ``cards_easiness`` and ``cards_interval``, cost every
-answer two pages each and went in migration 21: the histograms read ``cards_stats``.)"""
+"""Migration 18: the histograms and the due days of every card (no deck or tag) walk these
+in order."""
 
 CardState = tuple[
     list[StageCounts], list[tuple[float, int]], list[tuple[int, int]], list[tuple[date, int]]
@@ -70,13 +73,13 @@ def card_state(conn: sqlite3.Connection, query: StatsQuery, scope: Scope) -> Car
 def _histogram(
     conn: sqlite3.Connection, scope: Scope, column: str, also: str, value: Callable[[Any], T]
 ) -> list[tuple[T, int]]:
-    """The reviewed cards counted by ``column``, ``also`` narrowing them further: read from
-    the covering ``cards_stats`` (a tenth of the cards' bytes), grouped by a sort."""
+    """The reviewed cards counted by ``column`` (its ``cards_<column>`` index walked in
+    order when the scope allows), ``also`` narrowing them further."""
     card_where, card_params = scope.cards("c")
     return [
         (value(r[0]), int(r[1]))
         for r in conn.execute(
-            f"SELECT c.{column}, count(*) FROM cards c INDEXED BY cards_stats "
+            f"SELECT c.{column}, count(*) FROM cards c {_index(scope, f'cards_{column}')} "
             f"WHERE c.{_REVIEWED.replace(' AND ', ' AND c.')}{also} AND {card_where} "
             f"GROUP BY c.{column} ORDER BY c.{column}",
             card_params,
@@ -111,3 +114,9 @@ def _due_days(conn: sqlite3.Connection, scope: Scope, horizon: str) -> list[tupl
         for day, n in conn.execute(sql, params + [horizon] * sql.count("day < ?")):
             days[day] = days.get(day, 0) + int(n)
     return [(date.fromisoformat(day), n) for day, n in sorted(days.items())]
+
+
+def _index(scope: Scope, histogram: str) -> str:
+    """The histogram's own index for every card; the covering ``cards_stats`` for a deck or
+    a tag (the histogram's index holds neither)."""
+    return f"INDEXED BY {'cards_stats' if scope.deck or scope.tag else histogram}"

@@ -110,11 +110,10 @@ def test_next_due_walks_the_due_index_in_order(store: Store, deck: str | None) -
     assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
-def test_stats_card_state_reads_covering_indexes_and_sorts_no_due_day(store: Store) -> None:
-    """Stages, the histograms and the due days never read the cards' rows; the due days of
-    every card walk their own index in order (no sort of every card). The histograms group
-    the covering ``cards_stats`` by a sort: their own indexes cost every answer more than
-    the sort costs ``stats`` (migration 21)."""
+def test_stats_card_state_reads_covering_indexes_and_sorts_no_histogram(store: Store) -> None:
+    """Stages, the histograms and the due days never read the cards' rows; the histograms and
+    the due days of every card walk their own indexes in order (no sort of every card: read
+    from ``cards_stats`` instead, grouping 74,000 reviewed cards took 65 ms)."""
     from mlcards.statsdata import StatsQuery
     from mlcards.store.scope import Scope
 
@@ -124,9 +123,8 @@ def test_stats_card_state_reads_covering_indexes_and_sorts_no_due_day(store: Sto
     for plan in (stages, easiness, intervals, due, buried):
         assert any("COVERING INDEX" in line for line in plan), plan
         assert not any(re.match(r"SCAN (c|cards)$", line) for line in plan), plan
-    assert not any("TEMP B-TREE" in line for line in due), due
-    for plan in (easiness, intervals):
-        assert any("COVERING INDEX cards_stats" in line for line in plan), plan
+    for plan in (easiness, intervals, due):
+        assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
 def test_every_index_of_the_cards_serves_a_query(store: Store) -> None:
