@@ -63,9 +63,10 @@ def main(db: Path, count: int) -> None:
             day: object,
             decide: Callable[[StoredCard], ReviewRecord],
             meanwhile: Callable[[], object] | None = None,
+            then: Callable[[], object] | None = None,
         ) -> tuple[int, ReviewRecord]:
             t0 = time.perf_counter()
-            result = store.log.answer(shown, today, decide, meanwhile)
+            result = store.log.answer(shown, today, decide, meanwhile, then)
             record_ms.append((time.perf_counter() - t0) * 1000)
             return result
 

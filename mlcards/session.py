@@ -7,6 +7,7 @@ answered well; those repeats are logged but leave the schedule alone.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections import deque
@@ -70,8 +71,10 @@ class Journal(Protocol):
         today: date,
         decide: Callable[[StoredCard], ReviewRecord],
         meanwhile: Callable[[], object] | None = None,
+        then: Callable[[], object] | None = None,
     ) -> tuple[int, ReviewRecord]:
-        """Log one answer as ``decide`` grades it; ``meanwhile`` (work that needs neither
+        """Log one answer as ``decide`` grades it; ``then`` runs once it is written, in the
+        same transaction (reads of what follows it); ``meanwhile`` (work that needs neither
         the journal nor the answer) runs while the answer commits, and is done when this
         returns."""
         ...
@@ -183,6 +186,8 @@ class Session:
             today, mode, session_id, rules, suspend_leeches, (e.item.deck_id for e in self._queue)
         )
         self._history: list[_Answered] = []
+        self._looked: tuple[_Entry, ScheduledCard | None, bool] | None = None
+        """The card behind the answered one, drawn inside the answer's transaction."""
 
     @property
     def today(self) -> date:
@@ -226,10 +231,11 @@ class Session:
         allow (another session used them) are dropped here."""
         while self._queue and not (self.out_of_time and self.answered):
             entry = self._queue[0]
-            fresh = self.source.refresh(entry.item) if self.source is not None else entry.item
-            allowed = fresh is not None and (
-                entry.repeat or self.source is None or self.source.may_show(fresh)
-            )
+            looked, self._looked = self._looked, None
+            if looked is not None and looked[0] is entry:
+                fresh, allowed = looked[1], looked[2]
+            else:
+                fresh, allowed = self._draw(entry)
             if fresh is None or not allowed:
                 self._queue.popleft()
                 continue
@@ -238,9 +244,29 @@ class Session:
             return entry.item
         return None
 
+    def _draw(self, entry: _Entry) -> tuple[ScheduledCard | None, bool]:
+        """The entry's card as stored now, and whether today's limits allow it."""
+        fresh = self.source.refresh(entry.item) if self.source is not None else entry.item
+        allowed = fresh is not None and (
+            entry.repeat or self.source is None or self.source.may_show(fresh)
+        )
+        return fresh, allowed
+
+    def _look_ahead(self) -> None:
+        """Inside an answer's transaction, once it is written: the card queued behind it
+        drawn as ``next`` would draw it after the commit (``next`` takes it from here). A
+        card that cannot be read is left to ``next``: the answer does not fail for it."""
+        self._looked = None
+        if len(self._queue) > 1 and self.source is not None:
+            with contextlib.suppress(Exception):  # (a damaged row: next() reports it)
+                self._looked = (self._queue[1], *self._draw(self._queue[1]))
+
     def after_current(self) -> ScheduledCard | None:
-        """The card most likely drawn after the current one is answered (the one queued
-        behind it, as queued: ``next`` re-reads it and may drop it), for work done ahead."""
+        """The card most likely drawn after the current one is answered (as drawn in the
+        answer's transaction, once it was), for work done ahead."""
+        looked = self._looked
+        if looked is not None and len(self._queue) > 1 and looked[0] is self._queue[1]:
+            return looked[1] if looked[2] else None
         return self._queue[1].item if len(self._queue) > 1 else None
 
     def choice_order(self, item: ScheduledCard) -> list[Choice]:
@@ -312,7 +338,9 @@ class Session:
         review_id: int | None = None
         if self.journal is not None:
             try:
-                review_id, record = self.journal.answer(item, self.today, decide, meanwhile)
+                review_id, record = self.journal.answer(
+                    item, self.today, decide, meanwhile, self._look_ahead
+                )
             except CardChanged as changed:
                 self._queue[0].item = changed.fresh
                 raise

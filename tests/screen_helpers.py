@@ -81,9 +81,12 @@ class FakeJournal:
         today: date,
         decide: Callable[[StoredCard], ReviewRecord],
         meanwhile: Callable[[], object] | None = None,
+        then: Callable[[], object] | None = None,
     ) -> tuple[int, ReviewRecord]:
         record = decide(StoredCard(shown, shown.last_review_day == today))
-        if meanwhile is not None:  # (as the store's log runs it: while it commits)
+        if then is not None:  # (as the store's log runs them: once written, then committing)
+            then()
+        if meanwhile is not None:
             meanwhile()
         self.records.append(record)
         return len(self.records), record

@@ -242,12 +242,14 @@ class ReviewLog(LogReads):
         today: date,
         decide: Callable[[StoredCard], ReviewRecord],
         meanwhile: Callable[[], object] | None = None,
+        then: Callable[[], object] | None = None,
     ) -> tuple[int, ReviewRecord]:
         """Grade and log one answer from what is stored, in one ``BEGIN IMMEDIATE``
         transaction: read the card as it is now and whether it was answered today, let
         ``decide`` make the review record from that (it may raise to refuse, e.g. when the
-        card changed since it was shown), append it, update the cache, commit. ``meanwhile``
-        (work that needs no database: the next screen) runs while the commit syncs."""
+        card changed since it was shown), append it, update the cache, commit. ``then`` runs
+        after the append, inside the transaction (the reads of the card drawn next);
+        ``meanwhile`` (work that needs no database: the next screen) while the commit syncs."""
         with self.database.write(meanwhile) as conn:
             cursor = conn.cursor()
             cursor.row_factory = sqlite3.Row
@@ -272,6 +274,8 @@ class ReviewLog(LogReads):
 
             record = decide(StoredCard(row_to_scheduled(row), answered_today, spec, counts))
             review_id = self._append(conn, record, row["lapses"], row)
+            if then is not None:
+                then()
         return review_id, record
 
     def _append(

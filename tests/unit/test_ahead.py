@@ -228,7 +228,7 @@ def test_a_commit_that_fails_shows_nothing_made_for_after_it() -> None:
     made: list[str] = []
 
     class FullDisk(FakeJournal):
-        def answer(self, shown, today, decide, meanwhile=None):  # type: ignore[no-untyped-def]
+        def answer(self, shown, today, decide, meanwhile=None, then=None):  # type: ignore[no-untyped-def]
             if meanwhile is not None:
                 meanwhile()
                 made.append("next screen")
