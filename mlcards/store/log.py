@@ -40,6 +40,16 @@ _INSERT = (
 )
 
 
+_STORED_CARD = (
+    f"{CARD_SELECT}, c.reset_ord, EXISTS (SELECT 1 FROM reviews r INDEXED BY reviews_history "
+    "WHERE r.deck_id = c.deck_id AND r.card_id = c.id AND r.mode = 'review' "
+    "AND r.study_day = ? AND r.ord > c.reset_ord) AS answered_today "
+    "FROM cards c JOIN decks d ON d.id = c.deck_id WHERE c.deck_id = ? AND c.id = ?"
+)
+"""The card an answer grades, as stored, and whether it was answered (graded) today since
+its answer last changed (the reset point): one read."""
+
+
 def record_to_row(record: ReviewRecord, stamp: Stamp) -> tuple[object, ...]:
     """The row of an answer given here, stamped with its event id and place in the order."""
     return (
@@ -253,21 +263,11 @@ class ReviewLog(LogReads):
         with self.database.write(meanwhile) as conn:
             cursor = conn.cursor()
             cursor.row_factory = sqlite3.Row
-            row = cursor.execute(
-                f"{CARD_SELECT}, c.reset_ord FROM cards c JOIN decks d ON d.id = c.deck_id "
-                "WHERE c.deck_id = ? AND c.id = ?",
-                (shown.deck_id, shown.card.id),
-            ).fetchone()
+            row = cursor.execute(_STORED_CARD, (today.isoformat(), shown.deck_id, shown.card.id))
+            row = row.fetchone()
             if row is None:
                 raise StoreError(f"card {shown.key} is not in the database")
-            answered_today = (
-                conn.execute(
-                    "SELECT 1 FROM reviews INDEXED BY reviews_history WHERE deck_id = ? "
-                    "AND card_id = ? AND mode = 'review' AND study_day = ? AND ord > ? LIMIT 1",
-                    (shown.deck_id, shown.card.id, today.isoformat(), row["reset_ord"]),
-                ).fetchone()
-                is not None
-            )
+            answered_today = bool(row["answered_today"])
             spec = spec_in(conn, shown.deck_id)
             counts = _DueCounts(conn, shown, today) if spec.effective().load_balance else None
             from mlcards.records import StoredCard

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 
 from mlcards import rules
 from mlcards.store.db import Database
@@ -163,16 +164,22 @@ def _apply(
     """Add (``sign`` 1) or take back (-1) the log rows matching ``where``; ``cards``: see
     ``_select`` (with its parameters)."""
     for table in TABLES:
-        select, keys, values = _select(table, where, sign, None if cards is None else cards[0])
         args = list(params)
         if cards is not None and table == "day_tag_totals":
             args = [*cards[1], *args]
-        conn.execute(
-            f"INSERT INTO {table} ({', '.join(keys + values)}) {select} "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-            + ", ".join(f"{v} = {v} + excluded.{v}" for v in values),
-            args,
-        )
+        conn.execute(_upsert(table, where, sign, None if cards is None else cards[0]), args)
+
+
+@lru_cache(maxsize=32)
+def _upsert(table: str, where: str, sign: int, cards: str | None) -> str:
+    """The statement that adds ``_select``'s sums to ``table`` (made once per shape: an
+    answer runs the same three)."""
+    select, keys, values = _select(table, where, sign, cards)
+    return (
+        f"INSERT INTO {table} ({', '.join(keys + values)}) {select} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{v} = {v} + excluded.{v}" for v in values)
+    )
 
 
 def add_from(conn: sqlite3.Connection, first_id: int) -> None:

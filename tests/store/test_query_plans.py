@@ -179,3 +179,18 @@ def test_the_answers_outside_a_stats_window_are_found_by_day(
         assert not any(line.startswith("SCAN reviews") for line in plan), plan
     else:
         assert store.conn.execute(f"SELECT count(*) FROM {rows} r").fetchone() == (0,)
+
+
+def test_an_answer_reads_its_card_and_todays_answers_by_key(store: Store) -> None:
+    """The card an answer grades and whether it was answered today: one read, both by
+    index (the day's answers of the card, not its whole history)."""
+    from mlcards.store.log import _STORED_CARD
+
+    plan = [
+        r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {_STORED_CARD}", (DAY, "alpha", "a1"))
+    ]
+    assert not any(re.match(r"SCAN (c|r|cards|reviews)\b", line) for line in plan), plan
+    assert any(
+        "reviews_history (deck_id=? AND card_id=? AND mode=? AND study_day=?)" in line
+        for line in plan
+    ), plan
