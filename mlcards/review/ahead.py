@@ -58,7 +58,8 @@ class Ahead:
         shuffled_from = rng.getstate() if rng else None  # (before the page shuffles)
         self.page = (page := _Question(r, item)), shuffled_from
         answered, remaining = r.session.answered, r.session.remaining
-        view = page.view_at(*r.size(), (answered + 2, answered + remaining))
+        size = r.last_size or r.size()  # (as last drawn: a resize since lays it out again)
+        view = page.view_at(*size, (answered + 2, answered + remaining))
         text = printed(r.screen, view)
         self.framed = (view, text) if text is not None else None
 

@@ -68,6 +68,7 @@ class _Reviewer:
         self.shown_order: dict[str, tuple[Choice, ...]] = {}
         """The choice order of a card whose answer, suspend or bury was undone, by card
         key: it comes back as it was shown, so a key still means the same choice."""
+        self.last_size: tuple[int, int] | None = None
         self.ahead = Ahead(self)
         """Screens laid out while an answer commits."""
         self.on_screen: tuple[ScheduledCard, int, int] | None = None
@@ -79,10 +80,12 @@ class _Reviewer:
         return ReviewOutcome(self.session.answered, self.session.correct, quit_early)
 
     def size(self) -> tuple[int, int]:
-        """The screen's size now (the terminal's own, when it can say)."""
+        """The screen's size now (the terminal's own, when it can say); kept as
+        ``last_size``."""
         measured = self.measure() if self.measure is not None else None
         width, height = measured or self.screen.size
-        return max(width, 20), max(height - self.printed, 6)
+        self.last_size = max(width, 20), max(height - self.printed, 6)
+        return self.last_size
 
     def view(
         self,

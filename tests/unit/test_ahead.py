@@ -29,6 +29,12 @@ from mlcards.store.alongside import alongside
 TODAY = date(2026, 3, 1)
 
 
+def strip_ansi(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
 def items(count: int) -> list[ScheduledCard]:
     deck = toy_deck(cards=tuple(f"c{i}" for i in range(count)))
     return [ScheduledCard("toy", "Toy", c, 0, 2.5, 0, None, None) for c in deck.cards]
@@ -243,3 +249,34 @@ def test_a_commit_that_fails_shows_nothing_made_for_after_it() -> None:
     assert made == ["next screen"]
     assert "Question c0?" in out.getvalue()
     assert "Question c1?" not in out.getvalue()
+
+
+def test_a_resize_while_answering_lays_the_next_question_out_at_the_new_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The next question is laid out ahead at the size the answer screen was drawn at; the
+    terminal is made smaller with the rating key, so it is laid out again at the new size:
+    the same bytes as without the work done ahead."""
+
+    def session_output() -> str:
+        out = io.StringIO()
+        screen = Console(file=out, width=80, height=24, force_terminal=True, legacy_windows=False)
+        keys = iter(["1", "4", "1", "4", "q"])
+
+        def key() -> str:
+            pressed = next(keys)
+            if pressed == "4":
+                screen.size = (60, 20) if screen.size.width == 80 else (80, 24)
+            return pressed
+
+        session = Session(items(3), TODAY, None, journal=FakeJournal())
+        run_review(screen, session, NoActions(), key, lambda: at("2026-03-01"))  # type: ignore[arg-type]
+        return out.getvalue()
+
+    used = counting(monkeypatch)
+    ahead = session_output()
+    assert used["pages"] == 2 and used["frames"] == 0  # (made, but not at the size shown)
+    with monkeypatch.context() as off:
+        without_ahead(off)
+        assert session_output() == ahead
+    assert "Question c1?" in strip_ansi(ahead) and "Question c2?" in strip_ansi(ahead)
