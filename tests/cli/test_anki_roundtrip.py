@@ -26,8 +26,15 @@ NOW = "2026-03-02T12:00:00+00:00"
 
 
 def fresh_collection(folder: Path, name: str = "collection.anki2") -> Any:
+    """A new Anki collection whose day starts twelve hours from now: Anki schedules with the
+    real clock, and a learning card due after its next day starts is not shown today (near
+    4 a.m., its default, the tests' few answers would cross it)."""
+    import time
+
     folder.mkdir(parents=True, exist_ok=True)
-    return Collection(str(folder / name))
+    col = Collection(str(folder / name))
+    col.set_config("rollover", (time.localtime().tm_hour + 12) % 24)
+    return col
 
 
 def anki_import(col: Any, package: Path) -> None:
