@@ -230,12 +230,9 @@ class Session:
         another session or an import) and new or due cards that today's limits no longer
         allow (another session used them) are dropped here."""
         while self._queue and not (self.out_of_time and self.answered):
-            entry = self._queue[0]
-            looked, self._looked = self._looked, None
-            if looked is not None and looked[0] is entry:
-                fresh, allowed = looked[1], looked[2]
-            else:
-                fresh, allowed = self._draw(entry)
+            entry, looked, self._looked = self._queue[0], self._looked, None
+            drawn = looked[1:] if looked is not None and looked[0] is entry else None
+            fresh, allowed = drawn or self._draw(entry)  # (drawn inside the answer: _look_ahead)
             if fresh is None or not allowed:
                 self._queue.popleft()
                 continue
@@ -253,9 +250,10 @@ class Session:
         return fresh, allowed
 
     def _look_ahead(self) -> None:
-        """Inside an answer's transaction, once it is written: the card queued behind it
-        drawn as ``next`` would draw it after the commit (``next`` takes it from here). A
-        card that cannot be read is left to ``next``: the answer does not fail for it."""
+        """Inside an answer's transaction, once it is written, when ``next`` comes right
+        after it (nothing between can change the store): the card queued behind it drawn as
+        ``next`` would draw it after the commit (``next`` takes it from here). A card that
+        cannot be read is left to ``next``: the answer does not fail for it."""
         self._looked = None
         if len(self._queue) > 1 and self.source is not None:
             with contextlib.suppress(Exception):  # (a damaged row: next() reports it)
@@ -306,6 +304,8 @@ class Session:
         response_ms: int,
         now: datetime,
         meanwhile: Callable[[], object] | None = None,
+        *,
+        look_ahead: bool = False,
     ) -> ReviewRecord:
         """Grade the current card, write it to the journal (if any) and move the queue on.
 
@@ -313,7 +313,8 @@ class Session:
         written; if its question, choices or key changed since it was shown, nothing is
         written and ``CardChanged`` carries the new version (now the current card).
         ``meanwhile`` runs while the journal commits (without a journal: not at all): it
-        sees the session as it was before this answer, which moves the queue on only after."""
+        sees the session as it was before this answer, which moves the queue on only after.
+        ``look_ahead``: ``next`` comes right after (a rating key): ``_look_ahead``."""
         if not self._queue or self._queue[0].item.key != item.key:
             raise ValueError("answer() must be given the card that next() returned")
         # The card is known by its key: the copy on screen may carry a newer flag or content
@@ -338,9 +339,8 @@ class Session:
         review_id: int | None = None
         if self.journal is not None:
             try:
-                review_id, record = self.journal.answer(
-                    item, self.today, decide, meanwhile, self._look_ahead
-                )
+                then = self._look_ahead if look_ahead else None
+                review_id, record = self.journal.answer(item, self.today, decide, meanwhile, then)
             except CardChanged as changed:
                 self._queue[0].item = changed.fresh
                 raise

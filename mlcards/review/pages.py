@@ -214,11 +214,16 @@ class _Answered:
         for item in self.r.session.queued[:2]:
             prepare_card(item, width, self.r.glyphs)
 
-    def rate(self, rating: int) -> bool:
+    def rate(self, rating: int, next_now: bool = False) -> bool:
+        """Save the right answer with ``rating``; ``next_now``: the next question is drawn
+        right after it (a rating key), so it is drawn inside the answer's transaction and
+        laid out while it commits (not on the way out, or before an edit)."""
         self.pending = False
         quality = quality_for(True, rating=rating)
-        ahead = self.r.ahead.question_job
-        saved = self.r.save(self.item, self.order, self.chosen, quality, self.response_ms, ahead)
+        ahead = self.r.ahead.question_job if next_now else None
+        saved = self.r.save(
+            self.item, self.order, self.chosen, quality, self.response_ms, ahead, next_now
+        )
         return saved is not None
 
     def rate_default(self) -> str:
@@ -231,7 +236,7 @@ class _Answered:
     def act(self, action: str | None, key: str) -> str | None:
         r = self.r
         if action == "rate":
-            self.rate(DEFAULT_RATING if key == ENTER else int(key))
+            self.rate(DEFAULT_RATING if key == ENTER else int(key), next_now=True)
             return NEXT  # (a card that changed meanwhile comes next, as it is now)
         if action == "choose_again":
             r.message = "Choose again."

@@ -243,12 +243,16 @@ class _Reviewer:
         quality: Quality,
         response_ms: int,
         meanwhile: Callable[[], object] | None = None,
+        next_now: bool = False,
     ) -> ReviewRecord | None:
         """The answer, graded and written (``meanwhile`` run while it commits: the next
-        screen laid out); None (and the card shown again) if the card changed since it was
-        shown."""
+        screen laid out; ``next_now``: the next card is drawn right after, so the session
+        draws it inside the answer's transaction); None (and the card shown again) if the
+        card changed since it was shown."""
         try:
-            record = self.session.answer(item, chosen, quality, response_ms, self.now(), meanwhile)
+            record = self.session.answer(
+                item, chosen, quality, response_ms, self.now(), meanwhile, look_ahead=next_now
+            )
         except CardChanged:
             self.message = CHANGED
             return None

@@ -116,7 +116,7 @@ def test_the_next_card_is_drawn_inside_the_answer_and_not_again(store: Store) ->
     assert isinstance(source, Counting)
     first = session.next()
     assert first is not None and source.reads == 1
-    session.answer(first, first.card.answer, Quality.GOOD, 1200, at(DAY))
+    session.answer(first, first.card.answer, Quality.GOOD, 1200, at(DAY), look_ahead=True)
     assert source.reads == 2  # the card behind it, inside the answer's transaction
     second = session.next()
     assert second is not None and second.card.id != first.card.id
@@ -132,7 +132,7 @@ def test_the_limits_asked_inside_the_answer_count_it(store: Store) -> None:
     session = counting_session(store, settings, queue)
     first = session.next()
     assert first is not None
-    session.answer(first, first.card.answer, Quality.GOOD, 1200, at(DAY))
+    session.answer(first, first.card.answer, Quality.GOOD, 1200, at(DAY), look_ahead=True)
     assert session.next() is None
 
 
@@ -150,7 +150,7 @@ def test_a_next_card_that_cannot_be_read_does_not_undo_the_answer(
             "UPDATE cards SET content = '{}' WHERE deck_id = ? AND id = ?",
             (queued.deck_id, queued.card.id),
         )
-    session.answer(first, first.card.answer, Quality.GOOD, 1200, at(DAY))
+    session.answer(first, first.card.answer, Quality.GOOD, 1200, at(DAY), look_ahead=True)
     assert logged(db_path) == [(first.card.id, int(Quality.GOOD))]
     with pytest.raises(StoreError, match="damaged"):
         session.next()
@@ -161,10 +161,25 @@ def test_a_card_taken_out_after_the_answer_is_not_drawn_from_before(store: Store
     session = counting_session(store, settings, todays_queue(store, settings, TODAY))
     first = session.next()
     assert first is not None
-    session.answer(first, first.card.answer, Quality.GOOD, 1200, at(DAY))
+    session.answer(first, first.card.answer, Quality.GOOD, 1200, at(DAY), look_ahead=True)
     behind = session.after_current()
     second = session.queued[0]
     session.drop(second)  # (suspended from the screen, say)
     third = session.next()
     assert third is not None and third.card.id not in (first.card.id, second.card.id)
     assert behind is not None
+
+
+def test_without_look_ahead_the_next_card_is_read_when_it_is_drawn(store: Store) -> None:
+    """A wrong answer is saved before its answer screen, which the learner may read for a
+    while: the card after it is read when it is drawn, as it is then."""
+    settings = load_settings()
+    session = counting_session(store, settings, todays_queue(store, settings, TODAY))
+    source = session.source
+    assert isinstance(source, Counting)
+    first = session.next()
+    assert first is not None
+    session.answer(first, ("b",), Quality.WRONG, 1200, at(DAY))
+    assert source.reads == 1
+    behind = session.next()
+    assert behind is not None and source.reads == 2

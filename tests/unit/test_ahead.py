@@ -280,3 +280,48 @@ def test_a_resize_while_answering_lays_the_next_question_out_at_the_new_size(
         without_ahead(off)
         assert session_output() == ahead
     assert "Question c1?" in strip_ansi(ahead) and "Question c2?" in strip_ansi(ahead)
+
+
+@pytest.mark.parametrize(
+    ("keys", "answer_screen"),
+    [(["2", "x", "enter"], "wrong"), (["1", "e", "enter"], "edit")],
+)
+def test_a_card_suspended_elsewhere_while_an_answer_is_read_is_not_shown(
+    keys: list[str], answer_screen: str
+) -> None:
+    """A wrong answer is saved before its screen; a right one rated on the way to an edit
+    is saved before the edit: the learner may take a while, and another session may
+    suspend the card queued next meanwhile (``x``, or during the edit). It is read again
+    when it is drawn, so it is not shown."""
+    gone: set[str] = set()
+    shown: list[str] = []
+    out = io.StringIO()
+    screen = Console(file=out, width=80, height=24, force_terminal=True, legacy_windows=False)
+
+    class Edits(NoActions):
+        def edit_if_changed(self, item: ScheduledCard) -> tuple[ScheduledCard | None, str]:
+            gone.add("c1")  # (while the deck file was open in the editor)
+            return item, "no change"
+
+    pressed = iter([*keys, "q"])
+
+    def key() -> str:
+        step = next(pressed)
+        if step == "x":
+            gone.add("c1")
+            step = next(pressed)
+        return step
+
+    session = Session(items(3), TODAY, None, journal=FakeJournal(), source=Dropping(gone))
+    real_next = session.next
+
+    def watched_next() -> ScheduledCard | None:
+        item = real_next()
+        if item is not None:
+            shown.append(item.card.id)
+        return item
+
+    session.next = watched_next  # type: ignore[method-assign]
+    run_review(screen, session, Edits(), key, lambda: at("2026-03-01"))  # type: ignore[arg-type]
+    assert "c1" not in shown, (answer_screen, shown)
+    assert "c2" in shown
