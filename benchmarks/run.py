@@ -374,6 +374,20 @@ WHY_MISSED = [
 ]
 
 
+OWN_SCRIPTS = [
+    "## 8. Rows measured by their own scripts",
+    "",
+    "Each takes minutes and its own data, so it writes its own file (run it to refresh it):",
+    "",
+    "- card search, `mlcards cards QUERY` against Anki's `find_cards` (goal: at most 0.5x "
+    "Anki's time): `benchmarks/search.py`, [SEARCH.md](SEARCH.md);",
+    "- `.apkg` export of 10,000 cards and 100,000 reviews against Anki's own export: "
+    "`benchmarks/apkg_export.py`, [APKG_RESULTS.md](APKG_RESULTS.md);",
+    "- `mlcards sync` of 1,000,000 events from three devices, against a floor, and the "
+    "no-op sync and `check` after it: `benchmarks/sync.py`, [SYNC.md](SYNC.md).",
+]
+
+
 def startup_db(scratch: Path, env: dict[str, str]) -> tuple[Path, dict[str, str]]:
     """The 1,000-card database of the review start-up row (half the cards answered once,
     yesterday's due today) and the pseudo-terminal's environment."""
@@ -917,7 +931,7 @@ def main(argv: list[str] | None = None) -> None:
         "",
         *WHY_MISSED,
     ]
-    for section in sections:
+    for section in [*sections, OWN_SCRIPTS]:
         text += [*section, ""]
     args.out.write_text("\n".join(text))
     log(f"wrote {args.out}")
