@@ -313,10 +313,10 @@ WHY_MISSED = [
     "medians measured side by side, and a row within a few percent of its goal can land "
     "on either side from one run to the next):",
     "",
-    "- **answer to next card** (2.12x Anki before this round; 1.8x to 2.05x since, in "
-    "three runs of this harness and paired runs of the same row, at 1.3 to 1.45 ms "
-    "against Anki's 0.68 to 0.8 ms; Anki too fsyncs each answer, `synchronous=FULL`, "
-    "WAL; the machine is shared, so this row moves by a tenth from run to run): while the "
+    "- **answer to next card** (2.12x Anki before this round; 1.80x to 2.05x since, in "
+    "six runs of this harness and paired runs of the same row, at 1.3 to 1.6 ms against "
+    "Anki's 0.68 to 0.8 ms; Anki too fsyncs each answer, `synchronous=FULL`, WAL; the "
+    "machine is shared, so this row moves by a tenth from run to run): while the "
     "answer commits (its pages written and the log synced, the GIL released), the next "
     "question is laid out and its frame made on a helper thread (`review/ahead.py`, "
     "`store/alongside.py`; shown only once the commit succeeded, and only if it is exactly "
@@ -363,7 +363,7 @@ WHY_MISSED = [
     "(the floor), the store's and the session's modules and their dataclasses, and the "
     "queue; a card whose question Markdown would read (the bundled ones) is still drawn "
     "by rich, about 30 ms later.",
-    "- **stats flat in the log** (1.21x to 1.24x; the goal 1.3x): the running totals keep "
+    "- **stats flat in the log** (1.21x to 1.27x; the goal 1.3x): the running totals keep "
     "the log's size out of `stats`; what still grows with it is the card state (more of "
     "the same cards reviewed: 74,000 at 1,000,000 reviews), read in index order, and the "
     "few answers outside the window, read by day.",
