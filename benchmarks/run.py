@@ -313,10 +313,11 @@ WHY_MISSED = [
     "medians measured side by side, and a row within a few percent of its goal can land "
     "on either side from one run to the next):",
     "",
-    "- **answer to next card** (2.12x Anki before this round; 1.80x to 2.05x since, in "
-    "six runs of this harness and paired runs of the same row, at 1.3 to 1.6 ms against "
-    "Anki's 0.68 to 0.8 ms; Anki too fsyncs each answer, `synchronous=FULL`, WAL; the "
-    "machine is shared, so this row moves by a tenth from run to run): while the "
+    "- **answer to next card** (2.12x Anki before this round; 1.80x to 2.05x since, "
+    "median 1.9x, in seven runs of this harness (met in five) and paired runs of the same "
+    "row, at 1.3 to 1.6 ms against Anki's 0.68 to 0.8 ms; Anki too fsyncs each answer, "
+    "`synchronous=FULL`, WAL; the machine is shared, so this row moves by a tenth from "
+    "run to run and sits at its goal's edge): while the "
     "answer commits (its pages written and the log synced, the GIL released), the next "
     "question is laid out and its frame made on a helper thread (`review/ahead.py`, "
     "`store/alongside.py`; shown only once the commit succeeded, and only if it is exactly "
