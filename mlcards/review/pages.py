@@ -205,8 +205,9 @@ class _Answered:
         return self.r.ahead.lay_out(view)
 
     def lay_out_ahead(self) -> None:
-        """While a wrong answer commits: this screen laid out (``Ahead.lay_out``)."""
-        self.view(*self.r.size(), None)
+        """While a wrong answer commits: this screen laid out (``Ahead.lay_out``) at the
+        size the question was drawn at (a resize since lays it out again)."""
+        self.view(*(self.r.last_size or self.r.size()), None)
 
     def prepare(self, width: int) -> None:
         """While the answer is read: the next cards' questions, titles and choices laid

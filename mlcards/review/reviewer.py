@@ -69,6 +69,7 @@ class _Reviewer:
         """The choice order of a card whose answer, suspend or bury was undone, by card
         key: it comes back as it was shown, so a key still means the same choice."""
         self.last_size: tuple[int, int] | None = None
+        """The size the last screen was drawn at (the screens laid out ahead take it)."""
         self.ahead = Ahead(self)
         """Screens laid out while an answer commits."""
         self.on_screen: tuple[ScheduledCard, int, int] | None = None

@@ -152,32 +152,31 @@ def _by_tag(
     ]
 
 
+def _outside_days(scope: Scope) -> list[tuple[str, str]]:
+    """The window's open sides: a term over a log row ``r`` for the study days beyond each,
+    with its bound."""
+    sides = [("r.study_day < ?", scope.since), ("r.study_day > ?", scope.until)]
+    return [(term, day.isoformat()) for term, day in sides if day is not None]
+
+
 def _outside(scope: Scope) -> tuple[str, Params]:
-    """Terms over a log row ``r`` for the study days outside the window (index-friendly)."""
-    terms: list[str] = []
-    params: Params = []
-    if scope.since is not None:
-        terms.append("r.study_day < ?")
-        params.append(scope.since.isoformat())
-    if scope.until is not None:
-        terms.append("r.study_day > ?")
-        params.append(scope.until.isoformat())
-    return ("(" + " OR ".join(terms) + ")" if terms else "0"), params
+    """Terms over a log row ``r`` for the study days outside the window, in one condition."""
+    sides = _outside_days(scope)
+    terms = " OR ".join(term for term, _ in sides)
+    return (f"({terms})" if sides else "0"), [day for _, day in sides]
 
 
 def _outside_rows(scope: Scope) -> tuple[str, Params]:
-    """The log rows outside the window as a row source: one range of days each side, each
-    read along ``reviews_day_counts`` (one query with both ranges ORed scans all of it)."""
-    ranges = [("<", scope.since), (">", scope.until)]
-    found = [
-        (f"SELECT * FROM reviews INDEXED BY reviews_day_counts WHERE study_day {op} ?", day)
-        for op, day in ranges
-        if day is not None
-    ]
-    if not found:
+    """The log rows outside the window as a row source ``r``: one range of days each side,
+    each read along ``reviews_day_counts`` (one query with both ranges ORed scans all of
+    it)."""
+    sides = _outside_days(scope)
+    if not sides:
         return "(SELECT * FROM reviews WHERE 0)", []
-    union = " UNION ALL ".join(sql for sql, _ in found)
-    return f"({union})", [day.isoformat() for _, day in found]
+    union = " UNION ALL ".join(
+        f"SELECT * FROM reviews r INDEXED BY reviews_day_counts WHERE {term}" for term, _ in sides
+    )
+    return f"({union})", [day for _, day in sides]
 
 
 _SUMMARY_COLUMNS = (

@@ -325,3 +325,39 @@ def test_a_card_suspended_elsewhere_while_an_answer_is_read_is_not_shown(
     run_review(screen, session, Edits(), key, lambda: at("2026-03-01"))  # type: ignore[arg-type]
     assert "c1" not in shown, (answer_screen, shown)
     assert "c2" in shown
+
+
+def test_a_resize_with_a_wrong_choice_lays_the_answer_screen_out_at_the_new_size() -> None:
+    """A wrong answer's screen is laid out while it commits, at the size the question was
+    drawn at; the terminal is made smaller with the wrong choice, so the answer screen is
+    laid out again at the new size: the same bytes as without the work done ahead, and
+    the screen laid out ahead was not the one drawn."""
+    laid: list[int] = []
+
+    def session_output(ahead: bool) -> str:
+        out = io.StringIO()
+        screen = Console(file=out, width=80, height=24, force_terminal=True, legacy_windows=False)
+        keys = iter(["2", "enter", "q"])
+
+        def key() -> str:
+            pressed = next(keys)
+            if pressed == "2":
+                screen.size = (60, 20)
+            return pressed
+
+        session = Session(items(2), TODAY, None, journal=FakeJournal())
+        with pytest.MonkeyPatch.context() as patch:
+            real = _Answered.lay_out_ahead
+
+            def counted(self: _Answered) -> None:
+                laid.append(1)
+                if ahead:
+                    real(self)
+
+            patch.setattr(_Answered, "lay_out_ahead", counted)
+            run_review(screen, session, NoActions(), key, lambda: at("2026-03-01"))  # type: ignore[arg-type]
+        return out.getvalue()
+
+    assert session_output(True) == session_output(False)
+    assert laid == [1, 1]
+    assert "Wrong" in strip_ansi(session_output(True))
