@@ -29,6 +29,7 @@ from mlcards.errors import (
 )
 from mlcards.sanitize import quote_path
 from mlcards.store.alongside import alongside
+from mlcards.store.kept import Kept
 from mlcards.store.migrations import (
     FLUSH_CARD_TEXT,
     MIGRATIONS,
@@ -287,6 +288,8 @@ class Database:
         self.clock: Callable[[], datetime] = _utc_now
         """When events written here happen (their order key's time; an answer's is its own
         time): the real time, unless the caller passes ``clock.now`` (``MLCARDS_NOW``)."""
+        self.kept = Kept(conn)
+        """Reads every answer repeats, kept while nothing changes them (``kept.py``)."""
         self.home: Path | None = None
         """The data dir: deck files inside it are recorded relative to it (see ``stored``)."""
         conn.create_function("deck_file", 1, self.deck_file)
@@ -358,16 +361,20 @@ class Database:
         """One ``BEGIN IMMEDIATE`` transaction: all of it lands, or none of it. ``meanwhile``
         runs on another thread while the commit writes and syncs (``alongside``)."""
         self._begin("BEGIN IMMEDIATE")
+        self.kept.begin()
         try:
             yield self.conn
             self._flush_card_text()
             with alongside(meanwhile):
                 self.conn.execute("COMMIT")
+            self.kept.committed()
         except sqlite3.Error as exc:
+            self.kept.dropped()
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise translate(exc, self.path) from None
         except BaseException:
+            self.kept.dropped()
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise

@@ -25,6 +25,10 @@ from typing import Any
 
 from mlcards.store.marks import write_marks
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mlcards.store.kept import Kept
+
 T_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 CARD_ACTIONS = ("suspend", "unsuspend", "bury", "unbury", "flag", "unflag", "forget", "reset")
 """What a card event may do; ``forget`` and ``reset`` (an import changed the card's answer)
@@ -86,18 +90,26 @@ def device_of(conn: sqlite3.Connection) -> str:
     return device
 
 
+StampState = tuple[str, int, "datetime | None"]
+"""This device's id, its last sequence number and its latest event time, as stored."""
+
+
+def stamp_state(conn: sqlite3.Connection) -> StampState:
+    state = dict(
+        conn.execute("SELECT key, value FROM sync_state WHERE key IN ('device', 'seq', 't')")
+    )
+    device = state.get("device") or device_of(conn)
+    return device, int(state.get("seq") or 0), parse_t(state["t"]) if state.get("t") else None
+
+
 class Stamper:
     """This device's next stamps, one after another, inside the caller's write transaction;
-    ``save`` records the last one used (call it before the transaction ends)."""
+    ``save`` records the last one used (call it before the transaction ends). ``state``: as
+    ``stamp_state`` reads it now, when the caller has it (``Kept``)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, state: StampState | None = None) -> None:
         self.conn = conn
-        state = dict(
-            conn.execute("SELECT key, value FROM sync_state WHERE key IN ('device', 'seq', 't')")
-        )
-        self.device = state.get("device") or device_of(conn)
-        self.seq = int(state.get("seq") or 0)
-        self.last = parse_t(state["t"]) if state.get("t") else None
+        self.device, self.seq, self.last = state or stamp_state(conn)
         self.used = 0
 
     def next(self, now: datetime) -> Stamp:
@@ -127,11 +139,16 @@ class Stamper:
             self.used = 0
 
 
-def stamps(conn: sqlite3.Connection, now: datetime, count: int = 1) -> list[Stamp]:
-    """The next ``count`` stamps of this device (inside the caller's write transaction)."""
-    stamper = Stamper(conn)
+def stamps(
+    conn: sqlite3.Connection, now: datetime, count: int = 1, kept: Kept | None = None
+) -> list[Stamp]:
+    """The next ``count`` stamps of this device (inside the caller's write transaction);
+    with ``kept``, the state read and left through it."""
+    stamper = Stamper(conn, None if kept is None else kept.get("stamps", lambda: stamp_state(conn)))
     found = [stamper.next(now) for _ in range(count)]
     stamper.save()
+    if kept is not None:
+        kept.put("stamps", (stamper.device, stamper.seq, stamper.last))
     return found
 
 

@@ -268,7 +268,9 @@ class ReviewLog(LogReads):
             if row is None:
                 raise StoreError(f"card {shown.key} is not in the database")
             answered_today = bool(row["answered_today"])
-            spec = spec_in(conn, shown.deck_id)
+            spec = self.database.kept.get(
+                f"spec {shown.deck_id}", lambda: spec_in(conn, shown.deck_id)
+            )
             counts = _DueCounts(conn, shown, today) if spec.effective().load_balance else None
             from mlcards.records import StoredCard
 
@@ -285,7 +287,7 @@ class ReviewLog(LogReads):
         lapses: int,
         stored: sqlite3.Row | None = None,
     ) -> int:
-        (stamp,) = stamps(conn, record.reviewed_at)
+        (stamp,) = stamps(conn, record.reviewed_at, kept=self.database.kept)
         review_id = int(conn.execute(_INSERT, record_to_row(record, stamp)).lastrowid or 0)
         add_from(conn, review_id)
         if record.mode == "review":
