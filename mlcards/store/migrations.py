@@ -321,6 +321,12 @@ def _m021_fewer_indexes_per_answer(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP INDEX IF EXISTS {name}")
 
 
+def _m022_drop_unused_session_index(db: sqlite_utils.Database) -> None:
+    """``reviews_session`` serves no query (an undo reads its answer's session by id): every
+    answer, import and sync kept it up for nothing."""
+    db.execute("DROP INDEX IF EXISTS reviews_session")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -343,6 +349,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(19, "an unused index dropped", _m019_drop_unused_buried_index),
     Migration(20, "each card's answers in the log's order", _m020_latest_answer_index),
     Migration(21, "fewer indexes for each answer to keep up", _m021_fewer_indexes_per_answer),
+    Migration(22, "no index on the review's session", _m022_drop_unused_session_index),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -194,3 +194,26 @@ def test_an_answer_reads_its_card_and_todays_answers_by_key(store: Store) -> Non
         "reviews_history (deck_id=? AND card_id=? AND mode=? AND study_day=?)" in line
         for line in plan
     ), plan
+
+
+def test_the_log_keeps_only_indexes_some_read_needs(store: Store) -> None:
+    """Every answer, import and sync keeps each index of ``reviews`` up. Each one's readers:
+    ``reviews_history`` (a card's graded answers: the answer's own read, stats, replay),
+    ``reviews_day_counts`` (today's limits, the stats window), ``reviews_uid`` (sync: an
+    event already here), ``reviews_ord`` (replay and sync in the log's order) and
+    ``reviews_card_ord`` (a card's latest answer: undo, search). Migration 22 dropped
+    ``reviews_session``, which no query read (an undo reads its answer's session by id)."""
+    indexes = {
+        r[0]
+        for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reviews' "
+            "AND sql IS NOT NULL"
+        )
+    }
+    assert indexes == {
+        "reviews_history",
+        "reviews_day_counts",
+        "reviews_uid",
+        "reviews_ord",
+        "reviews_card_ord",
+    }
