@@ -36,7 +36,8 @@ def main(db: Path, count: int) -> None:
     from mlcards.records import ReviewRecord, StoredCard
     from mlcards.render.review import CHOICE_KEYS
     from mlcards.review import run_review
-    from mlcards.services.study import StoreActions, StoreSource, todays_queue
+    from mlcards.services.actions import StoreActions
+    from mlcards.services.study import StoreSource, cut_queue
     from mlcards.session import Session
     from mlcards.store import Store
 
@@ -50,7 +51,7 @@ def main(db: Path, count: int) -> None:
     settings = load_settings()
     store = Store.open(db)
     today = clock.study_day(clock.now(), settings.rollover_hour)
-    queue = todays_queue(store, settings, today)
+    queue, read_at = cut_queue(store, settings, today)
     queue_ms = (time.perf_counter() - started) * 1000
     record_ms: list[float] = []
 
@@ -78,7 +79,7 @@ def main(db: Path, count: int) -> None:
         today,
         rng=random.Random(1),
         journal=TimedLog(),  # type: ignore[arg-type]
-        source=StoreSource(store, settings, today),
+        source=StoreSource(store, settings, today, read_at=read_at),
     )
     console = Console(file=io.StringIO(), width=100, color_system=None)
     latencies: list[float] = []

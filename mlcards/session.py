@@ -111,6 +111,12 @@ class CardSource(Protocol):
         """Whether today's limits, counted from the log, still allow showing this card."""
         ...
 
+    def unchanged(self) -> bool:
+        """Inside an answer's transaction: whether nothing but this session's answers
+        changed the store since its queue was read, so that a card queued and not answered
+        since is as stored and allowed by today's limits (the queue was cut to them)."""
+        ...
+
 
 @dataclass
 class _Entry:
@@ -141,6 +147,18 @@ def _after(item: ScheduledCard, record: ReviewRecord, last_day: date | None) -> 
         lapses=item.lapses + int(record.lapse),
         leech=item.leech or bool(record.leech_action),
     )
+
+
+def shuffled_choices(item: ScheduledCard, rng: random.Random | None) -> list[Choice]:
+    """``Session.choice_order``."""
+    choices = list(item.card.choices)
+    if rng is None or not item.card.shuffle:
+        return choices
+    pinned = rules.pinned_choices([c.text for c in choices])
+    movable = [c for c, stays in zip(choices, pinned, strict=True) if not stays]
+    rng.shuffle(movable)
+    shuffled = iter(movable)
+    return [c if stays else next(shuffled) for c, stays in zip(choices, pinned, strict=True)]
 
 
 RATINGS = (Quality.HARD, Quality.GOOD, Quality.EASY)
@@ -252,12 +270,15 @@ class Session:
     def _look_ahead(self) -> None:
         """Inside an answer's transaction, once it is written, when ``next`` comes right
         after it (nothing between can change the store): the card queued behind it drawn as
-        ``next`` would draw it after the commit (``next`` takes it from here). A card that
+        ``next`` would draw it after the commit (``next`` takes it from here); without a read
+        when ``CardSource.unchanged`` (a repeat was answered here: it is read). A card that
         cannot be read is left to ``next``: the answer does not fail for it."""
         self._looked = None
         if len(self._queue) > 1 and self.source is not None:
+            entry = self._queue[1]
             with contextlib.suppress(Exception):  # (a damaged row: next() reports it)
-                self._looked = (self._queue[1], *self._draw(self._queue[1]))
+                drawn = (entry.item, True) if not entry.repeat and self.source.unchanged() else None
+                self._looked = (entry, *(drawn or self._draw(entry)))
 
     def after_current(self) -> ScheduledCard | None:
         """The card most likely drawn after the current one is answered (as drawn in the
@@ -271,14 +292,7 @@ class Session:
         """Choices in the order to show them: shuffled when the session has a random source
         and the card allows it, except the choices ``rules.pinned_choices`` keeps in their
         place (True before False; "All of the above" and the like after the rest)."""
-        choices = list(item.card.choices)
-        if self.rng is None or not item.card.shuffle:
-            return choices
-        pinned = rules.pinned_choices([c.text for c in choices])
-        movable = [c for c, stays in zip(choices, pinned, strict=True) if not stays]
-        self.rng.shuffle(movable)
-        shuffled = iter(movable)
-        return [c if stays else next(shuffled) for c, stays in zip(choices, pinned, strict=True)]
+        return shuffled_choices(item, self.rng)
 
     def scheduler_for(self, deck_id: str) -> Scheduler[Any]:
         """The scheduler that grades this deck's cards (its ``scheduler`` setting)."""

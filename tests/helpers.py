@@ -305,6 +305,9 @@ class Refreshing:
     def may_show(self, item: ScheduledCard) -> bool:
         return True
 
+    def unchanged(self) -> bool:
+        return False
+
 
 # -- rows for the CSV converter -----------------------------------------------------------
 

@@ -148,7 +148,7 @@ def run_review(
     suspend_leeches: bool = False,
 ) -> int:
     """``mlcards review``: the cards due today, then new ones; returns the exit code."""
-    from mlcards.services.study import todays_queue, why_nothing_to_review
+    from mlcards.services.study import cut_queue, why_nothing_to_review
 
     with opened("review", db, deck, tag, bundled=True) as (store, settings, deck):
         today = study_today(settings)
@@ -156,9 +156,9 @@ def run_review(
             from mlcards.services.browse import query_queue
 
             text = search_text(query, deck, tag)
-            queue = query_queue(store, settings, today, text, new, limit)
+            queue, read_at = query_queue(store, settings, today, text, new, limit), None
         else:
-            queue = todays_queue(store, settings, today, deck, tag, new, limit)
+            queue, read_at = cut_queue(store, settings, today, deck, tag, new, limit)
         if not queue:
             from rich.text import Text
 
@@ -178,4 +178,5 @@ def run_review(
             minutes=minutes,
             suspend_leeches=suspend_leeches,
             new_limit=new,
+            read_at=read_at,
         )

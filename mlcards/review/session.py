@@ -27,6 +27,8 @@ class SessionOptions:
     suspend_leeches: bool = False
     new_limit: int | None = None
     """``--new N``: N new cards this session, past today's limits."""
+    read_at: tuple[int, int] | None = None
+    """The store's state when the queue was read and cut to today's limits (``cut_queue``)."""
 
 
 def _silence_output() -> None:
@@ -89,7 +91,8 @@ def run_session(
     interrupted (Ctrl-C, end of input). A closed terminal ends it quietly (exit 129).
     ``screen`` makes the Screen (a rich Console), once the first card is on the screen."""
     from mlcards import clock
-    from mlcards.services.study import StoreActions, left_today, start_session
+    from mlcards.services.actions import StoreActions
+    from mlcards.services.study import left_today, start_session
     from mlcards.terminal import (
         Hangup,
         hyperlinks_supported,
@@ -108,6 +111,7 @@ def run_session(
         minutes=options.minutes,
         suspend_leeches=options.suspend_leeches,
         new_limit=options.new_limit,
+        read_at=options.read_at,
     )
     interrupted = hung_up = False
     with terminal_keys(full_screen=supports_screen()) as terminal:

@@ -307,7 +307,7 @@ def edit_card(store: Store, ref: str, today: date) -> str:
     from contextlib import nullcontext
 
     from mlcards.clock import now
-    from mlcards.services.study import StoreActions
+    from mlcards.services.actions import StoreActions
 
     deck_id, card_id = resolve_ref(store, ref)
     item = store.cards.one(deck_id, card_id)

@@ -64,7 +64,7 @@ def test_the_reviews_undo_says_when_the_card_stays_marked(db_path: Path, kind: s
     "no longer suspended"."""
     from contextlib import nullcontext
 
-    from mlcards.services.study import StoreActions
+    from mlcards.services.actions import StoreActions
 
     day = date(2026, 3, 1)
     with Store.open(db_path) as store:

@@ -384,7 +384,7 @@ def test_the_reviews_undo_of_a_suspension_takes_back_only_its_own(
 ) -> None:
     from contextlib import nullcontext
 
-    from mlcards.services.study import StoreActions
+    from mlcards.services.actions import StoreActions
 
     a, b = pair
     (item,) = a.store.cards.new(1)

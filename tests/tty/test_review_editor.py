@@ -74,7 +74,7 @@ def test_edit_with_no_change_imports_nothing_and_makes_no_backup(
     from helpers import answer_card, deck_yaml, write
 
     from mlcards.deck import load_deck
-    from mlcards.services.study import StoreActions
+    from mlcards.services.actions import StoreActions
     from mlcards.store import list_backups
 
     deck = write(tmp_path / "toy.yaml", deck_yaml(cards=("c1", "c2")))

@@ -53,6 +53,9 @@ class Dropping:
     def may_show(self, item: ScheduledCard) -> bool:
         return True
 
+    def unchanged(self) -> bool:
+        return False
+
 
 def run(
     keys: list[str], seed: int, gone: frozenset[str] = frozenset(), count: int = 6
