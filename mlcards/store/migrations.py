@@ -164,7 +164,7 @@ def _m015_running_totals(db: sqlite_utils.Database) -> None:
 
     for statement in SCHEMA:
         db.execute(statement)
-    rebuild(db.conn)
+    rebuild(db.conn, tables=("card_totals", "day_totals", "day_tag_totals"))
 
 
 CARD_TEXT_HASHSIZE = 8 << 20
@@ -327,6 +327,19 @@ def _m022_drop_unused_session_index(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS reviews_session")
 
 
+def _m023_tag_totals(db: sqlite_utils.Database) -> None:
+    """Graded answers per tag and deck over all time (``totals.TAG_SCHEMA``), summed from the
+    per-day tag totals migration 15 made (which ``check`` holds to the log)."""
+    from mlcards.store.totals import TAG_SCHEMA
+
+    db.execute(TAG_SCHEMA)
+    db.execute(
+        "INSERT INTO tag_totals (tag, deck_id, graded, graded_correct) "
+        "SELECT tag, deck_id, sum(graded), sum(graded_correct) FROM day_tag_totals "
+        "GROUP BY tag, deck_id HAVING sum(graded) > 0"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _m001_initial),
     Migration(2, "practice, undo, suspend, bury, flag, leeches", _m002_review_depth),
@@ -350,6 +363,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(20, "each card's answers in the log's order", _m020_latest_answer_index),
     Migration(21, "fewer indexes for each answer to keep up", _m021_fewer_indexes_per_answer),
     Migration(22, "no index on the review's session", _m022_drop_unused_session_index),
+    Migration(23, "accuracy by tag over all time", _m023_tag_totals),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].id

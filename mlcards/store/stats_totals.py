@@ -57,7 +57,7 @@ def data_from_totals(queries: StatsQueries, query: StatsQuery) -> StatsData:
     state = queries.card_state(query, scope)
     window = _Window.fill(conn, scope)
     try:
-        by_tag = _by_tag(conn, query, where, params)
+        by_tag = _by_tag(conn, query, where, params, window.corrected, scope)
         reviewed = window.count()
         hardest = window.hardest(query.hardest)
         leeches = window.leeches(query.leech_from)
@@ -129,11 +129,19 @@ def _days(
 
 
 def _by_tag(
-    conn: sqlite3.Connection, query: StatsQuery, where: str, params: Params
+    conn: sqlite3.Connection,
+    query: StatsQuery,
+    where: str,
+    params: Params,
+    most: bool,
+    scope: Scope,
 ) -> list[GroupAccuracy]:
-    """Accuracy by tag, the most answered first: from the per-day tag totals, or for a tag
-    filter, every tag of the cards carrying it (from the window's cards themselves)."""
-    if query.tag:
+    """Accuracy by tag, the most answered first: when the window holds ``most`` of the log,
+    the all-time tag totals less the few days outside it; else from the window's per-day tag
+    totals; for a tag filter, every tag of the cards carrying it (from the window's cards)."""
+    if most and not query.tag:
+        tag_rows = conn.execute(*_tags_less_outside(scope)).fetchall()
+    elif query.tag:
         tag_rows = conn.execute(
             "SELECT j.value, sum(w.reviews), sum(w.correct) "
             f"FROM {_WINDOW} w CROSS JOIN cards c "
@@ -150,6 +158,26 @@ def _by_tag(
     return [
         GroupAccuracy(tag, n, k) for tag, n, k in sorted(tag_rows, key=lambda r: (-r[1], r[0])) if n
     ]
+
+
+def _tags_less_outside(scope: Scope) -> tuple[str, Params]:
+    """Graded answers per tag in the window: ``tag_totals`` less the days outside it, each
+    side one range of ``day_tag_totals``' key (the day leads it)."""
+    sides = [(term.replace("r.", "d."), day) for term, day in _outside_days(scope)]
+    deck_term, deck_params = ("t.deck_id = ?", [scope.deck]) if scope.deck else ("1", [])
+    params: Params = [*(day for _, day in sides), *deck_params]
+    union = " UNION ALL ".join(f"SELECT * FROM day_tag_totals d WHERE {t}" for t, _ in sides)
+    outside = (
+        "(SELECT g.tag, g.deck_id, sum(g.graded) AS graded, sum(g.graded_correct) AS correct "
+        f"FROM ({union or 'SELECT * FROM day_tag_totals WHERE 0'}) g GROUP BY g.tag, g.deck_id)"
+    )
+    graded = "t.graded - coalesce(o.graded, 0)"
+    return (
+        f"SELECT t.tag, sum({graded}), sum(t.graded_correct - coalesce(o.correct, 0)) "
+        f"FROM tag_totals t LEFT JOIN {outside} o ON o.tag = t.tag AND o.deck_id = t.deck_id "
+        f"WHERE {deck_term} GROUP BY t.tag HAVING sum({graded}) > 0",
+        params,
+    )
 
 
 def _outside_days(scope: Scope) -> list[tuple[str, str]]:

@@ -1,8 +1,9 @@
 """Running totals of the review log, the cache ``stats`` reads instead of the log.
 
-Three tables, each a pure function of the log (and, for tags, of the cards' current tags):
-``card_totals`` (graded answers per card), ``day_totals`` (answers per study day and deck)
-and ``day_tag_totals`` (the same per study day, tag and deck). Like the schedule columns of
+Four tables, each a pure function of the log (and, for tags, of the cards' current tags):
+``card_totals`` (graded answers per card), ``day_totals`` (answers per study day and deck),
+``day_tag_totals`` (the same per study day, tag and deck) and ``tag_totals`` (graded answers
+per tag and deck, all time: migration 23). Like the schedule columns of
 ``cards`` they are written in the transaction that changes the log (an answer adds its row,
 an undo takes it back, a bulk load adds its rows), rebuilt whole where the log or the tags
 change under them (a replay, an import that edits cards, ``check --repair``), and compared
@@ -51,6 +52,14 @@ SCHEMA = (
     "CREATE INDEX cards_stats ON cards(deck_id, retired, suspended, last_review_id, "
     "repetitions, interval, easiness, stability, last_review_day, due, lapses, position, id)",
 )
+
+TAG_SCHEMA = """CREATE TABLE tag_totals (
+        tag TEXT NOT NULL, deck_id TEXT NOT NULL,
+        graded INTEGER NOT NULL, graded_correct INTEGER NOT NULL,
+        PRIMARY KEY (tag, deck_id)
+    ) WITHOUT ROWID"""
+"""Migration 23: accuracy by tag over a window that holds most of the log is these less the
+few days outside it (``stats_totals._by_tag``), not a walk of every day's tag totals."""
 
 _FIRST = "r.same_day_repeat = 0"
 _LAPSE = (
@@ -104,6 +113,10 @@ DAY_SUMS: tuple[str, ...] = (
 """Over every row (practice too, as the activity calendar counts): activity, the graded
 answers (accuracy by deck and tag) and first-of-day graded answers, young and mature
 (retention)."""
+TAG_COLUMNS: tuple[str, ...] = ("graded", "graded_correct")
+TAG_SUMS: tuple[str, ...] = ("count(*)", "sum(r.correct)")
+"""Over graded rows, per tag and deck: accuracy by tag (``day_tag_totals``' graded columns,
+summed over every day)."""
 
 
 def _select(
@@ -121,27 +134,30 @@ def _select(
         keys, values, sums = ("study_day", "deck_id"), DAY_COLUMNS, DAY_SUMS
         group = "r.study_day, r.deck_id"
         source = f"reviews r NOT INDEXED WHERE {where}"
-    elif cards is None:
-        keys, values, sums = ("study_day", "tag", "deck_id"), DAY_COLUMNS, DAY_SUMS
-        group = "r.study_day, t.value, r.deck_id"
-        source = (
-            "reviews r NOT INDEXED CROSS JOIN cards c "
-            "ON c.deck_id = r.deck_id AND c.id = r.card_id, "
-            f"json_each(c.content, '$.tags') t WHERE {where}"
-        )
     else:
-        keys, values, sums = ("study_day", "tag", "deck_id"), DAY_COLUMNS, DAY_SUMS
-        group = "r.study_day, t.value, r.deck_id"
-        source = (
-            "reviews r NOT INDEXED CROSS JOIN card_tags t "
-            f"ON t.deck_id = r.deck_id AND t.card_id = r.card_id WHERE {where}"
-        )
+        if table == "day_tag_totals":
+            keys, values, sums = ("study_day", "tag", "deck_id"), DAY_COLUMNS, DAY_SUMS
+            group, graded = "r.study_day, t.value, r.deck_id", ""
+        else:  # tag_totals
+            keys, values, sums = ("tag", "deck_id"), TAG_COLUMNS, TAG_SUMS
+            group, graded = "t.value, r.deck_id", f"{_GRADED} AND "
+        if cards is None:
+            source = (
+                "reviews r NOT INDEXED CROSS JOIN cards c "
+                "ON c.deck_id = r.deck_id AND c.id = r.card_id, "
+                f"json_each(c.content, '$.tags') t WHERE {graded}{where}"
+            )
+        else:
+            source = (
+                "reviews r NOT INDEXED CROSS JOIN card_tags t "
+                f"ON t.deck_id = r.deck_id AND t.card_id = r.card_id WHERE {graded}{where}"
+            )
     # NOT INDEXED: an answer's rows are found by id (a rowid range), never by walking an index
     # in GROUP BY order; a rebuild reads the table once
     factor = "" if sign == 1 else f"{sign} * "
     columns = ", ".join([group] + [f"{factor}{s}" for s in sums])
     head = ""
-    if cards is not None and table == "day_tag_totals":
+    if cards is not None and table in TAG_TABLES:
         head = (
             "WITH card_tags AS MATERIALIZED (SELECT c.deck_id, c.id AS card_id, t.value "
             "FROM cards c, json_each(c.content, '$.tags') t "
@@ -151,7 +167,8 @@ def _select(
     return f"{head}SELECT {columns} FROM {source} GROUP BY {group}", keys, values
 
 
-TABLES = ("card_totals", "day_totals", "day_tag_totals")
+TABLES = ("card_totals", "day_totals", "day_tag_totals", "tag_totals")
+TAG_TABLES = ("day_tag_totals", "tag_totals")
 
 
 def _apply(
@@ -160,12 +177,13 @@ def _apply(
     params: Params,
     sign: int,
     cards: tuple[str, Params] | None = None,
+    tables: Sequence[str] = TABLES,
 ) -> None:
     """Add (``sign`` 1) or take back (-1) the log rows matching ``where``; ``cards``: see
     ``_select`` (with its parameters)."""
-    for table in TABLES:
+    for table in tables:
         args = list(params)
-        if cards is not None and table == "day_tag_totals":
+        if cards is not None and table in TAG_TABLES:
             args = [*cards[1], *args]
         conn.execute(_upsert(table, where, sign, None if cards is None else cards[0]), args)
 
@@ -208,12 +226,16 @@ def take_back(conn: sqlite3.Connection, review_id: int) -> None:
         "DELETE FROM day_tag_totals WHERE study_day = ? AND deck_id = ? AND answers = 0",
         (day, deck_id),
     )
+    conn.execute("DELETE FROM tag_totals WHERE deck_id = ? AND graded = 0", (deck_id,))
 
 
-def rebuild(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None) -> None:
+def rebuild(
+    conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None, tables: Sequence[str] = TABLES
+) -> None:
     """Recompute the totals (of these decks, or all) from the log, in the caller's
     transaction. Every deck named (``check --repair``) is all of them: a stored row no
-    deck accounts for (a hand-edited one) goes too, so the tables equal the log again."""
+    deck accounts for (a hand-edited one) goes too, so the tables equal the log again.
+    (``tables``: those a migration made so far.)"""
     if deck_ids is not None and set(deck_ids) >= {
         r[0] for r in conn.execute("SELECT id FROM decks")
     }:
@@ -223,20 +245,21 @@ def rebuild(conn: sqlite3.Connection, deck_ids: Sequence[str] | None = None) -> 
     else:
         where = f"deck_id IN ({', '.join('?' for _ in deck_ids)})"
         params = list(deck_ids)
-    for table in TABLES:
+    for table in tables:
         conn.execute(f"DELETE FROM {table} WHERE {where}", params)
     cards: tuple[str, Params] = (where.replace("deck_id", "c.deck_id"), list(params))
-    _apply(conn, where.replace("deck_id", "r.deck_id"), list(params), 1, cards)
+    _apply(conn, where.replace("deck_id", "r.deck_id"), list(params), 1, cards, tables)
 
 
 def rebuild_tags(conn: sqlite3.Connection, deck_id: str) -> None:
     """Recompute one deck's per-tag totals (its cards' tags changed), in the caller's
     transaction."""
-    conn.execute("DELETE FROM day_tag_totals WHERE deck_id = ?", (deck_id,))
-    select, keys, values = _select("day_tag_totals", "r.deck_id = ?", cards="c.deck_id = ?")
-    conn.execute(
-        f"INSERT INTO day_tag_totals ({', '.join(keys + values)}) {select}", (deck_id, deck_id)
-    )
+    for table in TAG_TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE deck_id = ?", (deck_id,))
+        select, keys, values = _select(table, "r.deck_id = ?", cards="c.deck_id = ?")
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(keys + values)}) {select}", (deck_id, deck_id)
+        )
 
 
 def differences(conn: sqlite3.Connection, shown: int = 5) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -150,10 +151,12 @@ def test_totals_follow_answers_undo_imports_and_repair(store: Store) -> None:
         "WHERE (deck_id, card_id) = (SELECT deck_id, card_id FROM card_totals LIMIT 1)"
     )
     conn.execute("DELETE FROM day_tag_totals WHERE tag = 'rl'")
+    conn.execute("UPDATE tag_totals SET graded_correct = graded_correct - 1 WHERE tag = 'rnn'")
     found = check(store)
     assert not found.ok
     assert any("card_totals" in d for d in found.totals_differences)
     assert any("day_tag_totals" in d for d in found.totals_differences)
+    assert any(d.startswith("tag_totals") for d in found.totals_differences)
     repaired = check(store, repair=True)
     assert repaired.repaired and repaired.ok
     assert totals_module.differences(conn) == []
@@ -169,6 +172,31 @@ def test_the_migration_fills_the_totals_from_an_existing_log(store: Store) -> No
     totals_module.rebuild(conn)
     conn.execute("COMMIT")
     assert totals_module.differences(conn) == []
+
+
+def test_migration_23_sums_the_tag_totals_from_the_days(store: Store) -> None:
+    """The all-time tag totals, filled from the per-day ones (not from the log, which at a
+    million answers would take seconds), equal a fresh aggregation of the log."""
+    from mlcards.store.migrations import _m023_tag_totals
+
+    conn = store.conn
+    assert conn.execute("SELECT count(*) FROM tag_totals").fetchone()[0] > 0
+    conn.execute("DROP TABLE tag_totals")
+    _m023_tag_totals(store.db)
+    assert totals_module.differences(conn) == []
+
+
+def test_accuracy_by_tag_reads_only_the_days_outside_the_window(store: Store) -> None:
+    """Over a window holding most of the log, the tags' accuracy is their all-time totals less
+    the days outside it: each side one range of the per-day key, no walk of every day."""
+    from mlcards.store.scope import Scope
+    from mlcards.store.stats_totals import _tags_less_outside
+
+    sql, params = _tags_less_outside(Scope(since=TODAY - timedelta(days=364), until=TODAY))
+    plan = [r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    ranges = [x for x in plan if re.match(r"SEARCH d USING PRIMARY KEY \(study_day", x)]
+    assert len(ranges) == 2, plan
+    assert not any(re.match(r"SCAN (d|day_tag_totals)\b", x) for x in plan), plan
 
 
 def test_the_histograms_binned_in_sql_equal_the_cards_binned_one_by_one(store: Store) -> None:
