@@ -330,14 +330,10 @@ def _m022_drop_unused_session_index(db: sqlite_utils.Database) -> None:
 def _m023_tag_totals(db: sqlite_utils.Database) -> None:
     """Graded answers per tag and deck over all time (``totals.TAG_SCHEMA``), summed from the
     per-day tag totals migration 15 made (which ``check`` holds to the log)."""
-    from mlcards.store.totals import TAG_SCHEMA
+    from mlcards.store.totals import TAG_SCHEMA, sum_tag_days
 
     db.execute(TAG_SCHEMA)
-    db.execute(
-        "INSERT INTO tag_totals (tag, deck_id, graded, graded_correct) "
-        "SELECT tag, deck_id, sum(graded), sum(graded_correct) FROM day_tag_totals "
-        "GROUP BY tag, deck_id HAVING sum(graded) > 0"
-    )
+    sum_tag_days(db.conn)
 
 
 MIGRATIONS: tuple[Migration, ...] = (

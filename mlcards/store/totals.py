@@ -248,7 +248,22 @@ def rebuild(
     for table in tables:
         conn.execute(f"DELETE FROM {table} WHERE {where}", params)
     cards: tuple[str, Params] = (where.replace("deck_id", "c.deck_id"), list(params))
-    _apply(conn, where.replace("deck_id", "r.deck_id"), list(params), 1, cards, tables)
+    from_log = [t for t in tables if t != "tag_totals"]
+    _apply(conn, where.replace("deck_id", "r.deck_id"), list(params), 1, cards, from_log)
+    if "tag_totals" in tables:
+        sum_tag_days(conn, where, params)
+
+
+def sum_tag_days(conn: sqlite3.Connection, where: str = "1", params: Sequence[object] = ()) -> None:
+    """``tag_totals`` (of the decks ``where`` names) summed from ``day_tag_totals`` just
+    made from the log: the same sums as from the log (``differences`` compares them with
+    it), without walking the log a second time."""
+    conn.execute(
+        "INSERT INTO tag_totals (tag, deck_id, graded, graded_correct) "
+        "SELECT tag, deck_id, sum(graded), sum(graded_correct) FROM day_tag_totals "
+        f"WHERE {where} GROUP BY tag, deck_id HAVING sum(graded) > 0",
+        list(params),
+    )
 
 
 def rebuild_tags(conn: sqlite3.Connection, deck_id: str) -> None:
@@ -256,10 +271,11 @@ def rebuild_tags(conn: sqlite3.Connection, deck_id: str) -> None:
     transaction."""
     for table in TAG_TABLES:
         conn.execute(f"DELETE FROM {table} WHERE deck_id = ?", (deck_id,))
-        select, keys, values = _select(table, "r.deck_id = ?", cards="c.deck_id = ?")
-        conn.execute(
-            f"INSERT INTO {table} ({', '.join(keys + values)}) {select}", (deck_id, deck_id)
-        )
+    select, keys, values = _select("day_tag_totals", "r.deck_id = ?", cards="c.deck_id = ?")
+    conn.execute(
+        f"INSERT INTO day_tag_totals ({', '.join(keys + values)}) {select}", (deck_id, deck_id)
+    )
+    sum_tag_days(conn, "deck_id = ?", [deck_id])
 
 
 def differences(conn: sqlite3.Connection, shown: int = 5) -> list[str]:
