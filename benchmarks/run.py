@@ -150,6 +150,15 @@ def bench_env(home: Path, db: Path) -> dict[str, str]:
     return env
 
 
+def synced(path: Path) -> None:
+    """A copy made for a timed run, on the disk before the run starts: otherwise the write-back
+    of its pages (1.1 GB for mlcards, 0.3 GB for Anki) lands in the run's own syncs, the first
+    commits and the first checkpoint wait for it (one answer took 0.5 s), and the larger copy
+    is penalised most."""
+    with open(path, "rb") as copied:
+        os.fsync(copied.fileno())
+
+
 def mlcards_command() -> list[str]:
     script = Path(PY).parent / "mlcards"
     return [str(script)] if script.exists() else [PY, "-m", "mlcards"]
@@ -313,29 +322,37 @@ WHY_MISSED = [
     "medians measured side by side, and a row within a few percent of its goal can land "
     "on either side from one run to the next):",
     "",
-    "- **answer to next card** (2.12x Anki before this round; 1.80x to 2.05x since, "
-    "median 1.9x, in seven runs of this harness (met in five) and paired runs of the same "
-    "row, at 1.3 to 1.6 ms against Anki's 0.68 to 0.8 ms; Anki too fsyncs each answer, "
-    "`synchronous=FULL`, WAL; the machine is shared, so this row moves by a tenth from "
-    "run to run and sits at its goal's edge): while the "
-    "answer commits (its pages written and the log synced, the GIL released), the next "
-    "question is laid out and its frame made on a helper thread (`review/ahead.py`, "
-    "`store/alongside.py`; shown only once the commit succeeded, and only if it is exactly "
-    "what would be drawn); the card after the answer is re-read and its limits asked "
-    "inside the answer's own transaction, so nothing is read after the commit; an answer "
-    "reads its card and whether it was answered today in one statement, sets only the "
-    "card columns that change, and migration 21 dropped three indexes another index "
-    "serves (an answer writes about 40 WAL pages, from 45). What is left: the commit, "
-    "about 0.45-0.55 ms (Anki writes about 7 pages: each of ours costs about 10 us of "
-    "`pwrite` and checksum; `reviews_card_ord`, packed full by migration 20 on the "
-    "benchmark's bulk-loaded log, splits about 9 pages an answer until its leaves have "
-    "room), the frame laid out meanwhile (0.25-0.45 ms, as long as the commit: shortening "
-    "one alone gains little), and about 0.5 ms of statements (the card, the settings, the "
-    "stamp, the log row, three running totals, the schedule, the next card) before it. "
-    "Tried and left: `mmap_size` and a 64 MB page cache (within the noise), a read "
-    "transaction around the next card's reads, the GC frozen; dropping the histograms' "
-    "indexes too (4 pages an answer) made `stats` sort every reviewed card (flatness "
-    "1.40x, over its goal).",
+    "- **answer to next card** (2.12x Anki two rounds ago, 1.80x to 2.05x last round; "
+    "1.53x and 1.62x in this round's runs of this harness, 1.46x to 1.7x in paired runs of "
+    "the same row; 1.2-1.3 ms against Anki's 0.7-0.8 ms; Anki too fsyncs each answer, "
+    "`synchronous=FULL`, WAL). Built over three rounds: while the answer commits (its pages "
+    "written and the log synced, the GIL released), the next question is laid out and its "
+    "frame made on a helper thread (`review/ahead.py`, `store/alongside.py`; shown only "
+    "once the commit succeeded, and only if it is exactly what would be drawn); an answer "
+    "reads its card and whether it was answered today in one statement and sets only the "
+    "card columns that change; migrations 21 and 22 dropped four indexes every answer kept "
+    "up. This round: the deck's settings and the device's stamp state are kept between "
+    "answers and trusted only while `PRAGMA data_version` and the connection's "
+    "`total_changes` say nothing was committed since (`store/kept.py`, about 60-70 us); the "
+    "card queued next is taken as the session read it, without reading it and its limits "
+    "again, while the same check says nothing but the session's own answers changed the "
+    "store since it read its queue (about 0.1 ms; a repeat, another session's commit, an "
+    "undo or a card action make it read as before); and the harness now syncs each copy of "
+    "the collections to disk before the timed run: the copy's write-back (1.1 GB for "
+    "mlcards, 0.3 GB for Anki) landed in the first commits and the first checkpoint (one "
+    "answer took 0.5 s). The run before that fix, on the same code, said 1.80x. What is "
+    "left: the commit, 0.5-0.6 ms, most of it the sync of a growing WAL file (about 0.35 "
+    "ms once the WAL is reused after a checkpoint; Anki pays it too), about 0.45 ms of "
+    "statements before it (the card, the stamp, the log row, four running totals, the "
+    "schedule; migration 23's tag totals added about 50 us of them) and about 0.15 ms "
+    "after it. Tried and left: `mmap_size` and a 64 MB page cache (within the noise), a "
+    "read transaction around the next card's reads, the GC frozen; dropping the "
+    "histograms' indexes too (4 pages an answer) made `stats` sort every reviewed card "
+    "(flatness 1.40x, over its goal); the benchmark database regenerated with today's "
+    "schema (31 pages an answer instead of 44, its indexes not packed by a migration's "
+    "CREATE INDEX): no faster, the WAL's sync outweighs the pages; a checkpoint on a "
+    "helper connection after each answer (so that the WAL is reused): 3 ms of the "
+    "database's own sync, slower when answers follow one another at once.",
     "- **import 10k cards** (1.39x to 1.49x before this round; 0.88x to 0.97x since, paired "
     "runs, CPU 3.3 to 2.2-2.4 s against the floor's 2.4-2.6 s): a split "
     "of the import (CPU, in process) found 1.4-1.6 s composing the YAML tree from the "
@@ -364,13 +381,22 @@ WHY_MISSED = [
     "(the floor), the store's and the session's modules and their dataclasses, and the "
     "queue; a card whose question Markdown would read (the bundled ones) is still drawn "
     "by rich, about 30 ms later.",
-    "- **stats flat in the log** (1.21x to 1.27x; the goal 1.3x): the running totals keep "
-    "the log's size out of `stats`; what still grows with it is the card state (more of "
-    "the same cards reviewed: 74,000 at 1,000,000 reviews), read in index order, and the "
-    "few answers outside the window, read by day.",
-    "- **status time** (0.28x and 0.29x; the goal 0.3x): `status --json` builds its "
-    "document from `Status` (no stats modules) and the records it does not show are not "
-    "built; what is left is Python's start, about 10 ms of SQL and the store's imports.",
+    "- **stats flat in the log** (1.21x to 1.27x last round; 1.17x to 1.28x in this "
+    "round's runs, 1.22x in 15 paired runs): the running totals keep the log's size out of "
+    "`stats`; accuracy by tag is now the all-time tag totals (migration 23) less the few "
+    "days outside the window, not a walk of every day's tag totals (25 ms at 1,000,000 "
+    "reviews, 209,000 rows). What still grows with the log is the card state, because more "
+    "of the same cards are reviewed (74,000 at 1,000,000 reviews, 7,400 at 100,000): the "
+    "histograms, due days and leech candidates read in index order (about 25 ms at 1M), "
+    "and the few answers outside the window, read by day. The row's spread comes mostly "
+    "from the 100,000-review run (145-170 ms).",
+    "- **status time** (0.28x and 0.29x in every run of the last two rounds; the goal "
+    "0.3x): `status --json` builds its document from `Status` (no stats modules) and the "
+    "records it does not show are not built; what is left is Python's start, about 10 ms "
+    "of SQL and the imports: `dataclasses` alone brings `inspect`, `ast` and `dis` (about "
+    "10 ms), and the models, settings and records are dataclasses; `pathlib` brings "
+    "`urllib.parse`. Closing the margin would mean models without dataclasses on "
+    "status's path.",
     "",
 ]
 
@@ -746,6 +772,7 @@ def main(argv: list[str] | None = None) -> None:
         def do() -> None:
             fresh(dst)()
             shutil.copyfile(src, dst)
+            synced(dst)
 
         return do
 
@@ -846,6 +873,7 @@ def main(argv: list[str] | None = None) -> None:
     log("row 7: review start-up to the first card")
     big = scratch / "review-big.db"
     shutil.copyfile(db, big)  # `q` before any answer writes nothing; a copy all the same
+    synced(big)
     r7 = review_startup(scratch, env, runs, warmup, big)
     for old in scratch.glob(big.name + "*"):
         old.unlink()
