@@ -323,8 +323,9 @@ WHY_MISSED = [
     "on either side from one run to the next):",
     "",
     "- **answer to next card** (2.12x Anki two rounds ago, 1.80x to 2.05x last round; "
-    "1.53x and 1.62x in this round's runs of this harness, 1.46x to 1.7x in paired runs of "
-    "the same row; 1.2-1.3 ms against Anki's 0.7-0.8 ms; Anki too fsyncs each answer, "
+    "1.53x, 1.62x and 1.72x in this round's three runs of this harness (the last is the "
+    "table above; Anki's own median moves between 0.7 and 0.8 ms), 1.46x to 1.7x in "
+    "paired runs of the same row; 1.2-1.3 ms; Anki too fsyncs each answer, "
     "`synchronous=FULL`, WAL). Built over three rounds: while the answer commits (its pages "
     "written and the log synced, the GIL released), the next question is laid out and its "
     "frame made on a helper thread (`review/ahead.py`, `store/alongside.py`; shown only "
