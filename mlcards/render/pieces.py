@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rich.console import RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
@@ -131,3 +132,27 @@ def _cell(text: str, style: str, width: int, g: Glyphs, key: bool) -> list[Line]
     renderable = Padding(Text(text, style=style), (0, 1, 0, 0) if key else (0, 0, 0, 0))
     lines = console.render_lines(renderable, cell_options, style=Style.null())
     return [ascii_line(line) for line in lines] if g.ascii else lines
+
+
+class Marked:
+    """A choice's text with its mark after it ("✘ your choice"): on the text's last line when
+    the whole mark fits there, else starting a line of its own, never cut across two."""
+
+    GAP = "  "
+
+    def __init__(self, text: Text, mark: Text) -> None:
+        self.text, self.mark = text, mark
+
+    def _joined(self, console: Console, width: int | None) -> Text:
+        joined = self.text.copy()
+        last = self.text.wrap(console, width)[-1].cell_len if width and self.text else 0
+        fits = width is None or last + len(self.GAP) + self.mark.cell_len <= width
+        joined.append(self.GAP if fits else "\n")
+        joined.append_text(self.mark)
+        return joined
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self._joined(console, options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self._joined(console, None))

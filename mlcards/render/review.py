@@ -38,7 +38,13 @@ from mlcards.render.keys import (
     hints,
     rating_parts,
 )
-from mlcards.render.pieces import KEY_CELLS, choice_lines, choices_table, prepare_choices
+from mlcards.render.pieces import (
+    KEY_CELLS,
+    Marked,
+    choice_lines,
+    choices_table,
+    prepare_choices,
+)
 from mlcards.render.pieces import footer as _footer
 from mlcards.render.pieces import markdown as _markdown
 from mlcards.render.screen import (
@@ -316,9 +322,8 @@ def _answer_choices(
         if not marked_only and marker:
             continue
         label = _choice_label(key, choice, set(chosen) if multiple else None)
-        body = Text(g.text(choice.text.strip()), style=style)
-        if marker:
-            body.append(f"  {marker}", style=style)
+        text = Text(g.text(choice.text.strip()), style=style)
+        body = Marked(text, Text(marker, style=style)) if marker else text
         table.add_row(Text(label, style=style or "bold cyan"), body)
         shows_feedback = choice.id in chosen or (multiple and choice.id in item.card.answer)
         if choice.feedback.strip() and shows_feedback:

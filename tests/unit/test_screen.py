@@ -26,7 +26,7 @@ from screen_helpers import (
 from mlcards.bundled import bundled_deck_files
 from mlcards.deck import parse_deck
 from mlcards.models import Card, Choice, Quality, Reference, ScheduledCard
-from mlcards.render.glyphs import ASCII, to_ascii
+from mlcards.render.glyphs import ASCII, UNICODE, to_ascii
 from mlcards.render.keys import help_screen, rating_parts
 from mlcards.render.screen import Screenful
 from mlcards.review import scrolled
@@ -362,3 +362,30 @@ def test_ascii_screen_for_a_terminal_without_unicode() -> None:
     assert "x Wrong" in views[1].text and "+ correct" in views[1].text
     assert "3 hard -> again today, then 1d" in words(views[2].text)
     assert to_ascii("naïve café – ok") == "naive cafe - ok"
+
+
+G = UNICODE
+MARKS = (
+    f"{G.right} correct",
+    f"{G.wrong} your choice",
+    f"{G.right} ticked: right",
+    f"{G.wrong} ticked: wrong",
+    f"{G.missed} missed: right",
+)
+
+
+@pytest.mark.parametrize("width", [80, 60, 44])
+@pytest.mark.parametrize(("path", "index"), CARDS, ids=[f"{p.stem}-{i}" for p, i in CARDS])
+def test_a_choice_mark_is_never_cut_across_lines(path: Path, index: int, width: int) -> None:
+    """The mark after a choice on the answer screen ("✘ your choice") stays whole: when it
+    does not fit after the choice's last line, it starts the next line."""
+    item = bundled(path, index)
+    chosen = wrong_pick(item.card)
+    text = answer_screen(
+        item, list(item.card.choices), chosen, correct=False, dont_know=False,
+        width=width, height=None,
+    ).text  # fmt: skip
+    lines = text.splitlines()
+    whole = {m for m in MARKS if any(m in line for line in lines)}
+    expected = set(MARKS[3:]) if item.card.multiple else set(MARKS[:2])
+    assert expected <= whole, (expected - whole, text)
