@@ -49,14 +49,8 @@ _STATUS = f"""
 condition on every card cost ten times more): suspended and buried cards, which are few,
 have their own partial indexes (migration 18); the next due day is ``_next_due``."""
 
-HIDDEN_SCHEMA = (
-    "CREATE INDEX cards_hidden ON cards(deck_id, last_review_id, suspended, retired) "
-    "WHERE suspended = 1 AND retired = 0",
-    "CREATE INDEX cards_buried ON cards(deck_id, buried_until, suspended, last_review_id, "
-    "retired) WHERE buried_until IS NOT NULL AND retired = 0",
-)
-"""Migration 18: the suspended cards, and the buried ones, of each deck (``cards_buried``
-is dropped again by migration 19: no query uses it)."""
+# Migration 18 indexes each deck's suspended cards (``cards_hidden``; its buried ones'
+# index was dropped again by migration 19: no query used it).
 
 
 def _next_due(conn: sqlite3.Connection, deck_id: str) -> str | None:

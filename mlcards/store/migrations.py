@@ -156,13 +156,45 @@ def _m014_card_text_search(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_M015_TOTALS = (
+    """CREATE TABLE card_totals (
+        deck_id TEXT NOT NULL, card_id TEXT NOT NULL,
+        reviews INTEGER NOT NULL, correct INTEGER NOT NULL, lapses INTEGER NOT NULL,
+        first_answers INTEGER NOT NULL, first_correct INTEGER NOT NULL,
+        dont_know INTEGER NOT NULL,
+        PRIMARY KEY (deck_id, card_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE day_totals (
+        study_day TEXT NOT NULL, deck_id TEXT NOT NULL,
+        answers INTEGER NOT NULL, correct INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+        graded INTEGER NOT NULL, graded_correct INTEGER NOT NULL,
+        young INTEGER NOT NULL, young_correct INTEGER NOT NULL,
+        mature INTEGER NOT NULL, mature_correct INTEGER NOT NULL,
+        PRIMARY KEY (study_day, deck_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE day_tag_totals (
+        study_day TEXT NOT NULL, tag TEXT NOT NULL, deck_id TEXT NOT NULL,
+        answers INTEGER NOT NULL, correct INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+        graded INTEGER NOT NULL, graded_correct INTEGER NOT NULL,
+        young INTEGER NOT NULL, young_correct INTEGER NOT NULL,
+        mature INTEGER NOT NULL, mature_correct INTEGER NOT NULL,
+        PRIMARY KEY (study_day, tag, deck_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX day_tag_by_tag ON day_tag_totals(tag, study_day, graded, graded_correct)",
+    "CREATE INDEX cards_stats ON cards(deck_id, retired, suspended, last_review_id, "
+    "repetitions, interval, easiness, stability, last_review_day, due, lapses, position, id)",
+)
+"""Migration 15's tables and indexes, as they were made (a migration's DDL is frozen here,
+not read from the modules that use the tables, so that no later edit changes it)."""
+
+
 def _m015_running_totals(db: sqlite_utils.Database) -> None:
     """Running totals of the log for ``stats`` (``store/totals.py``): per card, per study day
     and deck, per study day, deck and tag. A cache of the log like the schedule columns,
     filled from the log here."""
-    from mlcards.store.totals import SCHEMA, rebuild
+    from mlcards.store.totals import rebuild
 
-    for statement in SCHEMA:
+    for statement in _M015_TOTALS:
         db.execute(statement)
     rebuild(db.conn, tables=("card_totals", "day_totals", "day_tag_totals"))
 
@@ -286,16 +318,31 @@ def _m017_sync_events(db: sqlite_utils.Database) -> None:
             )
 
 
+_M018_INDEXES = (
+    "CREATE INDEX cards_easiness ON cards(easiness, retired, last_review_id, stability) "
+    "WHERE retired = 0 AND last_review_id IS NOT NULL AND stability IS NULL",
+    "CREATE INDEX cards_interval ON cards(interval, retired, last_review_id) "
+    "WHERE retired = 0 AND last_review_id IS NOT NULL",
+    "CREATE INDEX cards_forecast ON cards(due, retired, suspended, buried_until) "
+    "WHERE retired = 0 AND due IS NOT NULL",
+    "CREATE INDEX cards_hidden ON cards(deck_id, last_review_id, suspended, retired) "
+    "WHERE suspended = 1 AND retired = 0",
+    "CREATE INDEX cards_buried ON cards(deck_id, buried_until, suspended, last_review_id, "
+    "retired) WHERE buried_until IS NOT NULL AND retired = 0",
+    "CREATE INDEX card_totals_lapses ON card_totals(lapses)",
+    "CREATE INDEX card_totals_missed ON card_totals(first_correct - first_answers) "
+    "WHERE first_answers > first_correct",
+    "CREATE INDEX cards_lapses ON cards(lapses, deck_id, id, position)",
+)
+"""Migration 18's indexes, as they were made (see ``_M015_TOTALS``)."""
+
+
 def _m018_count_indexes(db: sqlite_utils.Database) -> None:
     """Indexes for counting without a sort or a scan: the stats' histograms and due days in
     value order (``store/stats_cards.py``), the top of the cards' totals
     (``store/stats_totals.py``), each deck's suspended and buried cards for ``status``
     (``store/decks.py``)."""
-    from mlcards.store.decks import HIDDEN_SCHEMA
-    from mlcards.store.stats_cards import SCHEMA
-    from mlcards.store.stats_totals import BOUND_SCHEMA
-
-    for statement in SCHEMA + HIDDEN_SCHEMA + BOUND_SCHEMA:
+    for statement in _M018_INDEXES:
         db.execute(statement)
 
 
@@ -328,11 +375,17 @@ def _m022_drop_unused_session_index(db: sqlite_utils.Database) -> None:
 
 
 def _m023_tag_totals(db: sqlite_utils.Database) -> None:
-    """Graded answers per tag and deck over all time (``totals.TAG_SCHEMA``), summed from the
+    """Graded answers per tag and deck over all time (``tag_totals``), summed from the
     per-day tag totals migration 15 made (which ``check`` holds to the log)."""
-    from mlcards.store.totals import TAG_SCHEMA, sum_tag_days
+    from mlcards.store.totals import sum_tag_days
 
-    db.execute(TAG_SCHEMA)
+    db.execute(
+        """CREATE TABLE tag_totals (
+        tag TEXT NOT NULL, deck_id TEXT NOT NULL,
+        graded INTEGER NOT NULL, graded_correct INTEGER NOT NULL,
+        PRIMARY KEY (tag, deck_id)
+    ) WITHOUT ROWID"""
+    )
     sum_tag_days(db.conn)
 
 

@@ -22,16 +22,9 @@ T = TypeVar("T")
 
 _REVIEWED = "retired = 0 AND last_review_id IS NOT NULL"
 _SM2 = "stability IS NULL"  # an FSRS card's easiness is not its measure (difficulty is)
-SCHEMA = (
-    # the filter's columns too: SQLite reads a row to test a partial index's own condition
-    "CREATE INDEX cards_easiness ON cards(easiness, retired, last_review_id, stability) "
-    f"WHERE {_REVIEWED} AND {_SM2}",
-    f"CREATE INDEX cards_interval ON cards(interval, retired, last_review_id) WHERE {_REVIEWED}",
-    "CREATE INDEX cards_forecast ON cards(due, retired, suspended, buried_until) "
-    "WHERE retired = 0 AND due IS NOT NULL",
-)
-"""Migration 18: the histograms and the due days of every card (no deck or tag) walk these
-in order."""
+# Migration 18 (``migrations.py``) indexes the histograms and the due days of every card (no
+# deck or tag): ``cards_easiness`` and ``cards_interval`` WHERE exactly ``_REVIEWED`` (and
+# ``_SM2``), ``cards_forecast``; the queries below must keep implying those conditions.
 
 CardState = tuple[
     list[StageCounts], list[tuple[float, int]], list[tuple[int, int]], list[tuple[date, int]]

@@ -35,15 +35,10 @@ from mlcards.store.totals import CARD_COLUMNS, CARD_SUMS
 if TYPE_CHECKING:
     from mlcards.store.stats import StatsQueries
 
-BOUND_SCHEMA = (
-    "CREATE INDEX card_totals_lapses ON card_totals(lapses)",
-    "CREATE INDEX card_totals_missed ON card_totals(first_correct - first_answers) "
-    "WHERE first_answers > first_correct",
-    "CREATE INDEX cards_lapses ON cards(lapses, deck_id, id, position)",
-)
-"""Migration 18: the bounds of the hardest and the most missed cards (``_Window._bound``)
-walk these from the top, rather than sorting every card's totals; the leech candidates
-are the top of the cards' lapses."""
+# Migration 18 indexes the bounds of the hardest and the most missed cards
+# (``_Window._bound`` walks ``card_totals_lapses`` and ``card_totals_missed`` from the top,
+# rather than sorting every card's totals); the leech candidates are the top of
+# ``cards_lapses``.
 
 _WINDOW = "temp.stats_window"
 _OUTSIDE = "temp.stats_outside"

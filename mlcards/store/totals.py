@@ -21,45 +21,9 @@ from mlcards import rules
 from mlcards.store.db import Database
 from mlcards.store.scope import Params
 
-SCHEMA = (
-    """CREATE TABLE card_totals (
-        deck_id TEXT NOT NULL, card_id TEXT NOT NULL,
-        reviews INTEGER NOT NULL, correct INTEGER NOT NULL, lapses INTEGER NOT NULL,
-        first_answers INTEGER NOT NULL, first_correct INTEGER NOT NULL,
-        dont_know INTEGER NOT NULL,
-        PRIMARY KEY (deck_id, card_id)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE day_totals (
-        study_day TEXT NOT NULL, deck_id TEXT NOT NULL,
-        answers INTEGER NOT NULL, correct INTEGER NOT NULL, time_ms INTEGER NOT NULL,
-        graded INTEGER NOT NULL, graded_correct INTEGER NOT NULL,
-        young INTEGER NOT NULL, young_correct INTEGER NOT NULL,
-        mature INTEGER NOT NULL, mature_correct INTEGER NOT NULL,
-        PRIMARY KEY (study_day, deck_id)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE day_tag_totals (
-        study_day TEXT NOT NULL, tag TEXT NOT NULL, deck_id TEXT NOT NULL,
-        answers INTEGER NOT NULL, correct INTEGER NOT NULL, time_ms INTEGER NOT NULL,
-        graded INTEGER NOT NULL, graded_correct INTEGER NOT NULL,
-        young INTEGER NOT NULL, young_correct INTEGER NOT NULL,
-        mature INTEGER NOT NULL, mature_correct INTEGER NOT NULL,
-        PRIMARY KEY (study_day, tag, deck_id)
-    ) WITHOUT ROWID""",
-    # accuracy by tag over a window walks the tags in order, reading only this index
-    "CREATE INDEX day_tag_by_tag ON day_tag_totals(tag, study_day, graded, graded_correct)",
-    # the stats' card-state counts (stages, easiness, intervals) read this, not the cards'
-    # content: in the number of cards, but a tenth of the bytes
-    "CREATE INDEX cards_stats ON cards(deck_id, retired, suspended, last_review_id, "
-    "repetitions, interval, easiness, stability, last_review_day, due, lapses, position, id)",
-)
-
-TAG_SCHEMA = """CREATE TABLE tag_totals (
-        tag TEXT NOT NULL, deck_id TEXT NOT NULL,
-        graded INTEGER NOT NULL, graded_correct INTEGER NOT NULL,
-        PRIMARY KEY (tag, deck_id)
-    ) WITHOUT ROWID"""
-"""Migration 23: accuracy by tag over a window that holds most of the log is these less the
-few days outside it (``stats_totals._by_tag``), not a walk of every day's tag totals."""
+# The tables' and their indexes' DDL is migration 15's and 23's (``migrations.py``, frozen
+# there): ``day_tag_by_tag`` serves accuracy by tag over a small window; ``cards_stats``, the
+# stats' card-state counts (a tenth of the cards' bytes).
 
 _FIRST = "r.same_day_repeat = 0"
 _LAPSE = (
