@@ -254,7 +254,7 @@ class StoreSource:
         self.mode = mode
         self.limits = TodaysLimits(store, settings, today, new_limit)
         self.read_at = read_at
-        """The store's state when the queue was read and cut to today's limits (``cut``);
+        """The store's state when the queue was read and cut to today's limits (``cut_queue``);
         None: it may hold cards past them, each is asked when drawn."""
 
     def refresh(self, item: ScheduledCard) -> ScheduledCard | None:
