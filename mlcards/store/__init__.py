@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,9 +95,7 @@ class Store(Database):
         store = cls(conn, path)
         try:
             store.configure()
-            if store.needs_migration():
-                store.backups.create("pre-migration")
-            store.migrate()
+            store.migrate_with_backup()
             if daily_backup:
                 try:
                     store.backups.daily()
@@ -116,6 +115,25 @@ class Store(Database):
             conn.close()
             raise
         return store
+
+    def migrate_with_backup(self) -> None:
+        """Migrate, after a backup of a database that holds an older schema. When no
+        migration could be applied (the first one failed), the database is as it was and the
+        copy is dropped again: a migration that fails every time does not leave a copy of
+        the whole database at every attempt. Backups rotate once one is kept."""
+        if not self.needs_migration():
+            self.migrate()  # (a new database: nothing to back up)
+            return
+        before = self.schema_version()
+        backup = self.backups.create("pre-migration", prune=False)
+        try:
+            self.migrate()
+        except BaseException:
+            with suppress(Exception):  # (a database that cannot say keeps its copy)
+                if self.schema_version() == before:
+                    self.backups.drop(backup)
+            raise
+        prune_backups(self.path)
 
     def health_problems(self) -> list[str]:
         """The whole schema mlcards relies on, and the values its readers trust."""

@@ -70,10 +70,11 @@ class Backups:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def create(self, reason: str, *, require_sound: bool = False) -> Path:
+    def create(self, reason: str, *, require_sound: bool = False, prune: bool = True) -> Path:
         """Copy the live database with SQLite's backup API (never a file copy), check the
-        copy (``CHECKED_REASONS``), record it beside it, then rotate. With ``require_sound``,
-        a copy that fails its integrity check is removed again and the backup refused (a
+        copy (``CHECKED_REASONS``), record it beside it, then rotate (unless ``prune`` is
+        False: the caller rotates once it keeps the copy). With ``require_sound``, a copy
+        that fails its integrity check is removed again and the backup refused (a
         StoreError)."""
         path = self.database.path
         folder = backup_folder(path)
@@ -112,8 +113,15 @@ class Backups:
             ) from None
         finally:
             discard(partial)
-        prune_backups(path)
+        if prune:
+            prune_backups(path)
         return target
+
+    def drop(self, backup: Path) -> None:
+        """Remove a backup this process just made and did not need after all (with its
+        record), before any rotation counted it."""
+        discard(backup)
+        discard(_sidecar(backup))
 
     def _has_reviews(self) -> bool:
         return self.database.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is not None
