@@ -159,8 +159,8 @@ def check_lines(
     lines += [f"stats totals: {terminal_safe(line)}" for line in totals]
     if not integrity and not differences and not index and not totals:
         lines.append(
-            f"ok: integrity checked, {cards} cards' schedules match the log, "
-            "the search index matches the cards"
+            f"ok: integrity checked; the schedules of {cards:,} card{'' if cards == 1 else 's'} "
+            "and the stats totals match the log, the search index the cards"
         )
     if repaired and (differences or totals):
         lines.append(f"repaired: rebuilt the schedule from the log (backup first: {backup})")

@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 def check_is_clean(home: Path, cwd: Path) -> None:
     code, out = run_cli(home, cwd, "check")
     assert code == 0, out
-    assert "schedules match the log" in out
+    assert "and the stats totals match the log" in out
 
 
 def test_two_sessions_answer_the_same_new_card(isolated_home: Path, tmp_path: Path) -> None:
