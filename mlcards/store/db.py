@@ -443,8 +443,10 @@ class Database:
         return 0 < self.schema_version() < SCHEMA_VERSION
 
     def migrate(self) -> None:
-        """Apply each migration past the schema version, each in its own transaction. One
-        that fails leaves the database at the version before it (its error says which)."""
+        """Apply each migration past the schema version, each in its own transaction, unless
+        that transaction finds it applied already (another mlcards opening the same database
+        upgraded it meanwhile). One that fails leaves the database at the version before it
+        (its error says which)."""
         current = self.schema_version()
         for migration in MIGRATIONS:
             if migration.id <= current:
@@ -452,22 +454,25 @@ class Database:
             try:
                 with self.write():
                     self.conn.execute(MIGRATIONS_TABLE)
-                    migration.apply(self.db)
-                    self.conn.execute(
-                        "INSERT INTO migrations (id, name, applied_at, mlcards_version) "
-                        "VALUES (?, ?, datetime('now'), ?)",
-                        (migration.id, migration.name, __version__),
-                    )
+                    applied = self.conn.execute(
+                        "SELECT 1 FROM migrations WHERE id = ?", (migration.id,)
+                    ).fetchone()
+                    if applied is None:
+                        migration.apply(self.db)
+                        self.conn.execute(
+                            "INSERT INTO migrations (id, name, applied_at, mlcards_version) "
+                            "VALUES (?, ?, datetime('now'), ?)",
+                            (migration.id, migration.name, __version__),
+                        )
             except MlcardsError as exc:
                 if exc.args and isinstance(exc.args[0], str):
                     exc.args = (
                         f"{exc.args[0]} (upgrading the database to schema {migration.id}, "
-                        f'"{migration.name}", failed: it is left at schema {current}, as it '
-                        "was before that step)",
+                        f'"{migration.name}", failed: it is left at schema {migration.id - 1}, '
+                        "as it was before that step)",
                         *exc.args[1:],
                     )
                 raise
-            current = migration.id
 
     def integrity_problems(self) -> list[str]:
         """What SQLite's own checks find wrong; a check that cannot even run is one finding."""

@@ -70,3 +70,21 @@ def test_a_later_step_that_fails_keeps_the_copy_from_before(
     with Store.open(db_path) as store:  # the real migrations go on from 19
         assert store.schema_version() == migrations.SCHEMA_VERSION
     assert [b.reason for b in list_backups(db_path)] == ["pre-migration", "pre-migration"]
+
+
+def test_a_step_another_mlcards_applied_meanwhile_is_not_applied_again(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two mlcards open an old database at once: the second read the schema version before
+    the first applied a step. Each step's transaction asks the stored version again, so the
+    second goes on from where the first got to instead of failing on a table made twice."""
+    with monkeypatch.context() as patch:  # the first mlcards got as far as schema 14
+        patch.setattr(store_db, "MIGRATIONS", migrations.MIGRATIONS[: OLD + 1])
+        patch.setattr(store_db, "SCHEMA_VERSION", OLD + 1)
+        Store.open(db_path).close()
+    with monkeypatch.context() as patch:  # the second read 13 before that
+        patch.setattr(store_db.Database, "schema_version", lambda self: OLD)
+        Store.open(db_path).close()
+    assert version(db_path) == migrations.SCHEMA_VERSION
+    with Store.open(db_path) as store:
+        assert store.health_problems() == []
