@@ -94,12 +94,17 @@ def todays_queue(
 
 
 def cut_queue(
-    store: Store, settings: Settings, today: date, *args: Any
+    store: Store,
+    settings: Settings,
+    today: date,
+    deck: str | None = None,
+    tag: str | None = None,
+    new_limit: int | None = None,
+    limit: int | None = None,
 ) -> tuple[list[ScheduledCard], State]:
-    """``todays_queue(store, settings, today, *args)`` and the store's state before it was
-    read (``StoreSource.read_at``)."""
+    """``todays_queue`` and the store's state before it was read (``StoreSource.read_at``)."""
     read_at = store.kept.state()
-    return todays_queue(store, settings, today, *args), read_at
+    return todays_queue(store, settings, today, deck, tag, new_limit, limit), read_at
 
 
 def _todays_cards(
