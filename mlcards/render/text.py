@@ -158,10 +158,14 @@ def check_lines(
     lines += [f"search index: {terminal_safe(line)}" for line in index]
     lines += [f"stats totals: {terminal_safe(line)}" for line in totals]
     if not integrity and not differences and not index and not totals:
-        lines.append(
-            f"ok: integrity checked; the schedules of {cards:,} card{'' if cards == 1 else 's'} "
-            "and the stats totals match the log, the search index the cards"
-        )
+        lines += [  # (short lines: each fits a 60-column terminal whole)
+            "ok: integrity checked",
+            "ok: the schedule of 1 card matches the log"
+            if cards == 1
+            else f"ok: the schedules of {cards:,} cards match the log",
+            "ok: the stats totals match the log",
+            "ok: the search index matches the cards",
+        ]
     if repaired and (differences or totals):
         lines.append(f"repaired: rebuilt the schedule from the log (backup first: {backup})")
     if repaired and index:
